@@ -1,0 +1,92 @@
+import path from 'node:path'
+import { z } from 'zod'
+
+/**
+ * Configuration from the environment, validated once at start. A missing or bad value stops the
+ * program with one sentence that names the variable (see ConfigError).
+ */
+
+/** Loud, documented development key: only ever used for the embedded demo database. */
+export const DEVELOPMENT_PSEUDONYM_KEY = 'sharing-ledger-DEVELOPMENT-ONLY-pseudonym-key-do-not-use-with-real-data'
+export const DEVELOPMENT_SESSION_SECRET = 'sharing-ledger-DEVELOPMENT-ONLY-session-secret'
+
+export class ConfigError extends Error {}
+
+const cronField = z
+  .string()
+  .regex(/^\S+( \S+){4,5}$/, 'must be a cron expression such as "*/15 * * * *"')
+
+const EnvSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string')
+    .optional(),
+  LEDGER_DATA_DIR: z.string().min(1).default('data'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  PSEUDONYM_KEY: z.string().min(32, 'must be at least 32 characters of secret key material').optional(),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  COLLECT_SCHEDULE: cronField.default('*/15 * * * *'),
+  NDOP_SCHEDULE: cronField.default('0 6 * * *'),
+  SCHEDULE_TIMEZONE: z.string().default('Europe/London'),
+  SCHEDULER: z.enum(['on', 'off']).default('on'),
+  FHIR_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
+  HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
+  HTTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(5),
+  HTTP_BACKOFF_MS: z.coerce.number().int().min(0).default(500),
+  OVERRIDE_REVIEW_DAYS: z.coerce.number().int().min(1).default(7),
+})
+
+export interface Config {
+  database: { kind: 'postgres'; url: string } | { kind: 'embedded'; dir: string }
+  port: number
+  pseudonymKey: string
+  /** True when a development default stands in for a secret: the demo, never production. */
+  usingDevelopmentSecrets: boolean
+  sessionSecret: string
+  nodeEnv: 'development' | 'production' | 'test'
+  schedules: { collect: string; ndop: string; timezone: string; enabled: boolean }
+  http: { pageSize: number; timeoutMs: number; maxAttempts: number; backoffMs: number }
+  overrideReviewDays: number
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    throw new ConfigError(`Configuration error: ${String(issue.path[0])} ${issue.message}.`)
+  }
+  const e = parsed.data
+  const embedded = !e.DATABASE_URL
+  if (!embedded && !e.PSEUDONYM_KEY) {
+    throw new ConfigError(
+      'Configuration error: PSEUDONYM_KEY must be set when DATABASE_URL is set (the development key is only for the embedded demo database).',
+    )
+  }
+  if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
+    throw new ConfigError('Configuration error: SESSION_SECRET must be set in production.')
+  }
+  return {
+    database: embedded
+      ? { kind: 'embedded', dir: path.resolve(e.LEDGER_DATA_DIR, 'pglite') }
+      : { kind: 'postgres', url: e.DATABASE_URL! },
+    port: e.PORT,
+    pseudonymKey: e.PSEUDONYM_KEY ?? DEVELOPMENT_PSEUDONYM_KEY,
+    usingDevelopmentSecrets: !e.PSEUDONYM_KEY,
+    sessionSecret: e.SESSION_SECRET ?? DEVELOPMENT_SESSION_SECRET,
+    nodeEnv: e.NODE_ENV,
+    schedules: {
+      collect: e.COLLECT_SCHEDULE,
+      ndop: e.NDOP_SCHEDULE,
+      timezone: e.SCHEDULE_TIMEZONE,
+      enabled: e.SCHEDULER === 'on',
+    },
+    http: {
+      pageSize: e.FHIR_PAGE_SIZE,
+      timeoutMs: e.HTTP_TIMEOUT_MS,
+      maxAttempts: e.HTTP_MAX_ATTEMPTS,
+      backoffMs: e.HTTP_BACKOFF_MS,
+    },
+    overrideReviewDays: e.OVERRIDE_REVIEW_DAYS,
+  }
+}

@@ -1,0 +1,22 @@
+import type { Knex } from 'knex'
+import * as referenceCodes from './20261123090000_reference_codes.js'
+import * as collectionSchema from './20261123090100_collection_schema.js'
+import * as governanceSchema from './20261123090200_governance_schema.js'
+import * as disclosureDailyRollup from './20261123090300_disclosure_daily_rollup.js'
+
+type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
+
+// Static imports, not a directory scan: the same list works under tsx, vitest and a bundle
+// (knex's own loader cannot import .ts files inside vitest; see shared/design/stack.md).
+const MIGRATIONS: Record<string, Migration> = {
+  '20261123090000_reference_codes': referenceCodes,
+  '20261123090100_collection_schema': collectionSchema,
+  '20261123090200_governance_schema': governanceSchema,
+  '20261123090300_disclosure_daily_rollup': disclosureDailyRollup,
+}
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(MIGRATIONS).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => MIGRATIONS[name]!,
+}
