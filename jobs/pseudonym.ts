@@ -1,0 +1,58 @@
+import crypto from 'node:crypto'
+
+/**
+ * Keyed pseudonyms. The NHS number is replaced on arrival by HMAC-SHA-256 under a secret key,
+ * so the same patient links across sources and practices, but nobody without the key can go
+ * back from a pseudonym to the number (a plain hash of a 10-digit number is reversible by
+ * brute force in seconds; a keyed one is not).
+ */
+
+const ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ0123456789' // Crockford-like: no I, L, O, U
+
+function encode(digest: Buffer, chars: number): string {
+  let bits = 0
+  let value = 0
+  let out = ''
+  for (const byte of digest) {
+    value = (value << 8) | byte
+    bits += 8
+    while (bits >= 5 && out.length < chars) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31]
+      bits -= 5
+    }
+    if (out.length >= chars) break
+  }
+  return out
+}
+
+function format(digest: Buffer): string {
+  const code = encode(digest, 12) // 60 bits: collisions are negligible at national scale
+  return `P-${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8, 12)}`
+}
+
+/** The pseudonym for an NHS number (digits only; spaces are ignored). */
+export function pseudonymiseNhsNumber(key: string, nhsNumber: string): string {
+  const digits = nhsNumber.replace(/\s+/g, '')
+  return format(crypto.createHmac('sha256', key).update(`nhs:${digits}`).digest())
+}
+
+/**
+ * The pseudonym for a patient known only by a source-local reference (Patient/123): scoped to
+ * the source, because "Patient/123" means different people in different practice systems.
+ */
+export function pseudonymiseLocalReference(key: string, sourceId: number, reference: string): string {
+  return format(crypto.createHmac('sha256', key).update(`ref:${sourceId}:${reference}`).digest())
+}
+
+/** NHS number check digit (modulus 11), as NHS Digital specifies it. */
+export function isValidNhsNumber(value: string): boolean {
+  const digits = value.replace(/\s+/g, '')
+  if (!/^\d{10}$/.test(digits)) return false
+  let sum = 0
+  for (let i = 0; i < 9; i++) sum += Number(digits[i]) * (10 - i)
+  const check = 11 - (sum % 11)
+  if (check === 10) return false
+  return (check === 11 ? 0 : check) === Number(digits[9])
+}
+
+export const PSEUDONYM_PATTERN = /^P-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$/

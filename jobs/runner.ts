@@ -1,0 +1,118 @@
+import os from 'node:os'
+import type { Config } from '../config/env.js'
+import type { Db, DatabaseTarget } from '../db/client.js'
+import {
+  ZERO_COUNTS,
+  abandonStaleRuns,
+  addRunCounts,
+  finishRun,
+  startRun,
+  type JobRunRow,
+  type RunCounts,
+  type RunTrigger,
+} from '../db/queries/job-runs.js'
+import { createJobLocks, type JobLocks } from './locks.js'
+
+/** What every job gets: the database, configuration, its run, and a way to stop early. */
+export interface RunnerDeps {
+  db: Db
+  target: DatabaseTarget
+  config: Config
+  locks?: JobLocks
+  /** Aborted on SIGTERM: jobs finish the batch in hand, commit it, and stop. */
+  signal?: AbortSignal
+  log?: (line: string) => void
+}
+
+export interface JobContext {
+  db: Db
+  config: Config
+  run: JobRunRow
+  signal: AbortSignal
+  /** Running totals of the batches committed so far. */
+  counts: RunCounts
+  /**
+   * Runs one batch in a transaction: the batch's writes, the cursor it advances and its counts
+   * on the run row commit together or not at all. That is what makes a killed run resumable.
+   */
+  commitBatch(work: (trx: Db) => Promise<RunCounts>): Promise<RunCounts>
+  log(line: string): void
+}
+
+export interface RunRequest {
+  jobName: string
+  sourceId: number | null
+  trigger: RunTrigger
+  params?: Record<string, unknown>
+}
+
+export type RunOutcome =
+  | { status: 'completed' | 'failed' | 'cancelled'; run: JobRunRow; error: string | null }
+  | { status: 'skipped'; reason: string }
+
+export class JobStopped extends Error {
+  constructor() {
+    super('stopped on request (SIGTERM) after the last committed batch')
+  }
+}
+
+export const RUNNER_ID = `${os.hostname()}:${process.pid}`
+
+const locksByTarget = new WeakMap<object, JobLocks>()
+function locksFor(deps: RunnerDeps): JobLocks {
+  if (deps.locks) return deps.locks
+  let locks = locksByTarget.get(deps.db)
+  if (!locks) {
+    locks = createJobLocks(deps.target)
+    locksByTarget.set(deps.db, locks)
+  }
+  return locks
+}
+
+/**
+ * Claims the job's lock, records the run, runs `body`, and records how it ended. A run that
+ * cannot get the lock is skipped (another process is already doing it), not queued.
+ */
+export async function runJob(deps: RunnerDeps, req: RunRequest, body: (ctx: JobContext) => Promise<void>): Promise<RunOutcome> {
+  const lockKey = `${req.jobName}:${req.sourceId ?? '-'}`
+  const release = await locksFor(deps).tryAcquire(lockKey)
+  if (!release) return { status: 'skipped', reason: `${lockKey} is already running in another process` }
+  const log = deps.log ?? (() => {})
+  try {
+    await abandonStaleRuns(deps.db, req.jobName, req.sourceId)
+    const run = await startRun(deps.db, { ...req, lockedBy: RUNNER_ID })
+    const counts: RunCounts = { ...ZERO_COUNTS }
+    const signal = deps.signal ?? new AbortController().signal
+    const ctx: JobContext = {
+      db: deps.db,
+      config: deps.config,
+      run,
+      signal,
+      counts,
+      log,
+      async commitBatch(work) {
+        const batch = await deps.db.transaction(async (trx) => {
+          const c = await work(trx)
+          await addRunCounts(trx, run.id, c)
+          return c
+        })
+        for (const k of Object.keys(counts) as Array<keyof RunCounts>) counts[k] += batch[k]
+        return batch
+      },
+    }
+    let status: 'completed' | 'failed' | 'cancelled' = 'completed'
+    let error: string | null = null
+    try {
+      await body(ctx)
+      if (signal.aborted) throw new JobStopped()
+    } catch (err) {
+      status = err instanceof JobStopped ? 'cancelled' : 'failed'
+      error = err instanceof Error ? err.message : String(err)
+      log(`${lockKey} ${status}: ${error}`)
+    }
+    const finished = await finishRun(deps.db, run.id, status, error)
+    return { status, run: finished, error }
+  } finally {
+    await release()
+  }
+}
