@@ -1,4 +1,5 @@
 import path from 'node:path'
+import cron from 'node-cron'
 import { z } from 'zod'
 
 /**
@@ -12,9 +13,7 @@ export const DEVELOPMENT_SESSION_SECRET = 'sharing-ledger-DEVELOPMENT-ONLY-sessi
 
 export class ConfigError extends Error {}
 
-const cronField = z
-  .string()
-  .regex(/^\S+( \S+){4,5}$/, 'must be a cron expression such as "*/15 * * * *"')
+const cronField = z.string().refine((v) => cron.validate(v), 'must be a cron expression such as "*/15 * * * *"')
 
 const EnvSchema = z.object({
   DATABASE_URL: z
@@ -27,7 +26,8 @@ const EnvSchema = z.object({
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   COLLECT_SCHEDULE: cronField.default('*/15 * * * *'),
-  NDOP_SCHEDULE: cronField.default('0 6 * * *'),
+  IMPORT_SCHEDULE: cronField.default('5 * * * *'),
+  INBOX_DIR: z.string().min(1).optional(),
   SCHEDULE_TIMEZONE: z.string().default('Europe/London'),
   SCHEDULER: z.enum(['on', 'off']).default('on'),
   FHIR_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
@@ -45,7 +45,9 @@ export interface Config {
   usingDevelopmentSecrets: boolean
   sessionSecret: string
   nodeEnv: 'development' | 'production' | 'test'
-  schedules: { collect: string; ndop: string; timezone: string; enabled: boolean }
+  /** When each scheduled job runs; the inbox is where staff drop NDOP and register CSV files. */
+  schedules: { collect: string; import: string; timezone: string; enabled: boolean }
+  inboxDir: string
   http: { pageSize: number; timeoutMs: number; maxAttempts: number; backoffMs: number }
   overrideReviewDays: number
 }
@@ -77,7 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv: e.NODE_ENV,
     schedules: {
       collect: e.COLLECT_SCHEDULE,
-      ndop: e.NDOP_SCHEDULE,
+      import: e.IMPORT_SCHEDULE,
       timezone: e.SCHEDULE_TIMEZONE,
       enabled: e.SCHEDULER === 'on',
     },
@@ -87,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.HTTP_MAX_ATTEMPTS,
       backoffMs: e.HTTP_BACKOFF_MS,
     },
+    inboxDir: path.resolve(e.INBOX_DIR ?? path.join(e.LEDGER_DATA_DIR, 'inbox')),
     overrideReviewDays: e.OVERRIDE_REVIEW_DAYS,
   }
 }

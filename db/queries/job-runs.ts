@@ -82,10 +82,10 @@ export async function abandonStaleRuns(db: Db, jobName: string, sourceId: number
 
 export async function listRuns(
   db: Db,
-  filter: { jobName?: string; sourceId?: number; limit?: number } = {},
+  filter: { jobNames?: string[]; sourceId?: number; limit?: number } = {},
 ): Promise<JobRunRow[]> {
   const q = db('job_runs').orderBy('id', 'desc').limit(filter.limit ?? 50)
-  if (filter.jobName) q.where({ job_name: filter.jobName })
+  if (filter.jobNames) q.whereIn('job_name', filter.jobNames)
   if (filter.sourceId !== undefined) q.where({ source_id: filter.sourceId })
   return q
 }

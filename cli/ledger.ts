@@ -1,0 +1,266 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { listRuns } from '../db/queries/job-runs.js'
+import { ensurePractice, getPracticeByOds, ODS_PRACTICE_PATTERN } from '../db/queries/practices.js'
+import { addSource, listSources } from '../db/queries/sources.js'
+import { collect, type Selection } from '../jobs/collect.js'
+import { importNdopFile } from '../jobs/import-ndop.js'
+import { importRegisterFile } from '../jobs/import-register.js'
+import { scheduledJobs } from '../jobs/scheduler.js'
+import { startSimulator } from '../jobs/simulator/server.js'
+import { UserError, withLedger } from './context.js'
+import { printTable } from './format.js'
+
+const program = new Command()
+  .name('ledger')
+  .description('Sharing Ledger: collect, import and inspect how GP practices share patient data.')
+  .exitOverride()
+  .showHelpAfterError()
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number.`)
+  return n
+}
+const isoDay = (v: string) => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(v))) throw new InvalidArgumentError('must be a date as YYYY-MM-DD.')
+  return v
+}
+const ods = (v: string) => {
+  const code = v.toUpperCase()
+  if (!ODS_PRACTICE_PATTERN.test(code)) throw new InvalidArgumentError(`'${v}' is not a GP practice ODS code (one letter and five digits, e.g. A81001).`)
+  return code
+}
+
+program
+  .command('migrate')
+  .description('create or update the reporting schema')
+  .action(() =>
+    withLedger(async ({ target }) => {
+      console.log(`Reporting schema is up to date (${target.kind === 'embedded' ? `embedded database in ${target.dir}` : 'PostgreSQL'}).`)
+    }),
+  )
+
+const source = program.command('source').description('practice systems the collectors read')
+source
+  .command('add')
+  .description('register a practice system (FHIR R4 server)')
+  .requiredOption('--practice <ODS>', 'practice ODS code', ods)
+  .addOption(new Option('--kind <kind>', 'source kind').choices(['fhir']).default('fhir'))
+  .requiredOption('--url <url>', 'FHIR base URL, e.g. https://practice.example/fhir')
+  .option('--token <token>', 'bearer token')
+  .option('--name <name>', 'a name people will recognise')
+  .option('--expected-interval <minutes>', 'how often it should deliver (for the "silent source" finding)', int('--expected-interval'), 1440)
+  .action((o) =>
+    withLedger(async ({ db }) => {
+      let url: URL
+      try {
+        url = new URL(o.url)
+      } catch {
+        throw new UserError(`--url '${o.url}' is not a URL.`)
+      }
+      if (!/^https?:$/.test(url.protocol)) throw new UserError('--url must be an http(s) URL.')
+      const practice = await ensurePractice(db, { odsCode: o.practice })
+      const existing = (await listSources(db, { kind: 'fhir', practiceId: practice.id })).find((s) => s.base_url === o.url.replace(/\/$/, ''))
+      if (existing) throw new UserError(`Practice ${o.practice} already has this source (id ${existing.id}).`)
+      const row = await addSource(db, {
+        practiceId: practice.id,
+        kind: 'fhir',
+        name: o.name ?? `${o.practice} practice system`,
+        baseUrl: o.url.replace(/\/$/, ''),
+        token: o.token ?? null,
+        expectedIntervalMinutes: o.expectedInterval,
+      })
+      console.log(`Added source ${row.id} (${row.name}) for practice ${o.practice}.`)
+    }),
+  )
+source
+  .command('list')
+  .description('list sources')
+  .option('--json', 'print JSON')
+  .action((o) =>
+    withLedger(async ({ db }) => {
+      const rows = await db('sources as s')
+        .leftJoin('practices as p', 'p.id', 's.practice_id')
+        .select('s.id', 's.kind', 's.name', 'p.ods_code as practice', 's.base_url', 's.enabled')
+        .orderBy('s.id')
+      if (o.json) console.log(JSON.stringify(rows))
+      else printTable(rows)
+    }),
+  )
+
+program
+  .command('collect')
+  .description('collect now from FHIR sources (one run per source)')
+  .option('--source <id>', 'one source', int('--source'))
+  .option('--practice <ODS>', "one practice's sources", ods)
+  .option('--all', 'every enabled source')
+  .option('--from <YYYY-MM-DD>', 'backfill: re-read this range without moving the cursor', isoDay)
+  .option('--to <YYYY-MM-DD>', 'end of the backfill range (inclusive)', isoDay)
+  .option('--json', 'print one JSON object with the result per source')
+  .action((o) =>
+    withLedger(async (deps) => {
+      const chosen = [o.source !== undefined, !!o.practice, !!o.all].filter(Boolean).length
+      if (chosen !== 1) throw new UserError('Choose exactly one of --source ID, --practice ODS or --all.', 2)
+      if (!!o.from !== !!o.to) throw new UserError('A backfill needs both --from and --to.', 2)
+      if (o.from && o.from > o.to) throw new UserError('--from must not be after --to.', 2)
+      const selection: Selection = o.source !== undefined ? { sourceId: o.source } : o.practice ? { practiceOds: o.practice } : { all: true }
+      let results
+      try {
+        results = await collect(deps, selection, { trigger: 'manual', backfill: o.from ? { from: o.from, to: o.to } : undefined })
+      } catch (err) {
+        throw new UserError((err as Error).message)
+      }
+      const ok = results.every((r) => r.status === 'completed' || r.status === 'skipped')
+      if (o.json) {
+        console.log(
+          JSON.stringify({
+            ok,
+            sources: results.map((r) => ({
+              sourceId: r.sourceId,
+              source: r.source,
+              practice: r.practice,
+              status: r.status,
+              runId: r.runId,
+              read: r.counts?.read ?? 0,
+              inserted: r.counts?.inserted ?? 0,
+              updated: r.counts?.updated ?? 0,
+              duplicates: r.counts?.duplicates ?? 0,
+              quarantined: r.counts?.quarantined ?? 0,
+              error: r.error,
+            })),
+          }),
+        )
+      } else if (results.length === 0) {
+        console.log('No enabled FHIR sources to collect. Add one with: npm run ledger -- source add --practice ODS --kind fhir --url URL')
+      } else {
+        printTable(
+          results.map((r) => ({
+            source: `${r.sourceId} ${r.source}`,
+            practice: r.practice,
+            status: r.status,
+            read: r.counts?.read ?? '',
+            inserted: r.counts?.inserted ?? '',
+            updated: r.counts?.updated ?? '',
+            duplicates: r.counts?.duplicates ?? '',
+            quarantined: r.counts?.quarantined ?? '',
+            error: r.error ?? '',
+          })),
+        )
+      }
+      if (!ok) process.exitCode = 1
+    }),
+  )
+
+const importCmd = program.command('import').description('import CSV files')
+importCmd
+  .command('ndop')
+  .description('import an NHS England NDOP publication file (NDOP_reg_geog_<Mon_YYYY>.csv)')
+  .argument('<file>')
+  .option('--json', 'print JSON')
+  .action((file, o) => withLedger(async (deps) => reportImport(await importNdopFile(deps, file), o.json)))
+importCmd
+  .command('register')
+  .description("import a practice's manual disclosure register CSV (format in README)")
+  .argument('<file>')
+  .requiredOption('--practice <ODS>', 'practice ODS code', ods)
+  .option('--json', 'print JSON')
+  .action((file, o) =>
+    withLedger(async (deps) => {
+      if (!(await getPracticeByOds(deps.db, o.practice))) await ensurePractice(deps.db, { odsCode: o.practice })
+      reportImport(await importRegisterFile(deps, file, o.practice), o.json)
+    }),
+  )
+
+function reportImport(r: Awaited<ReturnType<typeof importNdopFile>>, json: boolean) {
+  if (json) console.log(JSON.stringify(r))
+  else if (r.status === 'completed') {
+    const c = r.counts!
+    console.log(`Imported (run ${r.runId}): read ${c.read}, inserted ${c.inserted}, updated ${c.updated}, duplicates ${c.duplicates}, quarantined ${c.quarantined}.`)
+  } else console.error(`Import ${r.status}${r.runId ? ` (run ${r.runId})` : ''}: ${r.error}`)
+  if (r.status !== 'completed') process.exitCode = 1
+}
+
+const jobs = program.command('jobs').description('scheduled jobs and their runs')
+jobs
+  .command('list')
+  .description('scheduled jobs, their cron expressions and next run')
+  .option('--json', 'print JSON')
+  .action((o) =>
+    withLedger(async (deps) => {
+      const rows = []
+      for (const job of scheduledJobs(deps)) {
+        const last = (await listRuns(deps.db, { jobNames: job.recordsAs, limit: 1 }))[0]
+        rows.push({
+          job: job.name,
+          schedule: job.expression,
+          timezone: deps.config.schedules.timezone,
+          enabled: deps.config.schedules.enabled,
+          last_run: last ? `${last.id} ${last.status} ${last.started_at.toISOString()}` : 'never',
+        })
+      }
+      if (o.json) console.log(JSON.stringify(rows))
+      else printTable(rows)
+    }),
+  )
+jobs
+  .command('runs')
+  .description('run history, newest first')
+  .option('--source <id>', 'one source', int('--source'))
+  .option('--limit <n>', 'how many', int('--limit'), 20)
+  .option('--json', 'print JSON')
+  .action((o) =>
+    withLedger(async ({ db }) => {
+      const runs = await listRuns(db, { sourceId: o.source, limit: o.limit })
+      if (o.json) return console.log(JSON.stringify(runs))
+      printTable(
+        runs.map((r) => ({
+          run: r.id,
+          job: r.job_name,
+          source: r.source_id ?? '',
+          trigger: r.trigger,
+          status: r.status,
+          started: r.started_at.toISOString(),
+          read: r.read_count,
+          inserted: r.inserted_count,
+          updated: r.updated_count,
+          duplicates: r.duplicate_count,
+          quarantined: r.quarantined_count,
+          error: r.error ?? '',
+        })),
+      )
+    }),
+  )
+
+program
+  .command('simulate')
+  .description('serve simulated practice systems (FHIR R4) on loopback, for the demo and tests')
+  .requiredOption('--port <port>', 'port to listen on', int('--port'))
+  .option('--practices <n>', 'number of practices', int('--practices'), 3)
+  .option('--days <d>', 'days of history', int('--days'), 90)
+  .option('--seed <s>', 'random seed (same seed, same data)', int('--seed'), 1)
+  .option('--token <token>', 'require this bearer token')
+  .action(async (o) => {
+    const sim = await startSimulator({ port: o.port, practices: o.practices, days: o.days, seed: o.seed, token: o.token })
+    console.log(`Simulator serving ${sim.practices.length} practices at ${sim.url}`)
+    for (const p of sim.practices) console.log(`  ${p.odsCode} ${p.name}: ${p.fhirBaseUrl}`)
+    const stop = async () => {
+      await sim.close()
+      process.exit(0)
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+
+try {
+  await program.parseAsync(process.argv)
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2
+  } else if (err instanceof UserError) {
+    console.error(err.message)
+    process.exitCode = err.exitCode
+  } else {
+    console.error(`Unexpected error: ${(err as Error).stack ?? err}`)
+    process.exitCode = 1
+  }
+}

@@ -1,0 +1,63 @@
+import cron, { type ScheduledTask } from 'node-cron'
+import { collect } from './collect.js'
+import { importInbox } from './import-inbox.js'
+import type { RunnerDeps } from './runner.js'
+
+/** A scheduled job: when (cron, from configuration) and what. Whether it may run is runJob's call. */
+export interface ScheduledJob {
+  name: string
+  expression: string
+  /** The job_runs.job_name values its runs are recorded under. */
+  recordsAs: string[]
+  run(deps: RunnerDeps): Promise<unknown>
+}
+
+export function scheduledJobs(deps: RunnerDeps): ScheduledJob[] {
+  return [
+    {
+      name: 'collect',
+      expression: deps.config.schedules.collect,
+      recordsAs: ['collect'],
+      run: (d) => collect(d, { all: true }, { trigger: 'schedule' }),
+    },
+    {
+      name: 'import-inbox',
+      expression: deps.config.schedules.import,
+      recordsAs: ['import-ndop', 'import-register'],
+      run: (d) => importInbox(d, d.config.inboxDir),
+    },
+  ]
+}
+
+/**
+ * Starts the cron schedules. node-cron decides *when*; PostgreSQL decides *whether* (the
+ * per-source lock in runJob), so any number of processes can run this scheduler and each source
+ * is still collected by one of them at a time. noOverlap stops a slow run from stacking up
+ * behind itself in this process.
+ */
+export function startScheduler(deps: RunnerDeps): { stop(): Promise<void> } {
+  const log = deps.log ?? ((line: string) => console.log(line))
+  const inFlight = new Set<Promise<unknown>>()
+  const tasks: ScheduledTask[] = scheduledJobs(deps).map((job) =>
+    cron.schedule(
+      job.expression,
+      async () => {
+        if (deps.signal?.aborted) return
+        const p = job.run(deps).catch((err) => log(`scheduled job ${job.name} failed: ${(err as Error).message}`))
+        inFlight.add(p)
+        try {
+          await p
+        } finally {
+          inFlight.delete(p)
+        }
+      },
+      { name: job.name, timezone: deps.config.schedules.timezone, noOverlap: true },
+    ),
+  )
+  return {
+    async stop() {
+      for (const task of tasks) await task.destroy()
+      await Promise.allSettled([...inFlight])
+    },
+  }
+}
