@@ -1,0 +1,48 @@
+import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import { formatCount } from '../../lib/format.js'
+import { ClientOnly } from '../client-only.js'
+
+export interface BarDatum {
+  label: string
+  value: number
+}
+
+const ROW_HEIGHT = 34
+const AXIS_HEIGHT = 40
+const LABEL_WIDTH = 260
+const MAX_LABEL_CHARS = 34
+
+const shorten = (label: string) => (label.length > MAX_LABEL_CHARS ? `${label.slice(0, MAX_LABEL_CHARS - 1)}…` : label)
+
+/**
+ * One bar per row, largest first. Drawn only in the browser (recharts 3 renders nothing on the
+ * server) and hidden from screen readers: every chart sits beside a table with the same numbers.
+ */
+export function HorizontalBarChart({ data, name }: { data: BarDatum[]; name: string }) {
+  const height = data.length * ROW_HEIGHT + AXIS_HEIGHT
+  return (
+    <div className="chart" style={{ height }} aria-hidden="true">
+      <ClientOnly>
+        {() => (
+          <ResponsiveContainer width="100%" height="100%">
+            <BarChart data={data} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 4 }}>
+              <CartesianGrid horizontal={false} stroke="#d8dde0" />
+              <XAxis type="number" allowDecimals={false} tickFormatter={formatCount} stroke="#4c6272" />
+              <YAxis
+                type="category"
+                dataKey="label"
+                width={LABEL_WIDTH}
+                tickFormatter={shorten}
+                interval={0}
+                stroke="#4c6272"
+                tick={{ fontSize: 13, fill: '#212b32' }}
+              />
+              <Tooltip formatter={(v) => formatCount(Number(v))} />
+              <Bar dataKey="value" name={name} fill="#005eb8" isAnimationActive={false} />
+            </BarChart>
+          </ResponsiveContainer>
+        )}
+      </ClientOnly>
+    </div>
+  )
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod'
+import type { Period } from '../../db/queries/overview.js'
+
+const isCalendarDay = (v: string) => {
+  const d = new Date(`${v}T00:00:00Z`)
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v
+}
+
+const Day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD, such as 2026-03-01')
+  .refine(isCalendarDay, 'is not a real calendar date')
+
+// An empty date field in the period form submits "from=": that means no limit, not an error.
+const OptionalDay = z.preprocess((v) => (v === '' || v === null ? undefined : v), Day.optional())
+
+const PeriodSchema = z
+  .object({ from: OptionalDay, to: OptionalDay })
+  .refine((p) => !p.from || !p.to || p.from <= p.to, 'the start date ("from") is after the end date ("to")')
+
+/** Reads ?from=&to= (inclusive days); a bad value is the caller's mistake, so a 400 that says which. */
+export function readPeriod(url: URL): Period {
+  const parsed = PeriodSchema.safeParse({ from: url.searchParams.get('from'), to: url.searchParams.get('to') })
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const field = issue.path.length > 0 ? `"${String(issue.path[0])}" ` : ''
+    const message = `The period is not valid: ${field}${issue.message}.`
+    throw new Response(message, { status: 400, statusText: 'Bad Request', headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
+  }
+  return parsed.data
+}

@@ -1,0 +1,94 @@
+import type { LinksFunction, MetaFunction } from '@remix-run/node'
+import {
+  isRouteErrorResponse,
+  Link,
+  Links,
+  Meta,
+  NavLink,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useRouteError,
+} from '@remix-run/react'
+import type { ReactNode } from 'react'
+import stylesUrl from './styles/app.css'
+
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: stylesUrl },
+  { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
+]
+
+export const meta: MetaFunction = () => [{ title: 'Sharing Ledger' }]
+
+/** The page frame, shared by every route and by the error page, so navigation never disappears. */
+export function Layout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en-GB">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <a className="skip-link" href="#main-content">
+          Skip to main content
+        </a>
+        <header className="site-header">
+          <div className="container site-header__inner">
+            <Link to="/" className="site-header__name">
+              Sharing Ledger
+            </Link>
+            <nav aria-label="Main">
+              <ul className="site-nav">
+                <li>
+                  <NavLink to="/" end>
+                    Overview
+                  </NavLink>
+                </li>
+              </ul>
+            </nav>
+          </div>
+        </header>
+        <main id="main-content" className="container" tabIndex={-1}>
+          {children}
+        </main>
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  )
+}
+
+export default function App() {
+  return <Outlet />
+}
+
+/** Says what went wrong in plain words; never shows a stack trace or a server error's text. */
+export function ErrorBoundary() {
+  const error = useRouteError()
+  const { title, message } = describeError(error)
+  return (
+    <>
+      <h1>{title}</h1>
+      <p>{message}</p>
+      <p>
+        <Link to="/">Go to the overview</Link>
+      </p>
+    </>
+  )
+}
+
+function describeError(error: unknown): { title: string; message: string } {
+  if (isRouteErrorResponse(error)) {
+    if (error.status === 404) return { title: 'Page not found', message: 'There is no page at this address.' }
+    // Our own 4xx responses carry a sentence written for the person using the page.
+    if (error.status < 500 && typeof error.data === 'string' && error.data) {
+      return { title: error.status === 400 ? 'Check the request' : error.statusText || 'Request refused', message: error.data }
+    }
+  }
+  return {
+    title: 'Something went wrong',
+    message: 'The page could not be shown. Try again in a moment; if it keeps happening, tell your administrator.',
+  }
+}

@@ -1,0 +1,26 @@
+import type { Db } from '../client.js'
+
+export interface AccessLogEntry {
+  userId: number | null
+  actor: string
+  action: string
+  outcome?: 'ok' | 'denied' | 'failed'
+  practiceId?: number | null
+  target?: string | null
+  ip?: string | null
+  detail?: Record<string, unknown> | null
+}
+
+/** Appends to the access log. The table refuses UPDATE, DELETE and TRUNCATE (migration trigger). */
+export async function writeAccessLog(db: Db, e: AccessLogEntry): Promise<void> {
+  await db('access_log').insert({
+    user_id: e.userId,
+    actor: e.actor,
+    action: e.action,
+    outcome: e.outcome ?? 'ok',
+    practice_id: e.practiceId ?? null,
+    target: e.target ?? null,
+    ip: e.ip ?? null,
+    detail: e.detail ? JSON.stringify(e.detail) : null,
+  })
+}

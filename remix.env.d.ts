@@ -1,0 +1,13 @@
+/// <reference types="@remix-run/dev" />
+/// <reference types="@remix-run/node" />
+import '@remix-run/node'
+import type { Config } from './config/env'
+import type { Db } from './db/client'
+
+// What server.ts hands every loader and action (getLoadContext); read it through app/lib/db.server.ts.
+declare module '@remix-run/node' {
+  interface AppLoadContext {
+    db: Db
+    config: Config
+  }
+}

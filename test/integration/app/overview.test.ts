@@ -1,0 +1,164 @@
+import type { AppLoadContext } from '@remix-run/node'
+import { describe, expect, it } from 'vitest'
+import { loader } from '../../../app/routes/_index.js'
+import { addRunCounts, finishRun, startRun } from '../../../db/queries/job-runs.js'
+import { ensureOrganisation } from '../../../db/queries/organisations.js'
+import {
+  countDisclosures,
+  countDisclosuresByPurpose,
+  countDisclosuresByRecipient,
+  getDisclosureDayRange,
+  listLastRunPerSource,
+} from '../../../db/queries/overview.js'
+import { ensurePractice } from '../../../db/queries/practices.js'
+import { upsertDisclosures, type DisclosureRecord } from '../../../db/queries/records.js'
+import { addSource } from '../../../db/queries/sources.js'
+import { testConfig } from '../../support/config.js'
+import { useTestDatabase } from '../../support/db.js'
+
+const t = useTestDatabase()
+
+const context = (): AppLoadContext => ({ db: t.db, config: testConfig(t.url) })
+
+async function loadOverview(query = '') {
+  const response = await loader({ request: new Request(`http://ledger.test/${query}`), params: {}, context: context() })
+  return response.json()
+}
+
+/** The loader's 400: thrown as a Response, which the route's error boundary shows. */
+async function loaderRejection(query: string): Promise<Response> {
+  try {
+    await loader({ request: new Request(`http://ledger.test/${query}`), params: {}, context: context() })
+  } catch (thrown) {
+    if (thrown instanceof Response) return thrown
+    throw thrown
+  }
+  throw new Error(`the loader accepted ${query}`)
+}
+
+/**
+ * Eight disclosures: March (7) and April (1). The last one happens at 23:30 UTC on 31 March,
+ * which is 00:30 on 1 April in England (BST), so it counts on 1 April.
+ */
+async function seed() {
+  const practice = await ensurePractice(t.db, { odsCode: 'A81001', name: 'Riverside Surgery' })
+  const fhir = await addSource(t.db, { practiceId: practice.id, kind: 'fhir', name: 'Riverside FHIR', baseUrl: 'http://127.0.0.1:1/fhir' })
+  await addSource(t.db, { practiceId: null, kind: 'ndop_csv', name: 'NDOP publication' })
+  const hospital = await ensureOrganisation(t.db, { odsCode: 'RX1', name: 'County Hospital', recipientType: 'nhs_trust' })
+  const police = await ensureOrganisation(t.db, { name: 'County Police', recipientType: 'police_judicial' })
+  const university = await ensureOrganisation(t.db, { odsCode: 'EE1', name: 'City University', recipientType: 'research_org' })
+  let n = 0
+  const disclosure = (occurredAt: string, recipientId: number, purpose: string): DisclosureRecord => ({
+    practice_id: practice.id,
+    source_id: fhir.id,
+    source_record_id: `ae-${++n}`,
+    source_version: '1',
+    occurred_at: occurredAt,
+    patient_pseudonym: `P-TEST-${n}`,
+    recipient_id: recipientId,
+    purpose,
+    purpose_code: null,
+    legal_basis: null,
+    data_level: 'identifiable',
+    data_description: null,
+    disclosed_by_role: null,
+    disclosed_by: null,
+    run_id: null,
+  })
+  await upsertDisclosures(t.db, [
+    disclosure('2026-03-01T09:00:00Z', hospital, 'direct_care'),
+    disclosure('2026-03-01T10:00:00Z', hospital, 'direct_care'),
+    disclosure('2026-03-01T11:00:00Z', hospital, 'direct_care'),
+    disclosure('2026-03-02T10:00:00Z', university, 'research'),
+    disclosure('2026-03-15T10:00:00Z', police, 'legal'),
+    disclosure('2026-03-15T11:00:00Z', police, 'legal'),
+    disclosure('2026-03-15T12:00:00Z', hospital, 'direct_care'),
+    disclosure('2026-03-31T23:30:00Z', university, 'research'),
+  ])
+  const run = await startRun(t.db, { jobName: 'collect', sourceId: fhir.id, trigger: 'manual', lockedBy: 'test' })
+  await addRunCounts(t.db, run.id, { read: 9, inserted: 8, updated: 0, duplicates: 0, quarantined: 1 })
+  await finishRun(t.db, run.id, 'completed', null)
+}
+
+describe('overview', () => {
+  it('shows the empty state before anything is collected', async () => {
+    expect(await getDisclosureDayRange(t.db)).toEqual({ first: null, last: null })
+    const data = await loadOverview()
+    expect(data).toMatchObject({ collected: { first: null, last: null }, total: 0, byPurpose: [], byRecipient: [], sources: [] })
+  })
+
+  it('counts disclosures in total, by purpose and by recipient from the daily roll-up', async () => {
+    await seed()
+    expect(await getDisclosureDayRange(t.db)).toEqual({ first: '2026-03-01', last: '2026-04-01' })
+    expect(await countDisclosures(t.db, {})).toBe(8)
+    expect(await countDisclosuresByPurpose(t.db, {})).toEqual([
+      { purpose: 'direct_care', label: 'Direct care by the team and other providers caring for the patient', disclosures: 4 },
+      { purpose: 'legal', label: 'Court order or other legal duty', disclosures: 2 },
+      { purpose: 'research', label: 'Research', disclosures: 2 },
+    ])
+    expect(await countDisclosuresByRecipient(t.db, {})).toEqual([
+      expect.objectContaining({ name: 'County Hospital', recipientType: 'nhs_trust', recipientTypeLabel: 'NHS trust / foundation trust', disclosures: 4 }),
+      expect.objectContaining({ name: 'City University', recipientTypeLabel: 'Research organisation', disclosures: 2 }),
+      expect.objectContaining({ name: 'County Police', recipientTypeLabel: 'Police and judicial', disclosures: 2 }),
+    ])
+  })
+
+  it('limits every count to the period, with both ends inclusive and days in England', async () => {
+    const march = { from: '2026-03-01', to: '2026-03-31' }
+    expect(await countDisclosures(t.db, march)).toBe(7)
+    expect(await countDisclosures(t.db, { from: '2026-04-01' })).toBe(1)
+    expect(await countDisclosures(t.db, { to: '2026-03-01' })).toBe(3)
+    expect(await countDisclosures(t.db, { from: '2026-03-02', to: '2026-03-15' })).toBe(4)
+    expect(await countDisclosures(t.db, { from: '2027-01-01' })).toBe(0)
+    expect((await countDisclosuresByPurpose(t.db, march)).map((p) => [p.purpose, p.disclosures])).toEqual([
+      ['direct_care', 4],
+      ['legal', 2],
+      ['research', 1],
+    ])
+    expect((await countDisclosuresByRecipient(t.db, { from: '2026-04-01' })).map((r) => [r.name, r.disclosures])).toEqual([
+      ['City University', 1],
+    ])
+  })
+
+  it('lists each source with its last run, and sources that never ran', async () => {
+    expect(await listLastRunPerSource(t.db)).toEqual([
+      expect.objectContaining({
+        sourceName: 'Riverside FHIR',
+        practiceOds: 'A81001',
+        jobName: 'collect',
+        status: 'completed',
+        finishedAt: expect.any(Date),
+        readCount: 9,
+        insertedCount: 8,
+        quarantinedCount: 1,
+        error: null,
+      }),
+      expect.objectContaining({ sourceName: 'NDOP publication', practiceOds: null, runId: null, status: null, readCount: 0 }),
+    ])
+  })
+
+  it('loader returns the aggregates for ?from=&to= and never a patient pseudonym', async () => {
+    const data = await loadOverview('?from=2026-03-02&to=2026-03-15')
+    expect(data.period).toEqual({ from: '2026-03-02', to: '2026-03-15' })
+    expect(data.total).toBe(4)
+    expect(data.byPurpose.map((p: { purpose: string; disclosures: number }) => [p.purpose, p.disclosures])).toEqual([
+      ['legal', 2],
+      ['direct_care', 1],
+      ['research', 1],
+    ])
+    expect(data.sources).toHaveLength(2)
+    expect(JSON.stringify(data)).not.toContain('P-TEST-')
+    // An empty date field from the form means "no limit".
+    expect((await loadOverview('?from=&to=')).total).toBe(8)
+  })
+
+  it.each([
+    ['?from=01/03/2026', '"from" must be a date written YYYY-MM-DD'],
+    ['?to=2026-02-30', '"to" is not a real calendar date'],
+    ['?from=2026-04-01&to=2026-03-01', 'the start date ("from") is after the end date ("to")'],
+  ])('loader answers %s with 400 and says what is wrong', async (query, message) => {
+    const response = await loaderRejection(query)
+    expect(response.status).toBe(400)
+    expect(await response.text()).toContain(message)
+  })
+})

@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser, type Page } from 'playwright-core'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const SERVER_BUILD = path.join(ROOT, 'build/server/index.js')
+const SCREENSHOTS = path.join(ROOT, 'test-output/screenshots')
+
+/** Debian's Chromium, installed with apt. Never download a browser. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  })
+}
+
+/**
+ * Runs `remix build` when the server build is missing or older than any source it was built
+ * from (app/, remix.config.js and everything the last build bundled, such as db/queries), so a
+ * browser test never checks yesterday's page.
+ */
+export function ensureAppBuilt(): void {
+  if (!fs.existsSync(SERVER_BUILD) || newestSourceMtime() > fs.statSync(SERVER_BUILD).mtimeMs) {
+    execFileSync(path.join(ROOT, 'node_modules/.bin/remix'), ['build'], { cwd: ROOT, stdio: 'pipe' })
+  }
+}
+
+function newestSourceMtime(): number {
+  const files = [path.join(ROOT, 'remix.config.js'), ...listFiles(path.join(ROOT, 'app'))]
+  const metafile = path.join(ROOT, 'build/server/metafile.server.json')
+  if (fs.existsSync(metafile)) {
+    const inputs = Object.keys(JSON.parse(fs.readFileSync(metafile, 'utf8')).inputs as object)
+    files.push(...inputs.map((input) => path.join(ROOT, input)).filter((file) => fs.existsSync(file)))
+  }
+  return Math.max(...files.map((file) => fs.statSync(file).mtimeMs))
+}
+
+function listFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name))
+}
+
+/** Saves a full-page screenshot to test-output/screenshots/<name>.png and returns its path. */
+export async function saveScreenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true })
+  const file = path.join(SCREENSHOTS, `${name}.png`)
+  await page.screenshot({ path: file, fullPage: true })
+  return file
+}
