@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { listRuns } from '../db/queries/job-runs.js'
-import { ensurePractice, getPracticeByOds, ODS_PRACTICE_PATTERN } from '../db/queries/practices.js'
+import { ensurePractice, ODS_PRACTICE_PATTERN } from '../db/queries/practices.js'
 import { addSource, listSources } from '../db/queries/sources.js'
 import { collect, type Selection } from '../jobs/collect.js'
 import { importNdopFile } from '../jobs/import-ndop.js'
@@ -165,10 +165,7 @@ importCmd
   .requiredOption('--practice <ODS>', 'practice ODS code', ods)
   .option('--json', 'print JSON')
   .action((file, o) =>
-    withLedger(async (deps) => {
-      if (!(await getPracticeByOds(deps.db, o.practice))) await ensurePractice(deps.db, { odsCode: o.practice })
-      reportImport(await importRegisterFile(deps, file, o.practice), o.json)
-    }),
+    withLedger(async (deps) => reportImport(await importRegisterFile(deps, file, o.practice), o.json)),
   )
 
 function reportImport(r: Awaited<ReturnType<typeof importNdopFile>>, json: boolean) {

@@ -53,7 +53,9 @@ export interface Config {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env)
+  // An empty variable (FOO= in a shell or .env file) means "not set", not "set to nothing".
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const parsed = EnvSchema.safeParse(present)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     throw new ConfigError(`Configuration error: ${String(issue.path[0])} ${issue.message}.`)

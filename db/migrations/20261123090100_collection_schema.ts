@@ -41,8 +41,12 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('expected_interval_minutes').notNullable().defaultTo(1440)
     t.boolean('enabled').notNullable().defaultTo(true)
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now())
-    t.unique(['kind', 'practice_id', 'base_url'])
   })
+  // One FHIR source per practice and URL; one file source of each kind per practice, and one
+  // national one (NULLs never collide in a plain unique key, hence the partial indexes).
+  await knex.raw(`CREATE UNIQUE INDEX sources_fhir_key ON sources (practice_id, base_url) WHERE kind = 'fhir'`)
+  await knex.raw(`CREATE UNIQUE INDEX sources_file_key ON sources (kind, practice_id) WHERE kind <> 'fhir' AND practice_id IS NOT NULL`)
+  await knex.raw(`CREATE UNIQUE INDEX sources_national_key ON sources (kind) WHERE kind <> 'fhir' AND practice_id IS NULL`)
   await knex.raw(`ALTER TABLE sources ADD CONSTRAINT sources_fhir_url CHECK (kind <> 'fhir' OR base_url IS NOT NULL)`)
 
   await knex.schema.createTable('job_runs', (t) => {
