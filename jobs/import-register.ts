@@ -1,7 +1,7 @@
 import crypto from 'node:crypto'
 import path from 'node:path'
+import { LOCAL_PURPOSE_SYSTEM, listLegalBases, listPurposeCodeMap, listPurposes, listRecipientTypes } from '../db/queries/codes.js'
 import type { Db } from '../db/client.js'
-import { LOCAL_PURPOSE_SYSTEM } from '../db/migrations/20261123090000_reference_codes.js'
 import { organisationCache, type OrganisationInput } from '../db/queries/organisations.js'
 import { ODS_PRACTICE_PATTERN, getPracticeByOds } from '../db/queries/practices.js'
 import { upsertDisclosures, type DisclosureRecord, type WriteCounts } from '../db/queries/records.js'
@@ -48,20 +48,20 @@ export interface RegisterCodes {
 /** The code tables, read once per run. */
 export async function loadRegisterCodes(db: Db): Promise<RegisterCodes> {
   const [purposes, synonyms, recipientTypes, legalBases] = await Promise.all([
-    db('purposes').select('code').orderBy('code'),
-    db('purpose_code_map').where({ system: LOCAL_PURPOSE_SYSTEM }).select('code', 'purpose'),
-    db('recipient_types').select('code', 'label').orderBy('code'),
-    db('legal_bases').select('code').orderBy('code'),
+    listPurposes(db),
+    listPurposeCodeMap(db, LOCAL_PURPOSE_SYSTEM),
+    listRecipientTypes(db),
+    listLegalBases(db),
   ])
-  const purposeCodes = (purposes as Array<{ code: string }>).map((p) => p.code)
+  const purposeCodes = purposes.map((p) => p.code)
   return {
     purposes: new Map([
       ...purposeCodes.map((c): [string, string] => [c, c]),
-      ...(synonyms as Array<{ code: string; purpose: string }>).map((s): [string, string] => [codeKey(s.code), s.purpose]),
+      ...synonyms.map((s): [string, string] => [codeKey(s.code), s.purpose]),
     ]),
     purposeCodes,
-    recipientTypes: new Map((recipientTypes as Array<{ code: string; label: string }>).map((t) => [t.code, t.label])),
-    legalBases: new Set((legalBases as Array<{ code: string }>).map((b) => b.code)),
+    recipientTypes: new Map(recipientTypes.map((t) => [t.code, t.label])),
+    legalBases: new Set(legalBases.map((b) => b.code)),
   }
 }
 

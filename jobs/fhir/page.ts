@@ -1,0 +1,69 @@
+import crypto from 'node:crypto'
+import type { MapContext } from './codes.js'
+import { mapAuditEvent, type DisclosureDraft, type OverrideDraft } from './map-audit-event.js'
+import { mapConsent, type PatientChoiceDraft } from './map-consent.js'
+import { toUtcIso, type Bundle } from './schemas.js'
+
+export type FhirStream = 'AuditEvent' | 'Consent'
+
+export interface QuarantineDraft {
+  recordKey: string
+  resourceType: string | null
+  reason: string
+  payload: unknown
+}
+
+/** One searchset page, mapped: what to write, what to quarantine, and where the cursor may move. */
+export interface MappedPage {
+  read: number
+  disclosures: DisclosureDraft[]
+  overrides: OverrideDraft[]
+  choices: PatientChoiceDraft[]
+  quarantine: QuarantineDraft[]
+  /** Records that now load (or are understood and deliberately skipped): their quarantine is resolved. */
+  loadedKeys: string[]
+  /** The newest meta.lastUpdated on the page as a UTC ISO instant, so text order is time order. */
+  highWaterMark: string | null
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** The source's id, or a digest of the resource when it has none (the same bad record keeps one key). */
+export function recordKey(resource: unknown): string {
+  if (isObject(resource) && typeof resource.id === 'string' && resource.id !== '') return resource.id
+  return `sha256:${crypto.createHash('sha256').update(JSON.stringify(resource ?? null)).digest('hex')}`
+}
+
+export function mapPage(bundle: Bundle, stream: FhirStream, ctx: MapContext): MappedPage {
+  const page: MappedPage = { read: 0, disclosures: [], overrides: [], choices: [], quarantine: [], loadedKeys: [], highWaterMark: null }
+  for (const entry of bundle.entry ?? []) {
+    // Included resources and OperationOutcome warnings are not results of the search.
+    if (entry.search?.mode === 'include' || entry.search?.mode === 'outcome') continue
+    const resource = entry.resource
+    page.read++
+    const key = recordKey(resource)
+    // Every record read moves the high-water mark, quarantined ones too: they wait in quarantine, not in the feed.
+    const lastUpdated = isObject(resource) && isObject(resource.meta) && typeof resource.meta.lastUpdated === 'string' ? toUtcIso(resource.meta.lastUpdated) : null
+    if (lastUpdated && (page.highWaterMark === null || lastUpdated > page.highWaterMark)) page.highWaterMark = lastUpdated
+
+    const type = isObject(resource) && typeof resource.resourceType === 'string' ? resource.resourceType : null
+    const result =
+      type !== stream
+        ? { error: type ? `the ${stream} search returned a resource of type ${type}` : `the ${stream} search returned an entry without a resource` }
+        : stream === 'AuditEvent'
+          ? mapAuditEvent(resource, ctx)
+          : mapConsent(resource, ctx)
+    if ('error' in result) {
+      page.quarantine.push({ recordKey: key, resourceType: type, reason: result.error, payload: resource ?? null })
+      continue
+    }
+    page.loadedKeys.push(key)
+    if ('disclosure' in result) {
+      if (result.disclosure) page.disclosures.push(result.disclosure)
+      if (result.override) page.overrides.push(result.override)
+    } else if ('choice' in result) {
+      page.choices.push(result.choice)
+    }
+  }
+  return page
+}
