@@ -1,6 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import os from 'node:os'
+import { writeAccessLog } from '../db/queries/access-log.js'
 import { listRuns } from '../db/queries/job-runs.js'
-import { ensurePractice, ODS_PRACTICE_PATTERN } from '../db/queries/practices.js'
+import { ensurePractice, getPracticeByOds, ODS_PRACTICE_PATTERN } from '../db/queries/practices.js'
+import { createUser, findUserByEmail, MIN_PASSWORD_LENGTH, ROLES } from '../db/queries/users.js'
 import { addSource, listSources } from '../db/queries/sources.js'
 import { collect, type Selection } from '../jobs/collect.js'
 import { importNdopFile } from '../jobs/import-ndop.js'
@@ -227,6 +230,45 @@ jobs
       )
     }),
   )
+
+const user = program.command('user').description('people who sign in to the dashboard')
+user
+  .command('add')
+  .description('add a user; the password is read from standard input')
+  .requiredOption('--email <email>', 'e-mail address (the sign-in name)')
+  .addOption(new Option('--role <role>', 'role').choices([...ROLES]).makeOptionMandatory())
+  .option('--practice <ODS...>', 'practices this user may see (repeat or list several)')
+  .option('--name <name>', 'display name')
+  .action((o) =>
+    withLedger(async ({ db }) => {
+      if (!/^[^@\s]+@[^@\s]+$/.test(o.email)) throw new UserError(`--email '${o.email}' is not an e-mail address.`, 2)
+      const codes: string[] = (o.practice ?? []).map(ods)
+      if (codes.length === 0 && o.role !== 'admin') {
+        throw new UserError('Give at least one --practice ODS: only administrators see every practice.', 2)
+      }
+      const practiceIds: number[] = []
+      for (const code of codes) {
+        const practice = await getPracticeByOds(db, code)
+        if (!practice) throw new UserError(`There is no practice with ODS code ${code}.`)
+        practiceIds.push(practice.id)
+      }
+      if (await findUserByEmail(db, o.email)) throw new UserError(`A user with e-mail ${o.email} already exists.`)
+      const password = (await readStdin()).replace(/\r?\n$/, '')
+      if (password.length < MIN_PASSWORD_LENGTH) {
+        throw new UserError(`The password (from standard input) must be at least ${MIN_PASSWORD_LENGTH} characters.`, 2)
+      }
+      const row = await createUser(db, { email: o.email, displayName: o.name, password, role: o.role, practiceIds })
+      await writeAccessLog(db, { userId: null, actor: `cli:${os.userInfo().username}`, action: 'user_add', target: `user:${row.id}`, detail: { email: row.email, role: row.role, practices: codes } })
+      console.log(`Added ${row.role} ${row.email} (user ${row.id})${codes.length ? ` for ${codes.join(', ')}` : ' for every practice'}.`)
+    }),
+  )
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Password: ')
+  let text = ''
+  for await (const chunk of process.stdin) text += chunk
+  return text
+}
 
 program
   .command('simulate')
