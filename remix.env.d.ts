@@ -9,5 +9,7 @@ declare module '@remix-run/node' {
   interface AppLoadContext {
     db: Db
     config: Config
+    /** The client's address as the web server saw it, for the access log. */
+    ip?: string | null
   }
 }

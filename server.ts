@@ -56,7 +56,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   app.use(express.static(path.join(ROOT, 'public'), { maxAge: '1h' }))
   app.all(
     '*',
-    createRequestHandler({ build, mode: config.nodeEnv, getLoadContext: () => ({ db: handle.db, config }) }),
+    createRequestHandler({ build, mode: config.nodeEnv, getLoadContext: (req) => ({ db: handle.db, config, ip: req.ip ?? null }) }),
   )
 
   const host = process.env.HOST ?? '127.0.0.1'

@@ -1,5 +1,6 @@
-import type { LinksFunction, MetaFunction } from '@remix-run/node'
+import { json, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import {
+  Form,
   isRouteErrorResponse,
   Link,
   Links,
@@ -9,8 +10,13 @@ import {
   Scripts,
   ScrollRestoration,
   useRouteError,
+  useRouteLoaderData,
 } from '@remix-run/react'
 import type { ReactNode } from 'react'
+import { CsrfField } from './components/csrf-field.js'
+import { getViewer, ROLE_LABELS } from './lib/access.server.js'
+import { getSession } from './lib/session.server.js'
+import { NAV_ITEMS } from './lib/navigation.js'
 import stylesUrl from './styles/app.css'
 
 export const links: LinksFunction = () => [
@@ -20,8 +26,20 @@ export const links: LinksFunction = () => [
 
 export const meta: MetaFunction = () => [{ title: 'Sharing Ledger' }]
 
+/** Who is signed in (for the menu) and the session's anti-forgery token (for forms). */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const viewer = await getViewer(request, context)
+  const session = await getSession(context, request)
+  return json({
+    viewer: viewer && { displayName: viewer.displayName, role: viewer.role, roleLabel: ROLE_LABELS[viewer.role] },
+    csrf: viewer ? (session.get('csrf') ?? '') : '',
+  })
+}
+
 /** The page frame, shared by every route and by the error page, so navigation never disappears. */
 export function Layout({ children }: { children: ReactNode }) {
+  const data = useRouteLoaderData<typeof loader>('root')
+  const viewer = data?.viewer
   return (
     <html lang="en-GB">
       <head>
@@ -39,15 +57,30 @@ export function Layout({ children }: { children: ReactNode }) {
             <Link to="/" className="site-header__name">
               Sharing Ledger
             </Link>
-            <nav aria-label="Main">
-              <ul className="site-nav">
-                <li>
-                  <NavLink to="/" end>
-                    Overview
-                  </NavLink>
-                </li>
-              </ul>
-            </nav>
+            {viewer && (
+              <nav aria-label="Main">
+                <ul className="site-nav">
+                  {NAV_ITEMS.filter((item) => !item.roles || item.roles.includes(viewer.role)).map((item) => (
+                    <li key={item.to}>
+                      <NavLink to={item.to} end={item.to === '/'}>
+                        {item.label}
+                      </NavLink>
+                    </li>
+                  ))}
+                </ul>
+              </nav>
+            )}
+            {viewer && (
+              <Form method="post" action="/logout" className="site-header__user">
+                <span>
+                  {viewer.displayName} ({viewer.roleLabel})
+                </span>
+                <CsrfField />
+                <button type="submit" className="button button--secondary">
+                  Sign out
+                </button>
+              </Form>
+            )}
           </div>
         </header>
         <main id="main-content" className="container" tabIndex={-1}>

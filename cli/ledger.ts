@@ -11,7 +11,7 @@ import { importRegisterFile } from '../jobs/import-register.js'
 import { scheduledJobs } from '../jobs/scheduler.js'
 import { startSimulator } from '../jobs/simulator/server.js'
 import { UserError, withLedger } from './context.js'
-import { printTable } from './format.js'
+import { printTable, progressDisplay } from './format.js'
 
 const program = new Command()
   .name('ledger')
@@ -108,10 +108,17 @@ program
       if (o.from && o.from > o.to) throw new UserError('--from must not be after --to.', 2)
       const selection: Selection = o.source !== undefined ? { sourceId: o.source } : o.practice ? { practiceOds: o.practice } : { all: true }
       let results
+      const progress = o.json ? null : progressDisplay()
       try {
-        results = await collect(deps, selection, { trigger: 'manual', backfill: o.from ? { from: o.from, to: o.to } : undefined })
+        results = await collect(
+          { ...deps, onBatch: progress?.update },
+          selection,
+          { trigger: 'manual', backfill: o.from ? { from: o.from, to: o.to } : undefined },
+        )
       } catch (err) {
         throw new UserError((err as Error).message)
+      } finally {
+        progress?.stop()
       }
       const ok = results.every((r) => r.status === 'completed' || r.status === 'skipped')
       if (o.json) {

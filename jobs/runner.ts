@@ -22,6 +22,8 @@ export interface RunnerDeps {
   /** Aborted on SIGTERM: jobs finish the batch in hand, commit it, and stop. */
   signal?: AbortSignal
   log?: (line: string) => void
+  /** Told after every committed batch, with the run's totals so far (progress display). */
+  onBatch?: (run: JobRunRow, totals: RunCounts) => void
 }
 
 export interface JobContext {
@@ -97,6 +99,7 @@ export async function runJob(deps: RunnerDeps, req: RunRequest, body: (ctx: JobC
           return c
         })
         for (const k of Object.keys(counts) as Array<keyof RunCounts>) counts[k] += batch[k]
+        deps.onBatch?.(run, counts)
         return batch
       },
     }

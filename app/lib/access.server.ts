@@ -1,0 +1,141 @@
+import crypto from 'node:crypto'
+import { redirect, type AppLoadContext } from '@remix-run/node'
+import type { Config } from '../../config/env.js'
+import type { Db } from '../../db/client.js'
+import { writeAccessLog, type AccessLogEntry } from '../../db/queries/access-log.js'
+import { getUser, type Role } from '../../db/queries/users.js'
+import { getDb } from './db.server.js'
+import { getSession } from './session.server.js'
+
+/**
+ * The one gate every loader, action, resource route and export goes through: who is asking,
+ * may their role do this, which practices may they see, and (for anything that changes
+ * state) is the request really from our own page. Pages never decide this themselves.
+ */
+
+export interface PracticeRef {
+  id: number
+  odsCode: string
+  name: string
+}
+
+export interface Viewer {
+  id: number
+  email: string
+  displayName: string
+  role: Role
+  /** Practices this user may see: their own, or every practice for an administrator. */
+  practices: PracticeRef[]
+}
+
+export interface Access {
+  viewer: Viewer
+  db: Db
+  config: Config
+  /**
+   * The practices this request reads: the viewer's, narrowed by ?practice=ODS (repeatable).
+   * Asking for a practice outside the viewer's scope is a 404, as if it did not exist.
+   */
+  practiceIds: number[]
+  /** Appends to the access log as this viewer. */
+  log(action: string, entry?: Omit<AccessLogEntry, 'userId' | 'actor' | 'action'>): Promise<void>
+}
+
+export interface AccessRules {
+  /** Roles allowed; default: any signed-in user. */
+  roles?: readonly Role[]
+}
+
+export const ROLE_LABELS: Record<Role, string> = {
+  caldicott_guardian: 'Caldicott guardian',
+  practice_manager: 'Practice manager',
+  auditor: 'Auditor',
+  admin: 'Administrator',
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD'])
+
+export async function requireAccess(
+  { request, context }: { request: Request; context: AppLoadContext },
+  rules: AccessRules = {},
+): Promise<Access> {
+  const db = getDb(context)
+  const viewer = await getViewer(request, context)
+  if (!viewer) {
+    const url = new URL(request.url)
+    throw redirect(`/login?redirectTo=${encodeURIComponent(url.pathname + url.search)}`)
+  }
+  const log: Access['log'] = (action, entry = {}) =>
+    writeAccessLog(db, { userId: viewer.id, actor: viewer.email, action, ip: context.ip ?? null, ...entry })
+
+  if (!SAFE_METHODS.has(request.method.toUpperCase())) {
+    const session = await getSession(context, request)
+    if (!(await isSameOriginForm(request, session.get('csrf')))) {
+      await log('csrf_refused', { outcome: 'denied', target: new URL(request.url).pathname })
+      throw new Response('This form came from another site or an old page. Reload the page and try again.', { status: 403 })
+    }
+  }
+  if (rules.roles && !rules.roles.includes(viewer.role)) {
+    await log('forbidden', { outcome: 'denied', target: new URL(request.url).pathname })
+    throw new Response(`Your role (${ROLE_LABELS[viewer.role]}) cannot do this.`, { status: 403 })
+  }
+  return { viewer, db, config: context.config, practiceIds: narrowToRequested(viewer, new URL(request.url)), log }
+}
+
+/** The signed-in user, or null. Used by the page frame (menu) and the sign-in page. */
+export async function getViewer(request: Request, context: AppLoadContext): Promise<Viewer | null> {
+  const session = await getSession(context, request)
+  const userId = session.get('userId')
+  if (!userId) return null
+  const db = getDb(context)
+  const user = await getUser(db, userId)
+  if (!user || user.disabled_at) return null
+  const practices = (
+    user.role === 'admin'
+      ? await db('practices').orderBy('ods_code').select('id', 'ods_code', 'name')
+      : await db('practices as p')
+          .join('user_practices as up', 'up.practice_id', 'p.id')
+          .where('up.user_id', user.id)
+          .orderBy('p.ods_code')
+          .select('p.id', 'p.ods_code', 'p.name')
+  ).map((p) => ({ id: p.id, odsCode: p.ods_code, name: p.name }))
+  return { id: user.id, email: user.email, displayName: user.display_name, role: user.role, practices }
+}
+
+/** 404 unless the record's practice is one this request may see. */
+export function requirePractice(access: Access, practiceId: number | null | undefined): void {
+  if (practiceId === null || practiceId === undefined || !access.viewer.practices.some((p) => p.id === practiceId)) {
+    throw notFound()
+  }
+}
+
+export function notFound(): Response {
+  return new Response('There is nothing at this address, or you do not have access to it.', { status: 404 })
+}
+
+function narrowToRequested(viewer: Viewer, url: URL): number[] {
+  const asked = url.searchParams.getAll('practice').filter(Boolean).map((s) => s.toUpperCase())
+  if (asked.length === 0) return viewer.practices.map((p) => p.id)
+  return asked.map((ods) => {
+    const p = viewer.practices.find((x) => x.odsCode === ods)
+    if (!p) throw notFound()
+    return p.id
+  })
+}
+
+/**
+ * Anti-forgery: the form must carry the session's token (hidden field "csrf"), and a browser's
+ * Origin header, when sent, must be our own. SameSite=lax cookies are the first line; this is
+ * the second.
+ */
+async function isSameOriginForm(request: Request, expected: string | undefined): Promise<boolean> {
+  const origin = request.headers.get('Origin')
+  if (origin && origin !== new URL(request.url).origin) return false
+  if (!expected) return false
+  let given: FormDataEntryValue | null = null
+  const type = request.headers.get('Content-Type') ?? ''
+  if (type.includes('form')) given = (await request.clone().formData()).get('csrf')
+  else given = request.headers.get('X-CSRF-Token')
+  if (typeof given !== 'string' || given.length !== expected.length) return false
+  return crypto.timingSafeEqual(Buffer.from(given), Buffer.from(expected))
+}

@@ -1,0 +1,56 @@
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Form, useActionData, useNavigation, useSearchParams } from '@remix-run/react'
+import { getViewer } from '../lib/access.server.js'
+import { safeRedirect, signIn } from '../lib/auth.server.js'
+
+export const meta: MetaFunction = () => [{ title: 'Sign in – Sharing Ledger' }]
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  if (await getViewer(request, context)) throw redirect('/')
+  return null
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  // Before sign-in there is no session token; a foreign Origin is refused instead.
+  const origin = request.headers.get('Origin')
+  if (origin && origin !== new URL(request.url).origin) {
+    throw new Response('Sign-in forms are only accepted from this site.', { status: 403 })
+  }
+  const form = await request.formData()
+  const email = String(form.get('email') ?? '').trim()
+  const password = String(form.get('password') ?? '')
+  if (!email || !password) return json({ message: 'Enter your e-mail address and password.' }, { status: 400 })
+  const result = await signIn(context, email, password)
+  if (!result.ok) return json({ message: result.message }, { status: 401 })
+  return redirect(safeRedirect(form.get('redirectTo')), { headers: { 'Set-Cookie': result.setCookie } })
+}
+
+export default function Login() {
+  const actionData = useActionData<typeof action>()
+  const [params] = useSearchParams()
+  const busy = useNavigation().state !== 'idle'
+  return (
+    <div className="narrow">
+      <h1>Sign in</h1>
+      {actionData?.message && (
+        <div className="error-summary" role="alert" id="sign-in-error">
+          {actionData.message}
+        </div>
+      )}
+      <Form method="post" className="panel stack" aria-describedby={actionData?.message ? 'sign-in-error' : undefined}>
+        <input type="hidden" name="redirectTo" value={params.get('redirectTo') ?? '/'} />
+        <div>
+          <label htmlFor="email">E-mail address</label>
+          <input id="email" name="email" type="email" autoComplete="username" required autoFocus />
+        </div>
+        <div>
+          <label htmlFor="password">Password</label>
+          <input id="password" name="password" type="password" autoComplete="current-password" required />
+        </div>
+        <button type="submit" className="button" disabled={busy}>
+          Sign in
+        </button>
+      </Form>
+    </div>
+  )
+}
