@@ -16,7 +16,7 @@ import type { ReactNode } from 'react'
 import { CsrfField } from './components/csrf-field.js'
 import { getViewer, ROLE_LABELS } from './lib/access.server.js'
 import { getSession } from './lib/session.server.js'
-import { NAV_ITEMS } from './lib/navigation.js'
+import { NAV_ITEMS, useKeptSearch } from './lib/navigation.js'
 import stylesUrl from './styles/app.css'
 
 export const links: LinksFunction = () => [
@@ -31,7 +31,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const viewer = await getViewer(request, context)
   const session = await getSession(context, request)
   return json({
-    viewer: viewer && { displayName: viewer.displayName, role: viewer.role, roleLabel: ROLE_LABELS[viewer.role] },
+    viewer: viewer && {
+      displayName: viewer.displayName,
+      role: viewer.role,
+      roleLabel: ROLE_LABELS[viewer.role],
+      practices: viewer.practices.map((p) => ({ odsCode: p.odsCode, name: p.name })),
+    },
     csrf: viewer ? (session.get('csrf') ?? '') : '',
   })
 }
@@ -40,6 +45,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export function Layout({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>('root')
   const viewer = data?.viewer
+  const keptSearch = useKeptSearch()
   return (
     <html lang="en-GB">
       <head>
@@ -62,7 +68,7 @@ export function Layout({ children }: { children: ReactNode }) {
                 <ul className="site-nav">
                   {NAV_ITEMS.filter((item) => !item.roles || item.roles.includes(viewer.role)).map((item) => (
                     <li key={item.to}>
-                      <NavLink to={item.to} end={item.to === '/'}>
+                      <NavLink to={{ pathname: item.to, search: keptSearch }} end={item.to === '/'}>
                         {item.label}
                       </NavLink>
                     </li>

@@ -1,6 +1,22 @@
+import { useLocation } from '@remix-run/react'
 import type { Role } from '../../db/queries/users.js'
 
 /** The main menu. Hiding an item is a courtesy only: every route checks access itself. */
 export const NAV_ITEMS: Array<{ to: string; label: string; roles?: Role[] }> = [
   { to: '/', label: 'Overview' },
 ]
+
+/** The filters every page keeps when you move between pages: practice and period. */
+export const KEPT_PARAMS = ['practice', 'from', 'to'] as const
+
+export function keptSearch(search: string): string {
+  const current = new URLSearchParams(search)
+  const kept = new URLSearchParams()
+  for (const name of KEPT_PARAMS) for (const v of current.getAll(name)) if (v) kept.append(name, v)
+  const s = kept.toString()
+  return s ? `?${s}` : ''
+}
+
+export function useKeptSearch(): string {
+  return keptSearch(useLocation().search)
+}

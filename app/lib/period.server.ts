@@ -1,5 +1,9 @@
 import { z } from 'zod'
-import type { Period } from '../../db/queries/overview.js'
+/** Inclusive calendar days ('YYYY-MM-DD', England); a missing end is open. */
+export interface Period {
+  from?: string
+  to?: string
+}
 
 const isCalendarDay = (v: string) => {
   const d = new Date(`${v}T00:00:00Z`)

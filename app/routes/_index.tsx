@@ -1,15 +1,16 @@
 import { json, type LoaderFunctionArgs, type MetaFunction, type SerializeFrom } from '@remix-run/node'
-import { Form, Link, useLoaderData } from '@remix-run/react'
+import { Link, useLoaderData } from '@remix-run/react'
 import { HorizontalBarChart } from '../components/charts/horizontal-bar-chart.js'
+import { TrendChart } from '../components/charts/trend-chart.js'
+import { FilterBar } from '../components/filter-bar.js'
+import { useKeptSearch } from '../lib/navigation.js'
 import { formatCount, formatDateTime, formatDay } from '../lib/format.js'
 import { getOverview } from '../lib/overview.server.js'
-import { readPeriod } from '../lib/period.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Overview – Sharing Ledger' }]
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
-  const period = readPeriod(new URL(request.url))
-  return json({ period, ...(await getOverview(context, period)) })
+export async function loader(args: LoaderFunctionArgs) {
+  return json(await getOverview(args))
 }
 
 type OverviewData = SerializeFrom<typeof loader>
@@ -27,10 +28,37 @@ const RUN_STATUS_TEXT: Record<string, string> = {
 export default function Overview() {
   const data = useLoaderData<typeof loader>()
   const { period, collected } = data
+  const kept = useKeptSearch()
   return (
     <>
       <h1>Overview</h1>
-      <PeriodForm from={period.from} to={period.to} />
+      <FilterBar from={period.from} to={period.to} />
+      <section className="panel" aria-labelledby="totals-heading">
+        <h2 id="totals-heading">At a glance, {describePeriod(period)}</h2>
+        <dl className="key-figures">
+          <div>
+            <dt>Disclosures</dt>
+            <dd data-testid="total-disclosures">{formatCount(data.total)}</dd>
+          </div>
+          <div>
+            <dt>Patients affected</dt>
+            <dd data-testid="patients-affected">{formatCount(data.patients)}</dd>
+          </div>
+          <div>
+            <dt>Overrides awaiting review</dt>
+            <dd data-testid="overrides-pending">
+              <Link to={`/overrides${kept}`}>{formatCount(data.overrides.pending)}</Link>
+              {data.overrides.overdue > 0 && <span className="status--failed"> ({formatCount(data.overrides.overdue)} overdue)</span>}
+            </dd>
+          </div>
+          <div>
+            <dt>Open findings</dt>
+            <dd data-testid="open-findings">
+              <Link to={`/findings${kept}`}>{formatCount(data.openFindings)}</Link>
+            </dd>
+          </div>
+        </dl>
+      </section>
       {collected.first === null ? (
         <div className="panel">
           <h2>No disclosures collected yet</h2>
@@ -47,25 +75,6 @@ export default function Overview() {
   )
 }
 
-function PeriodForm({ from, to }: { from?: string; to?: string }) {
-  return (
-    <Form method="get" className="panel period-form" aria-label="Period">
-      <div>
-        <label htmlFor="from">From</label>
-        <input id="from" name="from" type="date" defaultValue={from ?? ''} />
-      </div>
-      <div>
-        <label htmlFor="to">To</label>
-        <input id="to" name="to" type="date" defaultValue={to ?? ''} />
-      </div>
-      <button type="submit" className="button">
-        Show period
-      </button>
-      {(from || to) && <Link to="/">Show all dates</Link>}
-    </Form>
-  )
-}
-
 function describePeriod({ from, to }: { from?: string; to?: string }): string {
   if (from && to) return `from ${formatDay(from)} to ${formatDay(to)}`
   if (from) return `since ${formatDay(from)}`
@@ -78,21 +87,36 @@ function Disclosures({ data }: { data: OverviewData }) {
   const when = describePeriod(period)
   return (
     <>
-      <section className="panel" aria-labelledby="total-heading">
-        <h2 id="total-heading">Disclosures {when}</h2>
-        <p className="key-figure">
-          <span className="key-figure__value" data-testid="total-disclosures">
-            {formatCount(total)}
-          </span>{' '}
-          {total === 1 ? 'disclosure' : 'disclosures'}
-        </p>
-        <p className="hint">
-          Collected disclosures run from {formatDay(collected.first!)} to {formatDay(collected.last!)}.
-          {total === 0 && ' None of them falls in this period: choose other dates.'}
-        </p>
-      </section>
+      <p className="hint">
+        Collected disclosures run from {formatDay(collected.first!)} to {formatDay(collected.last!)}.
+        {total === 0 && ' None of them falls in this period: choose other dates.'}
+      </p>
       {total > 0 && (
         <>
+          <section className="panel" aria-labelledby="trend-heading">
+            <h2 id="trend-heading">Disclosures per {data.trendBucket}</h2>
+            <TrendChart name="Disclosures" data={data.trend.map((t) => ({ label: formatDay(t.period), value: t.disclosures }))} />
+            <details>
+              <summary>Disclosures per {data.trendBucket} as a table</summary>
+              <table>
+                <caption>Disclosures per {data.trendBucket} (starting)</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{data.trendBucket === 'day' ? 'Day' : `${data.trendBucket[0]!.toUpperCase()}${data.trendBucket.slice(1)} starting`}</th>
+                    <th scope="col" className="numeric">Disclosures</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.trend.map((t) => (
+                    <tr key={t.period}>
+                      <th scope="row">{formatDay(t.period)}</th>
+                      <td className="numeric">{formatCount(t.disclosures)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </details>
+          </section>
           <section className="panel" aria-labelledby="purpose-heading">
             <h2 id="purpose-heading">By purpose</h2>
             <HorizontalBarChart name="Disclosures" data={byPurpose.slice(0, CHART_ROWS).map((p) => ({ label: p.label, value: p.disclosures }))} />

@@ -1,16 +1,9 @@
-import type { Knex } from 'knex'
 import type { Db } from '../client.js'
 import type { RunStatus } from './job-runs.js'
+import { whereScopeDays, whereScopeInstants, type Scope } from './scope.js'
 
-// Dashboard aggregates. Every disclosure count reads the disclosure_daily roll-up, never the
-// disclosures table, so a page stays instant at ten million disclosures. sum() is int8, which
-// db/client.ts already turns into a number for both drivers.
-
-/** Inclusive calendar days ('YYYY-MM-DD', England); a missing end is open. */
-export interface Period {
-  from?: string
-  to?: string
-}
+// Overview aggregates. Disclosure counts read the disclosure_daily roll-up, never the
+// disclosures table, so the page stays instant at ten million disclosures.
 
 export interface PurposeCount {
   purpose: string
@@ -36,6 +29,7 @@ export interface SourceLastRun {
   status: RunStatus | null
   startedAt: Date | null
   finishedAt: Date | null
+  lastSuccessAt: Date | null
   readCount: number
   insertedCount: number
   updatedCount: number
@@ -44,26 +38,57 @@ export interface SourceLastRun {
   error: string | null
 }
 
-function withinPeriod(q: Knex.QueryBuilder, period: Period): Knex.QueryBuilder {
-  if (period.from) q.where('dd.day', '>=', period.from)
-  if (period.to) q.where('dd.day', '<=', period.to)
-  return q
-}
-
-/** First and last day with any disclosure, or nulls when nothing has been collected yet. */
-export async function getDisclosureDayRange(db: Db): Promise<{ first: string | null; last: string | null }> {
-  const row = await db('disclosure_daily').min('day as first').max('day as last').first()
+/** First and last day with any disclosure in the viewer's practices, or nulls. */
+export async function getDisclosureDayRange(db: Db, scope: Scope): Promise<{ first: string | null; last: string | null }> {
+  const row = await db('disclosure_daily').whereIn('practice_id', scope.practiceIds).min('day as first').max('day as last').first()
   return { first: row?.first ?? null, last: row?.last ?? null }
 }
 
-export async function countDisclosures(db: Db, period: Period): Promise<number> {
-  const row = await withinPeriod(db('disclosure_daily as dd'), period).sum('dd.disclosures as n').first()
+export async function countDisclosures(db: Db, scope: Scope): Promise<number> {
+  const row = await whereScopeDays(db('disclosure_daily as dd'), scope, 'dd.practice_id', 'dd.day').sum('dd.disclosures as n').first()
   return row?.n ?? 0
 }
 
+/** Distinct patients with at least one disclosure in the period (not additive, so from the raw rows). */
+export async function countPatientsAffected(db: Db, scope: Scope): Promise<number> {
+  const row = await whereScopeInstants(db('disclosures as d'), scope, 'd.practice_id', 'd.occurred_at')
+    .countDistinct('d.patient_pseudonym as n')
+    .first()
+  return Number(row?.n ?? 0)
+}
+
+/** Override events with no review yet, and how many of them are past the review deadline. */
+export async function countOverridesAwaitingReview(db: Db, scope: Scope, reviewDays: number): Promise<{ pending: number; overdue: number }> {
+  const row = await db('override_events as o')
+    .whereIn('o.practice_id', scope.practiceIds)
+    .whereNot('o.kind', 'override_stopped')
+    .whereNotExists(db('override_reviews as r').whereRaw('r.override_event_id = o.id'))
+    .select(
+      db.raw('count(*) AS pending'),
+      db.raw(`count(*) FILTER (WHERE o.occurred_at < now() - make_interval(days => ?)) AS overdue`, [reviewDays]),
+    )
+    .first()
+  return { pending: Number(row?.pending ?? 0), overdue: Number(row?.overdue ?? 0) }
+}
+
+export async function countOpenFindings(db: Db, scope: Scope): Promise<number> {
+  const row = await db('findings').whereIn('practice_id', scope.practiceIds).where({ status: 'open' }).count('* as n').first()
+  return Number(row?.n ?? 0)
+}
+
+/** Disclosures per day (or per month for long periods), for the trend chart. */
+export async function disclosureTrend(db: Db, scope: Scope, bucket: 'day' | 'week' | 'month'): Promise<Array<{ period: string; disclosures: number }>> {
+  const rows = await whereScopeDays(db('disclosure_daily as dd'), scope, 'dd.practice_id', 'dd.day')
+    .select(db.raw(`to_char(date_trunc(?, dd.day), 'YYYY-MM-DD') AS period`, [bucket]))
+    .sum('dd.disclosures as disclosures')
+    .groupByRaw('1')
+    .orderByRaw('1')
+  return rows.map((r: { period: string; disclosures: number }) => ({ period: r.period, disclosures: Number(r.disclosures) }))
+}
+
 /** Most-used purpose first; purposes with no disclosures in the period are left out. */
-export async function countDisclosuresByPurpose(db: Db, period: Period): Promise<PurposeCount[]> {
-  return withinPeriod(db('disclosure_daily as dd'), period)
+export async function countDisclosuresByPurpose(db: Db, scope: Scope): Promise<PurposeCount[]> {
+  return whereScopeDays(db('disclosure_daily as dd'), scope, 'dd.practice_id', 'dd.day')
     .join('purposes as p', 'p.code', 'dd.purpose')
     .groupBy('p.code', 'p.label')
     .select('p.code as purpose', 'p.label')
@@ -72,8 +97,8 @@ export async function countDisclosuresByPurpose(db: Db, period: Period): Promise
 }
 
 /** Most-used recipient first, with its recipient type spelled out. */
-export async function countDisclosuresByRecipient(db: Db, period: Period): Promise<RecipientCount[]> {
-  return withinPeriod(db('disclosure_daily as dd'), period)
+export async function countDisclosuresByRecipient(db: Db, scope: Scope): Promise<RecipientCount[]> {
+  return whereScopeDays(db('disclosure_daily as dd'), scope, 'dd.practice_id', 'dd.day')
     .join('organisations as o', 'o.id', 'dd.recipient_id')
     .join('recipient_types as rt', 'rt.code', 'o.recipient_type')
     .groupBy('o.id', 'o.name', 'rt.code', 'rt.label')
@@ -82,12 +107,15 @@ export async function countDisclosuresByRecipient(db: Db, period: Period): Promi
     .orderBy([{ column: 'disclosures', order: 'desc' }, { column: 'o.name' }])
 }
 
-/** Every source with its most recent run (of any job), or nulls when it has never run. */
-export async function listLastRunPerSource(db: Db): Promise<SourceLastRun[]> {
+/**
+ * Each source of the viewer's practices with its most recent run and its last successful one.
+ * National sources (the NDOP publication) belong to every practice, so everyone sees them.
+ */
+export async function listLastRunPerSource(db: Db, scope: Scope): Promise<SourceLastRun[]> {
   const { rows } = await db.raw(
     `SELECT s.id AS "sourceId", s.name AS "sourceName", s.kind AS "sourceKind", p.ods_code AS "practiceOds",
             r.id AS "runId", r.job_name AS "jobName", r.status, r.started_at AS "startedAt",
-            r.finished_at AS "finishedAt", coalesce(r.read_count, 0) AS "readCount",
+            r.finished_at AS "finishedAt", ok.finished_at AS "lastSuccessAt", coalesce(r.read_count, 0) AS "readCount",
             coalesce(r.inserted_count, 0) AS "insertedCount", coalesce(r.updated_count, 0) AS "updatedCount",
             coalesce(r.duplicate_count, 0) AS "duplicateCount", coalesce(r.quarantined_count, 0) AS "quarantinedCount",
             r.error
@@ -96,7 +124,13 @@ export async function listLastRunPerSource(db: Db): Promise<SourceLastRun[]> {
        LEFT JOIN LATERAL (
          SELECT * FROM job_runs WHERE job_runs.source_id = s.id ORDER BY job_runs.id DESC LIMIT 1
        ) r ON true
+       LEFT JOIN LATERAL (
+         SELECT finished_at FROM job_runs
+          WHERE job_runs.source_id = s.id AND job_runs.status = 'completed' ORDER BY job_runs.id DESC LIMIT 1
+       ) ok ON true
+      WHERE s.practice_id IS NULL OR s.practice_id = ANY(?)
       ORDER BY s.id`,
+    [scope.practiceIds],
   )
   return rows
 }

@@ -5,7 +5,9 @@ import { ensurePractice } from '../../db/queries/practices.js'
 import { upsertDisclosures, type DisclosureRecord } from '../../db/queries/records.js'
 import { addSource } from '../../db/queries/sources.js'
 import { startServer, type RunningServer } from '../../server.js'
-import { ensureAppBuilt, launchBrowser, saveScreenshot } from '../support/browser.js'
+import { createUser } from '../../db/queries/users.js'
+import { TEST_PASSWORD } from '../support/app.js'
+import { ensureAppBuilt, launchBrowser, saveScreenshot, signIn } from '../support/browser.js'
 import { testConfig } from '../support/config.js'
 import { useTestDatabase } from '../support/db.js'
 
@@ -22,6 +24,7 @@ async function seed() {
   const hospital = await ensureOrganisation(t.db, { odsCode: 'RX2', name: 'Valley NHS Foundation Trust', recipientType: 'nhs_trust' })
   const council = await ensureOrganisation(t.db, { name: 'Valley Borough Council', recipientType: 'local_authority' })
   const university = await ensureOrganisation(t.db, { odsCode: 'EE2', name: 'Valley University', recipientType: 'research_org' })
+  await createUser(t.db, { email: 'guardian@hillside.nhs.uk', password: TEST_PASSWORD, role: 'caldicott_guardian', practiceIds: [practice.id], displayName: 'Dr Guardian' })
   const rows: Array<[string, number, string]> = [
     ['2026-03-02T10:00:00Z', hospital, 'direct_care'],
     ['2026-03-03T10:00:00Z', hospital, 'direct_care'],
@@ -78,9 +81,10 @@ afterAll(async () => {
 })
 
 describe('overview page in a browser', () => {
-  it('shows the figures as tables and draws the charts after hydration', async () => {
-    const response = await page.goto(server.url)
-    expect(response?.status()).toBe(200)
+  it('asks for sign-in first, then shows the figures as tables and draws the charts after hydration', async () => {
+    await page.goto(server.url)
+    expect(new URL(page.url()).pathname).toBe('/login')
+    await signIn(page, server.url, 'guardian@hillside.nhs.uk', TEST_PASSWORD)
     await expect(page.locator('h1').textContent()).resolves.toBe('Overview')
     expect(await page.getByTestId('total-disclosures').textContent()).toBe('6')
     expect(await tableRows('Disclosures by purpose')).toEqual([
@@ -96,8 +100,8 @@ describe('overview page in a browser', () => {
     expect((await tableRows('Last run of each source'))[0]?.slice(0, 3)).toEqual(['Hillside FHIR', 'B82005', 'Never run'])
 
     // recharts 3 draws nothing on the server: an SVG here proves the page hydrated.
-    await page.locator('.recharts-surface').nth(1).waitFor({ state: 'visible' })
-    expect(await page.locator('.recharts-surface').count()).toBe(2)
+    await page.locator('.recharts-surface').nth(2).waitFor({ state: 'visible' })
+    expect(await page.locator('.recharts-surface').count()).toBe(3)
     expect(await page.locator('.recharts-bar-rectangle').count()).toBe(6)
     expect(await page.content()).not.toContain('P-BROWSER-')
     await saveScreenshot(page, 'overview')
@@ -107,7 +111,7 @@ describe('overview page in a browser', () => {
   it('filters by period with the form', async () => {
     await page.getByLabel('From').fill('2026-03-04')
     await page.getByLabel('To').fill('2026-03-20')
-    await page.getByRole('button', { name: 'Show period' }).click()
+    await page.getByRole('button', { name: 'Apply filters' }).click()
     await page.waitForURL(/from=2026-03-04&to=2026-03-20/)
     await page.getByRole('heading', { name: 'Disclosures from 4 Mar 2026 to 20 Mar 2026' }).waitFor()
     expect(await page.getByTestId('total-disclosures').textContent()).toBe('3')

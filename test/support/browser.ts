@@ -58,3 +58,17 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   await page.screenshot({ path: file, fullPage: true })
   return file
 }
+
+/** Signs in through the real sign-in page and waits for the overview. */
+export async function signIn(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/login`)
+  await page.getByLabel('E-mail address').fill(email)
+  await page.getByLabel('Password').fill(password)
+  await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login'),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ])
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
+  // The address changes a moment before the new page renders (client-side navigation).
+  await page.waitForFunction(() => document.querySelector('h1')?.textContent !== 'Sign in')
+}

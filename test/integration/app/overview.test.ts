@@ -13,27 +13,24 @@ import {
 import { ensurePractice } from '../../../db/queries/practices.js'
 import { upsertDisclosures, type DisclosureRecord } from '../../../db/queries/records.js'
 import { addSource } from '../../../db/queries/sources.js'
-import { testConfig } from '../../support/config.js'
+import { get, loadContext, respond, signedInUser, type TestUser } from '../../support/app.js'
 import { useTestDatabase } from '../../support/db.js'
 
 const t = useTestDatabase()
 
-const context = (): AppLoadContext => ({ db: t.db, config: testConfig(t.url) })
+const context = (): AppLoadContext => loadContext(t)
+let guardian: TestUser
 
-async function loadOverview(query = '') {
-  const response = await loader({ request: new Request(`http://ledger.test/${query}`), params: {}, context: context() })
+async function loadOverview(query = '', user: TestUser = guardian) {
+  const response = await loader({ request: get(`/${query}`, user), params: {}, context: context() })
   return response.json()
 }
 
-/** The loader's 400: thrown as a Response, which the route's error boundary shows. */
-async function loaderRejection(query: string): Promise<Response> {
-  try {
-    await loader({ request: new Request(`http://ledger.test/${query}`), params: {}, context: context() })
-  } catch (thrown) {
-    if (thrown instanceof Response) return thrown
-    throw thrown
-  }
-  throw new Error(`the loader accepted ${query}`)
+/** The loader's thrown Response (400, 404, redirect). */
+async function loaderRejection(query: string, user: TestUser | undefined = guardian): Promise<Response> {
+  const response = await respond(() => loader({ request: get(`/${query}`, user), params: {}, context: context() }))
+  if (response.status === 200) throw new Error(`the loader accepted ${query}`)
+  return response
 }
 
 /**
@@ -42,6 +39,7 @@ async function loaderRejection(query: string): Promise<Response> {
  */
 async function seed() {
   const practice = await ensurePractice(t.db, { odsCode: 'A81001', name: 'Riverside Surgery' })
+  await t.db('practices').where({ id: practice.id }).update({ name: 'Riverside Surgery' })
   const fhir = await addSource(t.db, { practiceId: practice.id, kind: 'fhir', name: 'Riverside FHIR', baseUrl: 'http://127.0.0.1:1/fhir' })
   await addSource(t.db, { practiceId: null, kind: 'ndop_csv', name: 'NDOP publication' })
   const hospital = await ensureOrganisation(t.db, { odsCode: 'RX1', name: 'County Hospital', recipientType: 'nhs_trust' })
@@ -80,23 +78,34 @@ async function seed() {
   await finishRun(t.db, run.id, 'completed', null)
 }
 
+let A: number
+const all = () => ({ practiceIds: [A] })
+
 describe('overview', () => {
+  it('sends a visitor who is not signed in to the sign-in page', async () => {
+    const response = await loaderRejection('?from=2026-03-01', undefined)
+    expect(response.status).toBe(302)
+    expect(response.headers.get('Location')).toBe('/login?redirectTo=%2F%3Ffrom%3D2026-03-01')
+  })
+
   it('shows the empty state before anything is collected', async () => {
-    expect(await getDisclosureDayRange(t.db)).toEqual({ first: null, last: null })
+    guardian = await signedInUser(context(), 'caldicott_guardian', ['A81001'])
+    A = (await t.db('practices').where({ ods_code: 'A81001' }).first()).id
+    expect(await getDisclosureDayRange(t.db, all())).toEqual({ first: null, last: null })
     const data = await loadOverview()
     expect(data).toMatchObject({ collected: { first: null, last: null }, total: 0, byPurpose: [], byRecipient: [], sources: [] })
   })
 
   it('counts disclosures in total, by purpose and by recipient from the daily roll-up', async () => {
     await seed()
-    expect(await getDisclosureDayRange(t.db)).toEqual({ first: '2026-03-01', last: '2026-04-01' })
-    expect(await countDisclosures(t.db, {})).toBe(8)
-    expect(await countDisclosuresByPurpose(t.db, {})).toEqual([
+    expect(await getDisclosureDayRange(t.db, all())).toEqual({ first: '2026-03-01', last: '2026-04-01' })
+    expect(await countDisclosures(t.db, all())).toBe(8)
+    expect(await countDisclosuresByPurpose(t.db, all())).toEqual([
       { purpose: 'direct_care', label: 'Direct care by the team and other providers caring for the patient', disclosures: 4 },
       { purpose: 'legal', label: 'Court order or other legal duty', disclosures: 2 },
       { purpose: 'research', label: 'Research', disclosures: 2 },
     ])
-    expect(await countDisclosuresByRecipient(t.db, {})).toEqual([
+    expect(await countDisclosuresByRecipient(t.db, all())).toEqual([
       expect.objectContaining({ name: 'County Hospital', recipientType: 'nhs_trust', recipientTypeLabel: 'NHS trust / foundation trust', disclosures: 4 }),
       expect.objectContaining({ name: 'City University', recipientTypeLabel: 'Research organisation', disclosures: 2 }),
       expect.objectContaining({ name: 'County Police', recipientTypeLabel: 'Police and judicial', disclosures: 2 }),
@@ -105,23 +114,23 @@ describe('overview', () => {
 
   it('limits every count to the period, with both ends inclusive and days in England', async () => {
     const march = { from: '2026-03-01', to: '2026-03-31' }
-    expect(await countDisclosures(t.db, march)).toBe(7)
-    expect(await countDisclosures(t.db, { from: '2026-04-01' })).toBe(1)
-    expect(await countDisclosures(t.db, { to: '2026-03-01' })).toBe(3)
-    expect(await countDisclosures(t.db, { from: '2026-03-02', to: '2026-03-15' })).toBe(4)
-    expect(await countDisclosures(t.db, { from: '2027-01-01' })).toBe(0)
-    expect((await countDisclosuresByPurpose(t.db, march)).map((p) => [p.purpose, p.disclosures])).toEqual([
+    expect(await countDisclosures(t.db, { ...all(), ...march })).toBe(7)
+    expect(await countDisclosures(t.db, { ...all(), from: '2026-04-01' })).toBe(1)
+    expect(await countDisclosures(t.db, { ...all(), to: '2026-03-01' })).toBe(3)
+    expect(await countDisclosures(t.db, { ...all(), from: '2026-03-02', to: '2026-03-15' })).toBe(4)
+    expect(await countDisclosures(t.db, { ...all(), from: '2027-01-01' })).toBe(0)
+    expect((await countDisclosuresByPurpose(t.db, { ...all(), ...march })).map((p) => [p.purpose, p.disclosures])).toEqual([
       ['direct_care', 4],
       ['legal', 2],
       ['research', 1],
     ])
-    expect((await countDisclosuresByRecipient(t.db, { from: '2026-04-01' })).map((r) => [r.name, r.disclosures])).toEqual([
+    expect((await countDisclosuresByRecipient(t.db, { ...all(), from: '2026-04-01' })).map((r) => [r.name, r.disclosures])).toEqual([
       ['City University', 1],
     ])
   })
 
   it('lists each source with its last run, and sources that never ran', async () => {
-    expect(await listLastRunPerSource(t.db)).toEqual([
+    expect(await listLastRunPerSource(t.db, all())).toEqual([
       expect.objectContaining({
         sourceName: 'Riverside FHIR',
         practiceOds: 'A81001',
@@ -160,5 +169,34 @@ describe('overview', () => {
     const response = await loaderRejection(query)
     expect(response.status).toBe(400)
     expect(await response.text()).toContain(message)
+  })
+
+  it('counts patients affected, overrides awaiting review and open findings', async () => {
+    const data = await loadOverview('?from=2026-03-01&to=2026-03-31')
+    expect(data.patients).toBe(7)
+    expect(data.overrides).toEqual({ pending: 0, overdue: 0 })
+    expect(data.openFindings).toBe(0)
+    expect(data.trendBucket).toBe('day')
+    expect(data.trend.find((d: { period: string }) => d.period === '2026-03-01')!.disclosures).toBe(3)
+  })
+
+  it("never shows another practice's figures, however the address is typed", async () => {
+    const other = await ensurePractice(t.db, { odsCode: 'B82002', name: 'Hillside Practice' })
+    const source = await addSource(t.db, { practiceId: other.id, kind: 'fhir', name: 'Hillside FHIR', baseUrl: 'http://127.0.0.1:2/fhir' })
+    const org = await ensureOrganisation(t.db, { odsCode: 'RX9', name: 'Far Hospital', recipientType: 'nhs_trust' })
+    await upsertDisclosures(t.db, [
+      { practice_id: other.id, source_id: source.id, source_record_id: 'b-1', source_version: '1', occurred_at: '2026-03-05T10:00:00Z', patient_pseudonym: 'P-OTHR-0001-0001', recipient_id: org, purpose: 'research', purpose_code: null, legal_basis: null, data_level: 'identifiable', data_description: null, disclosed_by_role: null, disclosed_by: null, run_id: null },
+    ])
+    const mine = await loadOverview()
+    expect(mine.total).toBe(8)
+    expect(JSON.stringify(mine)).not.toContain('Far Hospital')
+    expect(JSON.stringify(mine)).not.toContain('Hillside')
+    expect((await loaderRejection('?practice=B82002')).status).toBe(404)
+    // An ICB-level user holding both practices sees both, and can narrow to one.
+    const icb = await signedInUser(context(), 'practice_manager', ['A81001', 'B82002'])
+    expect((await loadOverview('', icb)).total).toBe(9)
+    expect((await loadOverview('?practice=B82002', icb)).total).toBe(1)
+    const admin = await signedInUser(context(), 'admin', [])
+    expect((await loadOverview('', admin)).total).toBe(9)
   })
 })

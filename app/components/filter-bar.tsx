@@ -1,0 +1,44 @@
+import { Form, Link, useLocation, useRouteLoaderData } from '@remix-run/react'
+import type { ReactNode } from 'react'
+import type { loader as rootLoader } from '../root.js'
+
+/**
+ * Practice and period pickers. A GET form, so the filters live in the address: pages keep them
+ * (navigation carries them along), links can be shared, and the back button works.
+ * `children` adds page-specific filters to the same form.
+ */
+export function FilterBar({ from, to, children }: { from?: string; to?: string; children?: ReactNode }) {
+  const practices = useRouteLoaderData<typeof rootLoader>('root')?.viewer?.practices ?? []
+  const { pathname, search } = useLocation()
+  const chosen = new URLSearchParams(search).getAll('practice')
+  return (
+    <Form method="get" className="panel filter-bar" aria-label="Filters">
+      {practices.length > 1 && (
+        <div>
+          <label htmlFor="filter-practice">Practice</label>
+          <select id="filter-practice" name="practice" defaultValue={chosen[0] ?? ''}>
+            <option value="">All my practices ({practices.length})</option>
+            {practices.map((p) => (
+              <option key={p.odsCode} value={p.odsCode}>
+                {p.name} ({p.odsCode})
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
+      <div>
+        <label htmlFor="filter-from">From</label>
+        <input id="filter-from" name="from" type="date" defaultValue={from ?? ''} />
+      </div>
+      <div>
+        <label htmlFor="filter-to">To</label>
+        <input id="filter-to" name="to" type="date" defaultValue={to ?? ''} />
+      </div>
+      {children}
+      <button type="submit" className="button">
+        Apply filters
+      </button>
+      {search && <Link to={pathname}>Clear filters</Link>}
+    </Form>
+  )
+}
