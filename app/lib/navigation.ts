@@ -4,6 +4,13 @@ import type { Role } from '../../db/queries/users.js'
 /** The main menu. Hiding an item is a courtesy only: every route checks access itself. */
 export const NAV_ITEMS: Array<{ to: string; label: string; roles?: Role[] }> = [
   { to: '/', label: 'Overview' },
+  { to: '/disclosures', label: 'Disclosures' },
+  { to: '/opt-outs', label: 'Opt-outs' },
+  { to: '/overrides', label: 'Overrides' },
+  { to: '/findings', label: 'Findings' },
+  { to: '/jobs', label: 'Jobs' },
+  { to: '/audit-log', label: 'Access log', roles: ['auditor', 'admin'] },
+  { to: '/admin', label: 'Admin', roles: ['admin'] },
 ]
 
 /** The filters every page keeps when you move between pages: practice and period. */

@@ -113,7 +113,7 @@ describe('overview page in a browser', () => {
     await page.getByLabel('To').fill('2026-03-20')
     await page.getByRole('button', { name: 'Apply filters' }).click()
     await page.waitForURL(/from=2026-03-04&to=2026-03-20/)
-    await page.getByRole('heading', { name: 'Disclosures from 4 Mar 2026 to 20 Mar 2026' }).waitFor()
+    await page.getByRole('heading', { name: 'At a glance, from 4 Mar 2026 to 20 Mar 2026' }).waitFor()
     expect(await page.getByTestId('total-disclosures').textContent()).toBe('3')
     expect(await tableRows('Disclosures by purpose')).toEqual([
       ['Direct care by the team and other providers caring for the patient', '1'],
