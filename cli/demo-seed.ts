@@ -2,6 +2,7 @@ import type { Db } from '../db/client.js'
 import { addAgreement } from '../db/queries/agreements.js'
 import { ensureOrganisation } from '../db/queries/organisations.js'
 import { ensurePractice } from '../db/queries/practices.js'
+import { createUser, findUserByEmail, type Role } from '../db/queries/users.js'
 import { demoAgreements, type Dataset } from '../jobs/simulator/data.js'
 
 /** The demo's data sharing agreements: they cover every disclosure the simulator did not plant as a violation. */
@@ -24,4 +25,24 @@ export async function seedDemoAgreements(db: Db, dataset: Dataset): Promise<numb
     if (result.created) created++
   }
   return created
+}
+
+/** Demo sign-ins, one per role. Printed by the demo; only ever created in the demo. */
+export const DEMO_PASSWORD = 'demo-password-not-for-real-use'
+export const DEMO_USERS: Array<{ email: string; name: string; role: Role; allPractices: boolean }> = [
+  { email: 'guardian@demo.nhs.uk', name: 'Dr Amara Okafor', role: 'caldicott_guardian', allPractices: true },
+  { email: 'manager@demo.nhs.uk', name: 'Sam Patel', role: 'practice_manager', allPractices: false },
+  { email: 'auditor@demo.nhs.uk', name: 'Jo Reed (DSPT assessor)', role: 'auditor', allPractices: true },
+  { email: 'admin@demo.nhs.uk', name: 'Chris Lowe', role: 'admin', allPractices: true },
+]
+
+export async function seedDemoUsers(db: Db, practiceOds: string[]): Promise<void> {
+  const ids: number[] = []
+  for (const ods of practiceOds) ids.push((await ensurePractice(db, { odsCode: ods })).id)
+  for (const u of DEMO_USERS) {
+    if (await findUserByEmail(db, u.email)) continue
+    // The practice manager looks after one practice, to show practice scoping.
+    const practiceIds = u.role === 'admin' ? [] : u.allPractices ? ids : ids.slice(0, 1)
+    await createUser(db, { email: u.email, displayName: u.name, password: DEMO_PASSWORD, role: u.role, practiceIds })
+  }
 }

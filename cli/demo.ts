@@ -15,7 +15,7 @@ import { startServer } from '../server.js'
 import { UserError, readConfig } from './context.js'
 import { openDatabase } from '../db/client.js'
 import { migrateLatest } from '../db/migrate.js'
-import { seedDemoAgreements } from './demo-seed.js'
+import { DEMO_PASSWORD, DEMO_USERS, seedDemoAgreements, seedDemoUsers } from './demo-seed.js'
 
 const SIMULATOR_PORT = Number(process.env.DEMO_SIMULATOR_PORT ?? 3901)
 const DEMO_OPTIONS = { practices: 3, days: 120, seed: 1 }
@@ -54,8 +54,12 @@ async function main() {
   }
   console.log(`Data sharing agreements: ${await seedDemoAgreements(handle.db, dataset)} added`)
 
+  await seedDemoUsers(handle.db, sim.practices.map((p) => p.odsCode))
+
   const server = await startServer({ handle, config })
   console.log(`\nSharing Ledger demo is running at ${server.url}`)
+  console.log(`Sign in with any of these (password: ${DEMO_PASSWORD}):`)
+  for (const u of DEMO_USERS) console.log(`  ${u.email.padEnd(24)} ${u.role}`)
   const stop = async () => {
     await server.close()
     await sim.close()

@@ -8,11 +8,12 @@ export interface Finished {
 }
 
 /** Runs the ledger CLI as its own process (node + tsx, no npx wrapper, so a kill hits it). */
-export function spawnLedger(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<Finished> } {
+export function spawnLedger(args: string[], env: Record<string, string>, input?: string): { child: ChildProcess; done: Promise<Finished> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'cli/ledger.ts', ...args], {
     env: { ...process.env, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   })
+  if (input !== undefined) child.stdin!.end(input)
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (d) => (stdout += d))
@@ -21,8 +22,8 @@ export function spawnLedger(args: string[], env: Record<string, string>): { chil
   return { child, done }
 }
 
-export async function runLedger(args: string[], env: Record<string, string>): Promise<Finished> {
-  return spawnLedger(args, env).done
+export async function runLedger(args: string[], env: Record<string, string>, input?: string): Promise<Finished> {
+  return spawnLedger(args, env, input).done
 }
 
 export async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {

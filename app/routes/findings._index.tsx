@@ -1,0 +1,87 @@
+import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Link, useLoaderData, useLocation } from '@remix-run/react'
+import { FilterBar } from '../components/filter-bar.js'
+import { getFindingsPage } from '../lib/findings.server.js'
+import { formatDateTime } from '../lib/format.js'
+
+export const meta: MetaFunction = () => [{ title: 'Findings – Sharing Ledger' }]
+
+export async function loader(args: LoaderFunctionArgs) {
+  return json(await getFindingsPage(args))
+}
+
+export default function Findings() {
+  const { period, filter, findings } = useLoaderData<typeof loader>()
+  const { search } = useLocation()
+  return (
+    <>
+      <h1>Compliance findings</h1>
+      <FilterBar from={period.from} to={period.to}>
+        <div>
+          <label htmlFor="filter-status">Status</label>
+          <select id="filter-status" name="status" defaultValue={filter.status ?? ''}>
+            <option value="">Any</option>
+            <option value="open">Open</option>
+            <option value="accepted">Accepted</option>
+            <option value="resolved">Resolved</option>
+          </select>
+        </div>
+        <div>
+          <label htmlFor="filter-severity">Severity</label>
+          <select id="filter-severity" name="severity" defaultValue={filter.severity ?? ''}>
+            <option value="">Any</option>
+            <option value="high">High</option>
+            <option value="medium">Medium</option>
+            <option value="low">Low</option>
+          </select>
+        </div>
+      </FilterBar>
+      {findings.length === 0 ? (
+        <div className="panel">
+          <h2>No findings</h2>
+          <p>
+            No compliance finding is recorded for these practices and filters. Findings appear here when the compliance
+            rules (opt-outs, prohibited purposes, agreements, overrides, silent sources) find something in the collected
+            records.
+          </p>
+        </div>
+      ) : (
+        <section className="panel" aria-labelledby="findings-heading">
+          <h2 id="findings-heading">{findings.length} findings</h2>
+          <p>
+            <Link to={`/findings.csv${search}`} reloadDocument>
+              Download these findings as CSV
+            </Link>
+          </p>
+          <div className="table-scroll">
+            <table>
+              <caption>Findings, most severe first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Severity</th>
+                  <th scope="col">Rule</th>
+                  <th scope="col">Practice</th>
+                  <th scope="col">What was found</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Opened</th>
+                </tr>
+              </thead>
+              <tbody>
+                {findings.map((f) => (
+                  <tr key={f.id}>
+                    <td>{f.severity}</td>
+                    <td>{f.ruleId}</td>
+                    <td>{f.practiceOds}</td>
+                    <td>{f.summary}</td>
+                    <td>{f.status}</td>
+                    <td>{formatDateTime(f.openedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      )}
+    </>
+  )
+}

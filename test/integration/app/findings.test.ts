@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { loader as csvLoader } from '../../../app/routes/findings[.]csv.js'
+import { loader } from '../../../app/routes/findings._index.js'
+import { ensurePractice } from '../../../db/queries/practices.js'
+import { get, loadContext, respond, signedInUser } from '../../support/app.js'
+import { useTestDatabase } from '../../support/db.js'
+
+const t = useTestDatabase()
+
+async function seed() {
+  const a = await ensurePractice(t.db, { odsCode: 'A81001', name: 'Riverside' })
+  const b = await ensurePractice(t.db, { odsCode: 'B82002', name: 'Hillside' })
+  await t.db('findings').insert([
+    { rule_id: 'prohibited_purpose', severity: 'high', practice_id: a.id, subject_key: 'disclosure:1', summary: 'Marketing disclosure to Acme', opened_at: '2026-03-02T10:00:00Z' },
+    { rule_id: 'unreviewed_override', severity: 'medium', practice_id: a.id, subject_key: 'override:2', summary: 'Override not reviewed', status: 'resolved', opened_at: '2026-03-03T10:00:00Z' },
+    { rule_id: 'prohibited_purpose', severity: 'high', practice_id: b.id, subject_key: 'disclosure:9', summary: 'Insurance disclosure at Hillside', opened_at: '2026-03-04T10:00:00Z' },
+  ])
+}
+
+describe('/findings', () => {
+  it('lists the findings of the viewer’s practices only, with filters', async () => {
+    await seed()
+    const context = loadContext(t)
+    const auditor = await signedInUser(context, 'auditor', ['A81001'])
+    const data = await (await loader({ request: get('/findings', auditor), params: {}, context })).json()
+    expect(data.findings.map((f: { summary: string }) => f.summary)).toEqual(['Marketing disclosure to Acme', 'Override not reviewed'])
+    const open = await (await loader({ request: get('/findings?status=open', auditor), params: {}, context })).json()
+    expect(open.findings).toHaveLength(1)
+    expect((await respond(() => loader({ request: get('/findings?practice=B82002', auditor), params: {}, context }))).status).toBe(404)
+    expect((await respond(() => loader({ request: get('/findings?status=closed', auditor), params: {}, context }))).status).toBe(400)
+  })
+
+  it('exports the same rows as CSV and writes the export to the access log', async () => {
+    const context = loadContext(t)
+    const manager = await signedInUser(context, 'practice_manager', ['A81001'])
+    const response = await csvLoader({ request: get('/findings.csv?severity=high', manager), params: {}, context })
+    expect(response.headers.get('Content-Type')).toContain('text/csv')
+    const lines = (await response.text()).trim().split('\r\n')
+    expect(lines[0]).toBe('id,rule,severity,practice,status,opened_at,summary')
+    expect(lines).toHaveLength(2)
+    expect(lines[1]).toContain('Marketing disclosure to Acme')
+    expect(lines.join()).not.toContain('Hillside')
+    const log = await t.db('access_log').where({ user_id: manager.id, action: 'export' }).first()
+    expect(log).toMatchObject({ target: '/findings.csv' })
+  })
+})
