@@ -11,5 +11,7 @@ declare module '@remix-run/node' {
     config: Config
     /** The client's address as the web server saw it, for the access log. */
     ip?: string | null
+    /** Aborted when the server shuts down; long jobs started from a page watch it. */
+    stopSignal?: AbortSignal
   }
 }

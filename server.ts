@@ -49,6 +49,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const handle = options.handle ?? (await openMigratedDatabase(config))
   const ownsHandle = !options.handle
 
+  // Aborted on shutdown: scheduled jobs and "run now" collections stop after the batch in hand.
+  const stopping = new AbortController()
   const app = express()
   app.disable('x-powered-by')
   // Asset file names carry a content hash, so they can be cached for good.
@@ -56,7 +58,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   app.use(express.static(path.join(ROOT, 'public'), { maxAge: '1h' }))
   app.all(
     '*',
-    createRequestHandler({ build, mode: config.nodeEnv, getLoadContext: (req) => ({ db: handle.db, config, ip: req.ip ?? null }) }),
+    createRequestHandler({ build, mode: config.nodeEnv, getLoadContext: (req) => ({ db: handle.db, config, ip: req.ip ?? null, stopSignal: stopping.signal }) }),
   )
 
   const host = process.env.HOST ?? '127.0.0.1'
@@ -70,7 +72,6 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const { port } = server.address() as AddressInfo
   const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`
 
-  const stopping = new AbortController()
   const scheduler = config.schedules.enabled
     ? startScheduler({ db: handle.db, target: handle.target, config, signal: stopping.signal, log })
     : null

@@ -16,7 +16,8 @@ export function FilterBar({ from, to, children }: { from?: string; to?: string; 
       {practices.length > 1 && (
         <div>
           <label htmlFor="filter-practice">Practice</label>
-          <select id="filter-practice" name="practice" defaultValue={chosen[0] ?? ''}>
+          {/* key: a new address (Clear filters, back button) must reset the field, not keep what was typed */}
+          <select id="filter-practice" name="practice" key={chosen[0] ?? ''} defaultValue={chosen[0] ?? ''}>
             <option value="">All my practices ({practices.length})</option>
             {practices.map((p) => (
               <option key={p.odsCode} value={p.odsCode}>
@@ -28,11 +29,11 @@ export function FilterBar({ from, to, children }: { from?: string; to?: string; 
       )}
       <div>
         <label htmlFor="filter-from">From</label>
-        <input id="filter-from" name="from" type="date" defaultValue={from ?? ''} />
+        <input id="filter-from" name="from" type="date" key={from ?? ''} defaultValue={from ?? ''} />
       </div>
       <div>
         <label htmlFor="filter-to">To</label>
-        <input id="filter-to" name="to" type="date" defaultValue={to ?? ''} />
+        <input id="filter-to" name="to" type="date" key={to ?? ''} defaultValue={to ?? ''} />
       </div>
       {children}
       <button type="submit" className="button">

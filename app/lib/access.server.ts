@@ -37,6 +37,8 @@ export interface Access {
    * Asking for a practice outside the viewer's scope is a 404, as if it did not exist.
    */
   practiceIds: number[]
+  /** Aborted when the server shuts down (for work that outlives the request, such as "run now"). */
+  stopSignal?: AbortSignal
   /** Appends to the access log as this viewer. */
   log(action: string, entry?: Omit<AccessLogEntry, 'userId' | 'actor' | 'action'>): Promise<void>
 }
@@ -79,7 +81,14 @@ export async function requireAccess(
     await log('forbidden', { outcome: 'denied', target: new URL(request.url).pathname })
     throw new Response(`Your role (${ROLE_LABELS[viewer.role]}) cannot do this.`, { status: 403 })
   }
-  return { viewer, db, config: context.config, practiceIds: narrowToRequested(viewer, new URL(request.url)), log }
+  return {
+    viewer,
+    db,
+    config: context.config,
+    practiceIds: narrowToRequested(viewer, new URL(request.url)),
+    stopSignal: context.stopSignal,
+    log,
+  }
 }
 
 /** The signed-in user, or null. Used by the page frame (menu) and the sign-in page. */

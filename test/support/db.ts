@@ -1,7 +1,7 @@
 import crypto from 'node:crypto'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, beforeAll, inject } from 'vitest'
 import { openDatabase, type Db, type DbHandle } from '../../db/client.js'
-import { TEMPLATE_DB, TEST_SERVER_URL, databaseUrl } from './test-env.js'
+import { TEST_SERVER_URL, databaseUrl } from './test-env.js'
 
 export interface TestDatabase {
   /** The knex instance; valid inside tests (after beforeAll). */
@@ -13,10 +13,10 @@ export interface TestDatabase {
 
 /** Creates a throwaway database, cloned from the migrated template, for one test file. */
 export async function createTestDatabase(): Promise<TestDatabase & { drop(): Promise<void> }> {
-  const name = `ledger_t_${crypto.randomBytes(5).toString('hex')}`
+  const name = `ledger_t_${inject('runPid')}_${crypto.randomBytes(5).toString('hex')}`
   const admin = await openDatabase({ kind: 'postgres', url: TEST_SERVER_URL }, { poolMax: 1 })
   try {
-    await admin.db.raw(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`)
+    await admin.db.raw(`CREATE DATABASE ${name} TEMPLATE ${inject('templateDb')}`)
   } finally {
     await admin.close()
   }

@@ -1,6 +1,5 @@
 /** The PostgreSQL server the tests use; each test file gets its own database on it. */
 export const TEST_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-export const TEMPLATE_DB = 'ledger_test_template'
 export const TEST_PSEUDONYM_KEY = 'test-pseudonym-key-0123456789abcdef0123456789'
 
 export function databaseUrl(name: string): string {

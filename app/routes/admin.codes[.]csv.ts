@@ -1,0 +1,5 @@
+import type { LoaderFunctionArgs } from '@remix-run/node'
+import { exportCodes } from '../lib/admin.server.js'
+
+/** /admin/codes.csv (administrators only; the export is access-logged). */
+export const loader = (args: LoaderFunctionArgs) => exportCodes(args)

@@ -1,0 +1,111 @@
+import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Link, useLoaderData, useLocation } from '@remix-run/react'
+import { FilterBar } from '../components/filter-bar.js'
+import { Pager } from '../components/pager.js'
+import { getAuditLogPage } from '../lib/audit-log.server.js'
+import { formatCount, formatDateTime } from '../lib/format.js'
+
+export const meta: MetaFunction = () => [{ title: 'Access log – Sharing Ledger' }]
+
+export async function loader(args: LoaderFunctionArgs) {
+  return json(await getAuditLogPage(args), { headers: { 'Cache-Control': 'no-store' } })
+}
+
+const OUTCOME_TEXT: Record<string, string> = { ok: 'OK', denied: 'Denied', failed: 'Failed' }
+
+export default function AuditLog() {
+  const { period, filter, actions, entries } = useLoaderData<typeof loader>()
+  const { search } = useLocation()
+  const csvSearch = new URLSearchParams(search)
+  csvSearch.delete('page')
+  const csv = csvSearch.toString()
+  return (
+    <>
+      <h1>Access log</h1>
+      <p>
+        Every sign-in, review, export, download and administrative change, with who did it and when. The log is append-only: nobody can
+        edit or delete an entry, and the database itself refuses any attempt.
+      </p>
+      <FilterBar from={period.from} to={period.to}>
+        <div>
+          <label htmlFor="filter-action">Action</label>
+          <select id="filter-action" key={String(filter.action ?? '')} name="action" defaultValue={filter.action ?? ''}>
+            <option value="">Any action</option>
+            {actions.map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="filter-actor">User</label>
+          <input id="filter-actor" key={String(filter.actor ?? '')} name="actor" type="search" defaultValue={filter.actor ?? ''} aria-describedby="filter-actor-hint" />
+          <div id="filter-actor-hint" className="hint filter-hint">
+            Part of an e-mail address
+          </div>
+        </div>
+        <div>
+          <label htmlFor="filter-outcome">Outcome</label>
+          <select id="filter-outcome" key={String(filter.outcome ?? '')} name="outcome" defaultValue={filter.outcome ?? ''}>
+            <option value="">Any outcome</option>
+            {Object.entries(OUTCOME_TEXT).map(([value, text]) => (
+              <option key={value} value={value}>
+                {text}
+              </option>
+            ))}
+          </select>
+        </div>
+      </FilterBar>
+      <section className="panel" aria-labelledby="log-heading">
+        <h2 id="log-heading">
+          {formatCount(entries.total)} {entries.total === 1 ? 'entry' : 'entries'}
+        </h2>
+        {entries.total === 0 ? (
+          <p>No entries match these filters. Widen the dates or clear the filters to see the whole log.</p>
+        ) : (
+          <>
+            <p>
+              <Link to={`/audit-log.csv${csv ? `?${csv}` : ''}`} reloadDocument>
+                Download {entries.total === 1 ? 'this entry' : `these ${formatCount(entries.total)} entries`} as CSV
+              </Link>{' '}
+              <span className="hint">(the download is recorded in this log too)</span>
+            </p>
+            <div className="table-scroll">
+              <table className="audit-table">
+                <caption>Access log, newest first</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">When</th>
+                    <th scope="col">Who</th>
+                    <th scope="col">Action</th>
+                    <th scope="col">Outcome</th>
+                    <th scope="col">Practice</th>
+                    <th scope="col">Target</th>
+                    <th scope="col">IP address</th>
+                    <th scope="col">Detail</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {entries.rows.map((e) => (
+                    <tr key={e.id} data-testid={`log-${e.id}`}>
+                      <td>{formatDateTime(e.at)}</td>
+                      <th scope="row">{e.actor}</th>
+                      <td>{e.action}</td>
+                      <td className={e.outcome === 'ok' ? undefined : 'status--failed'}>{OUTCOME_TEXT[e.outcome] ?? e.outcome}</td>
+                      <td>{e.practiceOds ?? '–'}</td>
+                      <td className="break-anywhere">{e.target ?? '–'}</td>
+                      <td>{e.ip ?? '–'}</td>
+                      <td className="break-anywhere">{e.detail ? <code>{e.detail}</code> : '–'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pager total={entries.total} page={entries.page} pageSize={entries.pageSize} label="Access log pages" />
+          </>
+        )}
+      </section>
+    </>
+  )
+}

@@ -1,0 +1,73 @@
+import type { Knex } from 'knex'
+import type { Db } from '../client.js'
+import type { Scope } from './scope.js'
+
+// Reading the access log (writing it is access-log.ts). The table is append-only by trigger;
+// nothing here or anywhere else updates or deletes it.
+
+export interface AuditLogFilter {
+  action?: string
+  /** Part of the actor (the e-mail address as typed, or "system" / "cli:<user>"), any case. */
+  actor?: string
+  outcome?: 'ok' | 'denied' | 'failed'
+  /**
+   * When true, entries with no practice (sign-ins, admin actions) are included alongside the
+   * practices in the scope; when the viewer narrowed to particular practices, they are not.
+   */
+  includeUnattributed: boolean
+}
+
+export interface AuditLogRow {
+  id: number
+  at: Date
+  userId: number | null
+  actor: string
+  action: string
+  outcome: 'ok' | 'denied' | 'failed'
+  practiceOds: string | null
+  target: string | null
+  ip: string | null
+  detail: Record<string, unknown> | null
+}
+
+/** LIKE treats % and _ as wildcards: a search for "a_b" must find "a_b" only. */
+function likeContains(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+}
+
+function scoped(db: Db, scope: Scope, filter: AuditLogFilter): Knex.QueryBuilder {
+  const q = db('access_log as l')
+    .leftJoin('practices as p', 'p.id', 'l.practice_id')
+    .where((w) => {
+      w.whereIn('l.practice_id', scope.practiceIds)
+      if (filter.includeUnattributed) w.orWhereNull('l.practice_id')
+    })
+  if (filter.action) q.where('l.action', filter.action)
+  if (filter.outcome) q.where('l.outcome', filter.outcome)
+  if (filter.actor) q.whereRaw(`l.actor ILIKE ? ESCAPE '\\'`, [likeContains(filter.actor)])
+  if (scope.from) q.whereRaw(`l.at >= (?::date::timestamp AT TIME ZONE 'Europe/London')`, [scope.from])
+  if (scope.to) q.whereRaw(`l.at < ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London')`, [scope.to])
+  return q
+}
+
+/** Entries newest first, one page at a time. */
+export async function listAuditLog(db: Db, scope: Scope, filter: AuditLogFilter, page: { limit: number; offset: number }): Promise<AuditLogRow[]> {
+  return scoped(db, scope, filter)
+    .select('l.id', 'l.at', 'l.user_id as userId', 'l.actor', 'l.action', 'l.outcome', 'p.ods_code as practiceOds', 'l.target', 'l.ip', 'l.detail')
+    .orderBy('l.id', 'desc')
+    .limit(page.limit)
+    .offset(page.offset)
+}
+
+export async function countAuditLog(db: Db, scope: Scope, filter: AuditLogFilter): Promise<number> {
+  const row = await scoped(db, scope, filter).count('* as n').first()
+  return Number(row?.n ?? 0)
+}
+
+/** The actions recorded among the entries the viewer may read, for the filter list. */
+export async function listAuditActions(db: Db, scope: Scope, includeUnattributed: boolean): Promise<string[]> {
+  const rows = await scoped(db, { practiceIds: scope.practiceIds }, { includeUnattributed })
+    .distinct('l.action')
+    .orderBy('l.action')
+  return rows.map((r: { action: string }) => r.action)
+}
