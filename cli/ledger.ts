@@ -5,6 +5,12 @@ import { listRuns } from '../db/queries/job-runs.js'
 import { ensurePractice, getPracticeByOds, ODS_PRACTICE_PATTERN } from '../db/queries/practices.js'
 import { createUser, findUserByEmail, MIN_PASSWORD_LENGTH, ROLES } from '../db/queries/users.js'
 import { addSource, listSources } from '../db/queries/sources.js'
+import { addAgreement } from '../db/queries/agreements.js'
+import { listFindingDetails } from '../db/queries/findings.js'
+import { ensureOrganisation } from '../db/queries/organisations.js'
+import { recipientTypeFromOds } from '../jobs/fhir/map-audit-event.js'
+import { refreshFindings } from '../jobs/findings/refresh-findings.js'
+import { getRule } from '../jobs/findings/rules.js'
 import { collect, type Selection } from '../jobs/collect.js'
 import { importNdopFile } from '../jobs/import-ndop.js'
 import { importRegisterFile } from '../jobs/import-register.js'
@@ -296,6 +302,143 @@ program
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
+
+// ---- Compliance findings and data sharing agreements (issue 6) ------------------------------
+
+const findingsCmd = program.command('findings').description('compliance findings: the rules the privacy notices promise, checked')
+findingsCmd
+  .command('list', { isDefault: true })
+  .description('list open findings, most severe first (the default)')
+  .option('--practice <ODS>', "one practice's findings", ods)
+  .option('--json', 'print JSON, with the evidence of each finding')
+  .action((o) =>
+    withLedger(async ({ db }) => {
+      let practiceIds: number[] | undefined
+      if (o.practice) {
+        const practice = await getPracticeByOds(db, o.practice)
+        if (!practice) throw new UserError(`There is no practice with ODS code ${o.practice}.`)
+        practiceIds = [practice.id]
+      }
+      const rows = await listFindingDetails(db, { status: 'open', practiceIds })
+      if (o.json) {
+        console.log(
+          JSON.stringify(
+            rows.map((f) => ({
+              id: f.id,
+              ruleId: f.ruleId,
+              severity: f.severity,
+              practice: f.practiceOds,
+              subjectKey: f.subjectKey,
+              summary: f.summary,
+              evidence: f.evidence,
+              status: f.status,
+              openedAt: f.openedAt,
+              title: getRule(f.ruleId)?.title ?? null,
+            })),
+          ),
+        )
+      } else {
+        printTable(rows.map((f) => ({ id: f.id, severity: f.severity, rule: f.ruleId, practice: f.practiceOds ?? '', opened: f.openedAt.toISOString().slice(0, 10), summary: f.summary })))
+      }
+    }),
+  )
+findingsCmd
+  .command('refresh')
+  .description('bring findings up to date now (collect does this too); --full re-checks every record')
+  .option('--full', 'full re-evaluation instead of only what changed since the last one')
+  .option('--practice <ODS...>', 'with --full: only these practices')
+  .option('--json', 'print JSON')
+  .action((o) =>
+    withLedger(async (deps) => {
+      const codes: string[] = (o.practice ?? []).map(ods)
+      if (codes.length && !o.full) throw new UserError('--practice narrows a --full re-evaluation; an incremental refresh always covers every practice.', 2)
+      const practiceIds: number[] = []
+      for (const code of codes) {
+        const practice = await getPracticeByOds(deps.db, code)
+        if (!practice) throw new UserError(`There is no practice with ODS code ${code}.`)
+        practiceIds.push(practice.id)
+      }
+      const result = await refreshFindings(deps, { mode: o.full ? 'full' : 'incremental', practiceIds: codes.length ? practiceIds : undefined })
+      if (o.json) return console.log(JSON.stringify(result))
+      printTable(result.rules.map((r) => ({ rule: r.ruleId, mode: r.mode, opened: r.opened, reopened: r.reopened, resolved: r.resolved })))
+      console.log(`Findings refreshed in ${result.ms} ms: ${result.opened} opened, ${result.reopened} reopened, ${result.resolved} resolved.`)
+    }),
+  )
+
+const DATA_LEVELS = ['identifiable', 'pseudonymised', 'anonymised'] as const
+const agreementCmd = program.command('agreement').description('data sharing agreements')
+agreementCmd
+  .command('add')
+  .description('record a data sharing agreement, then refresh the findings it affects')
+  .requiredOption('--reference <R>', 'the agreement reference, e.g. DSA-2026-014')
+  .option('--recipient-ods <X>', 'recipient ODS code (an organisation already known, or give --recipient-name too)')
+  .option('--recipient-name <N>', 'recipient name (for a recipient without an ODS code, with --recipient-type)')
+  .option('--recipient-type <T>', 'recipient type code, e.g. nhs_trust, research_org, police_judicial')
+  .requiredOption('--purpose <P>', 'a purpose it covers, e.g. research (repeat for more)', (v: string, prev: string[] = []) => [...prev, v])
+  .addOption(new Option('--data-level <L>', 'the most identifiable data it allows').choices([...DATA_LEVELS]).makeOptionMandatory())
+  .requiredOption('--from <YYYY-MM-DD>', 'first day in force', isoDay)
+  .option('--to <YYYY-MM-DD>', 'last day in force (inclusive); open-ended when left out', isoDay)
+  .requiredOption('--practice <ODS...>', 'practices party to it (repeat or list several)')
+  .option('--description <text>', 'what is shared and why')
+  .option('--json', 'print JSON')
+  .action((o) =>
+    withLedger(async (deps) => {
+      const { db } = deps
+      if (o.to && o.to < o.from) throw new UserError('--to must not be before --from.', 2)
+      const known = async (table: string, code: string) => !!(await db(table).where({ code }).first('code'))
+      let recipientId: number
+      if (o.recipientOds) {
+        const code = String(o.recipientOds).trim().toUpperCase()
+        if (!/^[A-Z0-9]{3,10}$/.test(code)) throw new UserError(`--recipient-ods '${o.recipientOds}' is not an ODS code.`, 2)
+        const existing = await db('organisations').where({ ods_code: code }).first('id')
+        if (existing) recipientId = existing.id
+        else {
+          if (!o.recipientName) throw new UserError(`No organisation with ODS code ${code} is known yet: give its --recipient-name (and --recipient-type) too.`, 2)
+          const type = o.recipientType ?? recipientTypeFromOds(code)
+          if (!(await known('recipient_types', type))) throw new UserError(`'${type}' is not a recipient type.`, 2)
+          recipientId = await ensureOrganisation(db, { odsCode: code, name: o.recipientName, recipientType: type })
+        }
+      } else {
+        if (!o.recipientName || !o.recipientType) throw new UserError('Name the recipient: --recipient-ods X, or --recipient-name N with --recipient-type T.', 2)
+        if (!(await known('recipient_types', o.recipientType))) throw new UserError(`'${o.recipientType}' is not a recipient type.`, 2)
+        recipientId = await ensureOrganisation(db, { name: o.recipientName, recipientType: o.recipientType })
+      }
+      const purposes = [...new Set<string>(o.purpose)]
+      for (const purpose of purposes) {
+        const row = await db('purposes').where({ code: purpose }).first('prohibited')
+        if (!row) throw new UserError(`'${purpose}' is not a purpose (see the purposes table, e.g. research, direct_care).`, 2)
+        if (row.prohibited) throw new UserError(`'${purpose}' is a prohibited purpose: no agreement can make it lawful.`, 2)
+      }
+      const codes: string[] = o.practice.map(ods)
+      const practiceIds: number[] = []
+      for (const code of codes) {
+        const practice = await getPracticeByOds(db, code)
+        if (!practice) throw new UserError(`There is no practice with ODS code ${code}.`)
+        practiceIds.push(practice.id)
+      }
+      const added = await addAgreement(db, {
+        reference: o.reference,
+        recipientId,
+        dataLevel: o.dataLevel,
+        validFrom: o.from,
+        validTo: o.to ?? null,
+        description: o.description ?? null,
+        purposes,
+        practiceIds,
+      })
+      if (!added.created) throw new UserError(`An agreement with reference ${o.reference} already exists (id ${added.id}).`)
+      await writeAccessLog(db, {
+        userId: null,
+        actor: `cli:${os.userInfo().username}`,
+        action: 'agreement_add',
+        target: `agreement:${added.id}`,
+        detail: { reference: o.reference, recipientId, purposes, practices: codes, dataLevel: o.dataLevel, from: o.from, to: o.to ?? null },
+      })
+      const findings = await refreshFindings(deps)
+      if (o.json) return console.log(JSON.stringify({ id: added.id, reference: o.reference, recipientId, findings: { opened: findings.opened, resolved: findings.resolved } }))
+      console.log(`Added agreement ${o.reference} (id ${added.id}). Findings: ${findings.resolved} resolved, ${findings.opened} opened.`)
+    }),
+  )
 
 try {
   await program.parseAsync(process.argv)

@@ -3,6 +3,7 @@ import type { RunCounts } from '../db/queries/job-runs.js'
 import { getPracticeByOds } from '../db/queries/practices.js'
 import { listSources, type SourceRow } from '../db/queries/sources.js'
 import { collectFhirSource } from './fhir/collector.js'
+import { refreshFindings } from './findings/refresh-findings.js'
 import { runJob, type RunOutcome, type RunnerDeps } from './runner.js'
 
 export const COLLECT_JOB = 'collect'
@@ -86,6 +87,17 @@ export async function collect(deps: RunnerDeps, selection: Selection, options: C
   for (const source of sources) {
     if (deps.signal?.aborted) break
     results.push(await collectSource(deps, source, options))
+  }
+  // Compliance findings for what was just collected (issue 6). The refresh is incremental and
+  // covers every record collected since the last one, these practices' included; a failure is
+  // logged, not thrown: the collection itself succeeded, and the next refresh catches up.
+  if (sources.length > 0) {
+    try {
+      await refreshFindings(deps)
+    } catch (err) {
+      const log = deps.log ?? console.error
+      log(`findings refresh after collection failed: ${(err as Error).message}`)
+    }
   }
   return results
 }

@@ -1,6 +1,9 @@
 import type { AppLoadContext } from '@remix-run/node'
 import { z } from 'zod'
-import { listFindings } from '../../db/queries/findings.js'
+import { getFinding, listFindings, setFindingStatus } from '../../db/queries/findings.js'
+import type { Role } from '../../db/queries/users.js'
+import { getRule } from '../../jobs/findings/rules.js'
+import { notFound, requirePractice, type Access } from './access.server.js'
 import { csvExport } from './csv.server.js'
 import { requireScope } from './scope.server.js'
 
@@ -40,4 +43,59 @@ export async function exportFindings(args: { request: Request; context: AppLoadC
       { header: 'summary', value: (r) => r.summary },
     ],
   })
+}
+
+const EVIDENCE_LINKS: Record<string, (id: number) => string> = {
+  disclosure: (id) => `/disclosures/${id}`,
+  override: (id) => `/overrides/${id}`,
+  quarantine: (id) => `/jobs/quarantine/${id}`,
+  source: (id) => `/jobs?source=${id}`,
+  job_run: () => `/jobs`,
+}
+
+/** One finding: what was found, why it matters (the rule's explanation), the evidence, the history. */
+export async function getFindingPage(args: { request: Request; context: AppLoadContext; params: { id?: string } }) {
+  const { access } = await requireScope(args)
+  const finding = await findingInScope(access, args.params.id)
+  const rule = getRule(finding.ruleId)
+  return {
+    finding: {
+      ...finding,
+      evidence: finding.evidence.map((e) => ({ ...e, href: EVIDENCE_LINKS[e.type]?.(e.id) ?? null })),
+    },
+    rule: rule ? { title: rule.title, explanation: rule.explanation } : null,
+    canDecide: DECIDERS.includes(access.viewer.role),
+  }
+}
+
+/** Who may accept or resolve a finding: the people accountable for the practice's sharing. */
+const DECIDERS: readonly Role[] = ['caldicott_guardian', 'practice_manager']
+
+const DecisionSchema = z.object({
+  status: z.enum(['accepted', 'resolved', 'open'], { message: 'Choose accept, resolve or reopen.' }),
+  reason: z.string().trim().min(1, 'Write the reason for this decision.').max(4000),
+})
+
+export async function decideFinding(args: { request: Request; context: AppLoadContext; params: { id?: string } }) {
+  const { access } = await requireScope(args, { roles: DECIDERS })
+  const finding = await findingInScope(access, args.params.id)
+  const form = await args.request.formData()
+  const parsed = DecisionSchema.safeParse({ status: form.get('status'), reason: form.get('reason') ?? '' })
+  if (!parsed.success) return { ok: false as const, message: parsed.error.issues[0]!.message }
+  const result = await setFindingStatus(access.db, finding.id, parsed.data.status, parsed.data.reason, access.viewer.id)
+  await access.log('finding_status', {
+    practiceId: finding.practiceId,
+    target: `finding:${finding.id}`,
+    detail: { from: result.from, to: result.to, changed: result.changed },
+  })
+  return { ok: true as const, message: result.changed ? `The finding is now ${result.to}.` : `The finding was already ${result.to}.` }
+}
+
+async function findingInScope(access: Access, rawId: string | undefined) {
+  const id = Number(rawId)
+  if (!Number.isSafeInteger(id) || id <= 0) throw notFound()
+  const finding = await getFinding(access.db, id)
+  if (!finding) throw notFound()
+  requirePractice(access, finding.practiceId)
+  return finding
 }

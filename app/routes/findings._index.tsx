@@ -72,7 +72,9 @@ export default function Findings() {
                     <td>{f.severity}</td>
                     <td>{f.ruleId}</td>
                     <td>{f.practiceOds}</td>
-                    <td>{f.summary}</td>
+                    <td>
+                      <Link to={`/findings/${f.id}${search}`}>{f.summary}</Link>
+                    </td>
                     <td>{f.status}</td>
                     <td>{formatDateTime(f.openedAt)}</td>
                   </tr>

@@ -3,6 +3,7 @@ import * as referenceCodes from './20261123090000_reference_codes.js'
 import * as collectionSchema from './20261123090100_collection_schema.js'
 import * as governanceSchema from './20261123090200_governance_schema.js'
 import * as disclosureDailyRollup from './20261123090300_disclosure_daily_rollup.js'
+import * as findingsWatermark from './20261123100000_findings_watermark.js'
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261123090100_collection_schema': collectionSchema,
   '20261123090200_governance_schema': governanceSchema,
   '20261123090300_disclosure_daily_rollup': disclosureDailyRollup,
+  '20261123100000_findings_watermark': findingsWatermark,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -40,3 +40,119 @@ export async function listFindings(db: Db, scope: Scope, filter: FindingFilter =
   if (scope.to) q.whereRaw(`f.opened_at < ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London')`, [scope.to])
   return q
 }
+
+// ---- Added for the rules engine (issue 6): details, history and status changes ---------------
+
+export type FindingStatus = 'open' | 'accepted' | 'resolved'
+
+/** One record a finding is about: { type: 'disclosure' | 'override' | 'patient_choice' | 'agreement' | 'organisation' | 'source' | 'job_run' | 'quarantine' | 'optout_count' | 'practice', id, ... }. */
+export interface EvidenceItem {
+  type: string
+  id: number
+  [detail: string]: unknown
+}
+
+export interface FindingDetail extends FindingListItem {
+  practiceId: number | null
+  subjectKey: string
+  evidence: EvidenceItem[]
+}
+
+export interface FindingEvent {
+  id: number
+  fromStatus: FindingStatus | null
+  toStatus: FindingStatus
+  reason: string
+  byUserId: number | null
+  /** Display name of the person, or null when the system changed it. */
+  byUser: string | null
+  at: Date
+}
+
+const DETAIL_COLUMNS = [
+  'f.id',
+  'f.rule_id as ruleId',
+  'f.severity',
+  'f.practice_id as practiceId',
+  'p.ods_code as practiceOds',
+  'f.subject_key as subjectKey',
+  'f.summary',
+  'f.evidence',
+  'f.status',
+  'f.opened_at as openedAt',
+  'f.updated_at as updatedAt',
+]
+
+/**
+ * Findings with their evidence, most severe and newest first. Unlike listFindings this is not
+ * tied to a viewer's scope: `practiceIds` narrows it when given (the CLI, jobs, reports).
+ */
+export async function listFindingDetails(
+  db: Db,
+  filter: { status?: FindingStatus; practiceIds?: number[]; ruleIds?: string[]; limit?: number } = {},
+): Promise<FindingDetail[]> {
+  const q = db('findings as f')
+    .leftJoin('practices as p', 'p.id', 'f.practice_id')
+    .select(DETAIL_COLUMNS)
+    .orderByRaw(`CASE f.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, f.opened_at DESC, f.id DESC`)
+  if (filter.status) q.where('f.status', filter.status)
+  if (filter.practiceIds) q.whereIn('f.practice_id', filter.practiceIds)
+  if (filter.ruleIds) q.whereIn('f.rule_id', filter.ruleIds)
+  if (filter.limit !== undefined) q.limit(filter.limit)
+  return q
+}
+
+/** One finding with its evidence and its status history (oldest first); undefined when there is none. */
+export async function getFinding(db: Db, id: number): Promise<(FindingDetail & { events: FindingEvent[] }) | undefined> {
+  const finding: FindingDetail | undefined = await db('findings as f')
+    .leftJoin('practices as p', 'p.id', 'f.practice_id')
+    .where('f.id', id)
+    .first(DETAIL_COLUMNS)
+  if (!finding) return undefined
+  const events: FindingEvent[] = await db('finding_events as e')
+    .leftJoin('users as u', 'u.id', 'e.by_user_id')
+    .where('e.finding_id', id)
+    .orderBy([{ column: 'e.at' }, { column: 'e.id' }])
+    .select(
+      'e.id',
+      'e.from_status as fromStatus',
+      'e.to_status as toStatus',
+      'e.reason',
+      'e.by_user_id as byUserId',
+      'u.display_name as byUser',
+      'e.at',
+    )
+  return { ...finding, events }
+}
+
+export class FindingStatusError extends Error {}
+
+/**
+ * A person changes a finding's status (accept or resolve with a reason, or reopen), recorded in
+ * finding_events with who and why. The row is locked, so two guardians acting at once are
+ * recorded one after the other. Setting the status it already has changes nothing and returns
+ * { changed: false }. Throws FindingStatusError when the finding does not exist or the reason
+ * is empty. Role and practice checks are the caller's (app/lib).
+ *
+ * The rules engine respects what people decide: an accepted finding stays accepted, and a
+ * finding a person resolved is not reopened by a later refresh (only one the system resolved is).
+ */
+export async function setFindingStatus(
+  db: Db,
+  id: number,
+  status: FindingStatus,
+  reason: string,
+  userId: number | null,
+): Promise<{ changed: boolean; from: FindingStatus; to: FindingStatus }> {
+  const why = reason.trim()
+  if (!why) throw new FindingStatusError('Give a reason for the change.')
+  return db.transaction(async (trx) => {
+    const row = await trx('findings').where({ id }).forUpdate().first('status')
+    if (!row) throw new FindingStatusError(`There is no finding ${id}.`)
+    const from = row.status as FindingStatus
+    if (from === status) return { changed: false, from, to: status }
+    await trx('findings').where({ id }).update({ status, updated_at: trx.fn.now() })
+    await trx('finding_events').insert({ finding_id: id, from_status: from, to_status: status, reason: why, by_user_id: userId })
+    return { changed: true, from, to: status }
+  })
+}

@@ -27,9 +27,10 @@ export function launchBrowser(): Promise<Browser> {
 /**
  * Runs `remix build` when the server build is missing or older than any source it was built
  * from (app/, remix.config.js and everything the last build bundled, such as db/queries), so a
- * browser test never checks yesterday's page.
+ * browser test never checks yesterday's page. Called once, from the global setup: rebuilding
+ * while another test file's server runs would swap the assets under its pages.
  */
-export function ensureAppBuilt(): void {
+export function buildAppIfStale(): void {
   if (!fs.existsSync(SERVER_BUILD) || newestSourceMtime() > fs.statSync(SERVER_BUILD).mtimeMs) {
     execFileSync(path.join(ROOT, 'node_modules/.bin/remix'), ['build'], { cwd: ROOT, stdio: 'pipe' })
   }
@@ -49,6 +50,11 @@ function listFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile())
     .map((entry) => path.join(entry.parentPath, entry.name))
+}
+
+/** Browser test files call this: the global setup has already built the app. */
+export function ensureAppBuilt(): void {
+  if (!fs.existsSync(SERVER_BUILD)) throw new Error('The app is not built: run `npm run build` (npm test does it).')
 }
 
 /** Saves a full-page screenshot to test-output/screenshots/<name>.png and returns its path. */

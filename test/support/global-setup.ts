@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node'
 import { openDatabase } from '../../db/client.js'
 import { migrateLatest } from '../../db/migrate.js'
+import { buildAppIfStale } from './browser.js'
 import { TEST_SERVER_URL, databaseUrl } from './test-env.js'
 
 declare module 'vitest' {
@@ -17,6 +18,7 @@ declare module 'vitest' {
  * template's name is this run's own, so two runs on one server never trip over each other.
  */
 export default async function setup(project: TestProject) {
+  buildAppIfStale()
   const template = `ledger_tpl_${process.pid}`
   const admin = await openDatabase({ kind: 'postgres', url: TEST_SERVER_URL }, { poolMax: 1 })
   try {

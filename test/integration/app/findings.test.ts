@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { loader as csvLoader } from '../../../app/routes/findings[.]csv.js'
 import { loader } from '../../../app/routes/findings._index.js'
+import { action as decide, loader as detailLoader } from '../../../app/routes/findings.$id.js'
 import { ensurePractice } from '../../../db/queries/practices.js'
-import { get, loadContext, respond, signedInUser } from '../../support/app.js'
+import { get, loadContext, post, respond, signedInUser } from '../../support/app.js'
 import { useTestDatabase } from '../../support/db.js'
 
 const t = useTestDatabase()
@@ -42,5 +43,36 @@ describe('/findings', () => {
     expect(lines.join()).not.toContain('Hillside')
     const log = await t.db('access_log').where({ user_id: manager.id, action: 'export' }).first()
     expect(log).toMatchObject({ target: '/findings.csv' })
+  })
+
+  it('lets a guardian accept a finding with a reason, recorded in its history and the access log', async () => {
+    const context = loadContext(t)
+    const guardian = await signedInUser(context, 'caldicott_guardian', ['A81001'])
+    const { id } = await t.db('findings').where({ subject_key: 'disclosure:1' }).first('id')
+    const params = { id: String(id) }
+    const page = await (await detailLoader({ request: get(`/findings/${id}`, guardian), params, context })).json()
+    expect(page).toMatchObject({ canDecide: true, rule: { title: expect.any(String) }, finding: { summary: 'Marketing disclosure to Acme' } })
+
+    const missing = await respond(() => decide({ request: post(`/findings/${id}`, guardian, { status: 'accepted', reason: ' ' }), params, context }))
+    expect(missing.status).toBe(400)
+    const ok = await respond(() => decide({ request: post(`/findings/${id}`, guardian, { status: 'accepted', reason: 'Marketing consent was explicit' }), params, context }))
+    expect(ok.status).toBe(200)
+    expect(await t.db('findings').where({ id }).first()).toMatchObject({ status: 'accepted' })
+    expect(await t.db('finding_events').where({ finding_id: id }).first()).toMatchObject({ from_status: 'open', to_status: 'accepted', by_user_id: guardian.id, reason: 'Marketing consent was explicit' })
+    expect(await t.db('access_log').where({ user_id: guardian.id, action: 'finding_status' }).first()).toMatchObject({ target: `finding:${id}` })
+  })
+
+  it('refuses auditors, forged forms and findings of other practices', async () => {
+    const context = loadContext(t)
+    const auditor = await signedInUser(context, 'auditor', ['A81001'])
+    const manager = await signedInUser(context, 'practice_manager', ['A81001'])
+    const mine = (await t.db('findings').where({ subject_key: 'override:2' }).first('id')).id
+    const theirs = (await t.db('findings').where({ subject_key: 'disclosure:9' }).first('id')).id
+    const fields = { status: 'open', reason: 'reopen' }
+    expect((await respond(() => decide({ request: post(`/findings/${mine}`, auditor, fields), params: { id: String(mine) }, context }))).status).toBe(403)
+    expect((await respond(() => decide({ request: post(`/findings/${mine}`, manager, fields, { csrf: null }), params: { id: String(mine) }, context }))).status).toBe(403)
+    expect((await respond(() => decide({ request: post(`/findings/${theirs}`, manager, fields), params: { id: String(theirs) }, context }))).status).toBe(404)
+    expect((await respond(() => detailLoader({ request: get(`/findings/${theirs}`, manager), params: { id: String(theirs) }, context }))).status).toBe(404)
+    expect(await t.db('findings').where({ id: mine }).first()).toMatchObject({ status: 'resolved' })
   })
 })

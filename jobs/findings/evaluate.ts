@@ -1,0 +1,145 @@
+import type { Db } from '../../db/client.js'
+import {
+  agreementDigests,
+  applyRule,
+  collectedThrough,
+  databaseNow,
+  getWatermark,
+  lockRule,
+  referenceDigest,
+  saveWatermark,
+  type FindingSettings,
+  type RuleCounts,
+  type RuleScope,
+} from '../../db/queries/findings-rules.js'
+import { RULES, type FindingRule, type RuleId } from './rules.js'
+
+/**
+ * Evaluates the compliance rules and brings `findings` up to date (docs/decisions/008).
+ *
+ * Incremental (the default): each rule keeps a watermark row; it re-checks only the records
+ * collected since (collected_at >= watermark), the records that changed patient choices,
+ * overrides or agreements affect, what became due since its last evaluation, and its own open
+ * findings. Full: every record, as if for the first time; a rule without a watermark, whose
+ * settings or reference codes changed, or whose version changed is evaluated in full anyway.
+ *
+ * Each rule runs in its own transaction under an advisory lock, so its findings, their history
+ * and its watermark commit together: a refresh killed halfway loses nothing and the next one
+ * carries on. Running it twice changes nothing the second time.
+ */
+
+export const DEFAULT_FINDING_SETTINGS: FindingSettings = {
+  overrideReviewDays: 7,
+  dissentOverrideWindowHours: 24,
+  ndopMargin: 0.1,
+  quarantineMaxPending: 50,
+}
+
+export interface EvaluateOptions {
+  mode?: 'incremental' | 'full'
+  /** Full mode only: re-evaluate just these practices' records (watermarks are left as they are). */
+  practiceIds?: number[]
+  /** The evaluation's "now" (overdue reviews, silent sources); the database's clock by default. */
+  now?: Date
+  /** Only these rules (default: all). */
+  rules?: RuleId[]
+  settings?: Partial<FindingSettings>
+}
+
+export interface RuleOutcome extends RuleCounts {
+  ruleId: RuleId
+  mode: 'incremental' | 'full'
+  ms: number
+}
+
+export async function evaluateFindings(db: Db, options: EvaluateOptions = {}): Promise<RuleOutcome[]> {
+  const settings = resolveSettings(options.settings)
+  if (options.practiceIds && options.mode !== 'full') {
+    throw new Error('practiceIds only narrow a full re-evaluation; an incremental one always covers every practice.')
+  }
+  const now = options.now ? options.now.toISOString() : await databaseNow(db)
+  const rules = options.rules ? RULES.filter((r) => options.rules!.includes(r.id)) : RULES
+  const outcomes: RuleOutcome[] = []
+  for (const rule of rules) outcomes.push(await evaluateRule(db, rule, { ...options, now, settings }))
+  return outcomes
+}
+
+export function resolveSettings(given: Partial<FindingSettings> = {}): FindingSettings {
+  const s = { ...DEFAULT_FINDING_SETTINGS, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) }
+  if (!Number.isInteger(s.overrideReviewDays) || s.overrideReviewDays < 0) throw new RangeError('overrideReviewDays must be a whole number of days.')
+  if (!Number.isInteger(s.dissentOverrideWindowHours) || s.dissentOverrideWindowHours < 0) throw new RangeError('dissentOverrideWindowHours must be a whole number of hours.')
+  if (!(s.ndopMargin >= 0 && s.ndopMargin < 10)) throw new RangeError('ndopMargin must be a fraction such as 0.1 (10%).')
+  if (!Number.isInteger(s.quarantineMaxPending) || s.quarantineMaxPending < 0) throw new RangeError('quarantineMaxPending must be a whole number.')
+  return s
+}
+
+/** The settings a rule's answers depend on: a change means its old answers cannot be trusted incrementally. */
+function settingsFor(rule: FindingRule, s: FindingSettings): Partial<FindingSettings> {
+  switch (rule.id) {
+    case 'unreviewed_override':
+      return { overrideReviewDays: s.overrideReviewDays }
+    case 'dissent_direct_care':
+      return { dissentOverrideWindowHours: s.dissentOverrideWindowHours }
+    case 'ndop_count_mismatch':
+      return { ndopMargin: s.ndopMargin }
+    case 'quarantine_growing':
+      return { quarantineMaxPending: s.quarantineMaxPending }
+    default:
+      return {}
+  }
+}
+
+const READS_AGREEMENTS: ReadonlySet<RuleId> = new Set(['no_agreement', 'excess_identifiable'])
+
+async function evaluateRule(
+  db: Db,
+  rule: FindingRule,
+  o: { mode?: 'incremental' | 'full'; practiceIds?: number[]; now: string; settings: FindingSettings },
+): Promise<RuleOutcome> {
+  const started = performance.now()
+  return db.transaction(async (trx) => {
+    await lockRule(trx, rule.id)
+    const through = await collectedThrough(trx)
+    const fingerprint = JSON.stringify({
+      version: rule.version,
+      settings: settingsFor(rule, o.settings),
+      ...(rule.subject === 'disclosure' ? { codes: await referenceDigest(trx) } : {}),
+    })
+    const agreements = READS_AGREEMENTS.has(rule.id) ? await agreementDigests(trx) : undefined
+    const previous = await getWatermark(trx, rule.id)
+
+    const full =
+      o.mode === 'full' ||
+      !rule.incremental ||
+      !previous ||
+      previous.fingerprint !== fingerprint ||
+      // Evaluating "as of" an earlier moment than last time: due dates cannot be reasoned about incrementally.
+      new Date(o.now) < previous.evaluated_at
+    const scope: RuleScope = full
+      ? { kind: 'full', practiceIds: o.practiceIds ?? null }
+      : {
+          kind: 'incremental',
+          since: previous.collected_through.toISOString(),
+          previousNow: previous.evaluated_at.toISOString(),
+          recipients: agreements ? changedKeys(previous.state.agreements ?? {}, agreements) : [],
+        }
+    const counts = await applyRule(trx, rule.query, { ruleId: rule.id, severity: rule.severity, now: o.now, scope, settings: o.settings })
+    // A full re-evaluation of some practices only says nothing about the others: keep the watermark.
+    if (!(full && o.practiceIds)) {
+      await saveWatermark(trx, {
+        ruleId: rule.id,
+        fingerprint,
+        collectedThrough: through,
+        evaluatedAt: o.now,
+        state: agreements ? { agreements } : {},
+      })
+    }
+    return { ruleId: rule.id, mode: full ? 'full' : 'incremental', ...counts, ms: Math.round(performance.now() - started) }
+  })
+}
+
+/** Recipients whose agreements were added, changed or removed. */
+function changedKeys(before: Record<string, string>, after: Record<string, string>): number[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)])
+  return [...keys].filter((k) => before[k] !== after[k]).map(Number)
+}

@@ -1,0 +1,153 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { seedDemoAgreements } from '../../../cli/demo-seed.js'
+import { ensurePractice } from '../../../db/queries/practices.js'
+import { generateDataset, ndopCsv, type Dataset } from '../../../jobs/simulator/data.js'
+import { startSimulator, type RunningSimulator } from '../../../jobs/simulator/server.js'
+import { useTestDatabase } from '../../support/db.js'
+import { runLedger } from '../../support/processes.js'
+import { TEST_PSEUDONYM_KEY } from '../../support/test-env.js'
+
+// `ledger collect` returns with the findings for what it collected already up to date;
+// `ledger findings` lists them and `ledger agreement add` can close one.
+
+const t = useTestDatabase()
+const OPTIONS = { practices: 1, days: 30, seed: 1 }
+let sim: RunningSimulator
+let dataset: Dataset
+let tmp: string
+const env = () => ({ DATABASE_URL: t.url, PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, SCHEDULER: 'off' })
+
+beforeAll(async () => {
+  sim = await startSimulator({ port: 0, ...OPTIONS })
+  dataset = generateDataset(OPTIONS)
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-findings-cli-'))
+})
+afterAll(async () => {
+  await sim?.close()
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true })
+})
+
+interface ListedFinding {
+  id: number
+  ruleId: string
+  severity: string
+  practice: string
+  subjectKey: string
+  summary: string
+  evidence: Array<{ type: string; id: number; sourceRecordId?: string; name?: string }>
+  title: string
+}
+
+/** "<rule> <practice> <AuditEvent id>", read from the evidence the CLI prints. */
+const keyOf = (f: ListedFinding) => {
+  const record = f.evidence.find((e) => e.type === 'disclosure' || e.type === 'override')
+  return [f.ruleId, f.practice, record?.sourceRecordId?.replace(/#override$/, '')].filter(Boolean).join(' ')
+}
+
+async function listed(args: string[] = []): Promise<ListedFinding[]> {
+  const out = await runLedger(['findings', '--json', ...args], env())
+  expect(out.code, out.stderr).toBe(0)
+  return JSON.parse(out.stdout)
+}
+
+describe('ledger findings', () => {
+  it('lists the planted violations after ledger collect, and ledger agreement add resolves one', async () => {
+    const [p] = sim.practices
+    expect((await runLedger(['source', 'add', '--practice', p!.odsCode, '--url', p!.fhirBaseUrl], env())).code).toBe(0)
+    await ensurePractice(t.db, { odsCode: p!.odsCode, name: p!.name })
+    await seedDemoAgreements(t.db, dataset)
+    const file = path.join(tmp, 'NDOP_reg_geog_Nov_2026.csv')
+    fs.writeFileSync(file, ndopCsv(dataset, { achDate: '2026-11-01' }))
+    expect((await runLedger(['import', 'ndop', file], env())).code).toBe(0)
+
+    const collected = await runLedger(['collect', '--all', '--json'], env())
+    expect(collected.code, collected.stderr).toBe(0)
+    expect(collected.stderr).not.toMatch(/failed/)
+
+    const findings = await listed()
+    const expected = [...new Set(dataset.planted.map((x) => [x.rule, x.practice, x.resourceId].filter(Boolean).join(' ')))].sort()
+    expect(findings.map(keyOf).sort()).toEqual(expected)
+    expect(findings[0]!.severity).toBe('high')
+    expect(findings.find((f) => f.ruleId === 'prohibited_purpose')).toMatchObject({ title: 'Disclosure for a prohibited purpose', practice: p!.odsCode })
+    expect(await listed(['--practice', p!.odsCode])).toHaveLength(findings.length)
+
+    const table = await runLedger(['findings'], env())
+    expect(table.code).toBe(0)
+    expect(table.stdout.split('\n')[0]).toMatch(/^id\s+severity\s+rule\s+practice\s+opened\s+summary$/)
+    expect(table.stdout).toMatch(/\shigh\s+prohibited_purpose\s+A81001\s/)
+    const unknown = await runLedger(['findings', '--practice', 'B99999'], env())
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toMatch(/no practice with ODS code B99999/)
+
+    // The genomics company's research extract has no agreement; one is added by the CLI.
+    const noAgreement = findings.find((f) => f.ruleId === 'no_agreement' && f.evidence.some((e) => e.name === 'Northern Genomics Analytics Ltd'))!
+    const disclosure = await t.db('disclosures').where({ id: noAgreement.evidence[0]!.id }).first('purpose', 'occurred_at')
+    const added = await runLedger(
+      [
+        'agreement', 'add', '--reference', 'DSA-CLI-001', '--recipient-name', 'Northern Genomics Analytics Ltd', '--recipient-type', 'research_org',
+        '--purpose', disclosure.purpose, '--purpose', 'benchmarking', '--data-level', 'pseudonymised', '--from', '2026-01-01', '--practice', p!.odsCode,
+      ],
+      env(),
+    )
+    expect(added.code, added.stderr).toBe(0)
+    expect(added.stdout).toMatch(/^Added agreement DSA-CLI-001 \(id \d+\)\. Findings: 1 resolved, 0 opened\./)
+    expect((await listed()).map((f) => f.id)).not.toContain(noAgreement.id)
+    const events = await t.db('finding_events').where({ finding_id: noAgreement.id }).orderBy('id').select('to_status', 'reason', 'by_user_id')
+    expect(events.at(-1)).toEqual({ to_status: 'resolved', reason: expect.stringMatching(/^Agreement DSA-CLI-001 now covers /), by_user_id: null })
+    expect(await t.db('access_log').where({ action: 'agreement_add' }).first()).toMatchObject({ target: expect.stringMatching(/^agreement:\d+$/) })
+
+    const refreshed = await runLedger(['findings', 'refresh', '--full', '--json'], env())
+    expect(refreshed.code, refreshed.stderr).toBe(0)
+    expect(JSON.parse(refreshed.stdout)).toMatchObject({ mode: 'full', opened: 0, reopened: 0, resolved: 0 })
+  })
+
+  it('refuses agreements it cannot record, saying why', async () => {
+    const base = ['agreement', 'add', '--data-level', 'identifiable', '--from', '2026-01-01', '--practice', 'A81001']
+    const prohibited = await runLedger([...base, '--reference', 'X-1', '--recipient-ods', 'RX1', '--recipient-name', 'A trust', '--purpose', 'marketing'], env())
+    expect(prohibited.code).toBe(2)
+    expect(prohibited.stderr).toMatch(/'marketing' is a prohibited purpose/)
+    const unknownPurpose = await runLedger([...base, '--reference', 'X-2', '--recipient-ods', 'RX1', '--recipient-name', 'A trust', '--purpose', 'gossip'], env())
+    expect(unknownPurpose.code).toBe(2)
+    expect(unknownPurpose.stderr).toMatch(/'gossip' is not a purpose/)
+    const noRecipient = await runLedger([...base, '--reference', 'X-3', '--purpose', 'research'], env())
+    expect(noRecipient.code).toBe(2)
+    expect(noRecipient.stderr).toMatch(/Name the recipient/)
+    const backwards = await runLedger([...base, '--reference', 'X-4', '--recipient-ods', 'RX1', '--recipient-name', 'A trust', '--purpose', 'research', '--to', '2025-01-01'], env())
+    expect(backwards.code).toBe(2)
+    const duplicate = await runLedger([...base, '--reference', 'DSA-CLI-001', '--recipient-ods', 'RX1', '--recipient-name', 'A trust', '--purpose', 'research'], env())
+    expect(duplicate.code).toBe(1)
+    expect(duplicate.stderr).toMatch(/already exists/)
+    const unknownPractice = await runLedger(['agreement', 'add', '--data-level', 'identifiable', '--from', '2026-01-01', '--practice', 'C99999', '--reference', 'X-5', '--recipient-ods', 'RX1', '--recipient-name', 'A trust', '--purpose', 'research'], env())
+    expect(unknownPractice.code).toBe(1)
+    expect(unknownPractice.stderr).toMatch(/no practice with ODS code C99999/)
+  })
+})
+
+describe('ledger findings in embedded mode', () => {
+  it('refreshes and lists findings on the embedded database too', async () => {
+    const small = await startSimulator({ port: 0, practices: 1, days: 10, seed: 2 })
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-findings-embedded-'))
+    const embedded = { DATABASE_URL: '', PSEUDONYM_KEY: '', LEDGER_DATA_DIR: dataDir, SCHEDULER: 'off' }
+    try {
+      const [p] = small.practices
+      expect((await runLedger(['source', 'add', '--practice', p!.odsCode, '--url', p!.fhirBaseUrl], embedded)).code).toBe(0)
+      const collected = await runLedger(['collect', '--all', '--json'], embedded)
+      expect(collected.code, collected.stderr).toBe(0)
+      expect(collected.stderr).not.toMatch(/findings refresh after collection failed/)
+      const out = await runLedger(['findings', '--json'], embedded)
+      expect(out.code, out.stderr).toBe(0)
+      const rules = new Set((JSON.parse(out.stdout) as ListedFinding[]).map((f) => f.ruleId))
+      // No agreements at all here, so every disclosure lacks one; the planted ones are there too.
+      expect(rules).toEqual(new Set(['no_agreement', 'optout_disclosure', 'prohibited_purpose', 'dissent_direct_care', 'unreviewed_override']))
+      const again = await runLedger(['findings', 'refresh', '--full', '--json'], embedded)
+      expect(again.code, again.stderr).toBe(0)
+      expect(JSON.parse(again.stdout)).toMatchObject({ opened: 0, reopened: 0, resolved: 0 })
+    } finally {
+      await small.close()
+      fs.rmSync(dataDir, { recursive: true, force: true })
+    }
+  })
+})
