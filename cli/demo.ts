@@ -47,12 +47,13 @@ async function main() {
   const ndop = await importNdopFile(deps, ndopFile)
   console.log(`NDOP publication: ${ndop.status}, ${ndop.counts?.inserted ?? 0} new practice counts`)
 
+  // Agreements first: the findings refreshed at the end of collection judge disclosures against them.
+  console.log(`Data sharing agreements: ${await seedDemoAgreements(handle.db, dataset)} added`)
   console.log('Collecting from every practice system...')
   for (const r of await collect(deps, { all: true })) {
     const c = r.counts
     console.log(`  ${r.practice} ${r.status}: read ${c?.read ?? 0}, inserted ${c?.inserted ?? 0}, duplicates ${c?.duplicates ?? 0}, quarantined ${c?.quarantined ?? 0}${r.error ? ` (${r.error})` : ''}`)
   }
-  console.log(`Data sharing agreements: ${await seedDemoAgreements(handle.db, dataset)} added`)
 
   await seedDemoUsers(handle.db, sim.practices.map((p) => p.odsCode))
 

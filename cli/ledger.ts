@@ -16,6 +16,7 @@ import { importNdopFile } from '../jobs/import-ndop.js'
 import { importRegisterFile } from '../jobs/import-register.js'
 import { scheduledJobs } from '../jobs/scheduler.js'
 import { startSimulator } from '../jobs/simulator/server.js'
+import type { RunnerDeps } from '../jobs/runner.js'
 import { UserError, withLedger } from './context.js'
 import { printTable, progressDisplay } from './format.js'
 
@@ -173,7 +174,7 @@ importCmd
   .description('import an NHS England NDOP publication file (NDOP_reg_geog_<Mon_YYYY>.csv)')
   .argument('<file>')
   .option('--json', 'print JSON')
-  .action((file, o) => withLedger(async (deps) => reportImport(await importNdopFile(deps, file), o.json)))
+  .action((file, o) => withLedger(async (deps) => reportImport(deps, await importNdopFile(deps, file), o.json)))
 importCmd
   .command('register')
   .description("import a practice's manual disclosure register CSV (format in README)")
@@ -181,10 +182,12 @@ importCmd
   .requiredOption('--practice <ODS>', 'practice ODS code', ods)
   .option('--json', 'print JSON')
   .action((file, o) =>
-    withLedger(async (deps) => reportImport(await importRegisterFile(deps, file, o.practice), o.json)),
+    withLedger(async (deps) => reportImport(deps, await importRegisterFile(deps, file, o.practice), o.json)),
   )
 
-function reportImport(r: Awaited<ReturnType<typeof importNdopFile>>, json: boolean) {
+/** Prints how an import went and, when it loaded anything, brings the findings up to date. */
+async function reportImport(deps: RunnerDeps, r: Awaited<ReturnType<typeof importNdopFile>>, json: boolean) {
+  if (r.status === 'completed') await refreshFindings(deps)
   if (json) console.log(JSON.stringify(r))
   else if (r.status === 'completed') {
     const c = r.counts!

@@ -1,21 +1,16 @@
 import type { Db } from '../db/client.js'
-import type { RunCounts } from '../db/queries/job-runs.js'
 import { getPracticeByOds } from '../db/queries/practices.js'
 import { listSources, type SourceRow } from '../db/queries/sources.js'
 import { collectFhirSource } from './fhir/collector.js'
 import { refreshFindings } from './findings/refresh-findings.js'
-import { runJob, type RunOutcome, type RunnerDeps } from './runner.js'
+import { runJob, summariseRun, type RunnerDeps, type RunSummary } from './runner.js'
 
 export const COLLECT_JOB = 'collect'
 
-export interface SourceResult {
+export interface SourceResult extends RunSummary {
   sourceId: number
   source: string
   practice: string | null
-  status: RunOutcome['status']
-  runId: number | null
-  counts: RunCounts | null
-  error: string | null
 }
 
 export type Selection = { sourceId: number } | { practiceOds: string } | { all: true }
@@ -56,25 +51,7 @@ export async function collectSource(deps: RunnerDeps, source: SourceRow, options
     },
     (ctx) => collectFhirSource(ctx, source, { backfill: options.backfill }),
   )
-  if (outcome.status === 'skipped') {
-    return { sourceId: source.id, source: source.name, practice, status: 'skipped', runId: null, counts: null, error: outcome.reason }
-  }
-  const r = outcome.run
-  return {
-    sourceId: source.id,
-    source: source.name,
-    practice,
-    status: outcome.status,
-    runId: r.id,
-    counts: {
-      read: r.read_count,
-      inserted: r.inserted_count,
-      updated: r.updated_count,
-      duplicates: r.duplicate_count,
-      quarantined: r.quarantined_count,
-    },
-    error: outcome.error,
-  }
+  return { sourceId: source.id, source: source.name, practice, ...summariseRun(outcome) }
 }
 
 /**

@@ -6,32 +6,11 @@ import { CsvError, parse, type Info } from 'csv-parse'
 import type { Db } from '../db/client.js'
 import type { RunCounts } from '../db/queries/job-runs.js'
 import { quarantineRecords, resolveQuarantined, type QuarantineInput, type WriteCounts } from '../db/queries/records.js'
-import type { JobContext, RunOutcome } from './runner.js'
+import { summariseRun, type JobContext, type RunSummary } from './runner.js'
 
 /** How one file import ended; the counts are the run's committed totals. */
-export interface ImportResult {
-  status: 'completed' | 'failed' | 'cancelled' | 'skipped'
-  runId: number | null
-  counts: RunCounts | null
-  error: string | null
-}
-
-export function importResultOf(outcome: RunOutcome): ImportResult {
-  if (outcome.status === 'skipped') return { status: 'skipped', runId: null, counts: null, error: outcome.reason }
-  const r = outcome.run
-  return {
-    status: outcome.status,
-    runId: r.id,
-    counts: {
-      read: r.read_count,
-      inserted: r.inserted_count,
-      updated: r.updated_count,
-      duplicates: r.duplicate_count,
-      quarantined: r.quarantined_count,
-    },
-    error: outcome.error,
-  }
-}
+export type ImportResult = RunSummary
+export const importResultOf = summariseRun
 
 /** The whole file cannot be imported (missing, empty, wrong header, broken quoting). */
 export class CsvFileError extends Error {}

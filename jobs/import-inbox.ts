@@ -3,6 +3,7 @@ import path from 'node:path'
 import type { ImportResult } from './csv.js'
 import { importNdopFile } from './import-ndop.js'
 import { importRegisterFile } from './import-register.js'
+import { refreshFindings } from './findings/refresh-findings.js'
 import type { RunnerDeps } from './runner.js'
 
 /**
@@ -39,6 +40,8 @@ export async function importInbox(deps: RunnerDeps, dir: string, opts: { settleM
       importRegisterFile(deps, file, practice, { trigger: 'schedule' }),
     )
   }
+  // New register disclosures and NDOP counts are judged at once, as after a collection.
+  if (results.some((r) => r.status === 'completed')) await refreshFindings(deps)
   return results
 }
 

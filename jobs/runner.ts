@@ -52,6 +52,31 @@ export type RunOutcome =
   | { status: 'completed' | 'failed' | 'cancelled'; run: JobRunRow; error: string | null }
   | { status: 'skipped'; reason: string }
 
+/** How a run ended, in the shape commands and pages report it. */
+export interface RunSummary {
+  status: RunOutcome['status']
+  runId: number | null
+  counts: RunCounts | null
+  error: string | null
+}
+
+export function summariseRun(outcome: RunOutcome): RunSummary {
+  if (outcome.status === 'skipped') return { status: 'skipped', runId: null, counts: null, error: outcome.reason }
+  const r = outcome.run
+  return {
+    status: outcome.status,
+    runId: r.id,
+    counts: {
+      read: r.read_count,
+      inserted: r.inserted_count,
+      updated: r.updated_count,
+      duplicates: r.duplicate_count,
+      quarantined: r.quarantined_count,
+    },
+    error: outcome.error,
+  }
+}
+
 export class JobStopped extends Error {
   constructor() {
     super('stopped on request (SIGTERM) after the last committed batch')

@@ -17,6 +17,7 @@ import {
   setUserDisabled,
 } from '../../db/queries/admin.js'
 import { addAgreement } from '../../db/queries/agreements.js'
+import { refreshFindingsAfterChange } from './findings.server.js'
 import { LOCAL_PURPOSE_SYSTEM, listChoiceCodeMap, listPurposeCodeMap, listPurposes, listRecipientTypes } from '../../db/queries/codes.js'
 import { ensureOrganisation } from '../../db/queries/organisations.js'
 import { ensurePractice, listPractices, ODS_PRACTICE_PATTERN } from '../../db/queries/practices.js'
@@ -452,6 +453,7 @@ export async function agreementsAction(args: Args) {
     target: `agreement:${id}`,
     detail: { reference: a.reference, recipientId, purposes: chosenPurposes, practices: chosenPractices.map((p) => p.ods_code), dataLevel: a.dataLevel },
   })
+  await refreshFindingsAfterChange(access)
   return redirect(`/admin/agreements?notice=added&id=${id}`)
 }
 

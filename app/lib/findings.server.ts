@@ -2,6 +2,7 @@ import type { AppLoadContext } from '@remix-run/node'
 import { z } from 'zod'
 import { getFinding, listFindings, setFindingStatus } from '../../db/queries/findings.js'
 import type { Role } from '../../db/queries/users.js'
+import { refreshFindings } from '../../jobs/findings/refresh-findings.js'
 import { getRule } from '../../jobs/findings/rules.js'
 import { notFound, requirePractice, type Access } from './access.server.js'
 import { csvExport } from './csv.server.js'
@@ -98,4 +99,18 @@ async function findingInScope(access: Access, rawId: string | undefined) {
   if (!finding) throw notFound()
   requirePractice(access, finding.practiceId)
   return finding
+}
+
+/**
+ * Brings the findings up to date straight after a change made on a page (an agreement added,
+ * an override reviewed), so the guardian sees the consequence at once rather than after the
+ * next collection. A failure here must not undo the change: it is logged, and the next
+ * scheduled refresh catches up.
+ */
+export async function refreshFindingsAfterChange(access: Access): Promise<void> {
+  try {
+    await refreshFindings({ db: access.db, config: access.config })
+  } catch (err) {
+    console.error(`findings refresh after a change failed: ${(err as Error).message}`)
+  }
 }

@@ -6,7 +6,7 @@ import { countRunHistory, lastRunOf, listRunHistory, listRunJobNames, newestRunI
 import { getSourceInScope, listSourceHealth } from '../../db/queries/source-health.js'
 import type { SourceRow } from '../../db/queries/sources.js'
 import type { Role } from '../../db/queries/users.js'
-import { COLLECT_JOB, collectSource, type SourceResult } from '../../jobs/collect.js'
+import { COLLECT_JOB, collect, type SourceResult } from '../../jobs/collect.js'
 import type { RunnerDeps } from '../../jobs/runner.js'
 import { scheduledJobs } from '../../jobs/scheduler.js'
 import { notFound, requireAccess, type Access } from './access.server.js'
@@ -228,12 +228,13 @@ export async function startCollection(access: Access, source: SourceRow): Promis
   const before = await newestRunId(db, COLLECT_JOB, source.id)
   let settled: SourceResult | null = null
   let failed = false
-  collectSource(runnerDeps(access), source, { trigger: 'manual' }).then(
-    (result) => {
-      settled = result
+  // collect() (not collectSource) so the findings are refreshed when the run ends, as after any collection.
+  collect(runnerDeps(access), { sourceId: source.id }, { trigger: 'manual' }).then(
+    (results) => {
+      settled = results[0] ?? null
     },
     (err: unknown) => {
-      // collectSource records a failed collection on its run; this is a failure to even start one
+      // collect records a failed collection on its run; this is a failure to even start one
       // (the database unreachable for the lock). It must not take the web server down with it.
       failed = true
       console.error(`Run now for source ${source.id} could not start: ${err instanceof Error ? err.message : String(err)}`)

@@ -14,6 +14,7 @@ import {
 } from '../../db/queries/overrides.js'
 import { notFound, requireAccess, requirePractice, ROLE_LABELS, type Access } from './access.server.js'
 import { csvExport } from './csv.server.js'
+import { refreshFindingsAfterChange } from './findings.server.js'
 import { requireScope } from './scope.server.js'
 
 type Args = { request: Request; context: AppLoadContext; params?: Record<string, string | undefined> }
@@ -294,6 +295,7 @@ export async function reviewOverrideAction(args: Args) {
     }
     return json({ errors: conflict, values: { ...values, supersedes: undefined } }, { status: 409 })
   }
+  await refreshFindingsAfterChange(access)
   // Back to the event, keeping the queue's filters for the "back" link, with the notice.
   const next = new URL(args.request.url).searchParams
   next.set('signed', String(result.reviewId))
