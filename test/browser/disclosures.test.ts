@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { finishRun, startRun } from '../../db/queries/job-runs.js'
@@ -150,6 +151,16 @@ describe('disclosures pages in a browser', () => {
     expect(await rows.first().locator('td').first().textContent()).toBe('15 Mar 2026, 21:00')
     expect(await page.getByRole('link', { name: /Download all 55 disclosures as CSV/ }).getAttribute('href')).toBe('/disclosures.csv?from=2026-03-01&to=2026-03-31&purpose=direct_care')
     await saveScreenshot(page, 'disclosures-list')
+
+    // The export downloads the same 55 rows the list pages through.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: /Download all 55 disclosures as CSV/ }).click(),
+    ])
+    expect(download.suggestedFilename()).toMatch(/^disclosures-\d{4}-\d{2}-\d{2}\.csv$/)
+    const csv = fs.readFileSync((await download.path())!, 'utf8').trim().split('\r\n')
+    expect(csv).toHaveLength(56)
+    expect(csv.slice(1).every((line) => line.includes('direct_care') || line.includes('Direct care'))).toBe(true)
 
     await pages.getByRole('link', { name: 'Page 2' }).click()
     await page.waitForURL(/page=2/)
