@@ -443,6 +443,74 @@ agreementCmd
     }),
   )
 
+// ---- Reports (issue 5): `ledger report` writes a PDF and records it; `ledger verify` checks one.
+// Everything else lives in reports/; this block only parses arguments and prints.
+
+const reportCmd = program
+  .command('report')
+  .description('write a PDF report (audit evidence pack, commissioner report, incident review) and record its digest')
+  .argument('<kind>', 'audit | commissioner | incident')
+  .requiredOption('--practice <ODS>', 'practice ODS code (repeat for several)', (v: string, prev: string[] = []) => [...prev, ods(v)])
+  .requiredOption('--from <YYYY-MM-DD>', 'first day of the period', isoDay)
+  .requiredOption('--to <YYYY-MM-DD>', 'last day of the period', isoDay)
+  .option('--event <ID>', 'incident review: the override event', int('--event'))
+  .option('--finding <ID>', 'incident review: a finding about a disclosure or an override (instead of --event)', int('--finding'))
+  .requiredOption('--out <FILE.pdf>', 'where to write the PDF')
+  .action(async (kind: string, o: { practice: string[]; from: string; to: string; event?: number; finding?: number; out: string }) =>
+    withLedger(async ({ db }) => {
+      const { generateReport, ReportError, REPORT_KINDS } = await import('../reports/index.js')
+      if (!(REPORT_KINDS as readonly string[]).includes(kind)) throw new UserError(`Unknown report kind '${kind}': use audit, commissioner or incident.`)
+      if (kind === 'incident' && o.event === undefined && o.finding === undefined) throw new UserError('An incident review needs --event ID (an override event) or --finding ID.')
+      const practiceIds: number[] = []
+      for (const code of o.practice) {
+        const practice = await getPracticeByOds(db, code)
+        if (!practice) throw new UserError(`There is no practice with ODS code ${code}.`)
+        practiceIds.push(practice.id)
+      }
+      const generatedBy = `cli:${os.userInfo().username}`
+      try {
+        const r = await generateReport(
+          db,
+          { kind: kind as 'audit', practiceIds, from: o.from, to: o.to, eventId: o.event, findingId: o.finding, generatedBy },
+          o.out,
+        )
+        await writeAccessLog(db, {
+          userId: null,
+          actor: generatedBy,
+          action: 'report_export',
+          target: `report:${r.id}`,
+          detail: { kind, practices: o.practice, from: o.from, to: o.to, eventId: o.event ?? null, findingId: o.finding ?? null, sha256: r.sha256, rowCounts: r.rowCounts },
+        })
+        console.log(`Wrote ${kind} report ${r.id} to ${o.out} (${r.pages} pages, SHA-256 ${r.sha256}).`)
+      } catch (err) {
+        if (err instanceof ReportError) throw new UserError(err.message)
+        throw err
+      }
+    }),
+  )
+void reportCmd
+
+program
+  .command('verify')
+  .description('check that a PDF is a report this system produced, unaltered (exit 0), or not (exit 1)')
+  .argument('<file>', 'the PDF')
+  .action(async (file: string) =>
+    withLedger(async ({ db }) => {
+      const fs = await import('node:fs')
+      const { verifyReport, describeVerified } = await import('../reports/index.js')
+      let bytes: Buffer
+      try {
+        bytes = fs.readFileSync(file)
+      } catch {
+        throw new UserError(`Cannot read ${file}.`)
+      }
+      const v = await verifyReport(db, bytes)
+      if (!v) throw new UserError('altered or unknown: no report with this SHA-256 was produced by this system.', 1)
+      console.log(describeVerified(v))
+    }),
+  )
+
+
 try {
   await program.parseAsync(process.argv)
 } catch (err) {

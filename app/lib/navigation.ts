@@ -9,6 +9,7 @@ export const NAV_ITEMS: Array<{ to: string; label: string; roles?: Role[] }> = [
   { to: '/overrides', label: 'Overrides' },
   { to: '/findings', label: 'Findings' },
   { to: '/jobs', label: 'Jobs' },
+  { to: '/reports', label: 'Reports' },
   { to: '/audit-log', label: 'Access log', roles: ['auditor', 'admin'] },
   { to: '/admin', label: 'Admin', roles: ['admin'] },
 ]

@@ -1,0 +1,321 @@
+import { sumDisclosuresByPurpose, sumDisclosuresByRecipient } from '../db/queries/disclosures.js'
+import { countDisclosures, countPatientsAffected } from '../db/queries/overview.js'
+import { monthlyOptOuts } from '../db/queries/opt-outs.js'
+import { whereScopeInstants } from '../db/queries/scope.js'
+import type { ReportContext } from './context.js'
+import { barChart } from './pdf/chart.js'
+import { formatCount, formatDay, formatTime } from './pdf/format.js'
+import { heading, keyValues, paragraph } from './pdf/heading.js'
+import { drawTable, Table } from './pdf/table.js'
+import { titlePage } from './title-page.js'
+
+// The audit evidence pack (auditor): everything recorded for the practices and period, with a
+// manifest of row counts and digests. This module only chooses content; drawing is reports/pdf.
+
+/** Rows fetched per round trip of the disclosure log (keyset pagination on occurred_at, id). */
+export const LOG_BATCH = 2000
+
+export async function renderAudit(ctx: ReportContext): Promise<void> {
+  const { doc, db, scope } = ctx
+  titlePage(ctx)
+
+  // ---- Summary
+  const total = await countDisclosures(db, scope)
+  const patients = await countPatientsAffected(db, scope)
+  const overrideCount = Number(
+    (await whereScopeInstants(db('override_events'), scope, 'practice_id', 'occurred_at').count({ n: '*' }).first())?.n ?? 0,
+  )
+  heading(doc, '1. Summary')
+  keyValues(doc, [
+    ['Disclosures', formatCount(total)],
+    ['Patients affected', formatCount(patients)],
+    ['Override events', formatCount(overrideCount)],
+  ])
+  ctx.section('summary').add(['disclosures', total])
+  ctx.section('summary').add(['patients', patients])
+  ctx.section('summary').add(['overrides', overrideCount])
+
+  // ---- By purpose
+  heading(doc, '2. Sharing by purpose')
+  const purposes = await sumDisclosuresByPurpose(db, scope)
+  const sp = ctx.section('purposes')
+  purposes.forEach((p) => sp.add([p.purpose, p.disclosures]))
+  drawTable(
+    doc,
+    [
+      { header: 'Purpose', width: 5 },
+      { header: 'Code', width: 2 },
+      { header: 'Disclosures', width: 2, align: 'right' },
+    ],
+    [...purposes.map((p) => [p.label + (p.prohibited ? ' (prohibited)' : ''), p.purpose, formatCount(p.disclosures)]), ['Total', '', formatCount(total)]],
+    { emptyText: 'No disclosures in the period.', boldLast: true },
+  )
+  barChart(doc, purposes.map((p) => ({ label: p.label, value: p.disclosures, display: formatCount(p.disclosures) })), { title: 'Disclosures by purpose' })
+
+  // ---- By recipient
+  heading(doc, '3. Sharing by recipient')
+  const recipients = await sumDisclosuresByRecipient(db, scope)
+  const sr = ctx.section('recipients')
+  recipients.forEach((r) => sr.add([r.recipientId, r.name, r.odsCode, r.recipientType, r.disclosures]))
+  drawTable(
+    doc,
+    [
+      { header: 'Recipient', width: 5 },
+      { header: 'ODS', width: 1.5 },
+      { header: 'Type', width: 3 },
+      { header: 'Disclosures', width: 1.6, align: 'right' },
+    ],
+    recipients.map((r) => [r.name, r.odsCode ?? '', r.recipientTypeLabel, formatCount(r.disclosures)]),
+    { emptyText: 'No disclosures in the period.' },
+  )
+  barChart(
+    doc,
+    recipients.slice(0, 15).map((r) => ({ label: r.name, value: r.disclosures, display: formatCount(r.disclosures) })),
+    { title: recipients.length > 15 ? 'Disclosures by recipient (top 15)' : 'Disclosures by recipient' },
+  )
+
+  // ---- Disclosure log, streamed
+  doc.addPage()
+  heading(doc, '4. Disclosure log')
+  paragraph(doc, `Every disclosure recorded in the period, oldest first (${formatCount(total)} rows). Patients appear only by pseudonym.`, { size: 9 })
+  const log = new Table(doc, [
+    { header: 'Id', width: 0.9 },
+    { header: 'When', width: 2.3 },
+    { header: 'Practice', width: 1.3 },
+    { header: 'Patient (pseudonym)', width: 2.2 },
+    { header: 'Recipient', width: 3 },
+    { header: 'Purpose', width: 2 },
+    { header: 'Legal basis', width: 2.0 },
+    { header: 'Level', width: 2.1 },
+  ], { fontSize: 7 })
+  const sl = ctx.section('disclosure_log')
+  let after: { at: Date; id: string } | null = null
+  for (;;) {
+    const q = whereScopeInstants(db('disclosures as d'), scope, 'd.practice_id', 'd.occurred_at')
+      .join('organisations as o', 'o.id', 'd.recipient_id')
+      .join('practices as p', 'p.id', 'd.practice_id')
+      .select(
+        'd.id',
+        'd.occurred_at',
+        'p.ods_code',
+        'd.patient_pseudonym',
+        'o.name as recipient',
+        'd.purpose',
+        'd.legal_basis',
+        'd.data_level',
+      )
+      .orderBy([{ column: 'd.occurred_at' }, { column: 'd.id' }])
+      .limit(LOG_BATCH)
+    if (after) q.whereRaw('(d.occurred_at, d.id) > (?, ?)', [after.at, after.id])
+    const rows: Array<Record<string, unknown>> = await q
+    for (const r of rows) {
+      sl.add([String(r.id), r.occurred_at, r.ods_code, r.patient_pseudonym, r.recipient, r.purpose, r.legal_basis, r.data_level])
+      log.addRow([
+        String(r.id),
+        formatTime(r.occurred_at as Date),
+        String(r.ods_code),
+        String(r.patient_pseudonym),
+        String(r.recipient),
+        String(r.purpose),
+        String(r.legal_basis ?? 'none'),
+        String(r.data_level),
+      ])
+    }
+    if (rows.length < LOG_BATCH) break
+    const last = rows[rows.length - 1]!
+    after = { at: last.occurred_at as Date, id: String(last.id) }
+  }
+  if (sl.rows === 0) log.addSpanningRow('No disclosures in the period.')
+  log.end()
+
+  // ---- Overrides with reviews
+  heading(doc, '5. Override events and their reviews')
+  const overrides: Array<Record<string, unknown>> = await whereScopeInstants(db('override_events as e'), scope, 'e.practice_id', 'e.occurred_at')
+    .join('practices as p', 'p.id', 'e.practice_id')
+    .leftJoin('override_reviews as r', 'r.override_event_id', 'e.id')
+    .leftJoin('users as u', 'u.id', 'r.reviewer_id')
+    .leftJoin('users as s', 's.id', 'r.second_signer_id')
+    .select(
+      'e.id',
+      'e.occurred_at',
+      'p.ods_code',
+      'e.patient_pseudonym',
+      'e.kind',
+      'e.reason_code',
+      'e.actor_role',
+      'r.id as review_id',
+      'r.verdict',
+      'r.reasons',
+      'r.signed_at',
+      'r.escalated',
+      'u.display_name as reviewer',
+      's.display_name as second_signer',
+    )
+    .orderBy([{ column: 'e.occurred_at' }, { column: 'e.id' }, { column: 'r.signed_at' }, { column: 'r.id' }])
+  const so = ctx.section('overrides')
+  const ot = new Table(doc, [
+    { header: 'Event', width: 1 },
+    { header: 'When', width: 2.2 },
+    { header: 'Practice / patient', width: 2.6 },
+    { header: 'Kind, reason, role', width: 2.2 },
+    { header: 'Review', width: 5 },
+  ])
+  for (const r of overrides) {
+    so.add([String(r.id), r.occurred_at, r.ods_code, r.patient_pseudonym, r.kind, r.reason_code, r.actor_role, r.review_id == null ? null : String(r.review_id), r.verdict, r.reasons, r.signed_at, r.reviewer, r.second_signer])
+    const review =
+      r.review_id == null
+        ? 'Not reviewed'
+        : `${r.verdict} by ${r.reviewer}${r.second_signer ? `, second signer ${r.second_signer}` : ''} at ${formatTime(r.signed_at as Date)}${r.escalated ? ' (escalated)' : ''}: ${r.reasons}`
+    ot.addRow([String(r.id), formatTime(r.occurred_at as Date), `${r.ods_code} ${r.patient_pseudonym}`, `${r.kind} ${r.reason_code ?? ''} ${r.actor_role ?? ''}`, review])
+  }
+  if (overrides.length === 0) ot.addSpanningRow('No override events in the period.')
+  ot.end()
+
+  // ---- Findings
+  heading(doc, '6. Compliance findings')
+  const findings: Array<Record<string, unknown>> = await db('findings as f')
+    .join('practices as p', 'p.id', 'f.practice_id')
+    .whereIn('f.practice_id', scope.practiceIds)
+    .whereRaw(`f.opened_at < ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London')`, [scope.to])
+    .select('f.id', 'f.rule_id', 'f.severity', 'p.ods_code', 'f.summary', 'f.status', 'f.opened_at')
+    .orderBy('f.id')
+  const sf = ctx.section('findings')
+  findings.forEach((f) => sf.add([String(f.id), f.rule_id, f.severity, f.ods_code, f.summary, f.status, f.opened_at]))
+  drawTable(
+    doc,
+    [
+      { header: 'Id', width: 0.8 },
+      { header: 'Rule', width: 2 },
+      { header: 'Severity', width: 1.2 },
+      { header: 'Practice', width: 1.2 },
+      { header: 'Summary', width: 5 },
+      { header: 'Status', width: 1.3 },
+      { header: 'Opened', width: 1.9 },
+    ],
+    findings.map((f) => [String(f.id), String(f.rule_id), String(f.severity), String(f.ods_code), String(f.summary), String(f.status), formatTime(f.opened_at as Date)]),
+    { emptyText: 'None recorded.' },
+  )
+
+  // ---- Opt-outs
+  heading(doc, '7. Opt-out figures')
+  paragraph(doc, 'Patients whose latest choice in the practice system is an active opt-out, at each month end; NHS England NDOP publication where imported.', { size: 9 })
+  const optouts = await monthlyOptOuts(db, scope)
+  const odsById = new Map(ctx.practices.map((p) => [p.id, p.odsCode]))
+  const soo = ctx.section('opt_outs')
+  optouts.forEach((o) => soo.add([odsById.get(o.practiceId), o.month, o.ndop, o.type1, o.publishedAsOf, o.publishedOptOuts, o.publishedListSize]))
+  drawTable(
+    doc,
+    [
+      { header: 'Practice', width: 1.2 },
+      { header: 'Month', width: 1.4 },
+      { header: 'NDOP (system)', width: 1.5, align: 'right' },
+      { header: 'Type 1 (system)', width: 1.5, align: 'right' },
+      { header: 'NDOP published', width: 1.6, align: 'right' },
+      { header: 'List size', width: 1.4, align: 'right' },
+    ],
+    optouts.map((o) => [
+      odsById.get(o.practiceId) ?? '',
+      formatDay(o.month).slice(0, 7),
+      formatCount(o.ndop),
+      formatCount(o.type1),
+      o.publishedOptOuts == null ? '' : formatCount(o.publishedOptOuts),
+      o.publishedListSize == null ? '' : formatCount(o.publishedListSize),
+    ]),
+    { emptyText: 'No figures.' },
+  )
+
+  // ---- Agreements
+  heading(doc, '8. Data sharing agreements in force')
+  const agreements: Array<Record<string, unknown>> = await db('data_sharing_agreements as a')
+    .join('organisations as o', 'o.id', 'a.recipient_id')
+    .whereExists(db('agreement_practices as ap').whereRaw('ap.agreement_id = a.id').whereIn('ap.practice_id', scope.practiceIds))
+    .where('a.valid_from', '<=', scope.to)
+    .where((q) => q.whereNull('a.valid_to').orWhere('a.valid_to', '>=', scope.from))
+    .select(
+      'a.id',
+      'a.reference',
+      'o.name as recipient',
+      'a.data_level',
+      db.raw(`to_char(a.valid_from, 'YYYY-MM-DD') as valid_from`),
+      db.raw(`to_char(a.valid_to, 'YYYY-MM-DD') as valid_to`),
+      db.raw(`(SELECT string_agg(purpose, ', ' ORDER BY purpose) FROM agreement_purposes WHERE agreement_id = a.id) as purposes`),
+      db.raw(
+        `(SELECT string_agg(p.ods_code, ', ' ORDER BY p.ods_code) FROM agreement_practices ap JOIN practices p ON p.id = ap.practice_id WHERE ap.agreement_id = a.id) as practices`,
+      ),
+    )
+    .orderBy('a.reference')
+  const sa = ctx.section('agreements')
+  agreements.forEach((a) => sa.add([a.reference, a.recipient, a.data_level, a.valid_from, a.valid_to, a.purposes, a.practices]))
+  drawTable(
+    doc,
+    [
+      { header: 'Reference', width: 2 },
+      { header: 'Recipient', width: 3 },
+      { header: 'Level', width: 1.6 },
+      { header: 'Valid', width: 2.2 },
+      { header: 'Purposes', width: 2.4 },
+      { header: 'Practices', width: 1.6 },
+    ],
+    agreements.map((a) => [String(a.reference), String(a.recipient), String(a.data_level), `${a.valid_from} to ${a.valid_to ?? 'open'}`, String(a.purposes ?? ''), String(a.practices ?? '')]),
+    { emptyText: 'No agreement in force.' },
+  )
+
+  // ---- Collection completeness
+  heading(doc, '9. Collection completeness')
+  const runs: Array<Record<string, unknown>> = await db('job_runs as j')
+    .leftJoin('sources as s', 's.id', 'j.source_id')
+    .leftJoin('practices as p', 'p.id', 's.practice_id')
+    .where((q) => q.whereIn('s.practice_id', scope.practiceIds).orWhereNull('s.practice_id'))
+    .whereRaw(`j.started_at >= (?::date::timestamp AT TIME ZONE 'Europe/London')`, [scope.from])
+    .whereRaw(`j.started_at < ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London')`, [scope.to])
+    .select('j.id', 'j.job_name', 's.name as source', 's.expected_interval_minutes', 'p.ods_code', 'j.trigger', 'j.status', 'j.started_at', 'j.finished_at', 'j.read_count', 'j.inserted_count', 'j.quarantined_count', 'j.error')
+    .orderBy([{ column: 'j.started_at' }, { column: 'j.id' }])
+  const failures = runs.filter((r) => r.status === 'failed').length
+  // gaps: successive completed runs of one source further apart than twice its interval
+  const lastOk = new Map<string, { at: Date; interval: number }>()
+  const gaps: string[][] = []
+  for (const r of runs) {
+    if (r.status !== 'completed') continue
+    const key = `${r.job_name}|${r.source ?? ''}`
+    const at = r.started_at as Date
+    const prev = lastOk.get(key)
+    const interval = Number(r.expected_interval_minutes ?? 1440)
+    if (prev && at.getTime() - prev.at.getTime() > 2 * interval * 60_000) {
+      gaps.push([String(r.job_name), String(r.source ?? 'national'), formatTime(prev.at), formatTime(at)])
+    }
+    lastOk.set(key, { at, interval })
+  }
+  keyValues(doc, [
+    ['Runs in the period', formatCount(runs.length)],
+    ['Failed runs', formatCount(failures)],
+    ['Gaps between successful runs', formatCount(gaps.length)],
+  ])
+  const sj = ctx.section('job_runs')
+  runs.forEach((r) => sj.add([String(r.id), r.job_name, r.source, r.trigger, r.status, r.started_at, r.finished_at, r.read_count, r.inserted_count, r.quarantined_count, r.error]))
+  drawTable(
+    doc,
+    [
+      { header: 'Run', width: 0.9 },
+      { header: 'Job / source', width: 3 },
+      { header: 'Trigger', width: 1.3 },
+      { header: 'Status', width: 1.4 },
+      { header: 'Started', width: 2.2 },
+      { header: 'Read / new / quar.', width: 1.9 },
+      { header: 'Error', width: 3 },
+    ],
+    runs.map((r) => [
+      String(r.id),
+      `${r.job_name}${r.source ? ` / ${r.source}` : ''}`,
+      String(r.trigger),
+      String(r.status),
+      formatTime(r.started_at as Date),
+      `${r.read_count} / ${r.inserted_count} / ${r.quarantined_count}`,
+      String(r.error ?? ''),
+    ]),
+    { emptyText: 'No collector run in the period.' },
+  )
+  if (gaps.length > 0) {
+    heading(doc, 'Gaps between successful runs', 2)
+    drawTable(doc, [{ header: 'Job', width: 2 }, { header: 'Source', width: 3 }, { header: 'Last success', width: 2 }, { header: 'Next success', width: 2 }], gaps)
+  }
+}

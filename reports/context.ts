@@ -1,0 +1,55 @@
+import type { Db } from '../db/client.js'
+import type { Scope } from '../db/queries/scope.js'
+import type { Doc } from './pdf/document.js'
+import { SectionDigest } from './pdf/digest.js'
+
+export const REPORT_KINDS = ['audit', 'commissioner', 'incident'] as const
+export type ReportKind = (typeof REPORT_KINDS)[number]
+
+export interface ReportRequest {
+  kind: ReportKind
+  practiceIds: number[]
+  from: string
+  to: string
+  /** Incident review: the override event it is about. */
+  eventId?: number
+  /** Incident review: the finding it is about (one about a disclosure or an override). */
+  findingId?: number
+  generatedBy: string
+  generatedByUserId?: number | null
+}
+
+export interface ScopePractice {
+  id: number
+  odsCode: string
+  name: string
+  icbCode: string | null
+  icbName: string | null
+  listSize: number | null
+}
+
+/** What a report module receives: the document, the database, the request, and a place for its section digests. */
+export interface ReportContext {
+  doc: Doc
+  db: Db
+  request: ReportRequest
+  scope: Scope & { from: string; to: string }
+  practices: ScopePractice[]
+  id: string
+  generatedAt: Date
+  /** Digest of one section's rows, created on first use. */
+  section(name: string): SectionDigest
+}
+
+export const KIND_TITLES: Record<ReportKind, string> = {
+  audit: 'Audit evidence pack',
+  commissioner: 'Commissioner report',
+  incident: 'Incident review',
+}
+
+export function practiceList(practices: ScopePractice[]): string {
+  return practices.map((p) => p.odsCode).join(', ')
+}
+
+/** A request that cannot be served (unknown practice, bad period, missing event): the message says why. */
+export class ReportError extends Error {}

@@ -1,0 +1,212 @@
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import { Writable } from 'node:stream'
+import { finished } from 'node:stream/promises'
+import type { Db } from '../db/client.js'
+import { renderAudit } from './audit.js'
+import { renderCommissioner } from './commissioner.js'
+import { KIND_TITLES, REPORT_KINDS, ReportError, type ReportContext, type ReportKind, type ReportRequest, type ScopePractice } from './context.js'
+import { renderIncident, resolveIncidentScope } from './incident.js'
+import { SectionDigest } from './pdf/digest.js'
+import { createDocument } from './pdf/document.js'
+import { DASH, formatCount } from './pdf/format.js'
+import { heading, keyValues, paragraph } from './pdf/heading.js'
+import { drawTable } from './pdf/table.js'
+
+// The registry (kind -> module that chooses the content) and the two things callers need:
+// generateReport (render, hash, record in report_exports) and verifyReport.
+//
+// Rendering runs twice: a first pass into a discarding sink counts the pages, the second writes
+// the real file with "Page X of Y". Nothing buffers pages, so memory stays bounded whatever the
+// size of the disclosure log (docs/decisions/009-reports.md).
+
+export { REPORT_KINDS, ReportError, type ReportKind, type ReportRequest } from './context.js'
+
+const RENDERERS: Record<ReportKind, (ctx: ReportContext) => Promise<void>> = {
+  audit: renderAudit,
+  commissioner: renderCommissioner,
+  incident: renderIncident,
+}
+
+
+export interface GeneratedReport {
+  id: string
+  sha256: string
+  pages: number
+  rowCounts: Record<string, number>
+  sectionDigests: Record<string, string>
+}
+
+export async function loadScopePractices(db: Db, practiceIds: number[]): Promise<ScopePractice[]> {
+  return db('practices')
+    .whereIn('id', practiceIds)
+    .orderBy('ods_code')
+    .select('id', 'ods_code as odsCode', 'name', 'icb_code as icbCode', 'icb_name as icbName', 'list_size as listSize')
+}
+
+interface RenderResult {
+  pages: number
+  rowCounts: Record<string, number>
+  sectionDigests: Record<string, string>
+  sha256: string
+}
+
+async function renderOnce(
+  db: Db,
+  request: ReportRequest,
+  base: Omit<ReportContext, 'doc' | 'section' | 'db'>,
+  out: Writable,
+  totalPages: number | undefined,
+): Promise<RenderResult> {
+  const doc = createDocument({
+    title: `${KIND_TITLES[request.kind]} ${base.practices.map((p) => p.odsCode).join(', ')} ${base.scope.from} to ${base.scope.to}`,
+    subject: `Sharing Ledger report ${base.id}`,
+    creationDate: base.generatedAt,
+    totalPages,
+  })
+  const hash = crypto.createHash('sha256')
+  doc.on('data', (chunk: Buffer) => hash.update(chunk))
+  const piped = doc.pipe(out)
+  const sections = new Map<string, SectionDigest>()
+  const ctx: ReportContext = {
+    ...base,
+    db,
+    doc,
+    section(name) {
+      let s = sections.get(name)
+      if (!s) sections.set(name, (s = new SectionDigest()))
+      return s
+    },
+  }
+  try {
+    await RENDERERS[request.kind](ctx)
+    manifest(ctx, sections)
+  } catch (err) {
+    doc.end()
+    throw err
+  }
+  const pages = doc.pageNumber
+  doc.end()
+  await finished(piped)
+  return {
+    pages,
+    sha256: hash.digest('hex'),
+    rowCounts: Object.fromEntries([...sections].map(([k, s]) => [k, s.rows])),
+    sectionDigests: Object.fromEntries([...sections].map(([k, s]) => [k, s.digest()])),
+  }
+}
+
+/** The last page: per section the row count and SHA-256 of its canonical rows, and the report id. */
+function manifest(ctx: ReportContext, sections: Map<string, SectionDigest>): void {
+  const { doc } = ctx
+  doc.addPage()
+  heading(doc, 'Manifest')
+  paragraph(
+    doc,
+    'Per section: the number of rows and the SHA-256 digest of its rows in canonical form (one JSON array per row, ' +
+      'values in the printed column order, times in ISO-8601 UTC, joined by newlines, in printed order). ' +
+      'The same scope over the same data gives the same digests.',
+    { size: 9 },
+  )
+  keyValues(doc, [['Report id', ctx.id]])
+  drawTable(
+    doc,
+    [
+      { header: 'Section', width: 2.2 },
+      { header: 'Rows', width: 1, align: 'right' },
+      { header: 'SHA-256', width: 7 },
+    ],
+    [...sections].map(([name, s]) => [name, formatCount(s.rows), s.digest()]),
+  )
+}
+
+const sink = () =>
+  new Writable({
+    write(_chunk, _enc, cb) {
+      cb()
+    },
+  })
+
+export async function generateReport(db: Db, request: ReportRequest, out: Writable | string): Promise<GeneratedReport> {
+  if (!REPORT_KINDS.includes(request.kind)) throw new ReportError(`Unknown report kind ${request.kind}.`)
+  if (request.practiceIds.length === 0) throw new ReportError('A report needs at least one practice.')
+  let scope = { practiceIds: [...request.practiceIds].sort((a, b) => a - b), from: request.from, to: request.to }
+  if (request.kind === 'incident') scope = await resolveIncidentScope(db, request)
+  if (scope.from > scope.to) throw new ReportError('The period starts after it ends.')
+  const practices = await loadScopePractices(db, scope.practiceIds)
+  if (practices.length !== scope.practiceIds.length) throw new ReportError('Unknown practice in the scope.')
+  const generatedAt = new Date(Math.floor(Date.now() / 1000) * 1000)
+  const base = { request, scope, practices, id: crypto.randomUUID(), generatedAt }
+
+  const counted = await renderOnce(db, request, base, sink(), undefined)
+  const stream = typeof out === 'string' ? fs.createWriteStream(out) : out
+  let result: RenderResult
+  try {
+    result = await renderOnce(db, request, base, stream, counted.pages)
+  } catch (err) {
+    if (typeof out === 'string') fs.rmSync(out, { force: true }) // never leave half a report behind
+    throw err
+  }
+  if (result.pages !== counted.pages) throw new ReportError(`Pagination changed between passes (${counted.pages} -> ${result.pages}); the data changed while rendering.`)
+
+  await db('report_exports').insert({
+    id: base.id,
+    kind: request.kind,
+    params: JSON.stringify({
+      practiceIds: scope.practiceIds,
+      practices: practices.map((p) => p.odsCode),
+      from: scope.from,
+      to: scope.to,
+      ...(request.eventId !== undefined ? { eventId: request.eventId } : {}),
+      ...(request.findingId !== undefined ? { findingId: request.findingId } : {}),
+      pages: result.pages,
+    }),
+    generated_by_user_id: request.generatedByUserId ?? null,
+    generated_by: request.generatedBy,
+    generated_at: generatedAt,
+    row_counts: JSON.stringify(result.rowCounts),
+    section_digests: JSON.stringify(result.sectionDigests),
+    pdf_sha256: result.sha256,
+  })
+  return { id: base.id, sha256: result.sha256, pages: result.pages, rowCounts: result.rowCounts, sectionDigests: result.sectionDigests }
+}
+
+export interface VerifiedReport {
+  id: string
+  kind: ReportKind
+  practices: string[]
+  from: string
+  to: string
+  eventId?: number
+  findingId?: number
+  generatedBy: string
+  generatedAt: Date
+  sha256: string
+  rowCounts: Record<string, number>
+}
+
+/** The recorded report whose PDF bytes are exactly these, or undefined (altered or unknown). */
+export async function verifyReport(db: Db, bytes: Buffer): Promise<VerifiedReport | undefined> {
+  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex')
+  const row = await db('report_exports').where({ pdf_sha256: sha256 }).first()
+  if (!row) return undefined
+  const params = typeof row.params === 'string' ? JSON.parse(row.params) : row.params
+  return {
+    id: row.id,
+    kind: row.kind,
+    practices: params.practices ?? [],
+    from: params.from,
+    to: params.to,
+    eventId: params.eventId,
+    findingId: params.findingId,
+    generatedBy: row.generated_by,
+    generatedAt: new Date(row.generated_at),
+    sha256,
+    rowCounts: typeof row.row_counts === 'string' ? JSON.parse(row.row_counts) : row.row_counts,
+  }
+}
+
+/** The one line `ledger verify` prints for a genuine report. */
+export function describeVerified(v: VerifiedReport): string {
+  return `genuine: ${v.kind} report ${v.id} for ${v.practices.join(', ')} ${v.from}${DASH}${v.to}${v.eventId !== undefined ? ` (override event ${v.eventId})` : ''}${v.findingId !== undefined ? ` (finding ${v.findingId})` : ''}, generated by ${v.generatedBy} at ${v.generatedAt.toISOString()}`
+}

@@ -1,0 +1,91 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateReport } from '../../../reports/index.js'
+import { useTestDatabase } from '../../support/db.js'
+import { keepFirstPagePng, OUTPUT_DIR, pdfPageCount, pdfPages, PLAN, seedReportDataset, type ReportDataset } from './fixtures.js'
+
+const t = useTestDatabase()
+let data: ReportDataset
+let tmp: string
+
+beforeAll(async () => {
+  data = await seedReportDataset(t.db)
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-report-audit-'))
+})
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true })
+})
+
+const request = () => ({
+  kind: 'audit' as const,
+  practiceIds: data.practices.map((p) => p.id),
+  from: '2026-03-01',
+  to: '2026-03-31',
+  generatedBy: 'test:auditor',
+})
+
+describe('audit evidence pack', () => {
+  it('prints the figures of the database, the marking and page numbers on every page, and records itself', async () => {
+    const file = path.join(tmp, 'audit.pdf')
+    const r = await generateReport(t.db, request(), file)
+    fs.copyFileSync(file, path.join(OUTPUT_DIR, 'audit.pdf'))
+    keepFirstPagePng(file, 'audit-page1')
+    keepFirstPagePng(file, 'audit-page2', 2)
+    const pages = pdfPages(file)
+    const n = pdfPageCount(file)
+    expect(pages.length).toBe(n)
+    expect(n).toBe(r.pages)
+    pages.forEach((p, i) => {
+      expect(p).toContain('OFFICIAL-SENSITIVE')
+      expect(p).toContain(`Page ${i + 1} of ${n}`)
+    })
+    const text = pages.join('\n')
+    expect(text).toContain(r.id)
+
+    // totals and per-purpose counts against the database
+    const total = PLAN.reduce((s, [, , , c]) => s + c, 0)
+    const db = Number((await t.db('disclosures').whereIn('practice_id', request().practiceIds).where('occurred_at', '<', '2026-04-01').count({ n: '*' }).first())!.n)
+    expect(db).toBe(total)
+    expect(r.rowCounts.disclosure_log).toBe(total)
+    const summary = pages.slice(1, 3).join('\n')
+    expect(summary).toMatch(new RegExp(`Disclosures\\s+${total}\\b`))
+    const byPurpose = await t.db('disclosures').whereIn('practice_id', request().practiceIds).where('occurred_at', '<', '2026-04-01').groupBy('purpose').select('purpose').count({ n: '*' })
+    for (const row of byPurpose as Array<{ purpose: string; n: string }>) expect(summary).toMatch(new RegExp(`${row.purpose}\\s+${row.n}\\b`))
+
+    // the log is a multi-page table with its header repeated on each page it continues on
+    const logPages = pages.filter((p) => /Id\s+When\s+Practice\s+Patient\s+Recipient\s+Purpose\s+Legal basis\s+Level/.test(p))
+    expect(logPages.length).toBeGreaterThan(3)
+    // every disclosure id of the period appears; the one outside does not
+    const ids = await t.db('disclosures').whereIn('practice_id', request().practiceIds).where('occurred_at', '<', '2026-04-01').pluck('id')
+    for (const id of ids.slice(0, 50)) expect(text).toMatch(new RegExp(`^\\s*${id}\\s+2026-03`, 'm'))
+    expect(text).not.toContain('2026-04-02')
+
+    // overrides with their review, findings, opt-outs, agreements, runs, manifest
+    expect(text).toContain(data.reviewerName)
+    expect(text).toContain('justified')
+    expect(text).toContain('DSA-RPT-1')
+    expect(text).toContain('HTTP 503 from the practice')
+    expect(text).toMatch(/Failed runs\s+1/)
+    expect(pages.at(-1)).toContain('Manifest')
+    for (const d of Object.values(r.sectionDigests)) expect(pages.at(-1)).toContain(d)
+
+    // no NHS number (10 digits) and no names of patients anywhere
+    expect(text).not.toMatch(/\b\d{3}\s?\d{3}\s?\d{4}\b/)
+
+    const row = await t.db('report_exports').where({ id: r.id }).first()
+    expect(row.kind).toBe('audit')
+    expect(row.pdf_sha256).toBe(r.sha256)
+    expect(row.generated_by).toBe('test:auditor')
+    expect(row.row_counts.disclosure_log).toBe(total)
+  })
+
+  it('gives the same section digests for the same scope and data, with a new report id', async () => {
+    const a = await generateReport(t.db, request(), path.join(tmp, 'a.pdf'))
+    const b = await generateReport(t.db, request(), path.join(tmp, 'b.pdf'))
+    expect(a.id).not.toBe(b.id)
+    expect(b.sectionDigests).toEqual(a.sectionDigests)
+    expect(b.rowCounts).toEqual(a.rowCounts)
+  })
+})

@@ -1,0 +1,84 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateReport } from '../../../reports/index.js'
+import { useTestDatabase } from '../../support/db.js'
+import { keepFirstPagePng, OUTPUT_DIR, pdfPages, seedReportDataset, type ReportDataset } from './fixtures.js'
+
+// The dataset (fixtures.ts): R30001 has direct_care 180 + 23 = 203, research 12, commissioning 4;
+// R30002 has direct_care 57, research 3. NDOP opt-outs at the end of March: 10 and 2; lists 8,000.
+
+const t = useTestDatabase()
+let data: ReportDataset
+let tmp: string
+
+beforeAll(async () => {
+  data = await seedReportDataset(t.db, ['R30001', 'R30002'])
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-report-comm-'))
+})
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true })
+})
+
+const line = (text: string, label: string) => text.split('\n').find((l) => l.trimStart().startsWith(label)) ?? ''
+
+describe('commissioner report', () => {
+  it('prints an ICB roll-up with every count controlled, including a secondary suppression', async () => {
+    const file = path.join(tmp, 'icb.pdf')
+    const r = await generateReport(
+      t.db,
+      { kind: 'commissioner', practiceIds: data.practices.map((p) => p.id), from: '2026-03-01', to: '2026-03-31', generatedBy: 'test:pm' },
+      file,
+    )
+    fs.copyFileSync(file, path.join(OUTPUT_DIR, 'commissioner.pdf'))
+    keepFirstPagePng(file, 'commissioner-page1')
+    keepFirstPagePng(file, 'commissioner-page2', 2)
+    const pages = pdfPages(file)
+    pages.forEach((p, i) => {
+      expect(p).toContain('OFFICIAL-SENSITIVE')
+      expect(p).toContain(`Page ${i + 1} of ${pages.length}`)
+    })
+    const text = pages.join('\n')
+    expect(text).toContain('Disclosure control')
+
+    // raw figures, from the database
+    const raw = await t.db('disclosures').whereIn('practice_id', data.practices.map((p) => p.id)).where('occurred_at', '<', '2026-04-01').groupBy('purpose').select('purpose').count({ n: '*' })
+    const n = Object.fromEntries((raw as Array<{ purpose: string; n: string }>).map((x) => [x.purpose, Number(x.n)]))
+    expect(n).toEqual({ direct_care: 260, research: 15, commissioning: 4 })
+
+    const purposeSection = text.slice(text.indexOf('1. Disclosures by purpose'), text.indexOf('2. Disclosures by recipient type'))
+    expect(line(purposeSection, 'Direct care')).toMatch(/\s260$/) // 260 stays 260
+    expect(line(purposeSection, 'Research')).toMatch(/\s15$/)
+    expect(line(purposeSection, 'Commissioning')).toMatch(/\s\*$/) // 4 -> *
+    // 279 would round to 280, but it holds exactly one hidden cell: secondary suppression
+    expect(line(purposeSection, 'Total')).toMatch(/\s\*$/)
+    expect(purposeSection).not.toMatch(/\b279\b|\b280\b/)
+
+    const monthSection = text.slice(text.indexOf('3. Disclosures by month'), text.indexOf('4. Opt-out rates'))
+    // R30001 219 -> 220, R30002 60 -> 60, all 279 -> 280
+    expect(line(monthSection, '2026-03')).toMatch(/2026-03\s+220\s+60\s+280$/)
+
+    const optSection = text.slice(text.indexOf('4. Opt-out rates'))
+    // 10 opt-outs of 8,000 -> 10 / 8,000 = 0.13%; 2 -> * (and its rate); the total 12 holds one hidden cell -> *
+    expect(line(optSection, 'R30001')).toMatch(/8,000\s+10\s+0\.13%/)
+    expect(line(optSection, 'R30002')).toMatch(/8,000\s+\*\s+\*/)
+    expect(line(optSection, 'All practices')).toMatch(/16,000\s+\*\s+\*/)
+
+    // aggregates only: no pseudonym, no patient-level row, no NHS number
+    expect(text).not.toMatch(/PSN-/)
+    expect(text).not.toMatch(/\b\d{3}\s?\d{3}\s?\d{4}\b/)
+    expect(r.rowCounts.by_purpose).toBe(4)
+  })
+
+  it('prints a single-practice report without a roll-up column', async () => {
+    const file = path.join(tmp, 'one.pdf')
+    await generateReport(t.db, { kind: 'commissioner', practiceIds: [data.practices[1]!.id], from: '2026-03-01', to: '2026-03-31', generatedBy: 'test:pm' }, file)
+    const text = pdfPages(file).join('\n')
+    expect(text).toContain('Single practice')
+    const purposeSection = text.slice(text.indexOf('1. Disclosures by purpose'), text.indexOf('2. Disclosures by recipient type'))
+    expect(line(purposeSection, 'Direct care')).toMatch(/\s55$/) // 57 -> 55
+    expect(line(purposeSection, 'Research')).toMatch(/\s\*$/) // 3 -> *
+    expect(line(purposeSection, 'Total')).toMatch(/\s\*$/) // 60, but one hidden cell
+  })
+})
