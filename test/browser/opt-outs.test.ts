@@ -86,6 +86,8 @@ describe('opt-outs page in a browser', () => {
     await signIn(page, server.url, 'manager@hillside.nhs.uk', TEST_PASSWORD)
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Opt-outs' }).click()
     await page.waitForURL(/\/opt-outs$/)
+    // The address changes before the new page renders: wait for it, or the old page's form gets the dates.
+    await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Opt-outs')
     await page.getByLabel('From').fill('2026-01-01')
     await page.getByLabel('To').fill('2026-06-30')
     await page.getByRole('button', { name: 'Apply filters' }).click()
