@@ -28,7 +28,7 @@ async function seed() {
 const generate = (user: TestUser, fields: Record<string, string | string[]>) =>
   respond(() => action({ request: post('/reports', user, { intent: 'generate', ...fields }), params: {}, context: loadContext(t) }))
 
-function upload(user: TestUser, bytes: Uint8Array) {
+function upload(user: TestUser, bytes: Uint8Array<ArrayBuffer>) {
   const form = new FormData()
   form.set('intent', 'verify')
   form.set('csrf', user.csrf)
@@ -44,7 +44,7 @@ describe('/reports', () => {
     const response = await generate(auditor, { kind: 'audit', from: '2026-03-01', to: '2026-03-31' })
     expect(response.status).toBe(200)
     expect(response.headers.get('Content-Type')).toBe('application/pdf')
-    const pdf = new Uint8Array(await response.arrayBuffer())
+    const pdf = new Uint8Array(await response.arrayBuffer()) as Uint8Array<ArrayBuffer>
     expect(Buffer.from(pdf.slice(0, 5)).toString()).toBe('%PDF-')
     const recorded = await t.db('report_exports').first()
     expect(recorded).toMatchObject({ kind: 'audit', generated_by: auditor.email, generated_by_user_id: auditor.id })
@@ -58,7 +58,8 @@ describe('/reports', () => {
     expect(genuine.status).toBe(200)
     expect((await genuine.json()).message).toMatch(/^Genuine and unaltered: audit report/)
     const altered = pdf.slice()
-    altered[Math.floor(altered.length / 2)] ^= 0x01
+    const middle = Math.floor(altered.length / 2)
+    altered[middle] = altered[middle]! ^ 0x01
     const refused = await respond(() => action({ request: upload(auditor, altered), params: {}, context }))
     expect(refused.status).toBe(400)
     expect((await refused.json()).message).toMatch(/altered/)

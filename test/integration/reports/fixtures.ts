@@ -13,6 +13,8 @@ import { addSource } from '../../../db/queries/sources.js'
 // and collector runs (one failed).
 
 export const OUTPUT_DIR = path.resolve('test-output/reports')
+// A fresh clone has no test-output/ (it is not committed).
+fs.mkdirSync(OUTPUT_DIR, { recursive: true })
 
 export interface ReportDataset {
   practices: Array<{ id: number; ods: string; sourceId: number }>

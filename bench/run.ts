@@ -1,0 +1,698 @@
+// The performance benchmark (issue 7): `npm run bench -- [--events N] [--practices 150] [--json-out FILE]`.
+// Builds a dedicated database (ledger_bench, dropped and recreated), loads N disclosures with
+// generate_series inside PostgreSQL, then measures ingest (the real collector against the
+// simulator, and the raw INSERT baseline), the dashboard's queries (roll-up vs the naive GROUP BY)
+// and a load test of the running server. Prints a table and writes JSON.
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import type { Knex } from 'knex'
+import { loadConfig, type Config } from '../config/env.js'
+import { openDatabase, type Db, type DbHandle } from '../db/client.js'
+import { migrateLatest } from '../db/migrate.js'
+import {
+  countMatchingDisclosures,
+  listDisclosures,
+  listRecipientsInScope,
+  sumDisclosuresByDataLevel,
+  sumDisclosuresByLegalBasis,
+  sumDisclosuresByPurpose,
+  sumDisclosuresByPurposeAndRecipientType,
+  sumDisclosuresByRecipient,
+} from '../db/queries/disclosures.js'
+import { listFindings } from '../db/queries/findings.js'
+import { latestPublishedNdop, listScopePractices, monthlyOptOuts } from '../db/queries/opt-outs.js'
+import { countOverridesPending, listOverrideQueue } from '../db/queries/overrides.js'
+import {
+  countDisclosures,
+  countDisclosuresByPurpose,
+  countDisclosuresByRecipient,
+  countOpenFindings,
+  countOverridesAwaitingReview,
+  countPatientsAffected,
+  disclosureTrend,
+  getDisclosureDayRange,
+  listLastRunPerSource,
+} from '../db/queries/overview.js'
+import { ensurePractice } from '../db/queries/practices.js'
+import type { Scope } from '../db/queries/scope.js'
+import { addSource } from '../db/queries/sources.js'
+import { createUser } from '../db/queries/users.js'
+import { collectSource } from '../jobs/collect.js'
+import { startSimulator } from '../jobs/simulator/server.js'
+
+// ---- Options --------------------------------------------------------------------------------
+
+function parseArgs(argv: string[]) {
+  const opts = { events: 1_000_000, practices: 150, jsonOut: 'bench-output/latest.json', runs: 20, loadSeconds: 15, concurrency: 50 }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    const next = () => {
+      const v = argv[++i]
+      if (v === undefined) throw new Error(`${a} needs a value`)
+      return v
+    }
+    if (a === '--events') opts.events = Number(next())
+    else if (a === '--practices') opts.practices = Number(next())
+    else if (a === '--json-out') opts.jsonOut = next()
+    else if (a === '--runs') opts.runs = Number(next())
+    else if (a === '--load-seconds') opts.loadSeconds = Number(next())
+    else if (a === '--concurrency') opts.concurrency = Number(next())
+    else if (a === '--') continue
+    else throw new Error(`Unknown option ${a}. Usage: npm run bench -- [--events N] [--practices 150] [--json-out FILE] [--runs 20] [--load-seconds 15] [--concurrency 50]`)
+  }
+  for (const [k, v] of Object.entries(opts)) if (typeof v === 'number' && (!Number.isFinite(v) || v < 1)) throw new Error(`--${k} must be a positive number`)
+  return opts
+}
+
+const opts = parseArgs(process.argv.slice(2))
+const BASE_URL = process.env.BENCH_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const DB_NAME = 'ledger_bench'
+const benchUrl = BASE_URL.replace(/\/[^/]*$/, `/${DB_NAME}`)
+const END_DAY = '2026-11-01'
+const START_DAY = '2024-11-02' // two years ending END_DAY
+const YEAR: { from: string; to: string } = { from: '2025-11-02', to: END_DAY }
+const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`)
+const ms = (t0: number) => performance.now() - t0
+
+// ---- Helpers --------------------------------------------------------------------------------
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
+  return sorted[idx]!
+}
+
+interface Timing {
+  runs: number
+  p50: number
+  p95: number
+}
+
+/** Runs fn up to `runs` times (fewer once 10 s are spent), after one warm-up, and returns p50/p95 in ms. */
+async function time(fn: () => Promise<unknown>, runs = opts.runs): Promise<Timing> {
+  await fn()
+  const samples: number[] = []
+  const started = performance.now()
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now()
+    await fn()
+    samples.push(ms(t0))
+    if (ms(started) > 10_000 && samples.length >= 3) break
+  }
+  samples.sort((a, b) => a - b)
+  return { runs: samples.length, p50: round(quantile(samples, 0.5)), p95: round(quantile(samples, 0.95)) }
+}
+
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d
+
+// ---- (a) Dataset ----------------------------------------------------------------------------
+
+// Weighted vocabularies: most sharing is direct care with trusts and other practices.
+const PURPOSES: Array<[string, number]> = [
+  ['direct_care', 55], ['emergency_care', 6], ['safeguarding', 3], ['commissioning', 5], ['service_management', 4],
+  ['clinical_audit', 4], ['research', 4], ['risk_stratification', 3], ['public_health', 3], ['legal', 3],
+  ['subject_access', 3], ['secondary_processing', 2], ['surveys', 1], ['capacity_planning', 1], ['benchmarking', 1],
+  ['insurance', 1], ['marketing', 1],
+]
+const LEGAL: Array<[string | null, number]> = [
+  ['implied_consent', 50], ['explicit_consent', 12], ['public_interest', 10], ['legal_obligation', 8], ['s251', 4],
+  ['safeguarding_duty', 3], ['vital_interests', 2], ['copi', 1], [null, 10],
+]
+const LEVELS: Array<[string, number]> = [['identifiable', 70], ['pseudonymised', 20], ['anonymised', 10]]
+const RECIPIENT_TYPES: Array<[string, number]> = [
+  ['nhs_trust', 12], ['gp_practice', 6], ['ambulance_trust', 2], ['icb', 2], ['social_care', 3], ['local_authority', 3],
+  ['private_provider', 3], ['research_org', 3], ['nhs_england', 1], ['police_judicial', 2], ['solicitor', 4], ['insurer', 3],
+  ['data_processor', 2], ['survey_contractor', 1],
+]
+const expand = <T>(xs: Array<[T, number]>): T[] => xs.flatMap(([v, w]) => Array<T>(w).fill(v))
+
+async function recreateDatabase(): Promise<DbHandle> {
+  const admin = await openDatabase({ kind: 'postgres', url: BASE_URL }, { poolMax: 1 })
+  try {
+    await admin.db.raw(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`)
+    await admin.db.raw(`CREATE DATABASE ${DB_NAME}`)
+  } finally {
+    await admin.close()
+  }
+  const handle = await openDatabase({ kind: 'postgres', url: benchUrl }, { poolMax: 12 })
+  await migrateLatest(handle.db)
+  return handle
+}
+
+interface Bulk {
+  practiceIds: number[]
+  sourceIds: number[]
+  recipientIds: number[]
+  seconds: number
+  disclosures: number
+  overrides: number
+  choices: number
+}
+
+async function buildDataset(db: Db): Promise<Bulk> {
+  const t0 = performance.now()
+  const practiceIds: number[] = []
+  const sourceIds: number[] = []
+  const { rows: prs } = await db.raw(
+    `INSERT INTO practices (ods_code, name, icb_code, icb_name, list_size, list_size_as_of)
+     SELECT 'Y' || (90000 + i)::text, 'Bench Practice ' || i, 'QBE', 'Bench ICB', 4000 + (i * 7919) % 14000, ?::date
+       FROM generate_series(1, ?) i ORDER BY i RETURNING id`,
+    [END_DAY, opts.practices],
+  )
+  practiceIds.push(...prs.map((r: { id: number }) => r.id))
+  // Bulk sources are disabled: `collect --all` never tries to reach them.
+  const { rows: srcs } = await db.raw(
+    `INSERT INTO sources (practice_id, kind, name, base_url, enabled)
+     SELECT id, 'fhir', 'Bulk ' || ods_code, 'http://bulk.invalid/' || ods_code, false FROM practices WHERE id = ANY(?) ORDER BY id RETURNING id`,
+    [practiceIds],
+  )
+  sourceIds.push(...srcs.map((r: { id: number }) => r.id))
+  const types = expand(RECIPIENT_TYPES)
+  const { rows: orgs } = await db.raw(
+    `INSERT INTO organisations (ods_code, name, recipient_type)
+     SELECT CASE WHEN t IN ('solicitor', 'insurer') THEN NULL ELSE 'ZB' || lpad(i::text, 3, '0') END,
+            'Bench recipient ' || i || ' (' || t || ')', t
+       FROM unnest(?::text[]) WITH ORDINALITY AS u(t, i) ORDER BY i RETURNING id`,
+    [types],
+  )
+  const recipientIds = orgs.map((r: { id: number }) => r.id)
+  const span = 730 * 86400
+  const params = {
+    practices: practiceIds,
+    sources: sourceIds,
+    recipients: recipientIds,
+    purposes: expand(PURPOSES),
+    legal: expand(LEGAL),
+    levels: expand(LEVELS),
+    start: START_DAY,
+    span,
+  }
+  // A cheap deterministic hash of the row number picks each attribute.
+  const h = (salt: number) => `((g::bigint * ${2654435761 + salt * 2}) % 4294967291)`
+  const BATCH = 250_000
+  for (let lo = 1; lo <= opts.events; lo += BATCH) {
+    const hi = Math.min(opts.events, lo + BATCH - 1)
+    await db.raw(
+      `INSERT INTO disclosures (practice_id, source_id, source_record_id, source_version, occurred_at, patient_pseudonym,
+                               recipient_id, purpose, purpose_code, legal_basis, data_level, data_description, disclosed_by_role, disclosed_by)
+       SELECT (:practices::int[])[1 + g % n.p], (:sources::int[])[1 + g % n.p], 'bulk-' || g, '1',
+              :start::date::timestamp AT TIME ZONE 'Europe/London' + make_interval(secs => (${h(1)} % :span)::float8),
+              'P-' || (g % n.p) || '-' || (${h(2)} % 6000),
+              (:recipients::int[])[1 + ${h(3)} % n.r], (:purposes::text[])[1 + ${h(4)} % n.pu], NULL,
+              (:legal::text[])[1 + ${h(5)} % n.l], (:levels::text[])[1 + ${h(6)} % n.lv], 'Summary care record', 'GP', 'staff-' || (g % 40)
+         FROM generate_series(${lo}::bigint, ${hi}::bigint) g,
+              (SELECT cardinality(:practices::int[]) AS p, cardinality(:recipients::int[]) AS r, cardinality(:purposes::text[]) AS pu,
+                      cardinality(:legal::text[]) AS l, cardinality(:levels::text[]) AS lv) n
+        ORDER BY g`,
+      params,
+    )
+    log(`dataset: ${hi.toLocaleString('en-GB')} / ${opts.events.toLocaleString('en-GB')} disclosures`)
+  }
+  const overrides = Math.max(10, Math.floor(opts.events / 500))
+  await db.raw(
+    `INSERT INTO override_events (practice_id, source_id, source_record_id, source_version, occurred_at, patient_pseudonym, kind, reason_code, purpose_code, actor_role, actor)
+     SELECT (:practices::int[])[1 + g % cardinality(:practices::int[])], (:sources::int[])[1 + g % cardinality(:sources::int[])], 'bulk-ov-' || g, '1',
+            :start::date::timestamp AT TIME ZONE 'Europe/London' + make_interval(secs => (${h(7)} % :span)::float8),
+            'P-' || (g % cardinality(:practices::int[])) || '-' || (${h(8)} % 6000),
+            (ARRAY['break_glass', 'break_glass', 'consent_override', 'override_stopped'])[1 + g % 4],
+            (ARRAY['OVRER', 'OVRPJ', 'OVRPS', 'OVRTPS'])[1 + ${h(9)} % 4], 'ETREAT', 'GP', 'staff-' || (g % 40)
+       FROM generate_series(1::bigint, :n::bigint) g`,
+    { ...params, n: overrides },
+  )
+  const choices = Math.max(10, Math.floor(opts.events / 100))
+  await db.raw(
+    `INSERT INTO patient_choices (practice_id, source_id, source_record_id, source_version, patient_pseudonym, kind, decision, effective_at, status)
+     SELECT (:practices::int[])[1 + g % cardinality(:practices::int[])], (:sources::int[])[1 + g % cardinality(:sources::int[])], 'bulk-pc-' || g, '1',
+            'P-' || (g % cardinality(:practices::int[])) || '-' || (${h(10)} % 6000),
+            (ARRAY['ndop', 'type1', 'ndop', 'record_sharing'])[1 + g % 4],
+            CASE WHEN ${h(11)} % 10 < 8 THEN 'deny' ELSE 'permit' END,
+            :start::date::timestamp AT TIME ZONE 'Europe/London' + make_interval(secs => (${h(12)} % :span)::float8), 'active'
+       FROM generate_series(1::bigint, :n::bigint) g`,
+    { ...params, n: choices },
+  )
+  await db.raw('ANALYZE')
+  return { practiceIds, sourceIds, recipientIds, seconds: round(ms(t0) / 1000), disclosures: opts.events, overrides, choices }
+}
+
+// ---- (b) Ingest -----------------------------------------------------------------------------
+
+const BENCH_PSEUDONYM_KEY = 'sharing-ledger-benchmark-pseudonym-key-not-for-real-data-0123456789'
+const BENCH_SESSION_SECRET = 'sharing-ledger-benchmark-session-secret-0123456789'
+
+function benchConfig(): Config {
+  return loadConfig({
+    DATABASE_URL: benchUrl,
+    PSEUDONYM_KEY: BENCH_PSEUDONYM_KEY,
+    SESSION_SECRET: BENCH_SESSION_SECRET,
+    NODE_ENV: 'test',
+    SCHEDULER: 'off',
+    FHIR_PAGE_SIZE: '500',
+  })
+}
+
+async function ingest(handle: DbHandle, config: Config) {
+  const db = handle.db
+  const target = opts.events >= 1_000_000 ? 200_000 : Math.max(2_000, Math.round(opts.events / 5))
+  const practices = target >= 100_000 ? 20 : 5
+  const days = 100
+  const perDay = Math.max(1, Math.ceil(target / (practices * days)))
+  log(`ingest: simulator with ${practices} practices x ${days} days x ${perDay} events/day`)
+  const sim = await startSimulator({ port: 0, practices, days, seed: 7, eventsPerPracticePerDay: perDay, endDate: END_DAY, maxPageSize: 1000 })
+  try {
+    const sources = []
+    for (const p of sim.practices) {
+      const practice = await ensurePractice(db, { odsCode: p.odsCode, name: p.name, icbCode: p.icbCode })
+      sources.push(await addSource(db, { practiceId: practice.id, kind: 'fhir', name: `Simulator ${p.odsCode}`, baseUrl: p.fhirBaseUrl }))
+    }
+    const t0 = performance.now()
+    let read = 0
+    let inserted = 0
+    let failed = 0
+    for (const s of sources) {
+      const r = await collectSource({ db, target: handle.target, config, log: () => {} }, s)
+      if (r.status !== 'completed') failed++
+      read += r.counts?.read ?? 0
+      inserted += r.counts?.inserted ?? 0
+    }
+    const collectMs = ms(t0)
+    const sourceIds = sources.map((s) => s.id)
+    const { rows } = await db.raw(`SELECT count(*)::int AS n FROM disclosures WHERE source_id = ANY(?)`, [sourceIds])
+    const mapped = Number(rows[0].n)
+
+    // Raw baseline: the same already-mapped rows into an identical table (same indexes, no
+    // roll-up trigger), one INSERT ... SELECT, the fastest path PostgreSQL offers short of COPY.
+    await db.raw(`DROP TABLE IF EXISTS disclosures_copy`)
+    await db.raw(`CREATE TABLE disclosures_copy (LIKE disclosures INCLUDING ALL)`)
+    const t1 = performance.now()
+    await db.raw(`INSERT INTO disclosures_copy SELECT * FROM disclosures WHERE source_id = ANY(?)`, [sourceIds])
+    const rawMs = ms(t1)
+    await db.raw(`DROP TABLE disclosures_copy`)
+    const collectorPerSec = read / (collectMs / 1000)
+    const rawPerSec = mapped / (rawMs / 1000)
+    return {
+      simulator: { practices, days, eventsPerPracticePerDay: perDay },
+      events: read,
+      inserted,
+      disclosuresWritten: mapped,
+      failedSources: failed,
+      collectorSeconds: round(collectMs / 1000),
+      collectorEventsPerSec: Math.round(collectorPerSec),
+      rawInsertSeconds: round(rawMs / 1000, 3),
+      rawInsertRowsPerSec: Math.round(rawPerSec),
+      collectorToRawRatio: round(rawPerSec / collectorPerSec, 1),
+      simulatorRequests: sim.requestCount(),
+    }
+  } finally {
+    await sim.close()
+  }
+}
+
+// ---- (c) Dashboard queries -------------------------------------------------------------------
+
+type QuerySet = Array<{ page: string; query: string; run: (db: Db, scope: Scope) => Promise<unknown>; naive?: (db: Db, scope: Scope) => Promise<unknown> }>
+
+/** The naive equivalent: the same aggregate straight from the raw disclosures table. */
+function naive(select: string, groupBy: string | null, join = '') {
+  return async (db: Db, scope: Scope) => {
+    const { rows } = await db.raw(
+      `SELECT ${select} FROM disclosures d ${join}
+        WHERE d.practice_id = ANY(?) AND (d.occurred_at AT TIME ZONE 'Europe/London')::date BETWEEN ?::date AND ?::date
+        ${groupBy ? `GROUP BY ${groupBy}` : ''}`,
+      [scope.practiceIds, scope.from ?? '-infinity', scope.to ?? 'infinity'] as Knex.RawBinding[],
+    )
+    return rows
+  }
+}
+
+const REVIEW_DAYS = 14
+const QUERIES: QuerySet = [
+  { page: 'overview', query: 'getDisclosureDayRange', run: getDisclosureDayRange, naive: naive('min(occurred_at), max(occurred_at)', null) },
+  { page: 'overview', query: 'countDisclosures', run: countDisclosures, naive: naive('count(*)', null) },
+  { page: 'overview', query: 'countPatientsAffected (raw)', run: countPatientsAffected },
+  { page: 'overview', query: 'countOverridesAwaitingReview', run: (db, s) => countOverridesAwaitingReview(db, s, REVIEW_DAYS) },
+  { page: 'overview', query: 'countOpenFindings', run: countOpenFindings },
+  {
+    page: 'overview',
+    query: 'disclosureTrend(week)',
+    run: (db, s) => disclosureTrend(db, s, 'week'),
+    naive: naive(`date_trunc('week', (d.occurred_at AT TIME ZONE 'Europe/London')::date) AS period, count(*)`, '1'),
+  },
+  { page: 'overview', query: 'countDisclosuresByPurpose', run: countDisclosuresByPurpose, naive: naive('d.purpose, count(*)', '1') },
+  {
+    page: 'overview',
+    query: 'countDisclosuresByRecipient',
+    run: countDisclosuresByRecipient,
+    naive: naive('o.id, o.name, count(*)', '1, 2', 'JOIN organisations o ON o.id = d.recipient_id'),
+  },
+  { page: 'overview', query: 'listLastRunPerSource', run: listLastRunPerSource },
+  { page: 'disclosures', query: 'listRecipientsInScope', run: listRecipientsInScope, naive: naive('DISTINCT d.recipient_id', null) },
+  { page: 'disclosures', query: 'sumDisclosuresByPurpose', run: (db, s) => sumDisclosuresByPurpose(db, s), naive: naive('d.purpose, count(*)', '1') },
+  {
+    page: 'disclosures',
+    query: 'sumDisclosuresByRecipient',
+    run: (db, s) => sumDisclosuresByRecipient(db, s),
+    naive: naive('o.id, o.name, count(*)', '1, 2', 'JOIN organisations o ON o.id = d.recipient_id'),
+  },
+  {
+    page: 'disclosures',
+    query: 'sumDisclosuresByPurposeAndRecipientType',
+    run: (db, s) => sumDisclosuresByPurposeAndRecipientType(db, s),
+    naive: naive('d.purpose, o.recipient_type, count(*)', '1, 2', 'JOIN organisations o ON o.id = d.recipient_id'),
+  },
+  { page: 'disclosures', query: 'sumDisclosuresByLegalBasis', run: (db, s) => sumDisclosuresByLegalBasis(db, s), naive: naive('d.legal_basis, count(*)', '1') },
+  { page: 'disclosures', query: 'sumDisclosuresByDataLevel', run: (db, s) => sumDisclosuresByDataLevel(db, s), naive: naive('d.data_level, count(*)', '1') },
+  { page: 'disclosures/list', query: 'countMatchingDisclosures (raw)', run: (db, s) => countMatchingDisclosures(db, s, {}) },
+  { page: 'disclosures/list', query: 'listDisclosures page 1', run: (db, s) => listDisclosures(db, s, {}, { sort: 'occurred_at', dir: 'desc', limit: 50, offset: 0 }) },
+  {
+    page: 'disclosures/list',
+    query: 'listDisclosures purpose=research p3',
+    run: (db, s) => listDisclosures(db, s, { purpose: 'research' }, { sort: 'occurred_at', dir: 'desc', limit: 50, offset: 100 }),
+  },
+  { page: 'opt-outs', query: 'listScopePractices', run: listScopePractices },
+  { page: 'opt-outs', query: 'monthlyOptOuts', run: (db, s) => monthlyOptOuts(db, { ...s, from: s.from!, to: s.to! }) },
+  { page: 'opt-outs', query: 'latestPublishedNdop', run: (db, s) => latestPublishedNdop(db, s, s.to!) },
+  {
+    page: 'overrides',
+    query: 'listOverrideQueue',
+    run: (db, s) => listOverrideQueue(db, s, { status: 'pending', overdueOnly: false }, REVIEW_DAYS, { limit: 50, offset: 0 }),
+  },
+  { page: 'overrides', query: 'countOverridesPending', run: (db, s) => countOverridesPending(db, s, REVIEW_DAYS) },
+  { page: 'findings', query: 'listFindings', run: (db, s) => listFindings(db, s, { status: 'open' }) },
+]
+
+async function dashboard(db: Db, bulk: Bulk) {
+  const scopes: Array<{ name: string; scope: Scope }> = [
+    { name: '1 practice, 1 year', scope: { practiceIds: [bulk.practiceIds[0]!], ...YEAR } },
+    { name: `${bulk.practiceIds.length} practices, 1 year`, scope: { practiceIds: bulk.practiceIds, ...YEAR } },
+  ]
+  const results = []
+  for (const { name, scope } of scopes) {
+    for (const q of QUERIES) {
+      const t = await time(() => q.run(db, scope))
+      const n = q.naive ? await time(() => q.naive!(db, scope), Math.min(opts.runs, 10)) : null
+      results.push({
+        scope: name,
+        page: q.page,
+        query: q.query,
+        p50: t.p50,
+        p95: t.p95,
+        runs: t.runs,
+        naiveP50: n?.p50 ?? null,
+        naiveP95: n?.p95 ?? null,
+        speedup: n ? round(n.p50 / Math.max(t.p50, 0.01), 1) : null,
+      })
+      log(`dashboard: ${name} ${q.page} ${q.query} p50 ${t.p50} ms p95 ${t.p95} ms${n ? ` naive p50 ${n.p50} ms` : ''}`)
+    }
+  }
+  // Whole pages as the loaders run them (Promise.all over the same pool).
+  const pages = [...new Set(QUERIES.map((q) => q.page))]
+  const pageTimes = []
+  for (const { name, scope } of scopes) {
+    for (const page of pages) {
+      const qs = QUERIES.filter((q) => q.page === page)
+      const t = await time(() => Promise.all(qs.map((q) => q.run(db, scope))))
+      pageTimes.push({ scope: name, page, p50: t.p50, p95: t.p95, runs: t.runs })
+    }
+  }
+  return { queries: results, pages: pageTimes }
+}
+
+// ---- (d) Reports ----------------------------------------------------------------------------
+
+/**
+ * The audit evidence pack over about 100,000 disclosure rows (N/10 for smaller N): the first
+ * practices' whole two years. Peak memory is this process's RSS sampled every 25 ms, so it
+ * includes the benchmark's own baseline (reported too).
+ */
+async function evidencePack(db: Db, bulk: Bulk) {
+  if (!fs.existsSync(path.resolve(import.meta.dirname, '../reports/index.ts'))) return { skipped: true, reason: 'reports/ does not exist yet' }
+  const { generateReport } = await import('../reports/index.js')
+  const wanted = Math.min(100_000, Math.max(1_000, Math.floor(opts.events / 10)))
+  const perPractice = opts.events / bulk.practiceIds.length
+  const practiceIds = bulk.practiceIds.slice(0, Math.max(1, Math.min(bulk.practiceIds.length, Math.ceil(wanted / perPractice))))
+  const { rows } = await db.raw(`SELECT count(*)::int AS n FROM disclosures WHERE practice_id = ANY(?)`, [practiceIds])
+  const file = path.join(os.tmpdir(), `ledger-bench-pack-${process.pid}.pdf`)
+  const baselineRss = process.memoryUsage().rss
+  let peakRss = baselineRss
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 25)
+  const t0 = performance.now()
+  try {
+    const report = await generateReport(db, { kind: 'audit', practiceIds, from: START_DAY, to: END_DAY, generatedBy: 'benchmark' }, file)
+    const seconds = ms(t0) / 1000
+    return {
+      skipped: false,
+      kind: 'audit',
+      practices: practiceIds.length,
+      disclosureRows: Number(rows[0].n),
+      pages: report.pages,
+      bytes: fs.statSync(file).size,
+      seconds: round(seconds),
+      peakRssMb: round(peakRss / 2 ** 20, 1),
+      baselineRssMb: round(baselineRss / 2 ** 20, 1),
+    }
+  } finally {
+    clearInterval(sampler)
+    fs.rmSync(file, { force: true })
+  }
+}
+
+// ---- (e) Load -------------------------------------------------------------------------------
+
+/**
+ * The real server (server.ts) in its own process, so the load generator's event loop does not
+ * share a core's worth of JavaScript with the server's. Stopped with SIGTERM by its pid.
+ */
+async function startServerProcess(config: Config): Promise<{ url: string; close(): Promise<void> }> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = net.createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as net.AddressInfo).port
+      probe.close(() => resolve(p))
+    })
+  })
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+    cwd: path.resolve(import.meta.dirname, '..'),
+    env: {
+      ...process.env,
+      DATABASE_URL: benchUrl,
+      PSEUDONYM_KEY: BENCH_PSEUDONYM_KEY,
+      SESSION_SECRET: BENCH_SESSION_SECRET,
+      NODE_ENV: 'test',
+      SCHEDULER: 'off',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}: ${stderr}`)
+    try {
+      const res = await fetch(`${url}/healthz`)
+      await res.arrayBuffer()
+      if (res.status < 500) break
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM')
+      throw new Error(`the server did not start within 60 s: ${stderr}`)
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  void config
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+        child.once('exit', () => {
+          clearTimeout(timer)
+          resolve()
+        })
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+async function load(handle: DbHandle, config: Config, bulk: Bulk) {
+  const server = await startServerProcess(config)
+  try {
+    const password = 'benchmark password 0123456789'
+    const users: string[] = []
+    for (let i = 0; i < 10; i++) {
+      const email = `bench.manager${i}@example.nhs.uk`
+      await createUser(handle.db, { email, password, role: 'practice_manager', practiceIds: [bulk.practiceIds[i % bulk.practiceIds.length]!] })
+      const res = await fetch(`${server.url}/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: server.url },
+        body: new URLSearchParams({ email, password, redirectTo: '/' }),
+      })
+      const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
+      if (res.status >= 400 || !cookie) throw new Error(`sign-in failed for the load test: HTTP ${res.status}`)
+      users.push(cookie)
+    }
+    // Sanity: a signed-in GET renders the page, not the sign-in form.
+    const check = await fetch(`${server.url}/`, { headers: { Cookie: users[0]! }, redirect: 'manual' })
+    if (check.status !== 200) throw new Error(`the overview answered HTTP ${check.status} to a signed-in user`)
+    await check.text()
+
+    const paths = ['/', '/disclosures']
+    // Warm-up (JIT, connection pool, caches): 3 s of the same traffic, not measured.
+    const warmUntil = performance.now() + 3000
+    await Promise.all(
+      Array.from({ length: Math.min(10, opts.concurrency) }, async (_, w) => {
+        for (let i = w; performance.now() < warmUntil; i++) {
+          const res = await fetch(`${server.url}${paths[i % paths.length]}`, { headers: { Cookie: users[w % users.length]! }, redirect: 'manual' }).catch(() => null)
+          await res?.arrayBuffer()
+        }
+      }),
+    )
+    const latencies: number[] = []
+    const statuses = new Map<string, number>()
+    let errors = 0
+    const deadline = performance.now() + opts.loadSeconds * 1000
+    const t0 = performance.now()
+    await Promise.all(
+      Array.from({ length: opts.concurrency }, async (_, w) => {
+        let i = w
+        while (performance.now() < deadline) {
+          const p = paths[i++ % paths.length]!
+          const started = performance.now()
+          try {
+            const res = await fetch(`${server.url}${p}`, { headers: { Cookie: users[w % users.length]! }, redirect: 'manual' })
+            await res.arrayBuffer()
+            statuses.set(String(res.status), (statuses.get(String(res.status)) ?? 0) + 1)
+            if (res.status !== 200) errors++
+          } catch {
+            errors++
+            statuses.set('network', (statuses.get('network') ?? 0) + 1)
+          }
+          latencies.push(ms(started))
+        }
+      }),
+    )
+    const elapsed = ms(t0) / 1000
+    latencies.sort((a, b) => a - b)
+    return {
+      concurrency: opts.concurrency,
+      seconds: round(elapsed),
+      requests: latencies.length,
+      requestsPerSec: round(latencies.length / elapsed, 1),
+      p50: round(quantile(latencies, 0.5)),
+      p95: round(quantile(latencies, 0.95)),
+      p99: round(quantile(latencies, 0.99)),
+      errors,
+      statuses: Object.fromEntries(statuses),
+      paths,
+      sessions: users.length,
+    }
+  } finally {
+    await server.close()
+  }
+}
+
+// ---- Main -----------------------------------------------------------------------------------
+
+async function main() {
+  const started = new Date()
+  log(`N = ${opts.events.toLocaleString('en-GB')} disclosures across ${opts.practices} practices; database ${DB_NAME}`)
+  const handle = await recreateDatabase()
+  const config = benchConfig()
+  try {
+    const bulk = await buildDataset(handle.db)
+    log(`dataset built in ${bulk.seconds} s`)
+    const { rows: sizes } = await handle.db.raw(
+      `SELECT pg_size_pretty(pg_total_relation_size('disclosures')) AS disclosures, pg_size_pretty(pg_total_relation_size('disclosure_daily')) AS rollup,
+              (SELECT count(*) FROM disclosure_daily)::int AS rollup_rows`,
+    )
+    const ingestResult = await ingest(handle, config)
+    log(`ingest: ${ingestResult.events} events in ${ingestResult.collectorSeconds} s = ${ingestResult.collectorEventsPerSec} events/s; raw ${ingestResult.rawInsertRowsPerSec} rows/s`)
+    await handle.db.raw('ANALYZE')
+    const dash = await dashboard(handle.db, bulk)
+    const reports = await evidencePack(handle.db, bulk)
+    log(`reports: ${JSON.stringify(reports)}`)
+    const loadResult = await load(handle, config, bulk)
+    log(`load: ${loadResult.requestsPerSec} req/s, p99 ${loadResult.p99} ms, errors ${loadResult.errors}`)
+
+    const output = {
+      date: started.toISOString(),
+      machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? null, memoryGb: round(os.totalmem() / 2 ** 30, 1), node: process.version },
+      postgres: (await handle.db.raw('SHOW server_version')).rows[0].server_version,
+      n: opts.events,
+      practices: opts.practices,
+      dataset: { ...bulk, practiceIds: undefined, sourceIds: undefined, recipientIds: undefined, sizes: sizes[0] },
+      ingest: ingestResult,
+      dashboard: dash,
+      reports,
+      load: loadResult,
+    }
+    printTable(output)
+    fs.mkdirSync(path.dirname(path.resolve(opts.jsonOut)), { recursive: true })
+    fs.writeFileSync(opts.jsonOut, JSON.stringify(output, null, 2) + '\n')
+    log(`wrote ${opts.jsonOut}`)
+  } finally {
+    await handle.close()
+  }
+}
+
+function printTable(o: {
+  n: number
+  machine: { cores: number }
+  dataset: { seconds: number; sizes: Record<string, unknown> }
+  ingest: Awaited<ReturnType<typeof ingest>>
+  dashboard: Awaited<ReturnType<typeof dashboard>>
+  reports: Awaited<ReturnType<typeof evidencePack>>
+  load: Awaited<ReturnType<typeof load>>
+}) {
+  const lines: string[] = []
+  lines.push(`Sharing Ledger benchmark: N = ${o.n.toLocaleString('en-GB')}, ${o.machine.cores} cores`)
+  lines.push(`dataset load: ${o.dataset.seconds} s (${JSON.stringify(o.dataset.sizes)})`)
+  const i = o.ingest
+  lines.push(
+    `ingest: ${i.events} events in ${i.collectorSeconds} s = ${i.collectorEventsPerSec} events/s (collector, end to end); raw INSERT..SELECT ${i.rawInsertRowsPerSec} rows/s; raw/collector = ${i.collectorToRawRatio}x`,
+  )
+  lines.push('')
+  lines.push(['scope'.padEnd(22), 'page'.padEnd(17), 'query'.padEnd(40), 'p50 ms'.padStart(9), 'p95 ms'.padStart(9), 'naive p50'.padStart(10), 'x faster'.padStart(9)].join(' '))
+  for (const r of o.dashboard.queries) {
+    lines.push(
+      [
+        r.scope.padEnd(22),
+        r.page.padEnd(17),
+        r.query.padEnd(40),
+        r.p50.toFixed(2).padStart(9),
+        r.p95.toFixed(2).padStart(9),
+        (r.naiveP50 === null ? '-' : r.naiveP50.toFixed(1)).padStart(10),
+        (r.speedup === null ? '-' : String(r.speedup)).padStart(9),
+      ].join(' '),
+    )
+  }
+  lines.push('')
+  lines.push('whole pages (queries in parallel, as the loaders run them):')
+  for (const p of o.dashboard.pages) lines.push(`  ${p.scope.padEnd(22)} ${p.page.padEnd(17)} p50 ${p.p50.toFixed(1).padStart(8)} ms  p95 ${p.p95.toFixed(1).padStart(8)} ms`)
+  lines.push('')
+  const r = o.reports
+  lines.push(
+    r.skipped
+      ? `reports: skipped (${'reason' in r ? r.reason : ''})`
+      : `reports: audit evidence pack, ${'disclosureRows' in r ? `${r.disclosureRows} disclosure rows, ${r.pages} pages in ${r.seconds} s, peak RSS ${r.peakRssMb} MB (process baseline ${r.baselineRssMb} MB)` : ''}`,
+  )
+  const l = o.load
+  lines.push(`load: ${l.concurrency} concurrent sessions, ${l.seconds} s on ${l.paths.join(' and ')}: ${l.requestsPerSec} req/s, p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, errors ${l.errors}`)
+  console.log(lines.join('\n'))
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exitCode = 1
+})
