@@ -8,9 +8,9 @@ import { addAgreement } from '../../db/queries/agreements.js'
 import { upsertDisclosures, upsertOverrideEvents, type DisclosureRecord } from '../../db/queries/records.js'
 import { addSource } from '../../db/queries/sources.js'
 import { createUser } from '../../db/queries/users.js'
-import { startServer, type RunningServer } from '../../server.js'
+import type { RunningServer } from '../../server.js'
 import { TEST_PASSWORD } from '../support/app.js'
-import { ensureAppBuilt, launchBrowser, saveScreenshot, signIn } from '../support/browser.js'
+import { ensureAppBuilt, openBrowserSession, saveScreenshot, signIn } from '../support/browser.js'
 import { testConfig } from '../support/config.js'
 import { useTestDatabase } from '../support/db.js'
 
@@ -88,12 +88,7 @@ beforeAll(async () => {
   ensureAppBuilt()
   await seed()
   const config = testConfig(t.url)
-  server = await startServer({ port: 0, handle: { db: t.db, target: config.database, close: async () => {} }, config, quiet: true })
-  browser = await launchBrowser()
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' })
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text())
-  })
+  ;({ server, browser, page } = await openBrowserSession(t.db, config, consoleErrors))
 })
 
 afterAll(async () => {

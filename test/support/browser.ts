@@ -3,6 +3,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Config } from '../../config/env.js'
+import type { Db } from '../../db/client.js'
+import { startServer, type RunningServer } from '../../server.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const SERVER_BUILD = path.join(ROOT, 'build/server/index.js')
@@ -77,4 +80,22 @@ export async function signIn(page: Page, baseUrl: string, email: string, passwor
   await page.waitForURL((url) => !url.pathname.startsWith('/login'))
   // The address changes a moment before the new page renders (client-side navigation).
   await page.waitForFunction(() => document.querySelector('h1')?.textContent !== 'Sign in')
+}
+
+/**
+ * The real server over this test file's database, and a Chromium page on it. Console errors
+ * of the page are collected into `consoleErrors` (a test asserts it stays empty).
+ */
+export async function openBrowserSession(
+  db: Db,
+  config: Config,
+  consoleErrors: string[],
+): Promise<{ server: RunningServer; browser: Browser; page: Page }> {
+  const server = await startServer({ port: 0, handle: { db, target: config.database, close: async () => {} }, config, quiet: true })
+  const browser = await launchBrowser()
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' })
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text())
+  })
+  return { server, browser, page }
 }
