@@ -47,7 +47,7 @@ import { startSimulator } from '../jobs/simulator/server.js'
 // ---- Options --------------------------------------------------------------------------------
 
 function parseArgs(argv: string[]) {
-  const opts = { events: 1_000_000, practices: 150, jsonOut: 'bench-output/latest.json', runs: 20, loadSeconds: 15, concurrency: 50 }
+  const opts = { events: 1_000_000, practices: 150, jsonOut: 'bench-output/latest.json', runs: 20, loadSeconds: 15, concurrency: 50, skip: new Set<string>() }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     const next = () => {
@@ -61,8 +61,9 @@ function parseArgs(argv: string[]) {
     else if (a === '--runs') opts.runs = Number(next())
     else if (a === '--load-seconds') opts.loadSeconds = Number(next())
     else if (a === '--concurrency') opts.concurrency = Number(next())
+    else if (a === '--skip') for (const phase of next().split(',')) opts.skip.add(phase.trim())
     else if (a === '--') continue
-    else throw new Error(`Unknown option ${a}. Usage: npm run bench -- [--events N] [--practices 150] [--json-out FILE] [--runs 20] [--load-seconds 15] [--concurrency 50]`)
+    else throw new Error(`Unknown option ${a}. Usage: npm run bench -- [--events N] [--practices 150] [--json-out FILE] [--runs 20] [--load-seconds 15] [--concurrency 50] [--skip ingest,dashboard,reports,load]`)
   }
   for (const [k, v] of Object.entries(opts)) if (typeof v === 'number' && (!Number.isFinite(v) || v < 1)) throw new Error(`--${k} must be a positive number`)
   return opts
@@ -70,7 +71,9 @@ function parseArgs(argv: string[]) {
 
 const opts = parseArgs(process.argv.slice(2))
 const BASE_URL = process.env.BENCH_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-const DB_NAME = 'ledger_bench'
+// Another name lets two benchmark runs (or a developer's experiment) share one server.
+const DB_NAME = process.env.BENCH_DATABASE_NAME ?? 'ledger_bench'
+if (!/^[a-z_][a-z0-9_]*$/.test(DB_NAME)) throw new Error('BENCH_DATABASE_NAME must be a plain lower-case identifier')
 const benchUrl = BASE_URL.replace(/\/[^/]*$/, `/${DB_NAME}`)
 const END_DAY = '2026-11-01'
 const START_DAY = '2024-11-02' // two years ending END_DAY
@@ -482,7 +485,8 @@ async function startServerProcess(config: Config): Promise<{ url: string; close(
       DATABASE_URL: benchUrl,
       PSEUDONYM_KEY: BENCH_PSEUDONYM_KEY,
       SESSION_SECRET: BENCH_SESSION_SECRET,
-      NODE_ENV: 'test',
+      // As deployed: React's production build renders several times faster than its development one.
+      NODE_ENV: 'production',
       SCHEDULER: 'off',
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -616,14 +620,15 @@ async function main() {
       `SELECT pg_size_pretty(pg_total_relation_size('disclosures')) AS disclosures, pg_size_pretty(pg_total_relation_size('disclosure_daily')) AS rollup,
               (SELECT count(*) FROM disclosure_daily)::int AS rollup_rows`,
     )
-    const ingestResult = await ingest(handle, config)
-    log(`ingest: ${ingestResult.events} events in ${ingestResult.collectorSeconds} s = ${ingestResult.collectorEventsPerSec} events/s; raw ${ingestResult.rawInsertRowsPerSec} rows/s`)
+    const skipped = (phase: string) => opts.skip.has(phase)
+    const ingestResult = skipped('ingest') ? null : await ingest(handle, config)
+    if (ingestResult) log(`ingest: ${ingestResult.events} events in ${ingestResult.collectorSeconds} s = ${ingestResult.collectorEventsPerSec} events/s; raw ${ingestResult.rawInsertRowsPerSec} rows/s`)
     await handle.db.raw('ANALYZE')
-    const dash = await dashboard(handle.db, bulk)
-    const reports = await evidencePack(handle.db, bulk)
-    log(`reports: ${JSON.stringify(reports)}`)
-    const loadResult = await load(handle, config, bulk)
-    log(`load: ${loadResult.requestsPerSec} req/s, p99 ${loadResult.p99} ms, errors ${loadResult.errors}`)
+    const dash = skipped('dashboard') ? null : await dashboard(handle.db, bulk)
+    const reports = skipped('reports') ? null : await evidencePack(handle.db, bulk)
+    if (reports) log(`reports: ${JSON.stringify(reports)}`)
+    const loadResult = skipped('load') ? null : await load(handle, config, bulk)
+    if (loadResult) log(`load: ${loadResult.requestsPerSec} req/s, p99 ${loadResult.p99} ms, errors ${loadResult.errors}`)
 
     const output = {
       date: started.toISOString(),
@@ -631,6 +636,7 @@ async function main() {
       postgres: (await handle.db.raw('SHOW server_version')).rows[0].server_version,
       n: opts.events,
       practices: opts.practices,
+      skipped: [...opts.skip],
       dataset: { ...bulk, practiceIds: undefined, sourceIds: undefined, recipientIds: undefined, sizes: sizes[0] },
       ingest: ingestResult,
       dashboard: dash,
@@ -650,45 +656,55 @@ function printTable(o: {
   n: number
   machine: { cores: number }
   dataset: { seconds: number; sizes: Record<string, unknown> }
-  ingest: Awaited<ReturnType<typeof ingest>>
-  dashboard: Awaited<ReturnType<typeof dashboard>>
-  reports: Awaited<ReturnType<typeof evidencePack>>
-  load: Awaited<ReturnType<typeof load>>
+  ingest: Awaited<ReturnType<typeof ingest>> | null
+  dashboard: Awaited<ReturnType<typeof dashboard>> | null
+  reports: Awaited<ReturnType<typeof evidencePack>> | null
+  load: Awaited<ReturnType<typeof load>> | null
 }) {
   const lines: string[] = []
   lines.push(`Sharing Ledger benchmark: N = ${o.n.toLocaleString('en-GB')}, ${o.machine.cores} cores`)
   lines.push(`dataset load: ${o.dataset.seconds} s (${JSON.stringify(o.dataset.sizes)})`)
   const i = o.ingest
-  lines.push(
-    `ingest: ${i.events} events in ${i.collectorSeconds} s = ${i.collectorEventsPerSec} events/s (collector, end to end); raw INSERT..SELECT ${i.rawInsertRowsPerSec} rows/s; raw/collector = ${i.collectorToRawRatio}x`,
-  )
-  lines.push('')
-  lines.push(['scope'.padEnd(22), 'page'.padEnd(17), 'query'.padEnd(40), 'p50 ms'.padStart(9), 'p95 ms'.padStart(9), 'naive p50'.padStart(10), 'x faster'.padStart(9)].join(' '))
-  for (const r of o.dashboard.queries) {
+  if (i)
     lines.push(
-      [
-        r.scope.padEnd(22),
-        r.page.padEnd(17),
-        r.query.padEnd(40),
-        r.p50.toFixed(2).padStart(9),
-        r.p95.toFixed(2).padStart(9),
-        (r.naiveP50 === null ? '-' : r.naiveP50.toFixed(1)).padStart(10),
-        (r.speedup === null ? '-' : String(r.speedup)).padStart(9),
-      ].join(' '),
+      `ingest: ${i.events} events in ${i.collectorSeconds} s = ${i.collectorEventsPerSec} events/s (collector, end to end); raw INSERT..SELECT ${i.rawInsertRowsPerSec} rows/s; raw/collector = ${i.collectorToRawRatio}x`,
     )
-  }
+  else lines.push('ingest: skipped')
   lines.push('')
-  lines.push('whole pages (queries in parallel, as the loaders run them):')
-  for (const p of o.dashboard.pages) lines.push(`  ${p.scope.padEnd(22)} ${p.page.padEnd(17)} p50 ${p.p50.toFixed(1).padStart(8)} ms  p95 ${p.p95.toFixed(1).padStart(8)} ms`)
+  if (o.dashboard) {
+    lines.push(['scope'.padEnd(22), 'page'.padEnd(17), 'query'.padEnd(40), 'p50 ms'.padStart(9), 'p95 ms'.padStart(9), 'naive p50'.padStart(10), 'x faster'.padStart(9)].join(' '))
+    for (const r of o.dashboard.queries) {
+      lines.push(
+        [
+          r.scope.padEnd(22),
+          r.page.padEnd(17),
+          r.query.padEnd(40),
+          r.p50.toFixed(2).padStart(9),
+          r.p95.toFixed(2).padStart(9),
+          (r.naiveP50 === null ? '-' : r.naiveP50.toFixed(1)).padStart(10),
+          (r.speedup === null ? '-' : String(r.speedup)).padStart(9),
+        ].join(' '),
+      )
+    }
+    lines.push('')
+    lines.push('whole pages (queries in parallel, as the loaders run them):')
+    for (const p of o.dashboard.pages) lines.push(`  ${p.scope.padEnd(22)} ${p.page.padEnd(17)} p50 ${p.p50.toFixed(1).padStart(8)} ms  p95 ${p.p95.toFixed(1).padStart(8)} ms`)
+  } else lines.push('dashboard: skipped')
   lines.push('')
   const r = o.reports
   lines.push(
-    r.skipped
-      ? `reports: skipped (${'reason' in r ? r.reason : ''})`
-      : `reports: audit evidence pack, ${'disclosureRows' in r ? `${r.disclosureRows} disclosure rows, ${r.pages} pages in ${r.seconds} s, peak RSS ${r.peakRssMb} MB (process baseline ${r.baselineRssMb} MB)` : ''}`,
+    !r
+      ? 'reports: skipped'
+      : r.skipped
+        ? `reports: skipped (${'reason' in r ? r.reason : ''})`
+        : `reports: audit evidence pack, ${'disclosureRows' in r ? `${r.disclosureRows} disclosure rows, ${r.pages} pages in ${r.seconds} s, peak RSS ${r.peakRssMb} MB (process baseline ${r.baselineRssMb} MB)` : ''}`,
   )
   const l = o.load
-  lines.push(`load: ${l.concurrency} concurrent sessions, ${l.seconds} s on ${l.paths.join(' and ')}: ${l.requestsPerSec} req/s, p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, errors ${l.errors}`)
+  lines.push(
+    l
+      ? `load: ${l.concurrency} concurrent sessions, ${l.seconds} s on ${l.paths.join(' and ')}: ${l.requestsPerSec} req/s, p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, errors ${l.errors}`
+      : 'load: skipped',
+  )
   console.log(lines.join('\n'))
 }
 
