@@ -4,6 +4,7 @@ import * as collectionSchema from './20261123090100_collection_schema.js'
 import * as governanceSchema from './20261123090200_governance_schema.js'
 import * as disclosureDailyRollup from './20261123090300_disclosure_daily_rollup.js'
 import * as findingsWatermark from './20261123100000_findings_watermark.js'
+import * as disclosureNarrowRollups from './20261123130000_disclosure_narrow_rollups.js'
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261123090200_governance_schema': governanceSchema,
   '20261123090300_disclosure_daily_rollup': disclosureDailyRollup,
   '20261123100000_findings_watermark': findingsWatermark,
+  '20261123130000_disclosure_narrow_rollups': disclosureNarrowRollups,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,9 +1,11 @@
 import type { Knex } from 'knex'
 import type { Db } from '../client.js'
-import { whereScopeDays, whereScopeInstants, type Scope } from './scope.js'
+import type { RollupDimension } from '../rollups.js'
+import { rollupRows, type RollupFilter } from './rollup-source.js'
+import { whereScopeInstants, type Scope } from './scope.js'
 
 // The disclosures pages. Aggregates (by purpose, recipient, legal basis, the purpose x recipient
-// type matrix) read the disclosure_daily roll-up joined to organisations, never the raw table;
+// type matrix) read the roll-ups through rollupRows (the smallest that can answer), never the raw table;
 // the list, its count, the CSV and the detail read raw rows through the (practice_id,
 // occurred_at) index with whereScopeInstants. Every function takes a Scope.
 
@@ -28,14 +30,15 @@ export type SortDirection = 'asc' | 'desc'
 
 // ---- Aggregates from the roll-up ----------------------------------------------------------
 
-function rollup(db: Db, scope: Scope, filter: DisclosureFilter): Knex.QueryBuilder {
-  const q = whereScopeDays(db('disclosure_daily as dd'), scope, 'dd.practice_id', 'dd.day').join('organisations as o', 'o.id', 'dd.recipient_id')
-  if (filter.purpose) q.where('dd.purpose', filter.purpose)
-  if (filter.recipientType) q.where('o.recipient_type', filter.recipientType)
-  if (filter.recipientId !== undefined) q.where('dd.recipient_id', filter.recipientId)
-  if (filter.legalBasis) q.where('dd.legal_basis', filter.legalBasis === NO_LEGAL_BASIS ? '' : filter.legalBasis)
-  if (filter.dataLevel) q.where('dd.data_level', filter.dataLevel)
-  return q
+/** Roll-up rows ("dd") with the dimensions a query groups by, after the page's filters. */
+function rollup(db: Db, scope: Scope, filter: DisclosureFilter, dims: RollupDimension[]): Knex.QueryBuilder {
+  const f: RollupFilter = {}
+  if (filter.purpose) f.purpose = filter.purpose
+  if (filter.recipientType) f.recipient_type = filter.recipientType
+  if (filter.recipientId !== undefined) f.recipient_id = filter.recipientId
+  if (filter.legalBasis) f.legal_basis = filter.legalBasis === NO_LEGAL_BASIS ? '' : filter.legalBasis
+  if (filter.dataLevel) f.data_level = filter.dataLevel
+  return db.from(rollupRows(db, scope, dims, f))
 }
 
 export interface PurposeTotal {
@@ -47,7 +50,7 @@ export interface PurposeTotal {
 
 /** Most-used purpose first. */
 export async function sumDisclosuresByPurpose(db: Db, scope: Scope, filter: DisclosureFilter = {}): Promise<PurposeTotal[]> {
-  const rows = await rollup(db, scope, filter)
+  const rows = await rollup(db, scope, filter, ['purpose'])
     .join('purposes as p', 'p.code', 'dd.purpose')
     .groupBy('p.code', 'p.label', 'p.prohibited')
     .select('p.code as purpose', 'p.label', 'p.prohibited')
@@ -67,7 +70,8 @@ export interface RecipientTotal {
 
 /** Most-used recipient first, with its type. */
 export async function sumDisclosuresByRecipient(db: Db, scope: Scope, filter: DisclosureFilter = {}): Promise<RecipientTotal[]> {
-  const rows = await rollup(db, scope, filter)
+  const rows = await rollup(db, scope, filter, ['recipient_id'])
+    .join('organisations as o', 'o.id', 'dd.recipient_id')
     .join('recipient_types as rt', 'rt.code', 'o.recipient_type')
     .groupBy('o.id', 'o.name', 'o.ods_code', 'rt.code', 'rt.label')
     .select('o.id as recipientId', 'o.name', 'o.ods_code as odsCode', 'rt.code as recipientType', 'rt.label as recipientTypeLabel')
@@ -84,11 +88,11 @@ export interface MatrixCell {
 
 /** Non-zero cells of the purpose x recipient type matrix. */
 export async function sumDisclosuresByPurposeAndRecipientType(db: Db, scope: Scope, filter: DisclosureFilter = {}): Promise<MatrixCell[]> {
-  const rows = await rollup(db, scope, filter)
-    .groupBy('dd.purpose', 'o.recipient_type')
-    .select('dd.purpose as purpose', 'o.recipient_type as recipientType')
+  const rows = await rollup(db, scope, filter, ['purpose', 'recipient_type'])
+    .groupBy('dd.purpose', 'dd.recipient_type')
+    .select('dd.purpose as purpose', 'dd.recipient_type as recipientType')
     .sum('dd.disclosures as disclosures')
-    .orderBy(['dd.purpose', 'o.recipient_type'])
+    .orderBy(['dd.purpose', 'dd.recipient_type'])
   return rows.map((r: MatrixCell) => ({ ...r, disclosures: Number(r.disclosures) }))
 }
 
@@ -101,7 +105,7 @@ export interface LegalBasisTotal {
 
 /** Most-used legal basis first; disclosures with none recorded are one row, NO_LEGAL_BASIS. */
 export async function sumDisclosuresByLegalBasis(db: Db, scope: Scope, filter: DisclosureFilter = {}): Promise<LegalBasisTotal[]> {
-  const rows = await rollup(db, scope, filter)
+  const rows = await rollup(db, scope, filter, ['legal_basis'])
     .leftJoin('legal_bases as lb', 'lb.code', 'dd.legal_basis')
     .groupBy('dd.legal_basis', 'lb.label')
     .select('dd.legal_basis as legalBasis', 'lb.label')
@@ -112,7 +116,7 @@ export async function sumDisclosuresByLegalBasis(db: Db, scope: Scope, filter: D
 
 /** Disclosures per data level, in the order identifiable, pseudonymised, anonymised. */
 export async function sumDisclosuresByDataLevel(db: Db, scope: Scope, filter: DisclosureFilter = {}): Promise<Array<{ dataLevel: DataLevel; disclosures: number }>> {
-  const rows = await rollup(db, scope, filter).groupBy('dd.data_level').select('dd.data_level as dataLevel').sum('dd.disclosures as disclosures')
+  const rows = await rollup(db, scope, filter, ['data_level']).groupBy('dd.data_level').select('dd.data_level as dataLevel').sum('dd.disclosures as disclosures')
   return rows
     .map((r: { dataLevel: DataLevel; disclosures: number }) => ({ dataLevel: r.dataLevel, disclosures: Number(r.disclosures) }))
     .sort((a: { dataLevel: DataLevel }, b: { dataLevel: DataLevel }) => DATA_LEVELS.indexOf(a.dataLevel) - DATA_LEVELS.indexOf(b.dataLevel))
@@ -131,7 +135,8 @@ export interface SummaryCubeRow {
 
 /** Every non-zero combination of purpose, recipient, legal basis and data level: the summary CSV. */
 export async function sumDisclosuresCube(db: Db, scope: Scope, filter: DisclosureFilter = {}): Promise<SummaryCubeRow[]> {
-  const rows = await rollup(db, scope, filter)
+  const rows = await rollup(db, scope, filter, ['purpose', 'recipient_id', 'legal_basis', 'data_level'])
+    .join('organisations as o', 'o.id', 'dd.recipient_id')
     .groupBy('dd.purpose', 'o.id', 'o.name', 'o.ods_code', 'o.recipient_type', 'dd.legal_basis', 'dd.data_level')
     .select(
       'dd.purpose as purpose',
@@ -149,7 +154,8 @@ export async function sumDisclosuresCube(db: Db, scope: Scope, filter: Disclosur
 
 /** Recipients with any disclosure in the scope's practices (for the recipient filter), by name. */
 export async function listRecipientsInScope(db: Db, scope: Scope): Promise<Array<{ id: number; name: string; odsCode: string | null; recipientType: string }>> {
-  return whereScopeDays(db('disclosure_daily as dd'), scope, 'dd.practice_id', 'dd.day')
+  return db
+    .from(rollupRows(db, scope, ['recipient_id']))
     .join('organisations as o', 'o.id', 'dd.recipient_id')
     .distinct('o.id', 'o.name', 'o.ods_code as odsCode', 'o.recipient_type as recipientType')
     .orderBy(['o.name', 'o.id'])
@@ -229,9 +235,12 @@ export async function listDisclosures(
     .offset(options.offset)
 }
 
-/** Exact count of the disclosures listDisclosures pages through. */
+/**
+ * Exact count of the disclosures listDisclosures pages through. Every filter is a roll-up
+ * dimension, so the roll-ups answer it (test/integration/perf/rollup-equality.test.ts).
+ */
 export async function countMatchingDisclosures(db: Db, scope: Scope, filter: DisclosureFilter): Promise<number> {
-  const row = await rawRows(db, scope, filter).count('* as n').first()
+  const row = await rollup(db, scope, filter, []).sum('dd.disclosures as n').first()
   return Number(row?.n ?? 0)
 }
 

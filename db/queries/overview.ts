@@ -1,9 +1,10 @@
 import type { Db } from '../client.js'
 import type { RunStatus } from './job-runs.js'
-import { whereScopeDays, whereScopeInstants, type Scope } from './scope.js'
+import { rollupRows } from './rollup-source.js'
+import { whereScopeInstants, type Scope } from './scope.js'
 
-// Overview aggregates. Disclosure counts read the disclosure_daily roll-up, never the
-// disclosures table, so the page stays instant at ten million disclosures.
+// Overview aggregates. Disclosure counts read the roll-ups (rollupRows picks the smallest that
+// can answer), never the disclosures table, so the page stays fast at ten million disclosures.
 
 export interface PurposeCount {
   purpose: string
@@ -40,12 +41,12 @@ export interface SourceLastRun {
 
 /** First and last day with any disclosure in the viewer's practices, or nulls. */
 export async function getDisclosureDayRange(db: Db, scope: Scope): Promise<{ first: string | null; last: string | null }> {
-  const row = await db('disclosure_daily').whereIn('practice_id', scope.practiceIds).min('day as first').max('day as last').first()
+  const row = await db('disclosure_day_totals').whereIn('practice_id', scope.practiceIds).min('day as first').max('day as last').first()
   return { first: row?.first ?? null, last: row?.last ?? null }
 }
 
 export async function countDisclosures(db: Db, scope: Scope): Promise<number> {
-  const row = await whereScopeDays(db('disclosure_daily as dd'), scope, 'dd.practice_id', 'dd.day').sum('dd.disclosures as n').first()
+  const row = await db.from(rollupRows(db, scope, [])).sum('dd.disclosures as n').first()
   return row?.n ?? 0
 }
 
@@ -78,7 +79,8 @@ export async function countOpenFindings(db: Db, scope: Scope): Promise<number> {
 
 /** Disclosures per day (or per month for long periods), for the trend chart. */
 export async function disclosureTrend(db: Db, scope: Scope, bucket: 'day' | 'week' | 'month'): Promise<Array<{ period: string; disclosures: number }>> {
-  const rows = await whereScopeDays(db('disclosure_daily as dd'), scope, 'dd.practice_id', 'dd.day')
+  const rows = await db
+    .from(rollupRows(db, scope, [], {}, { byDay: bucket !== 'month' }))
     .select(db.raw(`to_char(date_trunc(?, dd.day), 'YYYY-MM-DD') AS period`, [bucket]))
     .sum('dd.disclosures as disclosures')
     .groupByRaw('1')
@@ -88,7 +90,8 @@ export async function disclosureTrend(db: Db, scope: Scope, bucket: 'day' | 'wee
 
 /** Most-used purpose first; purposes with no disclosures in the period are left out. */
 export async function countDisclosuresByPurpose(db: Db, scope: Scope): Promise<PurposeCount[]> {
-  return whereScopeDays(db('disclosure_daily as dd'), scope, 'dd.practice_id', 'dd.day')
+  return db
+    .from(rollupRows(db, scope, ['purpose']))
     .join('purposes as p', 'p.code', 'dd.purpose')
     .groupBy('p.code', 'p.label')
     .select('p.code as purpose', 'p.label')
@@ -98,7 +101,8 @@ export async function countDisclosuresByPurpose(db: Db, scope: Scope): Promise<P
 
 /** Most-used recipient first, with its recipient type spelled out. */
 export async function countDisclosuresByRecipient(db: Db, scope: Scope): Promise<RecipientCount[]> {
-  return whereScopeDays(db('disclosure_daily as dd'), scope, 'dd.practice_id', 'dd.day')
+  return db
+    .from(rollupRows(db, scope, ['recipient_id']))
     .join('organisations as o', 'o.id', 'dd.recipient_id')
     .join('recipient_types as rt', 'rt.code', 'o.recipient_type')
     .groupBy('o.id', 'o.name', 'rt.code', 'rt.label')

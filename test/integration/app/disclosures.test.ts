@@ -288,15 +288,28 @@ describe('/disclosures summary', () => {
     expect(await response.text()).toContain(message)
   })
 
-  it('reads the counts from the daily roll-up, not from the disclosures table', async () => {
-    // A roll-up row with no disclosures behind it shows on the summary only: proof of where it reads.
-    const fake = { practice_id: A, day: '2030-01-01', purpose: 'research', recipient_id: ids.university, legal_basis: '', data_level: 'anonymised', disclosures: 7 }
-    await t.db('disclosure_daily').insert(fake)
+  it('reads the counts from the roll-ups, not from the disclosures table', async () => {
+    // Roll-up rows with no disclosures behind them show on the summary only: proof of where it
+    // reads. A whole month comes from the monthly roll-ups, an odd day from the daily cube.
+    const month = { practice_id: A, month: '2030-01-01', disclosures: 7 }
+    const fakes: Array<[string, Record<string, unknown>]> = [
+      ['disclosure_month_purpose', { ...month, purpose: 'research' }],
+      ['disclosure_month_recipient', { ...month, recipient_id: ids.university }],
+      ['disclosure_month_purpose_recipient_type', { ...month, purpose: 'research', recipient_type: 'research_org' }],
+      ['disclosure_month_legal_basis', { ...month, legal_basis: '' }],
+      ['disclosure_month_data_level', { ...month, data_level: 'anonymised' }],
+      ['disclosure_daily', { practice_id: A, day: '2030-02-03', purpose: 'research', recipient_id: ids.university, legal_basis: '', data_level: 'anonymised', disclosures: 5 }],
+    ]
+    for (const [table, row] of fakes) await t.db(table).insert(row)
     try {
-      expect((await summary('?from=2030-01-01')).total).toBe(7)
-      expect((await list('?from=2030-01-01')).total).toBe(0)
+      const wholeMonth = await summary('?from=2030-01-01&to=2030-01-31')
+      expect(wholeMonth.total).toBe(7)
+      expect(wholeMonth.byPurpose).toEqual([expect.objectContaining({ purpose: 'research', disclosures: 7 })])
+      const oddDay = await summary('?from=2030-02-03&to=2030-02-03')
+      expect(oddDay.total).toBe(5)
+      expect((await list('?from=2030-01-01')).rows).toEqual([])
     } finally {
-      await t.db('disclosure_daily').where({ practice_id: A, day: '2030-01-01' }).delete()
+      for (const [table] of fakes) await t.db(table).where({ practice_id: A }).where(table === 'disclosure_daily' ? 'day' : 'month', '>=', '2030-01-01').delete()
     }
   })
 

@@ -15,7 +15,9 @@ import {
   sumDisclosuresByRecipient,
   sumDisclosuresCube,
   NO_LEGAL_BASIS,
+  type DisclosureFilter,
 } from '../../../db/queries/disclosures.js'
+import { DAILY_CUBE, NARROW_ROLLUPS } from '../../../db/rollups.js'
 import { ensureOrganisation } from '../../../db/queries/organisations.js'
 import { ensurePractice } from '../../../db/queries/practices.js'
 import { upsertDisclosures, type DisclosureRecord } from '../../../db/queries/records.js'
@@ -23,10 +25,11 @@ import type { Scope } from '../../../db/queries/scope.js'
 import { addSource } from '../../../db/queries/sources.js'
 import { useTestDatabase } from '../../support/db.js'
 
-// The dashboard reads the disclosure_daily roll-up (kept by statement-level triggers); this
-// proves its numbers equal a direct GROUP BY over the raw rows after late arrivals, corrections
-// (new source_version moving a record to another purpose, recipient or day), duplicates and
-// deletes, for scopes that cut through the BST switch-over days in Europe/London.
+// The dashboard reads roll-ups (the daily cube and the narrow monthly ones, kept by
+// statement-level triggers); this proves its numbers equal a direct GROUP BY over the raw rows
+// after late arrivals, corrections (new source_version moving a record to another purpose,
+// recipient or day), duplicates, deletes and an organisation changing type, for scopes of whole
+// months, odd days and the BST switch-over days in Europe/London, with and without filters.
 
 const t = useTestDatabase()
 
@@ -106,7 +109,50 @@ async function expectEqual(scope: Scope) {
   return total
 }
 
-describe('disclosure_daily roll-up', () => {
+/** The disclosures page's filtered charts against a filtered GROUP BY over the raw rows. */
+async function expectEqualFiltered(scope: Scope, filter: DisclosureFilter) {
+  const db = t.db
+  const parts = ['d.practice_id = ANY(?)']
+  const params: Knex.RawBinding[] = [scope.practiceIds]
+  if (scope.from) parts.push(`(d.occurred_at AT TIME ZONE 'Europe/London')::date >= ?::date`), params.push(scope.from)
+  if (scope.to) parts.push(`(d.occurred_at AT TIME ZONE 'Europe/London')::date <= ?::date`), params.push(scope.to)
+  if (filter.purpose) parts.push('d.purpose = ?'), params.push(filter.purpose)
+  if (filter.recipientType) parts.push('o.recipient_type = ?'), params.push(filter.recipientType)
+  if (filter.recipientId !== undefined) parts.push('d.recipient_id = ?'), params.push(filter.recipientId)
+  if (filter.legalBasis === NO_LEGAL_BASIS) parts.push('d.legal_basis IS NULL')
+  else if (filter.legalBasis) parts.push('d.legal_basis = ?'), params.push(filter.legalBasis)
+  if (filter.dataLevel) parts.push('d.data_level = ?'), params.push(filter.dataLevel)
+  const raw = async (key: string) => {
+    const { rows } = await db.raw(
+      `SELECT ${key} AS k, count(*)::int AS n FROM disclosures d JOIN organisations o ON o.id = d.recipient_id WHERE ${parts.join(' AND ')} GROUP BY 1`,
+      params,
+    )
+    return new Map<string, number>(rows.map((r: { k: string; n: number }) => [String(r.k), Number(r.n)]))
+  }
+  const toMap = <T>(rows: T[], key: (r: T) => string, n: (r: T) => unknown) => new Map(rows.map((r) => [key(r), Number(n(r))]))
+  const byPurpose = await raw('d.purpose')
+  expect(toMap(await sumDisclosuresByPurpose(db, scope, filter), (r) => r.purpose, (r) => r.disclosures)).toEqual(byPurpose)
+  expect(toMap(await sumDisclosuresByRecipient(db, scope, filter), (r) => String(r.recipientId), (r) => r.disclosures)).toEqual(await raw('d.recipient_id::text'))
+  expect(toMap(await sumDisclosuresByPurposeAndRecipientType(db, scope, filter), (r) => `${r.purpose}|${r.recipientType}`, (r) => r.disclosures)).toEqual(
+    await raw(`d.purpose || '|' || o.recipient_type`),
+  )
+  expect(toMap(await sumDisclosuresByLegalBasis(db, scope, filter), (r) => r.legalBasis, (r) => r.disclosures)).toEqual(
+    await raw(`coalesce(d.legal_basis, '${NO_LEGAL_BASIS}')`),
+  )
+  expect(toMap(await sumDisclosuresByDataLevel(db, scope, filter), (r) => r.dataLevel, (r) => r.disclosures)).toEqual(await raw('d.data_level'))
+  expect(await countMatchingDisclosures(db, scope, filter)).toBe([...byPurpose.values()].reduce((a, b) => a + b, 0))
+  return [...byPurpose.values()].reduce((a, b) => a + b, 0)
+}
+
+/** No roll-up may keep an empty or negative group. */
+async function expectNoEmptyGroups() {
+  for (const table of [DAILY_CUBE, ...NARROW_ROLLUPS].map((r) => r.table)) {
+    const { rows } = await t.db.raw(`SELECT count(*)::int AS n FROM ${table} WHERE disclosures <= 0`)
+    expect(rows[0].n, table).toBe(0)
+  }
+}
+
+describe('disclosure roll-ups', () => {
   it('equals a direct count over the raw rows after late arrivals, corrections, duplicates and deletes', async () => {
     const db = t.db
     const practices = [
@@ -193,9 +239,7 @@ describe('disclosure_daily roll-up', () => {
     const { rows: totalRows } = await db.raw('SELECT count(*)::int AS n FROM disclosures')
     expect(totalRows[0].n).toBe(current.size)
 
-    // The roll-up holds no empty or negative groups.
-    const { rows: bad } = await db.raw('SELECT count(*)::int AS n FROM disclosure_daily WHERE disclosures <= 0')
-    expect(bad[0].n).toBe(0)
+    await expectNoEmptyGroups()
 
     const all = practices.map((p) => p.id)
     const scopes: Scope[] = [
@@ -210,6 +254,13 @@ describe('disclosure_daily roll-up', () => {
       { practiceIds: all, to: '2026-06-30' },
       { practiceIds: all, from: '2025-01-01', to: '2025-12-31' },
       { practiceIds: [] },
+      // Whole months (monthly roll-ups only), and whole months with odd days at either end.
+      { practiceIds: all, from: '2026-03-01', to: '2026-10-31' },
+      { practiceIds: [practices[2]!.id], from: '2026-03-28', to: '2026-12-31' },
+      { practiceIds: all, from: '2026-03-29', to: '2026-10-24' },
+      { practiceIds: all, from: '2026-07-01' },
+      { practiceIds: all, to: '2026-03-31' },
+      { practiceIds: all, from: '2026-03-30', to: '2027-01-01' },
     ]
     const totals: number[] = []
     for (const scope of scopes) totals.push(await expectEqual(scope))
@@ -218,5 +269,26 @@ describe('disclosure_daily roll-up', () => {
     expect(totals[2]).toBeGreaterThan(0)
     expect(totals[5]).toBeGreaterThan(0)
     expect(totals[9]).toBe(0)
+    for (const k of [11, 12, 13, 14, 15, 16]) expect(totals[k]).toBeGreaterThan(0)
+
+    // The disclosures page's filters, alone and combined, on whole-month and odd-day periods.
+    const filters: DisclosureFilter[] = [
+      { purpose: 'research' },
+      { recipientType: 'nhs_trust' },
+      { recipientId: recipients[2]! },
+      { legalBasis: NO_LEGAL_BASIS },
+      { legalBasis: 'implied_consent' },
+      { dataLevel: 'anonymised' },
+      { purpose: 'direct_care', recipientType: 'insurer', dataLevel: 'identifiable' },
+    ]
+    for (const scope of [scopes[0]!, scopes[11]!, scopes[12]!, scopes[13]!]) {
+      for (const filter of filters) expect(await expectEqualFiltered(scope, filter)).toBeGreaterThan(0)
+    }
+
+    // An organisation's type is corrected: the purpose x recipient type roll-up follows it.
+    await db('organisations').where({ id: recipients[0]! }).update({ recipient_type: 'gp_practice' })
+    await expectNoEmptyGroups()
+    for (const scope of [scopes[0]!, scopes[11]!, scopes[12]!]) await expectEqual(scope)
+    expect(await expectEqualFiltered(scopes[11]!, { recipientType: 'gp_practice' })).toBeGreaterThan(0)
   })
 })

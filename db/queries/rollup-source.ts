@@ -1,0 +1,99 @@
+import type { Knex } from 'knex'
+import type { Db } from '../client.js'
+import { DAILY_CUBE, NARROW_ROLLUPS, type RollupDimension, type RollupTable } from '../rollups.js'
+import type { Scope } from './scope.js'
+
+// Reads disclosure counts from the smallest roll-ups that can answer exactly: whole calendar
+// months of the period from a narrow monthly roll-up, the odd days at either end from a daily
+// one (the day totals, or the six-dimension cube when a dimension is needed). A query names
+// the dimensions it groups or filters by; the answer is a FROM clause with the columns
+// practice_id, day (a month's first day for monthly rows), those dimensions and disclosures.
+
+export type RollupFilter = Partial<Record<RollupDimension, string | number>>
+
+const has = (t: RollupTable, d: RollupDimension) => t.dims.some((c) => c.column === d)
+// A recipient's type comes from organisations when the table holds the recipient itself.
+const covers = (t: RollupTable, d: RollupDimension) => has(t, d) || (d === 'recipient_type' && has(t, 'recipient_id'))
+
+// Smallest first: the first table that covers every dimension wins.
+const MONTHLY = NARROW_ROLLUPS.filter((t) => t.grain === 'month').sort((a, b) => rowsPerPeriod(a) - rowsPerPeriod(b))
+const DAILY = [...NARROW_ROLLUPS.filter((t) => t.grain === 'day'), DAILY_CUBE].sort((a, b) => a.dims.length - b.dims.length)
+
+/** Rough distinct values per practice and period, to order the candidates. */
+function rowsPerPeriod(t: RollupTable): number {
+  const sizes: Record<RollupDimension, number> = { data_level: 3, legal_basis: 10, purpose: 20, recipient_id: 50, recipient_type: 15 }
+  return t.dims.reduce((n, d) => n * sizes[d.column], 1)
+}
+
+function pick(candidates: RollupTable[], needed: RollupDimension[]): RollupTable | undefined {
+  return candidates.find((t) => needed.every((d) => covers(t, d)))
+}
+
+type DayRange = { from?: string; to?: string }
+
+const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10)
+const firstOfMonth = (day: string) => `${day.slice(0, 7)}-01`
+const addMonths = (monthStart: string, n: number) => {
+  const d = new Date(`${monthStart}T00:00:00Z`)
+  d.setUTCMonth(d.getUTCMonth() + n)
+  return d.toISOString().slice(0, 10)
+}
+
+/**
+ * Splits inclusive days [from, to] (either may be open) into the whole months inside it (as
+ * first days of months) and the days outside those months.
+ */
+export function splitPeriod(from?: string, to?: string): { months: DayRange | null; days: DayRange[] } {
+  const firstMonth = from === undefined ? undefined : from.endsWith('-01') ? from : addMonths(firstOfMonth(from), 1)
+  const lastMonth = to === undefined ? undefined : addDays(to, 1).endsWith('-01') ? firstOfMonth(to) : addMonths(firstOfMonth(to), -1)
+  if (firstMonth !== undefined && lastMonth !== undefined && firstMonth > lastMonth) return { months: null, days: [{ from, to }] }
+  const days: DayRange[] = []
+  if (from !== undefined && firstMonth !== undefined && from < firstMonth) days.push({ from, to: addDays(firstMonth, -1) })
+  if (to !== undefined && lastMonth !== undefined) {
+    const afterLastMonth = addMonths(lastMonth, 1)
+    if (afterLastMonth <= to) days.push({ from: afterLastMonth, to })
+  }
+  return { months: { from: firstMonth, to: lastMonth }, days }
+}
+
+function branch(db: Db, table: RollupTable, scope: Scope, dims: RollupDimension[], filter: RollupFilter, ranges: DayRange[]): Knex.QueryBuilder {
+  const needed = [...new Set([...dims, ...(Object.keys(filter) as RollupDimension[])])]
+  const column = (d: RollupDimension) => (has(table, d) ? `t.${d}` : 'o.recipient_type')
+  const q = db(`${table.table} as t`)
+    .whereIn('t.practice_id', scope.practiceIds)
+    .select('t.practice_id', `t.${table.grain} as day`, ...dims.map((d) => `${column(d)} as ${d}`), 't.disclosures')
+  if (needed.some((d) => !has(table, d))) q.join('organisations as o', 'o.id', 't.recipient_id')
+  for (const [d, value] of Object.entries(filter) as Array<[RollupDimension, string | number]>) q.where(column(d), value)
+  const bounded = ranges.filter((r) => r.from !== undefined || r.to !== undefined)
+  if (bounded.length === ranges.length) {
+    q.where((w) => {
+      for (const r of bounded) {
+        w.orWhere((b) => {
+          if (r.from !== undefined) b.where(`t.${table.grain}`, '>=', r.from)
+          if (r.to !== undefined) b.where(`t.${table.grain}`, '<=', r.to)
+        })
+      }
+    })
+  }
+  return q
+}
+
+/**
+ * FROM clause "(...) AS dd" of roll-up rows for the scope. `byDay` asks for day rows throughout
+ * (day and week trends); otherwise whole months come from a monthly roll-up when one covers the
+ * dimensions and filter.
+ */
+export function rollupRows(db: Db, scope: Scope, dims: RollupDimension[], filter: RollupFilter = {}, options: { byDay?: boolean } = {}): Knex.Raw {
+  const needed = [...new Set([...dims, ...(Object.keys(filter) as RollupDimension[])])]
+  const daily = pick(DAILY, needed)!
+  const monthly = options.byDay ? undefined : pick(MONTHLY, needed)
+  const branches: Knex.QueryBuilder[] = []
+  if (!monthly) {
+    branches.push(branch(db, daily, scope, dims, filter, [{ from: scope.from, to: scope.to }]))
+  } else {
+    const { months, days } = splitPeriod(scope.from, scope.to)
+    if (months) branches.push(branch(db, monthly, scope, dims, filter, [months]))
+    if (days.length > 0) branches.push(branch(db, daily, scope, dims, filter, days))
+  }
+  return db.raw(`(${branches.map(() => '?').join(' UNION ALL ')}) AS dd`, branches)
+}
