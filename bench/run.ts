@@ -338,7 +338,17 @@ const REVIEW_DAYS = 14
 const QUERIES: QuerySet = [
   { page: 'overview', query: 'getDisclosureDayRange', run: getDisclosureDayRange, naive: naive('min(occurred_at), max(occurred_at)', null) },
   { page: 'overview', query: 'countDisclosures', run: countDisclosures, naive: naive('count(*)', null) },
-  { page: 'overview', query: 'countPatientsAffected (raw)', run: countPatientsAffected },
+  // Exact distinct patients: counted from the raw rows once per change of the scope's data (cold),
+  // then from patient_count_cache until a collector changes one of its practices (warm).
+  { page: 'overview', query: 'countPatientsAffected (warm)', run: countPatientsAffected },
+  {
+    page: 'overview (cold)',
+    query: 'countPatientsAffected (cold, raw rows)',
+    run: async (db, s) => {
+      await db('patient_count_cache').delete()
+      return countPatientsAffected(db, s)
+    },
+  },
   { page: 'overview', query: 'countOverridesAwaitingReview', run: (db, s) => countOverridesAwaitingReview(db, s, REVIEW_DAYS) },
   { page: 'overview', query: 'countOpenFindings', run: countOpenFindings },
   {

@@ -50,6 +50,24 @@ export async function up(knex: Knex): Promise<void> {
     })
   }
 
+  // Distinct patients are not additive, so no roll-up can answer them; a practice's version
+  // (bumped by every statement that changes its disclosures) lets an exact count be kept until
+  // one of its practices changes (db/queries/overview.ts countPatientsAffected).
+  await knex.schema.createTable('disclosure_practice_versions', (t) => {
+    t.integer('practice_id').primary()
+    t.bigInteger('version').notNullable()
+    t.comment('bumped whenever a statement changes the practice’s disclosures: the key of cached counts')
+  })
+  await knex.schema.createTable('patient_count_cache', (t) => {
+    t.text('scope_key').primary().comment('practices and period the count is for')
+    t.text('versions').notNullable().comment('the scope’s practice versions when it was counted')
+    t.integer('patients').notNullable()
+    t.timestamp('computed_at', { useTz: true }).notNullable().defaultTo(knex.fn.now())
+  })
+  const bumpVersions = (rows: 'new_rows' | 'old_rows') => `INSERT INTO disclosure_practice_versions AS v (practice_id, version)
+        SELECT DISTINCT practice_id, 1 FROM ${rows} ORDER BY 1
+        ON CONFLICT (practice_id) DO UPDATE SET version = v.version + 1;`
+
   const body = (op: string, parts: string[]) => `IF TG_OP IN (${op}) THEN\n${parts.join('\n')}\nEND IF;`
   await knex.raw(`
     CREATE FUNCTION disclosure_rollups_apply() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -57,6 +75,8 @@ export async function up(knex: Knex): Promise<void> {
       ${body("'UPDATE', 'DELETE'", NARROW_ROLLUPS.map((r) => applySql(r, 'old_rows', -1)))}
       ${body("'INSERT', 'UPDATE'", NARROW_ROLLUPS.map((r) => applySql(r, 'new_rows', 1)))}
       ${body("'UPDATE', 'DELETE'", NARROW_ROLLUPS.map(pruneSql))}
+      ${body("'INSERT', 'UPDATE'", [bumpVersions('new_rows')])}
+      ${body("'DELETE'", [bumpVersions('old_rows')])}
       RETURN NULL;
     END $$`)
   await knex.raw(`CREATE TRIGGER disclosure_rollups_ins AFTER INSERT ON disclosures
@@ -107,5 +127,7 @@ export async function down(knex: Knex): Promise<void> {
     await knex.raw(`DROP TRIGGER ${trigger} ON disclosures`)
   }
   await knex.raw('DROP FUNCTION disclosure_rollups_apply()')
+  await knex.schema.dropTable('patient_count_cache')
+  await knex.schema.dropTable('disclosure_practice_versions')
   for (const rollup of [...NARROW_ROLLUPS].reverse()) await knex.schema.dropTable(rollup.table)
 }

@@ -50,12 +50,35 @@ export async function countDisclosures(db: Db, scope: Scope): Promise<number> {
   return row?.n ?? 0
 }
 
-/** Distinct patients with at least one disclosure in the period (not additive, so from the raw rows). */
+/**
+ * Distinct patients with at least one disclosure in the period. Not additive, so counted from
+ * the raw rows, then kept in patient_count_cache with the scope's practice versions: the count
+ * and the versions are read in one statement (one snapshot), and a later call reuses the count
+ * only while no statement has changed those practices' disclosures since. Exact either way.
+ */
 export async function countPatientsAffected(db: Db, scope: Scope): Promise<number> {
-  const row = await whereScopeInstants(db('disclosures as d'), scope, 'd.practice_id', 'd.occurred_at')
-    .countDistinct('d.patient_pseudonym as n')
-    .first()
-  return Number(row?.n ?? 0)
+  if (scope.practiceIds.length === 0) return 0
+  const practiceIds = [...new Set(scope.practiceIds)].sort((a, b) => a - b)
+  const scopeKey = `${practiceIds.join(',')}|${scope.from ?? ''}|${scope.to ?? ''}`
+  const versions = `SELECT coalesce(string_agg(practice_id || ':' || version, ',' ORDER BY practice_id), '') AS versions
+                      FROM disclosure_practice_versions WHERE practice_id = ANY(:practiceIds)`
+  const cached = await db.raw(
+    `WITH v AS (${versions}) SELECT c.patients FROM v JOIN patient_count_cache c ON c.scope_key = :scopeKey AND c.versions = v.versions`,
+    { practiceIds, scopeKey },
+  )
+  if (cached.rows.length > 0) return Number(cached.rows[0].patients)
+  // Counts nobody has asked for in a month are dropped as new ones are written.
+  await db('patient_count_cache').where('computed_at', '<', db.raw(`now() - interval '30 days'`)).delete()
+  const count = whereScopeInstants(db('disclosures as d'), { ...scope, practiceIds }, 'd.practice_id', 'd.occurred_at').countDistinct('d.patient_pseudonym as n')
+  const { rows } = await db.raw(
+    `WITH v AS (${versions}), n AS (:count)
+     INSERT INTO patient_count_cache AS c (scope_key, versions, patients, computed_at)
+     SELECT :scopeKey, v.versions, n.n, now() FROM v, n
+     ON CONFLICT (scope_key) DO UPDATE SET versions = excluded.versions, patients = excluded.patients, computed_at = excluded.computed_at
+     RETURNING patients`,
+    { practiceIds, scopeKey, count },
+  )
+  return Number(rows[0].patients)
 }
 
 /** Override events with no review yet, and how many of them are past the review deadline. */

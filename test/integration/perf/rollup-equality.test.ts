@@ -4,6 +4,7 @@ import {
   countDisclosuresByPurpose as countDisclosuresByPurposeOverview,
   countDisclosures,
   countDisclosuresByRecipient as countDisclosuresByRecipientOverview,
+  countPatientsAffected,
   disclosureTrend,
 } from '../../../db/queries/overview.js'
 import {
@@ -80,6 +81,9 @@ async function expectEqual(scope: Scope) {
   const { rows: totalRows } = await db.raw(`SELECT count(*)::int AS n FROM disclosures d WHERE ${w.sql}`, w.params)
   const total = Number(totalRows[0].n)
   expect(Number(await countDisclosures(db, scope))).toBe(total)
+  const { rows: patientRows } = await db.raw(`SELECT count(DISTINCT d.patient_pseudonym)::int AS n FROM disclosures d WHERE ${w.sql}`, w.params)
+  expect(await countPatientsAffected(db, scope)).toBe(patientRows[0].n)
+  expect(await countPatientsAffected(db, scope), 'the cached count').toBe(patientRows[0].n)
   expect(await countMatchingDisclosures(db, scope, {})).toBe(total)
 
   const byPurpose = await raw(`d.purpose AS k`, '1')
@@ -284,6 +288,14 @@ describe('disclosure roll-ups', () => {
     for (const scope of [scopes[0]!, scopes[11]!, scopes[12]!, scopes[13]!]) {
       for (const filter of filters) expect(await expectEqualFiltered(scope, filter)).toBeGreaterThan(0)
     }
+
+    // A new patient's disclosure, and its removal, change the cached patient count at once.
+    const before = await countPatientsAffected(db, scopes[0]!)
+    const newcomer = { ...record(5000, 1), patient_pseudonym: 'P-newcomer', practice_id: practices[1]!.id, source_id: sources[1]!.id }
+    await upsertDisclosures(db, [newcomer])
+    expect(await countPatientsAffected(db, scopes[0]!)).toBe(before + 1)
+    await db('disclosures').where({ source_record_id: 'ae-5000' }).delete()
+    expect(await countPatientsAffected(db, scopes[0]!)).toBe(before)
 
     // An organisation's type is corrected: the purpose x recipient type roll-up follows it.
     await db('organisations').where({ id: recipients[0]! }).update({ recipient_type: 'gp_practice' })
