@@ -1,3 +1,4 @@
+import { rebuildRollups } from '../db/rollups.js'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import os from 'node:os'
 import { writeAccessLog } from '../db/queries/access-log.js'
@@ -365,6 +366,22 @@ findingsCmd
       if (o.json) return console.log(JSON.stringify(result))
       printTable(result.rules.map((r) => ({ rule: r.ruleId, mode: r.mode, opened: r.opened, reopened: r.reopened, resolved: r.resolved })))
       console.log(`Findings refreshed in ${result.ms} ms: ${result.opened} opened, ${result.reopened} reopened, ${result.resolved} resolved.`)
+    }),
+  )
+
+program
+  .command('rollups')
+  .description('rebuild the dashboard roll-ups from the raw disclosures (after a bulk load with triggers off, or to repair)')
+  .argument('<action>', 'rebuild')
+  .option('--json', 'print JSON')
+  .action((action: string, o) =>
+    withLedger(async (deps) => {
+      if (action !== 'rebuild') throw new UserError(`Unknown rollups action "${action}": the only one is "rebuild".`, 2)
+      const started = Date.now()
+      const tables = await rebuildRollups(deps.db)
+      if (o.json) return console.log(JSON.stringify({ tables, ms: Date.now() - started }))
+      printTable(tables)
+      console.log(`Roll-ups rebuilt from the raw disclosures in ${Date.now() - started} ms.`)
     }),
   )
 

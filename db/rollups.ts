@@ -1,7 +1,10 @@
-// The catalogue of disclosure roll-ups: which table holds which dimensions at which time grain.
-// Migrations create and maintain the tables (20261123090300 the daily cube, 20261123130000 the
-// narrow ones); db/queries/rollup-source.ts picks the smallest table that can answer a query.
-// Changing a narrow roll-up here needs a new migration that rebuilds it.
+import type { Db } from './client.js'
+
+// The catalogue of disclosure roll-ups: which table holds which dimensions at which time grain,
+// and the SQL that adds rows to them. Migrations create and maintain the tables (20261123090300
+// the daily cube, 20261123130000 the narrow ones); db/queries/rollup-source.ts picks the
+// smallest table that can answer a query. Changing a narrow roll-up here needs a new migration
+// that rebuilds it.
 
 export type RollupDimension = 'purpose' | 'recipient_id' | 'recipient_type' | 'legal_basis' | 'data_level'
 
@@ -48,4 +51,51 @@ export const DAILY_CUBE: RollupTable = {
   grain: 'day',
   dims: [PURPOSE, RECIPIENT, LEGAL_BASIS, DATA_LEVEL],
   comment: 'disclosures per practice, day, purpose, recipient, legal basis and data level',
+}
+
+const LONDON_DAY = `(r.occurred_at AT TIME ZONE 'Europe/London')::date`
+
+export function periodExpr(rollup: RollupTable): string {
+  return rollup.grain === 'month' ? `date_trunc('month', ${LONDON_DAY})::date` : LONDON_DAY
+}
+
+export function rollupKeyColumns(rollup: RollupTable): string[] {
+  return ['practice_id', rollup.grain, ...rollup.dims.map((d) => d.column)]
+}
+
+/**
+ * Adds (sign +1) or removes (sign -1) disclosures rows `r` of a transition table (or of the
+ * disclosures table itself, for a rebuild) to one roll-up: one grouped upsert, in key order so
+ * concurrent writers lock roll-up rows in the same order.
+ */
+export function addRowsSql(rollup: RollupTable, rows: 'new_rows' | 'old_rows' | 'disclosures', sign: 1 | -1): string {
+  const keys = rollupKeyColumns(rollup)
+  const select = ['r.practice_id', periodExpr(rollup), ...rollup.dims.map((d) => d.expr)]
+  const ordinals = select.map((_, i) => i + 1).join(', ')
+  const join = rollup.dims.some((d) => d.expr.startsWith('o.')) ? 'JOIN organisations o ON o.id = r.recipient_id' : ''
+  return `INSERT INTO ${rollup.table} AS t (${keys.join(', ')}, disclosures)
+        SELECT ${select.join(', ')}, ${sign === 1 ? '' : '-'}count(*)
+          FROM ${rows} r ${join} GROUP BY ${ordinals} ORDER BY ${ordinals}
+        ON CONFLICT (${keys.join(', ')}) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;`
+}
+
+/**
+ * Refills every roll-up from the raw rows, for a bulk load made with the triggers off or a
+ * repair. Writers wait (SHARE lock on disclosures) so nothing slips between the two.
+ */
+export async function rebuildRollups(db: Db): Promise<Array<{ table: string; rows: number }>> {
+  return db.transaction(async (trx) => {
+    await trx.raw('LOCK TABLE disclosures IN SHARE MODE')
+    const tables = [DAILY_CUBE, ...NARROW_ROLLUPS]
+    await trx.raw(`TRUNCATE ${tables.map((t) => t.table).join(', ')}, patient_count_cache`)
+    const counts: Array<{ table: string; rows: number }> = []
+    for (const rollup of tables) {
+      const result = await trx.raw(addRowsSql(rollup, 'disclosures', 1))
+      counts.push({ table: rollup.table, rows: result.rowCount ?? 0 })
+    }
+    await trx.raw(`INSERT INTO disclosure_practice_versions AS v (practice_id, version)
+                   SELECT id, 1 FROM practices ORDER BY id
+                   ON CONFLICT (practice_id) DO UPDATE SET version = v.version + 1`)
+    return counts
+  })
 }

@@ -1,33 +1,11 @@
 import type { Knex } from 'knex'
-import { NARROW_ROLLUPS, type NarrowRollup } from '../rollups.js'
+import { NARROW_ROLLUPS, addRowsSql as applySql, periodExpr, rollupKeyColumns as keyColumns, type NarrowRollup } from '../rollups.js'
 
 // Narrow roll-ups, one per chart (docs/decisions/011-narrow-rollups.md). The six-dimension
 // disclosure_daily cube barely compresses (98% of the raw rows at 1M disclosures), so charts
 // over many practices read these instead: a few dozen rows per practice-month whatever N is.
 // One statement-level trigger keeps them all exactly equal to a direct count, from the same
 // transition tables as disclosure_daily: one grouped upsert per table per statement.
-
-const LONDON_DAY = `(r.occurred_at AT TIME ZONE 'Europe/London')::date`
-
-function periodExpr(rollup: NarrowRollup): string {
-  return rollup.grain === 'month' ? `date_trunc('month', ${LONDON_DAY})::date` : LONDON_DAY
-}
-
-function keyColumns(rollup: NarrowRollup): string[] {
-  return ['practice_id', rollup.grain, ...rollup.dims.map((d) => d.column)]
-}
-
-/** Adds (sign +1) or removes (sign -1) the rows of one transition table from one roll-up. */
-function applySql(rollup: NarrowRollup, rows: 'new_rows' | 'old_rows', sign: 1 | -1): string {
-  const keys = keyColumns(rollup)
-  const select = ['r.practice_id', periodExpr(rollup), ...rollup.dims.map((d) => d.expr)]
-  const ordinals = select.map((_, i) => i + 1).join(', ')
-  const join = rollup.dims.some((d) => d.expr.startsWith('o.')) ? 'JOIN organisations o ON o.id = r.recipient_id' : ''
-  return `INSERT INTO ${rollup.table} AS t (${keys.join(', ')}, disclosures)
-        SELECT ${select.join(', ')}, ${sign === 1 ? '' : '-'}count(*)
-          FROM ${rows} r ${join} GROUP BY ${ordinals} ORDER BY ${ordinals}
-        ON CONFLICT (${keys.join(', ')}) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;`
-}
 
 function pruneSql(rollup: NarrowRollup): string {
   return `DELETE FROM ${rollup.table} t
@@ -114,9 +92,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw('CREATE INDEX disclosures_time_id ON disclosures (occurred_at, id)')
 
   // Databases that already hold disclosures: fill the new roll-ups once from the raw rows.
-  for (const rollup of NARROW_ROLLUPS) {
-    await knex.raw(applySql(rollup, 'new_rows', 1).replace('FROM new_rows r', 'FROM disclosures r'))
-  }
+  for (const rollup of NARROW_ROLLUPS) await knex.raw(applySql(rollup, 'disclosures', 1))
 }
 
 export async function down(knex: Knex): Promise<void> {
