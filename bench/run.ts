@@ -3,7 +3,7 @@
 // generate_series inside PostgreSQL, then measures ingest (the real collector against the
 // simulator, and the raw INSERT baseline), the dashboard's queries (roll-up vs the naive GROUP BY)
 // and a load test of the running server. Prints a table and writes JSON.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
@@ -48,7 +48,7 @@ import { startSimulator } from '../jobs/simulator/server.js'
 // ---- Options --------------------------------------------------------------------------------
 
 function parseArgs(argv: string[]) {
-  const opts = { events: 1_000_000, practices: 150, jsonOut: 'bench-output/latest.json', runs: 20, loadSeconds: 15, concurrency: 50, skip: new Set<string>() }
+  const opts = { events: 1_000_000, practices: 150, jsonOut: 'bench-output/latest.json', runs: 20, loadSeconds: 15, concurrency: 50, skip: new Set<string>(), reuse: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     const next = () => {
@@ -63,8 +63,9 @@ function parseArgs(argv: string[]) {
     else if (a === '--load-seconds') opts.loadSeconds = Number(next())
     else if (a === '--concurrency') opts.concurrency = Number(next())
     else if (a === '--skip') for (const phase of next().split(',')) opts.skip.add(phase.trim())
+    else if (a === '--reuse') opts.reuse = true
     else if (a === '--') continue
-    else throw new Error(`Unknown option ${a}. Usage: npm run bench -- [--events N] [--practices 150] [--json-out FILE] [--runs 20] [--load-seconds 15] [--concurrency 50] [--skip ingest,dashboard,reports,load]`)
+    else throw new Error(`Unknown option ${a}. Usage: npm run bench -- [--events N] [--practices 150] [--json-out FILE] [--runs 20] [--load-seconds 15] [--concurrency 50] [--skip ingest,dashboard,reports,load] [--reuse]`)
   }
   for (const [k, v] of Object.entries(opts)) if (typeof v === 'number' && (!Number.isFinite(v) || v < 1)) throw new Error(`--${k} must be a positive number`)
   return opts
@@ -148,6 +149,40 @@ async function recreateDatabase(): Promise<DbHandle> {
   const handle = await openDatabase({ kind: 'postgres', url: benchUrl }, { poolMax: 12 })
   await migrateLatest(handle.db)
   return handle
+}
+
+/**
+ * --reuse: the database of an earlier run with the same N and practices, its bulk rows kept; the
+ * earlier run's ingest (simulator sources and their rows) is removed first,
+ * so the collector inserts afresh (load-test users stay: the access log refers to them). Null (and a full build) when there is nothing to reuse.
+ */
+async function reuseDatabase(): Promise<{ handle: DbHandle; bulk: Bulk } | null> {
+  const admin = await openDatabase({ kind: 'postgres', url: BASE_URL }, { poolMax: 1 })
+  const exists = await admin.db.raw('SELECT 1 FROM pg_database WHERE datname = ?', [DB_NAME]).finally(() => admin.close())
+  if (exists.rows.length === 0) return null
+  const handle = await openDatabase({ kind: 'postgres', url: benchUrl }, { poolMax: 12 })
+  const db = handle.db
+  const t0 = performance.now()
+  await migrateLatest(db)
+  const practiceIds = (await db('practices').where('ods_code', 'like', 'Y9%').orderBy('id').pluck('id')) as number[]
+  const sourceIds = (await db('sources').where('name', 'like', 'Bulk %').orderBy('id').pluck('id')) as number[]
+  const recipientIds = (await db('organisations').where('name', 'like', 'Bench recipient %').orderBy('id').pluck('id')) as number[]
+  const { rows } = await db.raw(`SELECT count(*)::int AS n FROM disclosures WHERE source_id = ANY(?)`, [sourceIds])
+  if (practiceIds.length !== opts.practices || rows[0].n !== opts.events) {
+    log(`--reuse: ${DB_NAME} holds ${rows[0].n} bulk disclosures over ${practiceIds.length} practices, not ${opts.events} over ${opts.practices}: building afresh`)
+    await handle.close()
+    return null
+  }
+  const simulated = db('sources').where('name', 'like', 'Simulator %').select('id')
+  for (const table of ['disclosures', 'patient_choices', 'override_events', 'quarantine', 'source_cursors']) await db(table).whereIn('source_id', simulated).delete()
+  await db('job_runs').whereIn('source_id', simulated).delete()
+  await db('sources').where('name', 'like', 'Simulator %').delete()
+  const overrides = Number((await db('override_events').whereIn('source_id', sourceIds).count('* as n'))[0]!.n)
+  const choices = Number((await db('patient_choices').whereIn('source_id', sourceIds).count('* as n'))[0]!.n)
+  return {
+    handle,
+    bulk: { practiceIds, sourceIds, recipientIds, seconds: round(ms(t0) / 1000), disclosures: opts.events, overrides, choices, rollupRebuildSeconds: 0, rollups: [] },
+  }
 }
 
 interface Bulk {
@@ -494,7 +529,7 @@ async function evidencePack(db: Db, bulk: Bulk) {
  * The real server (server.ts) in its own process, so the load generator's event loop does not
  * share a core's worth of JavaScript with the server's. Stopped with SIGTERM by its pid.
  */
-async function startServerProcess(config: Config): Promise<{ url: string; close(): Promise<void> }> {
+async function startServerProcess(config: Config): Promise<{ url: string; stderr(): string; close(): Promise<void> }> {
   const port = await new Promise<number>((resolve, reject) => {
     const probe = net.createServer()
     probe.once('error', reject)
@@ -540,6 +575,7 @@ async function startServerProcess(config: Config): Promise<{ url: string; close(
   void config
   return {
     url,
+    stderr: () => stderr,
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve()
@@ -553,13 +589,23 @@ async function startServerProcess(config: Config): Promise<{ url: string; close(
   }
 }
 
+/** The server runs the production build; make one if there is none or it is a development build. */
+function ensureProductionBuild() {
+  const root = path.resolve(import.meta.dirname, '..')
+  const serverBuild = path.join(root, 'build/server/index.js')
+  if (fs.existsSync(serverBuild) && !fs.readFileSync(serverBuild, 'utf8').includes('jsxDEV')) return
+  log('load: building the app for production (npm run build)')
+  execFileSync(path.join(root, 'node_modules/.bin/remix'), ['build'], { cwd: root, stdio: 'ignore', env: { ...process.env, NODE_ENV: 'production' } })
+}
+
 async function load(handle: DbHandle, config: Config, bulk: Bulk) {
+  ensureProductionBuild()
   const server = await startServerProcess(config)
   try {
     const password = 'benchmark password 0123456789'
     const users: string[] = []
     for (let i = 0; i < 10; i++) {
-      const email = `bench.manager${i}@example.nhs.uk`
+      const email = `bench.manager${i}.${process.pid}@example.nhs.uk`
       await createUser(handle.db, { email, password, role: 'practice_manager', practiceIds: [bulk.practiceIds[i % bulk.practiceIds.length]!] })
       const res = await fetch(`${server.url}/login`, {
         method: 'POST',
@@ -573,7 +619,7 @@ async function load(handle: DbHandle, config: Config, bulk: Bulk) {
     }
     // Sanity: a signed-in GET renders the page, not the sign-in form.
     const check = await fetch(`${server.url}/`, { headers: { Cookie: users[0]! }, redirect: 'manual' })
-    if (check.status !== 200) throw new Error(`the overview answered HTTP ${check.status} to a signed-in user`)
+    if (check.status !== 200) throw new Error(`the overview answered HTTP ${check.status} to a signed-in user; the server said: ${server.stderr().slice(-2000)}`)
     await check.text()
 
     const paths = ['/', '/disclosures']
@@ -636,11 +682,12 @@ async function load(handle: DbHandle, config: Config, bulk: Bulk) {
 async function main() {
   const started = new Date()
   log(`N = ${opts.events.toLocaleString('en-GB')} disclosures across ${opts.practices} practices; database ${DB_NAME}`)
-  const handle = await recreateDatabase()
+  const reused = opts.reuse ? await reuseDatabase() : null
+  const handle = reused?.handle ?? (await recreateDatabase())
   const config = benchConfig()
   try {
-    const bulk = await buildDataset(handle.db)
-    log(`dataset built in ${bulk.seconds} s`)
+    const bulk = reused?.bulk ?? (await buildDataset(handle.db))
+    log(reused ? `dataset of an earlier run reused (${bulk.seconds} s to clear its ingest)` : `dataset built in ${bulk.seconds} s`)
     const { rows: sizes } = await handle.db.raw(
       `SELECT pg_size_pretty(pg_total_relation_size('disclosures')) AS disclosures, pg_size_pretty(pg_total_relation_size('disclosure_daily')) AS rollup,
               (SELECT count(*) FROM disclosure_daily)::int AS rollup_rows`,

@@ -35,7 +35,9 @@ export function launchBrowser(): Promise<Browser> {
  */
 export function buildAppIfStale(): void {
   if (!fs.existsSync(SERVER_BUILD) || newestSourceMtime() > fs.statSync(SERVER_BUILD).mtimeMs) {
-    execFileSync(path.join(ROOT, 'node_modules/.bin/remix'), ['build'], { cwd: ROOT, stdio: 'pipe' })
+    // The production build, as deployed: under vitest NODE_ENV is "test", and remix would emit
+    // development JSX that a NODE_ENV=production server (npm start, the benchmark) cannot run.
+    execFileSync(path.join(ROOT, 'node_modules/.bin/remix'), ['build'], { cwd: ROOT, stdio: 'pipe', env: { ...process.env, NODE_ENV: 'production' } })
   }
 }
 

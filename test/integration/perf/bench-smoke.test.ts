@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { openDatabase } from '../../../db/client.js'
+import { TEST_SERVER_URL } from '../../support/test-env.js'
+
+// The benchmark (`npm run bench`) at a tiny N: every phase runs and writes its figures. A smoke
+// test only: it asserts what was measured and that nothing failed, never how fast.
+
+const dbName = `ledger_bench_smoke_${process.pid}`
+const jsonOut = path.join(os.tmpdir(), `${dbName}.json`)
+
+afterAll(async () => {
+  fs.rmSync(jsonOut, { force: true })
+  const admin = await openDatabase({ kind: 'postgres', url: TEST_SERVER_URL }, { poolMax: 1 })
+  try {
+    await admin.db.raw(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
+  } finally {
+    await admin.close()
+  }
+})
+
+describe('npm run bench (smoke, tiny N)', () => {
+  it('runs every phase and writes the figures as JSON', { timeout: 300_000 }, async () => {
+    const args = ['--import', 'tsx', 'bench/run.ts', '--events', '3000', '--practices', '10', '--runs', '2', '--load-seconds', '2', '--concurrency', '5', '--json-out', jsonOut]
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, NO_COLOR: '1', BENCH_DATABASE_NAME: dbName, BENCH_DATABASE_SERVER: TEST_SERVER_URL },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (d) => (output += d))
+    child.stderr.on('data', (d) => (output += d))
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(code, output).toBe(0)
+    expect(output).toContain('Sharing Ledger benchmark: N = 3,000')
+
+    const figures = JSON.parse(fs.readFileSync(jsonOut, 'utf8'))
+    expect(figures).toMatchObject({ n: 3000, practices: 10, machine: { cores: os.cpus().length } })
+    expect(figures.dataset.rollups.find((r: { table: string }) => r.table === 'disclosure_daily').rows).toBeGreaterThan(0)
+    expect(figures.ingest.failedSources).toBe(0)
+    expect(figures.ingest.events).toBeGreaterThanOrEqual(2000)
+    expect(figures.ingest.disclosuresWritten).toBeGreaterThan(0)
+    expect(figures.ingest.collectorToRawRatio).toBeGreaterThan(0)
+    const scopes = new Set(figures.dashboard.queries.map((q: { scope: string }) => q.scope))
+    expect(scopes.size).toBe(3)
+    for (const q of figures.dashboard.queries) expect(Number.isFinite(q.p50) && Number.isFinite(q.p95), `${q.scope} ${q.query}`).toBe(true)
+    expect(figures.dashboard.queries.filter((q: { naiveP50: number | null }) => q.naiveP50 !== null).length).toBeGreaterThan(10)
+    expect(figures.reports).toMatchObject({ skipped: false, kind: 'audit' })
+    expect(figures.reports.pages).toBeGreaterThan(1)
+    expect(figures.load.requests).toBeGreaterThan(0)
+    expect(figures.load.errors).toBe(0)
+  })
+})
