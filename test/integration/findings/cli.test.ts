@@ -127,7 +127,7 @@ describe('ledger findings', () => {
 })
 
 describe('ledger findings in embedded mode', () => {
-  it('refreshes and lists findings on the embedded database too', async () => {
+  it('refreshes and lists findings on the embedded database too', { timeout: 180_000 }, async () => {
     const small = await startSimulator({ port: 0, practices: 1, days: 10, seed: 2 })
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-findings-embedded-'))
     const embedded = { DATABASE_URL: '', PSEUDONYM_KEY: '', LEDGER_DATA_DIR: dataDir, SCHEDULER: 'off' }

@@ -47,7 +47,7 @@ async function snapshot(db: Db) {
 }
 
 describe('a collector run killed with SIGKILL', () => {
-  it('resumes and ends with exactly the rows of an uninterrupted run', async () => {
+  it('resumes and ends with exactly the rows of an uninterrupted run', { timeout: 180_000 }, async () => {
     // The reference: the same source collected once, without interruption, into another database.
     const reference = await createTestDatabase()
     try {

@@ -22,7 +22,8 @@ afterAll(async () => {
 })
 
 describe('embedded database mode', () => {
-  it('migrates, adds sources, collects and answers queries with no database server', async () => {
+  // Several CLI processes, each starting tsx and PGlite: minutes on a busy 2-core machine.
+  it('migrates, adds sources, collects and answers queries with no database server', { timeout: 180_000 }, async () => {
     const migrate = await runLedger(['migrate'], env())
     expect(migrate.code, migrate.stderr).toBe(0)
     expect(migrate.stdout).toMatch(/embedded database/)
