@@ -43,6 +43,7 @@ import type { Scope } from '../db/queries/scope.js'
 import { addSource } from '../db/queries/sources.js'
 import { createUser } from '../db/queries/users.js'
 import { collectSource } from '../jobs/collect.js'
+import { refreshFindings } from '../jobs/findings/refresh-findings.js'
 import { startSimulator } from '../jobs/simulator/server.js'
 
 // ---- Options --------------------------------------------------------------------------------
@@ -65,7 +66,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--skip') for (const phase of next().split(',')) opts.skip.add(phase.trim())
     else if (a === '--reuse') opts.reuse = true
     else if (a === '--') continue
-    else throw new Error(`Unknown option ${a}. Usage: npm run bench -- [--events N] [--practices 150] [--json-out FILE] [--runs 20] [--load-seconds 15] [--concurrency 50] [--skip ingest,dashboard,reports,load] [--reuse]`)
+    else throw new Error(`Unknown option ${a}. Usage: npm run bench -- [--events N] [--practices 150] [--json-out FILE] [--runs 20] [--load-seconds 15] [--concurrency 50] [--skip ingest,findings,dashboard,reports,load] [--reuse]`)
   }
   for (const [k, v] of Object.entries(opts)) if (typeof v === 'number' && (!Number.isFinite(v) || v < 1)) throw new Error(`--${k} must be a positive number`)
   return opts
@@ -361,6 +362,20 @@ async function ingest(handle: DbHandle, config: Config) {
   } finally {
     await sim.close()
   }
+}
+
+// ---- (b2) Findings ---------------------------------------------------------------------------
+
+/**
+ * The compliance rules over everything collected (the collector's own refresh is incremental;
+ * this is the full re-evaluation `ledger findings refresh --full` runs), so the findings page
+ * is timed over real findings, not an empty table.
+ */
+async function findings(handle: DbHandle, config: Config) {
+  const t0 = performance.now()
+  const result = await refreshFindings({ db: handle.db, config }, { mode: 'full' })
+  const open = Number((await handle.db('findings').where({ status: 'open' }).count('* as n'))[0]!.n)
+  return { seconds: round(ms(t0) / 1000), opened: result.opened, reopened: result.reopened, resolved: result.resolved, open }
 }
 
 // ---- (c) Dashboard queries -------------------------------------------------------------------
@@ -695,6 +710,14 @@ async function main() {
     const skipped = (phase: string) => opts.skip.has(phase)
     const ingestResult = skipped('ingest') ? null : await ingest(handle, config)
     if (ingestResult) log(`ingest: ${ingestResult.events} events in ${ingestResult.collectorSeconds} s = ${ingestResult.collectorEventsPerSec} events/s; raw ${ingestResult.rawInsertRowsPerSec} rows/s`)
+    // The synthetic rows carry no data sharing agreements, so nearly every one is a finding:
+    // above 1M that is millions of findings and tens of minutes, measuring the data, not the rules.
+    if (opts.events > 1_000_000 && !skipped('findings')) {
+      log('findings: skipped above 1,000,000 events (the synthetic data has no agreements, so almost every row is a finding)')
+      opts.skip.add('findings')
+    }
+    const findingsResult = skipped('findings') ? null : await findings(handle, config)
+    if (findingsResult) log(`findings: ${JSON.stringify(findingsResult)}`)
     await handle.db.raw('ANALYZE')
     const dash = skipped('dashboard') ? null : await dashboard(handle.db, bulk)
     const reports = skipped('reports') ? null : await evidencePack(handle.db, bulk)
@@ -711,6 +734,7 @@ async function main() {
       skipped: [...opts.skip],
       dataset: { ...bulk, practiceIds: undefined, sourceIds: undefined, recipientIds: undefined, sizes: sizes[0] },
       ingest: ingestResult,
+      findings: findingsResult,
       dashboard: dash,
       reports,
       load: loadResult,
@@ -729,6 +753,7 @@ function printTable(o: {
   machine: { cores: number }
   dataset: { seconds: number; sizes: Record<string, unknown> }
   ingest: Awaited<ReturnType<typeof ingest>> | null
+  findings: Awaited<ReturnType<typeof findings>> | null
   dashboard: Awaited<ReturnType<typeof dashboard>> | null
   reports: Awaited<ReturnType<typeof evidencePack>> | null
   load: Awaited<ReturnType<typeof load>> | null
@@ -742,6 +767,7 @@ function printTable(o: {
       `ingest: ${i.events} events in ${i.collectorSeconds} s = ${i.collectorEventsPerSec} events/s (collector, end to end); raw INSERT..SELECT ${i.rawInsertRowsPerSec} rows/s; raw/collector = ${i.collectorToRawRatio}x`,
     )
   else lines.push('ingest: skipped')
+  lines.push(o.findings ? `findings: full re-evaluation of every rule in ${o.findings.seconds} s; ${o.findings.open} open findings` : 'findings: skipped')
   lines.push('')
   if (o.dashboard) {
     lines.push(['scope'.padEnd(22), 'page'.padEnd(17), 'query'.padEnd(40), 'p50 ms'.padStart(9), 'p95 ms'.padStart(9), 'naive p50'.padStart(10), 'x faster'.padStart(9)].join(' '))
