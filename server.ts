@@ -55,7 +55,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   app.disable('x-powered-by')
   // Asset file names carry a content hash, so they can be cached for good.
   app.use('/build', express.static(path.join(ROOT, 'public/build'), { immutable: true, maxAge: '1y' }))
-  app.use(express.static(path.join(ROOT, 'public'), { maxAge: '1h' }))
+  // The other public files (favicon) all have an extension: pages do not, and are not looked
+  // for on disk (a failed stat per page view is wasted work under load).
+  const publicFiles = express.static(path.join(ROOT, 'public'), { maxAge: '1h', index: false, redirect: false })
+  app.use((req, res, next) => (path.extname(req.path) ? publicFiles(req, res, next) : next()))
   app.all(
     '*',
     createRequestHandler({ build, mode: config.nodeEnv, getLoadContext: (req) => ({ db: handle.db, config, ip: req.ip ?? null, stopSignal: stopping.signal }) }),
