@@ -221,7 +221,7 @@ function Matrix({ data, when }: { data: SummaryData; when: string }) {
                 {row.counts.map((n, i) => {
                   const column = columns[i]!
                   return (
-                    <td key={column.code} className="numeric" data-testid={`cell-${row.purpose}-${column.code}`}>
+                    <td key={column.code} className="numeric">
                       {n === 0 ? (
                         <span className="hint">0</span>
                       ) : (
