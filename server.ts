@@ -1,6 +1,8 @@
+import cluster from 'node:cluster'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createRequestHandler } from '@remix-run/express'
@@ -55,7 +57,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   app.disable('x-powered-by')
   // Asset file names carry a content hash, so they can be cached for good.
   app.use('/build', express.static(path.join(ROOT, 'public/build'), { immutable: true, maxAge: '1y' }))
-  app.use(express.static(path.join(ROOT, 'public'), { maxAge: '1h' }))
+  // The other public files (favicon) all have an extension: pages do not, and are not looked
+  // for on disk (a failed stat per page view is wasted work under load).
+  const publicFiles = express.static(path.join(ROOT, 'public'), { maxAge: '1h', index: false, redirect: false })
+  app.use((req, res, next) => (path.extname(req.path) ? publicFiles(req, res, next) : next()))
   app.all(
     '*',
     createRequestHandler({ build, mode: config.nodeEnv, getLoadContext: (req) => ({ db: handle.db, config, ip: req.ip ?? null, stopSignal: stopping.signal }) }),
@@ -129,16 +134,99 @@ function listen(app: express.Express, port: number, host: string): Promise<Serve
   })
 }
 
+/**
+ * `npm start`. With PostgreSQL, WEB_WORKERS=N (default 1) serves the dashboard from N processes
+ * (node:cluster; they share the port): one Node process renders pages on one core only, so on a
+ * machine where PostgreSQL leaves a core idle under load, a second process can serve more pages.
+ * Whether it does depends on the machine: measure with `WEB_WORKERS=2 npm run bench`. The primary
+ * process migrates the database, runs the scheduler (so it runs in exactly one process) and serves
+ * nothing itself; each worker serves pages with its own connection pool. Embedded (PGlite) mode
+ * always runs in one process: PGlite allows one process only.
+ */
 async function main() {
-  const server = await startServer()
+  const config = loadConfig()
+  const workers = config.database.kind === 'postgres' ? webWorkers() : 1
+  if (workers <= 1) return serveUntilSignalled(await startServer({ config }))
+  if (cluster.isWorker) return runWorker(config)
+  return runPrimary(config, workers)
+}
+
+function webWorkers(): number {
+  const asked = process.env.WEB_WORKERS
+  if (asked === undefined || asked === '') return 1
+  const n = Number(asked)
+  const most = 4 * os.availableParallelism()
+  if (!Number.isInteger(n) || n < 1 || n > most) throw new ConfigError(`WEB_WORKERS must be a whole number from 1 to ${most} (how many processes serve the dashboard).`)
+  return n
+}
+
+/** Stops `server` on SIGTERM or SIGINT; a second signal gets Node's default handling and ends the process at once. */
+function serveUntilSignalled(server: { close(): Promise<void> }, quiet = false) {
   const shutdown = async (signal: string) => {
-    console.log(`${signal}: finishing the batch in hand, then stopping (press Ctrl-C again to stop at once).`)
+    if (!quiet) console.log(`${signal}: finishing the batch in hand, then stopping (press Ctrl-C again to stop at once).`)
     await server.close()
     process.exit(0)
   }
-  // once: a second signal gets Node's default handling and ends the process immediately.
   process.once('SIGTERM', shutdown)
   process.once('SIGINT', shutdown)
+}
+
+/** A web worker: pages only, no scheduler and no migrations (the primary ran them). */
+async function runWorker(config: Config) {
+  const handle = await openDatabase(config.database)
+  const server = await startServer({ config: { ...config, schedules: { ...config.schedules, enabled: false } }, handle, quiet: true })
+  let closing: Promise<void> | undefined
+  serveUntilSignalled({ close: () => (closing ??= server.close().finally(() => handle.close())) }, true)
+  process.send?.({ listening: server.url })
+}
+
+async function runPrimary(config: Config, workers: number) {
+  if (config.usingDevelopmentSecrets) {
+    console.warn('!!! WARNING: using the built-in DEVELOPMENT pseudonym key. Demo data only: never load real patient data until PSEUDONYM_KEY is set. !!!')
+  }
+  if (!fs.existsSync(SERVER_BUILD)) throw new StartupError('The app has not been built: run `npm run build` first.')
+  const handle = await openMigratedDatabase(config)
+  const stopping = new AbortController()
+  let stoppingWorkers = false
+  const exited = new Map<number, Promise<void>>()
+  const urls: string[] = []
+  const started = new Promise<void>((resolve) => {
+    for (let i = 0; i < workers; i++) {
+      const worker = cluster.fork()
+      exited.set(worker.id, new Promise((done) => worker.once('exit', () => done())))
+      worker.on('message', (m: { listening?: string }) => {
+        if (m.listening && urls.push(m.listening) === workers) resolve()
+      })
+      worker.once('exit', (code, signal) => {
+        if (stoppingWorkers) return
+        // A worker that fails stops the service (as a crash of the single process would), so
+        // the supervisor restarts it whole rather than it running short-handed unnoticed.
+        console.error(`A web worker stopped (${signal ?? `exit code ${code}`}); stopping the server.`)
+        void stop(1)
+      })
+    }
+  })
+  const scheduler = config.schedules.enabled
+    ? startScheduler({ db: handle.db, target: handle.target, config, signal: stopping.signal, log: (line) => console.log(line) })
+    : null
+  let stopped: Promise<void> | undefined
+  const stop = (code: number) =>
+    (stopped ??= (async () => {
+      stoppingWorkers = true
+      stopping.abort()
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM')
+      await Promise.all([scheduler?.stop(), ...exited.values()])
+      await handle.close()
+      process.exit(code)
+    })())
+  const onSignal = (signal: string) => {
+    console.log(`${signal}: finishing the batch in hand, then stopping (press Ctrl-C again to stop at once).`)
+    void stop(0)
+  }
+  process.once('SIGTERM', onSignal)
+  process.once('SIGINT', onSignal)
+  await started
+  console.log(`Sharing Ledger is running at ${urls[0]} (${workers} web processes${scheduler ? ', scheduled collection on' : ''})`)
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

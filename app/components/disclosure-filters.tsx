@@ -1,4 +1,5 @@
 import { Link, useLocation } from '@remix-run/react'
+import { useMemo } from 'react'
 
 // The disclosures pages' own filters (purpose, recipient type, recipient, legal basis, data
 // level), shown inside the shared FilterBar form, and the links that add or drop one of them.
@@ -19,21 +20,32 @@ export const DISCLOSURE_FILTER_PARAMS = ['practice', 'from', 'to', 'purpose', 'r
  * the page number dropped, since a new filter starts at page 1. Sorting is kept only on the list.
  */
 export function disclosuresHref(pathname: string, search: string, changes: Record<string, string | number | null> = {}, keep: readonly string[] = DISCLOSURE_FILTER_PARAMS): string {
+  return disclosuresHrefBuilder(pathname, search, keep)(changes)
+}
+
+/**
+ * disclosuresHref for many links from one address: the address is read once, not once per link
+ * (the summary page links every row and cell of its tables).
+ */
+export function disclosuresHrefBuilder(pathname: string, search: string, keep: readonly string[] = DISCLOSURE_FILTER_PARAMS): (changes?: Record<string, string | number | null>) => string {
   const current = new URLSearchParams(search)
-  const next = new URLSearchParams()
-  for (const name of keep) for (const v of current.getAll(name)) if (v) next.append(name, v)
-  for (const [name, value] of Object.entries(changes)) {
-    next.delete(name)
-    if (value !== null && value !== '') next.set(name, String(value))
+  const kept: Array<[string, string]> = []
+  for (const name of keep) for (const v of current.getAll(name)) if (v) kept.push([name, v])
+  return (changes = {}) => {
+    const next = new URLSearchParams(kept)
+    for (const [name, value] of Object.entries(changes)) {
+      next.delete(name)
+      if (value !== null && value !== '') next.set(name, String(value))
+    }
+    const s = next.toString()
+    return s ? `${pathname}?${s}` : pathname
   }
-  const s = next.toString()
-  return s ? `${pathname}?${s}` : pathname
 }
 
 /** The list of individual disclosures, narrowed further by `changes`. */
 export function useListHref(): (changes: Record<string, string | number | null>) => string {
   const { search } = useLocation()
-  return (changes) => disclosuresHref('/disclosures/list', search, changes)
+  return useMemo(() => disclosuresHrefBuilder('/disclosures/list', search), [search])
 }
 
 function Select({ id, name, label, value, options }: { id: string; name: string; label: string; value?: string; options: Array<{ value: string; label: string }> }) {

@@ -3,6 +3,7 @@ import { Link, useLoaderData, useLocation } from '@remix-run/react'
 import { LinkedBarChart } from '../components/charts/linked-bar-chart.js'
 import { ActiveDisclosureFilters, DisclosureFilterFields, disclosuresHref, useListHref } from '../components/disclosure-filters.js'
 import { FilterBar } from '../components/filter-bar.js'
+import { useLinkNavigation } from '../components/link-navigation.js'
 import { getDisclosureSummary } from '../lib/disclosures.server.js'
 import { formatCount, formatDay } from '../lib/format.js'
 
@@ -93,8 +94,9 @@ function describePeriod({ from, to }: { from?: string; to?: string }): string {
 
 function ByPurpose({ data, when }: { data: SummaryData; when: string }) {
   const listHref = useListHref()
+  const followLink = useLinkNavigation()
   return (
-    <section className="panel" aria-labelledby="by-purpose-heading">
+    <section className="panel" onClick={followLink} aria-labelledby="by-purpose-heading">
       <h2 id="by-purpose-heading">By purpose</h2>
       <LinkedBarChart
         name="Disclosures"
@@ -115,7 +117,7 @@ function ByPurpose({ data, when }: { data: SummaryData; when: string }) {
             {data.byPurpose.map((p) => (
               <tr key={p.purpose}>
                 <th scope="row">
-                  <Link to={listHref({ purpose: p.purpose })}>{p.label}</Link>
+                  <a href={listHref({ purpose: p.purpose })}>{p.label}</a>
                   {p.prohibited && <strong className="status--failed"> (prohibited purpose)</strong>}
                 </th>
                 <td className="numeric">{formatCount(p.disclosures)}</td>
@@ -136,8 +138,9 @@ function ByPurpose({ data, when }: { data: SummaryData; when: string }) {
 
 function ByRecipient({ data, when }: { data: SummaryData; when: string }) {
   const listHref = useListHref()
+  const followLink = useLinkNavigation()
   return (
-    <section className="panel" aria-labelledby="by-recipient-heading">
+    <section className="panel" onClick={followLink} aria-labelledby="by-recipient-heading">
       <h2 id="by-recipient-heading">By recipient</h2>
       <LinkedBarChart
         name="Disclosures"
@@ -164,11 +167,11 @@ function ByRecipient({ data, when }: { data: SummaryData; when: string }) {
             {data.byRecipient.map((r) => (
               <tr key={r.recipientId}>
                 <th scope="row">
-                  <Link to={listHref({ recipient: r.recipientId })}>{r.name}</Link>
+                  <a href={listHref({ recipient: r.recipientId })}>{r.name}</a>
                   {r.odsCode && <span className="hint"> ({r.odsCode})</span>}
                 </th>
                 <td>
-                  <Link to={listHref({ recipientType: r.recipientType })}>{r.recipientTypeLabel}</Link>
+                  <a href={listHref({ recipientType: r.recipientType })}>{r.recipientTypeLabel}</a>
                 </td>
                 <td className="numeric">{formatCount(r.disclosures)}</td>
               </tr>
@@ -190,9 +193,10 @@ function ByRecipient({ data, when }: { data: SummaryData; when: string }) {
 
 function Matrix({ data, when }: { data: SummaryData; when: string }) {
   const listHref = useListHref()
+  const followLink = useLinkNavigation()
   const { columns, rows } = data.matrix
   return (
-    <section className="panel" aria-labelledby="matrix-heading">
+    <section className="panel" onClick={followLink} aria-labelledby="matrix-heading">
       <h2 id="matrix-heading">Purpose by recipient type</h2>
       <div className="table-scroll">
         <table className="disclosures-matrix">
@@ -217,13 +221,13 @@ function Matrix({ data, when }: { data: SummaryData; when: string }) {
                 {row.counts.map((n, i) => {
                   const column = columns[i]!
                   return (
-                    <td key={column.code} className="numeric" data-testid={`cell-${row.purpose}-${column.code}`}>
+                    <td key={column.code} className="numeric">
                       {n === 0 ? (
                         <span className="hint">0</span>
                       ) : (
-                        <Link to={listHref({ purpose: row.purpose, recipientType: column.code })} aria-label={`${formatCount(n)}: ${row.label}, to ${column.label}`}>
+                        <a href={listHref({ purpose: row.purpose, recipientType: column.code })} aria-label={`${formatCount(n)}: ${row.label}, to ${column.label}`}>
                           {formatCount(n)}
-                        </Link>
+                        </a>
                       )}
                     </td>
                   )
@@ -251,8 +255,9 @@ function Matrix({ data, when }: { data: SummaryData; when: string }) {
 
 function ByLegalBasis({ data, when }: { data: SummaryData; when: string }) {
   const listHref = useListHref()
+  const followLink = useLinkNavigation()
   return (
-    <section className="panel" aria-labelledby="by-basis-heading">
+    <section className="panel" onClick={followLink} aria-labelledby="by-basis-heading">
       <h2 id="by-basis-heading">By legal basis and data level</h2>
       <div className="disclosures-split">
         <div className="table-scroll">
@@ -273,7 +278,7 @@ function ByLegalBasis({ data, when }: { data: SummaryData; when: string }) {
               {data.byLegalBasis.map((b) => (
                 <tr key={b.legalBasis}>
                   <th scope="row">
-                    <Link to={listHref({ legalBasis: b.legalBasis })}>{b.label}</Link>
+                    <a href={listHref({ legalBasis: b.legalBasis })}>{b.label}</a>
                   </th>
                   <td className="numeric">{formatCount(b.disclosures)}</td>
                   <td className="numeric">{percent(b.disclosures, data.total)}</td>
@@ -300,7 +305,7 @@ function ByLegalBasis({ data, when }: { data: SummaryData; when: string }) {
               {data.byDataLevel.map((d) => (
                 <tr key={d.dataLevel}>
                   <th scope="row">
-                    <Link to={listHref({ dataLevel: d.dataLevel })}>{d.label}</Link>
+                    <a href={listHref({ dataLevel: d.dataLevel })}>{d.label}</a>
                   </th>
                   <td className="numeric">{formatCount(d.disclosures)}</td>
                   <td className="numeric">{percent(d.disclosures, data.total)}</td>

@@ -177,10 +177,14 @@ describe('disclosures pages in a browser', () => {
   it('drills down from a matrix cell with the keyboard, then opens a disclosure', async () => {
     await page.goto(`${server.url}/disclosures?from=2026-03-01&to=2026-03-31`)
     const cell = page.getByRole('link', { name: '15: Direct care by the team and other providers caring for the patient, to Ambulance trust' })
+    // The tables' links are plain anchors; once hydrated they navigate without reloading the page.
+    await page.locator('.linked-bar-chart .recharts-surface').first().waitFor({ state: 'visible' })
+    await page.evaluate(() => ((window as unknown as { samePage: boolean }).samePage = true))
     await cell.focus()
     await page.keyboard.press('Enter')
     await page.waitForURL((url) => url.searchParams.get('recipientType') === 'ambulance_trust' && url.searchParams.get('purpose') === 'direct_care')
     await page.getByTestId('list-summary').filter({ hasText: 'Showing 1–15 of 15 disclosures' }).waitFor()
+    expect(await page.evaluate(() => (window as unknown as { samePage?: boolean }).samePage)).toBe(true)
     expect(await page.getByRole('navigation', { name: 'Pages of disclosures' }).count()).toBe(0)
 
     await page.getByRole('link', { name: /^Details of disclosure/ }).first().click()
