@@ -13,5 +13,10 @@ declare module '@remix-run/node' {
     ip?: string | null
     /** Aborted when the server shuts down; long jobs started from a page watch it. */
     stopSignal?: AbortSignal
+    /**
+     * One HTTP request's memo of the signed-in viewer, so the page frame and the page look the
+     * user up once. server.ts makes a fresh one per request; contexts without it never cache.
+     */
+    viewerMemo?: Map<string, Promise<import('./app/lib/access.server').Viewer | null>>
   }
 }

@@ -63,7 +63,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   app.use((req, res, next) => (path.extname(req.path) ? publicFiles(req, res, next) : next()))
   app.all(
     '*',
-    createRequestHandler({ build, mode: config.nodeEnv, getLoadContext: (req) => ({ db: handle.db, config, ip: req.ip ?? null, stopSignal: stopping.signal }) }),
+    createRequestHandler({ build, mode: config.nodeEnv, getLoadContext: (req) => ({ db: handle.db, config, ip: req.ip ?? null, stopSignal: stopping.signal, viewerMemo: new Map() }) }),
   )
 
   const host = process.env.HOST ?? '127.0.0.1'

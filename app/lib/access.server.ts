@@ -93,6 +93,16 @@ export async function requireAccess(
 
 /** The signed-in user, or null. Used by the page frame (menu) and the sign-in page. */
 export async function getViewer(request: Request, context: AppLoadContext): Promise<Viewer | null> {
+  // Within one HTTP request the root and the page loaders ask with the same cookie: once is enough.
+  const memo = context.viewerMemo
+  if (!memo) return lookUpViewer(request, context)
+  const key = request.headers.get('Cookie') ?? ''
+  let viewer = memo.get(key)
+  if (!viewer) memo.set(key, (viewer = lookUpViewer(request, context)))
+  return viewer
+}
+
+async function lookUpViewer(request: Request, context: AppLoadContext): Promise<Viewer | null> {
   const session = await getSession(context, request)
   const userId = session.get('userId')
   if (!userId) return null
