@@ -79,9 +79,9 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   heading(doc, '4. Disclosure log')
   paragraph(doc, `Every disclosure recorded in the period, oldest first (${formatCount(total)} rows). Patients appear only by pseudonym.`, { size: 9 })
   const log = new Table(doc, [
-    { header: 'Id', width: 0.9 },
-    { header: 'When', width: 2.3 },
-    { header: 'Practice', width: 1.3 },
+    { header: 'Id', width: 1.3 }, // 8 digits on one line
+    { header: 'When', width: 2.1 },
+    { header: 'Practice', width: 1.2 },
     { header: 'Patient (pseudonym)', width: 2.2 },
     { header: 'Recipient', width: 3 },
     { header: 'Purpose', width: 2 },

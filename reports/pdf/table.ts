@@ -1,8 +1,16 @@
 import { frame, type Doc } from './document.js'
+import { currentFont, num, showText, useFontOnPage, writeContent, type PdfFont } from './raw.js'
 
 // A table that is written row by row, so a 100,000-row log never exists in memory at once.
 // Rows are measured before they are drawn: a row that does not fit starts a new page, and the
 // header is repeated at the top of each page the table continues on. Long cells wrap.
+//
+// Speed (the audit pack's log is ~100,000 rows): cells are wrapped here, not by pdfkit's
+// `text`/`heightOfString` (which lay every string out twice, glyph by glyph), with the lines of
+// a cell cached by column and text (practice, recipient, purpose, legal basis and level repeat
+// on almost every row), and a row is drawn as one block of text operators (reports/pdf/raw.ts).
+// Wrapping is greedy at spaces (a word wider than the column is broken between characters);
+// the height a row is measured with is exactly the height it is drawn with.
 
 export interface Column {
   header: string
@@ -12,11 +20,81 @@ export interface Column {
 }
 
 const PAD = 3
+const LINE_CACHE_MAX = 50_000
+
+interface Line {
+  text: string
+  width: number
+}
+
+/** Wrapped lines of cell texts in one font and size, cached by column width and text. */
+class Wrapper {
+  private readonly cache = new Map<string, Line[]>()
+  readonly lineHeight: number
+
+  constructor(
+    readonly font: PdfFont,
+    readonly size: number,
+  ) {
+    this.lineHeight = font.lineHeight(size, true)
+  }
+
+  private width(s: string): number {
+    return this.font.widthOfString(s, this.size)
+  }
+
+  lines(text: string, maxWidth: number): Line[] {
+    const key = `${maxWidth}\u0000${text}`
+    let lines = this.cache.get(key)
+    if (!lines) {
+      lines = this.wrap(text, maxWidth)
+      if (this.cache.size >= LINE_CACHE_MAX) this.cache.clear()
+      this.cache.set(key, lines)
+    }
+    return lines
+  }
+
+  private wrap(text: string, maxWidth: number): Line[] {
+    const out: Line[] = []
+    for (const para of text.split('\n')) {
+      const whole = this.width(para)
+      if (whole <= maxWidth) {
+        out.push({ text: para, width: whole })
+        continue
+      }
+      let line = ''
+      for (const word of para.split(' ')) {
+        if (word === '') continue
+        const joined = line ? `${line} ${word}` : word
+        if (this.width(joined) <= maxWidth) {
+          line = joined
+          continue
+        }
+        if (line) out.push({ text: line, width: this.width(line) })
+        line = ''
+        if (this.width(word) <= maxWidth) {
+          line = word
+          continue
+        }
+        // a word wider than the column: break it between characters
+        for (const ch of word) {
+          if (line && this.width(line + ch) > maxWidth) {
+            out.push({ text: line, width: this.width(line) })
+            line = ch
+          } else line += ch
+        }
+      }
+      out.push({ text: line, width: this.width(line) })
+    }
+    return out
+  }
+}
 
 export class Table {
   private readonly widths: number[]
   private readonly left: number
   private rowIndex = 0
+  private readonly wrappers = new Map<string, Wrapper>()
 
   constructor(
     private readonly doc: Doc,
@@ -34,48 +112,76 @@ export class Table {
     return this.opts.fontSize ?? 8
   }
 
-  private measure(cells: string[], font: string): number {
-    this.doc.font(font).fontSize(this.size)
-    let h = 0
-    cells.forEach((c, i) => {
-      h = Math.max(h, this.doc.heightOfString(c || ' ', { width: this.widths[i]! - 2 * PAD }))
-    })
-    return h + 2 * PAD
+  private wrapper(font: string): Wrapper {
+    let w = this.wrappers.get(font)
+    if (!w) {
+      this.doc.font(font).fontSize(this.size)
+      this.wrappers.set(font, (w = new Wrapper(currentFont(this.doc), this.size)))
+    }
+    return w
   }
 
-  private drawCells(cells: string[], y: number, h: number, font: string, fill?: string): void {
-    const doc = this.doc
-    if (fill) doc.rect(this.left, y, this.widths.reduce((a, b) => a + b, 0), h).fill(fill)
-    doc.fillColor('#000000').font(font).fontSize(this.size)
-    let x = this.left
-    cells.forEach((c, i) => {
-      const w = this.widths[i]!
-      doc.text(c, x + PAD, y + PAD, { width: w - 2 * PAD, align: this.columns[i]!.align ?? 'left' })
-      x += w
+  /** Each cell's lines and the row's height. */
+  private layout(cells: string[], font: string): { lines: Line[][]; h: number; wrapper: Wrapper } {
+    const wrapper = this.wrapper(font)
+    let n = 1
+    const lines = cells.map((c, i) => {
+      const l = wrapper.lines(c, this.widths[i]! - 2 * PAD)
+      n = Math.max(n, l.length)
+      return l
     })
-    doc.moveTo(this.left, y + h).lineTo(x, y + h).lineWidth(0.3).strokeColor('#999999').stroke()
+    return { lines, h: n * wrapper.lineHeight + 2 * PAD, wrapper }
+  }
+
+  private drawRow(lines: Line[][], y: number, h: number, font: string, wrapper: Wrapper, fill?: string): void {
+    const doc = this.doc
+    const pdfFont = wrapper.font
+    const total = this.widths.reduce((a, b) => a + b, 0)
+    const pageH = doc.page.height
+    const top = pageH - (y + PAD) - (pdfFont.ascender / 1000) * this.size // first baseline, y up
+    useFontOnPage(doc, pdfFont)
+    const ops: string[] = []
+    if (fill) ops.push(`q\n${rgb(fill)} rg\n${num(this.left)} ${num(y)} ${num(total)} ${num(h)} re\nf\nQ`)
+    ops.push(`q\n1 0 0 -1 0 ${num(pageH)} cm\nBT\n0 0 0 rg\n/${pdfFont.id} ${num(this.size)} Tf`)
+    let x = this.left
+    lines.forEach((cell, i) => {
+      const inner = this.widths[i]! - 2 * PAD
+      const align = this.columns[i]!.align ?? 'left'
+      cell.forEach((line, j) => {
+        if (line.text === '') return
+        const dx = align === 'right' ? inner - line.width : align === 'center' ? (inner - line.width) / 2 : 0
+        ops.push(`1 0 0 1 ${num(x + PAD + dx)} ${num(top - j * wrapper.lineHeight)} Tm\n${showText(pdfFont, line.text)}`)
+      })
+      x += this.widths[i]!
+    })
+    ops.push('ET\nQ')
+    ops.push(`q\n0.3 w\n${rgb('#999999')} RG\n${num(this.left)} ${num(y + h)} m\n${num(x)} ${num(y + h)} l\nS\nQ`)
+    writeContent(doc, ops.join('\n'))
+    doc.font(font).fontSize(this.size)
     doc.x = this.left
     doc.y = y + h
   }
 
   private drawHeader(first: boolean): void {
-    const header = this.columns.map((c) => c.header)
-    const h = this.measure(header, 'Helvetica-Bold')
+    const { lines, h, wrapper } = this.layout(
+      this.columns.map((c) => c.header),
+      'Helvetica-Bold',
+    )
     // never leave a header alone at the foot of a page
     if (first && this.doc.y + h * 2.5 > frame(this.doc).bottom) this.doc.addPage()
-    this.drawCells(header, this.doc.y, h, 'Helvetica-Bold', '#dde3ea')
+    this.drawRow(lines, this.doc.y, h, 'Helvetica-Bold', wrapper, '#dde3ea')
   }
 
   addRow(cells: string[], opts: { bold?: boolean } = {}): void {
     const font = opts.bold ? 'Helvetica-Bold' : 'Helvetica'
-    const h = this.measure(cells, font)
+    const { lines, h, wrapper } = this.layout(cells, font)
     if (this.doc.y + h > frame(this.doc).bottom) {
       this.doc.addPage()
       this.drawHeader(false)
     }
     const fill = this.rowIndex % 2 === 1 ? '#f4f6f8' : undefined
     this.rowIndex += 1
-    this.drawCells(cells, this.doc.y, h, font, fill)
+    this.drawRow(lines, this.doc.y, h, font, wrapper, fill)
   }
 
   /** A row with one cell across the whole width (e.g. "None recorded."). */
@@ -99,6 +205,18 @@ export class Table {
     this.doc.moveDown(0.6)
     this.doc.font('Helvetica').fontSize(10)
   }
+}
+
+const rgbCache = new Map<string, string>()
+/** '#rrggbb' as the three operands of rg/RG. */
+function rgb(hex: string): string {
+  let s = rgbCache.get(hex)
+  if (!s) {
+    const n = parseInt(hex.slice(1), 16)
+    s = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((v) => num(v / 255)).join(' ')
+    rgbCache.set(hex, s)
+  }
+  return s
 }
 
 /** A whole (small) table in one call. */
