@@ -62,3 +62,70 @@ export function useFontOnPage(doc: Doc, font: PdfFont): void {
   const fonts = (doc.page as unknown as { fonts: Record<string, unknown> }).fonts
   if (fonts[font.id] == null) fonts[font.id] = font.ref()
 }
+
+/**
+ * Widths and TJ operators of strings in one standard font and size, from per-character widths
+ * and per-pair kerning looked up once each (pdfkit looks both up for every character of every
+ * string). Gives the same numbers as `font.widthOfString` and `showText`. Standard (AFM) fonts
+ * only: one byte per character, no shaping.
+ */
+export class FontMetrics {
+  private readonly chars = new Map<number, { hex: string; advance: number }>()
+  private readonly kerns = new Map<number, number>()
+  private readonly scale: number
+
+  constructor(
+    readonly font: PdfFont,
+    readonly size: number,
+  ) {
+    this.scale = size / 1000
+  }
+
+  private char(code: number) {
+    let c = this.chars.get(code)
+    if (!c) {
+      const [encoded, positions] = this.font.encode(String.fromCharCode(code))
+      c = { hex: encoded.join(''), advance: positions[0]?.advanceWidth ?? 0 }
+      this.chars.set(code, c)
+    }
+    return c
+  }
+
+  private kern(left: number, right: number): number {
+    const key = left * 65536 + right
+    let k = this.kerns.get(key)
+    if (k === undefined) {
+      const [, positions] = this.font.encode(String.fromCharCode(left, right))
+      k = positions[0]!.xAdvance - positions[0]!.advanceWidth
+      this.kerns.set(key, k)
+    }
+    return k
+  }
+
+  width(text: string): number {
+    let w = 0
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i)
+      w += this.char(code).advance
+      if (i + 1 < text.length) w += this.kern(code, text.charCodeAt(i + 1))
+    }
+    return w * this.scale
+  }
+
+  /** The same operator as showText(font, text). */
+  showText(text: string): string {
+    const parts: string[] = []
+    let hex = ''
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i)
+      hex += this.char(code).hex
+      const k = i + 1 < text.length ? this.kern(code, text.charCodeAt(i + 1)) : 0
+      if (k !== 0) {
+        parts.push(`<${hex}> ${num(-k)}`)
+        hex = ''
+      }
+    }
+    if (hex) parts.push(`<${hex}> 0`)
+    return `[${parts.join(' ')}] TJ`
+  }
+}

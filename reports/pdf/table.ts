@@ -1,5 +1,5 @@
 import { frame, type Doc } from './document.js'
-import { currentFont, num, showText, useFontOnPage, writeContent, type PdfFont } from './raw.js'
+import { currentFont, FontMetrics, num, useFontOnPage, writeContent, type PdfFont } from './raw.js'
 
 // A table that is written row by row, so a 100,000-row log never exists in memory at once.
 // Rows are measured before they are drawn: a row that does not fit starts a new page, and the
@@ -7,8 +7,9 @@ import { currentFont, num, showText, useFontOnPage, writeContent, type PdfFont }
 //
 // Speed (the audit pack's log is ~100,000 rows): cells are wrapped here, not by pdfkit's
 // `text`/`heightOfString` (which lay every string out twice, glyph by glyph), with the lines of
-// a cell cached by column and text (practice, recipient, purpose, legal basis and level repeat
-// on almost every row), and a row is drawn as one block of text operators (reports/pdf/raw.ts).
+// a cell cached by column width and text (practice, recipient, purpose, legal basis and level
+// repeat on almost every row), widths from cached per-character metrics (FontMetrics), and a row
+// drawn as one block of text operators (reports/pdf/raw.ts).
 // Wrapping is greedy at spaces (a word wider than the column is broken between characters);
 // the height a row is measured with is exactly the height it is drawn with.
 
@@ -20,36 +21,42 @@ export interface Column {
 }
 
 const PAD = 3
-const LINE_CACHE_MAX = 50_000
+/** Per column width; a column of unique values (ids, times) empties its own cache only. */
+const LINE_CACHE_MAX = 5_000
 
 interface Line {
   text: string
   width: number
+  /** The TJ operator, made when first drawn. */
+  tj?: string
 }
 
 /** Wrapped lines of cell texts in one font and size, cached by column width and text. */
 class Wrapper {
-  private readonly cache = new Map<string, Line[]>()
+  private readonly caches = new Map<number, Map<string, Line[]>>()
   readonly lineHeight: number
+  readonly metrics: FontMetrics
 
   constructor(
     readonly font: PdfFont,
     readonly size: number,
   ) {
     this.lineHeight = font.lineHeight(size, true)
+    this.metrics = new FontMetrics(font, size)
   }
 
   private width(s: string): number {
-    return this.font.widthOfString(s, this.size)
+    return this.metrics.width(s)
   }
 
   lines(text: string, maxWidth: number): Line[] {
-    const key = `${maxWidth}\u0000${text}`
-    let lines = this.cache.get(key)
+    let cache = this.caches.get(maxWidth)
+    if (!cache) this.caches.set(maxWidth, (cache = new Map()))
+    let lines = cache.get(text)
     if (!lines) {
       lines = this.wrap(text, maxWidth)
-      if (this.cache.size >= LINE_CACHE_MAX) this.cache.clear()
-      this.cache.set(key, lines)
+      if (cache.size >= LINE_CACHE_MAX) cache.clear()
+      cache.set(text, lines)
     }
     return lines
   }
@@ -150,7 +157,7 @@ export class Table {
       cell.forEach((line, j) => {
         if (line.text === '') return
         const dx = align === 'right' ? inner - line.width : align === 'center' ? (inner - line.width) / 2 : 0
-        ops.push(`1 0 0 1 ${num(x + PAD + dx)} ${num(top - j * wrapper.lineHeight)} Tm\n${showText(pdfFont, line.text)}`)
+        ops.push(`1 0 0 1 ${num(x + PAD + dx)} ${num(top - j * wrapper.lineHeight)} Tm\n${line.tj ?? (line.tj = wrapper.metrics.showText(line.text))}`)
       })
       x += this.widths[i]!
     })
