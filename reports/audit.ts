@@ -143,6 +143,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
         String(r.data_level),
       ])
     }
+    await ctx.drain()
   }
   if (sl.rows === 0) log.addSpanningRow('No disclosures in the period.')
   log.end()

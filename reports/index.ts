@@ -1,6 +1,7 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import { Writable } from 'node:stream'
+import { once } from 'node:events'
 import { finished } from 'node:stream/promises'
 import type { Db } from '../db/client.js'
 import { renderAudit } from './audit.js'
@@ -54,7 +55,7 @@ interface RenderResult {
 async function render(
   db: Db,
   request: ReportRequest,
-  base: Omit<ReportContext, 'doc' | 'section' | 'db'>,
+  base: Omit<ReportContext, 'doc' | 'section' | 'db' | 'drain'>,
   out: Writable,
 ): Promise<RenderResult> {
   const doc = createDocument({
@@ -63,8 +64,17 @@ async function render(
     creationDate: base.generatedAt,
   })
   const hash = crypto.createHash('sha256')
-  doc.on('data', (chunk: Buffer) => hash.update(chunk))
-  const piped = doc.pipe(out)
+  // Not doc.pipe(out): a pipe pauses the document whenever the output's buffer is full, and
+  // pdfkit keeps pushing into the paused stream, so a fast render held the whole PDF in memory
+  // (~100 MB for the 100,000-row pack). Every chunk goes straight to the output (which writes
+  // all it has buffered at once), and long sections await `drain` between batches.
+  doc.on('data', (chunk: Buffer) => {
+    hash.update(chunk)
+    out.write(chunk)
+  })
+  doc.on('end', () => out.end())
+  const written = finished(out)
+  written.catch(() => {}) // awaited below
   const sections = new Map<string, SectionDigest>()
   const ctx: ReportContext = {
     ...base,
@@ -75,6 +85,9 @@ async function render(
       if (!s) sections.set(name, (s = new SectionDigest()))
       return s
     },
+    async drain() {
+      if (out.writableNeedDrain && !out.destroyed) await Promise.race([once(out, 'drain'), written])
+    },
   }
   try {
     await RENDERERS[request.kind](ctx)
@@ -84,7 +97,7 @@ async function render(
     throw err
   }
   const pages = endDocument(doc)
-  await finished(piped)
+  await written
   return {
     pages,
     sha256: hash.digest('hex'),
