@@ -12,6 +12,9 @@ import { currentFont, FontMetrics, num, useFontOnPage, writeContent, type PdfFon
 // drawn as one block of text operators (reports/pdf/raw.ts).
 // Wrapping is greedy at spaces (a word wider than the column is broken between characters);
 // the height a row is measured with is exactly the height it is drawn with.
+//
+// Rows reach the page's content stream in one chunk per page: when the table starts a page,
+// draws a spanning row, or ends. Between `new Table` and `end()` nothing else may be drawn.
 
 export interface Column {
   header: string
@@ -21,8 +24,8 @@ export interface Column {
 }
 
 const PAD = 3
-/** Per column width; a column of unique values (ids, times) empties its own cache only. */
-const LINE_CACHE_MAX = 5_000
+/** Distinct texts cached per column width; a column with more stops caching (see lines()). */
+const LINE_CACHE_MAX = 2_000
 
 interface Line {
   text: string
@@ -33,7 +36,7 @@ interface Line {
 
 /** Wrapped lines of cell texts in one font and size, cached by column width and text. */
 class Wrapper {
-  private readonly caches = new Map<number, Map<string, Line[]>>()
+  private readonly caches = new Map<number, Map<string, Line[]> | null>()
   readonly lineHeight: number
   readonly metrics: FontMetrics
 
@@ -51,12 +54,15 @@ class Wrapper {
 
   lines(text: string, maxWidth: number): Line[] {
     let cache = this.caches.get(maxWidth)
-    if (!cache) this.caches.set(maxWidth, (cache = new Map()))
+    if (cache === undefined) this.caches.set(maxWidth, (cache = new Map()))
+    if (cache === null) return this.wrap(text, maxWidth)
     let lines = cache.get(text)
     if (!lines) {
       lines = this.wrap(text, maxWidth)
-      if (cache.size >= LINE_CACHE_MAX) cache.clear()
-      cache.set(text, lines)
+      // a column of (nearly) unique values (ids, times, pseudonyms): caching them only makes
+      // long-lived garbage, so that column width stops caching
+      if (cache.size >= LINE_CACHE_MAX) this.caches.set(maxWidth, null)
+      else cache.set(text, lines)
     }
     return lines
   }
@@ -102,6 +108,8 @@ export class Table {
   private readonly left: number
   private rowIndex = 0
   private readonly wrappers = new Map<string, Wrapper>()
+  /** Operators of rows drawn on the current page, written to it as one chunk by flush(). */
+  private readonly pending: string[] = []
 
   constructor(
     private readonly doc: Doc,
@@ -163,10 +171,22 @@ export class Table {
     })
     ops.push('ET\nQ')
     ops.push(`q\n0.3 w\n${rgb('#999999')} RG\n${num(this.left)} ${num(y + h)} m\n${num(x)} ${num(y + h)} l\nS\nQ`)
-    writeContent(doc, ops.join('\n'))
+    this.pending.push(ops.join('\n'))
     doc.font(font).fontSize(this.size)
     doc.x = this.left
     doc.y = y + h
+  }
+
+  /** Writes the rows drawn so far into the page (one chunk per page, not one per row). */
+  flush(): void {
+    if (this.pending.length === 0) return
+    writeContent(this.doc, this.pending.join('\n'))
+    this.pending.length = 0
+  }
+
+  private newPage(): void {
+    this.flush()
+    this.doc.addPage()
   }
 
   private drawHeader(first: boolean): void {
@@ -175,7 +195,7 @@ export class Table {
       'Helvetica-Bold',
     )
     // never leave a header alone at the foot of a page
-    if (first && this.doc.y + h * 2.5 > frame(this.doc).bottom) this.doc.addPage()
+    if (first && this.doc.y + h * 2.5 > frame(this.doc).bottom) this.newPage()
     this.drawRow(lines, this.doc.y, h, 'Helvetica-Bold', wrapper, '#dde3ea')
   }
 
@@ -183,7 +203,7 @@ export class Table {
     const font = opts.bold ? 'Helvetica-Bold' : 'Helvetica'
     const { lines, h, wrapper } = this.layout(cells, font)
     if (this.doc.y + h > frame(this.doc).bottom) {
-      this.doc.addPage()
+      this.newPage()
       this.drawHeader(false)
     }
     const fill = this.rowIndex % 2 === 1 ? '#f4f6f8' : undefined
@@ -195,11 +215,13 @@ export class Table {
   addSpanningRow(text: string): void {
     const doc = this.doc
     const width = this.widths.reduce((a, b) => a + b, 0)
+    this.flush()
     doc.font('Helvetica-Oblique').fontSize(this.size)
     const h = doc.heightOfString(text, { width: width - 2 * PAD }) + 2 * PAD
     if (doc.y + h > frame(doc).bottom) {
-      doc.addPage()
+      this.newPage()
       this.drawHeader(false)
+      this.flush()
     }
     const y = doc.y
     doc.font('Helvetica-Oblique').fontSize(this.size).fillColor('#000000').text(text, this.left + PAD, y + PAD, { width: width - 2 * PAD })
@@ -209,6 +231,7 @@ export class Table {
 
   /** Leaves a gap after the table and resets the font. */
   end(): void {
+    this.flush()
     this.doc.moveDown(0.6)
     this.doc.font('Helvetica').fontSize(10)
   }
