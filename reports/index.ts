@@ -130,6 +130,7 @@ function manifest(ctx: ReportContext, sections: Map<string, SectionDigest>): voi
   )
 }
 
+/** Renders, hashes and records a report. A Writable `out` must be consumed while the report is written. */
 export async function generateReport(db: Db, request: ReportRequest, out: Writable | string): Promise<GeneratedReport> {
   if (!REPORT_KINDS.includes(request.kind)) throw new ReportError(`Unknown report kind ${request.kind}.`)
   if (request.practiceIds.length === 0) throw new ReportError('A report needs at least one practice.')
