@@ -1,3 +1,5 @@
+import type { Knex } from 'knex'
+import type { Db } from '../db/client.js'
 import { sumDisclosuresByPurpose, sumDisclosuresByRecipient } from '../db/queries/disclosures.js'
 import { countDisclosures, countPatientsAffected } from '../db/queries/overview.js'
 import { monthlyOptOuts } from '../db/queries/opt-outs.js'
@@ -12,8 +14,41 @@ import { titlePage } from './title-page.js'
 // The audit evidence pack (auditor): everything recorded for the practices and period, with a
 // manifest of row counts and digests. This module only chooses content; drawing is reports/pdf.
 
-/** Rows fetched per round trip of the disclosure log (keyset pagination on occurred_at, id). */
+/** Rows fetched per round trip of the disclosure log (FETCH from one cursor). */
 export const LOG_BATCH = 2000
+
+/**
+ * The rows of `query` in batches of `size`, from one cursor in a read-only transaction: the
+ * query is planned, and its rows sorted, once (keyset pages re-read and re-sort what is left
+ * on every page), and the log is one snapshot. The next batch is fetched while the caller
+ * draws the current one (the database works on the other core).
+ */
+export async function* cursorBatches(db: Db, query: Knex.QueryBuilder, size: number): AsyncGenerator<Array<Record<string, unknown>>> {
+  const { sql, bindings } = query.toSQL()
+  const trx = await db.transaction()
+  type Rows = Array<Record<string, unknown>>
+  let pending: Promise<Rows> | undefined
+  const fetch = () => {
+    // .then() once: a knex query runs again each time it is awaited
+    const p: Promise<Rows> = trx.raw(`FETCH ${size} FROM report_rows`).then((r: { rows: Rows }) => r.rows)
+    p.catch(() => {}) // awaited below; not an unhandled rejection while the caller draws
+    return p
+  }
+  try {
+    await trx.raw('SET TRANSACTION READ ONLY')
+    await trx.raw(`DECLARE report_rows NO SCROLL CURSOR FOR ${sql}`, bindings as Knex.RawBinding[])
+    pending = fetch()
+    for (;;) {
+      const rows: Rows = await pending
+      pending = rows.length === size ? fetch() : undefined
+      if (rows.length > 0) yield rows
+      if (!pending) break
+    }
+  } finally {
+    if (pending) await pending.catch(() => {})
+    await trx.rollback().catch(() => {}) // read only: nothing to keep
+  }
+}
 
 export async function renderAudit(ctx: ReportContext): Promise<void> {
   const { doc, db, scope } = ctx
@@ -79,9 +114,9 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   heading(doc, '4. Disclosure log')
   paragraph(doc, `Every disclosure recorded in the period, oldest first (${formatCount(total)} rows). Patients appear only by pseudonym.`, { size: 9 })
   const log = new Table(doc, [
-    { header: 'Id', width: 0.9 },
-    { header: 'When', width: 2.3 },
-    { header: 'Practice', width: 1.3 },
+    { header: 'Id', width: 1.3 }, // 8 digits on one line
+    { header: 'When', width: 2.1 },
+    { header: 'Practice', width: 1.2 },
     { header: 'Patient (pseudonym)', width: 2.2 },
     { header: 'Recipient', width: 3 },
     { header: 'Purpose', width: 2 },
@@ -89,25 +124,12 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     { header: 'Level', width: 2.1 },
   ], { fontSize: 7 })
   const sl = ctx.section('disclosure_log')
-  let after: { at: Date; id: string } | null = null
-  for (;;) {
-    const q = whereScopeInstants(db('disclosures as d'), scope, 'd.practice_id', 'd.occurred_at')
-      .join('organisations as o', 'o.id', 'd.recipient_id')
-      .join('practices as p', 'p.id', 'd.practice_id')
-      .select(
-        'd.id',
-        'd.occurred_at',
-        'p.ods_code',
-        'd.patient_pseudonym',
-        'o.name as recipient',
-        'd.purpose',
-        'd.legal_basis',
-        'd.data_level',
-      )
-      .orderBy([{ column: 'd.occurred_at' }, { column: 'd.id' }])
-      .limit(LOG_BATCH)
-    if (after) q.whereRaw('(d.occurred_at, d.id) > (?, ?)', [after.at, after.id])
-    const rows: Array<Record<string, unknown>> = await q
+  const logQuery = whereScopeInstants(db('disclosures as d'), scope, 'd.practice_id', 'd.occurred_at')
+    .join('organisations as o', 'o.id', 'd.recipient_id')
+    .join('practices as p', 'p.id', 'd.practice_id')
+    .select('d.id', 'd.occurred_at', 'p.ods_code', 'd.patient_pseudonym', 'o.name as recipient', 'd.purpose', 'd.legal_basis', 'd.data_level')
+    .orderBy([{ column: 'd.occurred_at' }, { column: 'd.id' }])
+  for await (const rows of cursorBatches(db, logQuery, LOG_BATCH)) {
     for (const r of rows) {
       sl.add([String(r.id), r.occurred_at, r.ods_code, r.patient_pseudonym, r.recipient, r.purpose, r.legal_basis, r.data_level])
       log.addRow([
@@ -121,9 +143,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
         String(r.data_level),
       ])
     }
-    if (rows.length < LOG_BATCH) break
-    const last = rows[rows.length - 1]!
-    after = { at: last.occurred_at as Date, id: String(last.id) }
+    await ctx.drain()
   }
   if (sl.rows === 0) log.addSpanningRow('No disclosures in the period.')
   log.end()

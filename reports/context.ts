@@ -39,6 +39,11 @@ export interface ReportContext {
   generatedAt: Date
   /** Digest of one section's rows, created on first use. */
   section(name: string): SectionDigest
+  /**
+   * Resolves once the PDF written so far has been taken by the output. A long section awaits it
+   * between batches, so the file is written while it is drawn instead of piling up in memory.
+   */
+  drain(): Promise<void>
 }
 
 export const KIND_TITLES: Record<ReportKind, string> = {

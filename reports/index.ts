@@ -1,6 +1,7 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import { Writable } from 'node:stream'
+import { once } from 'node:events'
 import { finished } from 'node:stream/promises'
 import type { Db } from '../db/client.js'
 import { renderAudit } from './audit.js'
@@ -8,7 +9,7 @@ import { renderCommissioner } from './commissioner.js'
 import { KIND_TITLES, REPORT_KINDS, ReportError, type ReportContext, type ReportKind, type ReportRequest, type ScopePractice } from './context.js'
 import { renderIncident, resolveIncidentScope } from './incident.js'
 import { SectionDigest } from './pdf/digest.js'
-import { createDocument } from './pdf/document.js'
+import { createDocument, endDocument } from './pdf/document.js'
 import { DASH, formatCount } from './pdf/format.js'
 import { heading, keyValues, paragraph } from './pdf/heading.js'
 import { drawTable } from './pdf/table.js'
@@ -16,9 +17,9 @@ import { drawTable } from './pdf/table.js'
 // The registry (kind -> module that chooses the content) and the two things callers need:
 // generateReport (render, hash, record in report_exports) and verifyReport.
 //
-// Rendering runs twice: a first pass into a discarding sink counts the pages, the second writes
-// the real file with "Page X of Y". Nothing buffers pages, so memory stays bounded whatever the
-// size of the disclosure log (docs/decisions/009-reports.md).
+// One rendering pass writes the file and hashes it as it goes; "Page X of Y" is filled in when
+// the document ends (reports/pdf/document.ts). Nothing buffers pages, so memory stays bounded
+// whatever the size of the disclosure log (docs/decisions/009-reports.md).
 
 export { REPORT_KINDS, ReportError, type ReportKind, type ReportRequest } from './context.js'
 
@@ -51,22 +52,29 @@ interface RenderResult {
   sha256: string
 }
 
-async function renderOnce(
+async function render(
   db: Db,
   request: ReportRequest,
-  base: Omit<ReportContext, 'doc' | 'section' | 'db'>,
+  base: Omit<ReportContext, 'doc' | 'section' | 'db' | 'drain'>,
   out: Writable,
-  totalPages: number | undefined,
 ): Promise<RenderResult> {
   const doc = createDocument({
     title: `${KIND_TITLES[request.kind]} ${base.practices.map((p) => p.odsCode).join(', ')} ${base.scope.from} to ${base.scope.to}`,
     subject: `Sharing Ledger report ${base.id}`,
     creationDate: base.generatedAt,
-    totalPages,
   })
   const hash = crypto.createHash('sha256')
-  doc.on('data', (chunk: Buffer) => hash.update(chunk))
-  const piped = doc.pipe(out)
+  // Not doc.pipe(out): a pipe pauses the document whenever the output's buffer is full, and
+  // pdfkit keeps pushing into the paused stream, so a fast render held the whole PDF in memory
+  // (~100 MB for the 100,000-row pack). Every chunk goes straight to the output (which writes
+  // all it has buffered at once), and long sections await `drain` between batches.
+  doc.on('data', (chunk: Buffer) => {
+    hash.update(chunk)
+    out.write(chunk)
+  })
+  doc.on('end', () => out.end())
+  const written = finished(out)
+  written.catch(() => {}) // awaited below
   const sections = new Map<string, SectionDigest>()
   const ctx: ReportContext = {
     ...base,
@@ -77,17 +85,19 @@ async function renderOnce(
       if (!s) sections.set(name, (s = new SectionDigest()))
       return s
     },
+    async drain() {
+      if (out.writableNeedDrain && !out.destroyed) await Promise.race([once(out, 'drain'), written])
+    },
   }
   try {
     await RENDERERS[request.kind](ctx)
     manifest(ctx, sections)
   } catch (err) {
-    doc.end()
+    endDocument(doc)
     throw err
   }
-  const pages = doc.pageNumber
-  doc.end()
-  await finished(piped)
+  const pages = endDocument(doc)
+  await written
   return {
     pages,
     sha256: hash.digest('hex'),
@@ -120,13 +130,7 @@ function manifest(ctx: ReportContext, sections: Map<string, SectionDigest>): voi
   )
 }
 
-const sink = () =>
-  new Writable({
-    write(_chunk, _enc, cb) {
-      cb()
-    },
-  })
-
+/** Renders, hashes and records a report. A Writable `out` must be consumed while the report is written. */
 export async function generateReport(db: Db, request: ReportRequest, out: Writable | string): Promise<GeneratedReport> {
   if (!REPORT_KINDS.includes(request.kind)) throw new ReportError(`Unknown report kind ${request.kind}.`)
   if (request.practiceIds.length === 0) throw new ReportError('A report needs at least one practice.')
@@ -138,16 +142,14 @@ export async function generateReport(db: Db, request: ReportRequest, out: Writab
   const generatedAt = new Date(Math.floor(Date.now() / 1000) * 1000)
   const base = { request, scope, practices, id: crypto.randomUUID(), generatedAt }
 
-  const counted = await renderOnce(db, request, base, sink(), undefined)
   const stream = typeof out === 'string' ? fs.createWriteStream(out) : out
   let result: RenderResult
   try {
-    result = await renderOnce(db, request, base, stream, counted.pages)
+    result = await render(db, request, base, stream)
   } catch (err) {
     if (typeof out === 'string') fs.rmSync(out, { force: true }) // never leave half a report behind
     throw err
   }
-  if (result.pages !== counted.pages) throw new ReportError(`Pagination changed between passes (${counted.pages} -> ${result.pages}); the data changed while rendering.`)
 
   await db('report_exports').insert({
     id: base.id,

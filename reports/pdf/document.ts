@@ -1,12 +1,16 @@
 import PDFDocument from 'pdfkit'
+import { currentFont, num, showText, writeContent, type PdfFont } from './raw.js'
 
 // The page frame every report shares: A4, Helvetica, fixed metadata, the protective marking at
 // the top and "Page X of Y" at the foot of every page.
 //
-// Bounded memory: pages are NOT buffered (bufferPages would keep every page of a 2,500-page
-// audit pack in memory). The frame is drawn as each page is added, and the total Y comes from
-// a first, discarded rendering pass that only counts pages (see reports/index.ts and
-// docs/decisions/009-reports.md). Rendering is deterministic, so both passes paginate alike.
+// One rendering pass in bounded memory: pages are NOT buffered (bufferPages would keep every
+// page of a 3,000-page audit pack in memory). The frame is drawn as each page is added, except
+// the "Page X of Y" text: Y is not known yet, so each page shows a small form XObject of its
+// own whose content stream is written by `endDocument`, once the page count is known. A page
+// only holds a reference to it, so pages are still written out (and freed) as they finish;
+// what stays in memory is one unwritten ~100-byte object per page.
+// See docs/decisions/009-reports.md.
 
 export const MARKING = 'OFFICIAL-SENSITIVE'
 export const MARGIN = 50
@@ -17,12 +21,25 @@ export interface DocumentOptions {
   subject?: string
   /** Written as CreationDate/ModDate: the report's generated-at time, not "now". */
   creationDate: Date
-  /** Total page count from the counting pass; without it the footer reads "Page X". */
-  totalPages?: number
   marking?: string
 }
 
 export type Doc = PDFKit.PDFDocument & { pageNumber: number }
+
+interface Ref {
+  write(chunk: string): void
+  end(): void
+}
+
+interface Footer {
+  ref: Ref
+  page: number
+  pageWidth: number
+}
+
+const FOOTER_SIZE = 8
+const FOOTER_TOP = 35 // from the bottom edge, as the top of the text line
+const footers = new WeakMap<Doc, { font: PdfFont; pending: Footer[] }>()
 
 export function createDocument(opts: DocumentOptions): Doc {
   const doc = new PDFDocument({
@@ -43,16 +60,50 @@ export function createDocument(opts: DocumentOptions): Doc {
   }) as Doc
   doc.pageNumber = 0
   const marking = opts.marking ?? MARKING
+  doc.font('Helvetica')
+  footers.set(doc, { font: currentFont(doc), pending: [] })
   doc.on('pageAdded', () => {
     doc.pageNumber += 1
-    drawFrame(doc, marking, doc.pageNumber, opts.totalPages)
+    drawFrame(doc, marking, doc.pageNumber)
   })
-  doc.font('Helvetica')
   doc.addPage()
   return doc
 }
 
-function drawFrame(doc: Doc, marking: string, n: number, total: number | undefined): void {
+/** Writes every page's "Page X of Y" (Y = pages drawn) and ends the document. Returns Y. */
+export function endDocument(doc: Doc): number {
+  const total = doc.pageNumber
+  const state = footers.get(doc)!
+  const { font } = state
+  const baseline = FOOTER_TOP - (font.ascender / 1000) * FOOTER_SIZE
+  for (const f of state.pending) {
+    const text = `Page ${f.page} of ${total}`
+    const x = f.pageWidth - MARGIN - font.widthOfString(text, FOOTER_SIZE)
+    f.ref.write(`BT\n0 0 0 rg\n1 0 0 1 ${num(x)} ${num(baseline)} Tm\n/${font.id} ${FOOTER_SIZE} Tf\n${showText(font, text)}\nET`)
+    f.ref.end()
+  }
+  state.pending = []
+  doc.end()
+  return total
+}
+
+/** The footer's page number: a reference to this page's own form XObject, filled in by endDocument. */
+function pageNumberPlaceholder(doc: Doc, n: number): void {
+  const state = footers.get(doc)!
+  const ref = (doc as unknown as { ref(data: object): Ref }).ref({
+    Type: 'XObject',
+    Subtype: 'Form',
+    BBox: [0, 0, doc.page.width, doc.page.height],
+    Resources: { Font: { [state.font.id]: state.font.ref() } },
+  })
+  ;(doc.page as unknown as { xobjects: Record<string, unknown> }).xobjects.PageNo = ref
+  state.pending.push({ ref, page: n, pageWidth: doc.page.width })
+  // pdfkit draws in a y-down system (1 0 0 -1 0 H cm at the start of each page); the form is
+  // drawn in the PDF's own y-up system
+  writeContent(doc, `q\n1 0 0 -1 0 ${num(doc.page.height)} cm\n/PageNo Do\nQ`)
+}
+
+function drawFrame(doc: Doc, marking: string, n: number): void {
   const { x, y } = doc
   const bottom = doc.page.margins.bottom
   doc.page.margins.bottom = 0 // drawing in the margin must not start a new page
@@ -61,10 +112,9 @@ function drawFrame(doc: Doc, marking: string, n: number, total: number | undefin
   doc.font('Helvetica-Bold').fontSize(9).fillColor('#000000')
   doc.text(marking, MARGIN, 22, { width, align: 'center', lineBreak: false })
   doc.font('Helvetica').fontSize(8)
-  const footer = total === undefined ? `Page ${n}` : `Page ${n} of ${total}`
-  doc.text(marking, MARGIN, doc.page.height - 35, { width, align: 'left', lineBreak: false })
-  doc.text(footer, MARGIN, doc.page.height - 35, { width, align: 'right', lineBreak: false })
+  doc.text(marking, MARGIN, doc.page.height - FOOTER_TOP, { width, align: 'left', lineBreak: false })
   doc.restore()
+  pageNumberPlaceholder(doc, n)
   doc.page.margins.bottom = bottom
   doc.font('Helvetica').fontSize(10).fillColor('#000000')
   doc.x = x

@@ -10,12 +10,29 @@ const timeFmt = new Intl.DateTimeFormat('en-GB', {
   hour12: false,
 })
 
+/** London's offset from UTC (ms) during one UTC hour; clocks change on whole UTC hours. */
+const offsetByHour = new Map<number, number>()
+function londonOffset(ms: number): number {
+  const hour = Math.floor(ms / 3_600_000)
+  let off = offsetByHour.get(hour)
+  if (off === undefined) {
+    const at = hour * 3_600_000
+    const p = Object.fromEntries(timeFmt.formatToParts(new Date(at)).map((x) => [x.type, x.value]))
+    off = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute)) - at
+    if (offsetByHour.size >= 100_000) offsetByHour.clear()
+    offsetByHour.set(hour, off)
+  }
+  return off
+}
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n))
+
 /** "2026-03-01 14:05" in Europe/London. */
 export function formatTime(value: Date | string | null | undefined): string {
   if (value === null || value === undefined) return ''
-  const d = value instanceof Date ? value : new Date(value)
-  const parts = Object.fromEntries(timeFmt.formatToParts(d).map((p) => [p.type, p.value]))
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`
+  const ms = (value instanceof Date ? value : new Date(value)).getTime()
+  const local = new Date(ms + londonOffset(ms)) // its UTC fields are London's wall clock
+  return `${local.getUTCFullYear()}-${pad2(local.getUTCMonth() + 1)}-${pad2(local.getUTCDate())} ${pad2(local.getUTCHours())}:${pad2(local.getUTCMinutes())}`
 }
 
 /** A date column ('YYYY-MM-DD') whether pg returned a Date or a string. */

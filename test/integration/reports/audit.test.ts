@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { generateReport } from '../../../reports/index.js'
+import { Writable } from 'node:stream'
+import { generateReport, verifyReport } from '../../../reports/index.js'
 import { useTestDatabase } from '../../support/db.js'
 import { keepFirstPagePng, OUTPUT_DIR, pdfPageCount, pdfPages, PLAN, seedReportDataset, type ReportDataset } from './fixtures.js'
 
@@ -79,6 +80,42 @@ describe('audit evidence pack', () => {
     expect(row.pdf_sha256).toBe(r.sha256)
     expect(row.generated_by).toBe('test:auditor')
     expect(row.row_counts.disclosure_log).toBe(total)
+  })
+
+  it('written to a stream in one pass: "Page X of Y" right on every page, the bytes verify, a changed byte does not', async () => {
+    // The page numbers are form objects filled in when the document ends (reports/pdf/document.ts);
+    // the bytes hashed and recorded must be exactly the bytes the caller received.
+    const chunks: Buffer[] = []
+    const sink = new Writable({
+      highWaterMark: 64, // a slow reader: generateReport must still deliver every byte in order
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(chunk)
+        setImmediate(cb)
+      },
+    })
+    const r = await generateReport(t.db, request(), sink)
+    const bytes = Buffer.concat(chunks)
+    const file = path.join(tmp, 'streamed.pdf')
+    fs.writeFileSync(file, bytes)
+    const n = pdfPageCount(file)
+    expect(n).toBe(r.pages)
+    expect(n).toBeGreaterThan(5)
+    const pages = pdfPages(file)
+    expect(pages.length).toBe(n)
+    pages.forEach((p, i) => {
+      const numbers = [...p.matchAll(/Page (\d+) of (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])])
+      expect(numbers).toEqual([[i + 1, n]])
+    })
+
+    const genuine = await verifyReport(t.db, bytes)
+    expect(genuine?.id).toBe(r.id)
+    expect(genuine?.sha256).toBe(r.sha256)
+    // one byte changed in the last objects written (where the page numbers go), and one in the middle
+    for (const at of [bytes.lastIndexOf('endobj') - 20, Math.floor(bytes.length / 2)]) {
+      const altered = Buffer.from(bytes)
+      altered[at] = altered[at]! ^ 0x01
+      expect(await verifyReport(t.db, altered)).toBeUndefined()
+    }
   })
 
   it('gives the same section digests for the same scope and data, with a new report id', async () => {

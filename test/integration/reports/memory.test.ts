@@ -10,7 +10,7 @@ import { addSource } from '../../../db/queries/sources.js'
 import { useTestDatabase } from '../../support/db.js'
 import { pdfPageCount } from './fixtures.js'
 
-// The disclosure log is streamed (keyset pages of LOG_BATCH rows) into a PDF that is never
+// The disclosure log is streamed (one cursor, LOG_BATCH rows per FETCH) into a PDF that is never
 // buffered, so memory stays flat however long the log. REPORT_MEMORY_ROWS=100000 runs the full
 // figure (see docs/decisions/009-reports.md for the measured numbers); the suite uses 20,000.
 

@@ -1,0 +1,131 @@
+import type { Doc } from './document.js'
+
+// Direct content-stream writing for the two places where going through pdfkit's text layout
+// costs too much: the footer of every page (written at the end, once the page count is known)
+// and single-line table rows (the 100,000-row disclosure log). Only the standard (AFM) fonts
+// are used by the reports, whose glyphs are single bytes in WinAnsiEncoding. The operators are
+// the ones pdfkit's own `_fragment` writes (same text positions, same kerning), minus the
+// per-fragment save/flip/restore around each string.
+
+/** The parts of pdfkit's font object used here (not in @types/pdfkit). */
+export interface PdfFont {
+  id: string
+  ascender: number
+  descender: number
+  lineGap: number
+  ref(): unknown
+  encode(text: string): [string[], Array<{ xAdvance: number; advanceWidth: number }>]
+  widthOfString(text: string, size: number): number
+  lineHeight(size: number, includeGap?: boolean): number
+}
+
+export function currentFont(doc: Doc): PdfFont {
+  return (doc as unknown as { _font: PdfFont })._font
+}
+
+export function currentFontSize(doc: Doc): number {
+  return (doc as unknown as { _fontSize: number })._fontSize
+}
+
+/** Numbers as pdfkit writes them (at most 6 decimals). */
+export function num(n: number): string {
+  return String(Math.round(n * 1e6) / 1e6)
+}
+
+/** The TJ operator drawing `text` in `font`, with the font's kerning, as pdfkit writes it. */
+export function showText(font: PdfFont, text: string): string {
+  const [encoded, positions] = font.encode(text)
+  const parts: string[] = []
+  let last = 0
+  const segment = (cur: number) => {
+    if (last < cur) {
+      const p = positions[cur - 1]!
+      parts.push(`<${encoded.slice(last, cur).join('')}> ${num(-(p.xAdvance - p.advanceWidth))}`)
+    }
+    last = cur
+  }
+  for (let i = 0; i < positions.length; i++) {
+    const p = positions[i]!
+    if (p.xAdvance - p.advanceWidth !== 0) segment(i + 1)
+  }
+  segment(positions.length)
+  return `[${parts.join(' ')}] TJ`
+}
+
+/** Appends operators to the current page's content stream in one chunk. */
+export function writeContent(doc: Doc, ops: string): void {
+  ;(doc.page as unknown as { write(chunk: Uint8Array): void }).write(Buffer.from(ops + '\n', 'latin1'))
+}
+
+/** Makes `font` usable by operators written on the current page. */
+export function useFontOnPage(doc: Doc, font: PdfFont): void {
+  const fonts = (doc.page as unknown as { fonts: Record<string, unknown> }).fonts
+  if (fonts[font.id] == null) fonts[font.id] = font.ref()
+}
+
+/**
+ * Widths and TJ operators of strings in one standard font and size, from per-character widths
+ * and per-pair kerning looked up once each (pdfkit looks both up for every character of every
+ * string). Gives the same numbers as `font.widthOfString` and `showText`. Standard (AFM) fonts
+ * only: one byte per character, no shaping.
+ */
+export class FontMetrics {
+  private readonly chars = new Map<number, { hex: string; advance: number }>()
+  private readonly kerns = new Map<number, number>()
+  private readonly scale: number
+
+  constructor(
+    readonly font: PdfFont,
+    readonly size: number,
+  ) {
+    this.scale = size / 1000
+  }
+
+  private char(code: number) {
+    let c = this.chars.get(code)
+    if (!c) {
+      const [encoded, positions] = this.font.encode(String.fromCharCode(code))
+      c = { hex: encoded.join(''), advance: positions[0]?.advanceWidth ?? 0 }
+      this.chars.set(code, c)
+    }
+    return c
+  }
+
+  private kern(left: number, right: number): number {
+    const key = left * 65536 + right
+    let k = this.kerns.get(key)
+    if (k === undefined) {
+      const [, positions] = this.font.encode(String.fromCharCode(left, right))
+      k = positions[0]!.xAdvance - positions[0]!.advanceWidth
+      this.kerns.set(key, k)
+    }
+    return k
+  }
+
+  width(text: string): number {
+    let w = 0
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i)
+      w += this.char(code).advance
+      if (i + 1 < text.length) w += this.kern(code, text.charCodeAt(i + 1))
+    }
+    return w * this.scale
+  }
+
+  /** The same operator as showText(font, text). */
+  showText(text: string): string {
+    const parts: string[] = []
+    let hex = ''
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i)
+      hex += this.char(code).hex
+      const k = i + 1 < text.length ? this.kern(code, text.charCodeAt(i + 1)) : 0
+      if (k !== 0) {
+        parts.push(`<${hex}> ${num(-k)}`)
+        hex = ''
+      }
+    }
+    if (hex) parts.push(`<${hex}> 0`)
+    return `[${parts.join(' ')}] TJ`
+  }
+}
