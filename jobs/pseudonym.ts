@@ -30,10 +30,34 @@ function format(digest: Buffer): string {
   return `P-${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8, 12)}`
 }
 
+/**
+ * The key as a KeyObject, imported once rather than on every HMAC, and the pseudonyms already
+ * worked out under it: the same patients recur across a practice's records, and a collector
+ * pseudonymises hundreds of thousands of them a run. Bounded, so a long-lived process does not grow.
+ */
+const MEMO_LIMIT = 200_000
+const keyState = new Map<string, { key: crypto.KeyObject; nhs: Map<string, string> }>()
+function stateFor(key: string) {
+  let state = keyState.get(key)
+  if (!state) {
+    if (keyState.size >= 4) keyState.clear() // one key in normal use; tests try a few
+    state = { key: crypto.createSecretKey(Buffer.from(key, 'utf8')), nhs: new Map() }
+    keyState.set(key, state)
+  }
+  return state
+}
+
 /** The pseudonym for an NHS number (digits only; spaces are ignored). */
 export function pseudonymiseNhsNumber(key: string, nhsNumber: string): string {
   const digits = nhsNumber.replace(/\s+/g, '')
-  return format(crypto.createHmac('sha256', key).update(`nhs:${digits}`).digest())
+  const state = stateFor(key)
+  let pseudonym = state.nhs.get(digits)
+  if (pseudonym === undefined) {
+    pseudonym = format(crypto.createHmac('sha256', state.key).update(`nhs:${digits}`).digest())
+    if (state.nhs.size >= MEMO_LIMIT) state.nhs.clear()
+    state.nhs.set(digits, pseudonym)
+  }
+  return pseudonym
 }
 
 /**
@@ -41,7 +65,7 @@ export function pseudonymiseNhsNumber(key: string, nhsNumber: string): string {
  * the source, because "Patient/123" means different people in different practice systems.
  */
 export function pseudonymiseLocalReference(key: string, sourceId: number, reference: string): string {
-  return format(crypto.createHmac('sha256', key).update(`ref:${sourceId}:${reference}`).digest())
+  return format(crypto.createHmac('sha256', stateFor(key).key).update(`ref:${sourceId}:${reference}`).digest())
 }
 
 /** NHS number check digit (modulus 11), as NHS Digital specifies it. */

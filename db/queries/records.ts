@@ -1,3 +1,4 @@
+import type { Knex } from 'knex'
 import type { Db } from '../client.js'
 
 /** What a batch write did: new rows, rows the source corrected, and rows we already had. */
@@ -60,10 +61,89 @@ export interface OverrideEventRecord {
 
 type RecordTable = 'disclosures' | 'patient_choices' | 'override_events'
 
+/** Every column a batch may carry, with its PostgreSQL type (the array each one travels in). */
+const COLUMN_TYPES: Record<RecordTable, Record<string, string>> = {
+  disclosures: {
+    practice_id: 'int',
+    source_id: 'int',
+    source_record_id: 'text',
+    source_version: 'text',
+    occurred_at: 'timestamptz',
+    patient_pseudonym: 'text',
+    recipient_id: 'int',
+    purpose: 'text',
+    purpose_code: 'text',
+    legal_basis: 'text',
+    data_level: 'text',
+    data_description: 'text',
+    disclosed_by_role: 'text',
+    disclosed_by: 'text',
+    agreement_id: 'int',
+    run_id: 'bigint',
+  },
+  patient_choices: {
+    practice_id: 'int',
+    source_id: 'int',
+    source_record_id: 'text',
+    source_version: 'text',
+    patient_pseudonym: 'text',
+    kind: 'text',
+    decision: 'text',
+    effective_at: 'timestamptz',
+    code_system: 'text',
+    code: 'text',
+    status: 'text',
+    run_id: 'bigint',
+  },
+  override_events: {
+    practice_id: 'int',
+    source_id: 'int',
+    source_record_id: 'text',
+    source_version: 'text',
+    occurred_at: 'timestamptz',
+    patient_pseudonym: 'text',
+    kind: 'text',
+    reason_code: 'text',
+    purpose_code: 'text',
+    legal_basis: 'text',
+    actor_role: 'text',
+    actor: 'text',
+    recipient_id: 'int',
+    description: 'text',
+    run_id: 'bigint',
+  },
+}
+
+const statements = new Map<string, string>()
+
+/** The upsert for one table and column list, built once: one array parameter per column, whatever the batch size. */
+function upsertStatement(table: RecordTable, columns: string[]): string {
+  const cacheKey = `${table}:${columns.join(',')}`
+  let sql = statements.get(cacheKey)
+  if (sql === undefined) {
+    const types = COLUMN_TYPES[table]
+    const list = columns.join(', ')
+    const updated = columns.filter((c) => c !== 'source_id' && c !== 'source_record_id')
+    sql = `WITH written AS (
+  INSERT INTO ${table} AS t (${list})
+  SELECT ${list} FROM unnest(${columns.map((c) => `?::${types[c]}[]`).join(', ')}) AS u(${list})
+  ON CONFLICT (source_id, source_record_id) DO UPDATE
+     SET ${[...updated.map((c) => `${c} = excluded.${c}`), 'collected_at = excluded.collected_at'].join(', ')}
+   WHERE t.source_version IS DISTINCT FROM excluded.source_version
+  RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM written`
+    statements.set(cacheKey, sql)
+  }
+  return sql
+}
+
 /**
  * Idempotent batch upsert on the natural key (source_id, source_record_id). A record we already
  * hold with the same source_version is a duplicate and is not touched; a new version replaces
- * the old one (the source corrected it). Multi-row INSERT: one statement per batch.
+ * the old one (the source corrected it). One INSERT ... SELECT FROM unnest(...) per batch, with
+ * one array parameter per column, so the statement text and its parameter count do not grow
+ * with the batch (a VALUES list with a parameter per value costs far more to send and plan).
  */
 export async function upsertRecords<T extends { source_id: number; source_record_id: string; source_version: string | null }>(
   db: Db,
@@ -74,16 +154,22 @@ export async function upsertRecords<T extends { source_id: number; source_record
   // The same record twice in one batch would make ON CONFLICT touch a row twice: keep the last.
   const unique = new Map<string, T>()
   for (const r of records) unique.set(`${r.source_id}\u0000${r.source_record_id}`, r)
-  const rows = [...unique.values()]
-  const columns = Object.keys(rows[0]!).filter((c) => c !== 'source_id' && c !== 'source_record_id')
-  const result = await db(table)
-    .insert(rows)
-    .onConflict(['source_id', 'source_record_id'])
-    .merge([...columns, 'collected_at'] as string[])
-    .where(db.raw(`${table}.source_version IS DISTINCT FROM excluded.source_version`))
-    .returning(db.raw('(xmax = 0) AS inserted') as unknown as string)
-  const inserted = (result as Array<{ inserted: boolean }>).filter((r) => r.inserted).length
-  const updated = result.length - inserted
+  const rows = [...unique.values()] as Array<T & Record<string, unknown>>
+  const types = COLUMN_TYPES[table]
+  const columns = Object.keys(rows[0]!).filter((c) => rows[0]![c] !== undefined)
+  for (const c of columns) if (!(c in types)) throw new Error(`${table} has no column ${c} that a collected record may set`)
+  const arrays = columns.map((c) => {
+    const values = new Array<unknown>(rows.length)
+    for (let i = 0; i < rows.length; i++) {
+      const v = rows[i]![c]
+      // An instant travels as ISO text, the same whichever driver (pg, PGlite) sends it.
+      values[i] = v instanceof Date ? v.toISOString() : (v ?? null)
+    }
+    return values
+  })
+  const { rows: result } = await db.raw(upsertStatement(table, columns), arrays as unknown as readonly Knex.RawBinding[])
+  const inserted = Number(result[0].inserted)
+  const updated = Number(result[0].updated)
   return { inserted, updated, duplicates: records.length - inserted - updated }
 }
 
@@ -138,8 +224,9 @@ export async function quarantineRecords(db: Db, items: QuarantineInput[]): Promi
 /** A record that once failed and now loads cleanly: its quarantine entry is resolved. */
 export async function resolveQuarantined(db: Db, sourceId: number, recordKeys: string[], resolution: string): Promise<number> {
   if (recordKeys.length === 0) return 0
+  // One array parameter, not one per key: a page resolves up to a thousand keys at a time.
   return db('quarantine')
     .where({ source_id: sourceId, status: 'pending' })
-    .whereIn('record_key', recordKeys)
+    .whereRaw('record_key = ANY(?::text[])', [recordKeys])
     .update({ status: 'resolved', resolution })
 }

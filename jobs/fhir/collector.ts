@@ -7,13 +7,14 @@ import {
   upsertPatientChoices,
   type DisclosureRecord,
   type OverrideEventRecord,
+  type PatientChoiceRecord,
   type WriteCounts,
 } from '../../db/queries/records.js'
 import { advanceCursor, getCursor, type SourceRow } from '../../db/queries/sources.js'
 import type { JobContext } from '../runner.js'
 import { loadCodeTables, type MapContext } from './codes.js'
 import { FhirSourceError, fetchBundle } from './http.js'
-import { mapPage, type FhirStream, type MappedPage } from './page.js'
+import { appendPage, mapPage, type FhirStream, type MappedPage } from './page.js'
 import { toUtcIso, type Bundle } from './schemas.js'
 
 const STREAMS: FhirStream[] = ['AuditEvent', 'Consent']
@@ -24,11 +25,30 @@ export interface CollectFhirOptions {
 }
 
 /**
+ * How many records one batch (one transaction) gathers: up to PAGES_PER_BATCH pages, and no more
+ * than BATCH_RECORDS records. A statement's fixed costs (round trips, the roll-up triggers,
+ * planning) are paid per batch, so small FHIR pages need not mean small transactions; the page
+ * size still sets the grain, so a stop request or a crash loses at most a few pages' work.
+ */
+export const PAGES_PER_BATCH = 4
+export const BATCH_RECORDS = 2000
+const batchTarget = (pageSize: number) => Math.max(1, Math.min(BATCH_RECORDS, pageSize * PAGES_PER_BATCH))
+
+/** Pages read and mapped but not yet committed, for one stream. */
+interface PendingBatch {
+  stream: FhirStream
+  page: MappedPage
+}
+
+/**
  * Collects a practice system's AuditEvents (disclosures, overrides) and Consents (sharing
- * choices) since each stream's cursor. Each page is one transaction: its records, its
- * quarantine entries, the cursor move and the run's counts commit together, so a run killed at
- * any point resumes from the last committed page and a re-run only finds duplicates.
- * Throws when the source keeps failing; returns early, after a committed page, when stopped.
+ * choices) since each stream's cursor. Pages are gathered into batches; each batch is one
+ * transaction: its records, its quarantine entries, the cursor move and the run's counts commit
+ * together, so a run killed at any point resumes from the last committed batch and a re-run only
+ * finds duplicates. Batches commit one at a time, in order; while one commits, the next pages are
+ * fetched and mapped (the database and this process work at once, never two transactions).
+ * Throws when the source keeps failing, after committing the pages read before the failure;
+ * returns early, after committing the pages in hand, when stopped.
  */
 export async function collectFhirSource(ctx: JobContext, source: SourceRow, opts: CollectFhirOptions): Promise<void> {
   if (!source.base_url) throw new Error(`FHIR source "${source.name}" has no base URL.`)
@@ -44,24 +64,52 @@ export async function collectFhirSource(ctx: JobContext, source: SourceRow, opts
   }
   const recipientId = organisationCache(ctx.db)
   const base = source.base_url.replace(/\/+$/, '')
+  const moveCursor = !opts.backfill
+  const target = batchTarget(ctx.config.http.pageSize)
+
+  // The one batch being committed, if any; its failure stops the collection.
+  let committing: Promise<void> | null = null
+  let commitFailed = false
+  const commit = async (batch: PendingBatch) => {
+    const prepared = await prepareBatch(ctx.run.id, batch.page, recipientId)
+    if (committing) await committing
+    committing = writeBatch(ctx, source.id, batch.stream, prepared, moveCursor)
+    committing.catch(() => {
+      commitFailed = true
+    })
+  }
+  const settle = async () => {
+    if (committing) await committing
+  }
 
   for (const stream of STREAMS) {
     const cursor = opts.backfill ? undefined : await getCursor(ctx.db, source.id, stream)
     let url: string | null = searchUrl(base, stream, ctx.config.http.pageSize, { cursor, backfill: opts.backfill })
-    while (url) {
-      if (ctx.signal.aborted) return
+    let batch: PendingBatch | null = null
+    while (url && !commitFailed) {
+      if (ctx.signal.aborted) break
       let bundle: Bundle
       try {
         bundle = await fetchBundle(url, { token: source.token, http: ctx.config.http, stopSignal: ctx.signal })
       } catch (err) {
+        // What was read before the failure (or the stop) is kept: commit it, then stop.
+        if (batch) await commit(batch)
+        await settle()
         if (ctx.signal.aborted) return // stopped mid-request: nothing of this page was committed
         throw err
       }
       const page = mapPage(bundle, stream, mapContext)
-      await commitPage(ctx, source.id, stream, page, recipientId, !opts.backfill)
       url = nextPageUrl(bundle, url, base)
+      batch = batch ? { stream, page: appendPage(batch.page, page) } : { stream, page }
+      if (batch.page.read >= target || !url) {
+        await commit(batch)
+        batch = null
+      }
     }
+    if (batch) await commit(batch)
+    if (ctx.signal.aborted || commitFailed) break
   }
+  await settle()
 }
 
 /** The first page of a stream's search; later pages come from the server's next links. */
@@ -97,17 +145,19 @@ function nextPageUrl(bundle: Bundle, current: string, base: string): string | nu
   return next.href
 }
 
-async function commitPage(
-  ctx: JobContext,
-  sourceId: number,
-  stream: FhirStream,
-  page: MappedPage,
-  recipientId: (org: OrganisationInput) => Promise<number>,
-  moveCursor: boolean,
-): Promise<void> {
-  const runId = ctx.run.id
-  // Recipients are shared reference data, created before the batch's transaction: one that
-  // outlives a rolled-back batch is harmless, and the transaction stays short.
+interface PreparedBatch {
+  page: MappedPage
+  disclosures: DisclosureRecord[]
+  overrides: OverrideEventRecord[]
+  choices: PatientChoiceRecord[]
+}
+
+/**
+ * Gives a batch's records their recipients' ids. Recipients are shared reference data, created
+ * outside the batch's transaction: one that outlives a rolled-back batch is harmless, and the
+ * transaction stays short.
+ */
+async function prepareBatch(runId: number, page: MappedPage, recipientId: (org: OrganisationInput) => Promise<number>): Promise<PreparedBatch> {
   const disclosures: DisclosureRecord[] = []
   for (const { recipient, ...d } of page.disclosures) disclosures.push({ ...d, recipient_id: await recipientId(recipient), run_id: runId })
   const overrides: OverrideEventRecord[] = []
@@ -115,7 +165,12 @@ async function commitPage(
     overrides.push({ ...o, recipient_id: recipient ? await recipientId(recipient) : null, run_id: runId })
   }
   const choices = page.choices.map((c) => ({ ...c, run_id: runId }))
+  return { page, disclosures, overrides, choices }
+}
 
+async function writeBatch(ctx: JobContext, sourceId: number, stream: FhirStream, batch: PreparedBatch, moveCursor: boolean): Promise<void> {
+  const runId = ctx.run.id
+  const { page, disclosures, overrides, choices } = batch
   await ctx.commitBatch(async (trx) => {
     const written: WriteCounts[] = [
       await upsertDisclosures(trx, disclosures),

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Config } from '../../config/env.js'
 import { BundleSchema, type Bundle } from './schemas.js'
+import { isBundle } from './validate.js'
 
 /** A source that could not be read: the message is the one sentence the run records. */
 export class FhirSourceError extends Error {}
@@ -68,6 +69,14 @@ async function attemptOnce(url: string, options: FetchBundleOptions): Promise<At
     json = JSON.parse(body)
   } catch {
     return { failure: 'a truncated or non-JSON body', retry: true }
+  }
+  // The hand-written check first: zod would copy every entry of a 1,000-entry page. Like zod,
+  // keep only the elements the collector reads.
+  if (isBundle(json)) {
+    const bundle: Bundle = { resourceType: 'Bundle' }
+    if (json.link !== undefined) bundle.link = json.link
+    if (json.entry !== undefined) bundle.entry = json.entry
+    return { bundle }
   }
   const parsed = BundleSchema.safeParse(json)
   if (!parsed.success) {

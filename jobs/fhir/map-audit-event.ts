@@ -30,6 +30,7 @@ import {
   type AuditEventEntity,
   type Coding,
 } from './schemas.js'
+import { isAuditEvent } from './validate.js'
 
 /** A disclosure ready to store once its recipient has an organisation id. */
 export type DisclosureDraft = Omit<DisclosureRecord, 'recipient_id' | 'run_id'> & { recipient: OrganisationInput }
@@ -63,9 +64,13 @@ const PERSONAL_REFERENCE = /(^|\/)(Patient|RelatedPerson)\//
 export function mapAuditEvent(raw: unknown, ctx: MapContext): AuditEventMapping {
   const r5 = r5Reason(raw)
   if (r5) return { error: r5 }
-  const parsed = AuditEventSchema.safeParse(raw)
-  if (!parsed.success) return { error: describeInvalid('AuditEvent', parsed.error) }
-  const event = parsed.data
+  let event: AuditEvent
+  if (isAuditEvent(raw)) event = raw
+  else {
+    const parsed = AuditEventSchema.safeParse(raw)
+    if (!parsed.success) return { error: describeInvalid('AuditEvent', parsed.error) }
+    event = parsed.data
+  }
 
   const purposeCodings = [...codingsOf(event.purposeOfEvent), ...event.agent.flatMap((a) => codingsOf(a.purposeOfUse))]
   const overrideReason = purposeCodings.find((c) => c.system === V3_ACT_REASON && OVERRIDE_REASONS.has(c.code ?? ''))?.code ?? null

@@ -11,6 +11,7 @@ import {
 } from './codes.js'
 import { patientPseudonym } from './patient.js'
 import { ConsentSchema, describeInvalid, r5Reason, toUtcIso, type Consent } from './schemas.js'
+import { isConsent } from './validate.js'
 
 export type PatientChoiceDraft = Omit<PatientChoiceRecord, 'run_id'>
 
@@ -31,9 +32,13 @@ interface Choice {
 export function mapConsent(raw: unknown, ctx: MapContext): ConsentMapping {
   const r5 = r5Reason(raw)
   if (r5) return { error: r5 }
-  const parsed = ConsentSchema.safeParse(raw)
-  if (!parsed.success) return { error: describeInvalid('Consent', parsed.error) }
-  const consent = parsed.data
+  let consent: Consent
+  if (isConsent(raw)) consent = raw
+  else {
+    const parsed = ConsentSchema.safeParse(raw)
+    if (!parsed.success) return { error: describeInvalid('Consent', parsed.error) }
+    consent = parsed.data
+  }
 
   if (consent.status === 'entered-in-error') return { skip: 'entered in error' }
   if (consent.status === 'draft' || consent.status === 'proposed') return { error: `Consent is ${consent.status}: not yet in force` }

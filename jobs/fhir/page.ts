@@ -67,3 +67,28 @@ export function mapPage(bundle: Bundle, stream: FhirStream, ctx: MapContext): Ma
   }
   return page
 }
+
+/**
+ * `later` added to `earlier` (a batch of pages, committed together), as if their writes ran page
+ * by page: a record quarantined on the later page is no longer resolved by the earlier one.
+ */
+export function appendPage(earlier: MappedPage, later: MappedPage): MappedPage {
+  const requarantined = new Set(later.quarantine.map((q) => q.recordKey))
+  const loadedKeys = requarantined.size > 0 ? earlier.loadedKeys.filter((k) => !requarantined.has(k)) : earlier.loadedKeys
+  for (const k of later.loadedKeys) loadedKeys.push(k)
+  const hwm = earlier.highWaterMark === null || (later.highWaterMark !== null && later.highWaterMark > earlier.highWaterMark) ? later.highWaterMark : earlier.highWaterMark
+  return {
+    read: earlier.read + later.read,
+    disclosures: pushAll(earlier.disclosures, later.disclosures),
+    overrides: pushAll(earlier.overrides, later.overrides),
+    choices: pushAll(earlier.choices, later.choices),
+    quarantine: pushAll(earlier.quarantine, later.quarantine),
+    loadedKeys,
+    highWaterMark: hwm,
+  }
+}
+
+function pushAll<T>(into: T[], items: T[]): T[] {
+  for (const item of items) into.push(item)
+  return into
+}

@@ -7,6 +7,7 @@ import { z } from 'zod'
  */
 
 const DATE_TIME = /^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00)))?)?)?$/
+const UTC_MILLIS = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/
 const INSTANT = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))$/
 
 /**
@@ -14,6 +15,11 @@ const INSTANT = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0
  * Partial dates mean their first moment, in UTC, which falls on the same calendar day in England.
  */
 export function toUtcIso(value: string): string | null {
+  // Already a UTC instant with milliseconds (what most servers send): it is its own answer once its day exists.
+  if (value.length === 24 && UTC_MILLIS.test(value)) {
+    const day = Number(value.slice(8, 10))
+    return day <= 28 || day <= new Date(Date.UTC(Number(value.slice(0, 4)), Number(value.slice(5, 7)), 0)).getUTCDate() ? value : null
+  }
   if (!DATE_TIME.test(value)) return null
   const [year, month = 1, day = 1] = value.slice(0, 10).split('-').map(Number)
   // The pattern allows 2015-02-30, which Date would roll over to March.

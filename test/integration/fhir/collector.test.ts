@@ -191,6 +191,26 @@ describe('FHIR collector', () => {
     expect(await collectSource(deps({ pageSize: 50 }), source)).toMatchObject({ status: 'completed', counts: { read: 2, inserted: 2 } })
   })
 
+  it('gathers pages into batches, and a batch that fails to commit keeps the batches before it and their cursor', async () => {
+    const { source, slug } = await newSource()
+    practiceSystem(slug, { AuditEvent: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => disclosure(n, n)), Consent: [] })
+    // Pages of 2, batches of 4 pages: records 1-8 commit together, then 9-10, which the database refuses.
+    await t.db.raw(`ALTER TABLE disclosures ADD CONSTRAINT reject_for_test CHECK (source_record_id <> 'disclosure-9') NOT VALID`)
+    try {
+      const batches: number[] = []
+      const failed = await collectSource({ ...deps({ pageSize: 2 }), onBatch: (_run, totals) => batches.push(totals.read) }, source)
+      expect(failed).toMatchObject({ status: 'failed', counts: { read: 8, inserted: 8 } })
+      expect(batches).toEqual([8]) // one transaction for the first four pages
+      expect(failed.error).toMatch(/reject_for_test/)
+    } finally {
+      await t.db.raw(`ALTER TABLE disclosures DROP CONSTRAINT reject_for_test`)
+    }
+    expect(await getCursor(t.db, source.id, 'AuditEvent')).toBe(iso(8))
+    const resumed = await collectSource(deps({ pageSize: 2 }), source)
+    expect(resumed).toMatchObject({ status: 'completed', counts: { read: 3, inserted: 2, duplicates: 1 } })
+    expect(await t.db('disclosures').where({ source_id: source.id }).count('* as n').first()).toEqual({ n: 10 })
+  })
+
   it('resumes from the cursor: a re-run reads only from there and inserts nothing, a new record is picked up', async () => {
     const { source, slug } = await newSource()
     const system = practiceSystem(slug, { AuditEvent: [1, 2, 3, 4, 5].map((n) => disclosure(n, n)), Consent: [optOut(1, 1), optOut(2, 2)] })
