@@ -44,7 +44,7 @@ import { addSource } from '../db/queries/sources.js'
 import { createUser } from '../db/queries/users.js'
 import { collectSource } from '../jobs/collect.js'
 import { refreshFindings } from '../jobs/findings/refresh-findings.js'
-import { startSimulator } from '../jobs/simulator/server.js'
+import type { SimulatedPractice, SimulatorOptions } from '../jobs/simulator/server.js'
 
 // ---- Options --------------------------------------------------------------------------------
 
@@ -314,7 +314,9 @@ async function ingest(handle: DbHandle, config: Config) {
   const days = 100
   const perDay = Math.max(1, Math.ceil(target / (practices * days)))
   log(`ingest: simulator with ${practices} practices x ${days} days x ${perDay} events/day`)
-  const sim = await startSimulator({ port: 0, practices, days, seed: 7, eventsPerPracticePerDay: perDay, endDate: END_DAY, maxPageSize: 1000 })
+  const sim = await startSimulatorProcess({ practices, days, seed: 7, eventsPerPracticePerDay: perDay, endDate: END_DAY, maxPageSize: 1000 })
+  let simulatorRequests: number | null = null
+  let measured
   try {
     const sources = []
     for (const p of sim.practices) {
@@ -346,7 +348,7 @@ async function ingest(handle: DbHandle, config: Config) {
     await db.raw(`DROP TABLE disclosures_copy`)
     const collectorPerSec = read / (collectMs / 1000)
     const rawPerSec = mapped / (rawMs / 1000)
-    return {
+    measured = {
       simulator: { practices, days, eventsPerPracticePerDay: perDay },
       events: read,
       inserted,
@@ -357,10 +359,49 @@ async function ingest(handle: DbHandle, config: Config) {
       rawInsertSeconds: round(rawMs / 1000, 3),
       rawInsertRowsPerSec: Math.round(rawPerSec),
       collectorToRawRatio: round(rawPerSec / collectorPerSec, 1),
-      simulatorRequests: sim.requestCount(),
     }
   } finally {
-    await sim.close()
+    simulatorRequests = await sim.close()
+  }
+  return { ...measured, simulatorRequests }
+}
+
+/** bench/simulator-process.ts in a child process: the practice systems on their own core. */
+async function startSimulatorProcess(options: Omit<SimulatorOptions, 'port'>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'simulator-process.ts'), JSON.stringify(options)], {
+    cwd: path.resolve(import.meta.dirname, '..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const lines: string[] = []
+  let waiting: (() => void) | undefined
+  let buffered = ''
+  child.stdout!.on('data', (d: Buffer) => {
+    buffered += d.toString()
+    let nl: number
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      lines.push(buffered.slice(0, nl))
+      buffered = buffered.slice(nl + 1)
+      waiting?.()
+    }
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const nextLine = async () => {
+    while (lines.length === 0) {
+      if (child.exitCode !== null) throw new Error('the simulator process exited before it was ready')
+      await Promise.race([new Promise<void>((r) => (waiting = r)), exited])
+    }
+    return lines.shift()!
+  }
+  const ready = JSON.parse(await nextLine()) as { url: string; practices: SimulatedPractice[] }
+  return {
+    practices: ready.practices,
+    async close(): Promise<number | null> {
+      if (child.exitCode !== null) return null
+      child.kill('SIGTERM')
+      const last = await nextLine().catch(() => null)
+      await exited
+      return last ? (JSON.parse(last) as { requests: number }).requests : null
+    },
   }
 }
 
