@@ -49,8 +49,9 @@ export async function listScopePractices(db: Db, scope: Scope): Promise<Practice
  * Each practice's opt-outs as of the end of every month from `from` to `to` (inclusive days in
  * England), in ONE query: the month ends come from generate_series; each choice row becomes a
  * span from its effective_at to the next choice of the same patient and kind (lead()), so "the
- * latest choice as of T is an active deny" is "a deny span covers T", a range join over a single
- * scan of the practices' choices instead of one DISTINCT ON per practice, month and kind.
+ * latest choice as of T is an active deny" is "a deny span covers T", counted as +1 at its first
+ * month and -1 where it ends with a running sum over the months (one scan of the choices, no
+ * range join: 0.7-1 s before at 100,000 choices over 150 practices).
  * Every practice and month is present, with zero counts where nobody has opted out.
  */
 export async function monthlyOptOuts(db: Db, scope: Scope & { from: string; to: string }): Promise<MonthlyOptOuts[]> {
@@ -70,14 +71,36 @@ export async function monthlyOptOuts(db: Db, scope: Scope & { from: string; to: 
         WHERE c.practice_id = ANY(:practices) AND c.kind IN ('ndop', 'type1')
           AND c.effective_at < (:to::date + 1)::timestamp AT TIME ZONE 'Europe/London'
      ),
-     counts AS (
-       SELECT s.practice_id, m.month,
-              count(*) FILTER (WHERE s.kind = 'ndop') AS ndop,
-              count(*) FILTER (WHERE s.kind = 'type1') AS type1
+     -- A deny span counts at every month end it covers: from the month holding its start (or
+     -- the first month) up to, not including, the month holding the next choice. So each span
+     -- is +1 at its first month and -1 at the month it ends, and a running sum over the months
+     -- gives the count: linear in the choices, with no range join of spans against months.
+     bounds AS (
+       SELECT s.practice_id, s.kind,
+              greatest(date_trunc('month', s.effective_at AT TIME ZONE 'Europe/London')::date, (SELECT min(month) FROM months)) AS first_month,
+              CASE WHEN s.next_at IS NULL OR s.next_at >= (SELECT max(until) FROM months) THEN NULL
+                   ELSE date_trunc('month', s.next_at AT TIME ZONE 'Europe/London')::date END AS end_month
          FROM spans s
-         JOIN months m ON s.effective_at < m.until AND (s.next_at IS NULL OR s.next_at >= m.until)
         WHERE s.decision = 'deny' AND s.status = 'active'
-        GROUP BY s.practice_id, m.month
+     ),
+     deltas AS (
+       SELECT b.practice_id, d.month,
+              sum(d.step) FILTER (WHERE b.kind = 'ndop') AS ndop,
+              sum(d.step) FILTER (WHERE b.kind = 'type1') AS type1
+         FROM bounds b
+        CROSS JOIN LATERAL (VALUES (b.first_month, 1), (b.end_month, -1)) AS d(month, step)
+        WHERE (b.end_month IS NULL OR b.end_month > b.first_month) AND d.month IS NOT NULL
+        GROUP BY b.practice_id, d.month
+     ),
+     counts AS (
+       SELECT p.id AS practice_id, m.month,
+              sum(coalesce(d.ndop, 0)) OVER w AS ndop,
+              sum(coalesce(d.type1, 0)) OVER w AS type1
+         FROM practices p
+        CROSS JOIN months m
+         LEFT JOIN deltas d ON d.practice_id = p.id AND d.month = m.month
+        WHERE p.id = ANY(:practices)
+       WINDOW w AS (PARTITION BY p.id ORDER BY m.month)
      ),
      published AS (
        SELECT DISTINCT ON (oc.practice_id, date_trunc('month', oc.as_of))
