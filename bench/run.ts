@@ -609,8 +609,10 @@ async function startServerProcess(config: Config): Promise<{ url: string; stderr
       DATABASE_URL: benchUrl,
       PSEUDONYM_KEY: BENCH_PSEUDONYM_KEY,
       SESSION_SECRET: BENCH_SESSION_SECRET,
-      // As deployed: React's production build renders several times faster than its development one.
+      // As deployed: React's production build renders several times faster than its development
+      // one, and one web process per core (WEB_WORKERS, README) unless told otherwise.
       NODE_ENV: 'production',
+      WEB_WORKERS: process.env.WEB_WORKERS ?? String(os.availableParallelism()),
       SCHEDULER: 'off',
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -724,6 +726,7 @@ async function load(handle: DbHandle, config: Config, bulk: Bulk) {
     const elapsed = ms(t0) / 1000
     latencies.sort((a, b) => a - b)
     return {
+      webWorkers: Number(process.env.WEB_WORKERS ?? os.availableParallelism()),
       concurrency: opts.concurrency,
       seconds: round(elapsed),
       requests: latencies.length,
@@ -849,7 +852,7 @@ function printTable(o: {
   const l = o.load
   lines.push(
     l
-      ? `load: ${l.concurrency} concurrent sessions, ${l.seconds} s on ${l.paths.join(' and ')}: ${l.requestsPerSec} req/s, p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, errors ${l.errors}`
+      ? `load: ${l.webWorkers} web processes, ${l.concurrency} concurrent sessions, ${l.seconds} s on ${l.paths.join(' and ')}: ${l.requestsPerSec} req/s, p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, errors ${l.errors}`
       : 'load: skipped',
   )
   console.log(lines.join('\n'))

@@ -36,6 +36,9 @@ export async function* cursorBatches(db: Db, query: Knex.QueryBuilder, size: num
   }
   try {
     await trx.raw('SET TRANSACTION READ ONLY')
+    // Every row will be fetched: plan for the whole result (sort the scope's rows once), not for
+    // the first few (walking the (occurred_at, id) index across every practice's rows).
+    await trx.raw('SET LOCAL cursor_tuple_fraction = 1.0')
     await trx.raw(`DECLARE report_rows NO SCROLL CURSOR FOR ${sql}`, bindings as Knex.RawBinding[])
     pending = fetch()
     for (;;) {
