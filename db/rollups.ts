@@ -1,3 +1,4 @@
+import type { Knex } from 'knex'
 import type { Db } from './client.js'
 
 // The catalogue of disclosure roll-ups: which table holds which dimensions at which time grain,
@@ -17,7 +18,7 @@ export interface RollupColumn {
 
 export interface RollupTable {
   table: string
-  grain: 'day' | 'month'
+  grain: 'day' | 'week' | 'month'
   dims: RollupColumn[]
   comment: string
 }
@@ -30,8 +31,8 @@ const DATA_LEVEL: RollupColumn = { column: 'data_level', type: 'text', expr: 'r.
 
 export type NarrowRollup = RollupTable
 
-/** Kept by disclosure_rollups_apply(); a few rows per practice and day or month. */
-export const NARROW_ROLLUPS: NarrowRollup[] = [
+/** The first narrow roll-ups (migration 20261123130000): daily totals and one monthly per chart. */
+export const NARROW_ROLLUPS_V1: NarrowRollup[] = [
   { table: 'disclosure_day_totals', grain: 'day', dims: [], comment: 'disclosures per practice and London day: trends and totals' },
   { table: 'disclosure_month_purpose', grain: 'month', dims: [PURPOSE], comment: 'disclosures per practice, month and purpose' },
   { table: 'disclosure_month_recipient', grain: 'month', dims: [RECIPIENT], comment: 'disclosures per practice, month and recipient' },
@@ -45,6 +46,20 @@ export const NARROW_ROLLUPS: NarrowRollup[] = [
   { table: 'disclosure_month_data_level', grain: 'month', dims: [DATA_LEVEL], comment: 'disclosures per practice, month and data level' },
 ]
 
+/**
+ * Weekly copies of the monthly ones (migration 20261123150000; weeks start on Monday): the odd
+ * days around a period's whole months become whole weeks plus at most six days at each end.
+ */
+export const WEEKLY_ROLLUPS: NarrowRollup[] = NARROW_ROLLUPS_V1.filter((r) => r.grain === 'month').map((r) => ({
+  ...r,
+  table: r.table.replace('disclosure_month_', 'disclosure_week_'),
+  grain: 'week',
+  comment: r.comment.replace('month', 'week (Monday to Sunday)'),
+}))
+
+/** Kept by disclosure_rollups_apply(); a few rows per practice and day, week or month. */
+export const NARROW_ROLLUPS: NarrowRollup[] = [...NARROW_ROLLUPS_V1, ...WEEKLY_ROLLUPS]
+
 /** The six-dimension daily cube (disclosure_daily_apply()): answers anything, at any day range. */
 export const DAILY_CUBE: RollupTable = {
   table: 'disclosure_daily',
@@ -56,7 +71,7 @@ export const DAILY_CUBE: RollupTable = {
 const LONDON_DAY = `(r.occurred_at AT TIME ZONE 'Europe/London')::date`
 
 export function periodExpr(rollup: RollupTable): string {
-  return rollup.grain === 'month' ? `date_trunc('month', ${LONDON_DAY})::date` : LONDON_DAY
+  return rollup.grain === 'day' ? LONDON_DAY : `date_trunc('${rollup.grain}', ${LONDON_DAY})::date`
 }
 
 export function rollupKeyColumns(rollup: RollupTable): string[] {
@@ -98,4 +113,72 @@ export async function rebuildRollups(db: Db): Promise<Array<{ table: string; row
                    ON CONFLICT (practice_id) DO UPDATE SET version = v.version + 1`)
     return counts
   })
+}
+
+function pruneSql(rollup: RollupTable): string {
+  return `DELETE FROM ${rollup.table} t
+         USING (SELECT DISTINCT r.practice_id, ${periodExpr(rollup)} AS period FROM old_rows r) o
+         WHERE t.practice_id = o.practice_id AND t.${rollup.grain} = o.period AND t.disclosures = 0;`
+}
+
+/** Creates one narrow roll-up table, keyed by practice, period and its dimensions. */
+export async function createRollupTable(knex: Knex, rollup: RollupTable): Promise<void> {
+  await knex.schema.createTable(rollup.table, (t) => {
+    t.integer('practice_id').notNullable()
+    t.date(rollup.grain).notNullable()
+    for (const d of rollup.dims) {
+      if (d.type === 'integer') t.integer(d.column).notNullable()
+      else t.text(d.column).notNullable()
+    }
+    t.integer('disclosures').notNullable()
+    t.primary(rollupKeyColumns(rollup))
+    t.comment(rollup.comment)
+  })
+}
+
+/**
+ * The statement-level trigger function that keeps `rollups` (and the practice versions) equal
+ * to the raw rows: subtract old rows, add new ones, prune empty groups, bump versions.
+ */
+export function rollupsApplyFunctionSql(rollups: RollupTable[]): string {
+  const bumpVersions = (rows: 'new_rows' | 'old_rows') => `INSERT INTO disclosure_practice_versions AS v (practice_id, version)
+        SELECT DISTINCT practice_id, 1 FROM ${rows} ORDER BY 1
+        ON CONFLICT (practice_id) DO UPDATE SET version = v.version + 1;`
+  const body = (op: string, parts: string[]) => `IF TG_OP IN (${op}) THEN\n${parts.join('\n')}\nEND IF;`
+  return `
+    CREATE OR REPLACE FUNCTION disclosure_rollups_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      ${body("'UPDATE', 'DELETE'", rollups.map((r) => addRowsSql(r, 'old_rows', -1)))}
+      ${body("'INSERT', 'UPDATE'", rollups.map((r) => addRowsSql(r, 'new_rows', 1)))}
+      ${body("'UPDATE', 'DELETE'", rollups.map(pruneSql))}
+      ${body("'INSERT', 'UPDATE'", [bumpVersions('new_rows')])}
+      ${body("'DELETE'", [bumpVersions('old_rows')])}
+      RETURN NULL;
+    END $$`
+}
+
+/**
+ * The row trigger function on organisations: a roll-up keyed by recipient type follows an
+ * organisation whose type is corrected, moving that recipient's counts (read from the exact
+ * daily cube) from the old type to the new.
+ */
+export function recipientTypeFunctionSql(rollups: RollupTable[]): string {
+  const byType = rollups.filter((r) => r.dims.some((d) => d.column === 'recipient_type'))
+  const move = (rollup: RollupTable, type: 'NEW' | 'OLD', sign: '' | '-') => {
+    const keys = rollupKeyColumns(rollup)
+    const cols = rollup.dims.map((d) => (d.column === 'recipient_type' ? `${type}.recipient_type` : `dd.${d.column}`))
+    const period = rollup.grain === 'day' ? 'dd.day' : `date_trunc('${rollup.grain}', dd.day)::date`
+    const select = ['dd.practice_id', period, ...cols]
+    const ordinals = select.map((_, i) => i + 1).join(', ')
+    return `INSERT INTO ${rollup.table} AS t (${keys.join(', ')}, disclosures)
+        SELECT ${select.join(', ')}, ${sign}sum(dd.disclosures) FROM disclosure_daily dd WHERE dd.recipient_id = NEW.id
+         GROUP BY ${ordinals} ORDER BY ${ordinals}
+        ON CONFLICT (${keys.join(', ')}) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;`
+  }
+  return `
+    CREATE OR REPLACE FUNCTION disclosure_rollups_recipient_type() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      ${byType.map((r) => [move(r, 'OLD', '-'), move(r, 'NEW', ''), `DELETE FROM ${r.table} WHERE recipient_type = OLD.recipient_type AND disclosures = 0;`].join('\n')).join('\n')}
+      RETURN NULL;
+    END $$`
 }

@@ -5,6 +5,7 @@ import * as governanceSchema from './20261123090200_governance_schema.js'
 import * as disclosureDailyRollup from './20261123090300_disclosure_daily_rollup.js'
 import * as findingsWatermark from './20261123100000_findings_watermark.js'
 import * as disclosureNarrowRollups from './20261123130000_disclosure_narrow_rollups.js'
+import * as disclosureWeeklyRollups from './20261123150000_disclosure_weekly_rollups.js'
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261123090300_disclosure_daily_rollup': disclosureDailyRollup,
   '20261123100000_findings_watermark': findingsWatermark,
   '20261123130000_disclosure_narrow_rollups': disclosureNarrowRollups,
+  '20261123150000_disclosure_weekly_rollups': disclosureWeeklyRollups,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -4,8 +4,9 @@ import { DAILY_CUBE, NARROW_ROLLUPS, type RollupDimension, type RollupTable } fr
 import type { Scope } from './scope.js'
 
 // Reads disclosure counts from the smallest roll-ups that can answer exactly: whole calendar
-// months of the period from a narrow monthly roll-up, the odd days at either end from a daily
-// one (the day totals, or the six-dimension cube when a dimension is needed). A query names
+// months of the period from a narrow monthly roll-up, whole weeks of what is left from a weekly
+// one, and the at most six odd days at either end from a daily one (the day totals, or the
+// six-dimension cube when a dimension is needed). A query names
 // the dimensions it groups or filters by; the answer is a FROM clause with the columns
 // practice_id, day (a month's first day for monthly rows), those dimensions and disclosures.
 
@@ -17,6 +18,7 @@ const covers = (t: RollupTable, d: RollupDimension) => has(t, d) || (d === 'reci
 
 // Smallest first: the first table that covers every dimension wins.
 const MONTHLY = NARROW_ROLLUPS.filter((t) => t.grain === 'month').sort((a, b) => rowsPerPeriod(a) - rowsPerPeriod(b))
+const WEEKLY = NARROW_ROLLUPS.filter((t) => t.grain === 'week').sort((a, b) => rowsPerPeriod(a) - rowsPerPeriod(b))
 const DAILY = [...NARROW_ROLLUPS.filter((t) => t.grain === 'day'), DAILY_CUBE].sort((a, b) => a.dims.length - b.dims.length)
 
 /** Rough distinct values per practice and period, to order the candidates. */
@@ -41,19 +43,52 @@ const addMonths = (monthStart: string, n: number) => {
 
 /**
  * Splits inclusive days [from, to] (either may be open) into the whole months inside it (as
- * first days of months) and the days outside those months.
+ * first days of months), the whole Monday-to-Sunday weeks inside what is left (as Mondays;
+ * never crossing a month, so a month bucket can still group them), and the days left over.
  */
-export function splitPeriod(from?: string, to?: string): { months: DayRange | null; days: DayRange[] } {
+export function splitPeriod(from?: string, to?: string): { months: DayRange | null; weeks: DayRange[]; days: DayRange[] } {
   const firstMonth = from === undefined ? undefined : from.endsWith('-01') ? from : addMonths(firstOfMonth(from), 1)
   const lastMonth = to === undefined ? undefined : addDays(to, 1).endsWith('-01') ? firstOfMonth(to) : addMonths(firstOfMonth(to), -1)
-  if (firstMonth !== undefined && lastMonth !== undefined && firstMonth > lastMonth) return { months: null, days: [{ from, to }] }
-  const days: DayRange[] = []
-  if (from !== undefined && firstMonth !== undefined && from < firstMonth) days.push({ from, to: addDays(firstMonth, -1) })
-  if (to !== undefined && lastMonth !== undefined) {
-    const afterLastMonth = addMonths(lastMonth, 1)
-    if (afterLastMonth <= to) days.push({ from: afterLastMonth, to })
+  const edges: Array<{ from: string; to: string }> = []
+  let months: DayRange | null
+  if (firstMonth !== undefined && lastMonth !== undefined && firstMonth > lastMonth) {
+    months = null
+    edges.push({ from: from!, to: to! })
+  } else {
+    months = { from: firstMonth, to: lastMonth }
+    if (from !== undefined && firstMonth !== undefined && from < firstMonth) edges.push({ from, to: addDays(firstMonth, -1) })
+    if (to !== undefined && lastMonth !== undefined && addMonths(lastMonth, 1) <= to) edges.push({ from: addMonths(lastMonth, 1), to })
   }
-  return { months: { from: firstMonth, to: lastMonth }, days }
+  const weeks: DayRange[] = []
+  const days: DayRange[] = []
+  for (const edge of edges.flatMap(splitAtMonths)) {
+    const firstWeek = addDays(edge.from, (8 - weekday(edge.from)) % 7)
+    const lastWeek = addDays(edge.to, -((weekday(edge.to) + 6) % 7) - (weekday(edge.to) === 0 ? 0 : 7))
+    if (firstWeek > lastWeek) {
+      days.push(edge)
+      continue
+    }
+    weeks.push({ from: firstWeek, to: lastWeek })
+    if (edge.from < firstWeek) days.push({ from: edge.from, to: addDays(firstWeek, -1) })
+    if (addDays(lastWeek, 7) <= edge.to) days.push({ from: addDays(lastWeek, 7), to: edge.to })
+  }
+  return { months, weeks, days }
+}
+
+/** 0 = Sunday, 1 = Monday, ... */
+const weekday = (day: string) => new Date(`${day}T00:00:00Z`).getUTCDay()
+
+/** Inclusive days cut at each first of the month they cross. */
+function splitAtMonths(range: { from: string; to: string }): Array<{ from: string; to: string }> {
+  const parts: Array<{ from: string; to: string }> = []
+  let start = range.from
+  while (start <= range.to) {
+    const nextMonth = addMonths(firstOfMonth(start), 1)
+    const end = addDays(nextMonth, -1) < range.to ? addDays(nextMonth, -1) : range.to
+    parts.push({ from: start, to: end })
+    start = nextMonth
+  }
+  return parts
 }
 
 function branch(db: Db, table: RollupTable, scope: Scope, dims: RollupDimension[], filter: RollupFilter, ranges: DayRange[]): Knex.QueryBuilder {
@@ -87,12 +122,14 @@ export function rollupRows(db: Db, scope: Scope, dims: RollupDimension[], filter
   const needed = [...new Set([...dims, ...(Object.keys(filter) as RollupDimension[])])]
   const daily = pick(DAILY, needed)!
   const monthly = options.byDay ? undefined : pick(MONTHLY, needed)
+  const weekly = options.byDay ? undefined : pick(WEEKLY, needed)
   const branches: Knex.QueryBuilder[] = []
-  if (!monthly) {
+  if (!monthly || !weekly) {
     branches.push(branch(db, daily, scope, dims, filter, [{ from: scope.from, to: scope.to }]))
   } else {
-    const { months, days } = splitPeriod(scope.from, scope.to)
+    const { months, weeks, days } = splitPeriod(scope.from, scope.to)
     if (months) branches.push(branch(db, monthly, scope, dims, filter, [months]))
+    if (weeks.length > 0) branches.push(branch(db, weekly, scope, dims, filter, weeks))
     if (days.length > 0) branches.push(branch(db, daily, scope, dims, filter, days))
   }
   return db.raw(`(${branches.map(() => '?').join(' UNION ALL ')}) AS dd`, branches)

@@ -265,6 +265,11 @@ describe('disclosure roll-ups', () => {
       { practiceIds: all, from: '2026-07-01' },
       { practiceIds: all, to: '2026-03-31' },
       { practiceIds: all, from: '2026-03-30', to: '2027-01-01' },
+      // Whole weeks around the months, and weeks cut where they would cross a month.
+      { practiceIds: all, from: '2026-03-16', to: '2026-04-14' },
+      { practiceIds: all, from: '2026-06-22', to: '2026-07-12' },
+      { practiceIds: all, from: '2026-10-19', to: '2026-11-08' },
+      { practiceIds: [practices[0]!.id, practices[1]!.id], from: '2026-03-23', to: '2026-10-25' },
     ]
     const totals: number[] = []
     for (const scope of scopes) totals.push(await expectEqual(scope))
@@ -273,7 +278,7 @@ describe('disclosure roll-ups', () => {
     expect(totals[2]).toBeGreaterThan(0)
     expect(totals[5]).toBeGreaterThan(0)
     expect(totals[9]).toBe(0)
-    for (const k of [11, 12, 13, 14, 15, 16]) expect(totals[k]).toBeGreaterThan(0)
+    for (const k of [11, 12, 13, 14, 15, 16, 17, 18, 19, 20]) expect(totals[k]).toBeGreaterThan(0)
 
     // The disclosures page's filters, alone and combined, on whole-month and odd-day periods.
     const filters: DisclosureFilter[] = [
@@ -285,7 +290,7 @@ describe('disclosure roll-ups', () => {
       { dataLevel: 'anonymised' },
       { purpose: 'direct_care', recipientType: 'insurer', dataLevel: 'identifiable' },
     ]
-    for (const scope of [scopes[0]!, scopes[11]!, scopes[12]!, scopes[13]!]) {
+    for (const scope of [scopes[0]!, scopes[11]!, scopes[12]!, scopes[13]!, scopes[19]!, scopes[20]!]) {
       for (const filter of filters) expect(await expectEqualFiltered(scope, filter)).toBeGreaterThan(0)
     }
 
