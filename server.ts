@@ -102,10 +102,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
 }
 
+function requireServerBuild(): void {
+  if (!fs.existsSync(SERVER_BUILD)) throw new StartupError('The app has not been built: run `npm run build` first.')
+}
+
 async function loadServerBuild(): Promise<ServerBuild> {
-  if (!fs.existsSync(SERVER_BUILD)) {
-    throw new StartupError('The app has not been built: run `npm run build` first.')
-  }
+  requireServerBuild()
   return (await import(pathToFileURL(SERVER_BUILD).href)) as ServerBuild
 }
 
@@ -181,10 +183,8 @@ async function runWorker(config: Config) {
 }
 
 async function runPrimary(config: Config, workers: number) {
-  if (config.usingDevelopmentSecrets) {
-    console.warn('!!! WARNING: using the built-in DEVELOPMENT pseudonym key. Demo data only: never load real patient data until PSEUDONYM_KEY is set. !!!')
-  }
-  if (!fs.existsSync(SERVER_BUILD)) throw new StartupError('The app has not been built: run `npm run build` first.')
+  // PostgreSQL mode only, which refuses the development pseudonym key (config/env.ts).
+  requireServerBuild()
   const handle = await openMigratedDatabase(config)
   const stopping = new AbortController()
   let stoppingWorkers = false

@@ -593,7 +593,7 @@ async function evidencePack(db: Db, bulk: Bulk) {
  * The real server (server.ts) in its own process, so the load generator's event loop does not
  * share a core's worth of JavaScript with the server's. Stopped with SIGTERM by its pid.
  */
-async function startServerProcess(config: Config): Promise<{ url: string; stderr(): string; close(): Promise<void> }> {
+async function startServerProcess(): Promise<{ url: string; stderr(): string; close(): Promise<void> }> {
   const port = await new Promise<number>((resolve, reject) => {
     const probe = net.createServer()
     probe.once('error', reject)
@@ -638,7 +638,6 @@ async function startServerProcess(config: Config): Promise<{ url: string; stderr
     }
     await new Promise((r) => setTimeout(r, 200))
   }
-  void config
   return {
     url,
     stderr: () => stderr,
@@ -664,9 +663,9 @@ function ensureProductionBuild() {
   execFileSync(path.join(root, 'node_modules/.bin/remix'), ['build'], { cwd: root, stdio: 'ignore', env: { ...process.env, NODE_ENV: 'production' } })
 }
 
-async function load(handle: DbHandle, config: Config, bulk: Bulk) {
+async function load(handle: DbHandle, bulk: Bulk) {
   ensureProductionBuild()
-  const server = await startServerProcess(config)
+  const server = await startServerProcess()
   try {
     const password = 'benchmark password 0123456789'
     const users: string[] = []
@@ -774,7 +773,7 @@ async function main() {
     const dash = skipped('dashboard') ? null : await dashboard(handle.db, bulk)
     const reports = skipped('reports') ? null : await evidencePack(handle.db, bulk)
     if (reports) log(`reports: ${JSON.stringify(reports)}`)
-    const loadResult = skipped('load') ? null : await load(handle, config, bulk)
+    const loadResult = skipped('load') ? null : await load(handle, bulk)
     if (loadResult) log(`load: ${loadResult.requestsPerSec} req/s, p99 ${loadResult.p99} ms, errors ${loadResult.errors}`)
 
     const output = {

@@ -27,6 +27,9 @@ function rowsPerPeriod(t: RollupTable): number {
   return t.dims.reduce((n, d) => n * sizes[d.column], 1)
 }
 
+/** The dimensions a query groups by plus those it filters on. */
+const neededDimensions = (dims: RollupDimension[], filter: RollupFilter) => [...new Set([...dims, ...(Object.keys(filter) as RollupDimension[])])]
+
 function pick(candidates: RollupTable[], needed: RollupDimension[]): RollupTable | undefined {
   return candidates.find((t) => needed.every((d) => covers(t, d)))
 }
@@ -92,7 +95,7 @@ function splitAtMonths(range: { from: string; to: string }): Array<{ from: strin
 }
 
 function branch(db: Db, table: RollupTable, scope: Scope, dims: RollupDimension[], filter: RollupFilter, ranges: DayRange[]): Knex.QueryBuilder {
-  const needed = [...new Set([...dims, ...(Object.keys(filter) as RollupDimension[])])]
+  const needed = neededDimensions(dims, filter)
   const column = (d: RollupDimension) => (has(table, d) ? `t.${d}` : 'o.recipient_type')
   const q = db(`${table.table} as t`)
     .whereIn('t.practice_id', scope.practiceIds)
@@ -119,7 +122,7 @@ function branch(db: Db, table: RollupTable, scope: Scope, dims: RollupDimension[
  * dimensions and filter.
  */
 export function rollupRows(db: Db, scope: Scope, dims: RollupDimension[], filter: RollupFilter = {}, options: { byDay?: boolean } = {}): Knex.Raw {
-  const needed = [...new Set([...dims, ...(Object.keys(filter) as RollupDimension[])])]
+  const needed = neededDimensions(dims, filter)
   const daily = pick(DAILY, needed)!
   const monthly = options.byDay ? undefined : pick(MONTHLY, needed)
   const weekly = options.byDay ? undefined : pick(WEEKLY, needed)
