@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { Db } from './client.js'
+import { rebuildOptOutRollups } from './opt-out-rollups.js'
 
 // The catalogue of disclosure roll-ups: which table holds which dimensions at which time grain,
 // and the SQL that adds rows to them. Migrations create and maintain the tables (20261123090300
@@ -95,8 +96,8 @@ export function addRowsSql(rollup: RollupTable, rows: 'new_rows' | 'old_rows' | 
 }
 
 /**
- * Refills every roll-up from the raw rows, for a bulk load made with the triggers off or a
- * repair. Writers wait (SHARE lock on disclosures) so nothing slips between the two.
+ * Refills every roll-up from the raw rows (the opt-out ones too), for a bulk load made with the
+ * triggers off or a repair. Writers wait (SHARE locks) so nothing slips between the two.
  */
 export async function rebuildRollups(db: Db): Promise<Array<{ table: string; rows: number }>> {
   return db.transaction(async (trx) => {
@@ -111,6 +112,7 @@ export async function rebuildRollups(db: Db): Promise<Array<{ table: string; row
     await trx.raw(`INSERT INTO disclosure_practice_versions AS v (practice_id, version)
                    SELECT id, 1 FROM practices ORDER BY id
                    ON CONFLICT (practice_id) DO UPDATE SET version = v.version + 1`)
+    counts.push(...(await rebuildOptOutRollups(trx)))
     return counts
   })
 }

@@ -6,6 +6,7 @@ import * as disclosureDailyRollup from './20261123090300_disclosure_daily_rollup
 import * as findingsWatermark from './20261123100000_findings_watermark.js'
 import * as disclosureNarrowRollups from './20261123130000_disclosure_narrow_rollups.js'
 import * as disclosureWeeklyRollups from './20261123150000_disclosure_weekly_rollups.js'
+import * as optOutRollups from './20261205090000_opt_out_rollups.js'
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261123100000_findings_watermark': findingsWatermark,
   '20261123130000_disclosure_narrow_rollups': disclosureNarrowRollups,
   '20261123150000_disclosure_weekly_rollups': disclosureWeeklyRollups,
+  '20261205090000_opt_out_rollups': optOutRollups,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

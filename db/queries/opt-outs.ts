@@ -47,50 +47,35 @@ export async function listScopePractices(db: Db, scope: Scope): Promise<Practice
 
 /**
  * Each practice's opt-outs as of the end of every month from `from` to `to` (inclusive days in
- * England), in ONE query: the month ends come from generate_series; each choice row becomes a
- * span from its effective_at to the next choice of the same patient and kind (lead()), so "the
- * latest choice as of T is an active deny" is "a deny span covers T", counted as +1 at its first
- * month and -1 where it ends with a running sum over the months (one scan of the choices, no
- * range join: 0.7-1 s before at 100,000 choices over 150 practices).
+ * England), in ONE query over the opt-out roll-ups (db/opt-out-rollups.ts): the count as of a
+ * day is the running sum of deny spans starting minus ending up to that day, so every month
+ * before the period's last is a prefix sum of month changes, and the last month (which may end
+ * mid-month at `to`) adds its day changes up to `to`. A few rows per practice and month, where
+ * reading every choice took 300-400 ms for 150 practices at 100,000 choices.
  * Every practice and month is present, with zero counts where nobody has opted out.
  */
 export async function monthlyOptOuts(db: Db, scope: Scope & { from: string; to: string }): Promise<MonthlyOptOuts[]> {
   const { rows } = await db.raw(
     `WITH months AS (
-       SELECT m::date AS month,
-              least((m + interval '1 month')::date - 1, :to::date) AS as_of,
-              (least((m + interval '1 month')::date - 1, :to::date) + 1)::timestamp AT TIME ZONE 'Europe/London' AS until
+       SELECT m::date AS month, least((m + interval '1 month')::date - 1, :to::date) AS as_of
          FROM generate_series(date_trunc('month', :from::date), date_trunc('month', :to::date), interval '1 month') AS m
      ),
-     spans AS (
-       SELECT c.practice_id, c.kind, c.decision, c.status, c.effective_at,
-              lead(c.effective_at) OVER (
-                PARTITION BY c.practice_id, c.patient_pseudonym, c.kind ORDER BY c.effective_at, c.id
-              ) AS next_at
-         FROM patient_choices c
-        WHERE c.practice_id = ANY(:practices) AND c.kind IN ('ndop', 'type1')
-          AND c.effective_at < (:to::date + 1)::timestamp AT TIME ZONE 'Europe/London'
-     ),
-     -- A deny span counts at every month end it covers: from the month holding its start (or
-     -- the first month) up to, not including, the month holding the next choice. So each span
-     -- is +1 at its first month and -1 at the month it ends, and a running sum over the months
-     -- gives the count: linear in the choices, with no range join of spans against months.
-     bounds AS (
-       SELECT s.practice_id, s.kind,
-              greatest(date_trunc('month', s.effective_at AT TIME ZONE 'Europe/London')::date, (SELECT min(month) FROM months)) AS first_month,
-              CASE WHEN s.next_at IS NULL OR s.next_at >= (SELECT max(until) FROM months) THEN NULL
-                   ELSE date_trunc('month', s.next_at AT TIME ZONE 'Europe/London')::date END AS end_month
-         FROM spans s
-        WHERE s.decision = 'deny' AND s.status = 'active'
+     bounds AS (SELECT date_trunc('month', :from::date)::date AS first_month, date_trunc('month', :to::date)::date AS last_month),
+     -- Changes before the first month count from it on (the count is a prefix sum over all time).
+     changes AS (
+       SELECT c.practice_id, c.kind, greatest(c.month, b.first_month) AS month, c.change
+         FROM opt_out_month_changes c, bounds b
+        WHERE c.practice_id = ANY(:practices) AND c.month < b.last_month
+       UNION ALL
+       SELECT c.practice_id, c.kind, b.last_month, c.change
+         FROM opt_out_day_changes c, bounds b
+        WHERE c.practice_id = ANY(:practices) AND c.day >= b.last_month AND c.day <= :to::date
      ),
      deltas AS (
-       SELECT b.practice_id, d.month,
-              sum(d.step) FILTER (WHERE b.kind = 'ndop') AS ndop,
-              sum(d.step) FILTER (WHERE b.kind = 'type1') AS type1
-         FROM bounds b
-        CROSS JOIN LATERAL (VALUES (b.first_month, 1), (b.end_month, -1)) AS d(month, step)
-        WHERE (b.end_month IS NULL OR b.end_month > b.first_month) AND d.month IS NOT NULL
-        GROUP BY b.practice_id, d.month
+       SELECT practice_id, month,
+              sum(change) FILTER (WHERE kind = 'ndop') AS ndop,
+              sum(change) FILTER (WHERE kind = 'type1') AS type1
+         FROM changes GROUP BY practice_id, month
      ),
      counts AS (
        SELECT p.id AS practice_id, m.month,

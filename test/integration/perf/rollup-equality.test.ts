@@ -319,7 +319,7 @@ describe('disclosure roll-ups', () => {
     const incremental = await snapshot()
     expect(incremental['disclosure_month_purpose']!.length).toBeGreaterThan(0)
     const rebuilt = await rebuildRollups(db)
-    expect(rebuilt.map((r) => r.table)).toEqual([DAILY_CUBE, ...NARROW_ROLLUPS].map((r) => r.table))
+    expect(rebuilt.map((r) => r.table)).toEqual([...[DAILY_CUBE, ...NARROW_ROLLUPS].map((r) => r.table), 'opt_out_spans', 'opt_out_day_changes', 'opt_out_month_changes'])
     expect(await snapshot()).toEqual(incremental)
   })
 })
