@@ -34,7 +34,11 @@ export async function openDatabase(target: DatabaseTarget, options: { poolMax?: 
   if (target.kind === 'postgres') {
     const db = knexFactory({
       client: 'pg',
-      connection: target.url,
+      // JIT off: PostgreSQL compiles any plan costed above jit_above_cost, and the dashboard's
+      // roll-up reads over 150 practices cross it at 10M disclosures; compiling took ~100 ms of a
+      // 415 ms query and saved less (docs/decisions/010-performance.md). Nothing here runs long
+      // enough to win it back.
+      connection: { connectionString: target.url, options: '-c jit=off' },
       pool: { min: 0, max: options.poolMax ?? 10 },
     })
     return { db, target, close: () => db.destroy() }

@@ -1,5 +1,6 @@
 import type { AppLoadContext } from '@remix-run/node'
 import {
+  cachedPatientCount,
   countDisclosures,
   countDisclosuresByPurpose,
   countDisclosuresByRecipient,
@@ -12,16 +13,21 @@ import {
 } from '../../db/queries/overview.js'
 import { requireScope } from './scope.server.js'
 
-/** Everything the overview page shows: aggregates only, never a patient-level row. */
+/**
+ * Everything the overview page shows: aggregates only, never a patient-level row. `patients` is
+ * a number when the exact count is cached for the scope's current data, else a promise of it:
+ * counting distinct patients over the raw rows takes seconds for an ICB's practices after a
+ * collection, and the rest of the page should not wait for it (the route streams it in).
+ */
 export async function getOverview(args: { request: Request; context: AppLoadContext }) {
   const { access, scope } = await requireScope(args)
   const db = access.db
   const days = spanDays(scope.from, scope.to)
   const bucket = days !== null && days <= 62 ? 'day' : days !== null && days <= 366 ? 'week' : 'month'
-  const [collected, total, patients, overrides, openFindings, trend, byPurpose, byRecipient, sources] = await Promise.all([
+  const [collected, total, cachedPatients, overrides, openFindings, trend, byPurpose, byRecipient, sources] = await Promise.all([
     getDisclosureDayRange(db, scope),
     countDisclosures(db, scope),
-    countPatientsAffected(db, scope),
+    cachedPatientCount(db, scope),
     countOverridesAwaitingReview(db, scope, access.config.overrideReviewDays),
     countOpenFindings(db, scope),
     disclosureTrend(db, scope, bucket),
@@ -29,6 +35,7 @@ export async function getOverview(args: { request: Request; context: AppLoadCont
     countDisclosuresByRecipient(db, scope),
     listLastRunPerSource(db, scope),
   ])
+  const patients: number | Promise<number> = cachedPatients ?? countPatientsAffected(db, scope)
   return { period: { from: scope.from, to: scope.to }, collected, total, patients, overrides, openFindings, trend, trendBucket: bucket, byPurpose, byRecipient, sources }
 }
 

@@ -1,5 +1,6 @@
-import { json, type LoaderFunctionArgs, type MetaFunction, type SerializeFrom } from '@remix-run/node'
-import { Link, useLoaderData } from '@remix-run/react'
+import { defer, json, type LoaderFunctionArgs, type MetaFunction, type SerializeFrom } from '@remix-run/node'
+import { Await, Link, useLoaderData } from '@remix-run/react'
+import { Suspense } from 'react'
 import { HorizontalBarChart } from '../components/charts/horizontal-bar-chart.js'
 import { TrendChart } from '../components/charts/trend-chart.js'
 import { FilterBar } from '../components/filter-bar.js'
@@ -10,7 +11,10 @@ import { getOverview } from '../lib/overview.server.js'
 export const meta: MetaFunction = () => [{ title: 'Overview – Sharing Ledger' }]
 
 export async function loader(args: LoaderFunctionArgs) {
-  return json(await getOverview(args))
+  const overview = await getOverview(args)
+  // An exact patient count that must be read from the raw rows (seconds for many practices just
+  // after a collection) streams in after the rest of the page; a cached one comes with it.
+  return typeof overview.patients === 'number' ? json(overview) : defer(overview)
 }
 
 type OverviewData = SerializeFrom<typeof loader>
@@ -42,7 +46,13 @@ export default function Overview() {
           </div>
           <div>
             <dt>Patients affected</dt>
-            <dd data-testid="patients-affected">{formatCount(data.patients)}</dd>
+            <dd data-testid="patients-affected">
+              <Suspense fallback={<span className="hint">Counting…</span>}>
+                <Await resolve={data.patients as number | Promise<number>} errorElement={<span className="status--failed">Could not be counted; reload to try again</span>}>
+                  {(patients) => formatCount(patients)}
+                </Await>
+              </Suspense>
+            </dd>
           </div>
           <div>
             <dt>Overrides awaiting review</dt>

@@ -57,21 +57,14 @@ export async function countDisclosures(db: Db, scope: Scope): Promise<number> {
  * only while no statement has changed those practices' disclosures since. Exact either way.
  */
 export async function countPatientsAffected(db: Db, scope: Scope): Promise<number> {
-  if (scope.practiceIds.length === 0) return 0
-  const practiceIds = [...new Set(scope.practiceIds)].sort((a, b) => a - b)
-  const scopeKey = `${practiceIds.join(',')}|${scope.from ?? ''}|${scope.to ?? ''}`
-  const versions = `SELECT coalesce(string_agg(practice_id || ':' || version, ',' ORDER BY practice_id), '') AS versions
-                      FROM disclosure_practice_versions WHERE practice_id = ANY(:practiceIds)`
-  const cached = await db.raw(
-    `WITH v AS (${versions}) SELECT c.patients FROM v JOIN patient_count_cache c ON c.scope_key = :scopeKey AND c.versions = v.versions`,
-    { practiceIds, scopeKey },
-  )
-  if (cached.rows.length > 0) return Number(cached.rows[0].patients)
+  const cached = await cachedPatientCount(db, scope)
+  if (cached !== null) return cached
+  const { practiceIds, scopeKey } = patientCountKey(scope)
   // Counts nobody has asked for in a month are dropped as new ones are written.
   await db('patient_count_cache').where('computed_at', '<', db.raw(`now() - interval '30 days'`)).delete()
   const count = whereScopeInstants(db('disclosures as d'), { ...scope, practiceIds }, 'd.practice_id', 'd.occurred_at').countDistinct('d.patient_pseudonym as n')
   const { rows } = await db.raw(
-    `WITH v AS (${versions}), n AS (:count)
+    `WITH v AS (${PRACTICE_VERSIONS}), n AS (:count)
      INSERT INTO patient_count_cache AS c (scope_key, versions, patients, computed_at)
      SELECT :scopeKey, v.versions, n.n, now() FROM v, n
      ON CONFLICT (scope_key) DO UPDATE SET versions = excluded.versions, patients = excluded.patients, computed_at = excluded.computed_at
@@ -79,6 +72,29 @@ export async function countPatientsAffected(db: Db, scope: Scope): Promise<numbe
     { practiceIds, scopeKey, count },
   )
   return Number(rows[0].patients)
+}
+
+/**
+ * The patient count if patient_count_cache holds it for the scope's current practice versions,
+ * else null (countPatientsAffected would have to read the raw rows): one small query, so a page
+ * can tell at once whether the count will take milliseconds or seconds.
+ */
+export async function cachedPatientCount(db: Db, scope: Scope): Promise<number | null> {
+  if (scope.practiceIds.length === 0) return 0
+  const { practiceIds, scopeKey } = patientCountKey(scope)
+  const cached = await db.raw(
+    `WITH v AS (${PRACTICE_VERSIONS}) SELECT c.patients FROM v JOIN patient_count_cache c ON c.scope_key = :scopeKey AND c.versions = v.versions`,
+    { practiceIds, scopeKey },
+  )
+  return cached.rows.length > 0 ? Number(cached.rows[0].patients) : null
+}
+
+const PRACTICE_VERSIONS = `SELECT coalesce(string_agg(practice_id || ':' || version, ',' ORDER BY practice_id), '') AS versions
+                             FROM disclosure_practice_versions WHERE practice_id = ANY(:practiceIds)`
+
+function patientCountKey(scope: Scope) {
+  const practiceIds = [...new Set(scope.practiceIds)].sort((a, b) => a - b)
+  return { practiceIds, scopeKey: `${practiceIds.join(',')}|${scope.from ?? ''}|${scope.to ?? ''}` }
 }
 
 /** Override events with no review yet, and how many of them are past the review deadline. */

@@ -82,6 +82,16 @@ describe('overview page in a browser', () => {
     await signIn(page, server.url, 'guardian@hillside.nhs.uk', TEST_PASSWORD)
     await expect(page.locator('h1').textContent()).resolves.toBe('Overview')
     expect(await page.getByTestId('total-disclosures').textContent()).toBe('6')
+    // Distinct patients are counted from the raw rows the first time (deferred, streamed in
+    // after the page); the next load finds the count cached and sends it inline in the HTML.
+    await expect.poll(() => page.getByTestId('patients-affected').textContent()).toBe('6')
+    const again = await page.request.get(server.url)
+    expect(await again.text()).toMatch(/data-testid="patients-affected">(<!--\$-->)?6</)
+    // A period not counted yet: the count is deferred (it would take seconds for many practices),
+    // so the page does not wait for it; here it is quick, and arrives in the same response.
+    const cold = await (await page.request.get(`${server.url}/?from=2026-03-02&to=2026-03-03`)).text()
+    expect(cold).toContain('__remixContext.n("routes/_index", "patients")')
+    expect(cold).toMatch(/data-testid="patients-affected">(<!--\$-->)?2</)
     expect(await tableRows('Disclosures by purpose')).toEqual([
       ['Direct care by the team and other providers caring for the patient', '3'],
       ['Serious harm to self, others or a child', '2'],
@@ -110,6 +120,7 @@ describe('overview page in a browser', () => {
     await page.waitForURL(/from=2026-03-04&to=2026-03-20/)
     await page.getByRole('heading', { name: 'At a glance, from 4 Mar 2026 to 20 Mar 2026' }).waitFor()
     expect(await page.getByTestId('total-disclosures').textContent()).toBe('3')
+    await expect.poll(() => page.getByTestId('patients-affected').textContent()).toBe('3')
     expect(await tableRows('Disclosures by purpose')).toEqual([
       ['Direct care by the team and other providers caring for the patient', '1'],
       ['Research', '1'],
