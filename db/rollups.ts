@@ -58,8 +58,19 @@ export const WEEKLY_ROLLUPS: NarrowRollup[] = NARROW_ROLLUPS_V1.filter((r) => r.
   comment: r.comment.replace('month', 'week (Monday to Sunday)'),
 }))
 
+/**
+ * Daily copies of the one-dimension monthly roll-ups with few values (migration 20261205100000):
+ * the at most six odd days at each end of a period read a few rows per practice-day from these
+ * instead of the six-dimension cube (about 90 per practice-day at 10M). Recipients, with about
+ * as many values per day as disclosures, would not shrink, so they stay with the cube.
+ */
+export const DAILY_NARROW_ROLLUPS: NarrowRollup[] = ['disclosure_month_purpose', 'disclosure_month_legal_basis', 'disclosure_month_data_level'].map((name) => {
+  const monthly = NARROW_ROLLUPS_V1.find((r) => r.table === name)!
+  return { ...monthly, table: name.replace('disclosure_month_', 'disclosure_day_'), grain: 'day', comment: monthly.comment.replace('month', 'London day') }
+})
+
 /** Kept by disclosure_rollups_apply(); a few rows per practice and day, week or month. */
-export const NARROW_ROLLUPS: NarrowRollup[] = [...NARROW_ROLLUPS_V1, ...WEEKLY_ROLLUPS]
+export const NARROW_ROLLUPS: NarrowRollup[] = [...NARROW_ROLLUPS_V1, ...WEEKLY_ROLLUPS, ...DAILY_NARROW_ROLLUPS]
 
 /** The six-dimension daily cube (disclosure_daily_apply()): answers anything, at any day range. */
 export const DAILY_CUBE: RollupTable = {

@@ -7,6 +7,7 @@ import * as findingsWatermark from './20261123100000_findings_watermark.js'
 import * as disclosureNarrowRollups from './20261123130000_disclosure_narrow_rollups.js'
 import * as disclosureWeeklyRollups from './20261123150000_disclosure_weekly_rollups.js'
 import * as optOutRollups from './20261205090000_opt_out_rollups.js'
+import * as disclosureDailyNarrowRollups from './20261205100000_disclosure_daily_narrow_rollups.js'
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261123130000_disclosure_narrow_rollups': disclosureNarrowRollups,
   '20261123150000_disclosure_weekly_rollups': disclosureWeeklyRollups,
   '20261205090000_opt_out_rollups': optOutRollups,
+  '20261205100000_disclosure_daily_narrow_rollups': disclosureDailyNarrowRollups,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {
