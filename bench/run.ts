@@ -50,7 +50,7 @@ import type { SimulatedPractice, SimulatorOptions } from '../jobs/simulator/serv
 // ---- Options --------------------------------------------------------------------------------
 
 function parseArgs(argv: string[]) {
-  const opts = { events: 1_000_000, practices: 150, jsonOut: 'bench-output/latest.json', runs: 20, loadSeconds: 15, concurrency: 50, skip: new Set<string>(), reuse: false }
+  const opts = { events: 1_000_000, practices: 150, jsonOut: 'bench-output/latest.json', runs: 20, loadSeconds: 15, concurrency: 50, sessionRate: 1, skip: new Set<string>(), reuse: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     const next = () => {
@@ -64,10 +64,11 @@ function parseArgs(argv: string[]) {
     else if (a === '--runs') opts.runs = Number(next())
     else if (a === '--load-seconds') opts.loadSeconds = Number(next())
     else if (a === '--concurrency') opts.concurrency = Number(next())
+    else if (a === '--session-rate') opts.sessionRate = Number(next())
     else if (a === '--skip') for (const phase of next().split(',')) opts.skip.add(phase.trim())
     else if (a === '--reuse') opts.reuse = true
     else if (a === '--') continue
-    else throw new Error(`Unknown option ${a}. Usage: npm run bench -- [--events N] [--practices 150] [--json-out FILE] [--runs 20] [--load-seconds 15] [--concurrency 50] [--skip ingest,findings,dashboard,naive,reports,load] [--reuse]`)
+    else throw new Error(`Unknown option ${a}. Usage: npm run bench -- [--events N] [--practices 150] [--json-out FILE] [--runs 20] [--load-seconds 15] [--concurrency 50] [--session-rate 1] [--skip ingest,findings,dashboard,naive,reports,load] [--reuse]`)
   }
   for (const [k, v] of Object.entries(opts)) if (typeof v === 'number' && (!Number.isFinite(v) || v < 1)) throw new Error(`--${k} must be a positive number`)
   return opts
@@ -717,12 +718,15 @@ async function load(handle: DbHandle, bulk: Bulk) {
     // pages): a lean load generator, so the two cores go to the server and PostgreSQL rather
     // than to WHATWG fetch in this process. Connection i signs in as user i % 10.
     let connection = 0
-    const run = (seconds: number, connections: number) =>
+    const run = (seconds: number, connections: number, sessionRate?: number) =>
       autocannon({
         url: server.url,
         connections,
         duration: seconds,
         timeout: 30,
+        // Paced: each session asks for a page this many times a second; latencies are corrected
+        // for coordinated omission (a late answer also delays the requests queued behind it).
+        ...(sessionRate ? { connectionRate: sessionRate } : {}),
         setupClient: (client) => {
           const i = connection++
           const cookie = users[i % users.length]!
@@ -731,29 +735,39 @@ async function load(handle: DbHandle, bulk: Bulk) {
           client.setRequests(order.map((page) => ({ method: 'GET', path: page, headers: { cookie } })))
         },
       })
+    const measure = async (sessionRate?: number) => {
+      connection = 0
+      const result = await run(opts.loadSeconds, opts.concurrency, sessionRate)
+      const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, Number((s as { count: number | string }).count)]))
+      return {
+        pagesPerSecondPerSession: sessionRate ?? null,
+        seconds: round(result.duration),
+        requests: result.requests.total,
+        requestsPerSec: round(result.requests.total / result.duration, 1),
+        p50: result.latency.p50,
+        p90: result.latency.p90,
+        p97_5: result.latency.p97_5,
+        p99: result.latency.p99,
+        max: result.latency.max,
+        errors: result.errors + result.timeouts + result.non2xx,
+        statuses,
+      }
+    }
     // Warm-up (JIT, connection pool, caches): 3 s of the same traffic, not measured.
     await run(3, Math.min(10, opts.concurrency))
-    connection = 0
-    const result = await run(opts.loadSeconds, opts.concurrency)
-    const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, Number((s as { count: number | string }).count)]))
-    const errors = result.errors + result.timeouts + result.non2xx
+    // Two questions: 50 signed-in people each opening a page every second (already far busier
+    // than a governance team), and the saturation point: 50 clients that never pause.
+    const paced = await measure(opts.sessionRate)
+    const saturated = await measure()
     const autocannonVersion = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../node_modules/autocannon/package.json'), 'utf8')).version
     return {
       generator: `autocannon ${autocannonVersion}`,
       webWorkers: Number(process.env.WEB_WORKERS ?? os.availableParallelism()),
       concurrency: opts.concurrency,
-      seconds: round(result.duration),
-      requests: result.requests.total,
-      requestsPerSec: round(result.requests.total / result.duration, 1),
-      p50: result.latency.p50,
-      p90: result.latency.p90,
-      p97_5: result.latency.p97_5,
-      p99: result.latency.p99,
-      max: result.latency.max,
-      errors,
-      statuses,
       paths,
       sessions: users.length,
+      paced,
+      saturated,
     }
   } finally {
     await server.close()
@@ -791,7 +805,10 @@ async function main() {
     const reports = skipped('reports') ? null : await evidencePack(handle.db, bulk)
     if (reports) log(`reports: ${JSON.stringify(reports)}`)
     const loadResult = skipped('load') ? null : await load(handle, bulk)
-    if (loadResult) log(`load: ${loadResult.requestsPerSec} req/s, p99 ${loadResult.p99} ms, errors ${loadResult.errors}`)
+    if (loadResult) {
+      const { paced, saturated } = loadResult
+      log(`load: paced ${paced.requestsPerSec} req/s, p99 ${paced.p99} ms, errors ${paced.errors}; saturated ${saturated.requestsPerSec} req/s, p99 ${saturated.p99} ms, errors ${saturated.errors}`)
+    }
 
     const output = {
       date: started.toISOString(),
@@ -866,11 +883,13 @@ function printTable(o: {
         : `reports: audit evidence pack, ${'disclosureRows' in r ? `${r.disclosureRows} disclosure rows, ${r.pages} pages in ${r.seconds} s, peak RSS ${r.peakRssMb} MB (process baseline ${r.baselineRssMb} MB)` : ''}`,
   )
   const l = o.load
-  lines.push(
-    l
-      ? `load: ${l.webWorkers} web processes, ${l.concurrency} concurrent sessions, ${l.seconds} s on ${l.paths.join(' and ')}: ${l.requestsPerSec} req/s, p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, errors ${l.errors}`
-      : 'load: skipped',
-  )
+  const figures = (m: { seconds: number; requestsPerSec: number; p50: number; p90: number; p99: number; errors: number }) =>
+    `${m.seconds} s, ${m.requestsPerSec} req/s, p50 ${m.p50} ms, p90 ${m.p90} ms, p99 ${m.p99} ms, errors ${m.errors}`
+  if (l) {
+    lines.push(`load: ${l.webWorkers} web processes, ${l.concurrency} signed-in sessions on ${l.paths.join(' and ')} (${l.generator})`)
+    lines.push(`  each session a page every ${1 / l.paced.pagesPerSecondPerSession!} s: ${figures(l.paced)}`)
+    lines.push(`  saturation, no pause between pages: ${figures(l.saturated)}`)
+  } else lines.push('load: skipped')
   console.log(lines.join('\n'))
 }
 

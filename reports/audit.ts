@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import type { Db } from '../db/client.js'
 import { sumDisclosuresByPurpose, sumDisclosuresByRecipient } from '../db/queries/disclosures.js'
-import { countDisclosures, countPatientsAffected } from '../db/queries/overview.js'
+import { countDisclosures, countPatientsInSnapshot } from '../db/queries/overview.js'
 import { monthlyOptOuts } from '../db/queries/opt-outs.js'
 import { whereScopeInstants } from '../db/queries/scope.js'
 import type { ReportContext } from './context.js'
@@ -18,7 +18,8 @@ import { titlePage } from './title-page.js'
 export const LOG_BATCH = 2000
 
 /**
- * The rows of `query` in batches of `size`, from one cursor in a read-only transaction: the
+ * The rows of `query` in batches of `size`, from one cursor (in a subtransaction of the
+ * report's read-only snapshot, or its own read-only transaction when called alone): the
  * query is planned, and its rows sorted, once (keyset pages re-read and re-sort what is left
  * on every page), and the log is one snapshot. The next batch is fetched while the caller
  * draws the current one (the database works on the other core).
@@ -59,7 +60,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
 
   // ---- Summary
   const total = await countDisclosures(db, scope)
-  const patients = await countPatientsAffected(db, scope)
+  const patients = await countPatientsInSnapshot(db, scope)
   const overrideCount = Number(
     (await whereScopeInstants(db('override_events'), scope, 'practice_id', 'occurred_at').count({ n: '*' }).first())?.n ?? 0,
   )

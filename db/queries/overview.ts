@@ -75,6 +75,20 @@ export async function countPatientsAffected(db: Db, scope: Scope): Promise<numbe
 }
 
 /**
+ * The same exact count for a read-only snapshot (a report's): the cached figure when it belongs
+ * to the snapshot's practice versions, else counted from the raw rows without storing it.
+ */
+export async function countPatientsInSnapshot(db: Db, scope: Scope): Promise<number> {
+  const cached = await cachedPatientCount(db, scope)
+  if (cached !== null) return cached
+  const { practiceIds } = patientCountKey(scope)
+  const row = await whereScopeInstants(db('disclosures as d'), { ...scope, practiceIds }, 'd.practice_id', 'd.occurred_at')
+    .countDistinct('d.patient_pseudonym as n')
+    .first()
+  return Number(row?.n ?? 0)
+}
+
+/**
  * The patient count if patient_count_cache holds it for the scope's current practice versions,
  * else null (countPatientsAffected would have to read the raw rows): one small query, so a page
  * can tell at once whether the count will take milliseconds or seconds.

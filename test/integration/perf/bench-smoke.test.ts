@@ -49,7 +49,11 @@ describe('npm run bench (smoke, tiny N)', () => {
     expect(figures.dashboard.queries.filter((q: { naiveP50: number | null }) => q.naiveP50 !== null).length).toBeGreaterThan(10)
     expect(figures.reports).toMatchObject({ skipped: false, kind: 'audit' })
     expect(figures.reports.pages).toBeGreaterThan(1)
-    expect(figures.load.requests).toBeGreaterThan(0)
-    expect(figures.load.errors).toBe(0)
+    for (const run of [figures.load.paced, figures.load.saturated]) {
+      expect(run.requests).toBeGreaterThan(0)
+      expect(run.errors).toBe(0)
+      expect(run.statuses).toEqual({ '200': run.requests })
+    }
+    expect(figures.load.paced.pagesPerSecondPerSession).toBe(1)
   })
 })

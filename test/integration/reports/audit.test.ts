@@ -118,6 +118,28 @@ describe('audit evidence pack', () => {
     }
   })
 
+  it('reads everything it prints from one snapshot: one connection, one REPEATABLE READ read-only transaction', async () => {
+    // So a collector committing mid-report cannot make the summary disagree with the log.
+    const seen: Array<{ uid: string; sql: string }> = []
+    const listener = (q: { __knexUid: string; sql: string }) => seen.push({ uid: q.__knexUid, sql: q.sql })
+    t.db.on('query', listener)
+    let r: Awaited<ReturnType<typeof generateReport>>
+    try {
+      r = await generateReport(t.db, request(), path.join(tmp, 'snapshot.pdf'))
+    } finally {
+      t.db.removeListener('query', listener)
+    }
+    const start = seen.findIndex((q) => q.sql.includes('ISOLATION LEVEL REPEATABLE READ, READ ONLY'))
+    const end = seen.findIndex((q) => q.sql.startsWith('insert into "report_exports"'))
+    expect(start).toBeGreaterThan(-1)
+    expect(end).toBeGreaterThan(start)
+    const render = seen.slice(start, end)
+    expect(render.some((q) => q.sql.startsWith('DECLARE report_rows'))).toBe(true)
+    expect(render.length).toBeGreaterThan(10)
+    expect(new Set(render.map((q) => q.uid))).toEqual(new Set([seen[start]!.uid]))
+    expect(r.rowCounts.disclosure_log).toBeGreaterThan(0)
+  })
+
   it('gives the same section digests for the same scope and data, with a new report id', async () => {
     const a = await generateReport(t.db, request(), path.join(tmp, 'a.pdf'))
     const b = await generateReport(t.db, request(), path.join(tmp, 'b.pdf'))
