@@ -55,10 +55,28 @@ export async function countDisclosures(db: Db, scope: Scope): Promise<number> {
  * the raw rows, then kept in patient_count_cache with the scope's practice versions: the count
  * and the versions are read in one statement (one snapshot), and a later call reuses the count
  * only while no statement has changed those practices' disclosures since. Exact either way.
+ * Callers asking for the same uncounted scope and versions at once share one count: an ICB's
+ * overview opened by many people after a collection starts one multi-second count, not one
+ * each.
  */
 export async function countPatientsAffected(db: Db, scope: Scope): Promise<number> {
-  const cached = await cachedPatientCount(db, scope)
-  if (cached !== null) return cached
+  const cache = await readPatientCountCache(db, scope)
+  if (cache.patients !== null) return cache.patients
+  const running = countsInFlight.get(db) ?? new Map<string, Promise<number>>()
+  countsInFlight.set(db, running)
+  const key = `${patientCountKey(scope).scopeKey}#${cache.versions}`
+  let count = running.get(key)
+  if (!count) {
+    count = countAndStorePatients(db, scope).finally(() => running.delete(key))
+    running.set(key, count)
+  }
+  return count
+}
+
+/** Counts in progress per database, by scope and the practice versions they were asked at. */
+const countsInFlight = new WeakMap<Db, Map<string, Promise<number>>>()
+
+async function countAndStorePatients(db: Db, scope: Scope): Promise<number> {
   const { practiceIds, scopeKey } = patientCountKey(scope)
   // Counts nobody has asked for in a month are dropped as new ones are written.
   await db('patient_count_cache').where('computed_at', '<', db.raw(`now() - interval '30 days'`)).delete()
@@ -94,13 +112,20 @@ export async function countPatientsInSnapshot(db: Db, scope: Scope): Promise<num
  * can tell at once whether the count will take milliseconds or seconds.
  */
 export async function cachedPatientCount(db: Db, scope: Scope): Promise<number | null> {
-  if (scope.practiceIds.length === 0) return 0
+  return (await readPatientCountCache(db, scope)).patients
+}
+
+/** The scope's practice versions now, and the cached count if it was counted at those versions. */
+async function readPatientCountCache(db: Db, scope: Scope): Promise<{ patients: number | null; versions: string }> {
+  if (scope.practiceIds.length === 0) return { patients: 0, versions: '' }
   const { practiceIds, scopeKey } = patientCountKey(scope)
-  const cached = await db.raw(
-    `WITH v AS (${PRACTICE_VERSIONS}) SELECT c.patients FROM v JOIN patient_count_cache c ON c.scope_key = :scopeKey AND c.versions = v.versions`,
+  const { rows } = await db.raw(
+    `WITH v AS (${PRACTICE_VERSIONS})
+     SELECT v.versions, c.patients FROM v LEFT JOIN patient_count_cache c ON c.scope_key = :scopeKey AND c.versions = v.versions`,
     { practiceIds, scopeKey },
   )
-  return cached.rows.length > 0 ? Number(cached.rows[0].patients) : null
+  const row = rows[0] as { versions: string; patients: number | null }
+  return { versions: row.versions, patients: row.patients === null ? null : Number(row.patients) }
 }
 
 const PRACTICE_VERSIONS = `SELECT coalesce(string_agg(practice_id || ':' || version, ',' ORDER BY practice_id), '') AS versions

@@ -302,6 +302,22 @@ describe('disclosure roll-ups', () => {
     await db('disclosures').where({ source_record_id: 'ae-5000' }).delete()
     expect(await countPatientsAffected(db, scopes[0]!)).toBe(before)
 
+    // Many viewers of one uncounted scope at once (an ICB overview just after a collection)
+    // share one count of the raw rows, and all get the exact figure.
+    await upsertDisclosures(db, [newcomer])
+    const distinctCounts: string[] = []
+    const watch = (q: { sql: string }) => {
+      if (/count\(distinct/i.test(q.sql)) distinctCounts.push(q.sql)
+    }
+    db.on('query', watch)
+    try {
+      expect(await Promise.all(Array.from({ length: 6 }, () => countPatientsAffected(db, scopes[0]!)))).toEqual(Array(6).fill(before + 1))
+    } finally {
+      db.removeListener('query', watch)
+    }
+    expect(distinctCounts).toHaveLength(1)
+    await db('disclosures').where({ source_record_id: 'ae-5000' }).delete()
+
     // An organisation's type is corrected: the purpose x recipient type roll-up follows it.
     await db('organisations').where({ id: recipients[0]! }).update({ recipient_type: 'gp_practice' })
     await expectNoEmptyGroups()
