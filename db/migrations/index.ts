@@ -8,6 +8,7 @@ import * as disclosureNarrowRollups from './20261123130000_disclosure_narrow_rol
 import * as disclosureWeeklyRollups from './20261123150000_disclosure_weekly_rollups.js'
 import * as optOutRollups from './20261205090000_opt_out_rollups.js'
 import * as disclosureDailyNarrowRollups from './20261205100000_disclosure_daily_narrow_rollups.js'
+import * as disclosuresPatientCountIndex from './20261205110000_disclosures_patient_count_index.js'
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261123150000_disclosure_weekly_rollups': disclosureWeeklyRollups,
   '20261205090000_opt_out_rollups': optOutRollups,
   '20261205100000_disclosure_daily_narrow_rollups': disclosureDailyNarrowRollups,
+  '20261205110000_disclosures_patient_count_index': disclosuresPatientCountIndex,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {
