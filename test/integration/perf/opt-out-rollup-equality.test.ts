@@ -5,6 +5,7 @@ import { ensurePractice } from '../../../db/queries/practices.js'
 import { upsertPatientChoices, type PatientChoiceRecord } from '../../../db/queries/records.js'
 import { addSource } from '../../../db/queries/sources.js'
 import { useTestDatabase } from '../../support/db.js'
+import { rng } from '../../support/random.js'
 
 // The opt-outs page reads roll-ups of deny spans kept by a statement-level trigger on
 // patient_choices; this proves its monthly series equals a direct "latest choice per patient
@@ -14,16 +15,6 @@ import { useTestDatabase } from '../../support/db.js'
 // clock-change days and around London midnight.
 
 const t = useTestDatabase()
-
-function rng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), 1 | a)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const KINDS = ['ndop', 'type1', 'ndop', 'type1', 'scr', 'record_sharing'] as const
 const DECISIONS = ['deny', 'deny', 'permit'] as const

@@ -25,6 +25,7 @@ import { upsertDisclosures, type DisclosureRecord } from '../../../db/queries/re
 import type { Scope } from '../../../db/queries/scope.js'
 import { addSource } from '../../../db/queries/sources.js'
 import { useTestDatabase } from '../../support/db.js'
+import { rng } from '../../support/random.js'
 
 // The dashboard reads roll-ups (the daily cube and the narrow monthly ones, kept by
 // statement-level triggers); this proves its numbers equal a direct GROUP BY over the raw rows
@@ -33,17 +34,6 @@ import { useTestDatabase } from '../../support/db.js'
 // months, odd days and the BST switch-over days in Europe/London, with and without filters.
 
 const t = useTestDatabase()
-
-/** Small deterministic PRNG (mulberry32), so a failure reproduces. */
-function rng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), 1 | a)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const PURPOSES = ['direct_care', 'research', 'clinical_audit', 'commissioning', 'legal', 'safeguarding', 'insurance']
 const LEGAL = [null, 'explicit_consent', 'implied_consent', 'legal_obligation', 's251']
