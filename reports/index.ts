@@ -148,12 +148,10 @@ export async function generateReport(db: Db, request: ReportRequest, out: Writab
     // One snapshot for the whole report: its summary counts, tables and streamed log all see the
     // same committed data, so a collector writing meanwhile cannot make the summary disagree with
     // the log (REPEATABLE READ; read only, so it never blocks a writer or takes a lock that could).
-    result = await db.transaction(
-      async (trx) => {
-        await trx.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY')
-        return render(trx, request, base, stream)
-      },
-    )
+    result = await db.transaction(async (trx) => {
+      await trx.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY')
+      return render(trx, request, base, stream)
+    })
   } catch (err) {
     if (typeof out === 'string') fs.rmSync(out, { force: true }) // never leave half a report behind
     throw err

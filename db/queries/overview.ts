@@ -80,7 +80,7 @@ async function countAndStorePatients(db: Db, scope: Scope): Promise<number> {
   const { practiceIds, scopeKey } = patientCountKey(scope)
   // Counts nobody has asked for in a month are dropped as new ones are written.
   await db('patient_count_cache').where('computed_at', '<', db.raw(`now() - interval '30 days'`)).delete()
-  const count = whereScopeInstants(db('disclosures as d'), { ...scope, practiceIds }, 'd.practice_id', 'd.occurred_at').countDistinct('d.patient_pseudonym as n')
+  const count = distinctPatients(db, { ...scope, practiceIds })
   const { rows } = await db.raw(
     `WITH v AS (${PRACTICE_VERSIONS}), n AS (:count)
      INSERT INTO patient_count_cache AS c (scope_key, versions, patients, computed_at)
@@ -99,11 +99,13 @@ async function countAndStorePatients(db: Db, scope: Scope): Promise<number> {
 export async function countPatientsInSnapshot(db: Db, scope: Scope): Promise<number> {
   const cached = await cachedPatientCount(db, scope)
   if (cached !== null) return cached
-  const { practiceIds } = patientCountKey(scope)
-  const row = await whereScopeInstants(db('disclosures as d'), { ...scope, practiceIds }, 'd.practice_id', 'd.occurred_at')
-    .countDistinct('d.patient_pseudonym as n')
-    .first()
+  const row = await distinctPatients(db, scope).first()
   return Number(row?.n ?? 0)
+}
+
+/** COUNT(DISTINCT pseudonym) over the scope's raw rows (an index-only scan, migration 20261205110000). */
+function distinctPatients(db: Db, scope: Scope) {
+  return whereScopeInstants(db('disclosures as d'), scope, 'd.practice_id', 'd.occurred_at').countDistinct('d.patient_pseudonym as n')
 }
 
 /**

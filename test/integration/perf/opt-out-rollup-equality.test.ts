@@ -5,6 +5,7 @@ import { ensurePractice } from '../../../db/queries/practices.js'
 import { upsertPatientChoices, type PatientChoiceRecord } from '../../../db/queries/records.js'
 import { addSource } from '../../../db/queries/sources.js'
 import { useTestDatabase } from '../../support/db.js'
+import { directOptOutCount } from '../../support/opt-outs.js'
 import { rng } from '../../support/random.js'
 
 // The opt-outs page reads roll-ups of deny spans kept by a statement-level trigger on
@@ -35,21 +36,7 @@ const PERIODS: Array<[string, string]> = [
   ['2025-12-01', '2025-12-31'],
 ]
 
-/** The raw truth: patients whose latest choice of the kind by the end of London day `asOf` is an active deny. */
-async function directCount(practiceId: number, asOf: string) {
-  const { rows } = await t.db.raw(
-    `SELECT kind, count(*) FILTER (WHERE decision = 'deny' AND status = 'active')::int AS n FROM (
-       SELECT DISTINCT ON (patient_pseudonym, kind) kind, decision, status
-         FROM patient_choices
-        WHERE practice_id = ? AND kind IN ('ndop', 'type1')
-          AND effective_at < (?::date + 1)::timestamp AT TIME ZONE 'Europe/London'
-        ORDER BY patient_pseudonym, kind, effective_at DESC, id DESC
-     ) latest GROUP BY kind`,
-    [practiceId, asOf],
-  )
-  const byKind = Object.fromEntries(rows.map((r: { kind: string; n: number }) => [r.kind, r.n]))
-  return { ndop: byKind.ndop ?? 0, type1: byKind.type1 ?? 0 }
-}
+const directCount = (practiceId: number, asOf: string) => directOptOutCount(t.db, practiceId, asOf)
 
 async function expectEqualToDirectCount(practiceIds: number[]) {
   let nonZero = 0
