@@ -1,6 +1,7 @@
 import path from 'node:path'
 import cron from 'node-cron'
 import { z } from 'zod'
+import { DEVELOPMENT_SIGNING_SEED, parseSigningSeed, signingKeyFromSeed, type SigningKey } from '../core/signing.js'
 
 /**
  * Configuration from the environment, validated once at start. A missing or bad value stops the
@@ -24,6 +25,10 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   PSEUDONYM_KEY: z.string().min(32, 'must be at least 32 characters of secret key material').optional(),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SIGNING_KEY: z
+    .string()
+    .refine((v) => parseSigningSeed(v) !== null, 'must be a 32-byte Ed25519 seed, as 64 hex digits or base64')
+    .optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   COLLECT_SCHEDULE: cronField.default('*/15 * * * *'),
   IMPORT_SCHEDULE: cronField.default('5 * * * *'),
@@ -44,6 +49,12 @@ export interface Config {
   /** True when a development default stands in for a secret: the demo, never production. */
   usingDevelopmentSecrets: boolean
   sessionSecret: string
+  /**
+   * Signs report manifests and ledger checkpoints. Null with DATABASE_URL set and no
+   * SIGNING_KEY: signing then stops with a ConfigError (requireSigningKey) instead of falling
+   * back to the published development key.
+   */
+  signingKey: SigningKey | null
   nodeEnv: 'development' | 'production' | 'test'
   /** When each scheduled job runs; the inbox is where staff drop NDOP and register CSV files. */
   schedules: { collect: string; import: string; timezone: string; enabled: boolean }
@@ -78,6 +89,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pseudonymKey: e.PSEUDONYM_KEY ?? DEVELOPMENT_PSEUDONYM_KEY,
     usingDevelopmentSecrets: !e.PSEUDONYM_KEY,
     sessionSecret: e.SESSION_SECRET ?? DEVELOPMENT_SESSION_SECRET,
+    signingKey: e.SIGNING_KEY
+      ? signingKeyFromSeed(parseSigningSeed(e.SIGNING_KEY)!)
+      : embedded
+        ? signingKeyFromSeed(DEVELOPMENT_SIGNING_SEED, true)
+        : null,
     nodeEnv: e.NODE_ENV,
     schedules: {
       collect: e.COLLECT_SCHEDULE,
@@ -94,4 +110,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inboxDir: path.resolve(e.INBOX_DIR ?? path.join(e.LEDGER_DATA_DIR, 'inbox')),
     overrideReviewDays: e.OVERRIDE_REVIEW_DAYS,
   }
+}
+
+/** The signing key, or the one sentence that says how to configure it. */
+export function requireSigningKey(config: Config): SigningKey {
+  if (!config.signingKey) {
+    throw new ConfigError(
+      'Configuration error: SIGNING_KEY must be set when DATABASE_URL is set (a 32-byte Ed25519 seed: `openssl rand -hex 32`; the development key is only for the embedded demo database).',
+    )
+  }
+  return config.signingKey
 }

@@ -1,11 +1,12 @@
 import { loadConfig, type Config } from '../../config/env.js'
-import { TEST_PSEUDONYM_KEY } from './test-env.js'
+import { TEST_PSEUDONYM_KEY, TEST_SIGNING_KEY } from './test-env.js'
 
 /** A configuration for tests: PostgreSQL at `url`, the test key, fast retries. */
 export function testConfig(url: string, overrides: Partial<Config['http']> = {}): Config {
   const config = loadConfig({
     DATABASE_URL: url,
     PSEUDONYM_KEY: TEST_PSEUDONYM_KEY,
+    SIGNING_KEY: TEST_SIGNING_KEY,
     NODE_ENV: 'test',
     HTTP_BACKOFF_MS: '1',
     HTTP_TIMEOUT_MS: '2000',
