@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createRequestHandler } from '@remix-run/express'
 import type { ServerBuild } from '@remix-run/node'
 import express from 'express'
-import { ConfigError, loadConfig, type Config } from './config/env.js'
+import { ConfigError, loadConfig, requireSessionSecret, type Config } from './config/env.js'
 import { EmbeddedDatabaseBusyError, openDatabase, type DbHandle } from './db/client.js'
 import { migrateLatest } from './db/migrate.js'
 import { startScheduler } from './jobs/scheduler.js'
@@ -41,6 +41,7 @@ export interface RunningServer {
  */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const config = options.config ?? loadConfig()
+  requireSessionSecret(config)
   const log = options.quiet ? () => {} : (line: string) => console.log(line)
   if (config.usingDevelopmentSecrets && !options.quiet) {
     console.warn(

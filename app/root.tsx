@@ -15,7 +15,6 @@ import {
 import type { ReactNode } from 'react'
 import { CsrfField } from './components/csrf-field.js'
 import { getViewer, ROLE_LABELS } from './lib/access.server.js'
-import { getSession } from './lib/session.server.js'
 import { NAV_ITEMS, useKeptSearch } from './lib/navigation.js'
 import stylesUrl from './styles/app.css'
 
@@ -29,7 +28,6 @@ export const meta: MetaFunction = () => [{ title: 'Sharing Ledger' }]
 /** Who is signed in (for the menu) and the session's anti-forgery token (for forms). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const viewer = await getViewer(request, context)
-  const session = await getSession(context, request)
   return json({
     viewer: viewer && {
       displayName: viewer.displayName,
@@ -37,7 +35,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       roleLabel: ROLE_LABELS[viewer.role],
       practices: viewer.practices.map((p) => ({ odsCode: p.odsCode, name: p.name })),
     },
-    csrf: viewer ? (session.get('csrf') ?? '') : '',
+    csrf: viewer?.session.csrf ?? '',
+    // For a warning before the session ends: whichever of the two expiries comes first.
+    sessionExpiresAt: viewer ? new Date(Math.min(viewer.session.idleExpiresAt.getTime(), viewer.session.absoluteExpiresAt.getTime())).toISOString() : null,
   })
 }
 

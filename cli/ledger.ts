@@ -1,5 +1,6 @@
 import { rebuildRollups } from '../db/rollups.js'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { checkValue, PeriodDay, RecordDay } from '../core/inputs.js'
 import os from 'node:os'
 import { writeAccessLog } from '../db/queries/access-log.js'
 import { listRuns } from '../db/queries/job-runs.js'
@@ -32,10 +33,14 @@ const int = (name: string) => (v: string) => {
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number.`)
   return n
 }
-const isoDay = (v: string) => {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(v))) throw new InvalidArgumentError('must be a date as YYYY-MM-DD.')
-  return v
+const day = (schema: typeof RecordDay) => (v: string) => {
+  const checked = checkValue(schema, v)
+  if (!checked.ok) throw new InvalidArgumentError(`'${v}' ${checked.message}.`)
+  return checked.value
 }
+// Periods reach at most a year ahead; an agreement's dates may lie further.
+const periodDay = day(PeriodDay)
+const recordDay = day(RecordDay)
 const ods = (v: string) => {
   const code = v.toUpperCase()
   if (!ODS_PRACTICE_PATTERN.test(code)) throw new InvalidArgumentError(`'${v}' is not a GP practice ODS code (one letter and five digits, e.g. A81001).`)
@@ -105,8 +110,8 @@ program
   .option('--source <id>', 'one source', int('--source'))
   .option('--practice <ODS>', "one practice's sources", ods)
   .option('--all', 'every enabled source')
-  .option('--from <YYYY-MM-DD>', 'backfill: re-read this range without moving the cursor', isoDay)
-  .option('--to <YYYY-MM-DD>', 'end of the backfill range (inclusive)', isoDay)
+  .option('--from <YYYY-MM-DD>', 'backfill: re-read this range without moving the cursor', periodDay)
+  .option('--to <YYYY-MM-DD>', 'end of the backfill range (inclusive)', periodDay)
   .option('--json', 'print one JSON object with the result per source')
   .action((o) =>
     withLedger(async (deps) => {
@@ -396,8 +401,8 @@ agreementCmd
   .option('--recipient-type <T>', 'recipient type code, e.g. nhs_trust, research_org, police_judicial')
   .requiredOption('--purpose <P>', 'a purpose it covers, e.g. research (repeat for more)', (v: string, prev: string[] = []) => [...prev, v])
   .addOption(new Option('--data-level <L>', 'the most identifiable data it allows').choices([...DATA_LEVELS]).makeOptionMandatory())
-  .requiredOption('--from <YYYY-MM-DD>', 'first day in force', isoDay)
-  .option('--to <YYYY-MM-DD>', 'last day in force (inclusive); open-ended when left out', isoDay)
+  .requiredOption('--from <YYYY-MM-DD>', 'first day in force', recordDay)
+  .option('--to <YYYY-MM-DD>', 'last day in force (inclusive); open-ended when left out', recordDay)
   .requiredOption('--practice <ODS...>', 'practices party to it (repeat or list several)')
   .option('--description <text>', 'what is shared and why')
   .option('--json', 'print JSON')
@@ -468,8 +473,8 @@ const reportCmd = program
   .description('write a PDF report (audit evidence pack, commissioner report, incident review) and record its digest')
   .argument('<kind>', 'audit | commissioner | incident')
   .requiredOption('--practice <ODS>', 'practice ODS code (repeat for several)', (v: string, prev: string[] = []) => [...prev, ods(v)])
-  .requiredOption('--from <YYYY-MM-DD>', 'first day of the period', isoDay)
-  .requiredOption('--to <YYYY-MM-DD>', 'last day of the period', isoDay)
+  .requiredOption('--from <YYYY-MM-DD>', 'first day of the period', periodDay)
+  .requiredOption('--to <YYYY-MM-DD>', 'last day of the period', periodDay)
   .option('--event <ID>', 'incident review: the override event', int('--event'))
   .option('--finding <ID>', 'incident review: a finding about a disclosure or an override (instead of --event)', int('--finding'))
   .requiredOption('--out <FILE.pdf>', 'where to write the PDF')

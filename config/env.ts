@@ -1,3 +1,4 @@
+import crypto from 'node:crypto'
 import path from 'node:path'
 import cron from 'node-cron'
 import { z } from 'zod'
@@ -10,7 +11,6 @@ import { DEVELOPMENT_SIGNING_SEED, parseSigningSeed, signingKeyFromSeed, type Si
 
 /** Loud, documented development key: only ever used for the embedded demo database. */
 export const DEVELOPMENT_PSEUDONYM_KEY = 'sharing-ledger-DEVELOPMENT-ONLY-pseudonym-key-do-not-use-with-real-data'
-export const DEVELOPMENT_SESSION_SECRET = 'sharing-ledger-DEVELOPMENT-ONLY-session-secret'
 
 export class ConfigError extends Error {}
 
@@ -40,6 +40,9 @@ const EnvSchema = z.object({
   HTTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(5),
   HTTP_BACKOFF_MS: z.coerce.number().int().min(0).default(500),
   OVERRIDE_REVIEW_DAYS: z.coerce.number().int().min(1).default(7),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(30),
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24).default(10),
+  COOKIE_SECURE: z.enum(['on', 'off']).optional(),
 })
 
 export interface Config {
@@ -61,6 +64,13 @@ export interface Config {
   inboxDir: string
   http: { pageSize: number; timeoutMs: number; maxAttempts: number; backoffMs: number }
   overrideReviewDays: number
+  /**
+   * Server-side sessions (app/lib/session.server.ts). `secureCookies` marks the cookie Secure
+   * (sent over HTTPS only): on in production unless COOKIE_SECURE=off, off otherwise unless on.
+   */
+  session: { idleMinutes: number; maxHours: number; secureCookies: boolean }
+  /** True when SESSION_SECRET was not set: a random per-process secret signs cookies. */
+  usingDevelopmentSessionSecret: boolean
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -88,7 +98,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     pseudonymKey: e.PSEUDONYM_KEY ?? DEVELOPMENT_PSEUDONYM_KEY,
     usingDevelopmentSecrets: !e.PSEUDONYM_KEY,
-    sessionSecret: e.SESSION_SECRET ?? DEVELOPMENT_SESSION_SECRET,
+    // Without SESSION_SECRET (the embedded demo), a random secret per start: nothing in the
+    // source can sign a cookie. With DATABASE_URL the server refuses to start without one.
+    sessionSecret: e.SESSION_SECRET ?? crypto.randomBytes(32).toString('base64url'),
     signingKey: e.SIGNING_KEY
       ? signingKeyFromSeed(parseSigningSeed(e.SIGNING_KEY)!)
       : embedded
@@ -109,6 +121,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     inboxDir: path.resolve(e.INBOX_DIR ?? path.join(e.LEDGER_DATA_DIR, 'inbox')),
     overrideReviewDays: e.OVERRIDE_REVIEW_DAYS,
+    session: {
+      idleMinutes: e.SESSION_IDLE_MINUTES,
+      maxHours: e.SESSION_MAX_HOURS,
+      secureCookies: e.COOKIE_SECURE ? e.COOKIE_SECURE === 'on' : e.NODE_ENV === 'production',
+    },
+    usingDevelopmentSessionSecret: !e.SESSION_SECRET,
   }
 }
 
@@ -120,4 +138,13 @@ export function requireSigningKey(config: Config): SigningKey {
     )
   }
   return config.signingKey
+}
+
+/** The web server's own requirement: with PostgreSQL, cookies must be signed with a configured secret. */
+export function requireSessionSecret(config: Config): void {
+  if (config.database.kind === 'postgres' && config.usingDevelopmentSessionSecret) {
+    throw new ConfigError(
+      'Configuration error: SESSION_SECRET must be set when DATABASE_URL is set (at least 32 random characters: `openssl rand -base64 48`).',
+    )
+  }
 }

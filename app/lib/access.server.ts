@@ -5,7 +5,7 @@ import type { Db } from '../../db/client.js'
 import { writeAccessLog, type AccessLogEntry } from '../../db/queries/access-log.js'
 import { getUser, type Role } from '../../db/queries/users.js'
 import { getDb } from './db.server.js'
-import { getSession } from './session.server.js'
+import { readSession, type SessionInfo } from './session.server.js'
 
 /**
  * The one gate every loader, action, resource route and export goes through: who is asking,
@@ -26,6 +26,8 @@ export interface Viewer {
   role: Role
   /** Practices this user may see: their own, or every practice for an administrator. */
   practices: PracticeRef[]
+  /** The live server-side session: its anti-forgery token and when it expires. */
+  session: SessionInfo
 }
 
 export interface Access {
@@ -71,8 +73,7 @@ export async function requireAccess(
     writeAccessLog(db, { userId: viewer.id, actor: viewer.email, action, ip: context.ip ?? null, ...entry })
 
   if (!SAFE_METHODS.has(request.method.toUpperCase())) {
-    const session = await getSession(context, request)
-    if (!(await isSameOriginForm(request, session.get('csrf')))) {
+    if (!(await isSameOriginForm(request, viewer.session.csrf))) {
       await log('csrf_refused', { outcome: 'denied', target: new URL(request.url).pathname })
       throw new Response('This form came from another site or an old page. Reload the page and try again.', { status: 403 })
     }
@@ -103,11 +104,10 @@ export async function getViewer(request: Request, context: AppLoadContext): Prom
 }
 
 async function lookUpViewer(request: Request, context: AppLoadContext): Promise<Viewer | null> {
-  const session = await getSession(context, request)
-  const userId = session.get('userId')
-  if (!userId) return null
+  const session = await readSession(context, request)
+  if (!session) return null
   const db = getDb(context)
-  const user = await getUser(db, userId)
+  const user = await getUser(db, session.userId)
   if (!user || user.disabled_at) return null
   const practices = (
     user.role === 'admin'
@@ -118,7 +118,7 @@ async function lookUpViewer(request: Request, context: AppLoadContext): Promise<
           .orderBy('p.ods_code')
           .select('p.id', 'p.ods_code', 'p.name')
   ).map((p) => ({ id: p.id, odsCode: p.ods_code, name: p.name }))
-  return { id: user.id, email: user.email, displayName: user.display_name, role: user.role, practices }
+  return { id: user.id, email: user.email, displayName: user.display_name, role: user.role, practices, session }
 }
 
 /** 404 unless the record's practice is one this request may see. */

@@ -1,5 +1,6 @@
 import { json, redirect, type AppLoadContext, type TypedResponse } from '@remix-run/node'
 import { z } from 'zod'
+import { RecordDay } from '../../core/inputs.js'
 import {
   addChoiceMapping,
   addPurposeMapping,
@@ -69,13 +70,8 @@ const text = (form: FormData, name: string) => {
 const texts = (form: FormData, name: string) => form.getAll(name).filter((v): v is string => typeof v === 'string')
 
 const trimmed = (max: number, empty: string, tooLong: string) => z.string().trim().min(1, empty).max(max, tooLong)
-const isoDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter the date as YYYY-MM-DD')
-  .refine((v) => {
-    const d = new Date(`${v}T00:00:00Z`)
-    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v
-  }, 'Enter a real calendar date')
+// An agreement's dates: bounded (2000 to 2099), real calendar days.
+const isoDay = RecordDay
 const idList = (form: FormData, name: string) => texts(form, name).filter((v) => /^\d{1,9}$/.test(v)).map(Number)
 
 function intentOf(form: FormData, allowed: readonly string[]): string {

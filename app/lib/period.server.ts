@@ -1,22 +1,13 @@
 import { z } from 'zod'
+import { PeriodDay } from '../../core/inputs.js'
 /** Inclusive calendar days ('YYYY-MM-DD', England); a missing end is open. */
 export interface Period {
   from?: string
   to?: string
 }
 
-const isCalendarDay = (v: string) => {
-  const d = new Date(`${v}T00:00:00Z`)
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v
-}
-
-const Day = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD, such as 2026-03-01')
-  .refine(isCalendarDay, 'is not a real calendar date')
-
 // An empty date field in the period form submits "from=": that means no limit, not an error.
-const OptionalDay = z.preprocess((v) => (v === '' || v === null ? undefined : v), Day.optional())
+const OptionalDay = z.preprocess((v) => (v === '' || v === null ? undefined : v), PeriodDay.optional())
 
 const PeriodSchema = z
   .object({ from: OptionalDay, to: OptionalDay })

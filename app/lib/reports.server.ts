@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { AppLoadContext } from '@remix-run/node'
 import { z } from 'zod'
+import { PeriodDay, ownValue } from '../../core/inputs.js'
 import type { Role } from '../../db/queries/users.js'
 import { generateReport, ReportError, verifyReport, type ReportKind } from '../../reports/index.js'
 import { notFound, requireAccess, requirePractice, type Access } from './access.server.js'
@@ -39,7 +40,7 @@ export async function getReportsPage(args: Args) {
   return { exports, allowed }
 }
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
+const Day = PeriodDay
 const GenerateSchema = z
   .object({
     kind: z.enum(['audit', 'commissioner', 'incident'], { message: 'Choose which report to produce.' }),
@@ -57,7 +58,7 @@ const GenerateSchema = z
 export async function generateReportDownload(args: Args): Promise<Response> {
   const form = await args.request.clone().formData()
   const kind = String(form.get('kind') ?? '') as ReportKind
-  const access = await requireAccess(args, { roles: REPORT_ROLES[kind] ?? ['admin'] })
+  const access = await requireAccess(args, { roles: ownValue(REPORT_ROLES, kind) ?? ['admin'] })
   const parsed = GenerateSchema.safeParse({ kind, from: form.get('from'), to: form.get('to'), eventId: form.get('eventId') })
   if (!parsed.success) return textResponse(400, parsed.error.issues[0]!.message)
   const practiceIds = chosenPractices(access, form.getAll('practice').map(String).filter(Boolean))

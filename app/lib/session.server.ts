@@ -1,50 +1,93 @@
 import crypto from 'node:crypto'
-import { createCookieSessionStorage, type AppLoadContext, type Session } from '@remix-run/node'
+import { createCookie, type AppLoadContext, type Cookie } from '@remix-run/node'
 import type { Config } from '../../config/env.js'
+import { getDb } from './db.server.js'
 
-export interface SessionData {
+/**
+ * Sessions live in the database (table `sessions`); the cookie carries only a random id, signed.
+ * So signing out, or an administrator disabling a user, ends a session at once, and expiry is
+ * the server's decision: idle expiry (SESSION_IDLE_MINUTES since the last request) and
+ * absolute expiry (SESSION_MAX_HOURS since sign-in), whatever the cookie says.
+ */
+
+export interface SessionInfo {
   userId: number
   csrf: string
+  /** When the session ends if nothing more is asked of it. */
+  idleExpiresAt: Date
+  /** When the session ends whatever happens (then the user signs in again). */
+  absoluteExpiresAt: Date
 }
 
-const storages = new WeakMap<Config, ReturnType<typeof makeStorage>>()
+// Touching the row on every request would be a write per page view; a minute's slack in the idle
+// clock costs nothing.
+const TOUCH_AFTER_MS = 60_000
 
-function makeStorage(config: Config) {
-  return createCookieSessionStorage<SessionData>({
-    cookie: {
-      name: '__ledger_session',
+const cookies = new WeakMap<Config, Cookie>()
+
+function sessionCookie(config: Config): Cookie {
+  let c = cookies.get(config)
+  if (!c) {
+    c = createCookie('__ledger_session', {
       httpOnly: true,
       // lax: the cookie rides on top-level navigation (links), never on cross-site POSTs.
       sameSite: 'lax',
-      secure: config.nodeEnv === 'production',
+      secure: config.session.secureCookies,
       path: '/',
       secrets: [config.sessionSecret],
-      maxAge: 8 * 60 * 60, // a working day
-    },
-  })
-}
-
-function storage(context: AppLoadContext) {
-  let s = storages.get(context.config)
-  if (!s) {
-    s = makeStorage(context.config)
-    storages.set(context.config, s)
+      maxAge: config.session.maxHours * 60 * 60,
+    })
+    cookies.set(config, c)
   }
-  return s
+  return c
 }
 
-export function getSession(context: AppLoadContext, request: Request): Promise<Session<SessionData>> {
-  return storage(context).getSession(request.headers.get('Cookie'))
-}
+const hashId = (id: string) => crypto.createHash('sha256').update(id).digest('hex')
 
-/** A fresh session for a signed-in user, with its own anti-forgery token. */
+/** A fresh session for a signed-in user, with its own anti-forgery token; returns Set-Cookie. */
 export async function startSession(context: AppLoadContext, userId: number): Promise<string> {
-  const session = await storage(context).getSession()
-  session.set('userId', userId)
-  session.set('csrf', crypto.randomBytes(24).toString('base64url'))
-  return storage(context).commitSession(session)
+  const { idleMinutes, maxHours } = context.config.session
+  const id = crypto.randomBytes(32).toString('base64url')
+  await getDb(context).raw(
+    `INSERT INTO sessions (id_hash, user_id, csrf, idle_expires_at, absolute_expires_at)
+     VALUES (?, ?, ?, now() + make_interval(mins => ?), now() + make_interval(hours => ?))`,
+    [hashId(id), userId, crypto.randomBytes(24).toString('base64url'), idleMinutes, maxHours],
+  )
+  return sessionCookie(context.config).serialize(id)
 }
 
+/** The live session the request's cookie names, or null (none, forged, ended, expired, user disabled). */
+export async function readSession(context: AppLoadContext, request: Request): Promise<SessionInfo | null> {
+  const id = await sessionCookie(context.config).parse(request.headers.get('Cookie'))
+  if (typeof id !== 'string' || id.length > 100) return null
+  const db = getDb(context)
+  const { rows } = await db.raw(
+    `SELECT s.user_id, s.csrf, s.last_seen_at, s.idle_expires_at, s.absolute_expires_at
+       FROM sessions s JOIN users u ON u.id = s.user_id
+      WHERE s.id_hash = ? AND s.ended_at IS NULL AND u.disabled_at IS NULL
+        AND s.idle_expires_at > now() AND s.absolute_expires_at > now()`,
+    [hashId(id)],
+  )
+  const row = rows[0] as { user_id: number; csrf: string; last_seen_at: Date; idle_expires_at: Date; absolute_expires_at: Date } | undefined
+  if (!row) return null
+  let idleExpiresAt = row.idle_expires_at
+  if (Date.now() - row.last_seen_at.getTime() > TOUCH_AFTER_MS) {
+    const touched = await db.raw(
+      `UPDATE sessions SET last_seen_at = now(),
+              idle_expires_at = least(now() + make_interval(mins => ?), absolute_expires_at)
+        WHERE id_hash = ? RETURNING idle_expires_at`,
+      [context.config.session.idleMinutes, hashId(id)],
+    )
+    idleExpiresAt = touched.rows[0]?.idle_expires_at ?? idleExpiresAt
+  }
+  return { userId: row.user_id, csrf: row.csrf, idleExpiresAt, absoluteExpiresAt: row.absolute_expires_at }
+}
+
+/** Ends the request's session (sign-out) and returns the Set-Cookie that clears it. */
 export async function endSession(context: AppLoadContext, request: Request): Promise<string> {
-  return storage(context).destroySession(await getSession(context, request))
+  const id = await sessionCookie(context.config).parse(request.headers.get('Cookie'))
+  if (typeof id === 'string') {
+    await getDb(context).raw(`UPDATE sessions SET ended_at = now(), ended_reason = 'signed out' WHERE id_hash = ? AND ended_at IS NULL`, [hashId(id)])
+  }
+  return sessionCookie(context.config).serialize('', { maxAge: 0 })
 }

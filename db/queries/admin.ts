@@ -39,12 +39,15 @@ export async function listUsers(db: Db, scope: Scope): Promise<AdminUser[]> {
   return rows
 }
 
-/** Disables (sessions end at their next request, sign-in is refused) or re-enables a user. */
+/** Disables (every live session ends at once, sign-in is refused) or re-enables a user. */
 export async function setUserDisabled(db: Db, userId: number, disabled: boolean): Promise<boolean> {
-  const n = await db('users')
-    .where({ id: userId })
-    .update({ disabled_at: disabled ? db.fn.now() : null, ...(disabled ? {} : { failed_attempts: 0, locked_until: null }) })
-  return n > 0
+  return db.transaction(async (trx) => {
+    const n = await trx('users')
+      .where({ id: userId })
+      .update({ disabled_at: disabled ? trx.fn.now() : null, ...(disabled ? {} : { failed_attempts: 0, locked_until: null }) })
+    if (disabled) await trx.raw(`UPDATE sessions SET ended_at = now(), ended_reason = 'user disabled' WHERE user_id = ? AND ended_at IS NULL`, [userId])
+    return n > 0
+  })
 }
 
 export interface AdminSource {

@@ -36,12 +36,21 @@ function pick(candidates: RollupTable[], needed: RollupDimension[]): RollupTable
 
 type DayRange = { from?: string; to?: string }
 
-const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10)
+// Day arithmetic on YYYY-MM-DD strings. Days compare as strings only within years 0000-9999:
+// beyond that toISOString writes '+010000-...', which sorts before '9999-...' and once made the
+// month loop below run forever. So every day is checked on the way in and every loop counts.
+const DAY = /^\d{4}-\d{2}-\d{2}$/
+const checkedDay = (day: string) => {
+  if (!DAY.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) throw new RangeError(`Not a day between years 0000 and 9999: ${day}`)
+  return day
+}
+const formatDay = (ms: number) => checkedDay(new Date(ms).toISOString().slice(0, 10))
+const addDays = (day: string, n: number) => formatDay(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000)
 const firstOfMonth = (day: string) => `${day.slice(0, 7)}-01`
 const addMonths = (monthStart: string, n: number) => {
   const d = new Date(`${monthStart}T00:00:00Z`)
   d.setUTCMonth(d.getUTCMonth() + n)
-  return d.toISOString().slice(0, 10)
+  return formatDay(d.getTime())
 }
 
 /**
@@ -50,6 +59,8 @@ const addMonths = (monthStart: string, n: number) => {
  * never crossing a month, so a month bucket can still group them), and the days left over.
  */
 export function splitPeriod(from?: string, to?: string): { months: DayRange | null; weeks: DayRange[]; days: DayRange[] } {
+  if (from !== undefined) checkedDay(from)
+  if (to !== undefined) checkedDay(to)
   const firstMonth = from === undefined ? undefined : from.endsWith('-01') ? from : addMonths(firstOfMonth(from), 1)
   const lastMonth = to === undefined ? undefined : addDays(to, 1).endsWith('-01') ? firstOfMonth(to) : addMonths(firstOfMonth(to), -1)
   const edges: Array<{ from: string; to: string }> = []
@@ -85,7 +96,10 @@ const weekday = (day: string) => new Date(`${day}T00:00:00Z`).getUTCDay()
 function splitAtMonths(range: { from: string; to: string }): Array<{ from: string; to: string }> {
   const parts: Array<{ from: string; to: string }> = []
   let start = range.from
-  while (start <= range.to) {
+  // An edge is less than two months long (the whole months went to the monthly roll-up), so a
+  // third pass means a bug: stop rather than spin.
+  for (let pass = 0; start <= range.to; pass++) {
+    if (pass > 2) throw new RangeError(`An edge of a period spans more than two months: ${range.from} to ${range.to}`)
     const nextMonth = addMonths(firstOfMonth(start), 1)
     const end = addDays(nextMonth, -1) < range.to ? addDays(nextMonth, -1) : range.to
     parts.push({ from: start, to: end })

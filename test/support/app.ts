@@ -1,5 +1,5 @@
 import type { AppLoadContext } from '@remix-run/node'
-import { startSession, getSession } from '../../app/lib/session.server.js'
+import { readSession, startSession } from '../../app/lib/session.server.js'
 import type { Db } from '../../db/client.js'
 import { ensurePractice } from '../../db/queries/practices.js'
 import { createUser, type Role } from '../../db/queries/users.js'
@@ -36,8 +36,8 @@ export async function signedInUser(
   const user = await createUser(context.db, { email, password: TEST_PASSWORD, role, practiceIds, displayName: `Test ${role}` })
   const setCookie = await startSession(context, user.id)
   const cookie = setCookie.split(';')[0]!
-  const session = await getSession(context, new Request(ORIGIN, { headers: { Cookie: cookie } }))
-  return { id: user.id, email, role, cookie, csrf: session.get('csrf')! }
+  const session = await readSession(context, new Request(ORIGIN, { headers: { Cookie: cookie } }))
+  return { id: user.id, email, role, cookie, csrf: session!.csrf }
 }
 
 /** A GET as this user (or anonymous). */

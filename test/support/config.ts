@@ -1,5 +1,5 @@
 import { loadConfig, type Config } from '../../config/env.js'
-import { TEST_PSEUDONYM_KEY, TEST_SIGNING_KEY } from './test-env.js'
+import { TEST_PSEUDONYM_KEY, TEST_SESSION_SECRET, TEST_SIGNING_KEY } from './test-env.js'
 
 /** A configuration for tests: PostgreSQL at `url`, the test key, fast retries. */
 export function testConfig(url: string, overrides: Partial<Config['http']> = {}): Config {
@@ -7,6 +7,7 @@ export function testConfig(url: string, overrides: Partial<Config['http']> = {})
     DATABASE_URL: url,
     PSEUDONYM_KEY: TEST_PSEUDONYM_KEY,
     SIGNING_KEY: TEST_SIGNING_KEY,
+    SESSION_SECRET: TEST_SESSION_SECRET,
     NODE_ENV: 'test',
     HTTP_BACKOFF_MS: '1',
     HTTP_TIMEOUT_MS: '2000',

@@ -1,0 +1,74 @@
+import { z } from 'zod'
+
+/**
+ * Bounded input, in one place: every date, number, length and code that arrives from a person
+ * (web form, query string, CLI flag) is checked here before it reaches a query. Bounds are what
+ * keep a request from taking the service down (a year-9999 period once looped forever), so each
+ * schema is bounded by construction and the error is one sentence fit to show at the field.
+ */
+
+/** The earliest day the ledger reasons about: nothing it records is older. */
+export const EARLIEST_DAY = '2000-01-01'
+/** The latest day a record (an agreement's end, a notice's) may name. */
+export const LATEST_RECORD_DAY = '2099-12-31'
+
+const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/
+
+/** True for a real calendar day written YYYY-MM-DD (2026-02-30 is not one). */
+export function isCalendarDay(v: string): boolean {
+  if (!DAY_PATTERN.test(v)) return false
+  const d = new Date(`${v}T00:00:00Z`)
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v
+}
+
+/** Today (UTC) plus one year: the latest day a period may reach. */
+export function latestPeriodDay(now = new Date()): string {
+  const d = new Date(Date.UTC(now.getUTCFullYear() + 1, now.getUTCMonth(), now.getUTCDate()))
+  return d.toISOString().slice(0, 10)
+}
+
+const ukDay = (v: string) => `${v.slice(8, 10)}/${v.slice(5, 7)}/${v.slice(0, 4)}`
+
+function daySchema(latest: () => string) {
+  return z
+    .string()
+    .trim()
+    .max(10, 'must be a date written YYYY-MM-DD, such as 2026-03-01')
+    .regex(DAY_PATTERN, 'must be a date written YYYY-MM-DD, such as 2026-03-01')
+    .refine(isCalendarDay, 'is not a real calendar date')
+    .refine((v) => v >= EARLIEST_DAY, `must be on or after ${ukDay(EARLIEST_DAY)}`)
+    .superRefine((v, ctx) => {
+      const last = latest()
+      if (v > last) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be on or before ${ukDay(last)}` })
+    })
+}
+
+/** A day of a reporting period or filter: 2000-01-01 to a year after today. */
+export const PeriodDay = daySchema(() => latestPeriodDay())
+/** A day stored on a record that may lie years ahead (an agreement's end): 2000-01-01 to 2099-12-31. */
+export const RecordDay = daySchema(() => LATEST_RECORD_DAY)
+
+/** Checks one value against a schema; the sentence is ready for a field or a CLI error. */
+export function checkValue<T>(schema: z.ZodType<T>, value: unknown): { ok: true; value: T } | { ok: false; message: string } {
+  const r = schema.safeParse(value)
+  return r.success ? { ok: true, value: r.data } : { ok: false, message: r.error.issues[0]!.message }
+}
+
+/** A whole number within [min, max] from text; anything else (1e400, -0.5, "12abc") is refused. */
+export function boundedInt(min: number, max: number, message = `must be a whole number from ${min} to ${max}`) {
+  return z
+    .string()
+    .trim()
+    .max(16, message)
+    .regex(/^-?\d+$/, message)
+    .transform(Number)
+    .refine((n) => Number.isSafeInteger(n) && n >= min && n <= max, message)
+}
+
+/**
+ * Looks a code up among a record's own keys only: `__proto__`, `constructor` or `toString`
+ * are not codes, whatever `in` or `obj[key]` would say.
+ */
+export function ownValue<T>(record: Readonly<Record<string, T>>, key: unknown): T | undefined {
+  return typeof key === 'string' && Object.hasOwn(record, key) ? record[key] : undefined
+}
