@@ -5,7 +5,7 @@ import os from 'node:os'
 import { writeAccessLog } from '../db/queries/access-log.js'
 import { listRuns } from '../db/queries/job-runs.js'
 import { ensurePractice, getPracticeByOds, ODS_PRACTICE_PATTERN } from '../db/queries/practices.js'
-import { createUser, findUserByEmail, MIN_PASSWORD_LENGTH, ROLES } from '../db/queries/users.js'
+import { createUser, findUserByEmail, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES } from '../db/queries/users.js'
 import { addSource, listSources } from '../db/queries/sources.js'
 import { addAgreement } from '../db/queries/agreements.js'
 import { listFindingDetails } from '../db/queries/findings.js'
@@ -276,11 +276,11 @@ user
       }
       if (await findUserByEmail(db, o.email)) throw new UserError(`A user with e-mail ${o.email} already exists.`)
       const password = (await readStdin()).replace(/\r?\n$/, '')
-      if (password.length < MIN_PASSWORD_LENGTH) {
-        throw new UserError(`The password (from standard input) must be at least ${MIN_PASSWORD_LENGTH} characters.`, 2)
+      if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+        throw new UserError(`The password (from standard input) must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`, 2)
       }
       const row = await createUser(db, { email: o.email, displayName: o.name, password, role: o.role, practiceIds })
-      await writeAccessLog(db, { userId: null, actor: `cli:${os.userInfo().username}`, action: 'user_add', target: `user:${row.id}`, detail: { email: row.email, role: row.role, practices: codes } })
+      await writeAccessLog(db, { userId: null, actor: `cli:${os.userInfo().username}`, action: 'user_add', practiceIds, target: `user:${row.id}`, detail: { email: row.email, role: row.role, practices: codes } })
       console.log(`Added ${row.role} ${row.email} (user ${row.id})${codes.length ? ` for ${codes.join(', ')}` : ' for every practice'}.`)
     }),
   )
@@ -456,6 +456,7 @@ agreementCmd
         userId: null,
         actor: `cli:${os.userInfo().username}`,
         action: 'agreement_add',
+        practiceIds,
         target: `agreement:${added.id}`,
         detail: { reference: o.reference, recipientId, purposes, practices: codes, dataLevel: o.dataLevel, from: o.from, to: o.to ?? null },
       })
@@ -500,6 +501,7 @@ const reportCmd = program
           userId: null,
           actor: generatedBy,
           action: 'report_export',
+          practiceIds,
           target: `report:${r.id}`,
           detail: { kind, practices: o.practice, from: o.from, to: o.to, eventId: o.event ?? null, findingId: o.finding ?? null, sha256: r.sha256, rowCounts: r.rowCounts },
         })

@@ -69,8 +69,17 @@ export async function requireAccess(
     const url = new URL(request.url)
     throw redirect(`/login?redirectTo=${encodeURIComponent(url.pathname + url.search)}`)
   }
+  // An entry concerns the practices the request reads unless the caller names them. An
+  // administrator's request reads every practice, so theirs are system-wide unless named.
   const log: Access['log'] = (action, entry = {}) =>
-    writeAccessLog(db, { userId: viewer.id, actor: viewer.email, action, ip: context.ip ?? null, ...entry })
+    writeAccessLog(db, {
+      userId: viewer.id,
+      actor: viewer.email,
+      action,
+      ip: context.ip ?? null,
+      practiceIds: entry.practiceIds ?? (entry.practiceId ? [entry.practiceId] : viewer.role === 'admin' ? [] : (requestedPracticeIds(viewer, new URL(request.url)) ?? viewer.practices.map((p) => p.id))),
+      ...entry,
+    })
 
   if (!SAFE_METHODS.has(request.method.toUpperCase())) {
     if (!(await isSameOriginForm(request, viewer.session.csrf))) {
@@ -86,7 +95,7 @@ export async function requireAccess(
     viewer,
     db,
     config: context.config,
-    practiceIds: narrowToRequested(viewer, new URL(request.url)),
+    practiceIds: requestedPracticeIds(viewer, new URL(request.url)) ?? notFoundThrown(),
     stopSignal: context.stopSignal,
     log,
   }
@@ -132,14 +141,16 @@ export function notFound(): Response {
   return new Response('There is nothing at this address, or you do not have access to it.', { status: 404 })
 }
 
-function narrowToRequested(viewer: Viewer, url: URL): number[] {
+/** The viewer's practices narrowed by ?practice=ODS (repeatable); undefined when one asked for is not theirs. */
+function requestedPracticeIds(viewer: Viewer, url: URL): number[] | undefined {
   const asked = url.searchParams.getAll('practice').filter(Boolean).map((s) => s.toUpperCase())
   if (asked.length === 0) return viewer.practices.map((p) => p.id)
-  return asked.map((ods) => {
-    const p = viewer.practices.find((x) => x.odsCode === ods)
-    if (!p) throw notFound()
-    return p.id
-  })
+  const ids = asked.map((ods) => viewer.practices.find((x) => x.odsCode === ods)?.id)
+  return ids.every((id) => id !== undefined) ? (ids as number[]) : undefined
+}
+
+function notFoundThrown(): never {
+  throw notFound()
 }
 
 /**

@@ -24,7 +24,7 @@ import { ensureOrganisation } from '../../db/queries/organisations.js'
 import { ensurePractice, listPractices, ODS_PRACTICE_PATTERN } from '../../db/queries/practices.js'
 import { addSource, getSource } from '../../db/queries/sources.js'
 import type { Scope } from '../../db/queries/scope.js'
-import { createUser, findUserByEmail, getUser, MIN_PASSWORD_LENGTH, ROLES } from '../../db/queries/users.js'
+import { createUser, findUserByEmail, getUser, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES, userPracticeIds } from '../../db/queries/users.js'
 import { ROLE_LABELS, type Access } from './access.server.js'
 import { csvExport } from './csv.server.js'
 import { requireScope } from './scope.server.js'
@@ -129,7 +129,7 @@ const NewUserSchema = z.object({
   password: z
     .string()
     .min(MIN_PASSWORD_LENGTH, `The password must be at least ${MIN_PASSWORD_LENGTH} characters`)
-    .max(1024, 'The password is longer than 1,024 characters'),
+    .max(MAX_PASSWORD_LENGTH, `The password is longer than ${MAX_PASSWORD_LENGTH} characters`),
 })
 
 export async function usersAction(args: Args) {
@@ -152,6 +152,7 @@ export async function usersAction(args: Args) {
     const practiceIds = u.role === 'admin' ? [] : chosen.map((p) => p.id)
     const user = await createUser(db, { email: u.email, displayName: u.displayName, password: u.password, role: u.role, practiceIds })
     await access.log('admin_user_add', {
+      practiceIds,
       target: `user:${user.id}`,
       detail: { email: user.email, role: user.role, practices: u.role === 'admin' ? 'all' : chosen.map((p) => p.ods_code) },
     })
@@ -164,7 +165,11 @@ export async function usersAction(args: Args) {
     return failure(intent, { form: 'You cannot disable your own account: ask another administrator.' }, {})
   }
   await setUserDisabled(db, userId, intent === 'disable')
-  await access.log(intent === 'disable' ? 'admin_user_disable' : 'admin_user_enable', { target: `user:${userId}`, detail: { email: user.email } })
+  await access.log(intent === 'disable' ? 'admin_user_disable' : 'admin_user_enable', {
+    practiceIds: await userPracticeIds(db, userId),
+    target: `user:${userId}`,
+    detail: { email: user.email },
+  })
   return redirect(`/admin/users?notice=${intent === 'disable' ? 'disabled' : 'enabled'}&id=${userId}`)
 }
 
@@ -446,6 +451,7 @@ export async function agreementsAction(args: Args) {
   })
   if (!created) return failure(intent, { reference: 'An agreement with this reference already exists' }, values)
   await access.log('admin_agreement_add', {
+    practiceIds: chosenPractices.map((p) => p.id),
     target: `agreement:${id}`,
     detail: { reference: a.reference, recipientId, purposes: chosenPurposes, practices: chosenPractices.map((p) => p.ods_code), dataLevel: a.dataLevel },
   })

@@ -9,8 +9,11 @@ import { requireScope } from './scope.server.js'
 
 type Args = { request: Request; context: AppLoadContext }
 
-/** Who may read the access log: auditors (their practices' entries and unattributed ones) and administrators (all). */
-export const AUDIT_LOG_ROLES: readonly Role[] = ['auditor', 'admin']
+/**
+ * Who may read the access log: auditors and Caldicott guardians (entries concerning their
+ * practices) and administrators (all, system-wide entries included).
+ */
+export const AUDIT_LOG_ROLES: readonly Role[] = ['auditor', 'caldicott_guardian', 'admin']
 export const ENTRIES_PER_PAGE = 50
 const CSV_MAX_ROWS = 100_000
 
@@ -37,12 +40,12 @@ function readFilter(url: URL) {
 }
 
 /**
- * The rows an access-log reader may see. Entries about a practice follow the practice scope;
- * entries about no practice (sign-ins, administration) are for everyone who may read the log,
- * unless the reader narrowed the view to particular practices with ?practice=.
+ * The rows an access-log reader may see: entries concerning a practice in their scope; and, for
+ * administrators who did not narrow the view with ?practice=, the system-wide entries.
  */
-function logFilter(url: URL, f: ReturnType<typeof readFilter>): AuditLogFilter {
-  return { action: f.action, actor: f.actor, outcome: f.outcome, includeUnattributed: !url.searchParams.getAll('practice').some(Boolean) }
+function logFilter(access: Access, url: URL, f: ReturnType<typeof readFilter>): AuditLogFilter {
+  const includeUnattributed = access.viewer.role === 'admin' && !url.searchParams.getAll('practice').some(Boolean)
+  return { action: f.action, actor: f.actor, outcome: f.outcome, includeUnattributed }
 }
 
 async function readAccess(args: Args): Promise<{ access: Access; scope: Scope; url: URL }> {
@@ -53,7 +56,7 @@ async function readAccess(args: Args): Promise<{ access: Access; scope: Scope; u
 export async function getAuditLogPage(args: Args) {
   const { access, scope, url } = await readAccess(args)
   const f = readFilter(url)
-  const filter = logFilter(url, f)
+  const filter = logFilter(access, url, f)
   const [rows, total, actions] = await Promise.all([
     listAuditLog(access.db, scope, filter, { limit: ENTRIES_PER_PAGE, offset: (f.page - 1) * ENTRIES_PER_PAGE }),
     countAuditLog(access.db, scope, filter),
@@ -70,7 +73,7 @@ export async function getAuditLogPage(args: Args) {
 /** /audit-log.csv: the same filters, every page; the export is itself written to the log. */
 export async function exportAuditLog(args: Args) {
   const { access, scope, url } = await readAccess(args)
-  const filter = logFilter(url, readFilter(url))
+  const filter = logFilter(access, url, readFilter(url))
   const rows = await listAuditLog(access.db, scope, filter, { limit: CSV_MAX_ROWS, offset: 0 })
   return csvExport(access, {
     name: 'access-log',

@@ -1,50 +1,68 @@
 import { redirect, type AppLoadContext } from '@remix-run/node'
 import { writeAccessLog } from '../../db/queries/access-log.js'
+import { clearFailures, recordFailure, secondsUntilAllowed, type ThrottleKey } from '../../db/queries/sign-in-throttle.js'
 import {
   findUserByEmail,
   hashPassword,
+  MAX_PASSWORD_LENGTH,
+  needsRehash,
   recordFailedSignIn,
   recordSuccessfulSignIn,
+  userPracticeIds,
   verifyPassword,
 } from '../../db/queries/users.js'
 import { getDb } from './db.server.js'
 import { endSession, startSession } from './session.server.js'
 
-export type SignInResult = { ok: true; setCookie: string } | { ok: false; message: string }
+export type SignInResult = { ok: true; setCookie: string } | { ok: false; message: string; status: 401 | 429 }
+
+/**
+ * One message for every failure (unknown account, wrong password, disabled, throttled), so
+ * the page never tells a stranger which accounts exist.
+ */
+export const SIGN_IN_FAILED =
+  'The e-mail address or password is not right, or there have been too many attempts. Check them and try again in a minute.'
 
 // Unknown e-mail addresses still cost one hash, so response time does not reveal who has an account.
 let decoyHash: Promise<string> | undefined
 
-/** Checks a password with lock-out; every attempt, good or bad, goes to the access log. */
+/** Checks a password, throttled per address and per account; every attempt goes to the access log. */
 export async function signIn(context: AppLoadContext, email: string, password: string): Promise<SignInResult> {
   const db = getDb(context)
+  const keys: ThrottleKey[] = [{ kind: 'account', value: email }]
+  if (context.ip) keys.push({ kind: 'ip', value: context.ip })
   const user = await findUserByEmail(db, email)
+  const practiceIds = user && user.role !== 'admin' ? await userPracticeIds(db, user.id) : []
   const log = (outcome: 'ok' | 'failed' | 'denied', reason?: string) =>
     writeAccessLog(db, {
       userId: user?.id ?? null,
       actor: email.trim().slice(0, 200),
       action: 'sign_in',
       outcome,
+      practiceIds,
       ip: context.ip ?? null,
       detail: reason ? { reason } : null,
     })
-  const generic = 'The e-mail address or password is not right.'
+  const wait = await secondsUntilAllowed(db, keys)
+  if (wait > 0) {
+    await log('denied', `throttled for ${wait} s`)
+    return { ok: false, message: SIGN_IN_FAILED, status: 429 }
+  }
+  const fail = async (reason: string) => {
+    await recordFailure(db, keys)
+    if (user) await recordFailedSignIn(db, user.id)
+    await log('failed', reason)
+    return { ok: false as const, message: SIGN_IN_FAILED, status: 401 as const }
+  }
+  if (password.length > MAX_PASSWORD_LENGTH) return fail('password longer than allowed')
   if (!user || user.disabled_at) {
     decoyHash ??= hashPassword('decoy password for timing')
     await verifyPassword(password, await decoyHash)
-    await log('failed', user ? 'account disabled' : 'unknown account')
-    return { ok: false, message: generic }
+    return fail(user ? 'account disabled' : 'unknown account')
   }
-  if (user.locked_until && user.locked_until > new Date()) {
-    await log('denied', 'account locked')
-    return { ok: false, message: 'This account is locked after repeated failed sign-ins. Try again in 15 minutes, or ask an administrator.' }
-  }
-  if (!(await verifyPassword(password, user.password_hash))) {
-    await recordFailedSignIn(db, user.id)
-    await log('failed', 'wrong password')
-    return { ok: false, message: generic }
-  }
-  await recordSuccessfulSignIn(db, user.id)
+  if (!(await verifyPassword(password, user.password_hash))) return fail('wrong password')
+  await recordSuccessfulSignIn(db, user.id, needsRehash(user.password_hash) ? await hashPassword(password) : undefined)
+  await clearFailures(db, keys)
   await log('ok')
   return { ok: true, setCookie: await startSession(context, user.id) }
 }
@@ -53,8 +71,25 @@ export async function signOut(context: AppLoadContext, request: Request) {
   return redirect('/login', { headers: { 'Set-Cookie': await endSession(context, request) } })
 }
 
-/** Only same-site paths: an open redirect after sign-in would be a phishing aid. */
+/**
+ * Only paths on this site: an open redirect after sign-in would be a phishing aid. The target
+ * is resolved the way a browser would (which drops tabs and newlines and reads "\" as "/"),
+ * and kept only if it stays on our origin; what is returned is the resolved path, not the input.
+ */
 export function safeRedirect(to: FormDataEntryValue | string | null, fallback = '/'): string {
-  if (typeof to !== 'string' || !to.startsWith('/') || to.startsWith('//') || to.startsWith('/\\')) return fallback
-  return to
+  if (typeof to !== 'string' || to.length > 2000 || !to.startsWith('/')) return fallback
+  // Control characters and backslashes have no place in our own links; browsers reinterpret them.
+  if (/[\u0000-\u001f\u007f\\]/.test(to)) return fallback
+  const base = 'http://ledger.invalid'
+  let url: URL
+  try {
+    url = new URL(to, base)
+  } catch {
+    return fallback
+  }
+  if (url.origin !== base) return fallback
+  const path = url.pathname + url.search + url.hash
+  // "/%2F/evil" stays on our origin, but a decoding proxy could make it "//evil": refuse it too.
+  if (/^\/(\/|%2f|%5c)/i.test(path)) return fallback
+  return path
 }

@@ -14,6 +14,7 @@ export async function csvExport<T>(
   },
 ): Promise<Response> {
   await access.log('export', {
+    practiceIds: access.practiceIds,
     target: options.url.pathname,
     detail: { filters: Object.fromEntries(options.url.searchParams), rows: options.rows.length },
   })

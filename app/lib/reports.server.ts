@@ -75,7 +75,7 @@ export async function generateReportDownload(args: Args): Promise<Response> {
       file,
     )
     await access.log('report_download', {
-      practiceId: practiceIds.length === 1 ? practiceIds[0] : null,
+      practiceIds,
       target: `report:${report.id}`,
       detail: { kind, from: parsed.data.from, to: parsed.data.to, practices: practiceIds, sha256: report.sha256 },
     })

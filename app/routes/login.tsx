@@ -21,7 +21,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const password = String(form.get('password') ?? '')
   if (!email || !password) return json({ message: 'Enter your e-mail address and password.' }, { status: 400 })
   const result = await signIn(context, email, password)
-  if (!result.ok) return json({ message: result.message }, { status: 401 })
+  if (!result.ok) return json({ message: result.message }, { status: result.status })
   return redirect(safeRedirect(form.get('redirectTo')), { headers: { 'Set-Cookie': result.setCookie } })
 }
 

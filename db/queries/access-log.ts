@@ -5,6 +5,13 @@ export interface AccessLogEntry {
   actor: string
   action: string
   outcome?: 'ok' | 'denied' | 'failed'
+  /**
+   * The practices the entry concerns (an export's scope, a changed user's practices...). Readers
+   * see an entry when it concerns one of their practices; an entry about none is system-wide,
+   * for administrators only.
+   */
+  practiceIds?: number[]
+  /** Shorthand for one practice. */
   practiceId?: number | null
   target?: string | null
   ip?: string | null
@@ -18,7 +25,8 @@ export async function writeAccessLog(db: Db, e: AccessLogEntry): Promise<void> {
     actor: e.actor,
     action: e.action,
     outcome: e.outcome ?? 'ok',
-    practice_id: e.practiceId ?? null,
+    practice_id: e.practiceId ?? (e.practiceIds?.length === 1 ? e.practiceIds[0] : null),
+    practice_ids: e.practiceIds ?? (e.practiceId ? [e.practiceId] : []),
     target: e.target ?? null,
     ip: e.ip ?? null,
     detail: e.detail ? JSON.stringify(e.detail) : null,

@@ -11,8 +11,9 @@ export interface AuditLogFilter {
   actor?: string
   outcome?: 'ok' | 'denied' | 'failed'
   /**
-   * When true, entries with no practice (sign-ins, admin actions) are included alongside the
-   * practices in the scope; when the viewer narrowed to particular practices, they are not.
+   * When true, system-wide entries (those concerning no practice: an administrator's own
+   * sign-in, code mappings) are included alongside the practices in the scope. Only
+   * administrators are given them, and not when they narrowed the view to particular practices.
    */
   includeUnattributed: boolean
 }
@@ -36,12 +37,11 @@ function likeContains(text: string): string {
 }
 
 function scoped(db: Db, scope: Scope, filter: AuditLogFilter): Knex.QueryBuilder {
-  const q = db('access_log as l')
-    .leftJoin('practices as p', 'p.id', 'l.practice_id')
-    .where((w) => {
-      w.whereIn('l.practice_id', scope.practiceIds)
-      if (filter.includeUnattributed) w.orWhereNull('l.practice_id')
-    })
+  // An entry is readable when it concerns at least one practice in the scope (&&: overlap).
+  const q = db('access_log as l').where((w) => {
+    w.whereRaw('l.practice_ids && ?::integer[]', [scope.practiceIds])
+    if (filter.includeUnattributed) w.orWhereRaw(`l.practice_ids = '{}'`)
+  })
   if (filter.action) q.where('l.action', filter.action)
   if (filter.outcome) q.where('l.outcome', filter.outcome)
   if (filter.actor) q.whereRaw(`l.actor ILIKE ? ESCAPE '\\'`, [likeContains(filter.actor)])
@@ -53,7 +53,8 @@ function scoped(db: Db, scope: Scope, filter: AuditLogFilter): Knex.QueryBuilder
 /** Entries newest first, one page at a time. */
 export async function listAuditLog(db: Db, scope: Scope, filter: AuditLogFilter, page: { limit: number; offset: number }): Promise<AuditLogRow[]> {
   return scoped(db, scope, filter)
-    .select('l.id', 'l.at', 'l.user_id as userId', 'l.actor', 'l.action', 'l.outcome', 'p.ods_code as practiceOds', 'l.target', 'l.ip', 'l.detail')
+    .select('l.id', 'l.at', 'l.user_id as userId', 'l.actor', 'l.action', 'l.outcome', 'l.target', 'l.ip', 'l.detail')
+    .select(db.raw(`(SELECT string_agg(p.ods_code, ' ' ORDER BY p.ods_code) FROM practices p WHERE p.id = ANY(l.practice_ids)) AS "practiceOds"`))
     .orderBy('l.id', 'desc')
     .limit(page.limit)
     .offset(page.offset)
