@@ -18,5 +18,7 @@ declare module '@remix-run/node' {
      * user up once. server.ts makes a fresh one per request; contexts without it never cache.
      */
     viewerMemo?: Map<string, Promise<import('./app/lib/access.server').Viewer | null>>
+    /** This response's content-security-policy nonce, for the inline scripts Remix writes. */
+    cspNonce?: string
   }
 }

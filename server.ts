@@ -5,13 +5,14 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { createRequestHandler } from '@remix-run/express'
 import type { ServerBuild } from '@remix-run/node'
 import express from 'express'
 import { ConfigError, loadConfig, requireSessionSecret, type Config } from './config/env.js'
 import { EmbeddedDatabaseBusyError, openDatabase, type DbHandle } from './db/client.js'
 import { migrateLatest } from './db/migrate.js'
 import { startScheduler } from './jobs/scheduler.js'
+import { createRequestHandler } from './server/request-handler.js'
+import { securityHeaders } from './server/security-headers.js'
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url))
 const SERVER_BUILD = path.join(ROOT, 'build/server/index.js')
@@ -56,6 +57,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const stopping = new AbortController()
   const app = express()
   app.disable('x-powered-by')
+  app.use(securityHeaders({ https: config.session.secureCookies }))
   // Asset file names carry a content hash, so they can be cached for good.
   app.use('/build', express.static(path.join(ROOT, 'public/build'), { immutable: true, maxAge: '1y' }))
   // The other public files (favicon) all have an extension: pages do not, and are not looked
@@ -64,7 +66,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   app.use((req, res, next) => (path.extname(req.path) ? publicFiles(req, res, next) : next()))
   app.all(
     '*',
-    createRequestHandler({ build, mode: config.nodeEnv, getLoadContext: (req) => ({ db: handle.db, config, ip: req.ip ?? null, stopSignal: stopping.signal, viewerMemo: new Map() }) }),
+    createRequestHandler(build, config.nodeEnv, (req, res) => ({
+      db: handle.db,
+      config,
+      ip: req.ip ?? null,
+      stopSignal: stopping.signal,
+      viewerMemo: new Map(),
+      cspNonce: res.locals.cspNonce as string,
+    })),
   )
 
   const host = process.env.HOST ?? '127.0.0.1'

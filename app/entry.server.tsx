@@ -1,9 +1,10 @@
 import { PassThrough, Writable } from 'node:stream'
-import type { EntryContext, HandleErrorFunction } from '@remix-run/node'
+import type { AppLoadContext, EntryContext, HandleErrorFunction } from '@remix-run/node'
 import { createReadableStreamFromReadable } from '@remix-run/node'
 import { isRouteErrorResponse, RemixServer } from '@remix-run/react'
 import { isbot } from 'isbot'
 import { renderToPipeableStream } from 'react-dom/server'
+import { NonceContext } from './lib/nonce.js'
 
 const ABORT_DELAY_MS = 5_000
 
@@ -19,7 +20,9 @@ export default function handleRequest(
   responseStatusCode: number,
   responseHeaders: Headers,
   remixContext: EntryContext,
+  loadContext: AppLoadContext,
 ) {
+  const nonce = loadContext.cspNonce
   const deferred = Object.keys(remixContext.staticHandlerContext.activeDeferreds ?? {}).length > 0
   const stream = deferred && !remixContext.isSpaMode && !isbot(request.headers.get('user-agent') ?? '')
   return new Promise<Response>((resolve, reject) => {
@@ -27,8 +30,11 @@ export default function handleRequest(
     let timer: ReturnType<typeof setTimeout> | undefined
     const chunks: Buffer[] = []
     const { pipe, abort } = renderToPipeableStream(
-      <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY_MS} />,
+      <NonceContext.Provider value={nonce}>
+        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY_MS} nonce={nonce} />
+      </NonceContext.Provider>,
       {
+        nonce,
         [stream ? 'onShellReady' : 'onAllReady']() {
           shellRendered = true
           responseHeaders.set('Content-Type', 'text/html; charset=utf-8')

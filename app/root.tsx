@@ -16,6 +16,7 @@ import type { ReactNode } from 'react'
 import { CsrfField } from './components/csrf-field.js'
 import { getViewer, ROLE_LABELS } from './lib/access.server.js'
 import { NAV_ITEMS, useKeptSearch } from './lib/navigation.js'
+import { useNonce } from './lib/nonce.js'
 import stylesUrl from './styles/app.css'
 
 export const links: LinksFunction = () => [
@@ -46,6 +47,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>('root')
   const viewer = data?.viewer
   const keptSearch = useKeptSearch()
+  const nonce = useNonce()
   return (
     <html lang="en-GB">
       <head>
@@ -92,8 +94,8 @@ export function Layout({ children }: { children: ReactNode }) {
         <main id="main-content" className="container" tabIndex={-1}>
           {children}
         </main>
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   )

@@ -29,17 +29,32 @@ export function latestPeriodDay(now = new Date()): string {
 
 const ukDay = (v: string) => `${v.slice(8, 10)}/${v.slice(5, 7)}/${v.slice(0, 4)}`
 
-function daySchema(latest: () => string) {
+// The same checks read two ways: as the end of a sentence naming the field ("\"from\" is not a
+// real calendar date") for query strings and the CLI, or as a whole sentence for a form field.
+const FRAGMENT = {
+  format: 'must be a date written YYYY-MM-DD, such as 2026-03-01',
+  real: 'is not a real calendar date',
+  after: (d: string) => `must be on or after ${d}`,
+  before: (d: string) => `must be on or before ${d}`,
+}
+const SENTENCE: typeof FRAGMENT = {
+  format: 'Enter a date written YYYY-MM-DD, such as 2026-03-01',
+  real: 'Enter a real calendar date',
+  after: (d: string) => `Enter a date on or after ${d}`,
+  before: (d: string) => `Enter a date on or before ${d}`,
+}
+
+function daySchema(latest: () => string, words = FRAGMENT) {
   return z
     .string()
     .trim()
-    .max(10, 'must be a date written YYYY-MM-DD, such as 2026-03-01')
-    .regex(DAY_PATTERN, 'must be a date written YYYY-MM-DD, such as 2026-03-01')
-    .refine(isCalendarDay, 'is not a real calendar date')
-    .refine((v) => v >= EARLIEST_DAY, `must be on or after ${ukDay(EARLIEST_DAY)}`)
+    .max(10, words.format)
+    .regex(DAY_PATTERN, words.format)
+    .refine(isCalendarDay, words.real)
+    .refine((v) => v >= EARLIEST_DAY, words.after(ukDay(EARLIEST_DAY)))
     .superRefine((v, ctx) => {
       const last = latest()
-      if (v > last) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be on or before ${ukDay(last)}` })
+      if (v > last) ctx.addIssue({ code: z.ZodIssueCode.custom, message: words.before(ukDay(last)) })
     })
 }
 
@@ -47,6 +62,8 @@ function daySchema(latest: () => string) {
 export const PeriodDay = daySchema(() => latestPeriodDay())
 /** A day stored on a record that may lie years ahead (an agreement's end): 2000-01-01 to 2099-12-31. */
 export const RecordDay = daySchema(() => LATEST_RECORD_DAY)
+/** RecordDay for a form field: each error is a whole sentence shown beside the field. */
+export const RecordDayField = daySchema(() => LATEST_RECORD_DAY, SENTENCE)
 
 /** Checks one value against a schema; the sentence is ready for a field or a CLI error. */
 export function checkValue<T>(schema: z.ZodType<T>, value: unknown): { ok: true; value: T } | { ok: false; message: string } {

@@ -164,8 +164,14 @@ async function isSameOriginForm(request: Request, expected: string | undefined):
   if (!expected) return false
   let given: FormDataEntryValue | null = null
   const type = request.headers.get('Content-Type') ?? ''
-  if (type.includes('form')) given = (await request.clone().formData()).get('csrf')
-  else given = request.headers.get('X-CSRF-Token')
+  if (type.includes('form')) {
+    // A body that is not the form it claims to be (a forged multipart boundary) is refused, not a 500.
+    try {
+      given = (await request.clone().formData()).get('csrf')
+    } catch {
+      return false
+    }
+  } else given = request.headers.get('X-CSRF-Token')
   if (typeof given !== 'string' || given.length !== expected.length) return false
   return crypto.timingSafeEqual(Buffer.from(given), Buffer.from(expected))
 }

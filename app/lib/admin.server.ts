@@ -1,6 +1,6 @@
 import { json, redirect, type AppLoadContext, type TypedResponse } from '@remix-run/node'
 import { z } from 'zod'
-import { RecordDay } from '../../core/inputs.js'
+import { RecordDayField } from '../../core/inputs.js'
 import {
   addChoiceMapping,
   addPurposeMapping,
@@ -71,7 +71,7 @@ const texts = (form: FormData, name: string) => form.getAll(name).filter((v): v 
 
 const trimmed = (max: number, empty: string, tooLong: string) => z.string().trim().min(1, empty).max(max, tooLong)
 // An agreement's dates: bounded (2000 to 2099), real calendar days.
-const isoDay = RecordDay
+const isoDay = RecordDayField
 const idList = (form: FormData, name: string) => texts(form, name).filter((v) => /^\d{1,9}$/.test(v)).map(Number)
 
 function intentOf(form: FormData, allowed: readonly string[]): string {

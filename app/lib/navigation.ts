@@ -10,7 +10,7 @@ export const NAV_ITEMS: Array<{ to: string; label: string; roles?: Role[] }> = [
   { to: '/findings', label: 'Findings' },
   { to: '/jobs', label: 'Jobs' },
   { to: '/reports', label: 'Reports' },
-  { to: '/audit-log', label: 'Access log', roles: ['auditor', 'admin'] },
+  { to: '/audit-log', label: 'Access log', roles: ['auditor', 'caldicott_guardian', 'admin'] },
   { to: '/admin', label: 'Admin', roles: ['admin'] },
 ]
 

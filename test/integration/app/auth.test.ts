@@ -1,3 +1,4 @@
+import crypto from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { action as loginAction } from '../../../app/routes/login.js'
 import { action as logoutAction } from '../../../app/routes/logout.js'
@@ -40,13 +41,74 @@ describe('sign-in', () => {
     expect(failures.map((f) => f.actor)).toEqual(['guardian@example.nhs.uk', 'nobody@example.nhs.uk'])
   })
 
-  it('locks the account after five failures in a row, even against the right password', async () => {
+  it('slows guessing at one account after five free failures, says the same words, and never locks the real user out (finding 9)', async () => {
+    await t.db('sign_in_throttle').delete()
     const context = loadContext(t)
-    for (let i = 0; i < 4; i++) await loginAction({ request: signInRequest('guardian@example.nhs.uk', `wrong ${i}`), params: {}, context })
-    const locked = await respond(() => loginAction({ request: signInRequest('guardian@example.nhs.uk', TEST_PASSWORD), params: {}, context }))
-    expect(locked.status).toBe(401)
-    expect((await locked.json()).message).toMatch(/locked/)
+    const attempt = (password: string) => respond(() => loginAction({ request: signInRequest('guardian@example.nhs.uk', password), params: {}, context }))
+    const first = await attempt('wrong 0')
+    const message = (await first.json()).message
+    for (let i = 1; i < 6; i++) expect((await attempt(`wrong ${i}`)).status).toBe(401)
+    // The sixth failure asks for a wait: even the right password is not considered until then,
+    // and the answer is the very same sentence (it does not say "locked", or that the account exists).
+    const slowed = await attempt(TEST_PASSWORD)
+    expect(slowed.status).toBe(429)
+    expect((await slowed.json()).message).toBe(message)
+    const unknownSlowed = await respond(() => loginAction({ request: signInRequest('nobody@example.nhs.uk', 'x'), params: {}, context }))
+    expect((await unknownSlowed.json()).message).toBe(message)
+    const row = await t.db('sign_in_throttle').where({ key: 'account:guardian@example.nhs.uk' }).first()
+    const waitSeconds = (row.next_attempt_at.getTime() - Date.now()) / 1000
+    expect(waitSeconds).toBeGreaterThan(0)
+    expect(waitSeconds).toBeLessThanOrEqual(60)
+    // However many failures pile up, the wait is capped at a minute.
+    await t.db('sign_in_throttle').where({ key: row.key }).update({ failures: 10_000 })
+    await t.db('sign_in_throttle').where({ key: row.key }).update({ next_attempt_at: t.db.raw("now() - interval '1 second'") })
+    await attempt('wrong again')
+    const capped = await t.db('sign_in_throttle').where({ key: row.key }).first()
+    expect((capped.next_attempt_at.getTime() - Date.now()) / 1000).toBeLessThanOrEqual(60)
+    // When the wait has passed, the real user gets in (no lock-out), and the counts are cleared.
+    await t.db('sign_in_throttle').update({ next_attempt_at: t.db.raw("now() - interval '1 second'") })
+    expect((await attempt(TEST_PASSWORD)).status).toBe(302)
+    expect(await t.db('sign_in_throttle').where({ key: row.key }).first()).toBeUndefined()
     expect(await t.db('access_log').where({ action: 'sign_in', outcome: 'denied' }).count('* as n').first()).toEqual({ n: 1 })
+  })
+
+  it('slows one address guessing across many accounts', async () => {
+    await t.db('sign_in_throttle').delete()
+    const context = { ...loadContext(t), ip: '203.0.113.9' }
+    const attempt = (email: string) => respond(() => loginAction({ request: signInRequest(email, 'guess'), params: {}, context }))
+    for (let i = 0; i < 11; i++) expect((await attempt(`person${i}@example.nhs.uk`)).status).toBe(401)
+    expect((await attempt('someone.new@example.nhs.uk')).status).toBe(429)
+    // Another address is not slowed by this one.
+    const elsewhere = await respond(() => loginAction({ request: signInRequest('guardian@example.nhs.uk', TEST_PASSWORD), params: {}, context: { ...context, ip: '198.51.100.7' } }))
+    expect(elsewhere.status).toBe(302)
+  })
+
+  it('refuses an over-long password without hashing it, and answers a disabled account like any other failure', async () => {
+    await t.db('sign_in_throttle').delete()
+    const context = loadContext(t)
+    const long = await respond(() => loginAction({ request: signInRequest('guardian@example.nhs.uk', 'x'.repeat(257)), params: {}, context }))
+    expect(long.status).toBe(401)
+    const practice = await ensurePractice(t.db, { odsCode: 'A81001' })
+    await createUser(t.db, { email: 'gone@example.nhs.uk', password: TEST_PASSWORD, role: 'auditor', practiceIds: [practice.id] })
+    await t.db('users').where({ email: 'gone@example.nhs.uk' }).update({ disabled_at: t.db.fn.now() })
+    const disabled = await respond(() => loginAction({ request: signInRequest('gone@example.nhs.uk', TEST_PASSWORD), params: {}, context }))
+    expect(disabled.status).toBe(401)
+    expect((await disabled.json()).message).toBe((await long.json()).message)
+    const reasons = await t.db('access_log').where({ action: 'sign_in', outcome: 'failed' }).whereIn('actor', ['guardian@example.nhs.uk', 'gone@example.nhs.uk']).orderBy('id', 'desc').limit(2).pluck('detail')
+    expect(reasons.map((d) => d.reason)).toEqual(['account disabled', 'password longer than allowed'])
+  })
+
+  it('re-hashes a password stored with weaker scrypt parameters when its owner signs in', async () => {
+    await t.db('sign_in_throttle').delete()
+    const salt = crypto.randomBytes(16)
+    const weak = crypto.scryptSync(TEST_PASSWORD, salt, 32, { N: 2 ** 14, r: 8, p: 1 })
+    const practice = await ensurePractice(t.db, { odsCode: 'A81001' })
+    const user = await createUser(t.db, { email: 'old.hash@example.nhs.uk', password: 'placeholder password', role: 'auditor', practiceIds: [practice.id] })
+    await t.db('users').where({ id: user.id }).update({ password_hash: `scrypt$16384$8$1$${salt.toString('base64')}$${weak.toString('base64')}` })
+    const response = await respond(() => loginAction({ request: signInRequest('old.hash@example.nhs.uk', TEST_PASSWORD), params: {}, context: loadContext(t) }))
+    expect(response.status).toBe(302)
+    const stored = (await t.db('users').where({ id: user.id }).first()).password_hash as string
+    expect(stored).toMatch(/^scrypt\$32768\$8\$3\$/)
   })
 
   it('refuses a sign-in form posted from another site', async () => {
@@ -59,6 +121,12 @@ describe('sign-in', () => {
     expect(safeRedirect('//evil.example/')).toBe('/')
     expect(safeRedirect('https://evil.example/')).toBe('/')
     expect(safeRedirect(null)).toBe('/')
+    // The known bypasses (finding 4): browsers drop tabs and newlines and read "\\" as "/".
+    for (const bypass of ['/\\evil.example/', '/%09/evil.example', '/\t/evil.example', '/\n/evil.example', '/%2F/evil.example', '/%5C/evil.example', '\\/evil.example', '/ /evil.example', 'javascript:alert(1)', '/\\\\evil.example']) {
+      const target = safeRedirect(bypass)
+      expect(new URL(target, 'https://ledger.example').origin, bypass).toBe('https://ledger.example')
+      expect(target.startsWith('//') || target.startsWith('/\\'), bypass).toBe(false)
+    }
   })
 })
 

@@ -1,0 +1,176 @@
+import crypto from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import { createRequestHandler as createRemixHandler, writeReadableStreamToWritable, type AppLoadContext, type ServerBuild } from '@remix-run/node'
+import type express from 'express'
+import { readSession } from '../app/lib/session.server.js'
+
+/**
+ * The one door every page, form, export and report request comes through. Before Remix sees a
+ * request with a body, this checks who is asking and how much they send, without reading a byte
+ * of a stranger's body: only the sign-in form takes a body before sign-in (and a small one);
+ * a signed-in user's body is capped, larger only where a report is uploaded to be checked.
+ * (Remix's own Express adapter hands Remix the raw stream, which an action then reads whole.)
+ */
+
+export const BODY_LIMITS = {
+  /** The sign-in form: an e-mail address and a password (capped at 256 characters). */
+  signIn: 16 * 1024,
+  /** Any other form of a signed-in user. */
+  form: 1024 * 1024,
+  /** "Check a report": a report PDF uploaded to be verified. */
+  reportUpload: 25 * 1024 * 1024,
+} as const
+
+const SIGN_IN_PATH = '/login'
+const REPORT_UPLOAD_PATH = '/reports'
+const BODYLESS = new Set(['GET', 'HEAD'])
+
+type LoadContextFor = (req: express.Request, res: express.Response) => AppLoadContext
+
+export function createRequestHandler(build: ServerBuild, mode: string, loadContextFor: LoadContextFor): express.RequestHandler {
+  const handle = createRemixHandler(build, mode)
+  return async (req, res, next) => {
+    try {
+      const url = requestUrl(req)
+      if (!url) return plain(res, 400, 'The request has no valid Host header.')
+      const context = loadContextFor(req, res)
+      let body: BodyInit | undefined
+      if (!BODYLESS.has(req.method)) {
+        const limit = await bodyLimit(req, url, context)
+        if (limit === null) return sendToSignIn(req, res, url)
+        const read = await readBody(req, limit)
+        if (!read.ok) return refuseBody(req, res, limit)
+        body = read.body as Uint8Array<ArrayBuffer>
+      }
+      // Aborted when the client goes away, so a long report or export can stop early.
+      const controller = new AbortController()
+      res.on('close', () => controller.abort())
+      const request = new Request(url, { method: req.method, headers: requestHeaders(req), body, signal: controller.signal })
+      await sendResponse(res, await handle(request, context))
+    } catch (err) {
+      next(err)
+    }
+  }
+}
+
+/** The body limit for this request, or null when it may not send a body at all (not signed in). */
+async function bodyLimit(req: express.Request, url: URL, context: AppLoadContext): Promise<number | null> {
+  if (url.pathname === SIGN_IN_PATH) return BODY_LIMITS.signIn
+  const session = await readSession(context, new Request(url, { headers: { Cookie: req.headers.cookie ?? '' } }))
+  if (!session) return null
+  return url.pathname === REPORT_UPLOAD_PATH ? BODY_LIMITS.reportUpload : BODY_LIMITS.form
+}
+
+/** Reads at most `limit` bytes; a declared or actual larger body is refused before it is held. */
+function readBody(req: IncomingMessage, limit: number): Promise<{ ok: true; body: Buffer } | { ok: false }> {
+  const declared = Number(req.headers['content-length'] ?? 0)
+  if (!Number.isFinite(declared) || declared > limit) return Promise.resolve({ ok: false })
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        cleanup()
+        resolve({ ok: false })
+        return
+      }
+      chunks.push(chunk)
+    }
+    const onEnd = () => {
+      cleanup()
+      resolve({ ok: true, body: Buffer.concat(chunks) })
+    }
+    const onError = (err: Error) => {
+      cleanup()
+      reject(err)
+    }
+    const cleanup = () => {
+      req.off('data', onData)
+      req.off('end', onEnd)
+      req.off('error', onError)
+    }
+    req.on('data', onData)
+    req.on('end', onEnd)
+    req.on('error', onError)
+  })
+}
+
+/**
+ * Answers before the rest of an unread body arrives. What is still coming is read and thrown
+ * away (never held), and the connection closed: closing at once with unread data would reset
+ * the connection and the client might never see the answer.
+ */
+function discardRest(req: IncomingMessage, res: express.Response) {
+  res.setHeader('Connection', 'close')
+  res.once('finish', () => {
+    req.resume()
+    setTimeout(() => req.socket.destroy(), 5_000).unref()
+  })
+}
+
+function refuseBody(req: express.Request, res: express.Response, limit: number) {
+  discardRest(req, res)
+  plain(res, 413, `The request is too large: at most ${Math.round(limit / 1024)} KB may be sent here.`)
+}
+
+/** Not signed in (or the session ended): to the sign-in page, as Remix itself would redirect. */
+function sendToSignIn(req: express.Request, res: express.Response, url: URL) {
+  discardRest(req, res)
+  url.searchParams.delete('_data')
+  const location = `${SIGN_IN_PATH}?redirectTo=${encodeURIComponent(url.pathname + url.search)}`
+  res.setHeader('Cache-Control', 'no-store')
+  // A Remix data request (a <Form> submitted by script) follows redirects by these headers.
+  if (req.query._data !== undefined) {
+    res.status(204).setHeader('X-Remix-Redirect', location).setHeader('X-Remix-Status', '303').end()
+    return
+  }
+  res.redirect(303, location)
+}
+
+function plain(res: express.Response, status: number, message: string) {
+  res.status(status).setHeader('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send(message)
+}
+
+// The Host header names this server as the browser reached it; proxies' X-Forwarded-* headers
+// are not trusted (the Origin check in app/lib/access.server.ts compares against this URL).
+function requestUrl(req: express.Request): URL | null {
+  const host = req.headers.host
+  if (!host || !/^[A-Za-z0-9.\-:[\]]{1,300}$/.test(host)) return null
+  try {
+    return new URL(req.originalUrl, `${req.protocol}://${host}`)
+  } catch {
+    return null
+  }
+}
+
+function requestHeaders(req: IncomingMessage): Headers {
+  const headers = new Headers()
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    try {
+      headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
+    } catch {
+      // A header the Fetch API cannot hold is not one any page reads.
+    }
+  }
+  return headers
+}
+
+async function sendResponse(res: express.Response, response: Response) {
+  res.statusMessage = response.statusText
+  res.status(response.status)
+  for (const [name, value] of response.headers.entries()) {
+    if (name !== 'set-cookie') res.append(name, value)
+  }
+  for (const cookie of response.headers.getSetCookie()) res.append('Set-Cookie', cookie)
+  // Pages and exports carry patient-level rows (pseudonyms): no browser or proxy keeps a copy.
+  if (!response.headers.has('Cache-Control')) res.setHeader('Cache-Control', 'no-store')
+  res.flushHeaders()
+  if (response.body) await writeReadableStreamToWritable(response.body, res)
+  else res.end()
+}
+
+/** A fresh CSP nonce for one response: the only inline scripts that run are Remix's own, carrying it. */
+export function newNonce(): string {
+  return crypto.randomBytes(16).toString('base64')
+}
