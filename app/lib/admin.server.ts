@@ -25,7 +25,7 @@ import { ensurePractice, listPractices, ODS_PRACTICE_PATTERN } from '../../db/qu
 import { addSource, getSource } from '../../db/queries/sources.js'
 import type { Scope } from '../../db/queries/scope.js'
 import { createUser, findUserByEmail, getUser, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES, userPracticeIds } from '../../db/queries/users.js'
-import { ROLE_LABELS, type Access } from './access.server.js'
+import { ROLE_LABELS, type Access, readForm } from './access.server.js'
 import { csvExport } from './csv.server.js'
 import { requireScope } from './scope.server.js'
 
@@ -134,7 +134,7 @@ const NewUserSchema = z.object({
 
 export async function usersAction(args: Args) {
   const { access } = await requireAdmin(args)
-  const form = await args.request.formData()
+  const form = await readForm(args.request)
   const intent = intentOf(form, ['add', 'disable', 'enable'])
   const db = access.db
   if (intent === 'add') {
@@ -249,7 +249,7 @@ const NewPracticeSchema = z.object({
 
 export async function sourcesAction(args: Args) {
   const { access } = await requireAdmin(args)
-  const form = await args.request.formData()
+  const form = await readForm(args.request)
   const intent = intentOf(form, ['add', 'enable', 'disable'])
   const db = access.db
   if (intent === 'add') {
@@ -388,7 +388,7 @@ const NewRecipientSchema = z.object({
 
 export async function agreementsAction(args: Args) {
   const { access } = await requireAdmin(args)
-  const form = await args.request.formData()
+  const form = await readForm(args.request)
   const intent = intentOf(form, ['add'])
   const db = access.db
   const values = {
@@ -542,7 +542,7 @@ const CodeSchema = z.object({
 
 export async function codesAction(args: Args) {
   const { access } = await requireAdmin(args)
-  const form = await args.request.formData()
+  const form = await readForm(args.request)
   const intent = intentOf(form, ['purpose', 'choice'])
   const db = access.db
   const values = { system: text(form, 'system'), code: text(form, 'code'), purpose: text(form, 'purpose'), kind: text(form, 'kind'), decision: text(form, 'decision') }

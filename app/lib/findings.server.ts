@@ -4,7 +4,7 @@ import { getFinding, listFindings, setFindingStatus } from '../../db/queries/fin
 import type { Role } from '../../db/queries/users.js'
 import { refreshFindings } from '../../jobs/findings/refresh-findings.js'
 import { getRule } from '../../jobs/findings/rules.js'
-import { notFound, requirePractice, type Access } from './access.server.js'
+import { notFound, requirePractice, type Access, readForm } from './access.server.js'
 import { csvExport } from './csv.server.js'
 import { requireScope } from './scope.server.js'
 
@@ -80,7 +80,7 @@ const DecisionSchema = z.object({
 export async function decideFinding(args: { request: Request; context: AppLoadContext; params: { id?: string } }) {
   const { access } = await requireScope(args, { roles: DECIDERS })
   const finding = await findingInScope(access, args.params.id)
-  const form = await args.request.formData()
+  const form = await readForm(args.request)
   const parsed = DecisionSchema.safeParse({ status: form.get('status'), reason: form.get('reason') ?? '' })
   if (!parsed.success) return { ok: false as const, message: parsed.error.issues[0]!.message }
   const result = await setFindingStatus(access.db, finding.id, parsed.data.status, parsed.data.reason, access.viewer.id)

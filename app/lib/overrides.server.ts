@@ -12,7 +12,7 @@ import {
   type OverrideQueueItem,
   type Verdict,
 } from '../../db/queries/overrides.js'
-import { notFound, requireAccess, requirePractice, ROLE_LABELS, type Access } from './access.server.js'
+import { notFound, requireAccess, requirePractice, ROLE_LABELS, type Access, readForm } from './access.server.js'
 import { csvExport } from './csv.server.js'
 import { refreshFindingsAfterChange } from './findings.server.js'
 import { requireScope } from './scope.server.js'
@@ -242,7 +242,7 @@ export async function reviewOverrideAction(args: Args) {
   const access = await requireAccess(args, { roles: ['caldicott_guardian'] })
   const id = eventIdOf(args)
   const event = await loadEvent(access, id)
-  const form = await args.request.formData()
+  const form = await readForm(args.request)
   const text = (name: string) => {
     const v = form.get(name)
     return typeof v === 'string' ? v : ''

@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { PeriodDay, ownValue } from '../../core/inputs.js'
 import type { Role } from '../../db/queries/users.js'
 import { generateReport, ReportError, verifyReport, type ReportKind } from '../../reports/index.js'
-import { notFound, requireAccess, requirePractice, type Access } from './access.server.js'
+import { notFound, requireAccess, requirePractice, type Access, readForm } from './access.server.js'
 
 type Args = { request: Request; context: AppLoadContext }
 
@@ -56,7 +56,7 @@ const GenerateSchema = z
  * SHA-256) by generateReport, and the download is written to the access log.
  */
 export async function generateReportDownload(args: Args): Promise<Response> {
-  const form = await args.request.clone().formData()
+  const form = await readForm(args.request)
   const kind = String(form.get('kind') ?? '') as ReportKind
   const access = await requireAccess(args, { roles: ownValue(REPORT_ROLES, kind) ?? ['admin'] })
   const parsed = GenerateSchema.safeParse({ kind, from: form.get('from'), to: form.get('to'), eventId: form.get('eventId') })
@@ -98,7 +98,7 @@ export async function generateReportDownload(args: Args): Promise<Response> {
 /** Checks an uploaded PDF against the recorded reports: genuine and unaltered, or not. */
 export async function verifyUpload(args: Args) {
   const access = await requireAccess(args)
-  const upload = (await args.request.formData()).get('file')
+  const upload = (await readForm(args.request)).get('file')
   if (!(upload instanceof Blob) || upload.size === 0) return { ok: false as const, message: 'Choose a PDF file to check.' }
   const verified = await verifyReport(access.db, Buffer.from(await upload.arrayBuffer()))
   await access.log('report_verify', { outcome: verified ? 'ok' : 'failed', target: verified ? `report:${verified.id}` : null })

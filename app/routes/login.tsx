@@ -1,6 +1,6 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, useActionData, useNavigation, useSearchParams } from '@remix-run/react'
-import { getViewer } from '../lib/access.server.js'
+import { getViewer, readForm } from '../lib/access.server.js'
 import { safeRedirect, signIn } from '../lib/auth.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Sign in – Sharing Ledger' }]
@@ -16,7 +16,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (origin && origin !== new URL(request.url).origin) {
     throw new Response('Sign-in forms are only accepted from this site.', { status: 403 })
   }
-  const form = await request.formData()
+  const form = await readForm(request)
   const email = String(form.get('email') ?? '').trim()
   const password = String(form.get('password') ?? '')
   if (!email || !password) return json({ message: 'Enter your e-mail address and password.' }, { status: 400 })

@@ -1,4 +1,5 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { readForm } from '../lib/access.server.js'
 import { Form, useActionData, useLoaderData, useRouteLoaderData } from '@remix-run/react'
 import { CsrfField } from '../components/csrf-field.js'
 import { formatDateTime } from '../lib/format.js'
@@ -13,7 +14,7 @@ export async function loader(args: LoaderFunctionArgs) {
 
 /** intent=generate answers with the PDF itself (a download); intent=verify with the verdict. */
 export async function action(args: ActionFunctionArgs) {
-  const intent = (await args.request.clone().formData()).get('intent')
+  const intent = (await readForm(args.request)).get('intent')
   if (intent === 'generate') return generateReportDownload(args)
   const result = await verifyUpload(args)
   return json(result, { status: result.ok ? 200 : 400 })
