@@ -98,15 +98,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<{ ok: true; body
 
 /**
  * Answers before the rest of an unread body arrives. What is still coming is read and thrown
- * away (never held), and the connection closed: closing at once with unread data would reset
- * the connection and the client might never see the answer.
+ * away as it comes (never held): closing the connection with unread data in it would reset it,
+ * and the client might never see the answer. Node's request timeout bounds a slow sender.
  */
 function discardRest(req: IncomingMessage, res: express.Response) {
-  res.setHeader('Connection', 'close')
-  res.once('finish', () => {
-    req.resume()
-    setTimeout(() => req.socket.destroy(), 5_000).unref()
-  })
+  res.once('finish', () => req.resume())
 }
 
 function refuseBody(req: express.Request, res: express.Response, limit: number) {
