@@ -1,4 +1,7 @@
 import { z } from 'zod'
+import { EARLIEST_DAY, LATEST_RECORD_DAY, latestPeriodDay } from './day-bounds.js'
+
+export { EARLIEST_DAY, LATEST_RECORD_DAY, latestPeriodDay }
 
 /**
  * Bounded input, in one place: every date, number, length and code that arrives from a person
@@ -7,11 +10,6 @@ import { z } from 'zod'
  * schema is bounded by construction and the error is one sentence fit to show at the field.
  */
 
-/** The earliest day the ledger reasons about: nothing it records is older. */
-export const EARLIEST_DAY = '2000-01-01'
-/** The latest day a record (an agreement's end, a notice's) may name. */
-export const LATEST_RECORD_DAY = '2099-12-31'
-
 const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/
 
 /** True for a real calendar day written YYYY-MM-DD (2026-02-30 is not one). */
@@ -19,12 +17,6 @@ export function isCalendarDay(v: string): boolean {
   if (!DAY_PATTERN.test(v)) return false
   const d = new Date(`${v}T00:00:00Z`)
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v
-}
-
-/** Today (UTC) plus one year: the latest day a period may reach. */
-export function latestPeriodDay(now = new Date()): string {
-  const d = new Date(Date.UTC(now.getUTCFullYear() + 1, now.getUTCMonth(), now.getUTCDate()))
-  return d.toISOString().slice(0, 10)
 }
 
 const ukDay = (v: string) => `${v.slice(8, 10)}/${v.slice(5, 7)}/${v.slice(0, 4)}`

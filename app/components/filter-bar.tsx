@@ -1,5 +1,6 @@
 import { Form, Link, useLocation, useRouteLoaderData } from '@remix-run/react'
 import type { ReactNode } from 'react'
+import { EARLIEST_DAY, latestPeriodDay } from '../../core/day-bounds.js'
 import type { loader as rootLoader } from '../root.js'
 
 /**
@@ -29,11 +30,11 @@ export function FilterBar({ from, to, children }: { from?: string; to?: string; 
       )}
       <div>
         <label htmlFor="filter-from">From</label>
-        <input id="filter-from" name="from" type="date" key={from ?? ''} defaultValue={from ?? ''} />
+        <input id="filter-from" name="from" type="date" min={EARLIEST_DAY} max={latestPeriodDay()} key={from ?? ''} defaultValue={from ?? ''} />
       </div>
       <div>
         <label htmlFor="filter-to">To</label>
-        <input id="filter-to" name="to" type="date" key={to ?? ''} defaultValue={to ?? ''} />
+        <input id="filter-to" name="to" type="date" min={EARLIEST_DAY} max={latestPeriodDay()} key={to ?? ''} defaultValue={to ?? ''} />
       </div>
       {children}
       <button type="submit" className="button">

@@ -6,6 +6,7 @@ import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, groupProps } from '../components/form-errors.js'
 import { agreementsAction, getAgreementsPage } from '../lib/admin.server.js'
 import { formatDay } from '../lib/format.js'
+import { EARLIEST_DAY, LATEST_RECORD_DAY } from '../../core/day-bounds.js'
 
 export const meta: MetaFunction = () => [{ title: 'Data sharing agreements – Administration – Sharing Ledger' }]
 
@@ -200,12 +201,12 @@ function AddAgreementForm({ data, errors, values }: { data: PageData; errors: Re
         <div>
           <label htmlFor={FIELD_IDS.validFrom}>Valid from</label>
           <FieldError form="agreement" field="validFrom" errors={errors} />
-          <input id={FIELD_IDS.validFrom} name="validFrom" type="date" defaultValue={value('validFrom')} {...fieldProps('agreement', 'validFrom', errors)} />
+          <input id={FIELD_IDS.validFrom} name="validFrom" type="date" min={EARLIEST_DAY} max={LATEST_RECORD_DAY} defaultValue={value('validFrom')} {...fieldProps('agreement', 'validFrom', errors)} />
         </div>
         <div>
           <label htmlFor={FIELD_IDS.validTo}>Valid to (leave empty if open-ended)</label>
           <FieldError form="agreement" field="validTo" errors={errors} />
-          <input id={FIELD_IDS.validTo} name="validTo" type="date" defaultValue={value('validTo')} {...fieldProps('agreement', 'validTo', errors)} />
+          <input id={FIELD_IDS.validTo} name="validTo" type="date" min={EARLIEST_DAY} max={LATEST_RECORD_DAY} defaultValue={value('validTo')} {...fieldProps('agreement', 'validTo', errors)} />
         </div>
       </div>
       <fieldset id={FIELD_IDS.practices} tabIndex={-1} {...groupProps('agreement', 'practices', errors)}>

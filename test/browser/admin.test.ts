@@ -136,7 +136,8 @@ describe('administration in a browser', () => {
     await page.waitForURL(/action=admin_user_add/)
     await page.getByRole('heading', { name: '1 entry' }).waitFor()
     const cells = await page.locator('table tbody tr').first().locator('th, td').allTextContents()
-    expect(cells.slice(1, 5)).toEqual(['admin@ledger.test', 'admin_user_add', 'OK', '–'])
+    // The new user is a manager of A81001: the entry concerns that practice (its auditors see it).
+    expect(cells.slice(1, 5)).toEqual(['admin@ledger.test', 'admin_user_add', 'OK', 'A81001'])
     expect(cells[7]).toContain('sam.manager@riverside.nhs.uk')
     await page.getByRole('link', { name: 'Clear filters' }).click()
     await page.waitForURL((url) => url.search === '')
