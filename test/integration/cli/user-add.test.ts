@@ -31,7 +31,7 @@ describe('ledger user add', () => {
   it('refuses short passwords, unknown roles and unknown practices with a clear message', async () => {
     const short = await runLedger(['user', 'add', '--email', 'a@example.nhs.uk', '--role', 'auditor', '--practice', 'A81001'], env(), 'short\n')
     expect(short.code).toBe(2)
-    expect(short.stderr).toMatch(/at least 12 characters/)
+    expect(short.stderr).toMatch(/must be 12 to 256 characters/)
     const role = await runLedger(['user', 'add', '--email', 'a@example.nhs.uk', '--role', 'superuser', '--practice', 'A81001'], env(), 'a long enough password\n')
     expect(role.code).toBe(2)
     expect(role.stderr).toMatch(/superuser/)
