@@ -290,30 +290,36 @@ describe('/disclosures summary', () => {
 
   it('reads the counts from the roll-ups, not from the disclosures table', async () => {
     // Roll-up rows with no disclosures behind them show on the summary only: proof of where it
-    // reads. A whole month comes from the monthly roll-ups, an odd day from the daily ones.
-    const month = { practice_id: A, month: '2027-09-01', disclosures: 7 }
+    // reads. A whole month comes from the monthly roll-ups, an odd day from the daily ones. Both
+    // lie months ahead (no real data there) but inside the window a period may reach.
+    const ahead = (months: number, day: number) => {
+      const now = new Date()
+      return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + months, day)).toISOString().slice(0, 10)
+    }
+    const [monthStart, monthEnd, day] = [ahead(5, 1), ahead(6, 0), ahead(6, 5)]
+    const month = { practice_id: A, month: monthStart, disclosures: 7 }
     const fakes: Array<[string, Record<string, unknown>]> = [
       ['disclosure_month_purpose', { ...month, purpose: 'research' }],
       ['disclosure_month_recipient', { ...month, recipient_id: ids.university }],
       ['disclosure_month_purpose_recipient_type', { ...month, purpose: 'research', recipient_type: 'research_org' }],
       ['disclosure_month_legal_basis', { ...month, legal_basis: '' }],
       ['disclosure_month_data_level', { ...month, data_level: 'anonymised' }],
-      ['disclosure_daily', { practice_id: A, day: '2027-10-05', purpose: 'research', recipient_id: ids.university, legal_basis: '', data_level: 'anonymised', disclosures: 5 }],
-      ['disclosure_day_purpose', { practice_id: A, day: '2027-10-05', purpose: 'research', disclosures: 5 }],
-      ['disclosure_day_legal_basis', { practice_id: A, day: '2027-10-05', legal_basis: '', disclosures: 5 }],
-      ['disclosure_day_data_level', { practice_id: A, day: '2027-10-05', data_level: 'anonymised', disclosures: 5 }],
+      ['disclosure_daily', { practice_id: A, day, purpose: 'research', recipient_id: ids.university, legal_basis: '', data_level: 'anonymised', disclosures: 5 }],
+      ['disclosure_day_purpose', { practice_id: A, day, purpose: 'research', disclosures: 5 }],
+      ['disclosure_day_legal_basis', { practice_id: A, day, legal_basis: '', disclosures: 5 }],
+      ['disclosure_day_data_level', { practice_id: A, day, data_level: 'anonymised', disclosures: 5 }],
     ]
     for (const [table, row] of fakes) await t.db(table).insert(row)
     try {
-      const wholeMonth = await summary('?from=2027-09-01&to=2027-09-30')
+      const wholeMonth = await summary(`?from=${monthStart}&to=${monthEnd}`)
       expect(wholeMonth.total).toBe(7)
       expect(wholeMonth.byPurpose).toEqual([expect.objectContaining({ purpose: 'research', disclosures: 7 })])
-      const oddDay = await summary('?from=2027-10-05&to=2027-10-05')
+      const oddDay = await summary(`?from=${day}&to=${day}`)
       expect(oddDay.total).toBe(5)
       expect(oddDay.byPurpose).toEqual([expect.objectContaining({ purpose: 'research', disclosures: 5 })])
-      expect((await list('?from=2027-09-01')).rows).toEqual([])
+      expect((await list(`?from=${monthStart}`)).rows).toEqual([])
     } finally {
-      for (const [table] of fakes) await t.db(table).where({ practice_id: A }).where(table.startsWith('disclosure_month_') ? 'month' : 'day', '>=', '2027-09-01').delete()
+      for (const [table] of fakes) await t.db(table).where({ practice_id: A }).where(table.startsWith('disclosure_month_') ? 'month' : 'day', '>=', monthStart).delete()
     }
   })
 
