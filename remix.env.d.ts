@@ -18,5 +18,10 @@ declare module '@remix-run/node' {
      * user up once. server.ts makes a fresh one per request; contexts without it never cache.
      */
     viewerMemo?: Map<string, Promise<import('./app/lib/access.server').Viewer | null>>
+    /**
+     * Resolves true once this request's response has been handed whole to the network ('finish'),
+     * false if the connection closed first. Report downloads are recorded only on true.
+     */
+    whenResponseSent?: () => Promise<boolean>
   }
 }

@@ -64,7 +64,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   app.use((req, res, next) => (path.extname(req.path) ? publicFiles(req, res, next) : next()))
   app.all(
     '*',
-    createRequestHandler({ build, mode: config.nodeEnv, getLoadContext: (req) => ({ db: handle.db, config, ip: req.ip ?? null, stopSignal: stopping.signal, viewerMemo: new Map() }) }),
+    createRequestHandler({ build, mode: config.nodeEnv, getLoadContext: (req, res) => ({ db: handle.db, config, ip: req.ip ?? null, stopSignal: stopping.signal, viewerMemo: new Map(), whenResponseSent: () => responseSent(res) }) }),
   )
 
   const host = process.env.HOST ?? '127.0.0.1'
@@ -101,6 +101,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       return closing
     },
   }
+}
+
+/** True once the response's last byte has been handed to the network ('finish'); false if the connection closed first. */
+function responseSent(res: express.Response): Promise<boolean> {
+  return new Promise((resolve) => {
+    res.once('finish', () => resolve(true))
+    res.once('close', () => resolve(res.writableFinished))
+  })
 }
 
 function requireServerBuild(): void {
