@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import type { Db } from '../db/client.js'
 import { sumDisclosuresByPurpose, sumDisclosuresByRecipient } from '../db/queries/disclosures.js'
+import { listFindingEvents, listFindingsAboutPeriod } from '../db/queries/findings.js'
 import { countDisclosures, countPatientsInSnapshot } from '../db/queries/overview.js'
 import { monthlyOptOuts } from '../db/queries/opt-outs.js'
 import { whereScopeInstants } from '../db/queries/scope.js'
@@ -195,30 +196,65 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   if (overrides.length === 0) ot.addSpanningRow('No override events in the period.')
   ot.end()
 
-  // ---- Findings
+  // ---- Findings: by their subject's date, not their detection date (issue 15)
   heading(doc, '6. Compliance findings')
-  const findings: Array<Record<string, unknown>> = await db('findings as f')
-    .join('practices as p', 'p.id', 'f.practice_id')
-    .whereIn('f.practice_id', scope.practiceIds)
-    .whereRaw(`f.opened_at < ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London')`, [scope.to])
-    .select('f.id', 'f.rule_id', 'f.severity', 'p.ods_code', 'f.summary', 'f.status', 'f.opened_at')
-    .orderBy('f.id')
+  paragraph(
+    doc,
+    'Every finding whose subject falls in the period, whenever it was detected: a disclosure or override event that occurred in the period, ' +
+      'an NHS England opt-out publication dated in it, or a source whose problem was open at some time in it. ' +
+      'Status is as at the report; its history follows the table.',
+    { size: 9 },
+  )
+  const findings = await listFindingsAboutPeriod(db, scope)
   const sf = ctx.section('findings')
-  findings.forEach((f) => sf.add([String(f.id), f.rule_id, f.severity, f.ods_code, f.summary, f.status, f.opened_at]))
+  findings.forEach((f) => sf.add([String(f.id), f.ruleId, f.severity, f.odsCode, f.subjectKey, f.subjectAt, f.summary, f.status, f.statusReason, f.openedAt]))
   drawTable(
     doc,
     [
-      { header: 'Id', width: 0.8 },
-      { header: 'Rule', width: 2 },
-      { header: 'Severity', width: 1.2 },
-      { header: 'Practice', width: 1.2 },
-      { header: 'Summary', width: 5 },
-      { header: 'Status', width: 1.3 },
-      { header: 'Opened', width: 1.9 },
+      { header: 'Id', width: 0.7 },
+      { header: 'Rule', width: 2.3 },
+      { header: 'Severity', width: 1.3 },
+      { header: 'Subject', width: 2.3 },
+      { header: 'Summary', width: 4.4 },
+      { header: 'Status and reason', width: 2.7 },
+      { header: 'Detected', width: 1.7 },
     ],
-    findings.map((f) => [String(f.id), String(f.rule_id), String(f.severity), String(f.ods_code), String(f.summary), String(f.status), formatTime(f.opened_at as Date)]),
+    findings.map((f) => [
+      String(f.id),
+      f.ruleId,
+      f.severity,
+      `${f.odsCode} ${subjectLabel(f.subjectKey, f.subjectAt)}`,
+      f.summary,
+      // An open finding's reason is its summary again ("Found by rule ..."): the history has it.
+      f.status === 'open' ? 'open' : `${f.status}: ${f.statusReason ?? 'no reason recorded'}`,
+      formatTime(f.openedAt),
+    ]),
     { emptyText: 'None recorded.' },
   )
+  const counts = { high: 0, medium: 0, low: 0 } as Record<string, number>
+  findings.forEach((f) => (counts[f.severity] = (counts[f.severity] ?? 0) + 1))
+  keyValues(doc, [
+    ['Findings about the period', formatCount(findings.length)],
+    ['By severity', `${formatCount(counts.high ?? 0)} high, ${formatCount(counts.medium ?? 0)} medium, ${formatCount(counts.low ?? 0)} low`],
+    ['Still open', formatCount(findings.filter((f) => f.status === 'open').length)],
+  ])
+  if (findings.length > 0) {
+    heading(doc, 'Status history of these findings', 2)
+    const history = await listFindingEvents(db, findings.map((f) => f.id))
+    const sh = ctx.section('finding_history')
+    history.forEach((e) => sh.add([String(e.findingId), e.at, e.fromStatus, e.toStatus, e.byUser, e.reason]))
+    drawTable(
+      doc,
+      [
+        { header: 'Finding', width: 1 },
+        { header: 'When', width: 2 },
+        { header: 'Change', width: 2 },
+        { header: 'By', width: 2 },
+        { header: 'Reason', width: 6 },
+      ],
+      history.map((e) => [String(e.findingId), formatTime(e.at), `${e.fromStatus ?? 'new'} to ${e.toStatus}`, e.byUser ?? 'the system', e.reason]),
+    )
+  }
 
   // ---- Opt-outs
   heading(doc, '7. Opt-out figures')
@@ -342,4 +378,14 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     heading(doc, 'Gaps between successful runs', 2)
     drawTable(doc, [{ header: 'Job', width: 2 }, { header: 'Source', width: 3 }, { header: 'Last success', width: 2 }, { header: 'Next success', width: 2 }], gaps)
   }
+}
+
+/** What a finding is about, in words: "disclosure 123, 4 Mar 2026 10:00", "source 5", "NDOP publication 2026-03-31". */
+function subjectLabel(key: string, at: Date | null): string {
+  const [kind, id, , day] = key.split(':')
+  if (kind === 'disclosure') return `disclosure ${id}${at ? `, ${formatTime(at)}` : ''}`
+  if (kind === 'override') return `override event ${id}${at ? `, ${formatTime(at)}` : ''}`
+  if (kind === 'source') return `source ${id}`
+  if (kind === 'practice') return `NDOP publication ${day}`
+  return key
 }
