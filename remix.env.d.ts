@@ -20,5 +20,10 @@ declare module '@remix-run/node' {
     viewerMemo?: Map<string, Promise<import('./app/lib/access.server').Viewer | null>>
     /** This response's content-security-policy nonce, for the inline scripts Remix writes. */
     cspNonce?: string
+    /**
+     * Resolves true once this request's response has been handed whole to the network ('finish'),
+     * false if the connection closed first. Report downloads are recorded only on true.
+     */
+    whenResponseSent?: () => Promise<boolean>
   }
 }

@@ -73,6 +73,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       stopSignal: stopping.signal,
       viewerMemo: new Map(),
       cspNonce: res.locals.cspNonce as string,
+      whenResponseSent: () => responseSent(res),
     })),
   )
 
@@ -110,6 +111,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       return closing
     },
   }
+}
+
+/** True once the response's last byte has been handed to the network ('finish'); false if the connection closed first. */
+function responseSent(res: express.Response): Promise<boolean> {
+  return new Promise((resolve) => {
+    res.once('finish', () => resolve(true))
+    res.once('close', () => resolve(res.writableFinished))
+  })
 }
 
 function requireServerBuild(): void {

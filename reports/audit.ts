@@ -1,6 +1,8 @@
 import type { Knex } from 'knex'
 import type { Db } from '../db/client.js'
 import { sumDisclosuresByPurpose, sumDisclosuresByRecipient } from '../db/queries/disclosures.js'
+import { listSourceCoverage, listWindowGaps, listWindowQuarantine, listWindowRuns } from '../db/queries/collection-completeness.js'
+import { listFindingEvents, listFindingsAboutPeriod } from '../db/queries/findings.js'
 import { countDisclosures, countPatientsInSnapshot } from '../db/queries/overview.js'
 import { monthlyOptOuts } from '../db/queries/opt-outs.js'
 import { whereScopeInstants } from '../db/queries/scope.js'
@@ -195,30 +197,65 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   if (overrides.length === 0) ot.addSpanningRow('No override events in the period.')
   ot.end()
 
-  // ---- Findings
+  // ---- Findings: by their subject's date, not their detection date (issue 15)
   heading(doc, '6. Compliance findings')
-  const findings: Array<Record<string, unknown>> = await db('findings as f')
-    .join('practices as p', 'p.id', 'f.practice_id')
-    .whereIn('f.practice_id', scope.practiceIds)
-    .whereRaw(`f.opened_at < ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London')`, [scope.to])
-    .select('f.id', 'f.rule_id', 'f.severity', 'p.ods_code', 'f.summary', 'f.status', 'f.opened_at')
-    .orderBy('f.id')
+  paragraph(
+    doc,
+    'Every finding whose subject falls in the period, whenever it was detected: a disclosure or override event that occurred in the period, ' +
+      'an NHS England opt-out publication dated in it, or a source whose problem was open at some time in it. ' +
+      'Status is as at the report; its history follows the table.',
+    { size: 9 },
+  )
+  const findings = await listFindingsAboutPeriod(db, scope)
   const sf = ctx.section('findings')
-  findings.forEach((f) => sf.add([String(f.id), f.rule_id, f.severity, f.ods_code, f.summary, f.status, f.opened_at]))
+  findings.forEach((f) => sf.add([String(f.id), f.ruleId, f.severity, f.odsCode, f.subjectKey, f.subjectAt, f.summary, f.status, f.statusReason, f.openedAt]))
   drawTable(
     doc,
     [
-      { header: 'Id', width: 0.8 },
-      { header: 'Rule', width: 2 },
-      { header: 'Severity', width: 1.2 },
-      { header: 'Practice', width: 1.2 },
-      { header: 'Summary', width: 5 },
-      { header: 'Status', width: 1.3 },
-      { header: 'Opened', width: 1.9 },
+      { header: 'Id', width: 0.7 },
+      { header: 'Rule', width: 2.3 },
+      { header: 'Severity', width: 1.3 },
+      { header: 'Subject', width: 2.3 },
+      { header: 'Summary', width: 4.4 },
+      { header: 'Status and reason', width: 2.7 },
+      { header: 'Detected', width: 1.7 },
     ],
-    findings.map((f) => [String(f.id), String(f.rule_id), String(f.severity), String(f.ods_code), String(f.summary), String(f.status), formatTime(f.opened_at as Date)]),
+    findings.map((f) => [
+      String(f.id),
+      f.ruleId,
+      f.severity,
+      `${f.odsCode} ${subjectLabel(f.subjectKey, f.subjectAt)}`,
+      f.summary,
+      // An open finding's reason is its summary again ("Found by rule ..."): the history has it.
+      f.status === 'open' ? 'open' : `${f.status}: ${f.statusReason ?? 'no reason recorded'}`,
+      formatTime(f.openedAt),
+    ]),
     { emptyText: 'None recorded.' },
   )
+  const counts = { high: 0, medium: 0, low: 0 } as Record<string, number>
+  findings.forEach((f) => (counts[f.severity] = (counts[f.severity] ?? 0) + 1))
+  keyValues(doc, [
+    ['Findings about the period', formatCount(findings.length)],
+    ['By severity', `${formatCount(counts.high ?? 0)} high, ${formatCount(counts.medium ?? 0)} medium, ${formatCount(counts.low ?? 0)} low`],
+    ['Still open', formatCount(findings.filter((f) => f.status === 'open').length)],
+  ])
+  if (findings.length > 0) {
+    heading(doc, 'Status history of these findings', 2)
+    const history = await listFindingEvents(db, findings.map((f) => f.id))
+    const sh = ctx.section('finding_history')
+    history.forEach((e) => sh.add([String(e.findingId), e.at, e.fromStatus, e.toStatus, e.byUser, e.reason]))
+    drawTable(
+      doc,
+      [
+        { header: 'Finding', width: 1 },
+        { header: 'When', width: 2 },
+        { header: 'Change', width: 2 },
+        { header: 'By', width: 2 },
+        { header: 'Reason', width: 6 },
+      ],
+      history.map((e) => [String(e.findingId), formatTime(e.at), `${e.fromStatus ?? 'new'} to ${e.toStatus}`, e.byUser ?? 'the system', e.reason]),
+    )
+  }
 
   // ---- Opt-outs
   heading(doc, '7. Opt-out figures')
@@ -284,62 +321,117 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     { emptyText: 'No agreement in force.' },
   )
 
-  // ---- Collection completeness
+  // ---- Collection completeness: by each source's window (issue 15), not runs started in the period
   heading(doc, '9. Collection completeness')
-  const runs: Array<Record<string, unknown>> = await db('job_runs as j')
-    .leftJoin('sources as s', 's.id', 'j.source_id')
-    .leftJoin('practices as p', 'p.id', 's.practice_id')
-    .where((q) => q.whereIn('s.practice_id', scope.practiceIds).orWhereNull('s.practice_id'))
-    .whereRaw(`j.started_at >= (?::date::timestamp AT TIME ZONE 'Europe/London')`, [scope.from])
-    .whereRaw(`j.started_at < ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London')`, [scope.to])
-    .select('j.id', 'j.job_name', 's.name as source', 's.expected_interval_minutes', 'p.ods_code', 'j.trigger', 'j.status', 'j.started_at', 'j.finished_at', 'j.read_count', 'j.inserted_count', 'j.quarantined_count', 'j.error')
-    .orderBy([{ column: 'j.started_at' }, { column: 'j.id' }])
-  const failures = runs.filter((r) => r.status === 'failed').length
-  // gaps: successive completed runs of one source further apart than twice its interval
-  const lastOk = new Map<string, { at: Date; interval: number }>()
-  const gaps: string[][] = []
-  for (const r of runs) {
-    if (r.status !== 'completed') continue
-    const key = `${r.job_name}|${r.source ?? ''}`
-    const at = r.started_at as Date
-    const prev = lastOk.get(key)
-    const interval = Number(r.expected_interval_minutes ?? 1440)
-    if (prev && at.getTime() - prev.at.getTime() > 2 * interval * 60_000) {
-      gaps.push([String(r.job_name), String(r.source ?? 'national'), formatTime(prev.at), formatTime(at)])
-    }
-    lastOk.set(key, { at, interval })
-  }
+  const asOf: Date = (await db.raw('SELECT now() AS at')).rows[0].at // the snapshot's time: the report's data as of then
+  paragraph(
+    doc,
+    'A period is usually collected after it ends. For each source, the window runs from the start of the period to its first ' +
+      'successful collection that finished after the period ended (which covers the period), or to the time below if none has yet. ' +
+      'Runs, gaps and records set aside are those in that window.',
+    { size: 9 },
+  )
+  const coverage = await listSourceCoverage(db, scope)
+  const uncovered = coverage.filter((c) => c.coveredAt === null)
+  const runs = await listWindowRuns(db, scope)
+  const gaps = await listWindowGaps(db, scope)
+  const quarantine = await listWindowQuarantine(db, scope)
+  const totals = runs.reduce(
+    (t, r) => ({ read: t.read + r.read, inserted: t.inserted + r.inserted, updated: t.updated + r.updated, duplicates: t.duplicates + r.duplicates, quarantined: t.quarantined + r.quarantined }),
+    { read: 0, inserted: 0, updated: 0, duplicates: 0, quarantined: 0 },
+  )
   keyValues(doc, [
-    ['Runs in the period', formatCount(runs.length)],
-    ['Failed runs', formatCount(failures)],
+    ['Data as of', `${formatTime(asOf)} (${asOf.toISOString()})`],
+    ['Sources', formatCount(coverage.length)],
+    ['Sources not yet collected after the period', uncovered.length === 0 ? 'none' : `${formatCount(uncovered.length)}: ${uncovered.map((c) => c.name).join(', ')}`],
+    ['Runs in the windows', formatCount(runs.length)],
+    ['Failed runs', formatCount(runs.filter((r) => r.status === 'failed').length)],
     ['Gaps between successful runs', formatCount(gaps.length)],
+    ['Records set aside (quarantine)', formatCount(quarantine.reduce((n, q) => n + q.pending + q.resolved, 0))],
   ])
+  const sc = ctx.section('sources')
+  coverage.forEach((c) => sc.add([String(c.id), c.name, c.kind, c.odsCode, c.lastSuccessAt, c.coveredAt, c.highWater]))
+  heading(doc, 'Sources', 2)
+  drawTable(
+    doc,
+    [
+      { header: 'Source', width: 3 },
+      { header: 'Practice', width: 1.3 },
+      { header: 'Last successful collection', width: 2.3 },
+      { header: 'Covers the period', width: 2.3 },
+      { header: 'High-water mark', width: 3.4 },
+    ],
+    coverage.map((c) => [
+      `${c.name} (${c.kind})`,
+      c.odsCode ?? 'national',
+      c.lastSuccessAt ? formatTime(c.lastSuccessAt) : 'never',
+      c.coveredAt ? `yes, run finished ${formatTime(c.coveredAt)}` : 'no: not collected since the period ended',
+      c.highWater ?? '',
+    ]),
+    { emptyText: 'No source.' },
+  )
+  heading(doc, 'Runs', 2)
+  paragraph(
+    doc,
+    `Read: records received. New, updated, already held (duplicates) and set aside: rows written from them (one AuditEvent can give two rows, ` +
+      `a disclosure and an override). Totals: ${formatCount(totals.read)} read; ${formatCount(totals.inserted)} new, ${formatCount(totals.updated)} updated, ` +
+      `${formatCount(totals.duplicates)} already held, ${formatCount(totals.quarantined)} set aside.`,
+    { size: 9 },
+  )
   const sj = ctx.section('job_runs')
-  runs.forEach((r) => sj.add([String(r.id), r.job_name, r.source, r.trigger, r.status, r.started_at, r.finished_at, r.read_count, r.inserted_count, r.quarantined_count, r.error]))
+  runs.forEach((r) => sj.add([String(r.id), r.jobName, r.source, r.trigger, r.status, r.startedAt, r.finishedAt, r.read, r.inserted, r.updated, r.duplicates, r.quarantined, r.error]))
   drawTable(
     doc,
     [
       { header: 'Run', width: 0.9 },
-      { header: 'Job / source', width: 3 },
-      { header: 'Trigger', width: 1.3 },
+      { header: 'Job / source', width: 2.6 },
       { header: 'Status', width: 1.4 },
-      { header: 'Started', width: 2.2 },
-      { header: 'Read / new / quar.', width: 1.9 },
-      { header: 'Error', width: 3 },
+      { header: 'Started', width: 2 },
+      { header: 'Read / new / upd. / held / aside', width: 2.6 },
+      { header: 'Error', width: 2.8 },
     ],
     runs.map((r) => [
       String(r.id),
-      `${r.job_name}${r.source ? ` / ${r.source}` : ''}`,
-      String(r.trigger),
-      String(r.status),
-      formatTime(r.started_at as Date),
-      `${r.read_count} / ${r.inserted_count} / ${r.quarantined_count}`,
-      String(r.error ?? ''),
+      `${r.jobName} / ${r.source} (${r.trigger})`,
+      r.status,
+      formatTime(r.startedAt),
+      `${r.read} / ${r.inserted} / ${r.updated} / ${r.duplicates} / ${r.quarantined}`,
+      r.error ?? '',
     ]),
-    { emptyText: 'No collector run in the period.' },
+    { emptyText: 'No collector run in the windows.' },
   )
+  const sg = ctx.section('gaps')
+  gaps.forEach((g) => sg.add([g.source, g.lastSuccess, g.nextSuccess]))
   if (gaps.length > 0) {
     heading(doc, 'Gaps between successful runs', 2)
-    drawTable(doc, [{ header: 'Job', width: 2 }, { header: 'Source', width: 3 }, { header: 'Last success', width: 2 }, { header: 'Next success', width: 2 }], gaps)
+    drawTable(
+      doc,
+      [{ header: 'Source', width: 3 }, { header: 'Last success', width: 2 }, { header: 'Next success', width: 2 }],
+      gaps.map((g) => [g.source, formatTime(g.lastSuccess), g.nextSuccess ? formatTime(g.nextSuccess) : 'none yet']),
+    )
   }
+  heading(doc, 'Records set aside, by reason', 2)
+  const sq = ctx.section('quarantine')
+  quarantine.forEach((q) => sq.add([q.source, q.reason, q.pending, q.resolved]))
+  drawTable(
+    doc,
+    [
+      { header: 'Source', width: 2.4 },
+      { header: 'Reason', width: 6 },
+      { header: 'Waiting', width: 1.2, align: 'right' },
+      { header: 'Resolved', width: 1.2, align: 'right' },
+    ],
+    quarantine.map((q) => [q.source, q.reason, formatCount(q.pending), formatCount(q.resolved)]),
+    { emptyText: 'None.' },
+  )
+}
+
+/** What a finding is about, in words: "disclosure 123, 4 Mar 2026 10:00", "source 5", "NDOP publication 2026-03-31". */
+function subjectLabel(key: string, at: Date | null): string {
+  const [kind, id, , day] = key.split(':')
+  if (kind === 'disclosure') return `disclosure ${id}${at ? `, ${formatTime(at)}` : ''}`
+  if (kind === 'override') return `override event ${id}${at ? `, ${formatTime(at)}` : ''}`
+  if (kind === 'source') return `source ${id}`
+  if (kind === 'practice') return `NDOP publication ${day}`
+  return key
 }

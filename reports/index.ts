@@ -130,8 +130,19 @@ function manifest(ctx: ReportContext, sections: Map<string, SectionDigest>): voi
   )
 }
 
-/** Renders, hashes and records a report. A Writable `out` must be consumed while the report is written. */
-export async function generateReport(db: Db, request: ReportRequest, out: Writable | string): Promise<GeneratedReport> {
+/** A report's scope once checked: the practices (sorted) and period; for an incident review, the event's. */
+export interface CheckedScope {
+  practiceIds: number[]
+  from: string
+  to: string
+  practices: ScopePractice[]
+}
+
+/**
+ * Everything that can make a request unservable, checked before a byte is rendered (so the web
+ * form can show it at the field and nothing is half-sent). Throws ReportError with the reason.
+ */
+export async function checkReportRequest(db: Db, request: ReportRequest): Promise<CheckedScope> {
   if (!REPORT_KINDS.includes(request.kind)) throw new ReportError(`Unknown report kind ${request.kind}.`)
   if (request.practiceIds.length === 0) throw new ReportError('A report needs at least one practice.')
   let scope = { practiceIds: [...request.practiceIds].sort((a, b) => a - b), from: request.from, to: request.to }
@@ -139,8 +150,26 @@ export async function generateReport(db: Db, request: ReportRequest, out: Writab
   if (scope.from > scope.to) throw new ReportError('The period starts after it ends.')
   const practices = await loadScopePractices(db, scope.practiceIds)
   if (practices.length !== scope.practiceIds.length) throw new ReportError('Unknown practice in the scope.')
+  return { ...scope, practices }
+}
+
+/** A rendered report, not yet recorded: recordReport makes it genuine (verifiable). */
+export interface ProducedReport extends GeneratedReport {
+  kind: ReportKind
+  request: ReportRequest
+  scope: CheckedScope
+  generatedAt: Date
+}
+
+/**
+ * Renders and hashes a report into `out` without recording it. The web delivery records it
+ * only once the file has been sent (app/lib/reports.server.ts); everything else calls
+ * generateReport. A Writable `out` must be consumed while the report is written.
+ */
+export async function produceReport(db: Db, request: ReportRequest, out: Writable | string): Promise<ProducedReport> {
+  const scope = await checkReportRequest(db, request)
   const generatedAt = new Date(Math.floor(Date.now() / 1000) * 1000)
-  const base = { request, scope, practices, id: crypto.randomUUID(), generatedAt }
+  const base = { request, scope: { practiceIds: scope.practiceIds, from: scope.from, to: scope.to }, practices: scope.practices, id: crypto.randomUUID(), generatedAt }
 
   const stream = typeof out === 'string' ? fs.createWriteStream(out) : out
   let result: RenderResult
@@ -156,27 +185,48 @@ export async function generateReport(db: Db, request: ReportRequest, out: Writab
     if (typeof out === 'string') fs.rmSync(out, { force: true }) // never leave half a report behind
     throw err
   }
+  return { id: base.id, kind: request.kind, request, scope, generatedAt, sha256: result.sha256, pages: result.pages, rowCounts: result.rowCounts, sectionDigests: result.sectionDigests }
+}
 
+/** Records a produced report in report_exports: from then on `verify` knows it. */
+export async function recordReport(db: Db, r: ProducedReport): Promise<void> {
   await db('report_exports').insert({
-    id: base.id,
-    kind: request.kind,
+    id: r.id,
+    kind: r.kind,
     params: JSON.stringify({
-      practiceIds: scope.practiceIds,
-      practices: practices.map((p) => p.odsCode),
-      from: scope.from,
-      to: scope.to,
-      ...(request.eventId !== undefined ? { eventId: request.eventId } : {}),
-      ...(request.findingId !== undefined ? { findingId: request.findingId } : {}),
-      pages: result.pages,
+      practiceIds: r.scope.practiceIds,
+      practices: r.scope.practices.map((p) => p.odsCode),
+      from: r.scope.from,
+      to: r.scope.to,
+      ...(r.request.eventId !== undefined ? { eventId: r.request.eventId } : {}),
+      ...(r.request.findingId !== undefined ? { findingId: r.request.findingId } : {}),
+      pages: r.pages,
     }),
-    generated_by_user_id: request.generatedByUserId ?? null,
-    generated_by: request.generatedBy,
-    generated_at: generatedAt,
-    row_counts: JSON.stringify(result.rowCounts),
-    section_digests: JSON.stringify(result.sectionDigests),
-    pdf_sha256: result.sha256,
+    generated_by_user_id: r.request.generatedByUserId ?? null,
+    generated_by: r.request.generatedBy,
+    generated_at: r.generatedAt,
+    row_counts: JSON.stringify(r.rowCounts),
+    section_digests: JSON.stringify(r.sectionDigests),
+    pdf_sha256: r.sha256,
   })
-  return { id: base.id, sha256: result.sha256, pages: result.pages, rowCounts: result.rowCounts, sectionDigests: result.sectionDigests }
+}
+
+/** Renders, hashes and records a report (CLI, benchmark, tests). */
+export async function generateReport(db: Db, request: ReportRequest, out: Writable | string): Promise<GeneratedReport> {
+  const r = await produceReport(db, request, out)
+  await recordReport(db, r)
+  return { id: r.id, sha256: r.sha256, pages: r.pages, rowCounts: r.rowCounts, sectionDigests: r.sectionDigests }
+}
+
+const FILE_KIND: Record<ReportKind, string> = { audit: 'evidence-pack', commissioner: 'commissioner-report', incident: 'incident-review' }
+
+/**
+ * The download's file name: type, scope and period, e.g. evidence-pack_Y12345_2026-07-01_2026-09-30.pdf
+ * (several practices joined by '-', more than three counted; an incident review names its event).
+ */
+export function reportFileName(kind: ReportKind, practices: string[], from: string, to: string, eventId?: number): string {
+  const scope = practices.length > 3 ? `${practices.length}-practices` : practices.join('-')
+  return `${[FILE_KIND[kind], scope, ...(eventId !== undefined ? [`event-${eventId}`] : []), from, to].join('_')}.pdf`
 }
 
 export interface VerifiedReport {

@@ -1,45 +1,52 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { readForm } from '../lib/access.server.js'
 import { Form, useActionData, useLoaderData, useRouteLoaderData } from '@remix-run/react'
 import { CsrfField } from '../components/csrf-field.js'
+import { ErrorSummary, FieldError, fieldProps, groupProps } from '../components/form-errors.js'
 import { formatDateTime } from '../lib/format.js'
-import { generateReportDownload, getReportsPage, verifyUpload } from '../lib/reports.server.js'
+import { getReportsPage, verifyUpload } from '../lib/reports.server.js'
 import type { loader as rootLoader } from '../root.js'
 
 export const meta: MetaFunction = () => [{ title: 'Reports – Sharing Ledger' }]
 
 export async function loader(args: LoaderFunctionArgs) {
-  return json(await getReportsPage(args))
+  return json(await getReportsPage(args), { headers: { 'Cache-Control': 'no-store' } })
 }
 
-/** intent=generate answers with the PDF itself (a download); intent=verify with the verdict. */
+/** "Check a report". Producing one posts to the resource route /reports/download (the PDF is its answer). */
 export async function action(args: ActionFunctionArgs) {
-  const intent = (await readForm(args.request)).get('intent')
-  if (intent === 'generate') return generateReportDownload(args)
   const result = await verifyUpload(args)
   return json(result, { status: result.ok ? 200 : 400 })
 }
 
+const FORM = 'report'
+const FIELD_IDS = { kind: 'report-kind', practice: 'report-practices', from: 'report-from', to: 'report-to', eventId: 'report-event' }
+
 const KIND_LABELS = { audit: 'Audit evidence pack', commissioner: 'Commissioner report (aggregates, disclosure control)', incident: 'Incident review' } as const
 
 export default function Reports() {
-  const { exports, allowed } = useLoaderData<typeof loader>()
+  const { exports, allowed, form, keepDays } = useLoaderData<typeof loader>()
   const verdict = useActionData<typeof action>()
   const practices = useRouteLoaderData<typeof rootLoader>('root')?.viewer?.practices ?? []
+  const errors = form?.errors
+  const values = form?.values
   return (
     <>
       <h1>Reports</h1>
       {allowed.length > 0 && (
         <section className="panel" aria-labelledby="produce-heading">
           <h2 id="produce-heading">Produce a report</h2>
-          <p className="hint">Each report is recorded with its digest, so it can be proved genuine later. Producing one is written to the access log.</p>
-          {/* reloadDocument: the answer is a PDF download, not a page */}
-          <Form method="post" reloadDocument className="stack">
+          <p className="hint">
+            The PDF downloads to your computer. It is recorded with its SHA-256 digest, so it can be proved genuine later, and the download is written to the
+            access log once the whole file has been sent.
+          </p>
+          <ErrorSummary form={FORM} errors={errors} fieldIds={FIELD_IDS} />
+          {/* A plain form post (reloadDocument) to a resource route: its answer is the file. A request to correct comes back here with its values. */}
+          <Form method="post" action="/reports/download" reloadDocument noValidate className="stack">
             <CsrfField />
-            <input type="hidden" name="intent" value="generate" />
             <div>
-              <label htmlFor="report-kind">Report</label>
-              <select id="report-kind" name="kind" required>
+              <label htmlFor={FIELD_IDS.kind}>Report</label>
+              <FieldError form={FORM} field="kind" errors={errors} />
+              <select id={FIELD_IDS.kind} name="kind" required defaultValue={values?.kind ?? allowed[0]} {...fieldProps(FORM, 'kind', errors)}>
                 {allowed.map((k) => (
                   <option key={k} value={k}>
                     {KIND_LABELS[k]}
@@ -47,11 +54,12 @@ export default function Reports() {
                 ))}
               </select>
             </div>
-            <fieldset>
+            <fieldset id={FIELD_IDS.practice} tabIndex={-1} {...groupProps(FORM, 'practice', errors)}>
               <legend>Practices (none ticked: all of yours)</legend>
+              <FieldError form={FORM} field="practice" errors={errors} />
               {practices.map((p) => (
                 <div key={p.odsCode}>
-                  <input type="checkbox" id={`practice-${p.odsCode}`} name="practice" value={p.odsCode} />{' '}
+                  <input type="checkbox" id={`practice-${p.odsCode}`} name="practice" value={p.odsCode} defaultChecked={values?.practice.includes(p.odsCode)} />{' '}
                   <label htmlFor={`practice-${p.odsCode}`} style={{ display: 'inline' }}>
                     {p.name} ({p.odsCode})
                   </label>
@@ -59,16 +67,19 @@ export default function Reports() {
               ))}
             </fieldset>
             <div>
-              <label htmlFor="report-from">From</label>
-              <input id="report-from" name="from" type="date" required />
+              <label htmlFor={FIELD_IDS.from}>From</label>
+              <FieldError form={FORM} field="from" errors={errors} />
+              <input id={FIELD_IDS.from} name="from" type="date" required defaultValue={values?.from} {...fieldProps(FORM, 'from', errors)} />
             </div>
             <div>
-              <label htmlFor="report-to">To</label>
-              <input id="report-to" name="to" type="date" required />
+              <label htmlFor={FIELD_IDS.to}>To</label>
+              <FieldError form={FORM} field="to" errors={errors} />
+              <input id={FIELD_IDS.to} name="to" type="date" required defaultValue={values?.to} {...fieldProps(FORM, 'to', errors)} />
             </div>
             <div>
-              <label htmlFor="report-event">Override event number (incident review only)</label>
-              <input id="report-event" name="eventId" inputMode="numeric" />
+              <label htmlFor={FIELD_IDS.eventId}>Override event number (incident review only)</label>
+              <FieldError form={FORM} field="eventId" errors={errors} />
+              <input id={FIELD_IDS.eventId} name="eventId" inputMode="numeric" defaultValue={values?.eventId} {...fieldProps(FORM, 'eventId', errors)} />
             </div>
             <button type="submit" className="button">
               Produce and download
@@ -97,7 +108,7 @@ export default function Reports() {
           <p>No report has been produced for your practices yet.</p>
         ) : (
           <table>
-            <caption>Most recent first</caption>
+            <caption>Most recent first. Files produced here are kept for {keepDays} days; the record and its digest stay.</caption>
             <thead>
               <tr>
                 <th scope="col">Report</th>
@@ -105,7 +116,8 @@ export default function Reports() {
                 <th scope="col">Period</th>
                 <th scope="col">By</th>
                 <th scope="col">When</th>
-                <th scope="col">Id</th>
+                <th scope="col">SHA-256</th>
+                <th scope="col">File</th>
               </tr>
             </thead>
             <tbody>
@@ -119,7 +131,18 @@ export default function Reports() {
                   <td>{r.generatedBy}</td>
                   <td>{formatDateTime(r.generatedAt)}</td>
                   <td>
-                    <code>{r.id.slice(0, 8)}</code>
+                    <code className="digest">{r.sha256}</code>
+                  </td>
+                  <td>
+                    {r.file === 'kept' ? (
+                      <a href={`/reports/${r.id}/pdf`} download>
+                        Download<span className="visually-hidden"> report {r.id.slice(0, 8)}</span>
+                      </a>
+                    ) : r.file === 'not_kept' ? (
+                      'Not kept'
+                    ) : (
+                      'Not for your role'
+                    )}
                   </td>
                 </tr>
               ))}

@@ -156,3 +156,78 @@ export async function setFindingStatus(
     return { changed: true, from, to: status }
   })
 }
+
+/** A finding about a period, as the audit evidence pack prints it. */
+export interface PeriodFinding {
+  id: number
+  ruleId: string
+  severity: string
+  odsCode: string
+  subjectKey: string
+  /** When its subject happened (a disclosure's or override's time), or null for a source or a publication. */
+  subjectAt: Date | null
+  summary: string
+  status: string
+  /** The reason given with its latest status change. */
+  statusReason: string | null
+  openedAt: Date
+}
+
+/**
+ * The findings whose subject falls in the period, whatever day they were detected (findings are
+ * opened when the records are collected and checked, often long after): a disclosure or override
+ * event that occurred in the period; an NHS England opt-out publication dated in it; a source
+ * whose problem was open at some time in it, from when the problem began (the last successful
+ * run, or first unreadable record, the finding cites; else when it was detected) to when the
+ * finding was closed (its latest status change), or still open.
+ */
+export async function listFindingsAboutPeriod(db: Db, scope: { practiceIds: number[]; from: string; to: string }): Promise<PeriodFinding[]> {
+  const start = 'b.start_at'
+  const end = 'b.end_at'
+  const { rows } = await db.raw(
+    `WITH b AS (SELECT (?::date::timestamp AT TIME ZONE 'Europe/London') AS start_at,
+                       ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London') AS end_at,
+                       ?::date AS from_day, ?::date AS to_day, ?::int[] AS practice_ids)
+     SELECT f.id, f.rule_id AS "ruleId", f.severity, p.ods_code AS "odsCode", f.subject_key AS "subjectKey",
+            coalesce(d.occurred_at, ov.occurred_at) AS "subjectAt", f.summary, f.status,
+            last_event.reason AS "statusReason", f.opened_at AS "openedAt"
+       FROM b CROSS JOIN findings f
+       JOIN practices p ON p.id = f.practice_id
+       -- the second part of every subject key is a number: disclosure:<id>, override:<id>, source:<id>, practice:<id>:ndop:<day>
+       LEFT JOIN disclosures d ON f.subject_key LIKE 'disclosure:%' AND d.id = split_part(f.subject_key, ':', 2)::bigint
+       LEFT JOIN override_events ov ON f.subject_key LIKE 'override:%' AND ov.id = split_part(f.subject_key, ':', 2)::bigint
+       LEFT JOIN sources s ON f.subject_key LIKE 'source:%' AND s.id = split_part(f.subject_key, ':', 2)::int
+       LEFT JOIN LATERAL (
+         SELECT e.reason, e.at FROM finding_events e WHERE e.finding_id = f.id ORDER BY e.at DESC, e.id DESC LIMIT 1) last_event ON true
+       LEFT JOIN LATERAL (
+         SELECT least(
+                  (SELECT min(r.finished_at) FROM job_runs r
+                    WHERE r.status = 'completed'
+                      AND r.id IN (SELECT (x->>'id')::bigint FROM jsonb_array_elements(f.evidence) x WHERE x->>'type' = 'job_run')),
+                  (SELECT min(q.first_seen_at) FROM quarantine q
+                    WHERE q.id IN (SELECT (x->>'id')::bigint FROM jsonb_array_elements(f.evidence) x WHERE x->>'type' = 'quarantine')),
+                  CASE WHEN f.rule_id = 'silent_source' AND NOT EXISTS (
+                         SELECT 1 FROM job_runs r WHERE r.status = 'completed'
+                            AND r.id IN (SELECT (x->>'id')::bigint FROM jsonb_array_elements(f.evidence) x WHERE x->>'type' = 'job_run'))
+                       THEN s.created_at END,
+                  f.opened_at) AS began) problem ON s.id IS NOT NULL
+      WHERE f.practice_id = ANY(b.practice_ids)
+        AND ((d.occurred_at >= ${start} AND d.occurred_at < ${end})
+          OR (ov.occurred_at >= ${start} AND ov.occurred_at < ${end})
+          OR (f.subject_key LIKE 'practice:%:ndop:%' AND split_part(f.subject_key, ':', 4)::date BETWEEN b.from_day AND b.to_day)
+          OR (s.id IS NOT NULL AND problem.began < ${end} AND (f.status = 'open' OR last_event.at >= ${start})))
+      ORDER BY f.id`,
+    [scope.from, scope.to, scope.from, scope.to, `{${scope.practiceIds.map(Number).join(',')}}`],
+  )
+  return rows
+}
+
+/** The status history of these findings, oldest first per finding. */
+export async function listFindingEvents(db: Db, findingIds: number[]): Promise<Array<FindingEvent & { findingId: number }>> {
+  if (findingIds.length === 0) return []
+  return db('finding_events as e')
+    .leftJoin('users as u', 'u.id', 'e.by_user_id')
+    .whereIn('e.finding_id', findingIds)
+    .orderBy([{ column: 'e.finding_id' }, { column: 'e.at' }, { column: 'e.id' }])
+    .select('e.finding_id as findingId', 'e.id', 'e.from_status as fromStatus', 'e.to_status as toStatus', 'e.reason', 'e.by_user_id as byUserId', 'u.display_name as byUser', 'e.at')
+}

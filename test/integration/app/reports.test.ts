@@ -1,5 +1,9 @@
+import crypto from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import type { AppLoadContext } from '@remix-run/node'
 import { action, loader } from '../../../app/routes/reports._index.js'
+import { action as download } from '../../../app/routes/reports.download.js'
+import { loader as downloadAgain } from '../../../app/routes/reports.$id.pdf.js'
 import { ensureOrganisation } from '../../../db/queries/organisations.js'
 import { ensurePractice } from '../../../db/queries/practices.js'
 import { upsertDisclosures } from '../../../db/queries/records.js'
@@ -25,8 +29,31 @@ async function seed() {
   )
 }
 
-const generate = (user: TestUser, fields: Record<string, string | string[]>) =>
-  respond(() => action({ request: post('/reports', user, { intent: 'generate', ...fields }), params: {}, context: loadContext(t) }))
+/** A context whose response is "sent" (or abandoned) when the test says, as server.ts reports it. */
+function deliveryContext() {
+  let settle!: (sent: boolean) => void
+  const sent = new Promise<boolean>((resolve) => (settle = resolve))
+  const context: AppLoadContext = { ...loadContext(t), whenResponseSent: () => sent }
+  return { context, settle }
+}
+
+async function generate(user: TestUser, fields: Record<string, string | string[]>, sent: boolean | null = true) {
+  const d = deliveryContext()
+  const response = await respond(() => download({ request: post('/reports/download', user, fields), params: {}, context: d.context }))
+  const body = response.body ? new Uint8Array(await response.arrayBuffer()) : new Uint8Array()
+  if (sent !== null) d.settle(sent)
+  return { response, body: body as Uint8Array<ArrayBuffer> }
+}
+
+/** Waits for the delivery step that runs after the response was sent. */
+async function until<T>(fn: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = await fn()
+    if (v) return v
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  throw new Error('timed out waiting')
+}
 
 function upload(user: TestUser, bytes: Uint8Array<ArrayBuffer>) {
   const form = new FormData()
@@ -37,22 +64,31 @@ function upload(user: TestUser, bytes: Uint8Array<ArrayBuffer>) {
 }
 
 describe('/reports', () => {
-  it('lets an auditor download an evidence pack, recorded and access-logged, and then prove it genuine', async () => {
+  it('lets an auditor download an evidence pack, recorded and access-logged once sent, then fetch it again and prove it genuine', async () => {
     await seed()
     const context = loadContext(t)
     const auditor = await signedInUser(context, 'auditor', ['A81001'])
-    const response = await generate(auditor, { kind: 'audit', from: '2026-03-01', to: '2026-03-31' })
+    const { response, body: pdf } = await generate(auditor, { kind: 'audit', from: '2026-03-01', to: '2026-03-31' })
     expect(response.status).toBe(200)
     expect(response.headers.get('Content-Type')).toBe('application/pdf')
-    const pdf = new Uint8Array(await response.arrayBuffer()) as Uint8Array<ArrayBuffer>
+    expect(response.headers.get('Content-Disposition')).toBe('attachment; filename="evidence-pack_A81001_2026-03-01_2026-03-31.pdf"')
     expect(Buffer.from(pdf.slice(0, 5)).toString()).toBe('%PDF-')
-    const recorded = await t.db('report_exports').first()
+    const recorded = await until(() => t.db('report_exports').first())
     expect(recorded).toMatchObject({ kind: 'audit', generated_by: auditor.email, generated_by_user_id: auditor.id })
-    expect(await t.db('access_log').where({ user_id: auditor.id, action: 'report_download' }).first()).toMatchObject({ target: `report:${recorded.id}` })
+    expect(recorded.pdf_sha256).toBe(crypto.createHash('sha256').update(pdf).digest('hex'))
+    expect(await until(() => t.db('access_log').where({ user_id: auditor.id, action: 'report_download' }).first())).toMatchObject({ target: `report:${recorded.id}`, outcome: 'ok' })
 
     const page = await (await loader({ request: get('/reports', auditor), params: {}, context })).json()
     expect(page.allowed).toEqual(['audit'])
-    expect(page.exports.map((e: { id: string }) => e.id)).toEqual([recorded.id])
+    expect(page.exports.map((e: { id: string; sha256: string; file: string }) => [e.id, e.sha256, e.file])).toEqual([[recorded.id, recorded.pdf_sha256, 'kept']])
+
+    // The kept file is the very file sent: same bytes.
+    const again = deliveryContext()
+    const refetched = await respond(() => downloadAgain({ request: get(`/reports/${recorded.id}/pdf`, auditor), params: { id: recorded.id }, context: again.context }))
+    expect(refetched.status).toBe(200)
+    expect(Buffer.from(await refetched.arrayBuffer()).equals(Buffer.from(pdf))).toBe(true)
+    again.settle(true)
+    await until(async () => (await t.db('access_log').where({ action: 'report_download' }).count({ n: '*' }).first())!.n == 2 || undefined)
 
     const genuine = await respond(() => action({ request: upload(auditor, pdf), params: {}, context }))
     expect(genuine.status).toBe(200)
@@ -65,17 +101,49 @@ describe('/reports', () => {
     expect((await refused.json()).message).toMatch(/altered/)
   })
 
+  it('records nothing, and logs the failure, when the connection closes before the file is sent', async () => {
+    const context = loadContext(t)
+    const auditor = await signedInUser(context, 'auditor', ['A81001'])
+    const before = Number((await t.db('report_exports').count({ n: '*' }).first())!.n)
+    const { response } = await generate(auditor, { kind: 'audit', from: '2026-03-01', to: '2026-03-31' }, false)
+    expect(response.status).toBe(200)
+    const failed = await until(() => t.db('access_log').where({ user_id: auditor.id, action: 'report_download' }).first())
+    expect(failed.outcome).toBe('failed')
+    expect(Number((await t.db('report_exports').count({ n: '*' }).first())!.n)).toBe(before)
+  })
+
+  it('sends a request to correct back to the form with its values, where the page names the field', async () => {
+    const context = loadContext(t)
+    const manager = await signedInUser(context, 'practice_manager', ['A81001'])
+    const cases: Array<[Record<string, string>, string, RegExp]> = [
+      [{ kind: 'commissioner', from: '2026-03-31', to: '2026-03-01' }, 'to', /on or after the first day/],
+      [{ kind: 'commissioner', from: '2026-02-30', to: '2026-03-01' }, 'from', /not a real calendar date/],
+      [{ kind: 'commissioner', from: '', to: '2026-03-01' }, 'from', /Enter the first day/],
+      [{ kind: 'bogus', from: '2026-03-01', to: '2026-03-31' }, 'kind', /Choose which report/],
+    ]
+    for (const [fields, field, message] of cases) {
+      const { response } = await generate(manager, fields, null)
+      expect(response.status).toBe(303)
+      const location = response.headers.get('Location')!
+      expect(location).toMatch(/^\/reports\?/)
+      const page = await (await loader({ request: get(location, manager), params: {}, context })).json()
+      expect(page.form!.values).toMatchObject(fields)
+      expect((page.form!.errors as Record<string, string>)[field]).toMatch(message)
+    }
+  })
+
   it('keeps each report to its role and the viewer’s practices', async () => {
     const context = loadContext(t)
     const manager = await signedInUser(context, 'practice_manager', ['A81001'])
-    expect((await generate(manager, { kind: 'incident', from: '2026-03-01', to: '2026-03-31', eventId: '1' })).status).toBe(403)
-    expect((await generate(manager, { kind: 'commissioner', from: '2026-03-01', to: '2026-03-31', practice: 'B82002' })).status).toBe(404)
-    expect((await generate(manager, { kind: 'commissioner', from: '2026-03-31', to: '2026-03-01' })).status).toBe(400)
-    expect((await generate(manager, { kind: 'commissioner', from: '2026-03-01', to: '2026-03-31' }, )).status).toBe(200)
-    const forged = await respond(() => action({ request: post('/reports', manager, { intent: 'generate', kind: 'audit', from: '2026-03-01', to: '2026-03-31' }, { csrf: null }), params: {}, context }))
+    expect((await generate(manager, { kind: 'incident', from: '2026-03-01', to: '2026-03-31', eventId: '1' }, null)).response.status).toBe(403)
+    expect((await generate(manager, { kind: 'commissioner', from: '2026-03-01', to: '2026-03-31', practice: 'B82002' }, null)).response.status).toBe(404)
+    expect((await generate(manager, { kind: 'commissioner', from: '2026-03-01', to: '2026-03-31' })).response.status).toBe(200)
+    const forged = await respond(() => download({ request: post('/reports/download', manager, { kind: 'audit', from: '2026-03-01', to: '2026-03-31' }, { csrf: null }), params: {}, context }))
     expect(forged.status).toBe(403)
-    // The other practice's user does not see reports about A81001.
+    // The other practice's user does not see reports about A81001, nor fetch their files.
     const other = await signedInUser(context, 'auditor', ['B82002'])
     expect((await (await loader({ request: get('/reports', other), params: {}, context })).json()).exports).toEqual([])
+    const someReport = (await t.db('report_exports').first()).id
+    expect((await respond(() => downloadAgain({ request: get(`/reports/${someReport}/pdf`, other), params: { id: someReport }, context: deliveryContext().context }))).status).toBe(404)
   })
 })

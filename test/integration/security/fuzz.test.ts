@@ -32,7 +32,8 @@ const QUERY_NAMES = [
 ]
 // Form actions (sign-out is left out: it would end the session the sweep uses).
 const FORMS: Array<{ path: string; as: 'manager' | 'admin'; fields: string[] }> = [
-  { path: '/reports', as: 'manager', fields: ['intent', 'kind', 'from', 'to', 'practice', 'eventId'] },
+  { path: '/reports/download', as: 'manager', fields: ['kind', 'from', 'to', 'practice', 'eventId'] },
+  { path: '/reports', as: 'manager', fields: ['file'] },
   { path: '/findings/1', as: 'manager', fields: ['intent', 'decision', 'status', 'reason', 'note'] },
   { path: '/overrides/1', as: 'manager', fields: ['intent', 'decision', 'reason', 'secondSigner', 'note'] },
   { path: '/jobs/sources/1/run', as: 'manager', fields: ['intent'] },

@@ -91,8 +91,11 @@ describe('finding 1: one GET cannot take the service down', () => {
     expect([200, 400]).toContain(reports.status)
     const csrf = await csrfOf(cookie)
     for (const kind of ['__proto__', 'constructor', 'toString']) {
-      const res = await postForm('/reports', cookie, { csrf, intent: 'produce', kind, from: '2026-01-01', to: '2026-03-31', practice: 'A81001' })
-      expect(res.status, kind).toBe(400)
+      // A refused report request goes back to the form with its values; the form then says why.
+      const res = await postForm('/reports/download', cookie, { csrf, kind, from: '2026-01-01', to: '2026-03-31', practice: 'A81001' })
+      expect([303, 400], kind).toContain(res.status)
+      expect(res.headers.get('Content-Type') ?? '').not.toContain('application/pdf')
+      if (res.status === 303) expect((await send(res.headers.get('Location')!, { cookie })).status, kind).toBe(200)
     }
     await healthy()
   })
