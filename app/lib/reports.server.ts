@@ -107,6 +107,7 @@ async function checkReportForm(access: Access, v: ReportFormValues): Promise<{ o
     ...(kind === 'incident' ? { eventId } : {}),
     generatedBy: access.viewer.email,
     generatedByUserId: access.viewer.id,
+    overrideReviewDays: access.config.overrideReviewDays,
   }
   try {
     await checkReportRequest(access.db, request)
