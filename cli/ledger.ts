@@ -480,7 +480,7 @@ const reportCmd = program
   .option('--finding <ID>', 'incident review: a finding about a disclosure or an override (instead of --event)', int('--finding'))
   .requiredOption('--out <FILE.pdf>', 'where to write the PDF')
   .action(async (kind: string, o: { practice: string[]; from: string; to: string; event?: number; finding?: number; out: string }) =>
-    withLedger(async ({ db }) => {
+    withLedger(async ({ db, config }) => {
       const { generateReport, ReportError, REPORT_KINDS } = await import('../reports/index.js')
       if (!(REPORT_KINDS as readonly string[]).includes(kind)) throw new UserError(`Unknown report kind '${kind}': use audit, commissioner or incident.`)
       if (kind === 'incident' && o.event === undefined && o.finding === undefined) throw new UserError('An incident review needs --event ID (an override event) or --finding ID.')
@@ -494,7 +494,7 @@ const reportCmd = program
       try {
         const r = await generateReport(
           db,
-          { kind: kind as 'audit', practiceIds, from: o.from, to: o.to, eventId: o.event, findingId: o.finding, generatedBy },
+          { kind: kind as 'audit', practiceIds, from: o.from, to: o.to, eventId: o.event, findingId: o.finding, generatedBy, overrideReviewDays: config.overrideReviewDays },
           o.out,
         )
         await writeAccessLog(db, {

@@ -6,7 +6,7 @@ import { listFindingEvents, listFindingsAboutPeriod } from '../db/queries/findin
 import { countDisclosures, countPatientsInSnapshot } from '../db/queries/overview.js'
 import { monthlyOptOuts } from '../db/queries/opt-outs.js'
 import { whereScopeInstants } from '../db/queries/scope.js'
-import type { ReportContext } from './context.js'
+import { DEFAULT_OVERRIDE_REVIEW_DAYS, type ReportContext } from './context.js'
 import { barChart } from './pdf/chart.js'
 import { formatCount, formatDay, formatTime } from './pdf/format.js'
 import { heading, keyValues, paragraph } from './pdf/heading.js'
@@ -154,8 +154,15 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   if (sl.rows === 0) log.addSpanningRow('No disclosures in the period.')
   log.end()
 
-  // ---- Overrides with reviews
+  // ---- Overrides with reviews: when each review was due, whether it was late, which review stands
   heading(doc, '5. Override events and their reviews')
+  const reviewDays = ctx.request.overrideReviewDays ?? DEFAULT_OVERRIDE_REVIEW_DAYS
+  paragraph(
+    doc,
+    `A Caldicott guardian's review is due ${reviewDays} days after the event. A signed review is never edited: a later review supersedes it, ` +
+      'and both are listed; "Standing" gives the number of each review and whether it is current or which review superseded it. Lateness is counted to the first review, or to the time of this report when there is none.',
+    { size: 9 },
+  )
   const overrides: Array<Record<string, unknown>> = await whereScopeInstants(db('override_events as e'), scope, 'e.practice_id', 'e.occurred_at')
     .join('practices as p', 'p.id', 'e.practice_id')
     .leftJoin('override_reviews as r', 'r.override_event_id', 'e.id')
@@ -169,11 +176,15 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       'e.kind',
       'e.reason_code',
       'e.actor_role',
+      db.raw('e.occurred_at + make_interval(days => ?) AS due_at', [reviewDays]),
+      db.raw('(SELECT min(x.signed_at) FROM override_reviews x WHERE x.override_event_id = e.id) AS first_signed_at'),
+      db.raw('now() AS as_of'),
       'r.id as review_id',
       'r.verdict',
       'r.reasons',
       'r.signed_at',
       'r.escalated',
+      db.raw('(SELECT n.id FROM override_reviews n WHERE n.supersedes_id = r.id) AS superseded_by'),
       'u.display_name as reviewer',
       's.display_name as second_signer',
     )
@@ -183,19 +194,37 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     { header: 'Event', width: 1 },
     { header: 'When', width: 2.2 },
     { header: 'Practice / patient', width: 2.6 },
-    { header: 'Kind, reason, role', width: 2.2 },
-    { header: 'Review', width: 5 },
-  ])
+    { header: 'Kind, reason, role', width: 2.4 },
+    { header: 'Due, lateness', width: 2.4 },
+    { header: 'Standing', width: 2 },
+    { header: 'Review', width: 4.6 },
+  ], { fontSize: 7 })
+  let overdue = 0
+  let late = 0
+  const counted = new Set<unknown>()
   for (const r of overrides) {
-    so.add([String(r.id), r.occurred_at, r.ods_code, r.patient_pseudonym, r.kind, r.reason_code, r.actor_role, r.review_id == null ? null : String(r.review_id), r.verdict, r.reasons, r.signed_at, r.reviewer, r.second_signer])
+    const timing = reviewTiming(r)
+    if (!counted.has(r.id)) {
+      counted.add(r.id)
+      if (timing.startsWith('Overdue')) overdue++
+      if (/ late/.test(timing)) late++
+    }
+    so.add([String(r.id), r.occurred_at, r.ods_code, r.patient_pseudonym, r.kind, r.reason_code, r.actor_role, r.due_at, r.review_id == null ? null : String(r.review_id), r.verdict, r.reasons, r.signed_at, r.reviewer, r.second_signer, r.superseded_by == null ? null : String(r.superseded_by)])
+    const standing = r.review_id == null ? '' : r.superseded_by == null ? `${r.review_id}: current` : `${r.review_id}: superseded by ${r.superseded_by}`
     const review =
       r.review_id == null
-        ? 'Not reviewed'
+        ? r.kind === 'override_stopped'
+          ? 'None needed'
+          : 'Not reviewed'
         : `${r.verdict} by ${r.reviewer}${r.second_signer ? `, second signer ${r.second_signer}` : ''} at ${formatTime(r.signed_at as Date)}${r.escalated ? ' (escalated)' : ''}: ${r.reasons}`
-    ot.addRow([String(r.id), formatTime(r.occurred_at as Date), `${r.ods_code} ${r.patient_pseudonym}`, `${r.kind} ${r.reason_code ?? ''} ${r.actor_role ?? ''}`, review])
+    ot.addRow([String(r.id), formatTime(r.occurred_at as Date), `${r.ods_code} ${r.patient_pseudonym}`, `${r.kind} ${r.reason_code ?? ''} ${r.actor_role ?? ''}`, timing, standing, review])
   }
   if (overrides.length === 0) ot.addSpanningRow('No override events in the period.')
   ot.end()
+  keyValues(doc, [
+    ['Reviews overdue', formatCount(overdue)],
+    ['Reviews signed late', formatCount(late)],
+  ])
 
   // ---- Findings: by their subject's date, not their detection date (issue 15)
   heading(doc, '6. Compliance findings')
@@ -434,4 +463,22 @@ function subjectLabel(key: string, at: Date | null): string {
   if (kind === 'source') return `source ${id}`
   if (kind === 'practice') return `NDOP publication ${day}`
   return key
+}
+
+const DAY_MS = 86_400_000
+
+/** Whole days from a to b, in words ("3 days", "1 day", "less than a day"). */
+function daysBetween(a: Date, b: Date): string {
+  const n = Math.floor((b.getTime() - a.getTime()) / DAY_MS)
+  return n < 1 ? 'less than a day' : n === 1 ? '1 day' : `${n} days`
+}
+
+/** An event's review timing: due date, and whether the first review was late or is overdue (at the report's snapshot). */
+function reviewTiming(r: Record<string, unknown>): string {
+  if (r.kind === 'override_stopped') return 'No review needed (end of emergency access)'
+  const due = r.due_at as Date
+  const first = r.first_signed_at as Date | null
+  const dueText = `due ${formatTime(due)}`
+  if (!first) return (r.as_of as Date) > due ? `Overdue by ${daysBetween(due, r.as_of as Date)} (${dueText})` : `Awaiting review, ${dueText}`
+  return first > due ? `First review ${daysBetween(due, first)} late (${dueText})` : `Reviewed on time (${dueText})`
 }

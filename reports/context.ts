@@ -17,7 +17,11 @@ export interface ReportRequest {
   findingId?: number
   generatedBy: string
   generatedByUserId?: number | null
+  /** Days after an override event by which its Caldicott review is due (the configuration's OVERRIDE_REVIEW_DAYS); default 7. */
+  overrideReviewDays?: number
 }
+
+export const DEFAULT_OVERRIDE_REVIEW_DAYS = 7
 
 export interface ScopePractice {
   id: number

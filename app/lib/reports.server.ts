@@ -107,6 +107,7 @@ async function checkReportForm(access: Access, v: ReportFormValues): Promise<{ o
     ...(kind === 'incident' ? { eventId } : {}),
     generatedBy: access.viewer.email,
     generatedByUserId: access.viewer.id,
+    overrideReviewDays: access.config.overrideReviewDays,
   }
   try {
     await checkReportRequest(access.db, request)
@@ -198,7 +199,7 @@ export async function downloadReport(args: Args): Promise<Response> {
 export async function downloadReportAgain(args: Args & { params: { id?: string } }): Promise<Response> {
   const access = await requireAccess(args)
   const id = args.params.id ?? ''
-  if (!/^[0-9a-f-]{36}$/.test(id)) throw notFound()
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) throw notFound()
   const row = await access.db('report_exports').where({ id }).first()
   if (!row) throw notFound()
   const params = typeof row.params === 'string' ? JSON.parse(row.params) : row.params
