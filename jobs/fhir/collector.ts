@@ -61,6 +61,7 @@ export async function collectFhirSource(ctx: JobContext, source: SourceRow, opts
     practiceId: source.practice_id,
     pseudonymKey: ctx.config.pseudonymKey,
     codes: await loadCodeTables(ctx.db),
+    maxTextChars: ctx.config.http.maxTextChars,
   }
   const recipientId = organisationCache(ctx.db)
   const base = source.base_url.replace(/\/+$/, '')

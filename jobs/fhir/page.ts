@@ -3,6 +3,7 @@ import type { MapContext } from './codes.js'
 import { mapAuditEvent, type DisclosureDraft, type OverrideDraft } from './map-audit-event.js'
 import { mapConsent, type PatientChoiceDraft } from './map-consent.js'
 import { toUtcIso, type Bundle } from './schemas.js'
+import { storableId } from './text.js'
 
 export type FhirStream = 'AuditEvent' | 'Consent'
 
@@ -28,9 +29,13 @@ export interface MappedPage {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-/** The source's id, or a digest of the resource when it has none (the same bad record keeps one key). */
-export function recordKey(resource: unknown): string {
-  if (isObject(resource) && typeof resource.id === 'string' && resource.id !== '') return resource.id
+/**
+ * The source's id, or a digest of the resource when it has none (the same bad record keeps one
+ * key). Keys are shown beside quarantine reasons, so an id that could hold an NHS number is
+ * replaced the way the stored record's id is (storableId).
+ */
+export function recordKey(resource: unknown, ctx: Pick<MapContext, 'pseudonymKey' | 'sourceId'>): string {
+  if (isObject(resource) && typeof resource.id === 'string' && resource.id !== '') return storableId(resource.id, ctx)!
   return `sha256:${crypto.createHash('sha256').update(JSON.stringify(resource ?? null)).digest('hex')}`
 }
 
@@ -41,7 +46,7 @@ export function mapPage(bundle: Bundle, stream: FhirStream, ctx: MapContext): Ma
     if (entry.search?.mode === 'include' || entry.search?.mode === 'outcome') continue
     const resource = entry.resource
     page.read++
-    const key = recordKey(resource)
+    const key = recordKey(resource, ctx)
     // Every record read moves the high-water mark, quarantined ones too: they wait in quarantine, not in the feed.
     const lastUpdated = isObject(resource) && isObject(resource.meta) && typeof resource.meta.lastUpdated === 'string' ? toUtcIso(resource.meta.lastUpdated) : null
     if (lastUpdated && (page.highWaterMark === null || lastUpdated > page.highWaterMark)) page.highWaterMark = lastUpdated
