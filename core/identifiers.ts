@@ -18,10 +18,10 @@ export function isValidNhsNumber(value: string): boolean {
 /**
  * Ten digits in any grouping (3-3-4, 5-5, none) with up to three separators between any two
  * (spaces, tabs, no-break spaces, dots, hyphens, underscores, slashes), not part of a longer run
- * of digits. A colon after the tenth digit ends a clock time, not a number, so "2026-03-02 09:00"
- * is not one.
+ * of digits. A colon and two digits after the tenth digit make it a clock time, not a number, so
+ * "2026-03-02 09:00" is not one ("943 476 6044: notes" is).
  */
-const NHS_NUMBER_LIKE = /(?<!\d)\d(?:[ \t\u00a0.\-_/]{0,3}\d){9}(?![\d:])/g
+const NHS_NUMBER_LIKE = /(?<!\d)\d(?:[ \t\u00a0.\-_/]{0,3}\d){9}(?!\d|:\d\d)/g
 
 export interface NhsNumberMatch {
   index: number

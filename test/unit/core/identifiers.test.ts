@@ -43,6 +43,7 @@ describe('NHS number detection', () => {
       expect(found[0]!.valid, text).toBe(true)
       expect(maskNhsNumbers(`Records of ${text} sent`), text).toBe(`Records of ${NHS_NUMBER_MASK} sent`)
     }
+    expect(maskNhsNumbers('Alert 943 476 6044: started')).toBe(`Alert ${NHS_NUMBER_MASK}: started`)
     expect(findNhsNumbers(`id ${INVALID.replace(/(\d{3})(\d{3})(\d{4})/, '$1 $2 $3')}`)).toEqual([expect.objectContaining({ valid: false })])
   })
 
