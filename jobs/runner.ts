@@ -97,6 +97,29 @@ function locksFor(deps: RunnerDeps): JobLocks {
 }
 
 /**
+ * Marks failed every run left 'active' by a runner that has died, whichever job or source it
+ * was for, and says how many. A run is dead when its lock can be taken: the advisory lock lives
+ * on the runner's own connection, which PostgreSQL closes when the process dies, so a held lock
+ * means a live run (however slow) and a free one means nobody is running it. Called when a
+ * scheduler starts and before each scheduled round, so a crashed run does not show as running
+ * until its own source happens to be collected again.
+ */
+export async function reapAbandonedRuns(deps: RunnerDeps): Promise<number> {
+  const active: Array<{ job_name: string; source_id: number | null }> = await deps.db('job_runs').where({ status: 'active' }).distinct('job_name', 'source_id')
+  let reaped = 0
+  for (const run of active) {
+    const release = await locksFor(deps).tryAcquire(`${run.job_name}:${run.source_id ?? '-'}`)
+    if (!release) continue // a live runner holds it
+    try {
+      reaped += await abandonStaleRuns(deps.db, run.job_name, run.source_id)
+    } finally {
+      await release()
+    }
+  }
+  return reaped
+}
+
+/**
  * Claims the job's lock, records the run, runs `body`, and records how it ended. A run that
  * cannot get the lock is skipped (another process is already doing it), not queued.
  */

@@ -92,4 +92,6 @@ export interface MapContext {
   codes: CodeTables
   /** Longest free text stored from a record (descriptions, names); longer is cut with a marker. */
   maxTextChars: number
+  /** Deepest nesting of objects and arrays a record may have; deeper is quarantined, unread. */
+  maxDepth: number
 }

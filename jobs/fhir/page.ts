@@ -52,6 +52,17 @@ export function mapPage(bundle: Bundle, stream: FhirStream, ctx: MapContext): Ma
     if (lastUpdated && (page.highWaterMark === null || lastUpdated > page.highWaterMark)) page.highWaterMark = lastUpdated
 
     const type = isObject(resource) && typeof resource.resourceType === 'string' ? resource.resourceType : null
+    // Set aside before anything walks it: validation, the key's digest and PostgreSQL's jsonb
+    // all recurse, and a record 5,000 levels deep would fail the whole batch on every run.
+    if (deeperThan(resource, ctx.maxDepth)) {
+      page.quarantine.push({
+        recordKey: isObject(resource) && typeof resource.id === 'string' && resource.id !== '' ? storableId(resource.id, ctx)! : `depth:${page.read}:${lastUpdated ?? ''}`,
+        resourceType: type,
+        reason: `the record is nested more than ${ctx.maxDepth} levels deep (FHIR_MAX_DEPTH), so it was not read; it is not kept`,
+        payload: null,
+      })
+      continue
+    }
     const result =
       type !== stream
         ? { error: type ? `the ${stream} search returned a resource of type ${type}` : `the ${stream} search returned an entry without a resource` }
@@ -71,6 +82,18 @@ export function mapPage(bundle: Bundle, stream: FhirStream, ctx: MapContext): Ma
     }
   }
   return page
+}
+
+/** True when `value` nests objects and arrays more than `max` levels deep; walks without recursion. */
+export function deeperThan(value: unknown, max: number): boolean {
+  const stack: Array<{ v: unknown; depth: number }> = [{ v: value, depth: 0 }]
+  while (stack.length > 0) {
+    const { v, depth } = stack.pop()!
+    if (typeof v !== 'object' || v === null) continue
+    if (depth >= max) return true
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push({ v: child, depth: depth + 1 })
+  }
+  return false
 }
 
 /**

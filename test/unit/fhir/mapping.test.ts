@@ -20,6 +20,7 @@ const SOURCE_ID = 7
 // A slice of the seeded code tables, as plain data: the mappers never touch the database.
 const ctx: MapContext = {
   maxTextChars: 1000,
+  maxDepth: 64,
   sourceId: SOURCE_ID,
   practiceId: 3,
   pseudonymKey: KEY,
