@@ -1,4 +1,5 @@
 import os from 'node:os'
+import { quoteSafely } from '../core/identifiers.js'
 import type { Config } from '../config/env.js'
 import type { Db, DatabaseTarget } from '../db/client.js'
 import {
@@ -158,7 +159,8 @@ export async function runJob(deps: RunnerDeps, req: RunRequest, body: (ctx: JobC
       if (signal.aborted) throw new JobStopped()
     } catch (err) {
       status = err instanceof JobStopped ? 'cancelled' : 'failed'
-      error = err instanceof Error ? err.message : String(err)
+      // Shown on pages, printed by the CLI, filed beside a failed inbox file: never an identifier.
+      error = quoteSafely(err instanceof Error ? err.message : String(err), 1000)
       log(`${lockKey} ${status}: ${error}`)
     }
     const finished = await finishRun(deps.db, run.id, status, error)

@@ -84,15 +84,19 @@ export function mapPage(bundle: Bundle, stream: FhirStream, ctx: MapContext): Ma
   return page
 }
 
-/** True when `value` nests objects and arrays more than `max` levels deep; walks without recursion. */
+/**
+ * True when `value` nests objects and arrays more than `max` levels deep. The recursion stops at
+ * `max` levels, so it cannot overflow the stack however deep the record; it allocates nothing,
+ * as it runs on every record of every page.
+ */
 export function deeperThan(value: unknown, max: number): boolean {
-  const stack: Array<{ v: unknown; depth: number }> = [{ v: value, depth: 0 }]
-  while (stack.length > 0) {
-    const { v, depth } = stack.pop()!
-    if (typeof v !== 'object' || v === null) continue
-    if (depth >= max) return true
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push({ v: child, depth: depth + 1 })
+  if (typeof value !== 'object' || value === null) return false
+  if (max <= 0) return true
+  if (Array.isArray(value)) {
+    for (const child of value) if (deeperThan(child, max - 1)) return true
+    return false
   }
+  for (const key in value) if (deeperThan((value as Record<string, unknown>)[key], max - 1)) return true
   return false
 }
 

@@ -535,3 +535,15 @@ describe('identifiers in collected text (decision 016)', () => {
     expect(recordKey(e, ctx)).toBe(d.source_record_id)
   })
 })
+
+describe('deeperThan', () => {
+  it('measures nesting of objects and arrays, and stops at the limit however deep the value', async () => {
+    const { deeperThan } = await import('../../../jobs/fhir/page.js')
+    expect(deeperThan({ a: { b: [1] } }, 3)).toBe(false)
+    expect(deeperThan({ a: { b: [{}] } }, 3)).toBe(true)
+    expect(deeperThan('text', 0)).toBe(false)
+    let deep: unknown = {}
+    for (let i = 0; i < 100_000; i++) deep = [deep]
+    expect(deeperThan(deep, 64)).toBe(true)
+  })
+})
