@@ -8,6 +8,7 @@ import { ensurePractice } from '../../../db/queries/practices.js'
 import { addSource, type SourceRow } from '../../../db/queries/sources.js'
 import { collectSource } from '../../../jobs/collect.js'
 import { reapAbandonedRuns, type RunnerDeps } from '../../../jobs/runner.js'
+import { startScheduler } from '../../../jobs/scheduler.js'
 import { testConfig } from '../../support/config.js'
 import { useTestDatabase } from '../../support/db.js'
 import { waitFor } from '../../support/processes.js'
@@ -225,6 +226,18 @@ describe('collector limits against a hostile source', () => {
     const next = await collectSource(deps(), source)
     expect(next).toMatchObject({ status: 'completed', counts: { inserted: 1 } })
     expect(await t.db('job_runs').where({ status: 'active' }).count('* as n').first()).toEqual({ n: 0 })
+  })
+
+  it('has a starting scheduler mark a dead runner\'s run failed at once, not at its next collection', { timeout: 60_000 }, async () => {
+    const [run] = await t.db('job_runs').insert({ job_name: 'import-register', source_id: null, trigger: 'schedule', status: 'active', locked_by: 'gone:2' }).returning('id')
+    const base = deps()
+    // Schedules that will not fire during the test: only the start-up check runs.
+    const scheduler = startScheduler({ ...base, config: { ...base.config, schedules: { ...base.config.schedules, collect: '0 0 1 1 *', import: '0 0 1 1 *' } }, log: () => {} })
+    try {
+      await waitFor(async () => (await t.db('job_runs').where({ id: run.id }).first()).status === 'failed', 'the abandoned run to be marked failed')
+    } finally {
+      await scheduler.stop()
+    }
   })
 })
 
