@@ -1,3 +1,5 @@
+import crypto from 'node:crypto'
+
 /**
  * The one detector for patient identifiers in collected and imported text (issue 12, finding 3;
  * decision 016). Practice systems put NHS numbers and people's names in fields meant for
@@ -62,6 +64,19 @@ export function maskNhsNumbers(text: string | null): string | null {
 export function quoteSafely(value: string, max = 60): string {
   const masked = maskNhsNumbers(value)
   return masked.length > max ? `${masked.slice(0, max)}…` : masked
+}
+
+const MAX_ID_LENGTH = 200
+
+/**
+ * A source's record id or version as stored and shown. One that holds what could be an NHS
+ * number (or is absurdly long) is replaced by a keyed digest of itself: the same record keeps
+ * the same id, so re-reads stay duplicates, and nobody without the key can recover the number
+ * (a plain hash of ten digits is reversed by trying them all).
+ */
+export function storableId(id: string | null, key: string, sourceId: number): string | null {
+  if (id === null || (id.length <= MAX_ID_LENGTH && !hasNhsNumber(id))) return id
+  return `id:${crypto.createHmac('sha256', key).update(`${sourceId}:${id}`).digest('hex').slice(0, 32)}`
 }
 
 /**
