@@ -301,7 +301,7 @@ export async function importRegisterFile(
 ): Promise<ImportResult> {
   const odsCode = practiceOds.trim().toUpperCase()
   if (!ODS_PRACTICE_PATTERN.test(odsCode)) {
-    return { status: 'failed', runId: null, counts: null, error: `'${practiceOds}' is not a GP practice ODS code (one letter and five digits, such as A81001).` }
+    return { status: 'failed', runId: null, counts: null, error: `'${quoteSafely(practiceOds)}' is not a GP practice ODS code (one letter and five digits, such as A81001).` }
   }
   const practice = await getPracticeByOds(deps.db, odsCode)
   if (!practice) {
