@@ -39,6 +39,11 @@ const EnvSchema = z.object({
   HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
   HTTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(5),
   HTTP_BACKOFF_MS: z.coerce.number().int().min(0).default(500),
+  // Collector limits against a hostile or broken source (decision 016).
+  FHIR_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
+  FHIR_MAX_PAGES: z.coerce.number().int().min(1).default(5000),
+  FHIR_MAX_DEPTH: z.coerce.number().int().min(16).max(1000).default(64),
+  FHIR_MAX_TEXT_CHARS: z.coerce.number().int().min(100).default(1000),
   OVERRIDE_REVIEW_DAYS: z.coerce.number().int().min(1).default(7),
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(30),
   SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24).default(10),
@@ -62,7 +67,21 @@ export interface Config {
   /** When each scheduled job runs; the inbox is where staff drop NDOP and register CSV files. */
   schedules: { collect: string; import: string; timezone: string; enabled: boolean }
   inboxDir: string
-  http: { pageSize: number; timeoutMs: number; maxAttempts: number; backoffMs: number }
+  /**
+   * FHIR requests and what a collector keeps of them. timeoutMs covers a whole request, body and
+   * decompression included; maxBodyBytes caps the decompressed body; maxPages caps one stream's
+   * pages in a run; maxDepth caps a record's nesting; maxTextChars caps stored free text.
+   */
+  http: {
+    pageSize: number
+    timeoutMs: number
+    maxAttempts: number
+    backoffMs: number
+    maxBodyBytes: number
+    maxPages: number
+    maxDepth: number
+    maxTextChars: number
+  }
   overrideReviewDays: number
   /**
    * Server-side sessions (app/lib/session.server.ts). `secureCookies` marks the cookie Secure
@@ -118,6 +137,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.HTTP_TIMEOUT_MS,
       maxAttempts: e.HTTP_MAX_ATTEMPTS,
       backoffMs: e.HTTP_BACKOFF_MS,
+      maxBodyBytes: e.FHIR_MAX_BODY_BYTES,
+      maxPages: e.FHIR_MAX_PAGES,
+      maxDepth: e.FHIR_MAX_DEPTH,
+      maxTextChars: e.FHIR_MAX_TEXT_CHARS,
     },
     inboxDir: path.resolve(e.INBOX_DIR ?? path.join(e.LEDGER_DATA_DIR, 'inbox')),
     overrideReviewDays: e.OVERRIDE_REVIEW_DAYS,

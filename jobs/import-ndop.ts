@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { quoteSafely, storableText } from '../core/identifiers.js'
 import type { Db } from '../db/client.js'
 import { recordPracticeListSizes, upsertOptOutCounts } from '../db/queries/optout-counts.js'
 import { ODS_PRACTICE_PATTERN, ensurePractice } from '../db/queries/practices.js'
@@ -32,15 +33,16 @@ export interface NdopCount {
 }
 
 const MAX_INT = 2_147_483_647
+const NAME_MAX_CHARS = 200
 
 /** A count cell: a whole number, with or without thousands separators. */
 function parseCount(column: NdopColumn, text: string, problems: string[]): number {
   if (text === '') {
     problems.push(`${column} is empty`)
   } else if (/^-\d[\d,]*$/.test(text)) {
-    problems.push(`${column} '${text}' is negative`)
+    problems.push(`${column} '${quoteSafely(text)}' is negative`)
   } else if (!/^(\d+|\d{1,3}(,\d{3})+)$/.test(text)) {
-    problems.push(`${column} '${text}' is not a whole number`)
+    problems.push(`${column} '${quoteSafely(text)}' is not a whole number`)
   } else {
     const n = Number(text.replaceAll(',', ''))
     if (n <= MAX_INT) return n
@@ -63,11 +65,11 @@ export function parseNdopRow(row: CsvRow<NdopColumn>): RowOutcome<NdopCount> {
   const isPracticeCode = ODS_PRACTICE_PATTERN.test(odsCode)
   if (!isPracticeCode) {
     problems.push(
-      odsCode === '' ? 'GP_PRACTICE is empty' : `GP_PRACTICE '${v.GP_PRACTICE}' is not a GP practice code (one letter and five digits, such as A81001)`,
+      odsCode === '' ? 'GP_PRACTICE is empty' : `GP_PRACTICE '${quoteSafely(v.GP_PRACTICE)}' is not a GP practice code (one letter and five digits, such as A81001)`,
     )
   }
   const asOf = parseUkDate(v.ACH_DATE)
-  if (!asOf) problems.push(v.ACH_DATE === '' ? 'ACH_DATE is empty' : `ACH_DATE '${v.ACH_DATE}' is not a date in the form dd/mm/yyyy`)
+  if (!asOf) problems.push(v.ACH_DATE === '' ? 'ACH_DATE is empty' : `ACH_DATE '${quoteSafely(v.ACH_DATE)}' is not a date in the form dd/mm/yyyy`)
   const optOuts = parseCount('OPT_OUT', v.OPT_OUT, problems)
   const listSize = parseCount('LIST_SIZE', v.LIST_SIZE, problems)
   if (optOuts > listSize) problems.push(`OPT_OUT ${optOuts} is greater than LIST_SIZE ${listSize}`)
@@ -82,9 +84,10 @@ export function parseNdopRow(row: CsvRow<NdopColumn>): RowOutcome<NdopCount> {
     label: `GP_PRACTICE ${odsCode} with ACH_DATE ${v.ACH_DATE}`,
     record: {
       odsCode,
-      practiceName: v.PRACTICE_NAME,
+      // Names are shown on every page: the same mask and cap as every other collected text (decision 016).
+      practiceName: storableText(v.PRACTICE_NAME, NAME_MAX_CHARS) ?? '',
       icbCode: v.ICB_CODE.toUpperCase() || null,
-      icbName: v.ICB_NAME || null,
+      icbName: storableText(v.ICB_NAME, NAME_MAX_CHARS),
       asOf: asOf!,
       optOuts,
       listSize,

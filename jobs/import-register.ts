@@ -7,6 +7,7 @@ import { ODS_PRACTICE_PATTERN, getPracticeByOds } from '../db/queries/practices.
 import { upsertDisclosures, type DisclosureRecord, type WriteCounts } from '../db/queries/records.js'
 import { ensureFileSource } from '../db/queries/sources.js'
 import { importCsvRows, importResultOf, isoDate, lineKey, type CsvRow, type ImportResult, type RowOutcome } from './csv.js'
+import { hasNhsNumber, maskNhsNumbers, personSignal, quoteSafely, storableText } from '../core/identifiers.js'
 import { isValidNhsNumber, pseudonymiseNhsNumber } from './pseudonym.js'
 import { runJob, type RunnerDeps } from './runner.js'
 
@@ -29,10 +30,14 @@ const DATA_LEVELS = ['identifiable', 'pseudonymised', 'anonymised'] as const
 type DataLevel = (typeof DATA_LEVELS)[number]
 
 /** Recipients who are people, not organisations: their names are personal data and are not kept. */
-const PERSONAL_RECIPIENT_TYPES = new Set(['patient_representative'])
+const PATIENT_REPRESENTATIVE = 'patient_representative'
+const PERSONAL_RECIPIENT_TYPES = new Set([PATIENT_REPRESENTATIVE])
 
-/** Cells that are stored as written, so must not carry an NHS number. */
-const STORED_TEXT_COLUMNS = ['reference', 'recipient_name', 'data_description', 'disclosed_by', 'disclosed_by_role'] as const
+/**
+ * Cells that are stored, so must not carry an NHS number: any ten digits in any grouping, valid
+ * check digit or not (decision 016). A row with one is quarantined for staff to correct.
+ */
+const STORED_TEXT_COLUMNS = ['reference', 'recipient_name', 'recipient_ods', 'data_description', 'disclosed_by', 'disclosed_by_role'] as const
 
 const MAX_REFERENCE_LENGTH = 100
 
@@ -85,16 +90,6 @@ export interface RegisterEntry {
 /** "Subject access", "subject-access" and "SUBJECT_ACCESS" all mean subject_access. */
 function codeKey(text: string): string {
   return text.trim().toLowerCase().replace(/[\s-]+/g, '_')
-}
-
-const NHS_NUMBER_LIKE = /(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)/g
-
-function containsNhsNumber(text: string): boolean {
-  return [...text.matchAll(NHS_NUMBER_LIKE)].some((m) => isValidNhsNumber(m[0].replace(/\D/g, '')))
-}
-
-function withoutNhsNumbers(text: string): string {
-  return text.replace(NHS_NUMBER_LIKE, (m) => (isValidNhsNumber(m.replace(/\D/g, '')) ? '[NHS number removed]' : m))
 }
 
 const londonClock = new Intl.DateTimeFormat('en-GB', {
@@ -154,6 +149,8 @@ export interface RegisterRowContext {
   pseudonymKey: string
   /** Disclosures cannot be dated after the import. */
   now: Date
+  /** Longest free text stored from a cell; longer is cut with a marker. */
+  maxTextChars: number
 }
 
 /** Validates and maps one register row; every problem in the row is named in one reason. */
@@ -164,12 +161,12 @@ export function parseRegisterRow(row: CsvRow<RegisterColumn>, ctx: RegisterRowCo
   const reference = v.reference
   if (reference === '') problems.push('reference is empty (each disclosure needs its own reference)')
   else if (reference.length > MAX_REFERENCE_LENGTH) problems.push(`reference is longer than ${MAX_REFERENCE_LENGTH} characters`)
-  const referenceUsable = problems.length === 0 && !containsNhsNumber(reference)
+  const referenceUsable = problems.length === 0 && !hasNhsNumber(reference)
 
   const occurredAt = v.disclosed_at === '' ? null : parseDisclosedAt(v.disclosed_at)
   if (v.disclosed_at === '') problems.push('disclosed_at is empty')
-  else if (!occurredAt) problems.push(`disclosed_at '${v.disclosed_at}' is not a date (write YYYY-MM-DD, dd/mm/yyyy or YYYY-MM-DDTHH:MM)`)
-  else if (new Date(occurredAt) > ctx.now) problems.push(`disclosed_at '${v.disclosed_at}' is in the future`)
+  else if (!occurredAt) problems.push(`disclosed_at '${quoteSafely(v.disclosed_at)}' is not a date (write YYYY-MM-DD, dd/mm/yyyy or YYYY-MM-DDTHH:MM)`)
+  else if (new Date(occurredAt) > ctx.now) problems.push(`disclosed_at '${quoteSafely(v.disclosed_at)}' is in the future`)
 
   // The number itself is never echoed in a reason or kept in a payload.
   const nhsDigits = v.nhs_number.replace(/[\s-]/g, '')
@@ -179,44 +176,52 @@ export function parseRegisterRow(row: CsvRow<RegisterColumn>, ctx: RegisterRowCo
   const patientPseudonym = valid ? pseudonymiseNhsNumber(ctx.pseudonymKey, nhsDigits) : null
 
   for (const column of STORED_TEXT_COLUMNS) {
-    if (containsNhsNumber(v[column])) problems.push(`${column} seems to hold an NHS number (it belongs in nhs_number only)`)
+    if (hasNhsNumber(v[column])) problems.push(`${column} seems to hold an NHS number (it belongs in nhs_number only)`)
   }
 
   const recipientType = codeKey(v.recipient_type)
   const recipientLabel = ctx.codes.recipientTypes.get(recipientType)
   if (recipientType === '') problems.push(`recipient_type is empty (use one of: ${[...ctx.codes.recipientTypes.keys()].join(', ')})`)
-  else if (!recipientLabel) problems.push(`recipient_type '${v.recipient_type}' is not a recipient type (use one of: ${[...ctx.codes.recipientTypes.keys()].join(', ')})`)
+  else if (!recipientLabel) problems.push(`recipient_type '${quoteSafely(v.recipient_type)}' is not a recipient type (use one of: ${[...ctx.codes.recipientTypes.keys()].join(', ')})`)
 
   const recipientOds = v.recipient_ods.replace(/\s/g, '').toUpperCase()
-  if (recipientOds !== '' && !/^[A-Z0-9]{3,10}$/.test(recipientOds)) {
-    problems.push(`recipient_ods '${v.recipient_ods}' is not an ODS code (3 to 10 letters and digits, or leave it empty)`)
+  if (recipientOds !== '' && !hasNhsNumber(v.recipient_ods) && !/^[A-Z0-9]{3,10}$/.test(recipientOds)) {
+    problems.push(`recipient_ods '${quoteSafely(v.recipient_ods)}' is not an ODS code (3 to 10 letters and digits, or leave it empty)`)
   }
-  const personal = PERSONAL_RECIPIENT_TYPES.has(recipientType)
+  // A patient, relative or representative is stored as that type, whatever type the row gives;
+  // a bare person's name with nothing to say who they are is not guessed at (decision 016).
+  const signal = personSignal(v.recipient_name)
+  const personal = PERSONAL_RECIPIENT_TYPES.has(recipientType) || signal === 'patient_or_representative'
   if (!personal && v.recipient_name === '' && recipientOds === '') {
     problems.push("recipient_name is empty (give the organisation's name, or its ODS code in recipient_ods)")
+  }
+  if (!personal && signal === 'personal_name' && recipientOds === '') {
+    problems.push(
+      "recipient_name reads as a person's name (not shown here): give the organisation's name or ODS code, or use recipient_type patient_representative for the patient or their representative",
+    )
   }
 
   const purpose = ctx.codes.purposes.get(codeKey(v.purpose))
   if (v.purpose === '') problems.push(`purpose is empty (use one of: ${ctx.codes.purposeCodes.join(', ')})`)
   else if (!purpose) {
     problems.push(
-      `purpose '${v.purpose}' is not a purpose code (use one of: ${ctx.codes.purposeCodes.join(', ')}; or ask an administrator to map '${v.purpose}' to one)`,
+      `purpose '${quoteSafely(v.purpose)}' is not a purpose code (use one of: ${ctx.codes.purposeCodes.join(', ')}; or ask an administrator to map '${quoteSafely(v.purpose)}' to one)`,
     )
   }
 
   const legalBasis = v.legal_basis === '' ? null : codeKey(v.legal_basis)
   if (legalBasis !== null && !ctx.codes.legalBases.has(legalBasis)) {
-    problems.push(`legal_basis '${v.legal_basis}' is not a legal basis (use one of: ${[...ctx.codes.legalBases].join(', ')}; or leave it empty)`)
+    problems.push(`legal_basis '${quoteSafely(v.legal_basis)}' is not a legal basis (use one of: ${[...ctx.codes.legalBases].join(', ')}; or leave it empty)`)
   }
 
   const dataLevel = (v.data_level === '' ? 'identifiable' : codeKey(v.data_level)) as DataLevel
   if (!DATA_LEVELS.includes(dataLevel)) {
-    problems.push(`data_level '${v.data_level}' is not one of ${DATA_LEVELS.join(', ')} (empty means identifiable)`)
+    problems.push(`data_level '${quoteSafely(v.data_level)}' is not one of ${DATA_LEVELS.join(', ')} (empty means identifiable)`)
   }
 
   // Without problems all four are set; naming them here lets the compiler know it.
   if (problems.length > 0 || !occurredAt || !patientPseudonym || !recipientLabel || !purpose) {
-    const payload = storablePayload(v, patientPseudonym)
+    const payload = storablePayload(v, patientPseudonym, signal !== null)
     // Keyed by the reference when it can be, so loading the corrected row resolves this entry.
     const key = referenceUsable ? reference : lineKey(row.line, payload)
     return { kind: 'quarantine', key, reason: `row ${row.line}: ${problems.join('; ')}`, payload }
@@ -227,25 +232,29 @@ export function parseRegisterRow(row: CsvRow<RegisterColumn>, ctx: RegisterRowCo
     patientPseudonym,
     // A person receiving the record (the patient, a relative) is recorded by type, not by name.
     recipient: personal
-      ? { odsCode: null, name: recipientLabel, recipientType }
-      : { odsCode: recipientOds || null, name: v.recipient_name, recipientType },
+      ? { odsCode: null, name: ctx.codes.recipientTypes.get(PATIENT_REPRESENTATIVE) ?? PATIENT_REPRESENTATIVE, recipientType: PATIENT_REPRESENTATIVE }
+      : { odsCode: recipientOds || null, name: storableText(v.recipient_name, ctx.maxTextChars) ?? '', recipientType },
     purpose,
     purposeAsGiven: v.purpose,
     legalBasis,
     dataLevel,
-    dataDescription: v.data_description || null,
-    disclosedBy: v.disclosed_by || null,
-    disclosedByRole: v.disclosed_by_role || null,
+    dataDescription: storableText(v.data_description, ctx.maxTextChars),
+    disclosedBy: storableText(v.disclosed_by, ctx.maxTextChars),
+    disclosedByRole: storableText(v.disclosed_by_role, ctx.maxTextChars),
   }
   const version = crypto.createHash('sha256').update(JSON.stringify(content)).digest('hex')
   return { kind: 'load', key: reference, label: `reference '${reference}'`, record: { reference, ...content, version } }
 }
 
-/** A bad row as it may be kept for the administrator: the recognised cells, with NHS numbers removed. */
-function storablePayload(values: Record<RegisterColumn, string>, patientPseudonym: string | null): Record<string, string | null> {
+/**
+ * A bad row as it may be kept for the administrator: the recognised cells, with NHS numbers
+ * removed, and without a recipient's name that reads as a person's.
+ */
+function storablePayload(values: Record<RegisterColumn, string>, patientPseudonym: string | null, personalName: boolean): Record<string, string | null> {
   const { nhs_number: _removed, ...rest } = values
   return {
-    ...Object.fromEntries(Object.entries(rest).map(([k, text]) => [k, withoutNhsNumbers(text)])),
+    ...Object.fromEntries(Object.entries(rest).map(([k, text]) => [k, maskNhsNumbers(text.slice(0, 2000))])),
+    ...(personalName ? { recipient_name: "[withheld: reads as a person's name]" } : {}),
     patient_pseudonym: patientPseudonym,
   }
 }
@@ -292,7 +301,7 @@ export async function importRegisterFile(
 ): Promise<ImportResult> {
   const odsCode = practiceOds.trim().toUpperCase()
   if (!ODS_PRACTICE_PATTERN.test(odsCode)) {
-    return { status: 'failed', runId: null, counts: null, error: `'${practiceOds}' is not a GP practice ODS code (one letter and five digits, such as A81001).` }
+    return { status: 'failed', runId: null, counts: null, error: `'${quoteSafely(practiceOds)}' is not a GP practice ODS code (one letter and five digits, such as A81001).` }
   }
   const practice = await getPracticeByOds(deps.db, odsCode)
   if (!practice) {
@@ -309,7 +318,7 @@ export async function importRegisterFile(
     { jobName: IMPORT_REGISTER_JOB, sourceId: source.id, trigger: opts.trigger ?? 'manual', params: { file: path.basename(file) } },
     async (ctx) => {
       const codes = await loadRegisterCodes(ctx.db)
-      const rowContext: RegisterRowContext = { codes, pseudonymKey: ctx.config.pseudonymKey, now: new Date() }
+      const rowContext: RegisterRowContext = { codes, pseudonymKey: ctx.config.pseudonymKey, now: new Date(), maxTextChars: ctx.config.http.maxTextChars }
       await importCsvRows(ctx, source.id, file, {
         columns: REGISTER_COLUMNS,
         resourceType: 'register_csv_row',

@@ -68,15 +68,7 @@ export function pseudonymiseLocalReference(key: string, sourceId: number, refere
   return format(crypto.createHmac('sha256', stateFor(key).key).update(`ref:${sourceId}:${reference}`).digest())
 }
 
-/** NHS number check digit (modulus 11), as NHS Digital specifies it. */
-export function isValidNhsNumber(value: string): boolean {
-  const digits = value.replace(/\s+/g, '')
-  if (!/^\d{10}$/.test(digits)) return false
-  let sum = 0
-  for (let i = 0; i < 9; i++) sum += Number(digits[i]) * (10 - i)
-  const check = 11 - (sum % 11)
-  if (check === 10) return false
-  return (check === 11 ? 0 : check) === Number(digits[9])
-}
+// One check-digit rule for the whole code base, beside the identifier detector.
+export { isValidNhsNumber } from '../core/identifiers.js'
 
 export const PSEUDONYM_PATTERN = /^P-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$/

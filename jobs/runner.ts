@@ -1,4 +1,5 @@
 import os from 'node:os'
+import { quoteSafely } from '../core/identifiers.js'
 import type { Config } from '../config/env.js'
 import type { Db, DatabaseTarget } from '../db/client.js'
 import {
@@ -97,6 +98,29 @@ function locksFor(deps: RunnerDeps): JobLocks {
 }
 
 /**
+ * Marks failed every run left 'active' by a runner that has died, whichever job or source it
+ * was for, and says how many. A run is dead when its lock can be taken: the advisory lock lives
+ * on the runner's own connection, which PostgreSQL closes when the process dies, so a held lock
+ * means a live run (however slow) and a free one means nobody is running it. Called when a
+ * scheduler starts and before each scheduled round, so a crashed run does not show as running
+ * until its own source happens to be collected again.
+ */
+export async function reapAbandonedRuns(deps: RunnerDeps): Promise<number> {
+  const active: Array<{ job_name: string; source_id: number | null }> = await deps.db('job_runs').where({ status: 'active' }).distinct('job_name', 'source_id')
+  let reaped = 0
+  for (const run of active) {
+    const release = await locksFor(deps).tryAcquire(`${run.job_name}:${run.source_id ?? '-'}`)
+    if (!release) continue // a live runner holds it
+    try {
+      reaped += await abandonStaleRuns(deps.db, run.job_name, run.source_id)
+    } finally {
+      await release()
+    }
+  }
+  return reaped
+}
+
+/**
  * Claims the job's lock, records the run, runs `body`, and records how it ended. A run that
  * cannot get the lock is skipped (another process is already doing it), not queued.
  */
@@ -135,7 +159,8 @@ export async function runJob(deps: RunnerDeps, req: RunRequest, body: (ctx: JobC
       if (signal.aborted) throw new JobStopped()
     } catch (err) {
       status = err instanceof JobStopped ? 'cancelled' : 'failed'
-      error = err instanceof Error ? err.message : String(err)
+      // Shown on pages, printed by the CLI, filed beside a failed inbox file: never an identifier.
+      error = quoteSafely(err instanceof Error ? err.message : String(err), 1000)
       log(`${lockKey} ${status}: ${error}`)
     }
     const finished = await finishRun(deps.db, run.id, status, error)

@@ -1,7 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron'
 import { collect } from './collect.js'
 import { importInbox } from './import-inbox.js'
-import type { RunnerDeps } from './runner.js'
+import { reapAbandonedRuns, type RunnerDeps } from './runner.js'
 
 /** A scheduled job: when (cron, from configuration) and what. Whether it may run is runJob's call. */
 export interface ScheduledJob {
@@ -38,11 +38,19 @@ export function scheduledJobs(deps: RunnerDeps): ScheduledJob[] {
 export function startScheduler(deps: RunnerDeps): { stop(): Promise<void> } {
   const log = deps.log ?? ((line: string) => console.log(line))
   const inFlight = new Set<Promise<unknown>>()
+  const reap = () =>
+    reapAbandonedRuns(deps)
+      .then((n) => n > 0 && log(`marked ${n} run(s) failed: their runner process had ended`))
+      .catch((err) => log(`could not check for abandoned runs: ${(err as Error).message}`))
+  const first = reap()
+  inFlight.add(first)
+  void first.finally(() => inFlight.delete(first))
   const tasks: ScheduledTask[] = scheduledJobs(deps).map((job) =>
     cron.schedule(
       job.expression,
       async () => {
         if (deps.signal?.aborted) return
+        await reap()
         const p = job.run(deps).catch((err) => log(`scheduled job ${job.name} failed: ${(err as Error).message}`))
         inFlight.add(p)
         try {

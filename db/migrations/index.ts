@@ -10,6 +10,7 @@ import * as optOutRollups from './20261205090000_opt_out_rollups.js'
 import * as disclosureDailyNarrowRollups from './20261205100000_disclosure_daily_narrow_rollups.js'
 import * as disclosuresPatientCountIndex from './20261205110000_disclosures_patient_count_index.js'
 import * as sessionsAndAccessScope from './20261206080000_sessions_and_access_scope.js'
+import * as maskCollectedIdentifiers from './20261206090000_mask_collected_identifiers.js'
 import * as reportFiles from './20261206091000_report_files.js'
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261205100000_disclosure_daily_narrow_rollups': disclosureDailyNarrowRollups,
   '20261205110000_disclosures_patient_count_index': disclosuresPatientCountIndex,
   '20261206080000_sessions_and_access_scope': sessionsAndAccessScope,
+  '20261206090000_mask_collected_identifiers': maskCollectedIdentifiers,
   '20261206091000_report_files': reportFiles,
 }
 

@@ -1,3 +1,4 @@
+import { quoteSafely } from '../../core/identifiers.js'
 import type { Db } from '../client.js'
 
 export type RunTrigger = 'schedule' | 'manual' | 'backfill'
@@ -64,7 +65,8 @@ export async function addRunCounts(db: Db, runId: number, c: RunCounts): Promise
 export async function finishRun(db: Db, runId: number, status: Exclude<RunStatus, 'active'>, error: string | null): Promise<JobRunRow> {
   const [row] = await db('job_runs')
     .where({ id: runId })
-    .update({ status, error, finished_at: db.fn.now() })
+    // A run's error is shown on the jobs page: never an identifier or a source's whole answer.
+    .update({ status, error: error === null ? null : quoteSafely(error, 1000), finished_at: db.fn.now() })
     .returning('*')
   return row
 }

@@ -1,3 +1,4 @@
+import { quoteSafely } from '../../core/identifiers.js'
 import type { Knex } from 'knex'
 import type { Db } from '../client.js'
 
@@ -203,7 +204,8 @@ export async function quarantineRecords(db: Db, items: QuarantineInput[]): Promi
         source_id: q.sourceId,
         record_key: q.recordKey,
         resource_type: q.resourceType,
-        reason: q.reason,
+        // Every user of the source's practice reads reasons: the last guard against a quoted NHS number.
+        reason: quoteSafely(q.reason, 2000),
         payload: JSON.stringify(q.payload ?? null),
         first_run_id: q.runId,
         last_run_id: q.runId,

@@ -1,3 +1,4 @@
+import { quoteSafely } from '../../core/identifiers.js'
 import type { Db } from '../../db/client.js'
 import { LOCAL_PURPOSE_SYSTEM, listChoiceCodeMap, listLegalBases, listPurposeCodeMap, listRecipientTypes } from '../../db/queries/codes.js'
 import type { PatientChoiceRecord } from '../../db/queries/records.js'
@@ -74,7 +75,8 @@ export async function loadCodeTables(db: Db): Promise<CodeTables> {
 /** "v3-ActReason#HMARKT": short enough for a quarantine reason, exact enough to add a mapping. */
 export function describeCoding(c: { system?: string; code?: string }): string {
   const system = c.system?.startsWith('http') ? c.system.split('/').pop() : c.system
-  return system ? `${system}#${c.code ?? '(no code)'}` : (c.code ?? '(no code)')
+  const code = c.code === undefined ? '(no code)' : quoteSafely(c.code, 40)
+  return system ? `${quoteSafely(system, 80)}#${code}` : code
 }
 
 /** Every Coding of some CodeableConcepts, in order. */
@@ -88,4 +90,8 @@ export interface MapContext {
   practiceId: number
   pseudonymKey: string
   codes: CodeTables
+  /** Longest free text stored from a record (descriptions, names); longer is cut with a marker. */
+  maxTextChars: number
+  /** Deepest nesting of objects and arrays a record may have; deeper is quarantined, unread. */
+  maxDepth: number
 }

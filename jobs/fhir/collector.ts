@@ -61,6 +61,8 @@ export async function collectFhirSource(ctx: JobContext, source: SourceRow, opts
     practiceId: source.practice_id,
     pseudonymKey: ctx.config.pseudonymKey,
     codes: await loadCodeTables(ctx.db),
+    maxTextChars: ctx.config.http.maxTextChars,
+    maxDepth: ctx.config.http.maxDepth,
   }
   const recipientId = organisationCache(ctx.db)
   const base = source.base_url.replace(/\/+$/, '')
@@ -86,10 +88,18 @@ export async function collectFhirSource(ctx: JobContext, source: SourceRow, opts
     const cursor = opts.backfill ? undefined : await getCursor(ctx.db, source.id, stream)
     let url: string | null = searchUrl(base, stream, ctx.config.http.pageSize, { cursor, backfill: opts.backfill })
     let batch: PendingBatch | null = null
+    // Every page this run has asked for: a next link back to one of them is a loop, not more data.
+    const visited = new Set<string>()
     while (url && !commitFailed) {
       if (ctx.signal.aborted) break
       let bundle: Bundle
       try {
+        if (visited.size >= ctx.config.http.maxPages) {
+          throw new FhirSourceError(
+            `FHIR source still had more ${stream} pages after ${visited.size.toLocaleString('en-GB')} in one run (FHIR_MAX_PAGES); what was read is kept and the next run carries on from there`,
+          )
+        }
+        visited.add(url)
         bundle = await fetchBundle(url, { token: source.token, http: ctx.config.http, stopSignal: ctx.signal })
       } catch (err) {
         // What was read before the failure (or the stop) is kept: commit it, then stop.
@@ -99,8 +109,17 @@ export async function collectFhirSource(ctx: JobContext, source: SourceRow, opts
         throw err
       }
       const page = mapPage(bundle, stream, mapContext)
-      url = nextPageUrl(bundle, url, base)
       batch = batch ? { stream, page: appendPage(batch.page, page) } : { stream, page }
+      let next: string | null
+      try {
+        next = nextPageUrl(bundle, url, base, visited)
+      } catch (err) {
+        // This page is good; its link is not: keep the page, then fail.
+        await commit(batch)
+        await settle()
+        throw err
+      }
+      url = next
       if (batch.page.read >= target || !url) {
         await commit(batch)
         batch = null
@@ -133,15 +152,18 @@ function searchUrl(
   return `${base}/${stream}?${params}`
 }
 
-function nextPageUrl(bundle: Bundle, current: string, base: string): string | null {
+function nextPageUrl(bundle: Bundle, current: string, base: string, visited: ReadonlySet<string>): string | null {
   const href = bundle.link?.find((l) => l.relation === 'next')?.url
   if (!href) return null
   const next = new URL(href, current)
   // The bearer token goes with every request, so it never follows a link to another server.
+  // The error names no server: the run's error is shown, and the link is the source's to give.
   if (next.origin !== new URL(base).origin) {
-    throw new FhirSourceError(`FHIR source's next-page link points to another server (${next.origin}), where its token will not be sent`)
+    throw new FhirSourceError("FHIR source's next-page link points to another server, where its token will not be sent")
   }
-  if (next.href === new URL(current).href) throw new FhirSourceError(`FHIR source's next-page link repeats the page it is on (${next.pathname})`)
+  if (visited.has(next.href)) {
+    throw new FhirSourceError(`FHIR source's next-page links go round in a circle (back to ${next.pathname} after ${visited.size} pages); what was read is kept`)
+  }
   return next.href
 }
 

@@ -18,7 +18,8 @@ export const MAX_RETRY_AFTER_MS = 60_000
 const MAX_BACKOFF_MS = 30_000
 const FHIR_CONTENT_TYPES = new Set(['application/fhir+json', 'application/json'])
 
-type Attempt = { bundle: Bundle } | { failure: string; retry: boolean; waitMs?: number }
+type Failure = { failure: string; retry: boolean; waitMs?: number }
+type Attempt = { bundle: Bundle } | Failure
 
 /**
  * GETs one searchset page. Transient faults (network errors, timeouts, 429, 5xx, a truncated or
@@ -39,26 +40,38 @@ export async function fetchBundle(url: string, options: FetchBundleOptions): Pro
   throw new FhirSourceError(`FHIR source failed after ${maxAttempts} attempts: ${lastFailure} from ${path}`)
 }
 
+/** How many same-server redirects one request follows before giving up. */
+export const MAX_REDIRECTS = 5
+
+/**
+ * One request, under one deadline that covers everything: connecting, redirects, the headers,
+ * and reading (and decompressing) the body. A source that trickles a compressed body, or sends
+ * a small one that inflates without end, is cut off by the deadline or the size cap.
+ */
 async function attemptOnce(url: string, options: FetchBundleOptions): Promise<Attempt> {
-  const timeout = AbortSignal.timeout(options.http.timeoutMs)
-  const signal = options.stopSignal ? AbortSignal.any([timeout, options.stopSignal]) : timeout
+  const { timeoutMs, maxBodyBytes } = options.http
+  const deadline = AbortSignal.timeout(timeoutMs)
+  const signal = options.stopSignal ? AbortSignal.any([deadline, options.stopSignal]) : deadline
   const headers: Record<string, string> = { Accept: 'application/fhir+json' }
   if (options.token) headers.Authorization = `Bearer ${options.token}`
   let response: Response
   let body: string
   try {
-    response = await fetch(url, { headers, signal })
+    const answer = await fetchOnSameServer(url, headers, signal)
+    if ('failure' in answer) return answer
+    response = answer.response
     if (!response.ok) {
       // Free the connection; not awaited, as a cancelled stream need not settle promptly.
       response.body?.cancel().catch(() => {})
       return statusFailure(response)
     }
-    body = await response.text()
+    const read = await readCapped(response, maxBodyBytes, signal)
+    if ('failure' in read) return read
+    body = read.text
   } catch (err) {
     if (options.stopSignal?.aborted) throw err
-    if (timeout.aborted) return { failure: `no answer within ${options.http.timeoutMs} ms`, retry: true }
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause
-    return { failure: `network error (${cause?.code ?? cause?.message ?? (err as Error).message})`, retry: true }
+    if (deadline.aborted) return { failure: `no complete answer within ${timeoutMs} ms`, retry: true }
+    return { failure: networkFailure(err), retry: true }
   }
   const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
   if (!FHIR_CONTENT_TYPES.has(mediaType)) {
@@ -87,7 +100,100 @@ async function attemptOnce(url: string, options: FetchBundleOptions): Promise<At
   return { bundle: parsed.data }
 }
 
-function statusFailure(response: Response): Attempt {
+/**
+ * Follows redirects by hand, on the same server only: the bearer token goes with every request,
+ * and a source that could send the collector to any address could use it to probe the network
+ * around it (which local ports answer) and read the answers back from the run's error.
+ */
+async function fetchOnSameServer(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ response: Response } | Failure> {
+  let current = new URL(url)
+  for (let hop = 0; ; hop++) {
+    const response = await fetch(current, { headers, signal, redirect: 'manual' })
+    if (response.status < 300 || response.status > 399 || response.status === 304) return { response }
+    response.body?.cancel().catch(() => {})
+    const location = response.headers.get('location')
+    if (!location) return { failure: `sent a redirect (HTTP ${response.status}) without a Location`, retry: false }
+    const next = new URL(location, current)
+    if (next.origin !== current.origin) return { failure: 'redirected the request to another server, where it is not followed', retry: false }
+    if (hop >= MAX_REDIRECTS) return { failure: `redirected more than ${MAX_REDIRECTS} times`, retry: false }
+    current = next
+  }
+}
+
+/**
+ * The body, decompressed, as text: read chunk by chunk, stopped at `maxBytes` (a 300 KB gzip
+ * bomb inflates to gigabytes) and at the request's deadline (each read is raced against it, so
+ * a body that trickles in a byte at a time cannot hold the run).
+ */
+async function readCapped(response: Response, maxBytes: number, signal: AbortSignal): Promise<{ text: string } | Failure> {
+  const tooLarge: Failure = { failure: `sent an answer larger than ${megabytes(maxBytes)} (FHIR_MAX_BODY_BYTES)`, retry: false }
+  const declared = Number(response.headers.get('content-length') ?? NaN)
+  if (!response.headers.get('content-encoding') && declared > maxBytes) {
+    response.body?.cancel().catch(() => {})
+    return tooLarge
+  }
+  if (!response.body) return { text: '' }
+  const reader = response.body.getReader()
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason)
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+  })
+  aborted.catch(() => {})
+  const chunks: Uint8Array[] = []
+  let size = 0
+  let finished = false
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), aborted])
+      if (done) {
+        finished = true
+        break
+      }
+      size += value.byteLength
+      if (size > maxBytes) return tooLarge
+      chunks.push(value)
+    }
+  } finally {
+    if (!finished) reader.cancel().catch(() => {})
+  }
+  return { text: Buffer.concat(chunks).toString('utf8') }
+}
+
+const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`
+
+/**
+ * A network failure in words that name no address or port: the run's error is shown on the jobs
+ * page, and "connect ECONNREFUSED 10.0.0.5:5432" would tell a reader what listens where.
+ */
+function networkFailure(err: unknown): string {
+  const cause = (err as { cause?: { code?: string } }).cause
+  switch (cause?.code ?? (err as { code?: string }).code) {
+    case 'ECONNREFUSED':
+      return 'the source refused the connection'
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return "the source's host name could not be found"
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+    case 'EPIPE':
+      return 'the source closed the connection'
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'the source did not accept a connection in time'
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'the source cannot be reached on the network'
+    case 'CERT_HAS_EXPIRED':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return "the source's TLS certificate was not accepted"
+    default:
+      return 'a network error'
+  }
+}
+
+function statusFailure(response: Response): Failure {
   const status = response.status
   if (status === 429) return { failure: 'HTTP 429', retry: true, waitMs: retryAfterMs(response.headers.get('retry-after')) }
   if (status >= 500) return { failure: `HTTP ${status}`, retry: true }

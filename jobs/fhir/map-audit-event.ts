@@ -19,7 +19,9 @@ import {
   type CodeTables,
   type MapContext,
 } from './codes.js'
+import { hasNhsNumber, namesPatientOrRelative, personSignal, quoteSafely } from '../../core/identifiers.js'
 import { carriesNhsNumber, isPatientReference, patientPseudonym } from './patient.js'
+import { storableId, storableText } from './text.js'
 import {
   AuditEventSchema,
   describeInvalid,
@@ -54,7 +56,7 @@ const is = (c: Coding | undefined, system: string, code: string) => c?.system ==
 const agentTyped = (agent: AuditEventAgent, code: string) => codingsOf([agent.type]).some((c) => is(c, DCM, code))
 /** A Coding whose system is absent still counts when its code is unambiguous in context. */
 const isLoosely = (c: Coding | undefined, system: string, code: string) => c?.code === code && (c.system ?? system) === system
-const PERSONAL_REFERENCE = /(^|\/)(Patient|RelatedPerson)\//
+const PERSONAL_REFERENCE = /(^|\/)(Patient|RelatedPerson|Person)\//
 
 /**
  * Maps one R4 AuditEvent to what the ledger stores: a disclosure, an override event, both (a
@@ -86,12 +88,12 @@ export function mapAuditEvent(raw: unknown, ctx: MapContext): AuditEventMapping 
   const legalBasis = findLegalBasis(purposeCodings, ctx.codes)
   if ('error' in legalBasis) return legalBasis
   const actor = actingAgent(event, recipientAgent)
-  const actorId = actor?.who?.identifier?.value ?? actor?.who?.display ?? null
-  const actorRole = actor ? roleOf(actor) : null
+  const actorId = actorName(actor, ctx)
+  const actorRole = actor ? storableText(roleOf(actor), ctx) : null
   const common = {
     practice_id: ctx.practiceId,
     source_id: ctx.sourceId,
-    source_version: event.meta?.versionId ?? event.meta?.lastUpdated ?? null,
+    source_version: storableId(event.meta?.versionId ?? event.meta?.lastUpdated ?? null, ctx),
     occurred_at: toUtcIso(event.period?.start ?? event.recorded)!,
     patient_pseudonym: patient.pseudonym,
     legal_basis: legalBasis.code,
@@ -100,18 +102,18 @@ export function mapAuditEvent(raw: unknown, ctx: MapContext): AuditEventMapping 
   let disclosureDraft: DisclosureDraft | null = null
   if (disclosure) {
     if (!recipientAgent) return { error: 'disclosure has no recipient agent (agent.type DCM#110152 "Destination Role ID")' }
-    const recipient = recipientOf(recipientAgent, ctx.codes)
+    const recipient = recipientOf(recipientAgent, ctx)
     if ('error' in recipient) return recipient
     const purpose = findPurpose(purposeCodings, ctx.codes)
     if ('error' in purpose) return purpose
     disclosureDraft = {
       ...common,
-      source_record_id: event.id,
+      source_record_id: storableId(event.id, ctx)!,
       recipient: recipient.recipient,
       purpose: purpose.purpose,
       purpose_code: purpose.code,
       data_level: dataLevel(event),
-      data_description: dataDescription(event.entity ?? [], patient.entity),
+      data_description: storableText(dataDescription(event.entity ?? [], patient.entity), ctx),
       disclosed_by_role: actorRole,
       disclosed_by: actorId,
     }
@@ -121,7 +123,7 @@ export function mapAuditEvent(raw: unknown, ctx: MapContext): AuditEventMapping 
     ? {
         ...common,
         // One source record, two ledger records: the disclosure keeps the id, the override gets a suffix.
-        source_record_id: disclosure ? `${event.id}#override` : event.id,
+        source_record_id: storableId(disclosure ? `${event.id}#override` : event.id, ctx)!,
         kind: overrideKind,
         reason_code: overrideReason,
         purpose_code:
@@ -131,7 +133,7 @@ export function mapAuditEvent(raw: unknown, ctx: MapContext): AuditEventMapping 
         actor_role: actorRole,
         actor: actorId,
         recipient: disclosureDraft?.recipient ?? null,
-        description: [event.type.display, ...(event.subtype ?? []).map((s) => s.display)].filter(Boolean).join(': ') || null,
+        description: storableText([event.type.display, ...(event.subtype ?? []).map((s) => s.display)].filter(Boolean).join(': ') || null, ctx),
       }
     : null
   return { disclosure: disclosureDraft, override }
@@ -191,28 +193,45 @@ function findPurpose(codings: Coding[], codes: CodeTables): { purpose: string; c
 function findLegalBasis(codings: Coding[], codes: CodeTables): { code: string | null } | { error: string } {
   const coding = codings.find((c) => c.system === LEGAL_BASIS_SYSTEM)
   if (!coding) return { code: null }
-  if (!codes.legalBases.has(coding.code ?? '')) return { error: `legal basis "${coding.code ?? ''}" is not a known legal basis (${LEGAL_BASIS_SYSTEM})` }
+  if (!codes.legalBases.has(coding.code ?? '')) return { error: `legal basis "${quoteSafely(coding.code ?? '')}" is not a known legal basis (${LEGAL_BASIS_SYSTEM})` }
   return { code: coding.code! }
 }
 
 /**
  * Who received the data: an ODS code when the recipient has one, a name always. The recipient
  * type comes from our urn:sharing-ledger:recipient-type coding, else from the ODS code's shape.
+ * A patient, relative or representative is stored as the recipient type alone, never by name
+ * (decision 016); a name that reads as a person's with nothing to say who they are is not guessed.
  */
-function recipientOf(agent: AuditEventAgent, codes: CodeTables): { recipient: OrganisationInput } | { error: string } {
+function recipientOf(agent: AuditEventAgent, ctx: MapContext): { recipient: OrganisationInput } | { error: string } {
+  const codes = ctx.codes
   const identifier = agent.who?.identifier
   const ods = identifier?.system === ODS_ORGANISATION_SYSTEM ? (identifier.value ?? '').trim().toUpperCase() : undefined
-  if (ods !== undefined && !/^[A-Z0-9]{3,10}$/.test(ods)) return { error: `recipient ODS code "${ods}" is not a valid ODS code` }
+  if (ods !== undefined && hasNhsNumber(ods)) return { error: 'recipient ODS code holds ten digits that could be an NHS number (not shown)' }
+  if (ods !== undefined && !/^[A-Z0-9]{3,10}$/.test(ods)) return { error: `recipient ODS code "${quoteSafely(ods, 20)}" is not a valid ODS code` }
+  const typeCoding = codingsOf([agent.type, ...(agent.role ?? [])]).find((c) => c.system === RECIPIENT_TYPE_SYSTEM)
+  if (typeCoding && !codes.recipientTypes.has(typeCoding.code ?? '')) {
+    return { error: `recipient type "${quoteSafely(typeCoding.code ?? '', 40)}" is not a known recipient type (${RECIPIENT_TYPE_SYSTEM})` }
+  }
   const otherId = ods === undefined ? identifier?.value : undefined
   // BALP requires a network address on the recipient agent: the last resort for a name.
   const name = agent.who?.display ?? agent.name ?? otherId ?? agent.network?.address ?? ods
+  const personal =
+    typeCoding?.code === PATIENT_REPRESENTATIVE ||
+    PERSONAL_REFERENCE.test(agent.who?.reference ?? '') ||
+    carriesNhsNumber(agent.who) ||
+    personSignal(name) === 'patient_or_representative'
+  if (personal) return { recipient: { odsCode: null, name: PATIENT_REPRESENTATIVE_LABEL, recipientType: PATIENT_REPRESENTATIVE } }
   if (!name) return { error: 'recipient agent has no identifier, display name or network address, so there is no saying who received the data' }
-  const typeCoding = codingsOf([agent.type, ...(agent.role ?? [])]).find((c) => c.system === RECIPIENT_TYPE_SYSTEM)
-  if (typeCoding && !codes.recipientTypes.has(typeCoding.code ?? '')) {
-    return { error: `recipient type "${typeCoding.code ?? ''}" is not a known recipient type (${RECIPIENT_TYPE_SYSTEM})` }
+  if (!ods && personSignal(name) === 'personal_name') {
+    return { error: "recipient is named like a person (name not shown) and has no ODS code: send the organisation's ODS code, or the recipient type patient_representative" }
   }
-  return { recipient: { odsCode: ods ?? null, name, recipientType: typeCoding?.code ?? recipientTypeFromOds(ods) } }
+  return { recipient: { odsCode: ods ?? null, name: storableText(name, ctx)!, recipientType: typeCoding?.code ?? recipientTypeFromOds(ods) } }
 }
+
+const PATIENT_REPRESENTATIVE = 'patient_representative'
+/** The label recipient_types gives the type (db/migrations/20261123090000_reference_codes.ts). */
+const PATIENT_REPRESENTATIVE_LABEL = 'The patient or their representative'
 
 /** The recipient type an ODS code's shape implies (domain.md: practice A81001, ICB Q.., NHS England X26, trusts R..). */
 export function recipientTypeFromOds(ods: string | undefined): string {
@@ -222,6 +241,13 @@ export function recipientTypeFromOds(ods: string | undefined): string {
   if (/^Q[A-Z0-9]{2}$/.test(ods)) return 'icb'
   if (/^R[A-Z0-9]{2,4}$/.test(ods)) return 'nhs_trust'
   return 'other'
+}
+
+/** Who acted, as stored: identifiers masked, and never a patient or relative by name. */
+function actorName(actor: AuditEventAgent | undefined, ctx: MapContext): string | null {
+  const id = actor?.who?.identifier?.value ?? actor?.who?.display ?? null
+  if (id === null || namesPatientOrRelative(id)) return null
+  return storableText(id, ctx)
 }
 
 /** The member of staff or system that made the disclosure: the requestor, else the source agent. Never a patient or relative. */

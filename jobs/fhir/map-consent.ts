@@ -11,6 +11,7 @@ import {
 } from './codes.js'
 import { patientPseudonym } from './patient.js'
 import { ConsentSchema, describeInvalid, r5Reason, toUtcIso, type Consent } from './schemas.js'
+import { storableId } from './text.js'
 import { isConsent } from './validate.js'
 
 export type PatientChoiceDraft = Omit<PatientChoiceRecord, 'run_id'>
@@ -54,8 +55,8 @@ export function mapConsent(raw: unknown, ctx: MapContext): ConsentMapping {
     choice: {
       practice_id: ctx.practiceId,
       source_id: ctx.sourceId,
-      source_record_id: consent.id,
-      source_version: consent.meta?.versionId ?? consent.meta?.lastUpdated ?? null,
+      source_record_id: storableId(consent.id, ctx)!,
+      source_version: storableId(consent.meta?.versionId ?? consent.meta?.lastUpdated ?? null, ctx),
       patient_pseudonym: patient.pseudonym,
       effective_at: toUtcIso(effective)!,
       status: consent.status === 'active' ? 'active' : 'inactive',

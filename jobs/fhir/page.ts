@@ -3,6 +3,7 @@ import type { MapContext } from './codes.js'
 import { mapAuditEvent, type DisclosureDraft, type OverrideDraft } from './map-audit-event.js'
 import { mapConsent, type PatientChoiceDraft } from './map-consent.js'
 import { toUtcIso, type Bundle } from './schemas.js'
+import { storableId } from './text.js'
 
 export type FhirStream = 'AuditEvent' | 'Consent'
 
@@ -28,9 +29,13 @@ export interface MappedPage {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-/** The source's id, or a digest of the resource when it has none (the same bad record keeps one key). */
-export function recordKey(resource: unknown): string {
-  if (isObject(resource) && typeof resource.id === 'string' && resource.id !== '') return resource.id
+/**
+ * The source's id, or a digest of the resource when it has none (the same bad record keeps one
+ * key). Keys are shown beside quarantine reasons, so an id that could hold an NHS number is
+ * replaced the way the stored record's id is (storableId).
+ */
+export function recordKey(resource: unknown, ctx: Pick<MapContext, 'pseudonymKey' | 'sourceId'>): string {
+  if (isObject(resource) && typeof resource.id === 'string' && resource.id !== '') return storableId(resource.id, ctx)!
   return `sha256:${crypto.createHash('sha256').update(JSON.stringify(resource ?? null)).digest('hex')}`
 }
 
@@ -41,12 +46,23 @@ export function mapPage(bundle: Bundle, stream: FhirStream, ctx: MapContext): Ma
     if (entry.search?.mode === 'include' || entry.search?.mode === 'outcome') continue
     const resource = entry.resource
     page.read++
-    const key = recordKey(resource)
+    const key = recordKey(resource, ctx)
     // Every record read moves the high-water mark, quarantined ones too: they wait in quarantine, not in the feed.
     const lastUpdated = isObject(resource) && isObject(resource.meta) && typeof resource.meta.lastUpdated === 'string' ? toUtcIso(resource.meta.lastUpdated) : null
     if (lastUpdated && (page.highWaterMark === null || lastUpdated > page.highWaterMark)) page.highWaterMark = lastUpdated
 
     const type = isObject(resource) && typeof resource.resourceType === 'string' ? resource.resourceType : null
+    // Set aside before anything walks it: validation, the key's digest and PostgreSQL's jsonb
+    // all recurse, and a record 5,000 levels deep would fail the whole batch on every run.
+    if (deeperThan(resource, ctx.maxDepth)) {
+      page.quarantine.push({
+        recordKey: isObject(resource) && typeof resource.id === 'string' && resource.id !== '' ? storableId(resource.id, ctx)! : `depth:${page.read}:${lastUpdated ?? ''}`,
+        resourceType: type,
+        reason: `the record is nested more than ${ctx.maxDepth} levels deep (FHIR_MAX_DEPTH), so it was not read; it is not kept`,
+        payload: null,
+      })
+      continue
+    }
     const result =
       type !== stream
         ? { error: type ? `the ${stream} search returned a resource of type ${type}` : `the ${stream} search returned an entry without a resource` }
@@ -66,6 +82,22 @@ export function mapPage(bundle: Bundle, stream: FhirStream, ctx: MapContext): Ma
     }
   }
   return page
+}
+
+/**
+ * True when `value` nests objects and arrays more than `max` levels deep. The recursion stops at
+ * `max` levels, so it cannot overflow the stack however deep the record; it allocates nothing,
+ * as it runs on every record of every page.
+ */
+export function deeperThan(value: unknown, max: number): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  if (max <= 0) return true
+  if (Array.isArray(value)) {
+    for (const child of value) if (deeperThan(child, max - 1)) return true
+    return false
+  }
+  for (const key in value) if (deeperThan((value as Record<string, unknown>)[key], max - 1)) return true
+  return false
 }
 
 /**

@@ -9,9 +9,10 @@ beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
 afterEach(() => server.resetHandlers())
 afterAll(() => server.close())
 
+const LIMITS = { maxBodyBytes: 1024 * 1024, maxPages: 100, maxDepth: 64, maxTextChars: 1000 }
 const options = (overrides: Partial<Parameters<typeof fetchBundle>[1]> = {}) => ({
   token: 'secret-token',
-  http: { pageSize: 2, timeoutMs: 1000, maxAttempts: 3, backoffMs: 1 },
+  http: { pageSize: 2, timeoutMs: 1000, maxAttempts: 3, backoffMs: 1, ...LIMITS },
   ...overrides,
 })
 const fhirJson = (body: unknown) => new HttpResponse(JSON.stringify(body), { headers: { 'Content-Type': 'application/fhir+json' } })
@@ -96,7 +97,7 @@ describe('fetchBundle', () => {
     server.use(http.get('http://practice.test/fhir/A81001/AuditEvent', () => new HttpResponse(null, { status: 503 })))
     const stop = new AbortController()
     const started = Date.now()
-    const pending = fetchBundle(URL_, options({ http: { pageSize: 2, timeoutMs: 1000, maxAttempts: 3, backoffMs: 10_000 }, stopSignal: stop.signal }))
+    const pending = fetchBundle(URL_, options({ http: { pageSize: 2, timeoutMs: 1000, maxAttempts: 3, backoffMs: 10_000, ...LIMITS }, stopSignal: stop.signal }))
     setTimeout(() => stop.abort(), 50)
     await expect(pending).rejects.toThrow()
     expect(Date.now() - started).toBeLessThan(2000)

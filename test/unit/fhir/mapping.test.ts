@@ -19,6 +19,8 @@ const SOURCE_ID = 7
 
 // A slice of the seeded code tables, as plain data: the mappers never touch the database.
 const ctx: MapContext = {
+  maxTextChars: 1000,
+  maxDepth: 64,
   sourceId: SOURCE_ID,
   practiceId: 3,
   pseudonymKey: KEY,
@@ -44,7 +46,7 @@ const ctx: MapContext = {
       { system: READ2, code: '9Nd7', kind: 'record_sharing', decision: 'permit' },
     ],
     legalBases: ['implied_consent', 'safeguarding_duty', 'vital_interests', 'legal_obligation'],
-    recipientTypes: ['nhs_trust', 'gp_practice', 'icb', 'nhs_england', 'police_judicial', 'insurer', 'other'],
+    recipientTypes: ['nhs_trust', 'gp_practice', 'icb', 'nhs_england', 'police_judicial', 'insurer', 'other', 'patient_representative'],
   }),
 }
 
@@ -451,11 +453,11 @@ describe('mapPage', () => {
     const stray = { resourceType: 'Patient', name: [{ family: 'Miller' }] }
     const page = mapPage(bundle([{ resource: stray }, {}]), 'Consent', ctx)
     expect(page.quarantine.map((q) => [q.recordKey, q.reason])).toEqual([
-      [recordKey(stray), 'the Consent search returned a resource of type Patient'],
-      [recordKey(undefined), 'the Consent search returned an entry without a resource'],
+      [recordKey(stray, ctx), 'the Consent search returned a resource of type Patient'],
+      [recordKey(undefined, ctx), 'the Consent search returned an entry without a resource'],
     ])
-    expect(recordKey(stray)).toMatch(/^sha256:[0-9a-f]{64}$/)
-    expect(recordKey(stray)).toBe(recordKey(JSON.parse(JSON.stringify(stray))))
+    expect(recordKey(stray, ctx)).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect(recordKey(stray, ctx)).toBe(recordKey(JSON.parse(JSON.stringify(stray)), ctx))
     expect(page.highWaterMark).toBeNull()
   })
 })
@@ -472,5 +474,76 @@ describe('toUtcIso', () => {
     // No time zone, a day past the month's end, a month 13: none of these is a FHIR dateTime.
     expect(['2015-11-18T10:00:00', '2015-02-29', '2015-13', 'yesterday'].map(toUtcIso)).toEqual([null, null, null, null])
     expect(toUtcIso('2016-02-29')).toBe('2016-02-29T00:00:00.000Z')
+  })
+})
+
+describe('identifiers in collected text (decision 016)', () => {
+  const NHS = '9434766044'
+  const hostile = (edit: (e: Json) => void): Json => {
+    const e = fixture('auditevent-nhs-disclosure')
+    edit(e)
+    return e
+  }
+  const recipient = (e: Json) => e.agent[2]
+  const disclosureOf = (e: Json) => {
+    const result = mapAuditEvent(e, ctx)
+    if (!('disclosure' in result) || !result.disclosure) throw new Error(`expected a disclosure, got ${JSON.stringify(result)}`)
+    return result.disclosure
+  }
+
+  it('stores a patient or relative named as the recipient by type, never by name', () => {
+    const cases: Array<(e: Json) => void> = [
+      (e) => (recipient(e).who = { reference: 'Patient/123', display: 'John Doe' }),
+      (e) => (recipient(e).who = { reference: 'RelatedPerson/9', display: 'Jane Doe' }),
+      (e) => (recipient(e).who = { display: 'Mrs Jane Doe (mother of patient)' }),
+      (e) => (recipient(e).who = { identifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: NHS }, display: 'John Doe' }),
+      (e) => (recipient(e).role = [{ coding: [{ system: 'urn:sharing-ledger:recipient-type', code: 'patient_representative' }] }]),
+    ]
+    for (const edit of cases) {
+      const d = disclosureOf(hostile(edit))
+      expect(d.recipient).toEqual({ odsCode: null, name: 'The patient or their representative', recipientType: 'patient_representative' })
+    }
+  })
+
+  it('quarantines a bare personal name with no ODS code, and an NHS number in the ODS code, without quoting either', () => {
+    const bare = mapAuditEvent(hostile((e) => ((recipient(e).who = { display: 'John Doe' }), (recipient(e).role = []))), ctx)
+    expect(bare).toEqual({ error: expect.stringContaining('recipient is named like a person (name not shown)') })
+    for (const value of [NHS, '943 476 6044']) {
+      const ods = mapAuditEvent(hostile((e) => (recipient(e).who.identifier.value = value)), ctx)
+      expect(ods).toEqual({ error: 'recipient ODS code holds ten digits that could be an NHS number (not shown)' })
+    }
+    const purpose = mapAuditEvent(hostile((e) => (e.purposeOfEvent[0].coding[0].code = `X${NHS}`)), ctx)
+    expect(JSON.stringify(purpose)).toContain('[NHS number removed]')
+    expect(JSON.stringify(bare) + JSON.stringify(purpose)).not.toMatch(/John|Doe|\d{4}/)
+  })
+
+  it('masks NHS numbers in names, descriptions, actors, roles and ids, and caps long text', () => {
+    const e = hostile((e) => {
+      e.id = `ae-${NHS}`
+      recipient(e).who.display = `Leeds Hospital re 943.476.6044`
+      e.entity[1].description = `Letter about 943  476  6044 ${'x'.repeat(5000)}`
+      e.agent[0].who.identifier.value = '94347-66044'
+      e.agent[0].role[0].text = `Secretary ${NHS}`
+    })
+    const d = disclosureOf(e)
+    expect(d.source_record_id).toMatch(/^id:[0-9a-f]{32}$/)
+    expect(d.source_record_id).toBe(disclosureOf(JSON.parse(JSON.stringify(e))).source_record_id)
+    expect(d.recipient.name).toBe('Leeds Hospital re [NHS number removed]')
+    expect(d.data_description).toMatch(/^Letter about \[NHS number removed\] x+… \[cut at 1,000 characters\]$/)
+    expect(d.disclosed_by).toBe('[NHS number removed]')
+    expect(d.disclosed_by_role).toBe('Secretary [NHS number removed]')
+    expect(recordKey(e, ctx)).toBe(d.source_record_id)
+  })
+})
+
+describe('deeperThan', () => {
+  it('measures nesting of objects and arrays, and stops at the limit however deep the value', async () => {
+    const { deeperThan } = await import('../../../jobs/fhir/page.js')
+    expect(deeperThan({ a: { b: [1] } }, 3)).toBe(false)
+    expect(deeperThan({ a: { b: [{}] } }, 3)).toBe(true)
+    expect(deeperThan('text', 0)).toBe(false)
+    let deep: unknown = {}
+    for (let i = 0; i < 100_000; i++) deep = [deep]
+    expect(deeperThan(deep, 64)).toBe(true)
   })
 })

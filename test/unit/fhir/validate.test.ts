@@ -49,6 +49,8 @@ function* mutations(value: Json): Generator<Json> {
 }
 
 const ctx: MapContext = {
+  maxTextChars: 1000,
+  maxDepth: 64,
   sourceId: 1,
   practiceId: 1,
   pseudonymKey: 'unit-test-pseudonym-key-0123456789abcdef',

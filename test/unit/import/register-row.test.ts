@@ -17,7 +17,7 @@ const codes: RegisterCodes = {
   ]),
   legalBases: new Set(['explicit_consent', 'legal_obligation']),
 }
-const ctx = { codes, pseudonymKey: KEY, now: new Date('2026-03-01T12:00:00Z') }
+const ctx = { codes, pseudonymKey: KEY, now: new Date('2026-03-01T12:00:00Z'), maxTextChars: 1000 }
 
 type Column = (typeof REGISTER_COLUMNS)['required' | 'optional'][number]
 const GOOD: Record<Column, string> = {
@@ -147,8 +147,33 @@ describe('parseRegisterRow', () => {
       payload: { data_description: 'Records of [NHS number removed]', patient_pseudonym: pseudonymiseNhsNumber(KEY, '9990000018') },
     })
     expect(JSON.stringify(outcome)).not.toMatch(/9990000018|999 000 0018|999 000 0085/)
-    // A ten-digit figure that is not a valid NHS number is just a figure.
-    expect(parse({ data_description: 'Invoice 9991000144' }).kind).toBe('load')
+    // Any ten digits, in any grouping, valid check digit or not: a mistyped NHS number still names a patient (decision 016).
+    for (const description of ['Invoice 9991000144', 'Records of 999.000.0085', 'Records of 99900  00085', 'Records of 99900-00085']) {
+      expect(reasonOf({ data_description: description }), description).toBe('row 4: data_description seems to hold an NHS number (it belongs in nhs_number only)')
+    }
+    expect(reasonOf({ recipient_ods: '999 000 0085' })).toBe('row 4: recipient_ods seems to hold an NHS number (it belongs in nhs_number only)')
+  })
+
+  it('stores a patient or relative named as the recipient by type, and does not guess at a bare name', () => {
+    for (const recipient_name of ['Mrs Jane Doe (mother of patient)', 'Patient', 'Mr John Doe']) {
+      const outcome = parse({ recipient_name, recipient_type: 'police_judicial' })
+      expect(outcome, recipient_name).toMatchObject({
+        kind: 'load',
+        record: { recipient: { odsCode: null, name: 'The patient or their representative', recipientType: 'patient_representative' } },
+      })
+      expect(JSON.stringify(outcome)).not.toMatch(/Doe/)
+    }
+    const outcome = parse({ recipient_name: 'John Doe', recipient_type: 'solicitor' })
+    expect(outcome).toMatchObject({ kind: 'quarantine', reason: expect.stringMatching(/recipient_name reads as a person's name \(not shown here\)/) })
+    expect(JSON.stringify(outcome)).not.toMatch(/John|Doe/)
+  })
+
+  it('never quotes an NHS number typed into a code column', () => {
+    for (const column of ['purpose', 'legal_basis', 'data_level', 'recipient_type', 'disclosed_at'] as const) {
+      const reason = reasonOf({ [column]: 'x 943 476 6044' })
+      expect(reason, column).toContain('[NHS number removed]')
+      expect(reason, column).not.toMatch(/\d{3}/)
+    }
   })
 
   it('keys a row with no usable reference by line and digest, never by the NHS number it holds', () => {
