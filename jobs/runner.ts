@@ -160,7 +160,7 @@ export async function runJob(deps: RunnerDeps, req: RunRequest, body: (ctx: JobC
     } catch (err) {
       status = err instanceof JobStopped ? 'cancelled' : 'failed'
       // Shown on pages, printed by the CLI, filed beside a failed inbox file: never an identifier.
-      error = quoteSafely(err instanceof Error ? err.message : String(err), 1000)
+      error = quoteSafely(errorMessage(err), 1000)
       log(`${lockKey} ${status}: ${error}`)
     }
     const finished = await finishRun(deps.db, run.id, status, error)
@@ -168,4 +168,16 @@ export async function runJob(deps: RunnerDeps, req: RunRequest, body: (ctx: JobC
   } finally {
     await release()
   }
+}
+
+/**
+ * The error's own words. knex prefixes a database error with the whole statement ("INSERT ...
+ * - new row violates ..."): the statement says nothing a reader can act on and would push the
+ * reason past the length cap, so only PostgreSQL's message is kept.
+ */
+function errorMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err)
+  const fromDatabase = typeof (err as { code?: unknown }).code === 'string' && typeof (err as { routine?: unknown }).routine === 'string'
+  const cut = err.message.lastIndexOf(' - ')
+  return fromDatabase && cut >= 0 ? err.message.slice(cut + 3) : err.message
 }

@@ -10,8 +10,7 @@ import { collectSource } from '../../../jobs/collect.js'
 import { importRegisterFile } from '../../../jobs/import-register.js'
 import type { RunnerDeps } from '../../../jobs/runner.js'
 import { startServer, type RunningServer } from '../../../server.js'
-import { action as generateReport } from '../../../app/routes/reports._index.js'
-import { loadContext, post, respond, signedInUser, type TestUser } from '../../support/app.js'
+import { loadContext, signedInUser, type TestUser } from '../../support/app.js'
 import { ensureAppBuilt } from '../../support/browser.js'
 import { testConfig } from '../../support/config.js'
 import { useTestDatabase } from '../../support/db.js'
@@ -198,8 +197,13 @@ describe('identifiers from hostile practice data', () => {
     expect(pages).toBeGreaterThan(20)
 
     for (const kind of ['audit', 'commissioner']) {
-      // The route's own action, as the reports test calls it (a document POST does not download under fetch).
-      const res = await respond(() => generateReport({ request: post('/reports', manager, { intent: 'generate', kind, from: '2026-03-01', to: '2026-03-31' }), params: {}, context: loadContext(t) }))
+      // The download as the browser asks for it (test/browser/reports.test.ts clicks the same form).
+      const res = await fetch(`${app.url}/reports/download`, {
+        method: 'POST',
+        headers: { Cookie: manager.cookie, Origin: app.url, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf: manager.csrf, kind, from: '2026-03-01', to: '2026-03-31', practice: 'A81001' }),
+        redirect: 'manual',
+      })
       expect(res.headers.get('content-type')).toBe('application/pdf')
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-pdf-'))
       fs.writeFileSync(path.join(dir, 'r.pdf'), new Uint8Array(await res.arrayBuffer()))
