@@ -60,7 +60,9 @@ export default function DisclosureDetail() {
           </Fact>
           <Fact term="Recipient" testId="recipient">
             {d.recipientName}
-            {d.recipientOds && ` (ODS ${d.recipientOds})`}, {d.recipientTypeLabel}
+            {d.recipientOds && ` (ODS ${d.recipientOds})`}
+            {/* A patient or relative is stored by type, not by name: the name is the type's label already. */}
+            {d.recipientName !== d.recipientTypeLabel && `, ${d.recipientTypeLabel}`}
           </Fact>
           <Fact term="Purpose" testId="purpose">
             {d.purposeLabel}

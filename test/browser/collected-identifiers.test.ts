@@ -73,6 +73,8 @@ describe('collected identifiers in a browser', () => {
     await page.getByRole('link', { name: /^Details of disclosure / }).first().click()
     await page.waitForURL(/\/disclosures\/\d+/)
     expect(await page.getByTestId('recipient').textContent()).toContain('The patient or their representative')
+    // Named once: the type's label is the recipient's name, not repeated after it.
+    expect((await page.getByTestId('recipient').textContent())!.split('The patient or their representative').length - 1).toBe(1)
     const detail = await page.locator('main').innerText()
     expect(detail).toContain('Referral letter for [NHS number removed]')
     expect(detail).toContain('Secretary, [NHS number removed]')
