@@ -10,6 +10,7 @@ import * as optOutRollups from './20261205090000_opt_out_rollups.js'
 import * as disclosureDailyNarrowRollups from './20261205100000_disclosure_daily_narrow_rollups.js'
 import * as disclosuresPatientCountIndex from './20261205110000_disclosures_patient_count_index.js'
 import * as sessionsAndAccessScope from './20261206080000_sessions_and_access_scope.js'
+import * as privacyNotices from './20261206092000_privacy_notices.js'
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261205100000_disclosure_daily_narrow_rollups': disclosureDailyNarrowRollups,
   '20261205110000_disclosures_patient_count_index': disclosuresPatientCountIndex,
   '20261206080000_sessions_and_access_scope': sessionsAndAccessScope,
+  '20261206092000_privacy_notices': privacyNotices,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {
