@@ -144,6 +144,25 @@ export const CONSENT_ANSWERED_BASES: readonly string[] = [
   'safeguarding_duty',
 ]
 
+/**
+ * Purposes beyond the patient's care ("research and strategic planning" and the like): the
+ * purposes the opt-outs cover (`purposes.opt_out_applies` in the reference codes migration).
+ */
+export const SECONDARY_PURPOSES: readonly string[] = [
+  'research',
+  'clinical_audit',
+  'benchmarking',
+  'service_management',
+  'commissioning',
+  'contract_monitoring',
+  'capacity_planning',
+  'teaching_training',
+  'surveys',
+  'personal_development',
+  'risk_stratification',
+  'secondary_processing',
+]
+
 /** DSPT statuses that mean "safe and secure systems". */
 export const DSPT_ASSURED: readonly string[] = ['standards_met', 'standards_exceeded']
 export const DSPT_STATUSES = ['standards_exceeded', 'standards_met', 'approaching_standards', 'standards_not_met', 'not_published'] as const

@@ -50,7 +50,7 @@ export const NoticeFileSchema = z
 export type NoticeFile = z.infer<typeof NoticeFileSchema>
 
 function issuePath(p: Array<string | number>): string {
-  return p.reduce<string>((s, part) => (typeof part === 'number' ? `${s}[${part}]` : s ? `${s}.${part}` : part), '') || '(the file)'
+  return p.reduce<string>((s, part) => (typeof part === 'number' ? `${s}[${part}]` : s ? `${s}.${part}` : part), '')
 }
 
 /** Parses and checks a notice; `codes` are the purposes and recipient types the ledger knows. */
@@ -59,7 +59,8 @@ export function checkNotice(raw: unknown, codes: { purposes: string[]; recipient
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const message = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message
-    throw new NoticeFileError(`${issuePath(issue.path)}: ${message}`)
+    const where = issuePath(issue.path)
+    throw new NoticeFileError(where ? `${where}: ${message}` : message)
   }
   const n = parsed.data
   const checkCodes = (field: string, list: string[] | undefined, known: string[], what: string) =>
