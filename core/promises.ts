@@ -199,3 +199,10 @@ export function outsideNotice(
   }
   return null
 }
+
+/** The plain verdict on a promise for a period: open findings break it, reviewed ones are exceptions. */
+export function promiseVerdict(open: number, reviewed: number): { kind: 'kept' | 'kept_with_exceptions' | 'broken'; text: string } {
+  if (open > 0) return { kind: 'broken', text: `broken ${open} ${open === 1 ? 'time' : 'times'}` }
+  if (reviewed > 0) return { kind: 'kept_with_exceptions', text: `kept with ${reviewed} ${reviewed === 1 ? 'exception' : 'exceptions'}, all reviewed` }
+  return { kind: 'kept', text: 'kept' }
+}
