@@ -1,11 +1,11 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { parse as parseYaml } from 'yaml'
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
 import { z } from 'zod'
 import { RecordDay } from '../core/inputs.js'
 import { PROMISE_CODES } from '../core/promises.js'
 import type { Db } from '../db/client.js'
-import { recordNotice, type NoticeInput } from '../db/queries/notices.js'
+import { recordNotice, type NoticeInput, type NoticeRow } from '../db/queries/notices.js'
 
 /**
  * A practice privacy notice from a JSON or YAML file (docs/decisions/018; examples in
@@ -121,4 +121,25 @@ export function noticeInput(n: NoticeFile, meta: { source: string | null; record
 export async function importNoticeFile(db: Db, file: string, practiceId: number, recordedBy: string) {
   const notice = checkNotice(readNoticeFile(file), await knownCodes(db))
   return recordNotice(db, practiceId, noticeInput(notice, { source: path.basename(file), recordedBy }))
+}
+
+/** A notice typed on the admin page (the same YAML as a file): parsed, with a clear error when it is not YAML. */
+export function parseNoticeText(text: string): unknown {
+  if (text.length > 100_000) throw new NoticeFileError('the notice is longer than 100,000 characters')
+  try {
+    return parseYaml(text)
+  } catch (err) {
+    throw new NoticeFileError(`not valid YAML: ${(err as Error).message.split('\n')[0]}`)
+  }
+}
+
+/** A recorded version as the YAML the file format and the admin page use, to start the next version from. */
+export function noticeToYaml(n: NoticeRow): string {
+  const file: Record<string, unknown> = { title: n.title, in_force_from: n.inForceFrom }
+  if (n.source) file.source = n.source
+  if (n.purposes) file.purposes = n.purposes
+  if (n.recipientTypes) file.recipient_types = n.recipientTypes
+  if (n.processors) file.processors = n.processors.map((p) => (p.ods ? { name: p.name, ods: p.ods } : { name: p.name }))
+  file.promises = n.promises.map((p) => ({ promise: p.promise, words: p.words }))
+  return stringifyYaml(file, { lineWidth: 0 })
 }
