@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { getFinding, listFindings, setFindingStatus } from '../../db/queries/findings.js'
 import type { Role } from '../../db/queries/users.js'
 import { refreshFindings } from '../../jobs/findings/refresh-findings.js'
+import { promiseEntry, promisesCheckedBy } from '../../core/promises.js'
 import { RULE_IDS, getRule, type RuleId } from '../../jobs/findings/rules.js'
 import { notFound, requirePractice, type Access } from './access.server.js'
 import { csvExport } from './csv.server.js'
@@ -70,6 +71,8 @@ export async function getFindingPage(args: { request: Request; context: AppLoadC
       evidence: finding.evidence.map((e) => ({ ...e, href: EVIDENCE_LINKS[e.type]?.(e.id) ?? null })),
     },
     rule: rule ? { title: rule.title, explanation: rule.explanation } : null,
+    // The catalogue promises this rule checks (core/promises.ts), for the link to /promises.
+    promises: promisesCheckedBy(finding.ruleId).map((code) => promiseEntry(code)!.title),
     canDecide: DECIDERS.includes(access.viewer.role),
   }
 }

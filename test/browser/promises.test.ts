@@ -133,6 +133,11 @@ describe('promises page in a browser', () => {
     const rows = page.locator('table', { has: page.locator('caption', { hasText: 'Findings, most severe first' }) }).locator('tbody tr')
     expect(await rows.count()).toBe(1)
     expect(await rows.first().textContent()).toContain('Identifiable research data about patient P-PROMISE-0 was disclosed to Lane University on 2 Mar 2026 on implied consent only')
+    // The finding names the promise it checks, in the notice's words.
+    await rows.first().getByRole('link').click()
+    await page.getByRole('heading', { name: /Identifiable data used beyond care without permission/ }).waitFor()
+    expect(await page.getByRole('link', { name: 'Asks permission before identifiable data is used beyond care' }).count()).toBe(1)
+    expect(await page.locator('main').textContent()).toContain(`promises: “${ASK}”`)
     expect(consoleErrors).toEqual([])
   })
 
