@@ -104,7 +104,7 @@ describe('promises page in a browser', () => {
     await signIn(page, server.url, 'guardian@lane.nhs.uk', TEST_PASSWORD)
     // The overview tells the practice with no notice.
     expect(await page.getByTestId('no-notice').textContent()).toContain('Unwritten Medical Centre (C81002)')
-    await page.getByRole('navigation').getByRole('link', { name: 'Promises' }).click()
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Promises' }).click()
     await page.waitForURL(/\/promises/)
     await page.getByLabel('From').fill('2026-03-01')
     await page.getByLabel('To').fill('2026-03-31')
