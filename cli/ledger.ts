@@ -4,6 +4,7 @@ import { checkValue, PeriodDay, RecordDay } from '../core/inputs.js'
 import os from 'node:os'
 import path from 'node:path'
 import { DSPT_STATUSES } from '../core/promises.js'
+import type { Db } from '../db/client.js'
 import { listNoticeVersions, recordDsptStatus } from '../db/queries/notices.js'
 import { importNoticeFile, NoticeFileError } from '../jobs/import-notice.js'
 import { writeAccessLog } from '../db/queries/access-log.js'
@@ -395,6 +396,29 @@ program
   )
 
 const DATA_LEVELS = ['identifiable', 'pseudonymised', 'anonymised'] as const
+/**
+ * The organisation named by --<flag>-ods, or by --<flag>-name with --<flag>-type (created when
+ * first seen): one reading for `agreement add` and `dspt`.
+ */
+async function organisationFromFlags(db: Db, given: { ods?: string; name?: string; type?: string }, flag: 'recipient' | 'org'): Promise<number> {
+  const known = async (code: string) => !!(await db('recipient_types').where({ code }).first('code'))
+  if (given.ods) {
+    const code = String(given.ods).trim().toUpperCase()
+    if (!/^[A-Z0-9]{3,10}$/.test(code)) throw new UserError(`--${flag}-ods '${given.ods}' is not an ODS code.`, 2)
+    const existing = await db('organisations').where({ ods_code: code }).first('id')
+    if (existing) return existing.id
+    if (!given.name) throw new UserError(`No organisation with ODS code ${code} is known yet: give its --${flag}-name (and --${flag}-type) too.`, 2)
+    const type = given.type ?? recipientTypeFromOds(code)
+    if (!(await known(type))) throw new UserError(`'${type}' is not a recipient type.`, 2)
+    return ensureOrganisation(db, { odsCode: code, name: given.name, recipientType: type })
+  }
+  if (!given.name || !given.type) {
+    throw new UserError(`Name the ${flag === 'recipient' ? 'recipient' : 'organisation'}: --${flag}-ods X, or --${flag}-name N with --${flag}-type T.`, 2)
+  }
+  if (!(await known(given.type))) throw new UserError(`'${given.type}' is not a recipient type.`, 2)
+  return ensureOrganisation(db, { name: given.name, recipientType: given.type })
+}
+
 const agreementCmd = program.command('agreement').description('data sharing agreements')
 agreementCmd
   .command('add')
@@ -414,24 +438,7 @@ agreementCmd
     withLedger(async (deps) => {
       const { db } = deps
       if (o.to && o.to < o.from) throw new UserError('--to must not be before --from.', 2)
-      const known = async (table: string, code: string) => !!(await db(table).where({ code }).first('code'))
-      let recipientId: number
-      if (o.recipientOds) {
-        const code = String(o.recipientOds).trim().toUpperCase()
-        if (!/^[A-Z0-9]{3,10}$/.test(code)) throw new UserError(`--recipient-ods '${o.recipientOds}' is not an ODS code.`, 2)
-        const existing = await db('organisations').where({ ods_code: code }).first('id')
-        if (existing) recipientId = existing.id
-        else {
-          if (!o.recipientName) throw new UserError(`No organisation with ODS code ${code} is known yet: give its --recipient-name (and --recipient-type) too.`, 2)
-          const type = o.recipientType ?? recipientTypeFromOds(code)
-          if (!(await known('recipient_types', type))) throw new UserError(`'${type}' is not a recipient type.`, 2)
-          recipientId = await ensureOrganisation(db, { odsCode: code, name: o.recipientName, recipientType: type })
-        }
-      } else {
-        if (!o.recipientName || !o.recipientType) throw new UserError('Name the recipient: --recipient-ods X, or --recipient-name N with --recipient-type T.', 2)
-        if (!(await known('recipient_types', o.recipientType))) throw new UserError(`'${o.recipientType}' is not a recipient type.`, 2)
-        recipientId = await ensureOrganisation(db, { name: o.recipientName, recipientType: o.recipientType })
-      }
+      const recipientId = await organisationFromFlags(db, { ods: o.recipientOds, name: o.recipientName, type: o.recipientType }, 'recipient')
       const purposes = [...new Set<string>(o.purpose)]
       for (const purpose of purposes) {
         const row = await db('purposes').where({ code: purpose }).first('prohibited')
@@ -527,21 +534,7 @@ program
     withLedger(async (deps) => {
       const { db } = deps
       if (o.to && o.to < o.from) throw new UserError('--to must not be before --from.', 2)
-      let organisationId: number
-      if (o.orgOds) {
-        const code = String(o.orgOds).trim().toUpperCase()
-        const existing = await db('organisations').where({ ods_code: code }).first('id')
-        if (existing) organisationId = existing.id
-        else {
-          if (!o.orgName || !o.orgType) throw new UserError(`No organisation with ODS code ${code} is known yet: give --org-name and --org-type too.`, 2)
-          if (!(await db('recipient_types').where({ code: o.orgType }).first('code'))) throw new UserError(`'${o.orgType}' is not a recipient type.`, 2)
-          organisationId = await ensureOrganisation(db, { odsCode: code, name: o.orgName, recipientType: o.orgType })
-        }
-      } else {
-        if (!o.orgName || !o.orgType) throw new UserError('Name the organisation: --org-ods X, or --org-name N with --org-type T.', 2)
-        if (!(await db('recipient_types').where({ code: o.orgType }).first('code'))) throw new UserError(`'${o.orgType}' is not a recipient type.`, 2)
-        organisationId = await ensureOrganisation(db, { name: o.orgName, recipientType: o.orgType })
-      }
+      const organisationId = await organisationFromFlags(db, { ods: o.orgOds, name: o.orgName, type: o.orgType }, 'org')
       const id = await recordDsptStatus(db, { organisationId, status: o.status, validFrom: o.from, validTo: o.to ?? null, source: o.source ?? null })
       await writeAccessLog(db, { userId: null, actor: `cli:${os.userInfo().username}`, action: 'dspt_record', target: `organisation:${organisationId}`, detail: { id, status: o.status, from: o.from, to: o.to ?? null } })
       const findings = await refreshFindings(deps)

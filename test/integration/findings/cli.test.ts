@@ -132,6 +132,14 @@ describe('ledger findings', () => {
       const out = await runLedger(['notice', 'import', path.join(tmp, f), '--practice', 'A81009'], env())
       expect(out.code, out.stderr).toBe(0)
     }
+    // ledger dspt: the organisation register's DSPT status, for an organisation named like agreement add's recipient.
+    const unknownOrg = await runLedger(['dspt', '--org-ods', 'NQX9', '--status', 'standards_met', '--from', '2026-01-01'], env())
+    expect(unknownOrg.code).toBe(2)
+    expect(unknownOrg.stderr).toMatch(/No organisation with ODS code NQX9 is known yet: give its --org-name \(and --org-type\) too\./)
+    const dspt = await runLedger(['dspt', '--org-ods', 'NQX9', '--org-name', 'Quay Care Ltd', '--org-type', 'private_provider', '--status', 'approaching_standards', '--from', '2026-03-01', '--to', '2026-03-31'], env())
+    expect(dspt.code, dspt.stderr).toBe(0)
+    expect(await t.db('organisation_dspt as s').join('organisations as o', 'o.id', 's.organisation_id').where('o.ods_code', 'NQX9').first('s.status', 'o.name')).toEqual({ status: 'approaching_standards', name: 'Quay Care Ltd' })
+
     const list = await runLedger(['notice', 'list', '--practice', 'A81009', '--json'], env())
     expect(list.code, list.stderr).toBe(0)
     expect(JSON.parse(list.stdout).map((v: { version: number; title: string; inForceFrom: string }) => [v.version, v.title, v.inForceFrom])).toEqual([
