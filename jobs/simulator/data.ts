@@ -314,6 +314,7 @@ class PracticeGenerator {
   private readonly labels: PendingLabel[] = []
   private readonly malformed: PendingMalformed[] = []
   private readonly notice: NoticeFile
+  private readonly noticeLists: NoticeLists
   private readonly pharmacyLapse: { from: string; to: string } | null
 
   constructor(
@@ -328,6 +329,7 @@ class PracticeGenerator {
     this.recipients = recipientsFor(place, placeIndex)
     for (const kind of DISCLOSURE_KINDS) this.kindRecipients.set(kind, kind.recipients(this.recipients))
     this.notice = noticeFileFor(index).notice
+    this.noticeLists = { purposes: this.notice.purposes ?? null, recipientTypes: this.notice.recipient_types ?? null, processors: this.notice.processors ?? null }
     this.pharmacyLapse = pharmacyLapseOf(options, placeIndex)
     const random = randomStream(options.seed, `staff:${index}`)
     let staffNumber = between(random, 100, 800)
@@ -727,8 +729,7 @@ class PracticeGenerator {
 
   private outside(purpose: string, r: Recipient): boolean {
     if (!this.promises('only_as_listed')) return false
-    const lists: NoticeLists = { purposes: this.notice.purposes ?? null, recipientTypes: this.notice.recipient_types ?? null, processors: this.notice.processors ?? null }
-    return outsideNotice(lists, { purpose, recipientType: r.type, recipientName: r.name, recipientOds: r.ods }) !== null
+    return outsideNotice(this.noticeLists, { purpose, recipientType: r.type, recipientName: r.name, recipientOds: r.ods }) !== null
   }
 
   /** The recipient's DSPT status in the demo register (demoDsptRegister) on a day is "standards met". */
@@ -996,7 +997,6 @@ export function demoAgreements(dataset: Pick<Dataset, 'options' | 'practices'>):
     validTo: i % 3 === 2 ? renewalDue : null,
   }))
 }
-
 
 // ---- Privacy notices and the DSPT register for the demo ---------------------------------------
 

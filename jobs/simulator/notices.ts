@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { parse as parseYaml } from 'yaml'
 import { NoticeFileSchema, type NoticeFile } from '../import-notice.js'
 
@@ -23,7 +24,7 @@ const loaded = new Map<string, NoticeFile>()
 
 export function noticeFileFor(practiceIndex: number): { file: string; path: string; notice: NoticeFile } {
   const file = NOTICE_FILES[practiceIndex % NOTICE_FILES.length]!
-  const path = new URL(file, NOTICE_DIR).pathname
+  const path = fileURLToPath(new URL(file, NOTICE_DIR))
   let notice = loaded.get(file)
   if (!notice) {
     notice = NoticeFileSchema.parse(parseYaml(fs.readFileSync(path, 'utf8')))
