@@ -3,7 +3,9 @@ import { addAgreement } from '../db/queries/agreements.js'
 import { ensureOrganisation } from '../db/queries/organisations.js'
 import { ensurePractice } from '../db/queries/practices.js'
 import { createUser, findUserByEmail, type Role } from '../db/queries/users.js'
-import { demoAgreements, type Dataset } from '../jobs/simulator/data.js'
+import { recordDsptStatus } from '../db/queries/notices.js'
+import { importNoticeFile } from '../jobs/import-notice.js'
+import { demoAgreements, demoDsptRegister, noticeFileFor, type Dataset } from '../jobs/simulator/data.js'
 
 /** The demo's data sharing agreements: they cover every disclosure the simulator did not plant as a violation. */
 export async function seedDemoAgreements(db: Db, dataset: Dataset): Promise<number> {
@@ -25,6 +27,31 @@ export async function seedDemoAgreements(db: Db, dataset: Dataset): Promise<numb
     if (result.created) created++
   }
   return created
+}
+
+/** Each simulated practice's privacy notice, from the files written from the seeds (seeds/notices/); a practice that has one already keeps it. */
+export async function seedDemoNotices(db: Db, dataset: Dataset): Promise<number> {
+  let recorded = 0
+  for (const [index, { practice: p }] of dataset.practices.entries()) {
+    const practice = await ensurePractice(db, { odsCode: p.odsCode, name: p.name, icbCode: p.icbCode })
+    if (await db('privacy_notices').where({ practice_id: practice.id }).first('id')) continue
+    await importNoticeFile(db, noticeFileFor(index).path, practice.id, 'demo')
+    recorded++
+  }
+  return recorded
+}
+
+/** The organisation register's DSPT statuses for the demo's recipients (demoDsptRegister); rows already there are not added again. */
+export async function seedDemoDspt(db: Db, dataset: Dataset): Promise<number> {
+  let added = 0
+  for (const s of demoDsptRegister(dataset)) {
+    const organisationId = await ensureOrganisation(db, { odsCode: s.recipientOds, name: s.recipientName, recipientType: s.recipientType })
+    const known = await db('organisation_dspt').where({ organisation_id: organisationId, status: s.status, valid_from: s.validFrom }).first('id')
+    if (known) continue
+    await recordDsptStatus(db, { organisationId, status: s.status, validFrom: s.validFrom, validTo: s.validTo, source: 'demo register' })
+    added++
+  }
+  return added
 }
 
 /** Demo sign-ins, one per role. Printed by the demo; only ever created in the demo. */

@@ -15,7 +15,7 @@ import { startServer } from '../server.js'
 import { UserError, readConfig } from './context.js'
 import { openDatabase } from '../db/client.js'
 import { migrateLatest } from '../db/migrate.js'
-import { DEMO_PASSWORD, DEMO_USERS, seedDemoAgreements, seedDemoUsers } from './demo-seed.js'
+import { DEMO_PASSWORD, DEMO_USERS, seedDemoAgreements, seedDemoDspt, seedDemoNotices, seedDemoUsers } from './demo-seed.js'
 
 const SIMULATOR_PORT = Number(process.env.DEMO_SIMULATOR_PORT ?? 3901)
 const DEMO_OPTIONS = { practices: 3, days: 120, seed: 1 }
@@ -49,6 +49,8 @@ async function main() {
 
   // Agreements first: the findings refreshed at the end of collection judge disclosures against them.
   console.log(`Data sharing agreements: ${await seedDemoAgreements(handle.db, dataset)} added`)
+  console.log(`Privacy notices (seeds/notices/): ${await seedDemoNotices(handle.db, dataset)} recorded`)
+  console.log(`DSPT statuses in the organisation register: ${await seedDemoDspt(handle.db, dataset)} added`)
   console.log('Collecting from every practice system...')
   for (const r of await collect(deps, { all: true })) {
     const c = r.counts

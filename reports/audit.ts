@@ -5,6 +5,7 @@ import { listSourceCoverage, listWindowGaps, listWindowQuarantine, listWindowRun
 import { listFindingEvents, listFindingsAboutPeriod } from '../db/queries/findings.js'
 import { countDisclosures, countPatientsInSnapshot } from '../db/queries/overview.js'
 import { monthlyOptOuts } from '../db/queries/opt-outs.js'
+import { listPromiseEvidence } from '../db/queries/promises.js'
 import { whereScopeInstants } from '../db/queries/scope.js'
 import { DEFAULT_OVERRIDE_REVIEW_DAYS, type ReportContext } from './context.js'
 import { barChart } from './pdf/chart.js'
@@ -59,6 +60,47 @@ export async function* cursorBatches(db: Db, query: Knex.QueryBuilder, size: num
 export async function renderAudit(ctx: ReportContext): Promise<void> {
   const { doc, db, scope } = ctx
   titlePage(ctx)
+
+  // ---- The notice's promises, first: what the practice told patients, and whether it kept it
+  // (the same evidence as the /promises page: db/queries/promises.ts).
+  heading(doc, 'Promises of the privacy notice')
+  paragraph(
+    doc,
+    'Each promise of the privacy notice in force at the end of the period, in its own words; the rules that check it; the records of the period it applied to; its findings; the verdict. Open findings break a promise; accepted or resolved findings are exceptions a person has reviewed.',
+    { size: 9 },
+  )
+  const sPromises = ctx.section('promises')
+  for (const p of await listPromiseEvidence(db, scope)) {
+    heading(doc, `${p.name} (${p.odsCode})`, 2)
+    if (!p.notice) {
+      paragraph(doc, 'No privacy notice is recorded for this practice for the period, so its own promises cannot be checked.')
+      sPromises.add([p.odsCode, null])
+      continue
+    }
+    const earlier = p.earlierVersions.map((v) => `version ${v.version} (from ${formatDay(v.inForceFrom)})`).join(', ')
+    paragraph(doc, `Privacy notice version ${p.notice.version}, “${p.notice.title}”, in force from ${formatDay(p.notice.inForceFrom)}${earlier ? `; earlier in the period: ${earlier}` : ''}.`, { size: 9 })
+    for (const pr of p.promises) sPromises.add([p.odsCode, p.notice.version, pr.code, pr.words, pr.checkedBy.join(','), pr.applied, pr.open, pr.reviewed, pr.verdict.text])
+    drawTable(
+      doc,
+      [
+        { header: 'Promise, in the notice’s words', width: 4.6 },
+        { header: 'Checked by', width: 3.6 },
+        { header: 'Applied to', width: 1.3, align: 'right' },
+        { header: 'Open', width: 0.9, align: 'right' },
+        { header: 'Reviewed', width: 1.2, align: 'right' },
+        { header: 'Verdict', width: 2.1 },
+      ],
+      p.promises.map((pr) => [
+        `${pr.title}: “${pr.words}”`,
+        pr.checkedBy.length > 0 ? pr.checkedBy.join(', ') : 'by construction',
+        formatCount(pr.applied),
+        formatCount(pr.open),
+        formatCount(pr.reviewed),
+        pr.verdict.text,
+      ]),
+      { emptyText: 'The notice makes no promise from the catalogue.' },
+    )
+  }
 
   // ---- Summary
   const total = await countDisclosures(db, scope)

@@ -6,6 +6,7 @@ const PAGES = [
   { to: '/admin/sources', label: 'Sources' },
   { to: '/admin/agreements', label: 'Agreements' },
   { to: '/admin/codes', label: 'Code mappings' },
+  { to: '/admin/notices', label: 'Privacy notices' },
 ]
 
 /** The administration pages' own menu, under the main one. */

@@ -3,7 +3,8 @@ import { z } from 'zod'
 import { getFinding, listFindings, setFindingStatus } from '../../db/queries/findings.js'
 import type { Role } from '../../db/queries/users.js'
 import { refreshFindings } from '../../jobs/findings/refresh-findings.js'
-import { getRule } from '../../jobs/findings/rules.js'
+import { promiseEntry, promisesCheckedBy } from '../../core/promises.js'
+import { RULE_IDS, getRule, type RuleId } from '../../jobs/findings/rules.js'
 import { notFound, requirePractice, type Access, readForm } from './access.server.js'
 import { csvExport } from './csv.server.js'
 import { requireScope } from './scope.server.js'
@@ -11,19 +12,24 @@ import { requireScope } from './scope.server.js'
 const FilterSchema = z.object({
   status: z.enum(['open', 'accepted', 'resolved']).optional(),
   severity: z.enum(['high', 'medium', 'low']).optional(),
+  rule: z.enum(RULE_IDS as [RuleId, ...RuleId[]]).optional(),
 })
 
 function readFilter(url: URL) {
-  const raw = { status: url.searchParams.get('status') || undefined, severity: url.searchParams.get('severity') || undefined }
+  const raw = {
+    status: url.searchParams.get('status') || undefined,
+    severity: url.searchParams.get('severity') || undefined,
+    rule: url.searchParams.get('rule') || undefined,
+  }
   const parsed = FilterSchema.safeParse(raw)
-  if (!parsed.success) throw new Response('Choose a status (open, accepted, resolved) and a severity (high, medium, low) from the lists.', { status: 400 })
+  if (!parsed.success) throw new Response('Choose a status (open, accepted, resolved), a severity (high, medium, low) and a rule from the lists.', { status: 400 })
   return parsed.data
 }
 
 export async function getFindingsPage(args: { request: Request; context: AppLoadContext }) {
   const { access, scope } = await requireScope(args)
   const filter = readFilter(new URL(args.request.url))
-  return { period: { from: scope.from, to: scope.to }, filter, findings: await listFindings(access.db, scope, filter) }
+  return { period: { from: scope.from, to: scope.to }, filter, rules: RULE_IDS, findings: await listFindings(access.db, scope, filter) }
 }
 
 export async function exportFindings(args: { request: Request; context: AppLoadContext }) {
@@ -65,6 +71,8 @@ export async function getFindingPage(args: { request: Request; context: AppLoadC
       evidence: finding.evidence.map((e) => ({ ...e, href: EVIDENCE_LINKS[e.type]?.(e.id) ?? null })),
     },
     rule: rule ? { title: rule.title, explanation: rule.explanation } : null,
+    // The catalogue promises this rule checks (core/promises.ts), for the link to /promises.
+    promises: promisesCheckedBy(finding.ruleId).map((code) => promiseEntry(code)!.title),
     canDecide: DECIDERS.includes(access.viewer.role),
   }
 }

@@ -8,6 +8,7 @@ export const NAV_ITEMS: Array<{ to: string; label: string; roles?: Role[] }> = [
   { to: '/opt-outs', label: 'Opt-outs' },
   { to: '/overrides', label: 'Overrides' },
   { to: '/findings', label: 'Findings' },
+  { to: '/promises', label: 'Promises' },
   { to: '/jobs', label: 'Jobs' },
   { to: '/reports', label: 'Reports' },
   { to: '/audit-log', label: 'Access log', roles: ['auditor', 'caldicott_guardian', 'admin'] },

@@ -11,6 +11,7 @@ import {
   getDisclosureDayRange,
   listLastRunPerSource,
 } from '../../db/queries/overview.js'
+import { practicesWithoutNotice } from '../../db/queries/promises.js'
 import { requireScope } from './scope.server.js'
 
 /**
@@ -24,7 +25,7 @@ export async function getOverview(args: { request: Request; context: AppLoadCont
   const db = access.db
   const days = spanDays(scope.from, scope.to)
   const bucket = days !== null && days <= 62 ? 'day' : days !== null && days <= 366 ? 'week' : 'month'
-  const [collected, total, cachedPatients, overrides, openFindings, trend, byPurpose, byRecipient, sources] = await Promise.all([
+  const [collected, total, cachedPatients, overrides, openFindings, trend, byPurpose, byRecipient, sources, withoutNotice] = await Promise.all([
     getDisclosureDayRange(db, scope),
     countDisclosures(db, scope),
     cachedPatientCount(db, scope),
@@ -34,9 +35,10 @@ export async function getOverview(args: { request: Request; context: AppLoadCont
     countDisclosuresByPurpose(db, scope),
     countDisclosuresByRecipient(db, scope),
     listLastRunPerSource(db, scope),
+    practicesWithoutNotice(db, scope),
   ])
   const patients: number | Promise<number> = cachedPatients ?? countPatientsAffected(db, scope)
-  return { period: { from: scope.from, to: scope.to }, collected, total, patients, overrides, openFindings, trend, trendBucket: bucket, byPurpose, byRecipient, sources }
+  return { period: { from: scope.from, to: scope.to }, collected, total, patients, overrides, openFindings, trend, trendBucket: bucket, byPurpose, byRecipient, sources, withoutNotice }
 }
 
 function spanDays(from?: string, to?: string): number | null {

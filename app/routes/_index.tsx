@@ -37,6 +37,17 @@ export default function Overview() {
     <>
       <h1>Overview</h1>
       <FilterBar from={period.from} to={period.to} />
+      {data.withoutNotice.length > 0 && (
+        <section className="panel" aria-labelledby="no-notice-heading" data-testid="no-notice">
+          <h2 id="no-notice-heading">No privacy notice recorded</h2>
+          <p>
+            The ledger cannot check the promises of {data.withoutNotice.length === 1 ? 'this practice’s' : 'these practices’'} own
+            privacy notice, because none is recorded: {data.withoutNotice.map((p) => `${p.name} (${p.odsCode})`).join(', ')}. An
+            administrator records one with <code>npm run ledger -- notice import FILE --practice ODS</code>; see{' '}
+            <Link to={`/promises${kept}`}>Promises</Link>.
+          </p>
+        </section>
+      )}
       <section className="panel" aria-labelledby="totals-heading">
         <h2 id="totals-heading">At a glance, {describePeriod(period)}</h2>
         <dl className="key-figures">

@@ -19,7 +19,7 @@ export async function action(args: ActionFunctionArgs) {
 const STATUS_TEXT = { open: 'Open', accepted: 'Accepted', resolved: 'Resolved' } as const
 
 export default function FindingPage() {
-  const { finding, rule, canDecide } = useLoaderData<typeof loader>()
+  const { finding, rule, promises, canDecide } = useLoaderData<typeof loader>()
   const result = useActionData<typeof action>()
   const busy = useNavigation().state !== 'idle'
   const kept = useKeptSearch()
@@ -43,6 +43,14 @@ export default function FindingPage() {
           <dd>{finding.severity}</dd>
           <dt>Practice</dt>
           <dd>{finding.practiceOds ?? 'National'}</dd>
+          {promises.length > 0 && (
+            <>
+              <dt>Promise it checks</dt>
+              <dd>
+                <Link to={`/promises${finding.practiceOds ? `?practice=${finding.practiceOds}` : ''}`}>{promises.join('; ')}</Link>
+              </dd>
+            </>
+          )}
           <dt>Status</dt>
           <dd data-testid="finding-status">{STATUS_TEXT[finding.status]}</dd>
           <dt>Found</dt>

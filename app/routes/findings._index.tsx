@@ -11,7 +11,7 @@ export async function loader(args: LoaderFunctionArgs) {
 }
 
 export default function Findings() {
-  const { period, filter, findings } = useLoaderData<typeof loader>()
+  const { period, filter, rules, findings } = useLoaderData<typeof loader>()
   const { search } = useLocation()
   return (
     <>
@@ -33,6 +33,17 @@ export default function Findings() {
             <option value="high">High</option>
             <option value="medium">Medium</option>
             <option value="low">Low</option>
+          </select>
+        </div>
+        <div>
+          <label htmlFor="filter-rule">Rule</label>
+          <select id="filter-rule" name="rule" defaultValue={filter.rule ?? ''}>
+            <option value="">Any</option>
+            {rules.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
           </select>
         </div>
       </FilterBar>

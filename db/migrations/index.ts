@@ -12,6 +12,7 @@ import * as disclosuresPatientCountIndex from './20261205110000_disclosures_pati
 import * as sessionsAndAccessScope from './20261206080000_sessions_and_access_scope.js'
 import * as maskCollectedIdentifiers from './20261206090000_mask_collected_identifiers.js'
 import * as reportFiles from './20261206091000_report_files.js'
+import * as privacyNotices from './20261206092000_privacy_notices.js'
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261206080000_sessions_and_access_scope': sessionsAndAccessScope,
   '20261206090000_mask_collected_identifiers': maskCollectedIdentifiers,
   '20261206091000_report_files': reportFiles,
+  '20261206092000_privacy_notices': privacyNotices,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

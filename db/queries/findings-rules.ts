@@ -598,6 +598,168 @@ const ndopCountMismatch: RuleQuery = {
         ${new Sql(PRACTICE_SYSTEM_NDOP, [])}`,
 }
 
+// ---- Rules for the promises of the practice's own notice (issue 20, docs/decisions/018) -------
+
+/**
+ * Each notice version with the first day of the next one (`until`, exclusive): a handful of
+ * rows, hashed once. Two versions from the same day: the later version wins (the earlier one's
+ * span is empty).
+ */
+const NOTICE_SPANS_CTE = `notice_spans AS MATERIALIZED (
+      SELECT n.id, n.practice_id, n.version, n.in_force_from, n.purposes, n.recipient_types, n.processors,
+             lead(n.in_force_from) OVER (PARTITION BY n.practice_id ORDER BY n.in_force_from, n.version) AS until
+        FROM privacy_notices n)`
+/** The notice in force on the disclosure's day (in England), joined as `n`. */
+const NOTICE_IN_FORCE = `JOIN notice_spans n ON n.practice_id = d.practice_id
+       AND n.in_force_from <= ${LONDON_DAY('d.occurred_at')}
+       AND (n.until IS NULL OR n.until > ${LONDON_DAY('d.occurred_at')})`
+/** ...and the promise `code` it makes, joined as `np` (the code is a constant of this file). */
+const MAKES_PROMISE = (code: string) => `JOIN notice_promises np ON np.notice_id = n.id AND np.promise = '${code}'`
+const NOTICE_EVIDENCE = `jsonb_build_object('type', 'notice', 'id', n.id, 'version', n.version, 'promise', np.promise)`
+const QUOTE = `format('The practice''s privacy notice (version %s) promises: “%s”', n.version, np.words)`
+/** In the resolution: the notice now in force that day, and whether it still makes the promise. */
+const NOTICE_NOW = (code: string) => `LEFT JOIN LATERAL (
+          SELECT n.id, n.version, EXISTS (SELECT 1 FROM notice_promises np WHERE np.notice_id = n.id AND np.promise = '${code}') AS promised
+            FROM privacy_notices n
+           WHERE n.practice_id = d.practice_id AND n.in_force_from <= ${LONDON_DAY('d.occurred_at')}
+           ORDER BY n.in_force_from DESC, n.version DESC LIMIT 1) nn ON true`
+const NO_LONGER_PROMISED = `format('The practice''s notice in force on %s (%s) does not make this promise.', ${SAY_DAY('d.occurred_at')},
+                   CASE WHEN nn.id IS NULL THEN 'none recorded' ELSE 'version ' || nn.version END)`
+
+const CONSENT_ANSWERED = `ARRAY['explicit_consent', 's251', 'copi', 'legal_obligation', 'public_interest', 'vital_interests', 'mental_health_act', 'safeguarding_duty']`
+
+const secondaryWithoutConsent: RuleQuery = {
+  violations: (p) => sql`
+    SELECT 'disclosure:' || d.id AS subject_key, d.practice_id,
+           format('Identifiable %s data about patient %s was disclosed to %s on %s %s. %s',
+                  ${new Sql(SAY_PURPOSE('d.purpose'), [])}, d.patient_pseudonym, o.name, ${new Sql(SAY_DAY('d.occurred_at'), [])},
+                  CASE WHEN d.legal_basis IS NULL THEN 'with no legal basis recorded: no explicit consent, no s251 support, no COPI notice'
+                       ELSE 'on implied consent only: no explicit consent, no s251 support, no COPI notice' END,
+                  ${new Sql(QUOTE, [])}) AS summary,
+           ${new Sql(evidence(DISCLOSURE_EVIDENCE, RECIPIENT_EVIDENCE, NOTICE_EVIDENCE), [])} AS evidence
+      FROM (WITH ${new Sql(NOTICE_SPANS_CTE, [])}
+            SELECT d.*, n.id AS notice_id, n.version AS notice_version FROM disclosures d
+              JOIN purposes pu ON pu.code = d.purpose AND pu.opt_out_applies
+              ${new Sql(NOTICE_IN_FORCE, [])}
+              ${new Sql(MAKES_PROMISE('ask_before_identifiable_secondary'), [])}
+             WHERE d.data_level = 'identifiable'
+               AND (d.legal_basis IS NULL OR NOT d.legal_basis = ANY(${new Sql(CONSENT_ANSWERED, [])}))
+               AND ${disclosureScope(p, {})}) d
+      JOIN organisations o ON o.id = d.recipient_id
+      JOIN privacy_notices n ON n.id = d.notice_id
+      ${new Sql(MAKES_PROMISE('ask_before_identifiable_secondary'), [])}`,
+  resolution: () =>
+    new Sql(
+      `SELECT CASE
+          WHEN d.id IS NULL THEN ${GONE}
+          WHEN d.data_level <> 'identifiable' THEN format('The source corrected the disclosure: the data was %s.', d.data_level)
+          WHEN d.legal_basis = ANY(${CONSENT_ANSWERED}) THEN format('The source corrected the disclosure: its legal basis is %s.', lb.label)
+          WHEN NOT pu.opt_out_applies THEN format('The source corrected the disclosure: its purpose is %s, which is not a secondary use.', ${SAY_PURPOSE('d.purpose')})
+          ELSE ${NO_LONGER_PROMISED}
+        END AS reason
+        ${FINDING_DISCLOSURE}
+        LEFT JOIN purposes pu ON pu.code = d.purpose
+        LEFT JOIN legal_bases lb ON lb.code = d.legal_basis
+        ${NOTICE_NOW('ask_before_identifiable_secondary')}`,
+      [],
+    ),
+}
+
+const DSPT_WORDS = (col: string) => `replace(${col}, '_', ' ')`
+/** The recipient's DSPT status on the disclosure's day: the latest-starting record covering it. */
+const DSPT_ON_DAY = `LEFT JOIN LATERAL (
+        SELECT s.id, s.status, s.valid_from FROM organisation_dspt s
+         WHERE s.organisation_id = d.recipient_id AND s.valid_from <= ${LONDON_DAY('d.occurred_at')}
+           AND (s.valid_to IS NULL OR s.valid_to >= ${LONDON_DAY('d.occurred_at')})
+         ORDER BY s.valid_from DESC, s.id DESC LIMIT 1) ds ON true`
+const DSPT_ASSURED = `ARRAY['standards_met', 'standards_exceeded']`
+
+const recipientUnassured: RuleQuery = {
+  violations: (p) => sql`
+    SELECT 'disclosure:' || d.id AS subject_key, d.practice_id,
+           format('Data about patient %s was disclosed to %s on %s, when %s. %s',
+                  d.patient_pseudonym, o.name, ${new Sql(SAY_DAY('d.occurred_at'), [])},
+                  CASE WHEN ds.id IS NULL THEN 'no Data Security and Protection Toolkit status was recorded for it that day'
+                       ELSE format('its Data Security and Protection Toolkit status was “%s” (recorded from %s), not “standards met”',
+                                   ${new Sql(DSPT_WORDS('ds.status'), [])}, to_char(ds.valid_from, 'FMDD Mon YYYY')) END,
+                  ${new Sql(QUOTE, [])}) AS summary,
+           ${new Sql(
+             evidence(DISCLOSURE_EVIDENCE, RECIPIENT_EVIDENCE, `CASE WHEN ds.id IS NOT NULL THEN jsonb_build_object('type', 'dspt', 'id', ds.id, 'status', ds.status) END`, NOTICE_EVIDENCE),
+             [],
+           )} AS evidence
+      FROM (WITH ${new Sql(NOTICE_SPANS_CTE, [])}
+            SELECT d.*, n.id AS notice_id FROM disclosures d
+              ${new Sql(NOTICE_IN_FORCE, [])}
+              ${new Sql(MAKES_PROMISE('safe_systems'), [])}
+             WHERE ${disclosureScope(p, {})}) d
+      JOIN organisations o ON o.id = d.recipient_id AND o.recipient_type <> 'patient_representative'
+      JOIN privacy_notices n ON n.id = d.notice_id
+      ${new Sql(MAKES_PROMISE('safe_systems'), [])}
+      ${new Sql(DSPT_ON_DAY, [])}
+     WHERE ds.id IS NULL OR NOT ds.status = ANY(${new Sql(DSPT_ASSURED, [])})`,
+  resolution: () =>
+    new Sql(
+      `SELECT CASE
+          WHEN d.id IS NULL THEN ${GONE}
+          WHEN ds.status = ANY(${DSPT_ASSURED}) THEN format('The organisation register now records %s as “%s” on %s.', o.name, ${DSPT_WORDS('ds.status')}, ${SAY_DAY('d.occurred_at')})
+          WHEN o.recipient_type = 'patient_representative' THEN 'The recipient is now recorded as the patient or their representative.'
+          ELSE ${NO_LONGER_PROMISED}
+        END AS reason
+        ${FINDING_DISCLOSURE}
+        ${DSPT_ON_DAY}
+        ${NOTICE_NOW('safe_systems')}`,
+      [],
+    ),
+}
+
+const REQUIRED = `ARRAY['legal', 'safeguarding', 'public_health', 'subject_access']`
+/** Why `d` (with recipient `o`) is outside notice `n`: 'purpose', 'recipient_type', 'processor' or null. Mirrors outsideNotice in core/promises.ts. */
+const OUTSIDE = `CASE
+      WHEN d.purpose = ANY(${REQUIRED}) THEN NULL
+      WHEN n.purposes IS NOT NULL AND NOT n.purposes @> to_jsonb(d.purpose)
+           AND NOT (d.purpose = 'emergency_care' AND n.purposes @> '"direct_care"'::jsonb) THEN 'purpose'
+      WHEN o.recipient_type = 'patient_representative' THEN NULL
+      WHEN n.recipient_types IS NOT NULL AND NOT n.recipient_types @> to_jsonb(o.recipient_type) THEN 'recipient_type'
+      WHEN o.recipient_type = 'data_processor' AND n.processors IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(n.processors) e
+                            WHERE upper(e->>'ods') = o.ods_code OR lower(e->>'name') = lower(o.name)) THEN 'processor'
+    END`
+
+const outsideNotice: RuleQuery = {
+  violations: (p) => sql`
+    SELECT 'disclosure:' || d.id AS subject_key, d.practice_id,
+           format('Data about patient %s was disclosed to %s on %s for %s, %s. %s',
+                  d.patient_pseudonym, o.name, ${new Sql(SAY_DAY('d.occurred_at'), [])}, ${new Sql(SAY_PURPOSE('d.purpose'), [])},
+                  CASE d.why WHEN 'purpose' THEN format('a purpose the notice in force that day does not list')
+                             WHEN 'recipient_type' THEN format('and %s is a kind of organisation (%s) the notice in force that day does not list', o.name, rt.label)
+                             ELSE format('and %s is a data processor the notice in force that day does not name', o.name) END,
+                  ${new Sql(QUOTE, [])}) AS summary,
+           ${new Sql(evidence(DISCLOSURE_EVIDENCE, RECIPIENT_EVIDENCE, NOTICE_EVIDENCE), [])} AS evidence
+      FROM (WITH ${new Sql(NOTICE_SPANS_CTE, [])}
+            SELECT d.*, n.id AS notice_id, ${new Sql(OUTSIDE, [])} AS why
+              FROM disclosures d
+              JOIN organisations o ON o.id = d.recipient_id
+              ${new Sql(NOTICE_IN_FORCE, [])}
+              ${new Sql(MAKES_PROMISE('only_as_listed'), [])}
+             WHERE ${disclosureScope(p, {})}) d
+      JOIN organisations o ON o.id = d.recipient_id
+      JOIN recipient_types rt ON rt.code = o.recipient_type
+      JOIN privacy_notices n ON n.id = d.notice_id
+      ${new Sql(MAKES_PROMISE('only_as_listed'), [])}
+     WHERE d.why IS NOT NULL`,
+  resolution: () =>
+    new Sql(
+      `SELECT CASE
+          WHEN d.id IS NULL THEN ${GONE}
+          WHEN nn.id IS NOT NULL AND nn.promised THEN format('The notice in force on %s (version %s) covers this disclosure.', ${SAY_DAY('d.occurred_at')}, nn.version)
+          ELSE ${NO_LONGER_PROMISED}
+        END AS reason
+        ${FINDING_DISCLOSURE}
+        ${NOTICE_NOW('only_as_listed')}`,
+      [],
+    ),
+}
+
 export const RULE_QUERIES = {
   optout_disclosure: optoutDisclosure,
   prohibited_purpose: prohibitedPurpose,
@@ -608,6 +770,9 @@ export const RULE_QUERIES = {
   silent_source: silentSource,
   quarantine_growing: quarantineGrowing,
   ndop_count_mismatch: ndopCountMismatch,
+  secondary_without_consent: secondaryWithoutConsent,
+  recipient_unassured: recipientUnassured,
+  outside_notice: outsideNotice,
 } satisfies Record<string, RuleQuery>
 
 export type RuleId = keyof typeof RULE_QUERIES

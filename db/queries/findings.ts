@@ -4,6 +4,7 @@ import type { Scope } from './scope.js'
 export interface FindingFilter {
   status?: 'open' | 'accepted' | 'resolved'
   severity?: 'high' | 'medium' | 'low'
+  rule?: string
 }
 
 export interface FindingListItem {
@@ -36,6 +37,7 @@ export async function listFindings(db: Db, scope: Scope, filter: FindingFilter =
     .limit(500)
   if (filter.status) q.where('f.status', filter.status)
   if (filter.severity) q.where('f.severity', filter.severity)
+  if (filter.rule) q.where('f.rule_id', filter.rule)
   if (scope.from) q.whereRaw(`f.opened_at >= (?::date::timestamp AT TIME ZONE 'Europe/London')`, [scope.from])
   if (scope.to) q.whereRaw(`f.opened_at < ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London')`, [scope.to])
   return q

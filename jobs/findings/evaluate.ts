@@ -12,6 +12,7 @@ import {
   type RuleCounts,
   type RuleScope,
 } from '../../db/queries/findings-rules.js'
+import { dsptDigest, noticeDigest } from '../../db/queries/notices.js'
 import { RULES, type FindingRule, type RuleId } from './rules.js'
 
 /**
@@ -90,6 +91,7 @@ function settingsFor(rule: FindingRule, s: FindingSettings): Partial<FindingSett
 }
 
 const READS_AGREEMENTS: ReadonlySet<RuleId> = new Set(['no_agreement', 'excess_identifiable'])
+const READS_NOTICES: ReadonlySet<RuleId> = new Set(['secondary_without_consent', 'recipient_unassured', 'outside_notice'])
 
 async function evaluateRule(
   db: Db,
@@ -100,11 +102,14 @@ async function evaluateRule(
   return db.transaction(async (trx) => {
     await lockRule(trx, rule.id)
     const through = await collectedThrough(trx)
-    const fingerprint = JSON.stringify({
+    let fingerprint = JSON.stringify({
       version: rule.version,
       settings: settingsFor(rule, o.settings),
       ...(rule.subject === 'disclosure' ? { codes: await referenceDigest(trx) } : {}),
     })
+    // A notice or DSPT status recorded or changed can change any old answer: re-evaluate in full.
+    if (READS_NOTICES.has(rule.id)) fingerprint = JSON.stringify({ ...JSON.parse(fingerprint), notices: await noticeDigest(trx) })
+    if (rule.id === 'recipient_unassured') fingerprint = JSON.stringify({ ...JSON.parse(fingerprint), dspt: await dsptDigest(trx) })
     const agreements = READS_AGREEMENTS.has(rule.id) ? await agreementDigests(trx) : undefined
     const previous = await getWatermark(trx, rule.id)
 

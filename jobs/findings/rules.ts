@@ -126,6 +126,36 @@ export const RULES: readonly FindingRule[] = [
     version: 1,
     incremental: false,
   }),
+  rule({
+    id: 'secondary_without_consent',
+    severity: 'high',
+    title: 'Identifiable data used beyond care without permission',
+    explanation:
+      'Identifiable data was disclosed for a purpose beyond the patient’s care (research, planning, audit, commissioning and the like) with neither the patient’s explicit consent nor a basis that sets consent aside (s251 support from the Confidentiality Advisory Group, a COPI notice, a legal duty). Only practices whose notice promises to ask first are checked, and each finding quotes the promise in the notice’s own words, such as: “Whenever there is such a purpose and your data is not anonymised ... we or the participating organisation will always first contact you to ask for your permission to share your data.” Anonymised and pseudonymised data do not count. Caldicott principles 2 and 3: use confidential information only when necessary, and the minimum necessary.',
+    subject: 'disclosure',
+    version: 1,
+    incremental: true,
+  }),
+  rule({
+    id: 'recipient_unassured',
+    severity: 'medium',
+    title: 'Recipient without assured safe systems',
+    explanation:
+      'Data was disclosed to an organisation whose Data Security and Protection Toolkit status, as the organisation register records it for that day, was not “standards met” (or exceeded), or was not recorded at all. Only practices whose notice promises safe systems are checked, and each finding quotes the promise in the notice’s own words, such as: “Information is only shared with organisations that have the necessary safe an secure systems and processes that ensure confidential information is protected.” Disclosures to the patient or their representative are not checked. Caldicott principle 5: everyone understands their responsibilities.',
+    subject: 'disclosure',
+    version: 1,
+    incremental: true,
+  }),
+  rule({
+    id: 'outside_notice',
+    severity: 'medium',
+    title: 'Sharing the notice does not tell patients about',
+    explanation:
+      'Data was disclosed for a purpose, or to a kind of organisation, that the practice’s privacy notice in force that day does not list, or to a data processor it does not name. Patients are told what their information is used for and who receives it only through the notice, so sharing outside it is sharing they were never told about (Caldicott principle 8: inform patients and service users about how their confidential information is used). Sharing the law requires or the patient asks for (a court order, safeguarding, notifiable disease, a subject access request) is not checked, and a notice that lists direct care covers urgent care too. Each finding quotes the notice’s own words that introduce its list.',
+    subject: 'disclosure',
+    version: 1,
+    incremental: true,
+  }),
 ]
 
 export const RULE_IDS: readonly RuleId[] = RULES.map((r) => r.id)

@@ -495,7 +495,8 @@ export const DISCLOSURE_KINDS: readonly DisclosureKind[] = [
     purposeCodes: ['HQUALIMP'],
     recipients: only(NATIONAL.icb),
     legalBasis: null,
-    dataLevel: 'identifiable',
+    // Pseudonymised: identifiable data for audit beyond the care team would need consent.
+    dataLevel: 'pseudonymised',
     descriptions: ['Prescribing audit data (medicines optimisation team)'],
     roles: [ROLES.pharmacist],
     patients: 'clean',

@@ -30,6 +30,9 @@ import {
   type StaffMember,
 } from './fhir.js'
 import { between, hashString, pick, randomStream, weightedPicker, type Random } from './random.js'
+import { CONSENT_ANSWERED_BASES, SECONDARY_PURPOSES, outsideNotice, type NoticeLists, type PromiseCode } from '../../core/promises.js'
+import type { NoticeFile } from '../import-notice.js'
+import { noticeFileFor } from './notices.js'
 
 /**
  * The simulated practices' data: a pure function of the options (no clock, no Math.random), so
@@ -65,6 +68,9 @@ export type RuleId =
   | 'dissent_direct_care'
   | 'unreviewed_override'
   | 'ndop_count_mismatch'
+  | 'secondary_without_consent'
+  | 'recipient_unassured'
+  | 'outside_notice'
 
 /** A record the compliance rule `rule` should flag. */
 export interface PlantedViolation {
@@ -307,6 +313,9 @@ class PracticeGenerator {
   private readonly consents: ConsentDraft[] = []
   private readonly labels: PendingLabel[] = []
   private readonly malformed: PendingMalformed[] = []
+  private readonly notice: NoticeFile
+  private readonly noticeLists: NoticeLists
+  private readonly pharmacyLapse: { from: string; to: string } | null
 
   constructor(
     private readonly options: ResolvedDatasetOptions,
@@ -319,6 +328,9 @@ class PracticeGenerator {
     const { place, placeIndex } = placeOf(profile)
     this.recipients = recipientsFor(place, placeIndex)
     for (const kind of DISCLOSURE_KINDS) this.kindRecipients.set(kind, kind.recipients(this.recipients))
+    this.notice = noticeFileFor(index).notice
+    this.noticeLists = { purposes: this.notice.purposes ?? null, recipientTypes: this.notice.recipient_types ?? null, processors: this.notice.processors ?? null }
+    this.pharmacyLapse = pharmacyLapseOf(options, placeIndex)
     const random = randomStream(options.seed, `staff:${index}`)
     let staffNumber = between(random, 100, 800)
     for (const [role, count] of STAFFING) {
@@ -642,6 +654,26 @@ class PracticeGenerator {
       this.label('nearMisses', 'optout_disclosure', draft, 'Referral for direct care of a patient with a national data opt-out: the opt-out does not cover direct care')
     }
 
+    // The promises of the practice's own notice (issue 20). Which records break them is worked
+    // out for every record at the end (labelPromiseBreaches); these make sure each is tested.
+    if (this.promises('ask_before_identifiable_secondary')) {
+      event(cohortStudy, this.take(random, clean, 'identifiable research on implied consent'), { legalBasis: 'implied_consent', description: 'Cohort study extract' })
+      const s251 = event(cohortStudy, this.take(random, clean, 'identifiable research under s251'))
+      this.label('nearMisses', 'secondary_without_consent', s251, 'Identifiable research extract with s251 support: consent is set aside')
+      const anonymised = event(disclosureKind('research_database'), this.take(random, clean, 'anonymised research'), { dataLevel: 'anonymised' })
+      this.label('nearMisses', 'secondary_without_consent', anonymised, 'Anonymised research extract with no legal basis: not identifiable')
+    }
+    if (this.promises('safe_systems')) {
+      const toPatient = event(disclosureKind('subject_access'), this.take(random, anyone, 'a subject access near miss'))
+      this.label('nearMisses', 'recipient_unassured', toPatient, 'Copy of the record to the patient: no DSPT status needed')
+    }
+    if (this.promises('only_as_listed')) {
+      const urgent = event(disclosureKind('emergency'), this.take(random, clean, 'urgent care near miss'))
+      this.label('nearMisses', 'outside_notice', urgent, 'Urgent care: covered by the notice’s direct care')
+      const court = event(disclosureKind('court_or_police'), this.take(random, anyone, 'court order near miss'))
+      this.label('nearMisses', 'outside_notice', court, 'Disclosure under a legal duty: not something a notice can rule out')
+    }
+
     // Malformed records: realistic in every other way, so only the stated problem is wrong.
     const malformed = (problem: MalformedProblem, reason: string, changes: Partial<DisclosureInput>) => {
       const draft = event(referral, this.take(random, clean, `a malformed record (${problem})`), changes)
@@ -667,7 +699,11 @@ class PracticeGenerator {
       no_dissent: this.patientsWhere((f) => (f & HAS_DISSENT) === 0),
       any: this.patientsWhere(() => true),
     }
-    const pickKind = weightedPicker(DISCLOSURE_KINDS, (k) => k.weight)
+    // Everyday sharing stays within the practice's own notice: only planted records go outside it.
+    const kinds = DISCLOSURE_KINDS.filter((k) =>
+      this.kindRecipients.get(k)!.every((r) => kindPurposes(k).every((purpose) => !this.outside(purpose, r))),
+    )
+    const pickKind = weightedPicker(kinds, (k) => k.weight)
     const { days, eventsPerPracticePerDay } = this.options
     for (let day = 0; day < days; day++) {
       const weekday = new Date(this.dayStart(day)).getUTCDay()
@@ -687,7 +723,53 @@ class PracticeGenerator {
 
   // -- assembly --
 
+  private promises(code: PromiseCode): boolean {
+    return this.notice.promises.some((p) => p.promise === code)
+  }
+
+  private outside(purpose: string, r: Recipient): boolean {
+    if (!this.promises('only_as_listed')) return false
+    return outsideNotice(this.noticeLists, { purpose, recipientType: r.type, recipientName: r.name, recipientOds: r.ods }) !== null
+  }
+
+  /** The recipient's DSPT status in the demo register (demoDsptRegister) on a day is "standards met". */
+  private assured(r: Recipient, day: string): boolean {
+    if (Object.values(UNAGREED).some((u) => u.name === r.name)) return false
+    if (this.pharmacyLapse && r === this.recipients.pharmacy && day >= this.pharmacyLapse.from && day <= this.pharmacyLapse.to) return false
+    return day >= registerValidFrom(this.options)
+  }
+
+  /**
+   * Labels every record that breaks a promise of the practice's notice, with the rules' own
+   * tests (core/promises.ts): the planted records, a pharmacy whose DSPT status lapsed, and
+   * planted records of other rules that break a promise too.
+   */
+  private labelPromiseBreaches() {
+    const malformed = new Set(this.malformed.map((m) => m.draft))
+    for (const draft of this.events) {
+      const input = draft.input
+      if (input.shape !== 'disclosure' || malformed.has(draft)) continue
+      const day = londonDay(draft.times.at)
+      if (day < this.notice.in_force_from) continue
+      const purpose = input.localPurpose ?? PURPOSE_OF_USE[input.purposeCode]!
+      const r = input.recipient
+      if (this.outside(purpose, r)) this.label('planted', 'outside_notice', draft, `${purpose.replaceAll('_', ' ')} disclosure to ${r.name}, outside the practice's notice`)
+      if (
+        this.promises('ask_before_identifiable_secondary') &&
+        input.dataLevel === 'identifiable' &&
+        SECONDARY_PURPOSES.includes(purpose) &&
+        !(input.legalBasis && CONSENT_ANSWERED_BASES.includes(input.legalBasis))
+      ) {
+        this.label('planted', 'secondary_without_consent', draft, `Identifiable ${purpose.replaceAll('_', ' ')} data to ${r.name} without explicit consent or s251 support`)
+      }
+      if (this.promises('safe_systems') && r.type !== 'patient_representative' && !this.assured(r, day)) {
+        this.label('planted', 'recipient_unassured', draft, `Disclosure to ${r.name}, whose DSPT status was not "standards met" that day`)
+      }
+    }
+  }
+
   private finish(): PracticeData {
+    this.labelPromiseBreaches()
     const ods = this.profile.odsCode
     const builder = practiceResourceBuilder(this.profile)
     const events = assignIdsAndOrder(this.events, `${ods.toLowerCase()}-ae-`)
@@ -916,3 +998,75 @@ export function demoAgreements(dataset: Pick<Dataset, 'options' | 'practices'>):
   }))
 }
 
+// ---- Privacy notices and the DSPT register for the demo ---------------------------------------
+
+const LONDON_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' })
+const londonDays = new Map<number, string>()
+/** The calendar day in England; memoised per hour (formatting every record's date costs more than generating it). */
+function londonDay(ms: number): string {
+  const hour = Math.floor(ms / HOUR)
+  let day = londonDays.get(hour)
+  if (day === undefined) {
+    if (londonDays.size > 100_000) londonDays.clear()
+    day = LONDON_DAY.format(new Date(hour * HOUR))
+    londonDays.set(hour, day)
+  }
+  return day
+}
+
+/** The local purposes a kind's records are stored under (the local code wins when sent). */
+function kindPurposes(kind: DisclosureKind): Purpose[] {
+  return kind.localPurposeCoding ? [kind.purpose] : [...new Set(kind.purposeCodes.map((c) => PURPOSE_OF_USE[c]!))]
+}
+
+function registerValidFrom(o: ResolvedDatasetOptions): string {
+  return `${new Date(windowOf(o).start).getUTCFullYear() - 2}-04-01`
+}
+
+/**
+ * The community pharmacy of every fifth town had its DSPT status drop to "approaching standards"
+ * for ten days a third of the way into the period: its disclosures then break the "safe systems"
+ * promise of practices that make it.
+ */
+function pharmacyLapseOf(o: ResolvedDatasetOptions, placeIndex: number): { from: string; to: string } | null {
+  if (placeIndex % 5 !== 1) return null
+  const from = windowOf(o).start + Math.floor(o.days / 3) * DAY
+  return { from: new Date(from).toISOString().slice(0, 10), to: new Date(from + 9 * DAY).toISOString().slice(0, 10) }
+}
+
+export interface DemoDsptStatus {
+  recipientOds: string | null
+  recipientName: string
+  recipientType: RecipientType
+  status: 'standards_met' | 'approaching_standards'
+  validFrom: string
+  validTo: string | null
+}
+
+/**
+ * The organisation register's DSPT statuses for the demo: "standards met" for every recipient
+ * the simulated practices share with, except the planted-only ones (UNAGREED, no status at all)
+ * and the pharmacies whose status lapsed (pharmacyLapseOf). The patient needs none.
+ */
+export function demoDsptRegister(dataset: Pick<Dataset, 'options' | 'practices'>): DemoDsptStatus[] {
+  const o = dataset.options
+  const rows = new Map<string, DemoDsptStatus[]>()
+  for (const { practice } of dataset.practices) {
+    const { place, placeIndex } = placeOf(practice)
+    const recipients = recipientsFor(place, placeIndex)
+    for (const kind of DISCLOSURE_KINDS) {
+      for (const r of kind.recipients(recipients)) {
+        const key = r.ods ?? `${r.type}|${r.name}`
+        if (r.type === 'patient_representative' || rows.has(key)) continue
+        const base = { recipientOds: r.ods, recipientName: r.name, recipientType: r.type }
+        const list: DemoDsptStatus[] = [{ ...base, status: 'standards_met', validFrom: registerValidFrom(o), validTo: null }]
+        const lapse = r === recipients.pharmacy ? pharmacyLapseOf(o, placeIndex) : null
+        if (lapse) list.push({ ...base, status: 'approaching_standards', validFrom: lapse.from, validTo: lapse.to })
+        rows.set(key, list)
+      }
+    }
+  }
+  return [...rows.values()].flat()
+}
+
+export { noticeFileFor } from './notices.js'

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seedDemoAgreements } from '../../../cli/demo-seed.js'
 import { ensurePractice } from '../../../db/queries/practices.js'
-import { generateDataset, ndopCsv, type Dataset } from '../../../jobs/simulator/data.js'
+import { generateDataset, ndopCsv, noticeFileFor, type Dataset } from '../../../jobs/simulator/data.js'
 import { startSimulator, type RunningSimulator } from '../../../jobs/simulator/server.js'
 import { useTestDatabase } from '../../support/db.js'
 import { runLedger } from '../../support/processes.js'
@@ -54,7 +54,7 @@ async function listed(args: string[] = []): Promise<ListedFinding[]> {
 }
 
 describe('ledger findings', () => {
-  it('lists the planted violations after ledger collect, and ledger agreement add resolves one', async () => {
+  it('lists the planted violations after ledger collect, and ledger agreement add resolves one', { timeout: 240_000 }, async () => {
     const [p] = sim.practices
     expect((await runLedger(['source', 'add', '--practice', p!.odsCode, '--url', p!.fhirBaseUrl], env())).code).toBe(0)
     await ensurePractice(t.db, { odsCode: p!.odsCode, name: p!.name })
@@ -62,6 +62,10 @@ describe('ledger findings', () => {
     const file = path.join(tmp, 'NDOP_reg_geog_Nov_2026.csv')
     fs.writeFileSync(file, ndopCsv(dataset, { achDate: '2026-11-01' }))
     expect((await runLedger(['import', 'ndop', file], env())).code).toBe(0)
+    // The practice's privacy notice (seeds/notices/000-...): the promise rules judge against it.
+    const imported = await runLedger(['notice', 'import', noticeFileFor(0).path, '--practice', p!.odsCode, '--json'], env())
+    expect(imported.code, imported.stderr).toBe(0)
+    expect(JSON.parse(imported.stdout)).toMatchObject({ version: 1, practice: p!.odsCode })
 
     const collected = await runLedger(['collect', '--all', '--json'], env())
     expect(collected.code, collected.stderr).toBe(0)
@@ -102,6 +106,46 @@ describe('ledger findings', () => {
     const refreshed = await runLedger(['findings', 'refresh', '--full', '--json'], env())
     expect(refreshed.code, refreshed.stderr).toBe(0)
     expect(JSON.parse(refreshed.stdout)).toMatchObject({ mode: 'full', opened: 0, reopened: 0, resolved: 0 })
+  })
+
+  it('refuses a notice file it cannot record, naming the field, and lists the versions recorded', { timeout: 240_000 }, async () => {
+    await ensurePractice(t.db, { odsCode: 'A81009', name: 'Notice Test Surgery' })
+    const attempt = async (name: string, body: string) => {
+      const file = path.join(tmp, name)
+      fs.writeFileSync(file, body)
+      const out = await runLedger(['notice', 'import', file, '--practice', 'A81009'], env())
+      expect(out.code).toBe(2)
+      return out.stderr.trim()
+    }
+    const good = 'title: T\nin_force_from: 2026-01-01\npromises:\n  - promise: safe_systems\n    words: We share only with safe systems.\n'
+    expect(await attempt('a.yaml', good.replace('title: T\n', ''))).toMatch(/a\.yaml: title: is required$/)
+    expect(await attempt('b.yaml', `${good}purposes: [research, reserch]\n`)).toMatch(/b\.yaml: purposes\[1\]: "reserch" is not a purpose code \(known: /)
+    expect(await attempt('c.yaml', `${good}purpose: [research]\n`)).toMatch(/c\.yaml: unknown field "purpose"$/)
+    expect(await attempt('d.yaml', good.replace('safe_systems', 'be_nice'))).toMatch(/d\.yaml: promises\[0\]\.promise: must be one of the catalogue's promises: /)
+    expect(await attempt('e.yaml', good.replace('2026-01-01', '2026-02-30'))).toMatch(/e\.yaml: in_force_from: is not a real calendar date$/)
+    expect(await attempt('f.json', '{"title": "T",')).toMatch(/f\.json is not valid JSON/)
+    expect(await attempt('g.yaml', `${good}recipient_types: [nhs_trust]\n`)).toMatch(/needs an only_as_listed promise/)
+    expect(await t.db('privacy_notices').join('practices', 'practices.id', 'privacy_notices.practice_id').where({ ods_code: 'A81009' }).count('* as n').first()).toEqual({ n: 0 })
+    fs.writeFileSync(path.join(tmp, 'ok.json'), JSON.stringify({ title: 'Version two', in_force_from: '2026-06-01', promises: [{ promise: 'safe_systems', words: 'We share only with safe systems.' }] }))
+    for (const f of ['ok.yaml', 'ok.json']) {
+      if (f === 'ok.yaml') fs.writeFileSync(path.join(tmp, f), good)
+      const out = await runLedger(['notice', 'import', path.join(tmp, f), '--practice', 'A81009'], env())
+      expect(out.code, out.stderr).toBe(0)
+    }
+    // ledger dspt: the organisation register's DSPT status, for an organisation named like agreement add's recipient.
+    const unknownOrg = await runLedger(['dspt', '--org-ods', 'NQX9', '--status', 'standards_met', '--from', '2026-01-01'], env())
+    expect(unknownOrg.code).toBe(2)
+    expect(unknownOrg.stderr).toMatch(/No organisation with ODS code NQX9 is known yet: give its --org-name \(and --org-type\) too\./)
+    const dspt = await runLedger(['dspt', '--org-ods', 'NQX9', '--org-name', 'Quay Care Ltd', '--org-type', 'private_provider', '--status', 'approaching_standards', '--from', '2026-03-01', '--to', '2026-03-31'], env())
+    expect(dspt.code, dspt.stderr).toBe(0)
+    expect(await t.db('organisation_dspt as s').join('organisations as o', 'o.id', 's.organisation_id').where('o.ods_code', 'NQX9').first('s.status', 'o.name')).toEqual({ status: 'approaching_standards', name: 'Quay Care Ltd' })
+
+    const list = await runLedger(['notice', 'list', '--practice', 'A81009', '--json'], env())
+    expect(list.code, list.stderr).toBe(0)
+    expect(JSON.parse(list.stdout).map((v: { version: number; title: string; inForceFrom: string }) => [v.version, v.title, v.inForceFrom])).toEqual([
+      [2, 'Version two', '2026-06-01'],
+      [1, 'T', '2026-01-01'],
+    ])
   })
 
   it('refuses agreements it cannot record, saying why', async () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { seedDemoAgreements } from '../../../cli/demo-seed.js'
+import { seedDemoAgreements, seedDemoDspt, seedDemoNotices } from '../../../cli/demo-seed.js'
 import { ensurePractice } from '../../../db/queries/practices.js'
 import { addSource } from '../../../db/queries/sources.js'
 import { collect } from '../../../jobs/collect.js'
@@ -58,6 +58,9 @@ describe('findings for the simulated practices', () => {
       await addSource(t.db, { practiceId: practice.id, kind: 'fhir', name: `${p.name} clinical system`, baseUrl: p.fhirBaseUrl })
     }
     expect(await seedDemoAgreements(t.db, dataset)).toBeGreaterThan(10)
+    // Each practice's notice (seeds/notices/) and the recipients' DSPT statuses: the promise rules judge against them.
+    expect(await seedDemoNotices(t.db, dataset)).toBe(3)
+    expect(await seedDemoDspt(t.db, dataset)).toBeGreaterThan(10)
     const file = path.join(tmp, 'NDOP_reg_geog_Nov_2026.csv')
     fs.writeFileSync(file, ndopCsv(dataset, { achDate: '2026-11-01' }))
     expect((await importNdopFile(deps, file)).status).toBe('completed')
@@ -82,6 +85,12 @@ describe('findings for the simulated practices', () => {
       expect(f.evidence.length).toBeGreaterThan(0)
     }
     expect(new Set(findings.map((f) => f.rule_id))).toEqual(new Set(dataset.planted.map((p) => p.rule)))
+    // At least one breach of each promise rule is planted, and found.
+    for (const rule of ['secondary_without_consent', 'recipient_unassured', 'outside_notice']) expect(found.has(expected.find((k) => k.startsWith(`${rule} `))!), rule).toBe(true)
+    // Each promise finding quotes the practice's notice in its own words.
+    for (const f of findings.filter((f) => ['secondary_without_consent', 'recipient_unassured', 'outside_notice'].includes(f.rule_id))) {
+      expect(f.summary).toMatch(/The practice's privacy notice \(version 1\) promises: “.{20,}”$/)
+    }
     // Every finding has its opening in its history.
     const { rows } = await t.db.raw(`SELECT count(*) AS n FROM findings f WHERE NOT EXISTS (SELECT 1 FROM finding_events e WHERE e.finding_id = f.id AND e.from_status IS NULL AND e.to_status = 'open' AND e.by_user_id IS NULL)`)
     expect(rows[0].n).toBe(0)

@@ -16,6 +16,9 @@ describe('the rule list', () => {
       silent_source: 'medium',
       quarantine_growing: 'low',
       ndop_count_mismatch: 'medium',
+      secondary_without_consent: 'high',
+      recipient_unassured: 'medium',
+      outside_notice: 'medium',
     })
     expect(new Set(RULE_IDS).size).toBe(RULES.length)
     expect(Object.keys(RULE_QUERIES).sort()).toEqual([...RULE_IDS].sort())

@@ -1,0 +1,106 @@
+import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Link, useLoaderData } from '@remix-run/react'
+import { FilterBar } from '../components/filter-bar.js'
+import { formatCount, formatDay } from '../lib/format.js'
+import { getPromisesPage } from '../lib/promises.server.js'
+
+export const meta: MetaFunction = () => [{ title: 'Promises – Sharing Ledger' }]
+
+export async function loader(args: LoaderFunctionArgs) {
+  return json(await getPromisesPage(args))
+}
+
+const APPLIES_TO: Record<string, string> = {
+  all_disclosures: 'disclosures',
+  identifiable_opt_out_purposes: 'identifiable disclosures beyond care',
+  identifiable_secondary: 'identifiable disclosures beyond care',
+  to_organisations: 'disclosures to organisations',
+  direct_care_out: 'direct-care disclosures to organisations',
+  override_events: 'override events',
+  commissioner_reports: 'commissioner reports',
+}
+
+export default function Promises() {
+  const { period, practices } = useLoaderData<typeof loader>()
+  return (
+    <>
+      <h1>Promises of the privacy notice</h1>
+      <p>
+        Each promise of the practice’s own privacy notice, in its own words, with what checks it, how many records of the
+        period it applied to, and its findings. Open findings break a promise; accepted or resolved ones are exceptions a
+        person has reviewed.
+      </p>
+      <FilterBar from={period.from} to={period.to} />
+      {practices.map((p) => (
+        <section key={p.practiceId} className="panel" aria-labelledby={`practice-${p.practiceId}`} data-testid={`promises-${p.odsCode}`}>
+          <h2 id={`practice-${p.practiceId}`}>
+            {p.name} ({p.odsCode})
+          </h2>
+          {p.notice === null ? (
+            <p data-testid="no-notice">
+              No privacy notice is recorded for this practice for the period, so its own promises cannot be checked. An
+              administrator records one with <code>npm run ledger -- notice import FILE --practice {p.odsCode}</code>.
+            </p>
+          ) : (
+            <>
+              <p>
+                Privacy notice version {p.notice.version}, “{p.notice.title}”, in force from {formatDay(p.notice.inForceFrom)}
+                {p.earlierVersions.length > 0 &&
+                  `; earlier in the period: ${p.earlierVersions.map((v) => `version ${v.version} (from ${formatDay(v.inForceFrom)})`).join(', ')}`}
+                .
+              </p>
+              <div className="table-scroll">
+                <table>
+                  <caption>Promises of {p.name}’s notice and their verdicts</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Promise, in the notice’s words</th>
+                      <th scope="col">Checked by</th>
+                      <th scope="col">Applied to</th>
+                      <th scope="col">Findings</th>
+                      <th scope="col">Verdict</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {p.promises.map((pr) => (
+                      <tr key={pr.code} data-testid={`promise-${p.odsCode}-${pr.code}`}>
+                        <td>
+                          <strong>{pr.title}</strong>
+                          <blockquote className="promise-words">“{pr.words}”</blockquote>
+                        </td>
+                        <td>
+                          {pr.checkedBy.length > 0 ? pr.checkedBy.map((r) => <code key={r}>{r} </code>) : 'by construction'}
+                          <div className="hint">{pr.how}</div>
+                        </td>
+                        <td>
+                          {formatCount(pr.applied)} {APPLIES_TO[pr.appliesTo]}
+                        </td>
+                        <td>
+                          {pr.open + pr.reviewed === 0
+                            ? 'none'
+                            : pr.checkedBy.map((rule) => (
+                                <div key={rule}>
+                                  <Link to={`/findings?practice=${p.odsCode}&rule=${rule}`}>{rule}</Link>
+                                </div>
+                              ))}
+                          {pr.open + pr.reviewed > 0 && (
+                            <div className="hint">
+                              {pr.open} open, {pr.reviewed} reviewed
+                            </div>
+                          )}
+                        </td>
+                        <td data-testid="verdict" className={pr.verdict.kind === 'broken' ? 'status--failed' : undefined}>
+                          {pr.verdict.text}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </>
+          )}
+        </section>
+      ))}
+    </>
+  )
+}
