@@ -1,4 +1,5 @@
 import { json, redirect, type AppLoadContext } from '@remix-run/node'
+import { readForm } from './access.server.js'
 import { PROMISE_CATALOGUE } from '../../core/promises.js'
 import { listNoticeVersions, recordNotice } from '../../db/queries/notices.js'
 import { checkNotice, knownCodes, NoticeFileError, noticeInput, noticeToYaml, parseNoticeText } from '../../jobs/import-notice.js'
@@ -39,7 +40,7 @@ export async function getNoticesPage(args: Args) {
 
 export async function noticesAction(args: Args) {
   const { access, scope } = await requireScope(args, { roles: ['admin'] })
-  const form = await args.request.formData()
+  const form = await readForm(args.request)
   const url = new URL(args.request.url)
   const practice = url.searchParams.get('practice') ? access.viewer.practices.find((p) => p.id === scope.practiceIds[0]) : undefined
   if (!practice) throw new Response('Choose the practice whose notice this is.', { status: 400 })

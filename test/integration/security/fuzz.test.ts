@@ -22,7 +22,7 @@ const PAGES = [
   '/', '/disclosures', '/disclosures/list', '/disclosures.csv', '/disclosures/summary.csv', '/findings', '/findings.csv',
   '/overrides', '/overrides.csv', '/opt-outs', '/opt-outs.csv', '/jobs', '/jobs.csv', '/jobs/quarantine.csv', '/reports',
   '/audit-log', '/audit-log.csv', '/admin', '/admin/users', '/admin/users.csv', '/admin/sources', '/admin/sources.csv',
-  '/admin/agreements', '/admin/agreements.csv', '/admin/codes', '/admin/codes.csv', '/login',
+  '/admin/agreements', '/admin/agreements.csv', '/admin/codes', '/admin/codes.csv', '/admin/notices', '/promises', '/login',
 ]
 const ID_PAGES = ['/disclosures/', '/findings/', '/overrides/', '/jobs/quarantine/']
 const QUERY_NAMES = [
@@ -41,6 +41,7 @@ const FORMS: Array<{ path: string; as: 'manager' | 'admin'; fields: string[] }> 
   { path: '/admin/sources', as: 'admin', fields: ['intent', 'practice', 'newPracticeOds', 'newPracticeName', 'name', 'baseUrl', 'expectedInterval', 'token', 'sourceId'] },
   { path: '/admin/agreements', as: 'admin', fields: ['intent', 'reference', 'recipient', 'newRecipientName', 'newRecipientOds', 'newRecipientType', 'purposes', 'practices', 'dataLevel', 'validFrom', 'validTo'] },
   { path: '/admin/codes', as: 'admin', fields: ['intent', 'system', 'code', 'purpose', 'description'] },
+  { path: '/admin/notices', as: 'admin', fields: ['intent', 'practice', 'notice', 'yaml', 'validFrom'] },
 ]
 
 const EXTREMES = [
