@@ -22,13 +22,17 @@ export interface AccessLogEntry {
 export async function writeAccessLog(db: Db, e: AccessLogEntry): Promise<void> {
   await db('access_log').insert({
     user_id: e.userId,
-    actor: e.actor,
+    actor: storable(e.actor),
     action: e.action,
     outcome: e.outcome ?? 'ok',
     practice_id: e.practiceId ?? (e.practiceIds?.length === 1 ? e.practiceIds[0] : null),
     practice_ids: e.practiceIds ?? (e.practiceId ? [e.practiceId] : []),
-    target: e.target ?? null,
+    target: e.target == null ? null : storable(e.target),
     ip: e.ip ?? null,
-    detail: e.detail ? JSON.stringify(e.detail) : null,
+    detail: e.detail ? JSON.stringify(e.detail, (_key, value) => (typeof value === 'string' ? storable(value) : value)) : null,
   })
 }
+
+// What a visitor typed reaches the log (filters, targets, e-mail addresses as typed). PostgreSQL
+// text and jsonb cannot hold U+0000: it is dropped, and each value capped, so logging never fails.
+const storable = (text: string) => text.replaceAll('\u0000', '').slice(0, 2000)

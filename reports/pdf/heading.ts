@@ -26,7 +26,10 @@ export function paragraph(doc: Doc, text: string, opts: { size?: number; bold?: 
 export function keyValues(doc: Doc, rows: Array<[string, string]>): void {
   const f = frame(doc)
   for (const [k, v] of rows) {
-    ensureSpace(doc, 14)
+    // A row moves to the next page whole: a wrapped name or value is never split from its pair.
+    const keyHeight = doc.font('Helvetica-Bold').fontSize(10).heightOfString(k, { width: 140 })
+    const valueHeight = doc.font('Helvetica').fontSize(10).heightOfString(v, { width: f.width - 150 })
+    ensureSpace(doc, Math.max(14, keyHeight, valueHeight))
     const y = doc.y
     doc.font('Helvetica-Bold').fontSize(10).text(k, f.left, y, { width: 140 })
     const h1 = doc.y - y
