@@ -5,7 +5,6 @@ import {
   Link,
   Links,
   Meta,
-  NavLink,
   Outlet,
   Scripts,
   ScrollRestoration,
@@ -14,8 +13,9 @@ import {
 } from '@remix-run/react'
 import type { ReactNode } from 'react'
 import { CsrfField } from './components/csrf-field.js'
+import { useScrollRegions } from './components/scroll-regions.js'
+import { SiteMenu } from './components/site-menu.js'
 import { getViewer, ROLE_LABELS } from './lib/access.server.js'
-import { NAV_ITEMS, useKeptSearch } from './lib/navigation.js'
 import { useNonce } from './lib/nonce.js'
 import stylesUrl from './styles/app.css'
 
@@ -46,8 +46,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export function Layout({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>('root')
   const viewer = data?.viewer
-  const keptSearch = useKeptSearch()
   const nonce = useNonce()
+  useScrollRegions()
   return (
     <html lang="en-GB">
       <head>
@@ -65,19 +65,7 @@ export function Layout({ children }: { children: ReactNode }) {
             <Link to="/" className="site-header__name">
               Sharing Ledger
             </Link>
-            {viewer && (
-              <nav aria-label="Main">
-                <ul className="site-nav">
-                  {NAV_ITEMS.filter((item) => !item.roles || item.roles.includes(viewer.role)).map((item) => (
-                    <li key={item.to}>
-                      <NavLink to={{ pathname: item.to, search: keptSearch }} end={item.to === '/'}>
-                        {item.label}
-                      </NavLink>
-                    </li>
-                  ))}
-                </ul>
-              </nav>
-            )}
+            {viewer && <SiteMenu role={viewer.role} />}
             {viewer && (
               <Form method="post" action="/logout" className="site-header__user">
                 <span>

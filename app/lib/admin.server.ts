@@ -26,6 +26,7 @@ import { addSource, getSource } from '../../db/queries/sources.js'
 import type { Scope } from '../../db/queries/scope.js'
 import { createUser, findUserByEmail, getUser, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES, userPracticeIds } from '../../db/queries/users.js'
 import { ROLE_LABELS, type Access, readForm } from './access.server.js'
+import { AGREEMENT_DESCRIPTION_LIMIT } from './limits.js'
 import { csvExport } from './csv.server.js'
 import { requireScope } from './scope.server.js'
 
@@ -370,7 +371,7 @@ const NewAgreementSchema = z
     dataLevel: z.enum(['identifiable', 'pseudonymised', 'anonymised'], { message: 'Choose the level of data the agreement allows' }),
     validFrom: isoDay,
     validTo: z.union([z.literal(''), isoDay]),
-    description: z.string().trim().max(2000, 'The description is longer than 2,000 characters'),
+    description: z.string().trim().max(AGREEMENT_DESCRIPTION_LIMIT, 'The description is longer than 2,000 characters'),
   })
   .superRefine((a, ctx) => {
     if (a.validTo && a.validTo < a.validFrom) ctx.addIssue({ code: 'custom', path: ['validTo'], message: 'The end date must be on or after the start date' })

@@ -5,6 +5,7 @@ import type { Role } from '../../db/queries/users.js'
 import { refreshFindings } from '../../jobs/findings/refresh-findings.js'
 import { getRule } from '../../jobs/findings/rules.js'
 import { notFound, requirePractice, type Access, readForm } from './access.server.js'
+import { FINDING_REASON_LIMIT } from './limits.js'
 import { csvExport } from './csv.server.js'
 import { requireScope } from './scope.server.js'
 
@@ -74,7 +75,7 @@ const DECIDERS: readonly Role[] = ['caldicott_guardian', 'practice_manager']
 
 const DecisionSchema = z.object({
   status: z.enum(['accepted', 'resolved', 'open'], { message: 'Choose accept, resolve or reopen.' }),
-  reason: z.string().trim().min(1, 'Write the reason for this decision.').max(4000),
+  reason: z.string().trim().min(1, 'Write the reason for this decision.').max(FINDING_REASON_LIMIT, 'The reason is longer than 4,000 characters: shorten it.'),
 })
 
 export async function decideFinding(args: { request: Request; context: AppLoadContext; params: { id?: string } }) {

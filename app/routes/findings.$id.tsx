@@ -1,8 +1,10 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
+import { CharacterCount } from '../components/character-count.js'
 import { CsrfField } from '../components/csrf-field.js'
 import { decideFinding, getFindingPage } from '../lib/findings.server.js'
 import { formatDateTime } from '../lib/format.js'
+import { FINDING_REASON_LIMIT } from '../lib/limits.js'
 import { useKeptSearch } from '../lib/navigation.js'
 
 export const meta: MetaFunction = () => [{ title: 'Finding – Sharing Ledger' }]
@@ -116,7 +118,7 @@ export default function FindingPage() {
             </fieldset>
             <div>
               <label htmlFor="reason">Reason</label>
-              <textarea id="reason" name="reason" rows={4} required className="textarea" />
+              <CharacterCount id="reason" name="reason" rows={4} required limit={FINDING_REASON_LIMIT} />
             </div>
             <button type="submit" className="button" disabled={busy}>
               Record decision
