@@ -17,6 +17,7 @@ import { useScrollRegions } from './components/scroll-regions.js'
 import { SiteMenu } from './components/site-menu.js'
 import { getViewer, ROLE_LABELS } from './lib/access.server.js'
 import { useNonce } from './lib/nonce.js'
+import { readPeriod } from './lib/period.server.js'
 import stylesUrl from './styles/app.css'
 
 export const links: LinksFunction = () => [
@@ -37,6 +38,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       practices: viewer.practices.map((p) => ({ odsCode: p.odsCode, name: p.name })),
     },
     csrf: viewer?.session.csrf ?? '',
+    // Said at the From/To field by every page's filter bar (the pages fall back to every date).
+    periodError: readPeriod(new URL(request.url)).error ?? null,
     // For a warning before the session ends: whichever of the two expiries comes first.
     sessionExpiresAt: viewer ? new Date(Math.min(viewer.session.idleExpiresAt.getTime(), viewer.session.absoluteExpiresAt.getTime())).toISOString() : null,
   })
