@@ -3,9 +3,20 @@ import { addAgreement } from '../db/queries/agreements.js'
 import { ensureOrganisation } from '../db/queries/organisations.js'
 import { ensurePractice } from '../db/queries/practices.js'
 import { createUser, findUserByEmail, type Role } from '../db/queries/users.js'
-import { demoAgreements, type Dataset } from '../jobs/simulator/data.js'
+import { demoAgreements, type Dataset, type DatasetOptions } from '../jobs/simulator/data.js'
 
 /** The demo's data sharing agreements: they cover every disclosure the simulator did not plant as a violation. */
+/**
+ * The demo's simulated practices: their data ends yesterday (in England), so a newcomer sees a
+ * practice as it would look this morning. Tests and the benchmark keep the simulator's fixed
+ * end date, so their numbers never depend on the day they run.
+ */
+export function demoDatasetOptions(now = new Date()): DatasetOptions & { endDate: string } {
+  const yesterday = new Date(now.getTime() - 86_400_000)
+  const endDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(yesterday)
+  return { practices: 3, days: 120, seed: 1, endDate }
+}
+
 export async function seedDemoAgreements(db: Db, dataset: Dataset): Promise<number> {
   let created = 0
   for (const a of demoAgreements(dataset)) {

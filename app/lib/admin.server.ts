@@ -179,6 +179,7 @@ export async function exportUsers(args: Args) {
   const rows = await listUsers(access.db, scope)
   return csvExport(access, {
     name: 'users',
+    filtered: false,
     url: new URL(args.request.url),
     rows,
     columns: [
@@ -318,6 +319,7 @@ export async function exportSources(args: Args) {
   const rows = await listSourcesForAdmin(access.db, scope)
   return csvExport(access, {
     name: 'sources',
+    filtered: false,
     url: new URL(args.request.url),
     rows,
     columns: [
@@ -465,6 +467,7 @@ export async function exportAgreements(args: Args) {
   const rows = await listAgreements(access.db, scope)
   return csvExport(access, {
     name: 'data-sharing-agreements',
+    filtered: false,
     url: new URL(args.request.url),
     rows,
     columns: [
@@ -584,6 +587,7 @@ export async function exportCodes(args: Args) {
   ]
   return csvExport(access, {
     name: 'code-mappings',
+    filtered: false,
     url: new URL(args.request.url),
     rows,
     columns: [

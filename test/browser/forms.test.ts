@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureOrganisation } from '../../db/queries/organisations.js'
@@ -123,5 +124,17 @@ describe('error-summary links', () => {
     await saveScreenshot(page, 'forms-error-summary-focus')
     // The refused review is a 400 on purpose; nothing else may be logged.
     expect(consoleErrors.filter((e) => !e.includes('status of 400'))).toEqual([])
+  })
+})
+
+describe('CSV downloads', () => {
+  it('start with a byte-order mark (Excel reads UTF-8) and are named by type, practice and period', async () => {
+    const today = new Date().toISOString().slice(0, 10)
+    await page.goto(`${server.url}/overrides?practice=A81001&from=2026-01-01&to=${today}`)
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /CSV/ }).first().click()])
+    expect(download.suggestedFilename()).toBe(`overrides_A81001_2026-01-01_${today}.csv`)
+    const bytes = fs.readFileSync((await download.path())!)
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
+    expect(bytes.subarray(3, 20).toString('utf8')).toMatch(/^[a-z_]+,/)
   })
 })

@@ -523,7 +523,7 @@ describe('CSV exports', () => {
     const response = await csv(query)
     expect(response.status).toBe(200)
     expect(response.headers.get('Content-Type')).toBe('text/csv; charset=utf-8')
-    expect(response.headers.get('Content-Disposition')).toMatch(/^attachment; filename="disclosures-\d{4}-\d{2}-\d{2}\.csv"$/)
+    expect(response.headers.get('Content-Disposition')).toMatch(/^attachment; filename="disclosures_[A-Za-z0-9-]+_[a-z0-9_-]+\.csv"$/)
     const [header, ...rows] = parseCsv(await response.text())
     expect(header).toEqual([
       'id',
