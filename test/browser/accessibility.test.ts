@@ -164,7 +164,7 @@ describe('accessibility of every page, each role, desktop and phone', () => {
     await saveScreenshot(page, 'a11y-menu-open-phone')
     await nav.getByRole('link', { name: 'Findings' }).click()
     await page.waitForURL(/\/findings$/)
-    await page.getByRole('heading', { level: 1 }).filter({ hasText: /Findings/ }).waitFor()
+    await page.getByRole('heading', { level: 1 }).filter({ hasText: 'Compliance findings' }).waitFor()
     // The menu folds again on the new page.
     expect(await menu.getAttribute('aria-expanded')).toBe('false')
     await context.close()
