@@ -83,7 +83,16 @@ export async function decideFinding(args: { request: Request; context: AppLoadCo
   const finding = await findingInScope(access, args.params.id)
   const form = await readForm(args.request)
   const parsed = DecisionSchema.safeParse({ status: form.get('status'), reason: form.get('reason') ?? '' })
-  if (!parsed.success) return { ok: false as const, message: parsed.error.issues[0]!.message }
+  if (!parsed.success) {
+    // Each message goes beside its field and into the error summary; the typed reason comes back.
+    const errors: Record<string, string> = {}
+    for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message
+    const text = (name: string) => {
+      const v = form.get(name)
+      return typeof v === 'string' ? v : ''
+    }
+    return { ok: false as const, message: parsed.error.issues[0]!.message, errors, values: { reason: text('reason'), status: text('status') } }
+  }
   const result = await setFindingStatus(access.db, finding.id, parsed.data.status, parsed.data.reason, access.viewer.id)
   await access.log('finding_status', {
     practiceId: finding.practiceId,

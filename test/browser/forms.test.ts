@@ -20,6 +20,7 @@ let browser: Browser
 let page: Page
 const consoleErrors: string[] = []
 let eventId: number
+let findingId: number
 
 beforeAll(async () => {
   ensureAppBuilt()
@@ -47,6 +48,10 @@ beforeAll(async () => {
     },
   ])
   eventId = Number((await t.db('override_events').first('id')).id)
+  const [finding] = await t.db('findings')
+    .insert({ rule_id: 'prohibited_purpose', severity: 'high', practice_id: practice.id, subject_key: 'disclosure:1', summary: 'Records sent to an insurer for marketing' })
+    .returning('id')
+  findingId = Number(finding.id)
   ;({ server, browser, page } = await openBrowserSession(t.db, testConfig(t.url), consoleErrors))
   await signIn(page, server.url, 'guardian@riverside.nhs.uk', TEST_PASSWORD)
 })
@@ -136,5 +141,41 @@ describe('CSV downloads', () => {
     const bytes = fs.readFileSync((await download.path())!)
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
     expect(bytes.subarray(3, 20).toString('utf8')).toMatch(/^[a-z_]+,/)
+  })
+})
+
+describe('the overview says what its counts cover', () => {
+  it('counts work still to do on every date, names high-severity findings first, and links to lists that agree', async () => {
+    await page.goto(`${server.url}/?from=2026-01-01&to=2026-01-31`)
+    const findings = page.getByTestId('open-findings')
+    await findings.waitFor()
+    expect(await page.locator('.key-figures').textContent()).toContain('Open findings (all dates)')
+    expect(await findings.getByRole('link').first().textContent()).toBe('1')
+    expect(await page.getByTestId('open-high-findings').textContent()).toContain('1 high severity')
+    await page.getByTestId('open-high-findings').getByRole('link').click()
+    await page.waitForURL(/\/findings\?severity=high$/)
+    expect(await page.getByText('Records sent to an insurer for marketing').count()).toBeGreaterThan(0)
+  })
+})
+
+describe('the findings decision form', () => {
+  it('says what is missing at the field, keeps the reason, then records the decision and empties the box', async () => {
+    await page.goto(`${server.url}/findings/${findingId}`)
+    await page.getByRole('heading', { level: 1 }).waitFor()
+    expect(await page.locator('.facts').textContent()).not.toContain('prohibited_purpose')
+    await page.getByLabel('Reason').fill('Marketing is never a lawful purpose here.')
+    await page.getByRole('button', { name: 'Record decision' }).click()
+    const summary = page.getByRole('alert').filter({ hasText: 'There is a problem' })
+    await summary.waitFor()
+    expect(await page.locator('#decision-status-error').textContent()).toContain('Choose accept, resolve or reopen')
+    await summary.getByRole('link', { name: /Choose accept/ }).click()
+    await expect.poll(activeId).toBe('status-accepted')
+    expect(await page.getByLabel('Reason').inputValue()).toBe('Marketing is never a lawful purpose here.')
+    await page.getByRole('group', { name: 'Decision' }).getByLabel('Resolve', { exact: true }).check()
+    await page.getByRole('button', { name: 'Record decision' }).click()
+    await page.getByText('The finding is now resolved.').waitFor()
+    await expect.poll(() => page.getByTestId('finding-status').textContent()).toBe('Resolved')
+    await expect.poll(() => page.getByLabel('Reason').inputValue()).toBe('')
+    await saveScreenshot(page, 'forms-finding-decided')
   })
 })
