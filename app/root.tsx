@@ -5,7 +5,6 @@ import {
   Link,
   Links,
   Meta,
-  NavLink,
   Outlet,
   Scripts,
   ScrollRestoration,
@@ -14,9 +13,11 @@ import {
 } from '@remix-run/react'
 import type { ReactNode } from 'react'
 import { CsrfField } from './components/csrf-field.js'
+import { useScrollRegions } from './components/scroll-regions.js'
+import { SiteMenu } from './components/site-menu.js'
 import { getViewer, ROLE_LABELS } from './lib/access.server.js'
-import { NAV_ITEMS, useKeptSearch } from './lib/navigation.js'
 import { useNonce } from './lib/nonce.js'
+import { readPeriod } from './lib/period.server.js'
 import stylesUrl from './styles/app.css'
 
 export const links: LinksFunction = () => [
@@ -37,6 +38,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       practices: viewer.practices.map((p) => ({ odsCode: p.odsCode, name: p.name })),
     },
     csrf: viewer?.session.csrf ?? '',
+    // Said at the From/To field by every page's filter bar (the pages fall back to every date).
+    periodError: readPeriod(new URL(request.url)).error ?? null,
     // For a warning before the session ends: whichever of the two expiries comes first.
     sessionExpiresAt: viewer ? new Date(Math.min(viewer.session.idleExpiresAt.getTime(), viewer.session.absoluteExpiresAt.getTime())).toISOString() : null,
   })
@@ -46,8 +49,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export function Layout({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>('root')
   const viewer = data?.viewer
-  const keptSearch = useKeptSearch()
   const nonce = useNonce()
+  useScrollRegions()
   return (
     <html lang="en-GB">
       <head>
@@ -65,19 +68,7 @@ export function Layout({ children }: { children: ReactNode }) {
             <Link to="/" className="site-header__name">
               Sharing Ledger
             </Link>
-            {viewer && (
-              <nav aria-label="Main">
-                <ul className="site-nav">
-                  {NAV_ITEMS.filter((item) => !item.roles || item.roles.includes(viewer.role)).map((item) => (
-                    <li key={item.to}>
-                      <NavLink to={{ pathname: item.to, search: keptSearch }} end={item.to === '/'}>
-                        {item.label}
-                      </NavLink>
-                    </li>
-                  ))}
-                </ul>
-              </nav>
-            )}
+            {viewer && <SiteMenu role={viewer.role} />}
             {viewer && (
               <Form method="post" action="/logout" className="site-header__user">
                 <span>

@@ -5,7 +5,18 @@ import { ensurePractice } from '../db/queries/practices.js'
 import { createUser, findUserByEmail, type Role } from '../db/queries/users.js'
 import { recordDsptStatus } from '../db/queries/notices.js'
 import { importNoticeFile } from '../jobs/import-notice.js'
-import { demoAgreements, demoDsptRegister, noticeFileFor, type Dataset } from '../jobs/simulator/data.js'
+import { demoAgreements, demoDsptRegister, noticeFileFor, type Dataset, type DatasetOptions } from '../jobs/simulator/data.js'
+
+/**
+ * The demo's simulated practices: their data ends yesterday (in England), so a newcomer sees a
+ * practice as it would look this morning. Tests and the benchmark keep the simulator's fixed
+ * end date, so their numbers never depend on the day they run.
+ */
+export function demoDatasetOptions(now = new Date()): DatasetOptions & { endDate: string } {
+  const yesterday = new Date(now.getTime() - 86_400_000)
+  const endDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(yesterday)
+  return { practices: 3, days: 120, seed: 1, endDate }
+}
 
 /** The demo's data sharing agreements: they cover every disclosure the simulator did not plant as a violation. */
 export async function seedDemoAgreements(db: Db, dataset: Dataset): Promise<number> {

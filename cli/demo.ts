@@ -15,13 +15,13 @@ import { startServer } from '../server.js'
 import { UserError, readConfig } from './context.js'
 import { openDatabase } from '../db/client.js'
 import { migrateLatest } from '../db/migrate.js'
-import { DEMO_PASSWORD, DEMO_USERS, seedDemoAgreements, seedDemoDspt, seedDemoNotices, seedDemoUsers } from './demo-seed.js'
+import { DEMO_PASSWORD, DEMO_USERS, demoDatasetOptions, seedDemoAgreements, seedDemoDspt, seedDemoNotices, seedDemoUsers } from './demo-seed.js'
 
 const SIMULATOR_PORT = Number(process.env.DEMO_SIMULATOR_PORT ?? 3901)
-const DEMO_OPTIONS = { practices: 3, days: 120, seed: 1 }
 
 async function main() {
   const config = readConfig()
+  const DEMO_OPTIONS = demoDatasetOptions()
   if (!fs.existsSync('build/server/index.js') || process.env.DEMO_REBUILD === '1') {
     console.log('Building the dashboard...')
     execFileSync(path.join('node_modules', '.bin', 'remix'), ['build'], { stdio: 'inherit' })

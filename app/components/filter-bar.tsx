@@ -1,5 +1,5 @@
 import { Form, Link, useLocation, useRouteLoaderData } from '@remix-run/react'
-import type { ReactNode } from 'react'
+import { useEffect, useRef, type ReactNode } from 'react'
 import { EARLIEST_DAY, latestPeriodDay } from '../../core/day-bounds.js'
 import type { loader as rootLoader } from '../root.js'
 
@@ -9,9 +9,23 @@ import type { loader as rootLoader } from '../root.js'
  * `children` adds page-specific filters to the same form.
  */
 export function FilterBar({ from, to, children }: { from?: string; to?: string; children?: ReactNode }) {
-  const practices = useRouteLoaderData<typeof rootLoader>('root')?.viewer?.practices ?? []
+  const root = useRouteLoaderData<typeof rootLoader>('root')
+  const practices = root?.viewer?.practices ?? []
+  const periodError = root?.periodError ?? null
   const { pathname, search } = useLocation()
-  const chosen = new URLSearchParams(search).getAll('practice')
+  const params = new URLSearchParams(search)
+  const chosen = params.getAll('practice')
+  // A refused period keeps what was typed (the page's own period fell back to none).
+  if (periodError) {
+    from = params.get('from') ?? undefined
+    to = params.get('to') ?? undefined
+  }
+  const errorField = useRef<HTMLInputElement>(null)
+  useEffect(() => {
+    if (periodError) errorField.current?.focus()
+  }, [periodError, search])
+  const dateProps = (field: 'from' | 'to') =>
+    periodError?.field === field ? { ref: errorField, 'aria-invalid': true, 'aria-describedby': 'filter-period-error' } : {}
   return (
     <Form method="get" className="panel filter-bar" aria-label="Filters">
       {practices.length > 1 && (
@@ -28,13 +42,23 @@ export function FilterBar({ from, to, children }: { from?: string; to?: string; 
           </select>
         </div>
       )}
-      <div>
-        <label htmlFor="filter-from">From</label>
-        <input id="filter-from" name="from" type="date" min={EARLIEST_DAY} max={latestPeriodDay()} key={from ?? ''} defaultValue={from ?? ''} />
-      </div>
-      <div>
-        <label htmlFor="filter-to">To</label>
-        <input id="filter-to" name="to" type="date" min={EARLIEST_DAY} max={latestPeriodDay()} key={to ?? ''} defaultValue={to ?? ''} />
+      <div className={`filter-bar__period${periodError ? ' filter-bar__period--error' : ''}`}>
+        {periodError && (
+          <p className="field-error filter-bar__error" id="filter-period-error">
+            <span className="visually-hidden">Error: </span>
+            {periodError.message} Until it is corrected, this page shows every date.
+          </p>
+        )}
+        <div className="filter-bar__dates">
+          <div>
+            <label htmlFor="filter-from">From</label>
+            <input id="filter-from" name="from" type="date" min={EARLIEST_DAY} max={latestPeriodDay()} key={from ?? ''} defaultValue={from ?? ''} {...dateProps('from')} />
+          </div>
+          <div>
+            <label htmlFor="filter-to">To</label>
+            <input id="filter-to" name="to" type="date" min={EARLIEST_DAY} max={latestPeriodDay()} key={to ?? ''} defaultValue={to ?? ''} {...dateProps('to')} />
+          </div>
+        </div>
       </div>
       {children}
       <button type="submit" className="button">

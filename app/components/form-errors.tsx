@@ -2,7 +2,7 @@
  * Form validation messages, the GOV.UK way: a summary at the top that takes focus and links to
  * each field, and the same message beside the field (linked with aria-describedby).
  */
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, type MouseEvent } from 'react'
 
 export type FieldErrors = Record<string, string> | undefined
 
@@ -24,11 +24,36 @@ export function ErrorSummary({ form, errors, fieldIds }: { form: string; errors:
       <h3 id={`${form}-error-title`}>There is a problem</h3>
       <ul>
         {entries.map(([field, message]) => (
-          <li key={field}>{fieldIds[field] ? <a href={`#${fieldIds[field]}`}>{message}</a> : message}</li>
+          <li key={field}>
+            {fieldIds[field] ? (
+              <a href={`#${fieldIds[field]}`} onClick={(event) => focusField(event, fieldIds[field]!)}>
+                {message}
+              </a>
+            ) : (
+              message
+            )}
+          </li>
         ))}
       </ul>
     </div>
   )
+}
+
+/**
+ * Moves focus to the field in place of following the link: a change of address (even of its
+ * #fragment) is a navigation for the router, which would drop the errors and re-create the form,
+ * wiping what was typed. A group (radios, checkboxes) focuses its first input; the field's label
+ * or legend is scrolled into view with it, as the GOV.UK error summary does. Without JavaScript
+ * the link still jumps to the field.
+ */
+function focusField(event: MouseEvent<HTMLAnchorElement>, id: string) {
+  const target = document.getElementById(id)
+  if (!target) return
+  event.preventDefault()
+  const field = target.matches('fieldset') ? (target.querySelector<HTMLElement>('input, select, textarea') ?? target) : target
+  const caption = target.matches('fieldset') ? target.querySelector('legend') : document.querySelector(`label[for="${CSS.escape(id)}"]`)
+  ;(caption ?? field).scrollIntoView({ block: 'start' })
+  field.focus({ preventScroll: true })
 }
 
 export function FieldError({ form, field, errors }: { form: string; field: string; errors: FieldErrors }) {

@@ -26,6 +26,7 @@ import { addSource, getSource } from '../../db/queries/sources.js'
 import type { Scope } from '../../db/queries/scope.js'
 import { createUser, findUserByEmail, getUser, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES, userPracticeIds } from '../../db/queries/users.js'
 import { ROLE_LABELS, type Access, readForm } from './access.server.js'
+import { AGREEMENT_DESCRIPTION_LIMIT } from './limits.js'
 import { csvExport } from './csv.server.js'
 import { requireScope } from './scope.server.js'
 
@@ -178,6 +179,7 @@ export async function exportUsers(args: Args) {
   const rows = await listUsers(access.db, scope)
   return csvExport(access, {
     name: 'users',
+    filtered: false,
     url: new URL(args.request.url),
     rows,
     columns: [
@@ -317,6 +319,7 @@ export async function exportSources(args: Args) {
   const rows = await listSourcesForAdmin(access.db, scope)
   return csvExport(access, {
     name: 'sources',
+    filtered: false,
     url: new URL(args.request.url),
     rows,
     columns: [
@@ -370,7 +373,7 @@ const NewAgreementSchema = z
     dataLevel: z.enum(['identifiable', 'pseudonymised', 'anonymised'], { message: 'Choose the level of data the agreement allows' }),
     validFrom: isoDay,
     validTo: z.union([z.literal(''), isoDay]),
-    description: z.string().trim().max(2000, 'The description is longer than 2,000 characters'),
+    description: z.string().trim().max(AGREEMENT_DESCRIPTION_LIMIT, 'The description is longer than 2,000 characters'),
   })
   .superRefine((a, ctx) => {
     if (a.validTo && a.validTo < a.validFrom) ctx.addIssue({ code: 'custom', path: ['validTo'], message: 'The end date must be on or after the start date' })
@@ -464,6 +467,7 @@ export async function exportAgreements(args: Args) {
   const rows = await listAgreements(access.db, scope)
   return csvExport(access, {
     name: 'data-sharing-agreements',
+    filtered: false,
     url: new URL(args.request.url),
     rows,
     columns: [
@@ -583,6 +587,7 @@ export async function exportCodes(args: Args) {
   ]
   return csvExport(access, {
     name: 'code-mappings',
+    filtered: false,
     url: new URL(args.request.url),
     rows,
     columns: [

@@ -6,6 +6,7 @@ import { refreshFindings } from '../../jobs/findings/refresh-findings.js'
 import { promiseEntry, promisesCheckedBy } from '../../core/promises.js'
 import { RULE_IDS, getRule, type RuleId } from '../../jobs/findings/rules.js'
 import { notFound, requirePractice, type Access, readForm } from './access.server.js'
+import { FINDING_REASON_LIMIT } from './limits.js'
 import { csvExport } from './csv.server.js'
 import { requireScope } from './scope.server.js'
 
@@ -82,7 +83,7 @@ const DECIDERS: readonly Role[] = ['caldicott_guardian', 'practice_manager']
 
 const DecisionSchema = z.object({
   status: z.enum(['accepted', 'resolved', 'open'], { message: 'Choose accept, resolve or reopen.' }),
-  reason: z.string().trim().min(1, 'Write the reason for this decision.').max(4000),
+  reason: z.string().trim().min(1, 'Write the reason for this decision.').max(FINDING_REASON_LIMIT, 'The reason is longer than 4,000 characters: shorten it.'),
 })
 
 export async function decideFinding(args: { request: Request; context: AppLoadContext; params: { id?: string } }) {
@@ -90,7 +91,16 @@ export async function decideFinding(args: { request: Request; context: AppLoadCo
   const finding = await findingInScope(access, args.params.id)
   const form = await readForm(args.request)
   const parsed = DecisionSchema.safeParse({ status: form.get('status'), reason: form.get('reason') ?? '' })
-  if (!parsed.success) return { ok: false as const, message: parsed.error.issues[0]!.message }
+  if (!parsed.success) {
+    // Each message goes beside its field and into the error summary; the typed reason comes back.
+    const errors: Record<string, string> = {}
+    for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message
+    const text = (name: string) => {
+      const v = form.get(name)
+      return typeof v === 'string' ? v : ''
+    }
+    return { ok: false as const, message: parsed.error.issues[0]!.message, errors, values: { reason: text('reason'), status: text('status') } }
+  }
   const result = await setFindingStatus(access.db, finding.id, parsed.data.status, parsed.data.reason, access.viewer.id)
   await access.log('finding_status', {
     practiceId: finding.practiceId,

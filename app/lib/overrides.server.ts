@@ -13,6 +13,7 @@ import {
   type Verdict,
 } from '../../db/queries/overrides.js'
 import { notFound, requireAccess, requirePractice, ROLE_LABELS, type Access, readForm } from './access.server.js'
+import { REVIEW_REASONS_LIMIT } from './limits.js'
 import { csvExport } from './csv.server.js'
 import { refreshFindingsAfterChange } from './findings.server.js'
 import { requireScope } from './scope.server.js'
@@ -225,7 +226,7 @@ const ReviewSchema = z.object({
     .string()
     .trim()
     .min(1, 'Write the reasons for your verdict')
-    .max(10_000, 'The reasons are longer than 10,000 characters: shorten them'),
+    .max(REVIEW_REASONS_LIMIT, 'The reasons are longer than 10,000 characters: shorten them'),
   secondSigner: z.union([z.literal(''), z.string().regex(/^\d{1,9}$/, 'Choose a second signer from the list')]),
   escalate: z.union([z.literal(''), z.literal('on'), z.literal('yes'), z.literal('1')]),
   supersedes: z.union([z.literal(''), z.string().regex(/^\d{1,15}$/)]),

@@ -5,6 +5,7 @@ import {
   countDisclosuresByPurpose,
   countDisclosuresByRecipient,
   countOpenFindings,
+  countOpenHighFindings,
   countOverridesAwaitingReview,
   countPatientsAffected,
   disclosureTrend,
@@ -25,12 +26,13 @@ export async function getOverview(args: { request: Request; context: AppLoadCont
   const db = access.db
   const days = spanDays(scope.from, scope.to)
   const bucket = days !== null && days <= 62 ? 'day' : days !== null && days <= 366 ? 'week' : 'month'
-  const [collected, total, cachedPatients, overrides, openFindings, trend, byPurpose, byRecipient, sources, withoutNotice] = await Promise.all([
+  const [collected, total, cachedPatients, overrides, openFindings, openHighFindings, trend, byPurpose, byRecipient, sources, withoutNotice] = await Promise.all([
     getDisclosureDayRange(db, scope),
     countDisclosures(db, scope),
     cachedPatientCount(db, scope),
     countOverridesAwaitingReview(db, scope, access.config.overrideReviewDays),
     countOpenFindings(db, scope),
+    countOpenHighFindings(db, scope),
     disclosureTrend(db, scope, bucket),
     countDisclosuresByPurpose(db, scope),
     countDisclosuresByRecipient(db, scope),
@@ -38,7 +40,7 @@ export async function getOverview(args: { request: Request; context: AppLoadCont
     practicesWithoutNotice(db, scope),
   ])
   const patients: number | Promise<number> = cachedPatients ?? countPatientsAffected(db, scope)
-  return { period: { from: scope.from, to: scope.to }, collected, total, patients, overrides, openFindings, trend, trendBucket: bucket, byPurpose, byRecipient, sources, withoutNotice }
+  return { period: { from: scope.from, to: scope.to }, collected, total, patients, overrides, openFindings, openHighFindings, trend, trendBucket: bucket, byPurpose, byRecipient, sources, withoutNotice }
 }
 
 function spanDays(from?: string, to?: string): number | null {

@@ -6,21 +6,36 @@ export interface Period {
   to?: string
 }
 
+/** Why ?from=&to= was refused, and which field to show it at. */
+export interface PeriodError {
+  field: 'from' | 'to'
+  message: string
+}
+
 // An empty date field in the period form submits "from=": that means no limit, not an error.
 const OptionalDay = z.preprocess((v) => (v === '' || v === null ? undefined : v), PeriodDay.optional())
 
 const PeriodSchema = z
   .object({ from: OptionalDay, to: OptionalDay })
-  .refine((p) => !p.from || !p.to || p.from <= p.to, 'the start date ("from") is after the end date ("to")')
+  .refine((p) => !p.from || !p.to || p.from <= p.to, { message: 'the start date ("from") is after the end date ("to")', path: ['from'] })
 
-/** Reads ?from=&to= (inclusive days); a bad value is the caller's mistake, so a 400 that says which. */
-export function readPeriod(url: URL): Period {
+/**
+ * Reads ?from=&to= (inclusive days). A bad value is the person's mistake and is said at the
+ * field, so a page keeps its filter bar: the period falls back to none (every date) and the
+ * error goes with it.
+ */
+export function readPeriod(url: URL): { period: Period; error?: PeriodError } {
   const parsed = PeriodSchema.safeParse({ from: url.searchParams.get('from'), to: url.searchParams.get('to') })
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    const field = issue.path.length > 0 ? `"${String(issue.path[0])}" ` : ''
-    const message = `The period is not valid: ${field}${issue.message}.`
-    throw new Response(message, { status: 400, statusText: 'Bad Request', headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
-  }
-  return parsed.data
+  if (parsed.success) return { period: parsed.data }
+  const issue = parsed.error.issues[0]!
+  const field = issue.path[0] === 'to' ? 'to' : 'from'
+  const named = issue.message.startsWith('the start date') ? '' : `"${field}" `
+  return { period: {}, error: { field, message: `The period is not valid: ${named}${issue.message}.` } }
+}
+
+/** For a file (a CSV export), which cannot show an error at a field: a bad period is a 400 that says which. */
+export function requirePeriod(url: URL): Period {
+  const { period, error } = readPeriod(url)
+  if (error) throw new Response(error.message, { status: 400, statusText: 'Bad Request', headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
+  return period
 }

@@ -33,6 +33,7 @@ export default function Overview() {
   const data = useLoaderData<typeof loader>()
   const { period, collected } = data
   const kept = useKeptSearch()
+  const practiceOnly = withoutPeriod(kept)
   return (
     <>
       <h1>Overview</h1>
@@ -65,17 +66,29 @@ export default function Overview() {
               </Suspense>
             </dd>
           </div>
+          {/* Work still to do counts on every date, whatever the period: the links open the same
+              lists (practice kept, period dropped), so the figure and the list agree. */}
           <div>
-            <dt>Overrides awaiting review</dt>
+            <dt>
+              Overrides awaiting review <span className="hint">(all dates)</span>
+            </dt>
             <dd data-testid="overrides-pending">
-              <Link to={`/overrides${kept}`}>{formatCount(data.overrides.pending)}</Link>
+              <Link to={`/overrides${practiceOnly}`}>{formatCount(data.overrides.pending)}</Link>
               {data.overrides.overdue > 0 && <span className="status--failed"> ({formatCount(data.overrides.overdue)} overdue)</span>}
             </dd>
           </div>
           <div>
-            <dt>Open findings</dt>
+            <dt>
+              Open findings <span className="hint">(all dates)</span>
+            </dt>
             <dd data-testid="open-findings">
-              <Link to={`/findings${kept}`}>{formatCount(data.openFindings)}</Link>
+              <Link to={`/findings${practiceOnly}`}>{formatCount(data.openFindings)}</Link>
+              {data.openHighFindings > 0 && (
+                <span className="status--failed" data-testid="open-high-findings">
+                  {' '}
+                  (<Link to={`/findings${practiceOnly}${practiceOnly ? '&' : '?'}severity=high`}>{formatCount(data.openHighFindings)} high severity</Link>)
+                </span>
+              )}
             </dd>
           </div>
         </dl>
@@ -93,6 +106,25 @@ export default function Overview() {
       )}
       <CollectionRuns sources={data.sources} />
     </>
+  )
+}
+
+/** The kept filters without the period: for figures that count every date. */
+function withoutPeriod(search: string): string {
+  const params = new URLSearchParams(search)
+  params.delete('from')
+  params.delete('to')
+  const s = params.toString()
+  return s ? `?${s}` : ''
+}
+
+/** Says when a chart leaves rows out, so a top 10 is never read as the whole picture. */
+function TopNote({ shown, of, noun }: { shown: number; of: number; noun: string }) {
+  if (of <= shown) return null
+  return (
+    <p className="hint">
+      The chart shows the top {shown} of {formatCount(of)} {noun}; the table lists them all.
+    </p>
   )
 }
 
@@ -141,6 +173,7 @@ function Disclosures({ data }: { data: OverviewData }) {
           <section className="panel" aria-labelledby="purpose-heading">
             <h2 id="purpose-heading">By purpose</h2>
             <HorizontalBarChart name="Disclosures" data={byPurpose.slice(0, CHART_ROWS).map((p) => ({ label: p.label, value: p.disclosures }))} />
+            <TopNote shown={CHART_ROWS} of={byPurpose.length} noun="purposes" />
             <div className="table-scroll">
               <table>
                 <caption>Disclosures by purpose, {when}</caption>
@@ -172,6 +205,7 @@ function Disclosures({ data }: { data: OverviewData }) {
           <section className="panel" aria-labelledby="recipient-heading">
             <h2 id="recipient-heading">By recipient</h2>
             <HorizontalBarChart name="Disclosures" data={byRecipient.slice(0, CHART_ROWS).map((r) => ({ label: r.name, value: r.disclosures }))} />
+            <TopNote shown={CHART_ROWS} of={byRecipient.length} noun="recipients" />
             <div className="table-scroll">
               <table>
                 <caption>Disclosures by recipient, {when}</caption>

@@ -5,7 +5,9 @@ import { AdminNav } from '../components/admin-nav.js'
 import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, groupProps } from '../components/form-errors.js'
 import { agreementsAction, getAgreementsPage } from '../lib/admin.server.js'
+import { CharacterCount } from '../components/character-count.js'
 import { formatDay } from '../lib/format.js'
+import { AGREEMENT_DESCRIPTION_LIMIT } from '../lib/limits.js'
 import { EARLIEST_DAY, LATEST_RECORD_DAY } from '../../core/day-bounds.js'
 
 export const meta: MetaFunction = () => [{ title: 'Data sharing agreements – Administration – Sharing Ledger' }]
@@ -230,7 +232,15 @@ function AddAgreementForm({ data, errors, values }: { data: PageData; errors: Re
       <div>
         <label htmlFor={FIELD_IDS.description}>Description (optional)</label>
         <FieldError form="agreement" field="description" errors={errors} />
-        <textarea id={FIELD_IDS.description} name="description" rows={3} defaultValue={value('description')} {...fieldProps('agreement', 'description', errors)} />
+        <CharacterCount
+          id={FIELD_IDS.description}
+          name="description"
+          rows={3}
+          limit={AGREEMENT_DESCRIPTION_LIMIT}
+          defaultValue={value('description')}
+          aria-invalid={errors?.description ? true : undefined}
+          describedBy={fieldProps('agreement', 'description', errors)['aria-describedby']}
+        />
       </div>
       <button type="submit" className="button" disabled={busy}>
         Add agreement

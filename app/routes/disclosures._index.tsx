@@ -102,6 +102,11 @@ function ByPurpose({ data, when }: { data: SummaryData; when: string }) {
         name="Disclosures"
         data={data.byPurpose.slice(0, CHART_ROWS).map((p) => ({ label: p.label, value: p.disclosures, href: listHref({ purpose: p.purpose }) }))}
       />
+      {data.byPurpose.length > CHART_ROWS && (
+        <p className="hint" data-testid="purpose-chart-top">
+          The chart shows the top {CHART_ROWS} of {formatCount(data.byPurpose.length)} purposes; the table lists them all.
+        </p>
+      )}
       <div className="table-scroll">
         <table>
           <caption>Disclosures by purpose, {when}</caption>

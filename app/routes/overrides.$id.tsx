@@ -2,8 +2,10 @@ import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from '@remix-run/react'
 import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps } from '../components/form-errors.js'
+import { CharacterCount } from '../components/character-count.js'
 import { DueStatus } from '../components/override-due-status.js'
 import { formatDateTime } from '../lib/format.js'
+import { REVIEW_REASONS_LIMIT } from '../lib/limits.js'
 import { getOverrideEventPage, reviewOverrideAction } from '../lib/overrides.server.js'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -229,13 +231,15 @@ function ReviewForm({ data }: { data: PageData }) {
             Why you reached this verdict: the facts you relied on, who you spoke to, and the legal basis.
           </p>
           <FieldError form={FORM} field="reasons" errors={errors} />
-          <textarea
+          <CharacterCount
             id={FIELD_IDS.reasons}
             name="reasons"
             rows={6}
             required
+            limit={REVIEW_REASONS_LIMIT}
             defaultValue={values.reasons ?? ''}
-            {...fieldProps(FORM, 'reasons', errors, 'review-reasons-hint')}
+            aria-invalid={errors?.reasons ? true : undefined}
+            describedBy={fieldProps(FORM, 'reasons', errors, 'review-reasons-hint')['aria-describedby']}
           />
         </div>
         <div>

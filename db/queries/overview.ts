@@ -157,6 +157,12 @@ export async function countOpenFindings(db: Db, scope: Scope): Promise<number> {
   return Number(row?.n ?? 0)
 }
 
+/** Open high-severity findings (likely breaches): the overview names them first, not inside the total. */
+export async function countOpenHighFindings(db: Db, scope: Scope): Promise<number> {
+  const row = await db('findings').whereIn('practice_id', scope.practiceIds).where({ status: 'open', severity: 'high' }).count('* as n').first()
+  return Number(row?.n ?? 0)
+}
+
 /** Disclosures per day (or per month for long periods), for the trend chart. */
 export async function disclosureTrend(db: Db, scope: Scope, bucket: 'day' | 'week' | 'month'): Promise<Array<{ period: string; disclosures: number }>> {
   const rows = await db

@@ -152,8 +152,9 @@ describe('disclosures pages in a browser', () => {
       page.waitForEvent('download'),
       page.getByRole('link', { name: /Download all 55 disclosures as CSV/ }).click(),
     ])
-    expect(download.suggestedFilename()).toMatch(/^disclosures-\d{4}-\d{2}-\d{2}\.csv$/)
-    const csv = fs.readFileSync((await download.path())!, 'utf8').trim().split('\r\n')
+    // Named by what made it (issue 13): type, the guardian's one practice, the period.
+    expect(download.suggestedFilename()).toBe('disclosures_A81001_2026-03-01_2026-03-31.csv')
+    const csv = fs.readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '').trim().split('\r\n')
     expect(csv).toHaveLength(56)
     expect(csv.slice(1).every((line) => line.includes('direct_care') || line.includes('Direct care'))).toBe(true)
 

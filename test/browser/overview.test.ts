@@ -129,12 +129,12 @@ describe('overview page in a browser', () => {
     expect(consoleErrors).toEqual([])
   })
 
-  it('explains a bad period in words, with status 400 and no stack trace', async () => {
+  it('explains a bad period in words at the field, keeping the page, with no stack trace', async () => {
     const response = await page.goto(`${server.url}/?from=2026-13-45`)
-    expect(response?.status()).toBe(400)
-    expect(await page.locator('h1').textContent()).toBe('Check the request')
+    expect(response?.status()).toBe(200)
+    expect(await page.locator('h1').textContent()).toBe('Overview')
     const text = await page.locator('main').textContent()
-    expect(text).toContain('The period is not valid: "from" is not a real calendar date.')
+    expect(await page.locator('#filter-period-error').textContent()).toContain('The period is not valid: "from" is not a real calendar date.')
     expect(text).not.toMatch(/at .+\.(js|ts):\d+/)
     await saveScreenshot(page, 'overview-bad-period')
   })

@@ -27,7 +27,7 @@ export function RateTrendChart({ points, series, xKey, formatX }: { points: Arra
       <ClientOnly>
         {() => (
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={points} margin={{ top: 8, right: 24, bottom: 8, left: 8 }}>
+            <LineChart accessibilityLayer={false} data={points} margin={{ top: 8, right: 24, bottom: 8, left: 8 }}>
               <CartesianGrid stroke="#d8dde0" />
               <XAxis dataKey={xKey} tickFormatter={(x) => formatX(String(x))} stroke="#4c6272" tick={{ fontSize: 12 }} minTickGap={16} />
               <YAxis tickFormatter={(v) => `${v}%`} stroke="#4c6272" width={56} />

@@ -9,7 +9,7 @@ export function TrendChart({ data, name }: { data: Array<{ label: string; value:
       <ClientOnly>
         {() => (
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={data} margin={{ top: 8, right: 24, bottom: 8, left: 8 }}>
+            <LineChart accessibilityLayer={false} data={data} margin={{ top: 8, right: 24, bottom: 8, left: 8 }}>
               <CartesianGrid stroke="#d8dde0" />
               <XAxis dataKey="label" stroke="#4c6272" tick={{ fontSize: 12 }} minTickGap={24} />
               <YAxis allowDecimals={false} tickFormatter={formatCount} stroke="#4c6272" />

@@ -240,7 +240,7 @@ describe('opt-outs', () => {
     const response = await respond(() => csvLoader({ request: get(`/opt-outs.csv${Q1}`, manager), params: {}, context: context() }))
     expect(response.status).toBe(200)
     expect(response.headers.get('Content-Type')).toBe('text/csv; charset=utf-8')
-    expect(response.headers.get('Content-Disposition')).toMatch(/^attachment; filename="opt-outs-\d{4}-\d{2}-\d{2}\.csv"$/)
+    expect(response.headers.get('Content-Disposition')).toMatch(/^attachment; filename="opt-outs_[A-Za-z0-9-]+_[a-z0-9_-]+\.csv"$/)
     const lines = (await response.text()).trim().split('\r\n')
     expect(lines).toEqual([
       'practice,practice_name,month,as_of,list_size,ndop_published_as_of,ndop_published_opt_outs,ndop_published_list_size,ndop_published_rate_percent,ndop_practice_system_opt_outs,ndop_practice_system_rate_percent,type1_opt_outs,type1_rate_percent',

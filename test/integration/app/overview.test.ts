@@ -15,6 +15,7 @@ import { upsertDisclosures, type DisclosureRecord } from '../../../db/queries/re
 import { addSource } from '../../../db/queries/sources.js'
 import { get, loadContext, respond, signedInUser, type TestUser } from '../../support/app.js'
 import { useTestDatabase } from '../../support/db.js'
+import { readPeriod } from '../../../app/lib/period.server.js'
 
 const t = useTestDatabase()
 
@@ -173,10 +174,9 @@ describe('overview', () => {
     ['?from=01/03/2026', '"from" must be a date written YYYY-MM-DD'],
     ['?to=2026-02-30', '"to" is not a real calendar date'],
     ['?from=2026-04-01&to=2026-03-01', 'the start date ("from") is after the end date ("to")'],
-  ])('loader answers %s with 400 and says what is wrong', async (query, message) => {
-    const response = await loaderRejection(query)
-    expect(response.status).toBe(400)
-    expect(await response.text()).toContain(message)
+  ])('keeps the page for %s: every date shown, and the error (said at the field) says what is wrong', async (query, message) => {
+    expect((await loadOverview(query)).total).toBe(8)
+    expect(readPeriod(new URL(`http://ledger.test/${query}`)).error?.message).toContain(message)
   })
 
   it('counts patients affected, overrides awaiting review and open findings', async () => {

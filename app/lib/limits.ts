@@ -1,0 +1,4 @@
+/** Text limits shared by a form's character count (browser) and its server check, so they agree. */
+export const REVIEW_REASONS_LIMIT = 10_000
+export const FINDING_REASON_LIMIT = 4_000
+export const AGREEMENT_DESCRIPTION_LIMIT = 2_000
