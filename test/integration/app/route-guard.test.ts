@@ -12,7 +12,7 @@ const ROUTES = path.resolve(import.meta.dirname, '../../../app/routes')
 const PUBLIC = new Set(['login.tsx', 'healthz.ts'])
 const routeFiles = fs.readdirSync(ROUTES).filter((f) => !PUBLIC.has(f))
 /** Action-only addresses whose GET just redirects elsewhere, reading nothing. */
-const GET_REDIRECTS = new Set(['logout.ts', 'jobs.sources.$id.run.ts'])
+const GET_REDIRECTS = new Set(['logout.ts', 'jobs.sources.$id.run.ts', 'reports.download.ts'])
 
 /** The URL a route file answers, with 1 for every parameter (flat-routes naming). */
 function urlOf(file: string): string {
