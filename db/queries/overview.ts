@@ -62,19 +62,27 @@ export async function countDisclosures(db: Db, scope: Scope): Promise<number> {
 export async function countPatientsAffected(db: Db, scope: Scope): Promise<number> {
   const cache = await readPatientCountCache(db, scope)
   if (cache.patients !== null) return cache.patients
-  const running = countsInFlight.get(db) ?? new Map<string, Promise<number>>()
-  countsInFlight.set(db, running)
-  const key = `${patientCountKey(scope).scopeKey}#${cache.versions}`
-  let count = running.get(key)
-  if (!count) {
-    count = countAndStorePatients(db, scope).finally(() => running.delete(key))
-    running.set(key, count)
+  const latest = latestCounts.get(db) ?? new Map<string, { versions: string; count: Promise<number> }>()
+  latestCounts.set(db, latest)
+  const key = patientCountKey(scope).scopeKey
+  let entry = latest.get(key)
+  // A count asked at the same practice versions is the same exact figure, whether it is still
+  // running or has just finished: a viewer whose cache read raced the first count's write joins
+  // it instead of counting again.
+  if (!entry || entry.versions !== String(cache.versions)) {
+    const created = { versions: String(cache.versions), count: countAndStorePatients(db, scope) }
+    created.count.catch(() => {
+      if (latest.get(key) === created) latest.delete(key)
+    })
+    if (latest.size >= 1000) latest.clear()
+    latest.set(key, created)
+    entry = created
   }
-  return count
+  return entry.count
 }
 
-/** Counts in progress per database, by scope and the practice versions they were asked at. */
-const countsInFlight = new WeakMap<Db, Map<string, Promise<number>>>()
+/** Per database, each scope's latest count (running or done) and the practice versions it was asked at. */
+const latestCounts = new WeakMap<Db, Map<string, { versions: string; count: Promise<number> }>>()
 
 async function countAndStorePatients(db: Db, scope: Scope): Promise<number> {
   const { practiceIds, scopeKey } = patientCountKey(scope)
