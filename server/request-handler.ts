@@ -2,7 +2,7 @@ import crypto from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { createRequestHandler as createRemixHandler, writeReadableStreamToWritable, type AppLoadContext, type ServerBuild } from '@remix-run/node'
 import type express from 'express'
-import { readSession } from '../app/lib/session.server.js'
+import { getViewer } from '../app/lib/access.server.js'
 
 /**
  * The one door every page, form, export and report request comes through. Before Remix sees a
@@ -56,8 +56,9 @@ export function createRequestHandler(build: ServerBuild, mode: string, loadConte
 /** The body limit for this request, or null when it may not send a body at all (not signed in). */
 async function bodyLimit(req: express.Request, url: URL, context: AppLoadContext): Promise<number | null> {
   if (url.pathname === SIGN_IN_PATH) return BODY_LIMITS.signIn
-  const session = await readSession(context, new Request(url, { headers: { Cookie: req.headers.cookie ?? '' } }))
-  if (!session) return null
+  // The same lookup the action's requireAccess makes, memoised per request: read once, not twice.
+  const viewer = await getViewer(new Request(url, { headers: { Cookie: req.headers.cookie ?? '' } }), context)
+  if (!viewer) return null
   return url.pathname === REPORT_UPLOAD_PATH ? BODY_LIMITS.reportUpload : BODY_LIMITS.form
 }
 
