@@ -154,7 +154,8 @@ describe('the overview says what its counts cover', () => {
     expect(await page.getByTestId('open-high-findings').textContent()).toContain('1 high severity')
     await page.getByTestId('open-high-findings').getByRole('link').click()
     await page.waitForURL(/\/findings\?severity=high$/)
-    expect(await page.getByText('Records sent to an insurer for marketing').count()).toBeGreaterThan(0)
+    // The address changes a moment before the list renders (client-side navigation): wait for it.
+    await expect.poll(() => page.getByText('Records sent to an insurer for marketing').count(), { timeout: 30_000 }).toBeGreaterThan(0)
   })
 })
 
