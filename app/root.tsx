@@ -8,10 +8,12 @@ import {
   Outlet,
   Scripts,
   ScrollRestoration,
+  useLocation,
+  useNavigation,
   useRouteError,
   useRouteLoaderData,
 } from '@remix-run/react'
-import type { ReactNode } from 'react'
+import { useEffect, type ReactNode } from 'react'
 import { CsrfField } from './components/csrf-field.js'
 import { useScrollRegions } from './components/scroll-regions.js'
 import { SiteMenu } from './components/site-menu.js'
@@ -51,6 +53,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const viewer = data?.viewer
   const nonce = useNonce()
   useScrollRegions()
+  useRenderedMarker()
   return (
     <html lang="en-GB">
       <head>
@@ -94,6 +97,19 @@ export function Layout({ children }: { children: ReactNode }) {
 
 export default function App() {
   return <Outlet />
+}
+
+/**
+ * Marks <html data-rendered="/path?query"> once the page for that address is hydrated and
+ * rendered. Browser tests wait for it: the address changes a moment before a client-side
+ * navigation renders, and typing into the old page's fields loses the words.
+ */
+function useRenderedMarker(): void {
+  const location = useLocation()
+  const navigation = useNavigation()
+  useEffect(() => {
+    if (navigation.state === 'idle') document.documentElement.dataset.rendered = location.pathname + location.search
+  }, [location, navigation.state])
 }
 
 /** Says what went wrong in plain words; never shows a stack trace or a server error's text. */

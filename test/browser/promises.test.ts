@@ -10,7 +10,7 @@ import { createUser } from '../../db/queries/users.js'
 import { evaluateFindings } from '../../jobs/findings/evaluate.js'
 import type { RunningServer } from '../../server.js'
 import { TEST_PASSWORD } from '../support/app.js'
-import { ensureAppBuilt, openBrowserSession, saveScreenshot, signIn } from '../support/browser.js'
+import { ensureAppBuilt, openBrowserSession, saveScreenshot, signIn, waitForPage } from '../support/browser.js'
 import { testConfig } from '../support/config.js'
 import { useTestDatabase } from '../support/db.js'
 
@@ -105,7 +105,7 @@ describe('promises page in a browser', () => {
     // The overview tells the practice with no notice.
     expect(await page.getByTestId('no-notice').textContent()).toContain('Unwritten Medical Centre (C81002)')
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Promises' }).click()
-    await page.waitForURL(/\/promises/)
+    await waitForPage(page, '/promises')
     await page.getByLabel('From').fill('2026-03-01')
     await page.getByLabel('To').fill('2026-03-31')
     await page.getByRole('button', { name: 'Apply filters' }).click()

@@ -70,6 +70,23 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   return file
 }
 
+/**
+ * Waits until the page at an address matching `pathname` (a string prefix or a pattern over
+ * path + query) is hydrated and rendered (app/root.tsx marks <html data-rendered>). Use it after
+ * a click that navigates client-side, before touching the new page's fields.
+ */
+export async function waitForPage(page: Page, pathname: string | RegExp): Promise<void> {
+  const pattern = typeof pathname === 'string' ? `^${pathname.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}` : pathname.source
+  const flags = typeof pathname === 'string' ? '' : pathname.flags
+  await page.waitForFunction(
+    ([p, f]) => {
+      const rendered = document.documentElement.dataset.rendered
+      return rendered !== undefined && new RegExp(p!, f).test(rendered)
+    },
+    [pattern, flags],
+  )
+}
+
 /** Signs in through the real sign-in page and waits for the overview. */
 export async function signIn(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
   await page.goto(`${baseUrl}/login`)
@@ -82,6 +99,7 @@ export async function signIn(page: Page, baseUrl: string, email: string, passwor
   await page.waitForURL((url) => !url.pathname.startsWith('/login'))
   // The address changes a moment before the new page renders (client-side navigation).
   await page.waitForFunction(() => document.querySelector('h1')?.textContent !== 'Sign in')
+  await page.waitForFunction(() => !(document.documentElement.dataset.rendered ?? '/login').startsWith('/login'))
 }
 
 /**
@@ -96,8 +114,25 @@ export async function openBrowserSession(
   const server = await startServer({ port: 0, handle: { db, target: config.database, close: async () => {} }, config, quiet: true })
   const browser = await launchBrowser()
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' })
+  hydratedGoto(page)
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text())
   })
   return { server, browser, page }
+}
+
+/**
+ * page.goto that also waits for the app to hydrate (a field typed into before hydration can be
+ * reset by it). Pages the app does not render (a CSV, a PDF) resolve at once.
+ */
+export function hydratedGoto(page: Page): void {
+  const goto = page.goto.bind(page)
+  page.goto = async (url, options) => {
+    const response = await goto(url, options)
+    const type = response?.headers()['content-type'] ?? ''
+    if (type.startsWith('text/html')) {
+      await page.waitForFunction(() => document.documentElement.dataset.rendered !== undefined || !document.querySelector('script[type=module]'))
+    }
+    return response
+  }
 }
