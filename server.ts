@@ -7,7 +7,7 @@ import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { ServerBuild } from '@remix-run/node'
 import express from 'express'
-import { ConfigError, loadConfig, requireSessionSecret, type Config } from './config/env.js'
+import { ConfigError, loadConfig, requireSessionSecret, requireSigningKey, type Config } from './config/env.js'
 import { EmbeddedDatabaseBusyError, openDatabase, type DbHandle } from './db/client.js'
 import { migrateLatest } from './db/migrate.js'
 import { startScheduler } from './jobs/scheduler.js'
@@ -43,6 +43,7 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const config = options.config ?? loadConfig()
   requireSessionSecret(config)
+  requireSigningKey(config) // reports are signed: refuse to start rather than fail at the first download
   const log = options.quiet ? () => {} : (line: string) => console.log(line)
   if (config.usingDevelopmentSecrets && !options.quiet) {
     console.warn(

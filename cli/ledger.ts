@@ -24,7 +24,8 @@ import { importRegisterFile } from '../jobs/import-register.js'
 import { scheduledJobs } from '../jobs/scheduler.js'
 import { startSimulator } from '../jobs/simulator/server.js'
 import type { RunnerDeps } from '../jobs/runner.js'
-import { UserError, withLedger } from './context.js'
+import { readConfig, UserError, withLedger } from './context.js'
+import { ConfigError, requireSigningKey, type Config } from '../config/env.js'
 import { printTable, progressDisplay } from './format.js'
 
 const program = new Command()
@@ -570,7 +571,7 @@ const reportCmd = program
       try {
         const r = await generateReport(
           db,
-          { kind: kind as 'audit', practiceIds, from: o.from, to: o.to, eventId: o.event, findingId: o.finding, generatedBy, overrideReviewDays: config.overrideReviewDays },
+          { kind: kind as 'audit', practiceIds, from: o.from, to: o.to, eventId: o.event, findingId: o.finding, generatedBy, overrideReviewDays: config.overrideReviewDays, signingKey: signingKeyOf(config) },
           o.out,
         )
         await writeAccessLog(db, {
@@ -592,24 +593,61 @@ void reportCmd
 
 program
   .command('verify')
-  .description('check that a PDF is a report this system produced, unaltered (exit 0), or not (exit 1)')
-  .argument('<file>', 'the PDF')
-  .action(async (file: string) =>
-    withLedger(async ({ db }) => {
-      const fs = await import('node:fs')
-      const { verifyReport, describeVerified } = await import('../reports/index.js')
-      let bytes: Buffer
-      try {
-        bytes = fs.readFileSync(file)
-      } catch {
-        throw new UserError(`Cannot read ${file}.`)
-      }
-      const v = await verifyReport(db, bytes)
-      if (!v) throw new UserError('altered or unknown: no report with this SHA-256 was produced by this system.', 1)
-      console.log(describeVerified(v))
-    }),
+  .description(
+    'check that a PDF is a report this system produced with its content as signed (exit 0: genuine, or content unchanged in a re-saved file) or not (exit 1). ' +
+      'With --public-key no database is used; without it, the configured key and the database\'s record of the report are checked.',
   )
+  .argument('<file>', 'the PDF')
+  .option('--public-key <KEY.pem>', 'the public key the report should be signed with (from `ledger keys public`); checks the file alone, offline')
+  .action(async (file: string, o: { publicKey?: string }) => {
+    const fs = await import('node:fs')
+    const { verifyReportFile, describeFileVerdict, verdictExitCode } = await import('../reports/verify-file.js')
+    const { parsePublicKey } = await import('../core/signing.js')
+    const readOrFail = (f: string, what: string) => {
+      try {
+        return fs.readFileSync(f)
+      } catch {
+        throw new UserError(`Cannot read ${what} ${f}.`, 2)
+      }
+    }
+    const bytes = readOrFail(file, 'the file')
+    if (o.publicKey !== undefined) {
+      const key = parsePublicKey(readOrFail(o.publicKey, 'the public key').toString('utf8'))
+      if (!key) throw new UserError(`${o.publicKey} is not an Ed25519 public key in PEM form (as \`ledger keys public\` prints it).`, 2)
+      const verdict = await verifyReportFile(bytes, key)
+      console.log(describeFileVerdict(verdict))
+      process.exitCode = verdictExitCode(verdict)
+      return
+    }
+    await withLedger(async ({ db, config }) => {
+      const { verifyRecordedReport } = await import('../reports/index.js')
+      const result = await verifyRecordedReport(db, bytes, signingKeyOf(config).publicKey)
+      console.log(result.message)
+      process.exitCode = result.ok ? 0 : 1
+    })
+  })
 
+function signingKeyOf(config: Config) {
+  try {
+    return requireSigningKey(config)
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UserError(err.message)
+    throw err
+  }
+}
+
+const keysCmd = program.command('keys').description('the signing key that signs reports and ledger checkpoints')
+keysCmd
+  .command('public')
+  .description('print the public key (PEM) that verifies reports and checkpoints: give it to whoever must check them offline')
+  .action(async () => {
+    const { publicKeyFingerprint, publicKeyPem } = await import('../core/signing.js')
+    const config = readConfig()
+    const key = signingKeyOf(config)
+    if (key.development) process.stderr.write('WARNING: this is the published DEVELOPMENT signing key (embedded demo). Anything it signs proves nothing. Set SIGNING_KEY.\n')
+    process.stderr.write(`Fingerprint (SHA-256 of the key): ${publicKeyFingerprint(key)}\n`)
+    process.stdout.write(publicKeyPem(key))
+  })
 
 try {
   await program.parseAsync(process.argv)

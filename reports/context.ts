@@ -1,3 +1,4 @@
+import type { SigningKey } from '../core/signing.js'
 import type { Db } from '../db/client.js'
 import type { Scope } from '../db/queries/scope.js'
 import type { Doc } from './pdf/document.js'
@@ -19,6 +20,8 @@ export interface ReportRequest {
   generatedByUserId?: number | null
   /** Days after an override event by which its Caldicott review is due (the configuration's OVERRIDE_REVIEW_DAYS); default 7. */
   overrideReviewDays?: number
+  /** Signs the report's manifest; without one, the published development key (tests, the embedded demo) and the report says so. */
+  signingKey?: SigningKey
 }
 
 export const DEFAULT_OVERRIDE_REVIEW_DAYS = 7

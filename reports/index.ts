@@ -13,6 +13,8 @@ import { createDocument, endDocument } from './pdf/document.js'
 import { DASH, formatCount } from './pdf/format.js'
 import { heading, keyValues, paragraph } from './pdf/heading.js'
 import { drawTable } from './pdf/table.js'
+import { describeFileVerdict, verifyReportFile } from './verify-file.js'
+import { developmentSigningKey, prepareSectionFiles, signatureLines, signDocument, type ReportManifest } from './signature.js'
 
 // The registry (kind -> module that chooses the content) and the two things callers need:
 // generateReport (render, hash, record in report_exports) and verifyReport.
@@ -46,6 +48,7 @@ export async function loadScopePractices(db: Db, practiceIds: number[]): Promise
 }
 
 interface RenderResult {
+  manifest: ReportManifest
   pages: number
   rowCounts: Record<string, number>
   sectionDigests: Record<string, string>
@@ -89,16 +92,40 @@ async function render(
       if (out.writableNeedDrain && !out.destroyed) await Promise.race([once(out, 'drain'), written])
     },
   }
+  const key = request.signingKey ?? developmentSigningKey()
+  let files: Awaited<ReturnType<typeof prepareSectionFiles>>
   try {
     await RENDERERS[request.kind](ctx)
-    manifest(ctx, sections)
+    manifestPage(ctx, sections, signatureLines(key))
+    files = await prepareSectionFiles(sections)
   } catch (err) {
+    for (const s of sections.values()) s.discard()
     endDocument(doc)
     throw err
   }
-  const pages = endDocument(doc)
+  let signed: ReportManifest | undefined
+  const pages = endDocument(doc, (pages) => {
+    signed = signDocument(
+      doc,
+      key,
+      {
+        reportId: base.id,
+        kind: request.kind,
+        practices: base.practices.map((p) => p.odsCode),
+        from: base.scope.from,
+        to: base.scope.to,
+        ...(request.eventId !== undefined ? { eventId: request.eventId } : {}),
+        ...(request.findingId !== undefined ? { findingId: request.findingId } : {}),
+        generatedBy: request.generatedBy,
+        generatedAt: base.generatedAt.toISOString(),
+      },
+      pages,
+      files,
+    )
+  })
   await written
   return {
+    manifest: signed!,
     pages,
     sha256: hash.digest('hex'),
     rowCounts: Object.fromEntries([...sections].map(([k, s]) => [k, s.rows])),
@@ -106,8 +133,8 @@ async function render(
   }
 }
 
-/** The last page: per section the row count and SHA-256 of its canonical rows, and the report id. */
-function manifest(ctx: ReportContext, sections: Map<string, SectionDigest>): void {
+/** The last page: per section the row count and SHA-256 of its canonical rows, the report id, and the signing key. */
+function manifestPage(ctx: ReportContext, sections: Map<string, SectionDigest>, keyLines: string[]): void {
   const { doc } = ctx
   doc.addPage()
   heading(doc, 'Manifest')
@@ -128,6 +155,14 @@ function manifest(ctx: ReportContext, sections: Map<string, SectionDigest>): voi
     ],
     [...sections].map(([name, s]) => [name, formatCount(s.rows), s.digest()]),
   )
+  heading(doc, 'Signature', 2)
+  paragraph(
+    doc,
+    'Attached to this PDF: each section\'s rows (section-NAME.jsonl, whose SHA-256 is the digest above), and a manifest ' +
+      'with the SHA-256 of every page\'s text, signed with the key below. A changed character on any page, or a changed row, breaks it.',
+    { size: 9 },
+  )
+  for (const line of keyLines) paragraph(doc, line, { size: 8, bold: line.startsWith('WARNING') })
 }
 
 /** A report's scope once checked: the practices (sorted) and period; for an incident review, the event's. */
@@ -262,6 +297,26 @@ export async function verifyReport(db: Db, bytes: Buffer): Promise<VerifiedRepor
     sha256,
     rowCounts: typeof row.row_counts === 'string' ? JSON.parse(row.row_counts) : row.row_counts,
   }
+}
+
+/**
+ * A file checked against its signature AND this database's record of it (the CLI without
+ * --public-key, and "Check a report" on /reports). Reports made before reports were signed
+ * carry no manifest: they are still known by their recorded SHA-256.
+ */
+export async function verifyRecordedReport(db: Db, bytes: Buffer, publicKey: crypto.KeyObject): Promise<{ ok: boolean; message: string; reportId?: string }> {
+  const verdict = await verifyReportFile(bytes, publicKey)
+  if (verdict.status === 'unsigned') {
+    const recorded = await verifyReport(db, bytes)
+    if (recorded) return { ok: true, reportId: recorded.id, message: `${describeVerified(recorded)} (an unsigned report from before reports were signed: checked by its recorded SHA-256)` }
+  }
+  if (verdict.status !== 'genuine' && verdict.status !== 'resaved') return { ok: false, message: describeFileVerdict(verdict), ...(('manifest' in verdict) ? { reportId: verdict.manifest.reportId } : {}) }
+  const id = verdict.manifest.reportId
+  const row = await db('report_exports').where({ id }).first()
+  if (!row) return { ok: false, reportId: id, message: `not recorded: the signature is valid, but this database has no record of report ${id}` }
+  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex')
+  if (row.pdf_sha256 === sha256) return { ok: true, reportId: id, message: `${describeFileVerdict(verdict)}; recorded in this database with the same SHA-256` }
+  return { ok: true, reportId: id, message: `${describeFileVerdict({ status: 'resaved', manifest: verdict.manifest })}; recorded in this database with SHA-256 ${row.pdf_sha256}, this file's is ${sha256}` }
 }
 
 /** The one line `ledger verify` prints for a genuine report. */

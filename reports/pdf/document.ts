@@ -1,4 +1,5 @@
 import PDFDocument from 'pdfkit'
+import { trackPageText } from './page-text.js'
 import { currentFont, num, showText, writeContent, type PdfFont } from './raw.js'
 
 // The page frame every report shares: A4, Helvetica, fixed metadata, the protective marking at
@@ -62,6 +63,7 @@ export function createDocument(opts: DocumentOptions): Doc {
   const marking = opts.marking ?? MARKING
   doc.font('Helvetica')
   footers.set(doc, { font: currentFont(doc), pending: [] })
+  trackPageText(doc) // before the frame's listener: the marking it draws is page text
   doc.on('pageAdded', () => {
     doc.pageNumber += 1
     drawFrame(doc, marking, doc.pageNumber)
@@ -70,8 +72,11 @@ export function createDocument(opts: DocumentOptions): Doc {
   return doc
 }
 
-/** Writes every page's "Page X of Y" (Y = pages drawn) and ends the document. Returns Y. */
-export function endDocument(doc: Doc): number {
+/**
+ * Writes every page's "Page X of Y" (Y = pages drawn), lets `beforeEnd` add what needs the
+ * finished pages (the signed manifest), and ends the document. Returns Y.
+ */
+export function endDocument(doc: Doc, beforeEnd?: (pages: number) => void): number {
   const total = doc.pageNumber
   const state = footers.get(doc)!
   const { font } = state
@@ -83,6 +88,7 @@ export function endDocument(doc: Doc): number {
     f.ref.end()
   }
   state.pending = []
+  beforeEnd?.(total)
   doc.end()
   return total
 }

@@ -1,4 +1,5 @@
 import { frame, type Doc } from './document.js'
+import { recordText } from './page-text.js'
 import { currentFont, FontMetrics, num, useFontOnPage, writeContent, type PdfFont } from './raw.js'
 
 // A table that is written row by row, so a 100,000-row log never exists in memory at once.
@@ -110,6 +111,8 @@ export class Table {
   private readonly wrappers = new Map<string, Wrapper>()
   /** Operators of rows drawn on the current page, written to it as one chunk by flush(). */
   private readonly pending: string[] = []
+  /** The text of the pending rows, in the order it is written (the page's text digest). */
+  private readonly pendingText: string[] = []
 
   constructor(
     private readonly doc: Doc,
@@ -166,6 +169,7 @@ export class Table {
         if (line.text === '') return
         const dx = align === 'right' ? inner - line.width : align === 'center' ? (inner - line.width) / 2 : 0
         ops.push(`1 0 0 1 ${num(x + PAD + dx)} ${num(top - j * wrapper.lineHeight)} Tm\n${line.tj ?? (line.tj = wrapper.metrics.showText(line.text))}`)
+        this.pendingText.push(line.text)
       })
       x += this.widths[i]!
     })
@@ -182,6 +186,8 @@ export class Table {
     if (this.pending.length === 0) return
     writeContent(this.doc, this.pending.join('\n'))
     this.pending.length = 0
+    for (const text of this.pendingText) recordText(this.doc, text)
+    this.pendingText.length = 0
   }
 
   private newPage(): void {

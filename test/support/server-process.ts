@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
-import { TEST_PSEUDONYM_KEY, TEST_SESSION_SECRET } from './test-env.js'
+import { TEST_PSEUDONYM_KEY, TEST_SESSION_SECRET, TEST_SIGNING_KEY } from './test-env.js'
 
 /** A port nobody listens on right now. */
 export function freePort(): Promise<number> {
@@ -38,6 +38,7 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
       DATABASE_URL: databaseUrl,
       PSEUDONYM_KEY: TEST_PSEUDONYM_KEY,
       SESSION_SECRET: TEST_SESSION_SECRET,
+      SIGNING_KEY: TEST_SIGNING_KEY,
       SCHEDULER: 'off',
       HOST: '127.0.0.1',
       PORT: String(port),

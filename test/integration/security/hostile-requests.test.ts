@@ -106,6 +106,8 @@ describe('finding 1: one GET cannot take the service down', () => {
 describe('finding 2: no forged, stolen or ended session opens a page', () => {
   it('refuses to start on PostgreSQL without SESSION_SECRET', { timeout: 120_000 }, async () => {
     await expect(startServerProcess(t.url, { SESSION_SECRET: '' })).rejects.toThrow(/SESSION_SECRET/)
+    // reports are signed: no published development key on a real database either
+    await expect(startServerProcess(t.url, { SIGNING_KEY: '' })).rejects.toThrow(/SIGNING_KEY/)
   })
 
   it('refuses a cookie forged with any secret, or naming a session that does not exist', async () => {
