@@ -18,6 +18,7 @@ import {
   type ReportRequest,
 } from '../../reports/index.js'
 import { requireSigningKey } from '../../config/env.js'
+import { publicKeyFingerprint } from '../../core/signing.js'
 import { notFound, readForm, requireAccess, type Access } from './access.server.js'
 
 type Args = { request: Request; context: AppLoadContext }
@@ -151,7 +152,8 @@ export async function getReportsPage(args: Args) {
     const checked = await checkReportForm(access, values)
     form = { values, errors: checked.ok ? {} : checked.errors }
   }
-  return { exports, allowed, form, keepDays: REPORT_FILE_KEEP_DAYS }
+  const key = requireSigningKey(access.config)
+  return { exports, allowed, form, keepDays: REPORT_FILE_KEEP_DAYS, signingKey: { fingerprint: publicKeyFingerprint(key), development: key.development } }
 }
 
 /**

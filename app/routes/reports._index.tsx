@@ -24,7 +24,7 @@ const FIELD_IDS = { kind: 'report-kind', practice: 'report-practices', from: 're
 const KIND_LABELS = { audit: 'Audit evidence pack', commissioner: 'Commissioner report (aggregates, disclosure control)', incident: 'Incident review' } as const
 
 export default function Reports() {
-  const { exports, allowed, form, keepDays } = useLoaderData<typeof loader>()
+  const { exports, allowed, form, keepDays, signingKey } = useLoaderData<typeof loader>()
   const verdict = useActionData<typeof action>()
   const practices = useRouteLoaderData<typeof rootLoader>('root')?.viewer?.practices ?? []
   const errors = form?.errors
@@ -89,13 +89,19 @@ export default function Reports() {
       )}
       <section className="panel" aria-labelledby="verify-heading">
         <h2 id="verify-heading">Check a report</h2>
+        <p className="hint" id="verify-hint">
+          Checks the report&apos;s signature, the text of every page and this system&apos;s record of it. Reports are signed with the key whose fingerprint is{' '}
+          <code className="digest" data-testid="signing-key-fingerprint">{signingKey.fingerprint}</code>
+          {signingKey.development ? ' (the published development key: its signature proves nothing)' : ''}. Anyone can check a report without this service:{' '}
+          <code>npm run ledger -- verify FILE.pdf --public-key KEY.pem</code>, with the key from <code>npm run ledger -- keys public</code>.
+        </p>
         <div aria-live="polite">{verdict && <p className={verdict.ok ? 'notice' : 'error-summary'}>{verdict.message}</p>}</div>
         <Form method="post" encType="multipart/form-data" className="stack">
           <CsrfField />
           <input type="hidden" name="intent" value="verify" />
           <div>
             <label htmlFor="verify-file">PDF file</label>
-            <input id="verify-file" name="file" type="file" accept="application/pdf" required />
+            <input id="verify-file" name="file" type="file" accept="application/pdf" required aria-describedby="verify-hint" />
           </div>
           <button type="submit" className="button">
             Check

@@ -12,7 +12,8 @@ import { addSource } from '../../db/queries/sources.js'
 import { createUser, type Role } from '../../db/queries/users.js'
 import type { RunningServer } from '../../server.js'
 import { TEST_PASSWORD } from '../support/app.js'
-import { ensureAppBuilt, openBrowserSession, saveScreenshot, signIn } from '../support/browser.js'
+import { ensureAppBuilt, hydratedGoto, openBrowserSession, saveScreenshot, signIn } from '../support/browser.js'
+import { alterPageText } from '../integration/reports/fixtures.js'
 import { testConfig } from '../support/config.js'
 import { useTestDatabase } from '../support/db.js'
 
@@ -201,4 +202,37 @@ describe('reports in a browser', () => {
     await recorded(got.sha256, 'auditor@harbour.nhs.uk')
     await context.close()
   }, 120_000)
+
+  it('checks a report by upload: genuine, re-saved by another program, and altered on a named page', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London', acceptDownloads: true })
+    const p = await context.newPage()
+    hydratedGoto(p)
+    await signIn(p, server.url, 'auditor@harbour.nhs.uk', TEST_PASSWORD)
+    const got = await produce(p, 'audit', '2026-03-01', '2026-03-31')
+    const report = await recorded(got.sha256, 'auditor@harbour.nhs.uk')
+    const resaved = path.join(downloads, 'resaved.pdf')
+    execFileSync('qpdf', ['--linearize', got.file, resaved])
+    const altered = alterPageText(got.file, 2)
+
+    const check = async (file: string) => {
+      await p.goto(`${server.url}/reports`)
+      expect(await p.getByTestId('signing-key-fingerprint').textContent()).toMatch(/^[0-9a-f]{64}$/)
+      await p.getByLabel('PDF file').setInputFiles(file)
+      await p.getByRole('button', { name: 'Check', exact: true }).click()
+      const verdict = p.locator('#verify-heading ~ div[aria-live] p')
+      await verdict.waitFor()
+      return (await verdict.textContent()) ?? ''
+    }
+    expect(await check(got.file)).toMatch(new RegExp(`^Genuine: audit report ${report.id} for ${ODS} 2026-03-01 to 2026-03-31.*recorded in this database with the same SHA-256$`))
+    expect(await check(resaved)).toMatch(new RegExp(`^Content unchanged, file re-saved: audit report ${report.id}`))
+    expect(await check(altered)).toMatch(/^Altered: the text of page 2 differs from the signed report/)
+    await saveScreenshot(p, 'reports-check-altered')
+    const logged = await t.db('access_log').where({ action: 'report_verify', actor: 'auditor@harbour.nhs.uk' }).orderBy('id').select('outcome', 'target')
+    expect(logged).toEqual([
+      { outcome: 'ok', target: `report:${report.id}` },
+      { outcome: 'ok', target: `report:${report.id}` },
+      { outcome: 'failed', target: `report:${report.id}` },
+    ])
+    await context.close()
+  }, 180_000)
 })

@@ -11,7 +11,7 @@ import { verifyReportFile } from '../../../reports/verify-file.js'
 import { useTestDatabase } from '../../support/db.js'
 import { runLedger } from '../../support/processes.js'
 import { TEST_PSEUDONYM_KEY, TEST_SIGNING_KEY } from '../../support/test-env.js'
-import { seedReportDataset, type ReportDataset } from './fixtures.js'
+import { alterPageText as alterPage, seedReportDataset, type ReportDataset } from './fixtures.js'
 
 // Offline verification (issue 15, defect 8): a report proves itself with its signed manifest
 // and a public key, no database. Genuine: exit 0. qpdf re-save: "content unchanged" (exit 0).
@@ -52,50 +52,6 @@ beforeAll(async () => {
 afterAll(() => {
   if (tmp && !process.env.KEEP_TMP) fs.rmSync(tmp, { recursive: true, force: true })
 })
-
-/** Uncompressed, editable copy (qpdf's QDF form), so a test can change one glyph of the page text. */
-function qdf(file: string): string {
-  const out = file.replace(/\.pdf$/, '.qdf.pdf')
-  execFileSync('qpdf', ['--qdf', '--object-streams=disable', file, out])
-  return out
-}
-
-/**
- * Changes page `n`'s text: in the page's content stream, the first text string with two
- * different adjacent glyph codes has those two swapped (qpdf writes a string as (literal) or
- * <hex>; a glyph code is one byte in a simple font, two in a composite one). Returns the
- * file, re-assembled with fix-qdf.
- */
-function alterPage(file: string, n: number): string {
-  const text = fs.readFileSync(qdf(file), 'latin1')
-  const bytesPerGlyph = /\/Subtype\s*\/Type0/.test(text) ? 2 : 1
-  // QDF writes "%% Contents for page N" before each page's content stream.
-  const start = text.indexOf(`%% Contents for page ${n}\n`)
-  expect(start).toBeGreaterThan(0)
-  const end = text.indexOf('endstream', start)
-  const strings = /\(([^()\\]+)\)|<([0-9a-fA-F]+)>/g
-  strings.lastIndex = start
-  let m: RegExpExecArray | null
-  while ((m = strings.exec(text)) && m.index < end) {
-    const literal = m[1] !== undefined
-    const body = literal ? m[1]! : m[2]!
-    const unit = literal ? bytesPerGlyph : 2 * bytesPerGlyph
-    for (let i = 0; i + 2 * unit <= body.length; i += unit) {
-      const a = body.slice(i, i + unit)
-      const b = body.slice(i + unit, i + 2 * unit)
-      if (a.toLowerCase() !== b.toLowerCase()) {
-        const swapped = body.slice(0, i) + b + a + body.slice(i + 2 * unit)
-        const edited = text.slice(0, m.index + 1) + swapped + text.slice(m.index + 1 + body.length)
-        const out = file.replace(/\.pdf$/, `.page${n}.pdf`)
-        const qdfOut = `${out}.qdf`
-        fs.writeFileSync(qdfOut, edited, 'latin1')
-        fs.writeFileSync(out, execFileSync('fix-qdf', [qdfOut]))
-        return out
-      }
-    }
-  }
-  throw new Error(`no text to alter on page ${n}`)
-}
 
 describe('offline verification of a signed report', () => {
   it('finds each report genuine with the public key alone, and its attached rows match the printed digests', async () => {
