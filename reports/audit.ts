@@ -6,9 +6,10 @@ import { listFindingEvents, listFindingsAboutPeriod } from '../db/queries/findin
 import { countDisclosures, countPatientsInSnapshot } from '../db/queries/overview.js'
 import { monthlyOptOuts } from '../db/queries/opt-outs.js'
 import { listPromiseEvidence } from '../db/queries/promises.js'
-import { whereScopeInstants } from '../db/queries/scope.js'
+import { whereScopeDays, whereScopeInstants } from '../db/queries/scope.js'
 import { DEFAULT_OVERRIDE_REVIEW_DAYS, type ReportContext } from './context.js'
 import { barChart } from './pdf/chart.js'
+import { Contents } from './pdf/contents.js'
 import { formatCount, formatDay, formatTime } from './pdf/format.js'
 import { heading, keyValues, paragraph } from './pdf/heading.js'
 import { drawTable, Table } from './pdf/table.js'
@@ -57,20 +58,98 @@ export async function* cursorBatches(db: Db, query: Knex.QueryBuilder, size: num
   }
 }
 
+/** The pack's sections in order: the contents page lists them, each marks its page and bookmark. */
+const SECTIONS = [
+  { title: 'Method and limitations' },
+  { title: 'Promises of the privacy notice' },
+  { title: '1. Summary' },
+  { title: '2. Sharing by purpose' },
+  { title: 'By legal basis', level: 2 as const },
+  { title: '3. Sharing by recipient' },
+  { title: '4. Disclosure log' },
+  { title: '5. Override events and their reviews' },
+  { title: '6. Compliance findings' },
+  { title: '7. Opt-out figures' },
+  { title: '8. Data sharing agreements in force' },
+  { title: '9. Collection completeness' },
+  { title: 'Manifest' },
+]
+
 export async function renderAudit(ctx: ReportContext): Promise<void> {
   const { doc, db, scope } = ctx
   titlePage(ctx)
+  const section = (title: string, level: 1 | 2 = 1) => {
+    heading(doc, title, level)
+    ctx.contents!.mark(title)
+  }
 
-  // ---- The notice's promises, first: what the practice told patients, and whether it kept it
+  // What the executive summary needs is read first (small queries, same snapshot); the
+  // sections below print the same figures in full.
+  const promiseEvidence = await listPromiseEvidence(db, scope)
+  const total = await countDisclosures(db, scope)
+  const purposes = await sumDisclosuresByPurpose(db, scope)
+  const findings = await listFindingsAboutPeriod(db, scope)
+  const reviewDays = ctx.request.overrideReviewDays ?? DEFAULT_OVERRIDE_REVIEW_DAYS
+  const reviewState = await overrideReviewState(db, scope, reviewDays)
+  const coverage = await listSourceCoverage(db, scope)
+  const runs = await listWindowRuns(db, scope)
+  const gaps = await listWindowGaps(db, scope)
+  const quarantine = await listWindowQuarantine(db, scope)
+
+  // ---- Executive summary (page 2): what an auditor must look at first
+  heading(doc, 'Executive summary')
+  const broken = promiseEvidence.flatMap((p) => p.promises.filter((pr) => pr.verdict.kind === 'broken').map((pr) => `${p.odsCode}: ${pr.title}`))
+  const noNotice = promiseEvidence.filter((p) => !p.notice).map((p) => p.odsCode)
+  const openFindings = findings.filter((f) => f.status === 'open')
+  const openHigh = openFindings.filter((f) => f.severity === 'high')
+  const prohibited = purposes.filter((p) => p.prohibited && p.disclosures > 0)
+  const uncovered = coverage.filter((c) => c.coveredAt === null)
+  const failedRuns = runs.filter((r) => r.status === 'failed')
+  const waiting = quarantine.reduce((n, q) => n + q.pending, 0)
+  const attention: Array<[string, string]> = [
+    ['Promises broken', broken.length === 0 ? 'none' : `${formatCount(broken.length)}: ${broken.join('; ')} (see Promises)`],
+    ...(noNotice.length > 0 ? [['No privacy notice recorded', noNotice.join(', ')] as [string, string]] : []),
+    ['Open high-severity findings', `${formatCount(openHigh.length)} of ${formatCount(openFindings.length)} open findings about the period (see 6)`],
+    ['Prohibited purposes', prohibited.length === 0 ? 'no disclosure' : `${prohibited.map((p) => `${formatCount(p.disclosures)} for ${p.label}`).join(', ')} (see 2)`],
+    ['Override reviews overdue', `${formatCount(reviewState.overdue)}; signed late: ${formatCount(reviewState.late)} (see 5)`],
+    ['Collection', `${uncovered.length === 0 ? 'every source collected since the period ended' : `${formatCount(uncovered.length)} source(s) not collected since the period ended`}; ${formatCount(failedRuns.length)} failed run(s), ${formatCount(gaps.length)} gap(s), ${formatCount(waiting)} record(s) set aside and waiting (see 9)`],
+  ]
+  const clear = broken.length === 0 && openHigh.length === 0 && prohibited.length === 0 && reviewState.overdue === 0 && uncovered.length === 0 && failedRuns.length === 0 && gaps.length === 0 && waiting === 0
+  paragraph(doc, clear ? 'Nothing in this period needs an auditor\'s attention first: no promise broken, no open high-severity finding, no prohibited purpose, no overdue review and no gap in collection.' : 'Look at these first:', { bold: !clear })
+  keyValues(doc, attention)
+  keyValues(doc, [
+    ['Disclosures in the period', formatCount(total)],
+    ['Findings about the period', `${formatCount(findings.length)} (${formatCount(openFindings.length)} still open)`],
+  ])
+  ctx.section('executive_summary').add([broken.length, openHigh.length, openFindings.length, prohibited.reduce((n, p) => n + p.disclosures, 0), reviewState.overdue, reviewState.late, uncovered.length, failedRuns.length, gaps.length, waiting])
+
+  // ---- Contents (and the PDF's bookmarks)
+  doc.addPage()
+  ctx.contents = new Contents(doc)
+  ctx.contents.draw(SECTIONS)
+
+  // ---- Method and limitations
+  section('Method and limitations')
+  for (const text of [
+    'Source. Every figure is read from the Sharing Ledger database in one read-only snapshot, taken when this report was generated (its time is the "data as of" in section 9). The database holds what collectors read from the practices\' systems (FHIR AuditEvent and Consent), the manual disclosure registers and NHS England opt-out publications imported into it; nothing is estimated.',
+    'Period. Days are England days (Europe/London), inclusive. A disclosure, override or opt-out belongs to the period by when it happened, not when it was collected; findings by the date of their subject, whenever they were detected.',
+    'Patients. Patients appear only as keyed pseudonyms; no NHS number, name or address is held or printed.',
+    'Limitations. Only what the sources recorded can be reported: a source not collected since the period ended (section 9) may still hold records of the period; records set aside by the collectors (quarantine) are counted by reason but are not in the figures until resolved. Findings are the checks the privacy notices promise (decision record 008); a finding is evidence to review, not a verdict.',
+    'Checking. The last page lists each section\'s rows and digest; the rows are attached to this file, and the whole report is signed: see the Manifest.',
+  ]) {
+    paragraph(doc, text, { size: 9 })
+  }
+
+  // ---- The notice's promises: what the practice told patients, and whether it kept it
   // (the same evidence as the /promises page: db/queries/promises.ts).
-  heading(doc, 'Promises of the privacy notice')
+  section('Promises of the privacy notice')
   paragraph(
     doc,
     'Each promise of the privacy notice in force at the end of the period, in its own words; the rules that check it; the records of the period it applied to; its findings; the verdict. Open findings break a promise; accepted or resolved findings are exceptions a person has reviewed.',
     { size: 9 },
   )
   const sPromises = ctx.section('promises')
-  for (const p of await listPromiseEvidence(db, scope)) {
+  for (const p of promiseEvidence) {
     heading(doc, `${p.name} (${p.odsCode})`, 2)
     if (!p.notice) {
       paragraph(doc, 'No privacy notice is recorded for this practice for the period, so its own promises cannot be checked.')
@@ -102,13 +181,12 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     )
   }
 
-  // ---- Summary
-  const total = await countDisclosures(db, scope)
+  // ---- Summary, with subtotals per practice
   const patients = await countPatientsInSnapshot(db, scope)
   const overrideCount = Number(
     (await whereScopeInstants(db('override_events'), scope, 'practice_id', 'occurred_at').count({ n: '*' }).first())?.n ?? 0,
   )
-  heading(doc, '1. Summary')
+  section('1. Summary')
   keyValues(doc, [
     ['Disclosures', formatCount(total)],
     ['Patients affected', formatCount(patients)],
@@ -117,10 +195,39 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   ctx.section('summary').add(['disclosures', total])
   ctx.section('summary').add(['patients', patients])
   ctx.section('summary').add(['overrides', overrideCount])
+  if (ctx.practices.length > 1) {
+    heading(doc, 'By practice', 2)
+    const byPractice = await practiceSubtotals(db, scope)
+    const findingsByPractice = new Map<string, { open: number; high: number }>()
+    for (const f of findings) {
+      const c = findingsByPractice.get(f.odsCode) ?? { open: 0, high: 0 }
+      if (f.status === 'open') c.open++
+      if (f.status === 'open' && f.severity === 'high') c.high++
+      findingsByPractice.set(f.odsCode, c)
+    }
+    const sbp = ctx.section('practice_subtotals')
+    const rows = ctx.practices.map((p) => {
+      const d = byPractice.get(p.id) ?? { disclosures: 0, overrides: 0 }
+      const f = findingsByPractice.get(p.odsCode) ?? { open: 0, high: 0 }
+      sbp.add([p.odsCode, d.disclosures, d.overrides, f.open, f.high])
+      return [`${p.odsCode} ${p.name}`, formatCount(d.disclosures), formatCount(d.overrides), formatCount(f.open), formatCount(f.high)]
+    })
+    drawTable(
+      doc,
+      [
+        { header: 'Practice', width: 5 },
+        { header: 'Disclosures', width: 1.6, align: 'right' },
+        { header: 'Override events', width: 1.6, align: 'right' },
+        { header: 'Open findings', width: 1.6, align: 'right' },
+        { header: 'of which high', width: 1.6, align: 'right' },
+      ],
+      [...rows, ['All practices', formatCount(total), formatCount(overrideCount), formatCount(openFindings.length), formatCount(openHigh.length)]],
+      { boldLast: true },
+    )
+  }
 
   // ---- By purpose
-  heading(doc, '2. Sharing by purpose')
-  const purposes = await sumDisclosuresByPurpose(db, scope)
+  section('2. Sharing by purpose')
   const sp = ctx.section('purposes')
   purposes.forEach((p) => sp.add([p.purpose, p.disclosures]))
   drawTable(
@@ -134,9 +241,24 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     { emptyText: 'No disclosures in the period.', boldLast: true },
   )
   barChart(doc, purposes.map((p) => ({ label: p.label, value: p.disclosures, display: formatCount(p.disclosures) })), { title: 'Disclosures by purpose' })
+  section('By legal basis', 2)
+  paragraph(doc, 'The legal basis each source recorded for the disclosure; "none recorded" where it gave none (consent-based direct care usually carries none).', { size: 9 })
+  const bases = await sumDisclosuresByLegalBasis(db, scope)
+  const sb = ctx.section('legal_bases')
+  bases.forEach((b) => sb.add([b.code, b.disclosures]))
+  drawTable(
+    doc,
+    [
+      { header: 'Legal basis', width: 6 },
+      { header: 'Code', width: 2.4 },
+      { header: 'Disclosures', width: 2, align: 'right' },
+    ],
+    [...bases.map((b) => [b.label, b.code ?? '', formatCount(b.disclosures)]), ['Total', '', formatCount(total)]],
+    { emptyText: 'No disclosures in the period.', boldLast: true },
+  )
 
   // ---- By recipient
-  heading(doc, '3. Sharing by recipient')
+  section('3. Sharing by recipient')
   const recipients = await sumDisclosuresByRecipient(db, scope)
   const sr = ctx.section('recipients')
   recipients.forEach((r) => sr.add([r.recipientId, r.name, r.odsCode, r.recipientType, r.disclosures]))
@@ -159,7 +281,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
 
   // ---- Disclosure log, streamed
   doc.addPage()
-  heading(doc, '4. Disclosure log')
+  section('4. Disclosure log')
   paragraph(doc, `Every disclosure recorded in the period, oldest first (${formatCount(total)} rows). Patients appear only by pseudonym.`, { size: 9 })
   const log = new Table(doc, [
     { header: 'Id', width: 1.3 }, // 8 digits on one line
@@ -197,8 +319,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   log.end()
 
   // ---- Overrides with reviews: when each review was due, whether it was late, which review stands
-  heading(doc, '5. Override events and their reviews')
-  const reviewDays = ctx.request.overrideReviewDays ?? DEFAULT_OVERRIDE_REVIEW_DAYS
+  section('5. Override events and their reviews')
   paragraph(
     doc,
     `A Caldicott guardian's review is due ${reviewDays} days after the event. A signed review is never edited: a later review supersedes it, ` +
@@ -269,7 +390,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   ])
 
   // ---- Findings: by their subject's date, not their detection date (issue 15)
-  heading(doc, '6. Compliance findings')
+  section('6. Compliance findings')
   paragraph(
     doc,
     'Every finding whose subject falls in the period, whenever it was detected: a disclosure or override event that occurred in the period, ' +
@@ -277,7 +398,6 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       'Status is as at the report; its history follows the table.',
     { size: 9 },
   )
-  const findings = await listFindingsAboutPeriod(db, scope)
   const sf = ctx.section('findings')
   findings.forEach((f) => sf.add([String(f.id), f.ruleId, f.severity, f.odsCode, f.subjectKey, f.subjectAt, f.summary, f.status, f.statusReason, f.openedAt]))
   drawTable(
@@ -329,7 +449,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   }
 
   // ---- Opt-outs
-  heading(doc, '7. Opt-out figures')
+  section('7. Opt-out figures')
   paragraph(doc, 'Patients whose latest choice in the practice system is an active opt-out, at each month end; NHS England NDOP publication where imported.', { size: 9 })
   const optouts = await monthlyOptOuts(db, scope)
   const odsById = new Map(ctx.practices.map((p) => [p.id, p.odsCode]))
@@ -357,7 +477,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   )
 
   // ---- Agreements
-  heading(doc, '8. Data sharing agreements in force')
+  section('8. Data sharing agreements in force')
   const agreements: Array<Record<string, unknown>> = await db('data_sharing_agreements as a')
     .join('organisations as o', 'o.id', 'a.recipient_id')
     .whereExists(db('agreement_practices as ap').whereRaw('ap.agreement_id = a.id').whereIn('ap.practice_id', scope.practiceIds))
@@ -393,7 +513,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   )
 
   // ---- Collection completeness: by each source's window (issue 15), not runs started in the period
-  heading(doc, '9. Collection completeness')
+  section('9. Collection completeness')
   const asOf: Date = (await db.raw('SELECT now() AS at')).rows[0].at // the snapshot's time: the report's data as of then
   paragraph(
     doc,
@@ -402,11 +522,6 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       'Runs, gaps and records set aside are those in that window.',
     { size: 9 },
   )
-  const coverage = await listSourceCoverage(db, scope)
-  const uncovered = coverage.filter((c) => c.coveredAt === null)
-  const runs = await listWindowRuns(db, scope)
-  const gaps = await listWindowGaps(db, scope)
-  const quarantine = await listWindowQuarantine(db, scope)
   const totals = runs.reduce(
     (t, r) => ({ read: t.read + r.read, inserted: t.inserted + r.inserted, updated: t.updated + r.updated, duplicates: t.duplicates + r.duplicates, quarantined: t.quarantined + r.quarantined }),
     { read: 0, inserted: 0, updated: 0, duplicates: 0, quarantined: 0 },
@@ -416,7 +531,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     ['Sources', formatCount(coverage.length)],
     ['Sources not yet collected after the period', uncovered.length === 0 ? 'none' : `${formatCount(uncovered.length)}: ${uncovered.map((c) => c.name).join(', ')}`],
     ['Runs in the windows', formatCount(runs.length)],
-    ['Failed runs', formatCount(runs.filter((r) => r.status === 'failed').length)],
+    ['Failed runs', formatCount(failedRuns.length)],
     ['Gaps between successful runs', formatCount(gaps.length)],
     ['Records set aside (quarantine)', formatCount(quarantine.reduce((n, q) => n + q.pending + q.resolved, 0))],
   ])
@@ -495,6 +610,44 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     quarantine.map((q) => [q.source, q.reason, formatCount(q.pending), formatCount(q.resolved)]),
     { emptyText: 'None.' },
   )
+}
+
+/** Overrides of the period whose review is overdue now, and those whose first review was signed late (the executive summary). */
+async function overrideReviewState(db: Db, scope: ReportContext['scope'], reviewDays: number): Promise<{ overdue: number; late: number }> {
+  const row = await whereScopeInstants(db('override_events as e'), scope, 'e.practice_id', 'e.occurred_at')
+    .whereNot('e.kind', 'override_stopped')
+    .select(
+      db.raw(
+        `count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM override_reviews r WHERE r.override_event_id = e.id) AND e.occurred_at + make_interval(days => ?) < now()) AS overdue`,
+        [reviewDays],
+      ),
+      db.raw(`count(*) FILTER (WHERE (SELECT min(r.signed_at) FROM override_reviews r WHERE r.override_event_id = e.id) > e.occurred_at + make_interval(days => ?)) AS late`, [reviewDays]),
+    )
+    .first()
+  return { overdue: Number(row?.overdue ?? 0), late: Number(row?.late ?? 0) }
+}
+
+/** Disclosures and override events per practice (the summary's subtotals). */
+async function practiceSubtotals(db: Db, scope: ReportContext['scope']): Promise<Map<number, { disclosures: number; overrides: number }>> {
+  const out = new Map<number, { disclosures: number; overrides: number }>()
+  const disclosures = await whereScopeDays(db('disclosure_daily as dd'), scope, 'dd.practice_id', 'dd.day').groupBy('dd.practice_id').select('dd.practice_id as id').sum('dd.disclosures as n')
+  for (const r of disclosures as Array<{ id: number; n: string }>) out.set(r.id, { disclosures: Number(r.n), overrides: 0 })
+  const overrides = await whereScopeInstants(db('override_events'), scope, 'practice_id', 'occurred_at').groupBy('practice_id').select('practice_id as id').count({ n: '*' })
+  for (const r of overrides as Array<{ id: number; n: string }>) out.set(r.id, { disclosures: out.get(r.id)?.disclosures ?? 0, overrides: Number(r.n) })
+  return out
+}
+
+/** Disclosures per legal basis, most first; code null where the source recorded none. */
+async function sumDisclosuresByLegalBasis(db: Db, scope: ReportContext['scope']): Promise<Array<{ code: string | null; label: string; disclosures: number }>> {
+  const rows = await whereScopeDays(db('disclosure_daily as dd'), scope, 'dd.practice_id', 'dd.day')
+    .leftJoin('legal_bases as lb', 'lb.code', 'dd.legal_basis')
+    .groupBy('dd.legal_basis', 'lb.label')
+    .select('dd.legal_basis as code', 'lb.label')
+    .sum('dd.disclosures as n')
+    .orderBy([{ column: 'n', order: 'desc' }, { column: 'dd.legal_basis' }])
+  return (rows as Array<{ code: string; label: string | null; n: string }>)
+    .map((r) => ({ code: r.code === '' ? null : r.code, label: r.code === '' ? 'None recorded' : (r.label ?? r.code), disclosures: Number(r.n) }))
+    .filter((r) => r.disclosures > 0)
 }
 
 /** What a finding is about, in words: "disclosure 123, 4 Mar 2026 10:00", "source 5", "NDOP publication 2026-03-31". */

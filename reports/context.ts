@@ -1,6 +1,7 @@
 import type { SigningKey } from '../core/signing.js'
 import type { Db } from '../db/client.js'
 import type { Scope } from '../db/queries/scope.js'
+import type { Contents } from './pdf/contents.js'
 import type { Doc } from './pdf/document.js'
 import { SectionDigest } from './pdf/digest.js'
 
@@ -39,6 +40,8 @@ export interface ScopePractice {
 export interface ReportContext {
   doc: Doc
   db: Db
+  /** The contents page, when the report has one: sections mark where they start; its page numbers are written at the end. */
+  contents?: Contents
   request: ReportRequest
   scope: Scope & { from: string; to: string }
   practices: ScopePractice[]

@@ -105,6 +105,7 @@ async function render(
   }
   let signed: ReportManifest | undefined
   const pages = endDocument(doc, (pages) => {
+    ctx.contents?.finish()
     signed = signDocument(
       doc,
       key,
@@ -138,6 +139,7 @@ function manifestPage(ctx: ReportContext, sections: Map<string, SectionDigest>, 
   const { doc } = ctx
   doc.addPage()
   heading(doc, 'Manifest')
+  ctx.contents?.mark('Manifest')
   paragraph(
     doc,
     'Per section: the number of rows and the SHA-256 digest of its rows in canonical form (one JSON array per row, ' +

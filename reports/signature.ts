@@ -100,7 +100,11 @@ export function signDocument(
   pages: number,
   files: Awaited<ReturnType<typeof prepareSectionFiles>>,
 ): ReportManifest {
-  ;(doc as unknown as { flushPages(): void }).flushPages() // the last page's content is written now, inside the signed bytes
+  const d = doc as unknown as { flushPages(): void; _fontFamilies: Record<string, { finalize(): void }> }
+  // The last page's content and the fonts are written now, inside the signed bytes (pdfkit's
+  // end() would write them after the manifest; finalising twice is a no-op).
+  d.flushPages()
+  for (const font of Object.values(d._fontFamilies)) font.finalize()
   const sections = files.map(({ name, section, deflated, size }) => {
     const file = sectionFileName(name)
     attach(doc, file, deflated, size, `Section ${name}: one JSON array per row, as printed; its SHA-256 is the section digest`)

@@ -19,9 +19,18 @@ export function footerText(page: number, pages: number): string {
   return `Page ${page} of ${pages}`
 }
 
+/** Text drawn now whose words are written later (a contents page's page numbers): filled in by fillDeferredText. */
+export interface DeferredText {
+  text: string | null
+}
+
+type Part = string | DeferredText
+
 interface State {
-  hash: crypto.Hash | null
-  digests: string[]
+  /** The current page's text so far; null before the first page. */
+  parts: Part[] | null
+  /** Per page: its digest, or its parts while some deferred text is still to come. */
+  digests: Array<string | Part[]>
   /** SHA-256 over every byte the document has written so far. */
   bytes: crypto.Hash
   offset: number
@@ -43,7 +52,7 @@ export function trackPageText(doc: Doc): void {
   // pdfkit's constructor has already written the header; the same bytes start the hash
   const header = Buffer.from(`%PDF-${internals.version}\n%\xFF\xFF\xFF\xFF\n`, 'latin1')
   if (header.length !== internals._offset) throw new Error('pdfkit wrote an unexpected header: the signed byte count would be wrong')
-  const state: State = { hash: null, digests: [], bytes: crypto.createHash('sha256').update(header), offset: header.length }
+  const state: State = { parts: null, digests: [], bytes: crypto.createHash('sha256').update(header), offset: header.length }
   states.set(doc, state)
   // Every string pdfkit's text layout draws goes through _fragment, once per line.
   const fragment = internals._fragment
@@ -60,26 +69,45 @@ export function trackPageText(doc: Doc): void {
   }
   doc.on('pageAdded', () => {
     finishPage(state)
-    state.hash = crypto.createHash('sha256')
+    state.parts = []
   })
 }
 
 /** Text written into the page's content stream other than through pdfkit's layout (fast table rows), in stream order. */
 export function recordText(doc: Doc, text: string): void {
   const state = states.get(doc)
-  if (state?.hash) state.hash.update(normalisePageText(text))
+  if (state?.parts) state.parts.push(normalisePageText(text))
+}
+
+/** Marks where text written later (into a form XObject drawn here) belongs in the page's text. */
+export function deferText(doc: Doc): DeferredText {
+  const deferred: DeferredText = { text: null }
+  states.get(doc)?.parts?.push(deferred)
+  return deferred
+}
+
+function digestOf(parts: Part[]): string {
+  const hash = crypto.createHash('sha256')
+  for (const p of parts) {
+    if (typeof p === 'string') hash.update(p)
+    else if (p.text === null) throw new Error('deferred page text was never filled in')
+    else hash.update(normalisePageText(p.text))
+  }
+  return hash.digest('hex')
 }
 
 function finishPage(state: State): void {
-  if (state.hash) state.digests.push(state.hash.digest('hex'))
-  state.hash = null
+  if (!state.parts) return
+  // A page's text is kept only while some of it is still to come; otherwise it is digested now.
+  state.digests.push(state.parts.some((p) => typeof p !== 'string') ? state.parts : digestOf(state.parts))
+  state.parts = null
 }
 
 /** Every page's text digest, in page order; the last page is finished by this call. */
 export function pageTextDigests(doc: Doc): string[] {
   const state = states.get(doc)!
   finishPage(state)
-  return state.digests
+  return state.digests.map((d) => (typeof d === 'string' ? d : digestOf(d)))
 }
 
 /** How many bytes the document has written so far, and their SHA-256. */

@@ -6,7 +6,7 @@ import { ensurePractice } from '../../../db/queries/practices.js'
 import { addSource } from '../../../db/queries/sources.js'
 import { generateReport } from '../../../reports/index.js'
 import { useTestDatabase } from '../../support/db.js'
-import { pdfPages } from './fixtures.js'
+import { pdfPages, packBody } from './fixtures.js'
 
 // Issue 15, defect 3: completeness of a quarter collected later, by each source's window (from the
 // period's start to its first successful run after the period), not by runs started in the period.
@@ -65,7 +65,9 @@ describe('audit evidence pack: collection completeness of a quarter collected la
     const file = path.join(tmp, 'q3.pdf')
     const r = await generateReport(t.db, { kind: 'audit', practiceIds: [practiceId], ...Q3, generatedBy: 'test:auditor' }, file)
     const text = pdfPages(file).join('\n')
-    const part = text.slice(text.indexOf('9. Collection completeness'), text.indexOf('Manifest'))
+    const body = packBody(text)
+    const start = body.indexOf('9. Collection completeness')
+    const part = body.slice(start, body.indexOf('Manifest', start))
 
     // The runs in the windows, straight from job_runs: Alpha's from the quarter's start to its covering run, Beta's backfill, Gamma's since.
     const inWindows = [ids.failed, ids.july, ids.covering, ids.backfill, ids.gamma] as number[]

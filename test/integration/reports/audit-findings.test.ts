@@ -12,7 +12,7 @@ import { createUser } from '../../../db/queries/users.js'
 import { evaluateFindings } from '../../../jobs/findings/evaluate.js'
 import { generateReport } from '../../../reports/index.js'
 import { useTestDatabase } from '../../support/db.js'
-import { pdfPages } from './fixtures.js'
+import { pdfPages, packBody } from './fixtures.js'
 
 // Issue 15, defect 2: a pack for a past quarter lists the findings about that quarter's records,
 // although every one of them was detected (opened) after the quarter ended.
@@ -89,7 +89,8 @@ describe('audit evidence pack: findings about the period', () => {
     const high = Number((await t.db('findings').whereIn('id', expected).where('severity', 'high').count({ n: '*' }).first())!.n)
     expect(text).toMatch(new RegExp(`By severity\\s+${high} high, ${expected.length - high} medium, 0 low`))
     // The findings table's Id column (each row starts with its id): exactly the direct query's findings.
-    const section = text.slice(text.indexOf('6. Compliance findings'), text.indexOf('Findings about the period'))
+    const body = packBody(text)
+    const section = body.slice(body.indexOf('6. Compliance findings'), body.indexOf('Findings about the period'))
     const printed = [...section.matchAll(/^(\d+)\s+[a-z_]+\s+(?:high|medium|low)\b/gm)].map((m) => Number(m[1]))
     expect(printed).toEqual(expected)
     // Current status with its reason, and the history of changes with who made them.

@@ -8,7 +8,7 @@ import { addSource } from '../../../db/queries/sources.js'
 import { createUser } from '../../../db/queries/users.js'
 import { generateReport } from '../../../reports/index.js'
 import { useTestDatabase } from '../../support/db.js'
-import { pdfPages } from './fixtures.js'
+import { pdfPages, packBody } from './fixtures.js'
 
 // Issue 15, defect 7: overrides in the pack carry their due date and lateness, and a superseded
 // review is marked as such beside the review that stands.
@@ -50,7 +50,8 @@ describe('audit evidence pack: overrides', () => {
     const file = path.join(tmp, 'q3.pdf')
     await generateReport(t.db, { kind: 'audit', practiceIds: [practiceId], from: '2026-07-01', to: '2026-09-30', generatedBy: 'test:auditor', overrideReviewDays: 7 }, file)
     const text = pdfPages(file).join('\n')
-    const part = text.slice(text.indexOf('5. Override events and their reviews'), text.indexOf('6. Compliance findings')).replace(/\s+/g, ' ')
+    const body = packBody(text)
+    const part = body.slice(body.indexOf('5. Override events and their reviews'), body.indexOf('6. Compliance findings')).replace(/\s+/g, ' ')
     expect(part).toContain('due 7 days after the event')
     // Cells wrap in the text, so each cell's first line is matched, and its due date on its own.
     expect(part).toMatch(new RegExp(`${rv.first}: superseded (by )?.*inconclusive by Dr Olive`))

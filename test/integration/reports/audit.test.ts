@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Writable } from 'node:stream'
 import { generateReport, verifyReport } from '../../../reports/index.js'
 import { useTestDatabase } from '../../support/db.js'
-import { keepFirstPagePng, OUTPUT_DIR, pdfPageCount, pdfPages, PLAN, seedReportDataset, type ReportDataset } from './fixtures.js'
+import { keepFirstPagePng, OUTPUT_DIR, pdfPageCount, pdfPages, PLAN, seedReportDataset, type ReportDataset, packBody } from './fixtures.js'
 
 const t = useTestDatabase()
 let data: ReportDataset
@@ -50,7 +50,7 @@ describe('audit evidence pack', () => {
     const db = Number((await t.db('disclosures').whereIn('practice_id', request().practiceIds).where('occurred_at', '<', '2026-04-01').count({ n: '*' }).first())!.n)
     expect(db).toBe(total)
     expect(r.rowCounts.disclosure_log).toBe(total)
-    const summary = pages.slice(1, 3).join('\n')
+    const summary = packBody(text)
     expect(summary).toMatch(new RegExp(`Disclosures\\s+${total}\\b`))
     const byPurpose = await t.db('disclosures').whereIn('practice_id', request().practiceIds).where('occurred_at', '<', '2026-04-01').groupBy('purpose').select('purpose').count({ n: '*' })
     for (const row of byPurpose as Array<{ purpose: string; n: string }>) expect(summary).toMatch(new RegExp(`${row.purpose}\\s+${row.n}\\b`))

@@ -212,3 +212,14 @@ export function alterPageText(file: string, n: number): string {
   }
   throw new Error(`no text to alter on page ${n}`)
 }
+
+/**
+ * The evidence pack's text after its contents page (which lists every section title once
+ * more): from the body's "Method and limitations" on.
+ */
+export function packBody(text: string): string {
+  const first = text.indexOf('Method and limitations')
+  const body = text.indexOf('Method and limitations', first + 1)
+  if (first < 0 || body < 0) throw new Error('not an evidence pack with a contents page')
+  return text.slice(body)
+}

@@ -8,7 +8,7 @@ import { listPromiseEvidence } from '../../../db/queries/promises.js'
 import { evaluateFindings } from '../../../jobs/findings/evaluate.js'
 import { generateReport } from '../../../reports/index.js'
 import { useTestDatabase } from '../../support/db.js'
-import { OUTPUT_DIR, pdfPages, seedReportDataset, type ReportDataset } from './fixtures.js'
+import { OUTPUT_DIR, pdfPages, seedReportDataset, type ReportDataset, packBody } from './fixtures.js'
 
 // The audit evidence pack opens with the promises of each practice's notice: the same evidence
 // as the /promises page (one query), and the same counts as the findings table.
@@ -48,11 +48,11 @@ describe('the promises section of the audit evidence pack', () => {
     await generateReport(t.db, { kind: 'audit', ...scope, generatedBy: 'test:auditor' }, file)
     fs.copyFileSync(file, path.join(OUTPUT_DIR, 'audit-promises.pdf'))
     const layout = pdfPages(file)
-    // The section is the first after the title page, before the summary.
-    const text = layout.join('\n')
+    // The section is the first after the executive summary, contents and method, before the summary.
+    const text = packBody(layout.join('\n'))
     expect(text.indexOf('Promises of the privacy notice')).toBeGreaterThan(0)
     expect(text.indexOf('Promises of the privacy notice')).toBeLessThan(text.indexOf('1. Summary'))
-    const raw = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ')
+    const raw = packBody(execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' '))
 
     const evidence = await listPromiseEvidence(t.db, scope)
     const [withNotice, without] = evidence
