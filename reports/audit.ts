@@ -299,6 +299,8 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     .join('practices as p', 'p.id', 'd.practice_id')
     .select('d.id', 'd.occurred_at', 'p.ods_code', 'd.patient_pseudonym', 'o.name as recipient', 'd.purpose', 'd.legal_basis', 'd.data_level')
     .orderBy([{ column: 'd.occurred_at' }, { column: 'd.id' }])
+  const progress = (done: number) => ctx.request.onProgress?.({ stage: 'Disclosure log', done, total })
+  progress(0)
   for await (const rows of cursorBatches(db, logQuery, LOG_BATCH)) {
     for (const r of rows) {
       sl.add([String(r.id), r.occurred_at, r.ods_code, r.patient_pseudonym, r.recipient, r.purpose, r.legal_basis, r.data_level])
@@ -314,6 +316,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       ])
     }
     await ctx.drain()
+    progress(sl.rows)
   }
   if (sl.rows === 0) log.addSpanningRow('No disclosures in the period.')
   log.end()

@@ -21,11 +21,20 @@ export interface ReportRequest {
   generatedByUserId?: number | null
   /** Days after an override event by which its Caldicott review is due (the configuration's OVERRIDE_REVIEW_DAYS); default 7. */
   overrideReviewDays?: number
+  /** Told how far the report has got (the web page shows it while a long report is produced). */
+  onProgress?: (progress: ReportProgress) => void
   /** Signs the report's manifest; without one, the published development key (tests, the embedded demo) and the report says so. */
   signingKey?: SigningKey
 }
 
 export const DEFAULT_OVERRIDE_REVIEW_DAYS = 7
+
+/** How far a report has got: the part being drawn and, for the long ones, rows drawn of how many. */
+export interface ReportProgress {
+  stage: string
+  done: number
+  total: number
+}
 
 export interface ScopePractice {
   id: number

@@ -93,9 +93,11 @@ async function render(
     },
   }
   const key = request.signingKey ?? developmentSigningKey()
+  request.onProgress?.({ stage: 'Reading the figures', done: 0, total: 0 })
   let files: Awaited<ReturnType<typeof prepareSectionFiles>>
   try {
     await RENDERERS[request.kind](ctx)
+    request.onProgress?.({ stage: 'Signing', done: 0, total: 0 })
     manifestPage(ctx, sections, signatureLines(key))
     files = await prepareSectionFiles(sections)
   } catch (err) {

@@ -18,6 +18,7 @@ import {
   type ReportRequest,
 } from '../../reports/index.js'
 import { requireSigningKey } from '../../config/env.js'
+import { PROGRESS_TOKEN, readProgress, trackProgress } from './report-progress.server.js'
 import { publicKeyFingerprint } from '../../core/signing.js'
 import { notFound, readForm, requireAccess, type Access } from './access.server.js'
 
@@ -173,11 +174,16 @@ export async function downloadReport(args: Args): Promise<Response> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-report-'))
   const file = path.join(dir, 'report.pdf')
   let produced: ProducedReport
+  // The page polls /reports/progress with the token it sent, while it waits for the file.
+  const token = form.get('progress')
+  const tracker = typeof token === 'string' && PROGRESS_TOKEN.test(token) ? trackProgress(token, access.viewer.id) : null
   try {
-    produced = await produceReport(access.db, checked.request, file)
+    produced = await produceReport(access.db, { ...checked.request, ...(tracker ? { onProgress: tracker.onProgress } : {}) }, file)
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true })
     throw err
+  } finally {
+    tracker?.finish()
   }
   const { scope } = produced
   const detail = { kind: produced.kind, from: scope.from, to: scope.to, practices: scope.practices.map((p) => p.odsCode), sha256: produced.sha256 }
@@ -260,6 +266,15 @@ function sendWhenDelivered(
       'X-Content-Type-Options': 'nosniff',
     },
   })
+}
+
+/** GET /reports/progress?token=: how far the viewer's report has got (the page polls it while the file is produced). */
+export async function reportProgress(args: Args) {
+  const access = await requireAccess(args)
+  const token = new URL(args.request.url).searchParams.get('token') ?? ''
+  if (!PROGRESS_TOKEN.test(token)) return { status: 400, body: { error: 'The progress token is not one this page makes.' } }
+  const progress = readProgress(token, access.viewer.id)
+  return progress ? { status: 200, body: progress } : { status: 404, body: { error: 'No report of yours is being produced with this token.' } }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useRouteLoaderData } from '@remix-run/react'
+import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, groupProps } from '../components/form-errors.js'
 import { formatDateTime } from '../lib/format.js'
@@ -29,6 +30,7 @@ export default function Reports() {
   const practices = useRouteLoaderData<typeof rootLoader>('root')?.viewer?.practices ?? []
   const errors = form?.errors
   const values = form?.values
+  const progress = useReportProgress()
   return (
     <>
       <h1>Reports</h1>
@@ -41,8 +43,10 @@ export default function Reports() {
           </p>
           <ErrorSummary form={FORM} errors={errors} fieldIds={FIELD_IDS} />
           {/* A plain form post (reloadDocument) to a resource route: its answer is the file. A request to correct comes back here with its values. */}
-          <Form method="post" action="/reports/download" reloadDocument noValidate className="stack">
+          <Form method="post" action="/reports/download" reloadDocument noValidate className="stack" onSubmit={progress.start}>
             <CsrfField />
+            {/* no value prop: for a hidden input React's defaultValue is its value, and the re-render on submit would reset the token */}
+            <input type="hidden" name="progress" />
             <div>
               <label htmlFor={FIELD_IDS.kind}>Report</label>
               <FieldError form={FORM} field="kind" errors={errors} />
@@ -85,6 +89,16 @@ export default function Reports() {
               Produce and download
             </button>
           </Form>
+          <div role="status" aria-live="polite" data-testid="report-progress">
+            {progress.state && !progress.state.finished && (
+              <p>
+                Producing the report: {progress.state.stage}
+                {progress.state.total > 0 ? `, ${progress.state.done.toLocaleString('en-GB')} of ${progress.state.total.toLocaleString('en-GB')} rows` : ''}.{' '}
+                <progress value={progress.state.total > 0 ? progress.state.done : undefined} max={progress.state.total > 0 ? progress.state.total : undefined} aria-label="Report progress" />
+              </p>
+            )}
+            {progress.state?.finished && <p>The report is ready: your browser is saving the file.</p>}
+          </div>
         </section>
       )}
       <section className="panel" aria-labelledby="verify-heading">
@@ -158,4 +172,49 @@ export default function Reports() {
       </section>
     </>
   )
+}
+
+interface ProgressState {
+  stage: string
+  done: number
+  total: number
+  finished: boolean
+}
+
+/** A random v4 UUID; crypto.randomUUID only exists on https and localhost. */
+function progressToken(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16))
+  b[6] = (b[6]! & 0x0f) | 0x40
+  b[8] = (b[8]! & 0x3f) | 0x80
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
+}
+
+/**
+ * While the browser waits for the file (a plain form post whose answer is a download, so the
+ * page stays), asks the server how far the report has got, every half second, until it is done.
+ */
+function useReportProgress() {
+  const [state, setState] = useState<ProgressState | null>(null)
+  const timer = useRef<number | undefined>(undefined)
+  useEffect(() => () => window.clearInterval(timer.current), [])
+  const start = (event: FormEvent<HTMLFormElement>) => {
+    const token = progressToken()
+    const field = event.currentTarget.elements.namedItem('progress')
+    if (field instanceof HTMLInputElement) field.value = token // read by the browser when it builds the request, after this handler
+    setState({ stage: 'Starting', done: 0, total: 0, finished: false })
+    window.clearInterval(timer.current)
+    timer.current = window.setInterval(async () => {
+      try {
+        const response = await fetch(`/reports/progress?token=${token}`, { headers: { Accept: 'application/json' } })
+        if (!response.ok) return
+        const next = (await response.json()) as ProgressState
+        setState(next)
+        if (next.finished) window.clearInterval(timer.current)
+      } catch {
+        // the next poll tries again
+      }
+    }, 500)
+  }
+  return { state, start }
 }

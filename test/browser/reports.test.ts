@@ -235,4 +235,33 @@ describe('reports in a browser', () => {
     ])
     await context.close()
   }, 180_000)
+
+  it('shows how far a report has got while the browser waits, then that it is ready', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London', acceptDownloads: true })
+    const p = await context.newPage()
+    hydratedGoto(p)
+    await signIn(p, server.url, 'practice_manager@harbour.nhs.uk', TEST_PASSWORD)
+    const polls: string[] = []
+    p.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/reports/progress') polls.push(r.url())
+    })
+    const got = await produce(p, 'audit', '2026-03-01', '2026-03-31')
+    await recorded(got.sha256, 'practice_manager@harbour.nhs.uk')
+    const status = p.getByTestId('report-progress')
+    await status.getByText('The report is ready: your browser is saving the file.').waitFor({ timeout: 30_000 })
+    expect(polls.length).toBeGreaterThan(0)
+    // the token the page made, and only its own user may read it
+    const token = new URL(polls[0]!).searchParams.get('token')!
+    expect(token).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    const mine = await p.request.get(`${server.url}/reports/progress?token=${token}`)
+    expect(await mine.json()).toMatchObject({ finished: true, stage: 'Signing' })
+    const other = await browser.newContext()
+    const otherPage = await other.newPage()
+    await signIn(otherPage, server.url, 'auditor@harbour.nhs.uk', TEST_PASSWORD)
+    const theirs = await otherPage.request.get(`${server.url}/reports/progress?token=${token}`)
+    expect(theirs.status()).toBe(404)
+    expect((await otherPage.request.get(`${server.url}/reports/progress?token=not-a-token`)).status()).toBe(400)
+    await other.close()
+    await context.close()
+  }, 180_000)
 })

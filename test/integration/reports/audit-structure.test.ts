@@ -127,4 +127,20 @@ describe('the evidence pack reads in order', () => {
       expect(byPractice).toMatch(new RegExp(`${p.ods} .*?\\s+${Number(n!.n)}\\s+${Number(overrides!.n)}\\s+\\d+\\s+\\d+`))
     }
   })
+
+  it('tells its progress: the stages in order, and the disclosure log row by row up to its total', async () => {
+    const seen: Array<{ stage: string; done: number; total: number }> = []
+    await generateReport(
+      t.db,
+      { kind: 'audit', practiceIds: data.practices.map((p) => p.id), from: '2026-03-01', to: '2026-03-31', generatedBy: 'test:auditor', onProgress: (p) => seen.push({ ...p }) },
+      path.join(tmp, 'progress.pdf'),
+    )
+    const stages = seen.map((p) => p.stage).filter((s, i, all) => all[i - 1] !== s)
+    expect(stages).toEqual(['Reading the figures', 'Disclosure log', 'Signing'])
+    const log = seen.filter((p) => p.stage === 'Disclosure log')
+    const rows = Number((await t.db('disclosures').whereIn('practice_id', data.practices.map((p) => p.id)).where('occurred_at', '>=', '2026-03-01T00:00:00Z').where('occurred_at', '<', '2026-04-01T00:00:00+01:00').count({ n: '*' }).first())!.n)
+    expect(log[0]).toEqual({ stage: 'Disclosure log', done: 0, total: rows })
+    expect(log.at(-1)).toEqual({ stage: 'Disclosure log', done: rows, total: rows })
+    expect(log.map((p) => p.done)).toEqual([...log.map((p) => p.done)].sort((a, b) => a - b))
+  })
 })
