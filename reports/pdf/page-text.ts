@@ -76,7 +76,7 @@ export function trackPageText(doc: Doc): void {
 /** Text written into the page's content stream other than through pdfkit's layout (fast table rows), in stream order. */
 export function recordText(doc: Doc, text: string): void {
   const state = states.get(doc)
-  if (state?.parts) state.parts.push(normalisePageText(text))
+  if (state?.parts) state.parts.push(text) // normalised once per page, as the verifier does
 }
 
 /** Marks where text written later (into a form XObject drawn here) belongs in the page's text. */
@@ -87,13 +87,14 @@ export function deferText(doc: Doc): DeferredText {
 }
 
 function digestOf(parts: Part[]): string {
-  const hash = crypto.createHash('sha256')
-  for (const p of parts) {
-    if (typeof p === 'string') hash.update(p)
-    else if (p.text === null) throw new Error('deferred page text was never filled in')
-    else hash.update(normalisePageText(p.text))
-  }
-  return hash.digest('hex')
+  const text = parts
+    .map((p) => {
+      if (typeof p === 'string') return p
+      if (p.text === null) throw new Error('deferred page text was never filled in')
+      return p.text
+    })
+    .join('')
+  return crypto.createHash('sha256').update(normalisePageText(text)).digest('hex')
 }
 
 function finishPage(state: State): void {
