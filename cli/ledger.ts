@@ -592,6 +592,42 @@ const reportCmd = program
 void reportCmd
 
 program
+  .command('statement')
+  .description("write a patient's disclosure statement (every disclosure of that patient at the practice, in plain words); the NHS number is pseudonymised in memory and never stored or logged")
+  .requiredOption('--practice <ODS>', 'the practice', ods)
+  .requiredOption('--nhs-number <N>', "the patient's NHS number (10 digits; spaces allowed)")
+  .option('--from <YYYY-MM-DD>', 'first day (default: six years before --to)', periodDay)
+  .option('--to <YYYY-MM-DD>', 'last day (default: today)', periodDay)
+  .requiredOption('--out <FILE.pdf>', 'where to write the PDF')
+  .action(async (o: { practice: string; nhsNumber: string; from?: string; to?: string; out: string }) => {
+    const { isValidNhsNumber, pseudonymiseNhsNumber } = await import('../jobs/pseudonym.js')
+    const digits = o.nhsNumber.replace(/[\s-]+/g, '')
+    if (!/^\d{10}$/.test(digits) || !isValidNhsNumber(digits)) throw new UserError('--nhs-number is not a valid NHS number (10 digits, the last being the modulus 11 check digit).', 2)
+    const { defaultStatementPeriod } = await import('../core/statement-period.js')
+    const period = defaultStatementPeriod()
+    const to = o.to ?? period.to
+    const from = o.from ?? defaultStatementPeriod(new Date(`${to}T12:00:00Z`)).from
+    if (from > to) throw new UserError('--from is after --to.', 2)
+    await withLedger(async ({ db, config }) => {
+      const { generateReport } = await import('../reports/index.js')
+      const practice = await getPracticeByOds(db, o.practice)
+      if (!practice) throw new UserError(`There is no practice with ODS code ${o.practice}.`)
+      const patient = pseudonymiseNhsNumber(config.pseudonymKey, digits)
+      const generatedBy = `cli:${os.userInfo().username}`
+      const r = await generateReport(db, { kind: 'statement', practiceIds: [practice.id], from, to, patientPseudonym: patient, generatedBy, signingKey: signingKeyOf(config) }, o.out)
+      await writeAccessLog(db, {
+        userId: null,
+        actor: generatedBy,
+        action: 'statement_export',
+        practiceIds: [practice.id],
+        target: `report:${r.id}`,
+        detail: { kind: 'statement', practices: [o.practice], from, to, patient, sha256: r.sha256 },
+      })
+      console.log(`Wrote the disclosure statement ${r.id} for patient ${patient} at ${o.practice}, ${from} to ${to}, to ${o.out} (${r.rowCounts.statement_disclosures ?? 0} disclosures, ${r.pages} pages).`)
+    })
+  })
+
+program
   .command('verify')
   .description(
     'check that a PDF is a report this system produced with its content as signed (exit 0: genuine, or content unchanged in a re-saved file) or not (exit 1). ' +

@@ -5,7 +5,7 @@ import type { Contents } from './pdf/contents.js'
 import type { Doc } from './pdf/document.js'
 import { SectionDigest } from './pdf/digest.js'
 
-export const REPORT_KINDS = ['audit', 'commissioner', 'incident'] as const
+export const REPORT_KINDS = ['audit', 'commissioner', 'incident', 'statement'] as const
 export type ReportKind = (typeof REPORT_KINDS)[number]
 
 export interface ReportRequest {
@@ -21,6 +21,8 @@ export interface ReportRequest {
   generatedByUserId?: number | null
   /** Days after an override event by which its Caldicott review is due (the configuration's OVERRIDE_REVIEW_DAYS); default 7. */
   overrideReviewDays?: number
+  /** Disclosure statement: the patient, by pseudonym (the NHS number never gets this far). */
+  patientPseudonym?: string
   /** Told how far the report has got (the web page shows it while a long report is produced). */
   onProgress?: (progress: ReportProgress) => void
   /** Signs the report's manifest; without one, the published development key (tests, the embedded demo) and the report says so. */
@@ -69,6 +71,7 @@ export const KIND_TITLES: Record<ReportKind, string> = {
   audit: 'Audit evidence pack',
   commissioner: 'Commissioner report',
   incident: 'Incident review',
+  statement: 'Disclosure statement for a patient',
 }
 
 export function practiceList(practices: ScopePractice[]): string {

@@ -8,6 +8,7 @@ import { renderAudit } from './audit.js'
 import { renderCommissioner } from './commissioner.js'
 import { KIND_TITLES, REPORT_KINDS, ReportError, type ReportContext, type ReportKind, type ReportRequest, type ScopePractice } from './context.js'
 import { renderIncident, resolveIncidentScope } from './incident.js'
+import { checkStatementRequest, renderStatement } from './statement.js'
 import { SectionDigest } from './pdf/digest.js'
 import { createDocument, endDocument } from './pdf/document.js'
 import { DASH, formatCount } from './pdf/format.js'
@@ -29,6 +30,7 @@ const RENDERERS: Record<ReportKind, (ctx: ReportContext) => Promise<void>> = {
   audit: renderAudit,
   commissioner: renderCommissioner,
   incident: renderIncident,
+  statement: renderStatement,
 }
 
 
@@ -186,6 +188,7 @@ export async function checkReportRequest(db: Db, request: ReportRequest): Promis
   if (request.practiceIds.length === 0) throw new ReportError('A report needs at least one practice.')
   let scope = { practiceIds: [...request.practiceIds].sort((a, b) => a - b), from: request.from, to: request.to }
   if (request.kind === 'incident') scope = await resolveIncidentScope(db, request)
+  if (request.kind === 'statement') checkStatementRequest(request)
   if (scope.from > scope.to) throw new ReportError('The period starts after it ends.')
   const practices = await loadScopePractices(db, scope.practiceIds)
   if (practices.length !== scope.practiceIds.length) throw new ReportError('Unknown practice in the scope.')
@@ -239,6 +242,7 @@ export async function recordReport(db: Db, r: ProducedReport): Promise<void> {
       to: r.scope.to,
       ...(r.request.eventId !== undefined ? { eventId: r.request.eventId } : {}),
       ...(r.request.findingId !== undefined ? { findingId: r.request.findingId } : {}),
+      ...(r.request.patientPseudonym !== undefined ? { patient: r.request.patientPseudonym } : {}),
       pages: r.pages,
     }),
     generated_by_user_id: r.request.generatedByUserId ?? null,
@@ -257,7 +261,7 @@ export async function generateReport(db: Db, request: ReportRequest, out: Writab
   return { id: r.id, sha256: r.sha256, pages: r.pages, rowCounts: r.rowCounts, sectionDigests: r.sectionDigests }
 }
 
-const FILE_KIND: Record<ReportKind, string> = { audit: 'evidence-pack', commissioner: 'commissioner-report', incident: 'incident-review' }
+const FILE_KIND: Record<ReportKind, string> = { audit: 'evidence-pack', commissioner: 'commissioner-report', incident: 'incident-review', statement: 'disclosure-statement' }
 
 /**
  * The download's file name: type, scope and period, e.g. evidence-pack_Y12345_2026-07-01_2026-09-30.pdf

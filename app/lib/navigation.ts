@@ -11,6 +11,7 @@ export const NAV_ITEMS: Array<{ to: string; label: string; roles?: Role[] }> = [
   { to: '/promises', label: 'Promises' },
   { to: '/jobs', label: 'Jobs' },
   { to: '/reports', label: 'Reports' },
+  { to: '/statements', label: 'Statements', roles: ['caldicott_guardian', 'practice_manager'] },
   { to: '/audit-log', label: 'Access log', roles: ['auditor', 'caldicott_guardian', 'admin'] },
   { to: '/admin', label: 'Admin', roles: ['admin'] },
 ]

@@ -11,7 +11,6 @@ import {
   recordReport,
   reportFileName,
   ReportError,
-  REPORT_KINDS,
   verifyRecordedReport,
   type ProducedReport,
   type ReportKind,
@@ -29,7 +28,11 @@ export const REPORT_ROLES: Record<ReportKind, readonly Role[]> = {
   audit: ['auditor', 'caldicott_guardian', 'practice_manager', 'admin'],
   commissioner: ['practice_manager', 'caldicott_guardian', 'admin'],
   incident: ['caldicott_guardian'],
+  statement: ['caldicott_guardian', 'practice_manager'],
 }
+
+/** Reports produced from the /reports form; a patient's statement has its own page (/statements). */
+const FORM_KINDS: readonly ReportKind[] = ['audit', 'commissioner', 'incident']
 
 /** How long the bytes of a report delivered from the web are kept for downloading again (its record stays for good). */
 export const REPORT_FILE_KEEP_DAYS = 90
@@ -75,7 +78,7 @@ function valuesQuery(v: ReportFormValues): string {
  */
 async function checkReportForm(access: Access, v: ReportFormValues): Promise<{ ok: true; request: ReportRequest } | { ok: false; errors: ReportFormErrors }> {
   const errors: ReportFormErrors = {}
-  const kind = (REPORT_KINDS as readonly string[]).includes(v.kind) ? (v.kind as ReportKind) : undefined
+  const kind = (FORM_KINDS as readonly string[]).includes(v.kind) ? (v.kind as ReportKind) : undefined
   if (!kind) errors.kind = 'Choose which report to produce.'
   else if (!REPORT_ROLES[kind].includes(access.viewer.role)) errors.kind = 'Your role cannot produce this report: choose another.'
   const practiceIds = chosenPractices(access, v.practice)
@@ -144,7 +147,7 @@ export async function getReportsPage(args: Args) {
     // A link only to a file this viewer may fetch: kept, and a kind their role may produce.
     file: !REPORT_ROLES[r.kind as ReportKind].includes(access.viewer.role) ? ('not_for_role' as const) : kept.has(r.id) ? ('kept' as const) : ('not_kept' as const),
   }))
-  const allowed = (Object.keys(REPORT_ROLES) as ReportKind[]).filter((k) => REPORT_ROLES[k].includes(access.viewer.role))
+  const allowed = FORM_KINDS.filter((k) => REPORT_ROLES[k].includes(access.viewer.role))
   // Values sent back by a refused download (see downloadReport): shown again with their errors.
   const url = new URL(args.request.url)
   let form: { values: ReportFormValues; errors: ReportFormErrors } | null = null
@@ -185,8 +188,17 @@ export async function downloadReport(args: Args): Promise<Response> {
   } finally {
     tracker?.finish()
   }
+  return deliverProducedReport(args, access, produced, dir, file, 'report_download')
+}
+
+/**
+ * Sends a report produced into `file` (in the temporary `dir`) as an attachment; records it
+ * (report_exports, the file kept for downloading again) and writes `action` to the access log
+ * only once the whole file has been sent. The reports page and the statements page both end here.
+ */
+export function deliverProducedReport(args: Args, access: Access, produced: ProducedReport, dir: string, file: string, action: string, extraDetail: Record<string, unknown> = {}): Response {
   const { scope } = produced
-  const detail = { kind: produced.kind, from: scope.from, to: scope.to, practices: scope.practices.map((p) => p.odsCode), sha256: produced.sha256 }
+  const detail = { kind: produced.kind, from: scope.from, to: scope.to, practices: scope.practices.map((p) => p.odsCode), sha256: produced.sha256, ...extraDetail }
   return sendWhenDelivered(args, {
     body: createReadableStreamFromReadable(fs.createReadStream(file)),
     fileName: reportFileName(produced.kind, detail.practices, scope.from, scope.to, produced.request.eventId),
@@ -195,11 +207,11 @@ export async function downloadReport(args: Args): Promise<Response> {
         await recordReport(trx, produced)
         await storeReportFile(trx, produced.id, file)
       })
-      await access.log('report_download', { practiceIds: scope.practiceIds, target: `report:${produced.id}`, detail })
+      await access.log(action, { practiceIds: scope.practiceIds, target: `report:${produced.id}`, detail })
       await deleteReportFilesBefore(access.db, new Date(Date.now() - REPORT_FILE_KEEP_DAYS * 86_400_000))
     },
     async abandoned() {
-      await access.log('report_download', { outcome: 'failed', practiceIds: scope.practiceIds, target: `report:${produced.id}`, detail: { ...detail, reason: 'the connection closed before the whole file was sent; not recorded' } })
+      await access.log(action, { outcome: 'failed', practiceIds: scope.practiceIds, target: `report:${produced.id}`, detail: { ...detail, reason: 'the connection closed before the whole file was sent; not recorded' } })
     },
     cleanUp: () => fs.rmSync(dir, { recursive: true, force: true }),
   })

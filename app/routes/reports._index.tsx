@@ -22,7 +22,12 @@ export async function action(args: ActionFunctionArgs) {
 const FORM = 'report'
 const FIELD_IDS = { kind: 'report-kind', practice: 'report-practices', from: 'report-from', to: 'report-to', eventId: 'report-event' }
 
-const KIND_LABELS = { audit: 'Audit evidence pack', commissioner: 'Commissioner report (aggregates, disclosure control)', incident: 'Incident review' } as const
+const KIND_LABELS = {
+  audit: 'Audit evidence pack',
+  commissioner: 'Commissioner report (aggregates, disclosure control)',
+  incident: 'Incident review',
+  statement: 'Disclosure statement for a patient',
+} as const
 
 export default function Reports() {
   const { exports, allowed, form, keepDays, signingKey } = useLoaderData<typeof loader>()
