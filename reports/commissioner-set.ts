@@ -147,13 +147,20 @@ function splitPoints(periods: Array<{ from: string; to: string }>, months: boole
   return out
 }
 
+/** The most practices whose whole set is decided together (see standardSet). */
+export const MAX_SET_PRACTICES = 10
+
 /** The standard set a request belongs to (and whether the request is one of its reports). */
 export async function standardSet(db: Db, spec: ReportSpec): Promise<{ universe: number[]; reports: ReportSpec[]; member: boolean }> {
   const requested = await db('practices').whereIn('id', spec.practiceIds).select('id', 'icb_code as icbCode')
   const icb = requested.every((p: { icbCode: string | null }) => p.icbCode && p.icbCode === requested[0]?.icbCode) ? (requested[0]?.icbCode as string | undefined) : undefined
-  const universe: number[] = icb
-    ? (await db('practices').where({ icb_code: icb }).orderBy('id').pluck('id')).map(Number)
-    : [...spec.practiceIds].sort((a, b) => a - b)
+  const icbPractices: number[] = icb ? (await db('practices').where({ icb_code: icb }).orderBy('id').pluck('id')).map(Number) : []
+  const requestedIds = [...spec.practiceIds].sort((a, b) => a - b)
+  // The programme grows with the practices (decision 021: ~13 s for 10 adversarial practices'
+  // whole set); beyond MAX_SET_PRACTICES the set is the requested practices', and beyond that
+  // the request is decided on its own.
+  const universe = icbPractices.length > 0 && icbPractices.length <= MAX_SET_PRACTICES ? icbPractices : requestedIds
+  if (universe.length > MAX_SET_PRACTICES) return { universe, reports: [], member: false }
   const periods: ReportSpec[] = []
   // The financial years the period touches (at most two; a longer period is controlled with its own years only).
   const years = [financialYear(spec.from), financialYear(spec.to)].filter((y, i, a) => a.findIndex((o) => o.year.from === y.year.from) === i)
