@@ -28,8 +28,9 @@ import { pdfPages } from './fixtures.js'
 // its parts) and compute, for each hidden small count, the least and greatest value it can take.
 // Every one must still be able to be anything from 1 to 7, unless the pattern of stars alone
 // already bounds it (a hidden total of 1..7 split into several hidden parts: the residual risk in
-// docs/decisions/021). The programme is built here from the printed tables' figure keys, with
-// month-level atoms and the truth counted straight from `disclosures` and `patient_choices`,
+// docs/decisions/021). The programme is built here from the printed tables' figure keys (its
+// own atoms: purposes and recipient types per practice and quarter, disclosures per practice and
+// month), with the truth counted straight from `disclosures` and `patient_choices`,
 // independently of reports/commissioner-set.ts.
 
 const t = useTestDatabase()
