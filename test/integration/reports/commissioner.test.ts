@@ -51,19 +51,20 @@ describe('commissioner report', () => {
     expect(line(purposeSection, 'Direct care')).toMatch(/\s260$/) // 260 stays 260
     expect(line(purposeSection, 'Research')).toMatch(/\s15$/)
     expect(line(purposeSection, 'Commissioning')).toMatch(/\s\*$/) // 4 -> *
-    // 279 would round to 280, but it holds exactly one hidden cell: secondary suppression
-    expect(line(purposeSection, 'Total')).toMatch(/\s\*$/)
-    expect(purposeSection).not.toMatch(/\b279\b|\b280\b/)
+    // 279 -> 280 is published: with 260 and 15 (each +-2) it leaves the hidden 4 anywhere in
+    // 1..7 (280+-2 - 262 - 17 = -1 .. 282 - 258 - 13 = 11), which the LP audit confirms
+    expect(line(purposeSection, 'Total')).toMatch(/\s280$/)
 
     const monthSection = text.slice(text.indexOf('3. Disclosures by month'), text.indexOf('4. Opt-out rates'))
     // R30001 219 -> 220, R30002 60 -> 60, all 279 -> 280
     expect(line(monthSection, '2026-03')).toMatch(/2026-03\s+220\s+60\s+280$/)
 
     const optSection = text.slice(text.indexOf('4. Opt-out rates'))
-    // 10 opt-outs of 8,000 -> 10 / 8,000 = 0.13%; 2 -> * (and its rate); the total 12 holds one hidden cell -> *
-    expect(line(optSection, 'R30001')).toMatch(/8,000\s+10\s+0\.13%/)
+    // 2 -> * (and its rate). 10 and the total 12 -> 10 would pin it to 1..4 (10+-2 - 10+-2), so one
+    // more figure of that table is hidden: the smallest, R30001's 10; the total prints 10 / 16,000
+    expect(line(optSection, 'R30001')).toMatch(/8,000\s+\*\s+\*/)
     expect(line(optSection, 'R30002')).toMatch(/8,000\s+\*\s+\*/)
-    expect(line(optSection, 'All practices')).toMatch(/16,000\s+\*\s+\*/)
+    expect(line(optSection, 'All practices')).toMatch(/16,000\s+10\s+0\.06%/)
 
     // aggregates only: no pseudonym, no patient-level row, no NHS number
     expect(text).not.toMatch(/PSN-/)
@@ -79,6 +80,40 @@ describe('commissioner report', () => {
     const purposeSection = text.slice(text.indexOf('1. Disclosures by purpose'), text.indexOf('2. Disclosures by recipient type'))
     expect(line(purposeSection, 'Direct care')).toMatch(/\s55$/) // 57 -> 55
     expect(line(purposeSection, 'Research')).toMatch(/\s\*$/) // 3 -> *
-    expect(line(purposeSection, 'Total')).toMatch(/\s\*$/) // 60, but one hidden cell
+    // 60 (58..62) - 55 (53..57) leaves the hidden 3 anywhere in 1..7: published
+    expect(line(purposeSection, 'Total')).toMatch(/\s60$/)
   })
+
+  it('prints "no data" outside collection, opt-outs at a day that has passed, the ICB, list-size date and NHS England figure', async () => {
+    const [a, b] = data.practices
+    await t.db('practices').whereIn('id', [a!.id, b!.id]).update({ icb_code: 'QXX', icb_name: 'Test Coast ICB', list_size_as_of: '2026-01-15' })
+    await t.db('practice_optout_counts').insert({ practice_id: a!.id, kind: 'ndop', origin: 'ndop_publication', as_of: '2026-03-01', opt_outs: 11, list_size: 7990 })
+
+    // The quarter January to March: nothing was collected before March (the first disclosure), so
+    // January and February are "no data", not 0; the whole set's quarters and year are decided together.
+    const file = path.join(tmp, 'q4.pdf')
+    await generateReport(t.db, { kind: 'commissioner', practiceIds: [a!.id], from: '2026-01-01', to: '2026-03-31', generatedBy: 'test:pm' }, file)
+    const text = pdfPages(file).join('\n')
+    const monthSection = text.slice(text.indexOf('3. Disclosures by month'), text.indexOf('4. Opt-out rates'))
+    expect(line(monthSection, '2026-01')).toMatch(/2026-01\s+no data$/)
+    expect(line(monthSection, '2026-02')).toMatch(/2026-02\s+no data$/)
+    expect(line(monthSection, '2026-03')).toMatch(/2026-03\s+220$/)
+    expect(text).toMatch(/ICB\s+QXX Test Coast ICB/)
+    expect(text).toMatch(/Opt-outs as at\s+2026-03-31/)
+    expect(text).toMatch(/List size as at\s+2026-01-15/)
+    expect(text).toMatch(/at\s+the\s+end\s+of\s+2026-03-31,\s+the\s+period's\s+last\s+day/)
+    expect(line(text.slice(text.indexOf('published National Data Opt-out')), 'R30001')).toMatch(/11 of 7,990 \(as at 2026-03-01\)$/)
+
+    // A period that has not ended: opt-outs at yesterday, said so; months after the last collection are "no data".
+    const today = new Date(Date.now() + 3_600_000).toISOString().slice(0, 10) // London is at most an hour ahead
+    const to = new Date(Date.now() + 40 * 86_400_000).toISOString().slice(0, 10)
+    const file2 = path.join(tmp, 'open.pdf')
+    await generateReport(t.db, { kind: 'commissioner', practiceIds: [a!.id, b!.id], from: '2026-03-01', to, generatedBy: 'test:pm' }, file2)
+    const text2 = pdfPages(file2).join('\n')
+    expect(text2).toMatch(/\(yesterday:\s+the\s+period\s+ends\s+/)
+    const asAt = /Opt-outs as at\s+(\d{4}-\d{2}-\d{2})/.exec(text2)![1]!
+    expect(asAt < today).toBe(true)
+    expect(line(text2.slice(text2.indexOf('3. Disclosures by month')), to.slice(0, 7))).toMatch(/no data\s+no data\s+no data$/)
+    expect(line(text2.slice(text2.indexOf('published National Data Opt-out')), 'R30002')).toMatch(/not recorded$/)
+  }, 120_000)
 })
