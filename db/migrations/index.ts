@@ -13,6 +13,7 @@ import * as sessionsAndAccessScope from './20261206080000_sessions_and_access_sc
 import * as maskCollectedIdentifiers from './20261206090000_mask_collected_identifiers.js'
 import * as reportFiles from './20261206091000_report_files.js'
 import * as privacyNotices from './20261206092000_privacy_notices.js'
+import * as ledger from './20261207020000_ledger.js'
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261206090000_mask_collected_identifiers': maskCollectedIdentifiers,
   '20261206091000_report_files': reportFiles,
   '20261206092000_privacy_notices': privacyNotices,
+  '20261207020000_ledger': ledger,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {
