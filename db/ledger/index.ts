@@ -106,3 +106,26 @@ export async function ledgerStatus(db: Db): Promise<LedgerStatus> {
       : null,
   }
 }
+
+/**
+ * The status as a page shows it. Problem descriptions name tables and rows of every practice:
+ * only administrators see them; others see the outcome and the count.
+ */
+export async function ledgerStatusForPage(db: Db, isAdmin: boolean) {
+  const s = await ledgerStatus(db)
+  return {
+    lastCheckpoint: s.lastCheckpoint,
+    lastVerification: s.lastVerification
+      ? {
+          finishedAt: s.lastVerification.finishedAt.toISOString(),
+          intact: s.lastVerification.intact,
+          runBy: s.lastVerification.runBy,
+          scope: s.lastVerification.scope,
+          entries: s.lastVerification.entries,
+          rowsChecked: s.lastVerification.rowsChecked,
+          problemCount: s.lastVerification.problems.length,
+          problems: isAdmin ? s.lastVerification.problems.map((p) => p.message) : [],
+        }
+      : null,
+  }
+}

@@ -11,7 +11,8 @@ import { ensurePractice } from '../../../db/queries/practices.js'
 import { upsertDisclosures, upsertOverrideEvents, upsertPatientChoices, type DisclosureRecord } from '../../../db/queries/records.js'
 import { addSource } from '../../../db/queries/sources.js'
 import { createUser } from '../../../db/queries/users.js'
-import { verifyIntegrity } from '../../../db/ledger/index.js'
+import { scheduledIntegrityCheck, verifyIntegrity } from '../../../db/ledger/index.js'
+import { signingKeyFromSeed, parseSigningSeed } from '../../../core/signing.js'
 import type { Db } from '../../../db/client.js'
 import { createTestDatabase } from '../../support/db.js'
 import { runLedger } from '../../support/processes.js'
@@ -274,5 +275,23 @@ describe('the tamper-evident ledger', () => {
     expect(r.intact).toBe(true)
     const run = await verify(t.url)
     expect(run.code, run.stdout).toBe(0)
+  })
+
+  it('the scheduled job verifies against the newest stored checkpoint, then signs a new one', async () => {
+    const { db, practice } = await seeded()
+    const key = signingKeyFromSeed(parseSigningSeed(TEST_SIGNING_KEY)!)
+    const lines: string[] = []
+    expect(await scheduledIntegrityCheck(db, key, (l) => lines.push(l))).toMatchObject({ intact: true, checkpointId: 1 })
+    // The chain cut back behind the first checkpoint: the next scheduled run notices.
+    await tamper(db, async (trx) => {
+      const head = await trx('ledger_heads').where({ chain_key: practice.id }).first('seq')
+      await trx('ledger_entries').where({ chain_key: practice.id, seq: head.seq }).delete()
+      const prev = await trx('ledger_entries').where({ chain_key: practice.id, seq: head.seq - 1 }).first('hash')
+      await trx('ledger_heads').where({ chain_key: practice.id }).update({ seq: head.seq - 1, hash: prev.hash })
+    })
+    expect(await scheduledIntegrityCheck(db, key, (l) => lines.push(l))).toMatchObject({ intact: false, checkpointId: 2 })
+    expect(lines.join('\n')).toMatch(/integrity check FAILED/)
+    const v = await db('ledger_verifications').orderBy('id').select('intact', 'run_by')
+    expect(v).toEqual([{ intact: true, run_by: 'scheduler' }, { intact: false, run_by: 'scheduler' }])
   })
 })
