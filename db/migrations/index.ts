@@ -14,6 +14,7 @@ import * as maskCollectedIdentifiers from './20261206090000_mask_collected_ident
 import * as reportFiles from './20261206091000_report_files.js'
 import * as privacyNotices from './20261206092000_privacy_notices.js'
 import * as ledger from './20261207020000_ledger.js'
+import * as countersignatures from './20261207021000_countersignatures.js'
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261206091000_report_files': reportFiles,
   '20261206092000_privacy_notices': privacyNotices,
   '20261207020000_ledger': ledger,
+  '20261207021000_countersignatures': countersignatures,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {
