@@ -7,6 +7,7 @@ import { ensureOrganisation } from '../../../db/queries/organisations.js'
 import { ensurePractice } from '../../../db/queries/practices.js'
 import { upsertOverrideEvents, type OverrideEventRecord } from '../../../db/queries/records.js'
 import { addSource } from '../../../db/queries/sources.js'
+import { countOverridesAwaitingReview } from '../../../db/queries/overview.js'
 import { get, loadContext, post, respond, signedInUser, type TestUser } from '../../support/app.js'
 import { useTestDatabase } from '../../support/db.js'
 
@@ -302,6 +303,9 @@ describe('override review form', () => {
     // A made-up ?signed= puts no words on the page.
     expect((await eventPage(ids.overdue, users.guardianA, '?signed=999')).data.notice).toBeNull()
     expect((await queue()).data.counts).toEqual({ pending: 2, overdue: 1 })
+    const practiceA = (await t.db('override_events').where({ id: ids.overdue }).first('practice_id')).practice_id
+    const overview = () => countOverridesAwaitingReview(t.db, { practiceIds: [practiceA] }, 7)
+    expect(await overview()).toEqual({ pending: 2, overdue: 1 }) // the overview agrees
 
     // Only the named signer may countersign: anyone else, even a guardian of the practice, gets 403.
     expect((await review(ids.overdue, users.guardianA2, { intent: 'countersign', review: String(row.id), reason: '' })).status).toBe(403)
@@ -316,6 +320,7 @@ describe('override review form', () => {
     // Once only.
     expect((await review(ids.overdue, users.managerA, { intent: 'decline', review: String(row.id), reason: 'Changed my mind' })).status).toBe(409)
     expect((await eventPage(ids.overdue, users.guardianA)).data.event.status).toBe('reviewed')
+    expect(await overview()).toEqual({ pending: 1, overdue: 0 })
     expect((await queue('', users.managerA)).data.awaitingMine).toEqual([])
 
     const after = await queue()
