@@ -40,7 +40,7 @@ DECLARE
   tbl text := TABLE_NAME;
   row_hash_sql text := CASE WHEN op = 'delete' THEN 'NULL::bytea'
     ELSE 'sha256(convert_to((jsonb_strip_nulls(to_jsonb(r)) - $2)::text, ''UTF8''))' END;
-  c integer; s bigint; h bytea; p bytea; r record;
+  c integer; s bigint; h bytea; p bytea; r record; j integer;
   seqs bigint[]; keys text[]; rhs bytea[]; prevs bytea[]; hs bytea[];
 BEGIN
   IF op = 'update' THEN
@@ -52,18 +52,20 @@ BEGIN
       VALUES (c, 0, sha256(convert_to('sharing-ledger chain ' || c, 'UTF8')))
       ON CONFLICT (chain_key) DO NOTHING;
     SELECT l.seq, l.hash INTO s, h FROM ledger_heads l WHERE l.chain_key = c FOR UPDATE;
-    seqs := '{}'; keys := '{}'; rhs := '{}'; prevs := '{}'; hs := '{}';
+    seqs := '{}'; keys := '{}'; rhs := '{}'; prevs := '{}'; hs := '{}'; j := 0;
     FOR r IN EXECUTE format('SELECT (%s)::text AS k, %s AS rh FROM ${src} r WHERE coalesce(%s, 0) = $1 ORDER BY (%s)',
                             key_expr, row_hash_sql, chain_expr, key_expr) USING c, excluded LOOP
       s := s + 1;
       p := h;
       h := sha256(p || convert_to(s::text || ':' || tbl || ':' || r.k || ':' || op || ':' || coalesce(encode(r.rh, 'hex'), ''), 'UTF8'));
-      seqs := seqs || s; keys := keys || r.k; rhs := rhs || r.rh; prevs := prevs || p; hs := hs || h;
-      IF cardinality(seqs) >= 10000 THEN
+      -- Element assignment extends the arrays in place; "arr := arr || x" would copy them each time.
+      j := j + 1;
+      seqs[j] := s; keys[j] := r.k; rhs[j] := r.rh; prevs[j] := p; hs[j] := h;
+      IF j >= 10000 THEN
         INSERT INTO ledger_entries (chain_key, seq, table_name, row_key, row_num, op, row_hash, prev_hash, hash)
           SELECT c, u.s, tbl, u.k, CASE WHEN u.k ~ '^[0-9]{1,18}$' THEN u.k::bigint END, op, u.rh, u.p, u.h
             FROM unnest(seqs, keys, rhs, prevs, hs) AS u(s, k, rh, p, h);
-        seqs := '{}'; keys := '{}'; rhs := '{}'; prevs := '{}'; hs := '{}';
+        seqs := '{}'; keys := '{}'; rhs := '{}'; prevs := '{}'; hs := '{}'; j := 0;
       END IF;
     END LOOP;
     INSERT INTO ledger_entries (chain_key, seq, table_name, row_key, row_num, op, row_hash, prev_hash, hash)
