@@ -54,6 +54,9 @@ export interface VerifyResult {
 
 const MAX_PROBLEMS = 1000
 
+/** bytea arrives as a Buffer from pg and as a Uint8Array from the embedded database. */
+const bytes = (v: Uint8Array | null): Buffer | null => (v === null ? null : Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength))
+
 export const genesisHash = (chain: number) => crypto.createHash('sha256').update(`sharing-ledger chain ${chain}`, 'utf8').digest()
 
 /** What the trigger computes: SHA-256(prev_hash || "seq:table:row_key:op:row_hash_hex"). */
@@ -97,7 +100,8 @@ export async function verifyLedger(db: Db, opts: VerifyOptions = {}): Promise<Ve
   const checkpoint = new Map((opts.checkpointHeads ?? []).map((h) => [h.chain, h]))
   const heads: ChainHead[] = []
   let entries = 0
-  for (const c of chainRows as Array<{ chain_key: number; head_seq: number | null; head_hash: Buffer | null }>) {
+  for (const raw of chainRows as Array<{ chain_key: number; head_seq: number | null; head_hash: Uint8Array | null }>) {
+    const c = { ...raw, head_hash: bytes(raw.head_hash) }
     const chain = Number(c.chain_key)
     let running: Buffer = genesisHash(chain)
     let expected = 1
@@ -110,7 +114,8 @@ export async function verifyLedger(db: Db, opts: VerifyOptions = {}): Promise<Ve
           WHERE chain_key = ? AND seq > ? ORDER BY seq LIMIT ?`,
         [chain, after, pageSize],
       )
-      for (const e of rows as Array<{ seq: number; table_name: string; row_key: string; op: string; row_hash: Buffer | null; prev_hash: Buffer; hash: Buffer }>) {
+      for (const raw of rows as Array<{ seq: number; table_name: string; row_key: string; op: string; row_hash: Uint8Array | null; prev_hash: Uint8Array; hash: Uint8Array }>) {
+        const e = { ...raw, row_hash: bytes(raw.row_hash), prev_hash: bytes(raw.prev_hash)!, hash: bytes(raw.hash)! }
         const seq = Number(e.seq)
         if (seq !== expected) {
           problems.add({ kind: 'broken', table: null, row: null, chain, seq: expected, message: `chain ${chain}: ${seq - expected === 1 ? `entry ${expected} is` : `entries ${expected}-${seq - 1} are`} missing from the ledger` })
@@ -212,7 +217,7 @@ async function compareTable(
       // to_jsonb renders a timestamptz in the session's zone: the canonical zone is UTC.
       await trx.raw(`SET LOCAL "TimeZone" = 'UTC'`)
       const { rows } = await trx.raw(sql, bindings)
-      return rows as Array<{ key: string | null; cur: Buffer | null; led: Buffer | null; op: string | null; chain_key: number | null; seq: number | null; n: number }>
+      return rows as Array<{ key: string | null; cur: Uint8Array | null; led: Uint8Array | null; op: string | null; chain_key: number | null; seq: number | null; n: number }>
     })
   const collect = (rows: Awaited<ReturnType<typeof run>>) => {
     for (const r of rows) {
@@ -220,7 +225,7 @@ async function compareTable(
         checked += Number(r.n)
         continue
       }
-      if (mismatches.length < MAX_PROBLEMS) mismatches.push({ key: r.key, cur: r.cur, led: r.led, op: r.op, chain: r.chain_key === null ? null : Number(r.chain_key), seq: r.seq === null ? null : Number(r.seq) })
+      if (mismatches.length < MAX_PROBLEMS) mismatches.push({ key: r.key, cur: bytes(r.cur), led: bytes(r.led), op: r.op, chain: r.chain_key === null ? null : Number(r.chain_key), seq: r.seq === null ? null : Number(r.seq) })
       else ctx.problems.more++
     }
   }
