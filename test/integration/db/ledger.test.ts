@@ -189,6 +189,19 @@ describe('the tamper-evident ledger', () => {
     const run = await verify(t.url)
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(new RegExp(`BROKEN: chain ${practice.id}: entry 3 is missing from the ledger`))
+    // An entry rewritten to match a changed row, without recomputing the chain after it.
+    const entry = await db('ledger_entries').where({ chain_key: practice.id, seq: 2 }).first('row_key')
+    await tamper(db, async (trx) => {
+      await trx('disclosures').where({ id: Number(entry.row_key) }).update({ purpose: 'research' })
+      await trx.raw(
+        `UPDATE ledger_entries l SET row_hash = sha256(convert_to((jsonb_strip_nulls(to_jsonb(d)) - '{id}'::text[])::text, 'UTF8'))
+           FROM disclosures d WHERE d.id = ? AND l.chain_key = ? AND l.seq = 2`,
+        [Number(entry.row_key), practice.id],
+      )
+    })
+    const rewritten = await verify(t.url)
+    expect(rewritten.code).toBe(1)
+    expect(rewritten.stdout).toContain(`BROKEN: chain ${practice.id} entry 2 (disclosures row ${entry.row_key}) was altered`)
   })
 
   it('signs checkpoints, checks them, and refuses one whose signature is wrong', async () => {
