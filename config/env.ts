@@ -32,6 +32,8 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   COLLECT_SCHEDULE: cronField.default('*/15 * * * *'),
   IMPORT_SCHEDULE: cronField.default('5 * * * *'),
+  /** Nightly: verify the ledger's chains and sign a checkpoint of their heads (decision 024). */
+  LEDGER_SCHEDULE: cronField.default('30 2 * * *'),
   INBOX_DIR: z.string().min(1).optional(),
   SCHEDULE_TIMEZONE: z.string().default('Europe/London'),
   SCHEDULER: z.enum(['on', 'off']).default('on'),
@@ -65,7 +67,7 @@ export interface Config {
   signingKey: SigningKey | null
   nodeEnv: 'development' | 'production' | 'test'
   /** When each scheduled job runs; the inbox is where staff drop NDOP and register CSV files. */
-  schedules: { collect: string; import: string; timezone: string; enabled: boolean }
+  schedules: { collect: string; import: string; ledger: string; timezone: string; enabled: boolean }
   inboxDir: string
   /**
    * FHIR requests and what a collector keeps of them. timeoutMs covers a whole request, body and
@@ -129,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     schedules: {
       collect: e.COLLECT_SCHEDULE,
       import: e.IMPORT_SCHEDULE,
+      ledger: e.LEDGER_SCHEDULE,
       timezone: e.SCHEDULE_TIMEZONE,
       enabled: e.SCHEDULER === 'on',
     },

@@ -1,4 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron'
+import { requireSigningKey } from '../config/env.js'
+import { scheduledIntegrityCheck } from '../db/ledger/index.js'
 import { collect } from './collect.js'
 import { importInbox } from './import-inbox.js'
 import { reapAbandonedRuns, type RunnerDeps } from './runner.js'
@@ -25,6 +27,14 @@ export function scheduledJobs(deps: RunnerDeps): ScheduledJob[] {
       expression: deps.config.schedules.import,
       recordsAs: ['import-ndop', 'import-register'],
       run: (d) => importInbox(d, d.config.inboxDir),
+    },
+    {
+      // Verify every chain (against the newest checkpoint), then sign a new checkpoint. Its
+      // outcome is recorded in ledger_verifications and ledger_checkpoints, not job_runs.
+      name: 'ledger-integrity',
+      expression: deps.config.schedules.ledger,
+      recordsAs: [],
+      run: (d) => scheduledIntegrityCheck(d.db, requireSigningKey(d.config), d.log),
     },
   ]
 }

@@ -334,6 +334,8 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     .leftJoin('override_reviews as r', 'r.override_event_id', 'e.id')
     .leftJoin('users as u', 'u.id', 'r.reviewer_id')
     .leftJoin('users as s', 's.id', 'r.second_signer_id')
+    // Issue 16: the second signer's own decision, signed by them (or its absence).
+    .leftJoin('override_countersignatures as cs', 'cs.review_id', 'r.id')
     .select(
       'e.id',
       'e.occurred_at',
@@ -353,6 +355,9 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       db.raw('(SELECT n.id FROM override_reviews n WHERE n.supersedes_id = r.id) AS superseded_by'),
       'u.display_name as reviewer',
       's.display_name as second_signer',
+      'cs.decision as cs_decision',
+      'cs.signed_at as cs_signed_at',
+      'cs.reason as cs_reason',
     )
     .orderBy([{ column: 'e.occurred_at' }, { column: 'e.id' }, { column: 'r.signed_at' }, { column: 'r.id' }])
   const so = ctx.section('overrides')
@@ -375,14 +380,14 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       if (timing.startsWith('Overdue')) overdue++
       if (/ late/.test(timing)) late++
     }
-    so.add([String(r.id), r.occurred_at, r.ods_code, r.patient_pseudonym, r.kind, r.reason_code, r.actor_role, r.due_at, r.review_id == null ? null : String(r.review_id), r.verdict, r.reasons, r.signed_at, r.reviewer, r.second_signer, r.superseded_by == null ? null : String(r.superseded_by)])
+    so.add([String(r.id), r.occurred_at, r.ods_code, r.patient_pseudonym, r.kind, r.reason_code, r.actor_role, r.due_at, r.review_id == null ? null : String(r.review_id), r.verdict, r.reasons, r.signed_at, r.reviewer, r.second_signer, r.superseded_by == null ? null : String(r.superseded_by), r.cs_decision, r.cs_signed_at, r.cs_reason])
     const standing = r.review_id == null ? '' : r.superseded_by == null ? `${r.review_id}: current` : `${r.review_id}: superseded by ${r.superseded_by}`
     const review =
       r.review_id == null
         ? r.kind === 'override_stopped'
           ? 'None needed'
           : 'Not reviewed'
-        : `${r.verdict} by ${r.reviewer}${r.second_signer ? `, second signer ${r.second_signer}` : ''} at ${formatTime(r.signed_at as Date)}${r.escalated ? ' (escalated)' : ''}: ${r.reasons}`
+        : `${r.verdict} by ${r.reviewer} at ${formatTime(r.signed_at as Date)}${countersignature(r)}${r.escalated ? ' (escalated)' : ''}: ${r.reasons}`
     ot.addRow([String(r.id), formatTime(r.occurred_at as Date), `${r.ods_code} ${r.patient_pseudonym}`, `${r.kind} ${r.reason_code ?? ''} ${r.actor_role ?? ''}`, timing, standing, review])
   }
   if (overrides.length === 0) ot.addSpanningRow('No override events in the period.')
@@ -679,4 +684,12 @@ function reviewTiming(r: Record<string, unknown>): string {
   const dueText = `due ${formatTime(due)}`
   if (!first) return (r.as_of as Date) > due ? `Overdue by ${daysBetween(due, r.as_of as Date)} (${dueText})` : `Awaiting review, ${dueText}`
   return first > due ? `First review ${daysBetween(due, first)} late (${dueText})` : `Reviewed on time (${dueText})`
+}
+
+/** Who countersigned a review and when, or that they declined (why) or have not yet signed. */
+function countersignature(r: Record<string, unknown>): string {
+  if (!r.second_signer) return ''
+  if (r.cs_decision === 'countersigned') return `; countersigned by ${r.second_signer} at ${formatTime(r.cs_signed_at as Date)}`
+  if (r.cs_decision === 'declined') return `; ${r.second_signer} declined to countersign at ${formatTime(r.cs_signed_at as Date)} (${r.cs_reason})`
+  return `; awaiting countersignature by ${r.second_signer}`
 }

@@ -5,7 +5,7 @@
 export function DueStatus({
   event: e,
 }: {
-  event: { overdue: boolean; overdueDays: number; dueInDays: number | null; status: 'pending' | 'reviewed' | 'not_required' }
+  event: { overdue: boolean; overdueDays: number; dueInDays: number | null; status: 'pending' | 'awaiting_countersignature' | 'reviewed' | 'not_required' }
 }) {
   if (e.overdue) {
     return (
@@ -14,7 +14,7 @@ export function DueStatus({
       </strong>
     )
   }
-  if (e.status === 'pending' && e.dueInDays !== null) {
+  if ((e.status === 'pending' || e.status === 'awaiting_countersignature') && e.dueInDays !== null) {
     return <span>{e.dueInDays === 0 ? 'Due today' : `Due in ${e.dueInDays} ${e.dueInDays === 1 ? 'day' : 'days'}`}</span>
   }
   return null

@@ -1,5 +1,6 @@
 import type { AppLoadContext } from '@remix-run/node'
 import { z } from 'zod'
+import { ledgerStatusForPage } from '../../db/ledger/index.js'
 import { countAuditLog, listAuditActions, listAuditLog, type AuditLogFilter } from '../../db/queries/audit-log.js'
 import type { Scope } from '../../db/queries/scope.js'
 import type { Role } from '../../db/queries/users.js'
@@ -57,15 +58,17 @@ export async function getAuditLogPage(args: Args) {
   const { access, scope, url } = await readAccess(args)
   const f = readFilter(url)
   const filter = logFilter(access, url, f)
-  const [rows, total, actions] = await Promise.all([
+  const [rows, total, actions, ledger] = await Promise.all([
     listAuditLog(access.db, scope, filter, { limit: ENTRIES_PER_PAGE, offset: (f.page - 1) * ENTRIES_PER_PAGE }),
     countAuditLog(access.db, scope, filter),
     listAuditActions(access.db, scope, filter.includeUnattributed),
+    ledgerStatusForPage(access.db, access.viewer.role === 'admin'),
   ])
   return {
     period: { from: scope.from, to: scope.to },
     filter: { action: f.action ?? null, actor: f.actor ?? null, outcome: f.outcome ?? null },
     actions,
+    ledger,
     entries: { rows: rows.map((r) => ({ ...r, detail: r.detail ? JSON.stringify(r.detail) : null })), total, page: f.page, pageSize: ENTRIES_PER_PAGE },
   }
 }

@@ -9,6 +9,7 @@ import type { Role } from '../../db/queries/users.js'
 import { COLLECT_JOB, collect, type SourceResult } from '../../jobs/collect.js'
 import type { RunnerDeps } from '../../jobs/runner.js'
 import { scheduledJobs } from '../../jobs/scheduler.js'
+import { ledgerStatusForPage } from '../../db/ledger/index.js'
 import { notFound, requireAccess, type Access } from './access.server.js'
 import { csvExport } from './csv.server.js'
 import { requireScope } from './scope.server.js'
@@ -98,7 +99,7 @@ export async function getJobsPage(args: Args) {
   if (filter.source !== undefined && !sources.some((s) => s.id === filter.source)) throw notFound()
   const runFilter: RunFilter = { sourceId: filter.source, status: filter.status, job: filter.job }
   const { schedules: config } = access.config
-  const [runs, runTotal, jobNames, quarantine, quarantineTotal, schedules] = await Promise.all([
+  const [runs, runTotal, jobNames, quarantine, quarantineTotal, schedules, ledger] = await Promise.all([
     listRunHistory(db, scope, runFilter, { limit: RUNS_PER_PAGE, offset: (filter.page - 1) * RUNS_PER_PAGE }),
     countRunHistory(db, scope, runFilter),
     listRunJobNames(db, scope),
@@ -119,6 +120,7 @@ export async function getJobsPage(args: Args) {
         }
       }),
     ),
+    ledgerStatusForPage(db, access.viewer.role === 'admin'),
   ])
   const parsedNotice = NoticeSchema.safeParse(Object.fromEntries(url.searchParams))
   let notice: { kind: 'started' | 'running'; runId: number | null; sourceName: string } | null = null
@@ -133,6 +135,7 @@ export async function getJobsPage(args: Args) {
     canRunNow: RUN_NOW_ROLES.includes(access.viewer.role),
     canSeePayload: access.viewer.role === 'admin',
     schedules,
+    ledger,
     sources,
     jobNames,
     runs: { rows: runs, total: runTotal, page: filter.page, pageSize: RUNS_PER_PAGE },

@@ -5,6 +5,8 @@ import {
   getOverrideEvent,
   listOverrideQueue,
   listOverrideQueueForExport,
+  countersignReview,
+  listAwaitingCountersignature,
   listOverrideReviews,
   listSecondSigners,
   signOverrideReview,
@@ -45,7 +47,12 @@ export const VERDICT_LABELS: Record<Verdict, string> = {
   inconclusive: 'Inconclusive',
 }
 
-const STATUS_LABELS = { pending: 'Awaiting review', reviewed: 'Reviewed', not_required: 'No review needed (end of emergency access)' }
+const STATUS_LABELS = {
+  pending: 'Awaiting review',
+  awaiting_countersignature: 'Awaiting countersignature',
+  reviewed: 'Reviewed',
+  not_required: 'No review needed (end of emergency access)',
+}
 
 export const describeReason = (code: string | null) =>
   code === null ? 'Not given' : REASON_LABELS[code] ? `${REASON_LABELS[code]} (${code})` : `Code ${code} (not a known override reason)`
@@ -100,7 +107,8 @@ function present(e: OverrideQueueItem, now: number) {
     overdue: e.overdue,
     /** Whole days past the due date (overdue) or left before it (awaiting review). */
     overdueDays: e.overdue ? Math.max(1, Math.floor((now - new Date(e.dueAt).getTime()) / DAY_MS)) : 0,
-    dueInDays: e.status === 'pending' && !e.overdue ? Math.max(0, dueIn) : null,
+    dueInDays: (e.status === 'pending' || e.status === 'awaiting_countersignature') && !e.overdue ? Math.max(0, dueIn) : null,
+    awaitingCountersignatureBy: e.awaitingCountersignatureBy,
     reviewCount: e.reviewCount,
     latest:
       e.latestReviewId === null
@@ -121,9 +129,10 @@ export async function getOverrideQueue(args: Args) {
   const url = new URL(args.request.url)
   const filter = readQueueFilter(url)
   const reviewDays = access.config.overrideReviewDays
-  const [queue, counts] = await Promise.all([
+  const [queue, counts, awaitingMine] = await Promise.all([
     listOverrideQueue(access.db, scope, filter, reviewDays, { limit: PAGE_SIZE, offset: (filter.page - 1) * PAGE_SIZE }),
     countOverridesPending(access.db, scope, reviewDays),
+    listAwaitingCountersignature(access.db, access.viewer.id),
   ])
   const now = Date.now()
   return {
@@ -135,6 +144,8 @@ export async function getOverrideQueue(args: Args) {
     page: filter.page,
     pageSize: PAGE_SIZE,
     events: queue.items.map((e) => present(e, now)),
+    /** Reviews naming the viewer as second signer, awaiting their countersignature (whatever the filters). */
+    awaitingMine: awaitingMine.map((a) => ({ ...a, kindLabel: KIND_LABELS[a.kind] ?? a.kind, verdictLabel: VERDICT_LABELS[a.verdict] })),
   }
 }
 
@@ -202,6 +213,10 @@ export async function getOverrideEventPage(args: Args) {
   // The notice after signing names the review only if it really is this event's newest.
   const signed = Number(new URL(args.request.url).searchParams.get('signed'))
   const justSigned = reviews.find((r) => r.id === signed && r.supersededById === null)
+  const current = reviews.find((r) => r.supersededById === null)
+  // Only the person the current review names, signed in as themselves, may countersign it.
+  const canCountersign = !!current && current.secondSignerId === access.viewer.id && current.countersignature === null
+  const decided = new URL(args.request.url).searchParams.get('countersigned')
   return {
     event: present(event, Date.now()),
     reviewDays: access.config.overrideReviewDays,
@@ -214,9 +229,14 @@ export async function getOverrideEventPage(args: Args) {
     latestReviewId: reviews.find((r) => r.supersededById === null)?.id ?? null,
     canReview,
     signers: signers.map((s) => ({ id: s.id, label: `${s.name} (${roleLabel(s.role)})` })),
+    countersign: canCountersign ? { reviewId: current!.id, reviewNumber: current!.number, reviewerName: current!.reviewerName } : null,
     notice: justSigned
-      ? `Your review is signed and recorded as review ${justSigned.number}${justSigned.escalated ? ', and escalated as an incident' : ''}.`
-      : null,
+      ? `Your review is signed and recorded as review ${justSigned.number}${justSigned.escalated ? ', and escalated as an incident' : ''}${justSigned.secondSignerName ? `. It is complete once ${justSigned.secondSignerName} countersigns it.` : '.'}`
+      : decided === 'countersigned' && current?.countersignature?.decision === 'countersigned'
+        ? `You countersigned review ${current.number}: the review is complete.`
+        : decided === 'declined' && current?.countersignature?.decision === 'declined'
+          ? `You declined to countersign review ${current.number}. The event needs a new review.`
+          : null,
   }
 }
 
@@ -301,4 +321,70 @@ export async function reviewOverrideAction(args: Args) {
   const next = new URL(args.request.url).searchParams
   next.set('signed', String(result.reviewId))
   return redirect(`/overrides/${id}?${next}`)
+}
+
+const CountersignSchema = z.object({
+  intent: z.enum(['countersign', 'decline']),
+  review: z.string().regex(/^\d{1,15}$/),
+  reason: z.string().trim().max(REVIEW_REASONS_LIMIT, 'The reason is longer than 10,000 characters: shorten it'),
+})
+
+export type CountersignErrors = Partial<Record<'reason' | 'form', string>>
+
+/**
+ * The second signer's decision on the review naming them: countersign, or decline with a
+ * reason. Whoever else is signed in gets 403; a review superseded or decided meanwhile is a 409.
+ */
+export async function countersignAction(args: Args, form: FormData) {
+  const access = await requireAccess(args)
+  const id = eventIdOf(args)
+  await loadEvent(access, id)
+  const text = (name: string) => {
+    const v = form.get(name)
+    return typeof v === 'string' ? v : ''
+  }
+  const values = { intent: text('intent'), review: text('review'), reason: text('reason') }
+  const parsed = CountersignSchema.safeParse(values)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const errors: CountersignErrors = issue.path[0] === 'reason' ? { reason: issue.message } : { form: 'The form was not complete. Reload the page and try again.' }
+    return json({ countersignErrors: errors, values }, { status: 400 })
+  }
+  if (parsed.data.intent === 'decline' && parsed.data.reason === '') {
+    return json({ countersignErrors: { reason: 'Write why you decline to countersign this review' } as CountersignErrors, values }, { status: 400 })
+  }
+  const reviews = await listOverrideReviews(access.db, id)
+  if (!reviews.some((r) => r.id === Number(parsed.data.review))) throw notFound()
+  const result = await countersignReview(
+    access.db,
+    {
+      reviewId: Number(parsed.data.review),
+      signerId: access.viewer.id,
+      decision: parsed.data.intent === 'countersign' ? 'countersigned' : 'declined',
+      reason: parsed.data.reason === '' ? null : parsed.data.reason,
+    },
+    { userId: access.viewer.id, actor: access.viewer.email, ip: args.context.ip ?? null },
+  )
+  if (!result.ok) {
+    if (result.reason === 'not_signer') throw new Response('Only the second signer the review names can countersign it.', { status: 403 })
+    if (result.reason === 'not_found') throw notFound()
+    const message =
+      result.reason === 'superseded'
+        ? 'A newer review of this event was signed meanwhile: there is nothing left to countersign on this one.'
+        : 'This review was already countersigned or declined.'
+    return json({ countersignErrors: { form: message } as CountersignErrors, values }, { status: 409 })
+  }
+  await refreshFindingsAfterChange(access)
+  const next = new URL(args.request.url).searchParams
+  next.delete('signed')
+  next.set('countersigned', parsed.data.intent === 'countersign' ? 'countersigned' : 'declined')
+  return redirect(`/overrides/${id}?${next}`)
+}
+
+/** The event page's one action: a review by a guardian, or the second signer's decision on one. */
+export async function overrideEventAction(args: Args) {
+  const form = await readForm(args.request)
+  const intent = form.get('intent')
+  if (intent === 'countersign' || intent === 'decline') return countersignAction(args, form)
+  return reviewOverrideAction(args)
 }

@@ -1,6 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData, useLocation } from '@remix-run/react'
 import { FilterBar } from '../components/filter-bar.js'
+import { LedgerStatus } from '../components/ledger-status.js'
 import { Pager } from '../components/pager.js'
 import { getAuditLogPage } from '../lib/audit-log.server.js'
 import { formatCount, formatDateTime } from '../lib/format.js'
@@ -14,7 +15,7 @@ export async function loader(args: LoaderFunctionArgs) {
 const OUTCOME_TEXT: Record<string, string> = { ok: 'OK', denied: 'Denied', failed: 'Failed' }
 
 export default function AuditLog() {
-  const { period, filter, actions, entries } = useLoaderData<typeof loader>()
+  const { period, filter, actions, entries, ledger } = useLoaderData<typeof loader>()
   const { search } = useLocation()
   const csvSearch = new URLSearchParams(search)
   csvSearch.delete('page')
@@ -23,9 +24,11 @@ export default function AuditLog() {
     <>
       <h1>Access log</h1>
       <p>
-        Every sign-in, review, export, download and administrative change, with who did it and when. The log is append-only: nobody can
-        edit or delete an entry, and the database itself refuses any attempt.
+        Every sign-in, review, export, download and administrative change, with who did it and when. The log is append-only: the database
+        refuses any change, and each entry is chained by hash, so a change made behind the database's back (by a superuser, or an edited
+        backup restored) is detected by the integrity check below.
       </p>
+      <LedgerStatus status={ledger} />
       <FilterBar from={period.from} to={period.to}>
         <div>
           <label htmlFor="filter-action">Action</label>

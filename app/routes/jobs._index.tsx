@@ -1,3 +1,4 @@
+import { LedgerStatus } from '../components/ledger-status.js'
 import { json, type LoaderFunctionArgs, type MetaFunction, type SerializeFrom } from '@remix-run/node'
 import { Form, Link, useLoaderData, useLocation, useRevalidator } from '@remix-run/react'
 import { useEffect, useRef } from 'react'
@@ -57,6 +58,7 @@ export default function Jobs() {
         )}
       </div>
       <Schedules schedules={data.schedules} />
+      <LedgerStatus status={data.ledger} />
       <Sources sources={data.sources} canRunNow={data.canRunNow} />
       <FilterBar from={data.period.from} to={data.period.to}>
         <div>
@@ -118,7 +120,7 @@ function Schedules({ schedules }: { schedules: JobsData['schedules'] }) {
     <section className="panel" aria-labelledby="schedules-heading">
       <h2 id="schedules-heading">Schedules</h2>
       <p className="hint">
-        Set in the server's configuration (COLLECT_SCHEDULE, IMPORT_SCHEDULE, SCHEDULE_TIMEZONE). Any number of runner processes may share
+        Set in the server's configuration (COLLECT_SCHEDULE, IMPORT_SCHEDULE, LEDGER_SCHEDULE, SCHEDULE_TIMEZONE). Any number of runner processes may share
         a schedule: a database lock lets only one of them collect a source at a time.
       </p>
       <div className="table-scroll">

@@ -6,7 +6,7 @@ import { CharacterCount } from '../components/character-count.js'
 import { DueStatus } from '../components/override-due-status.js'
 import { formatDateTime } from '../lib/format.js'
 import { REVIEW_REASONS_LIMIT } from '../lib/limits.js'
-import { getOverrideEventPage, reviewOverrideAction } from '../lib/overrides.server.js'
+import { getOverrideEventPage, overrideEventAction } from '../lib/overrides.server.js'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `Override event ${data.event.id} – Sharing Ledger` : 'Override event – Sharing Ledger' },
@@ -16,7 +16,7 @@ export async function loader(args: LoaderFunctionArgs) {
   return json(await getOverrideEventPage(args), { headers: { 'Cache-Control': 'no-store' } })
 }
 
-export const action = (args: ActionFunctionArgs) => reviewOverrideAction(args)
+export const action = (args: ActionFunctionArgs) => overrideEventAction(args)
 
 type PageData = SerializeFrom<typeof loader>
 
@@ -100,7 +100,15 @@ export default function OverrideEvent() {
           </div>
           <div>
             <dt>Status</dt>
-            <dd data-testid="event-status">{event.latest ? `Reviewed: ${event.latest.verdictLabel}` : event.statusLabel}</dd>
+            <dd data-testid="event-status">
+              {event.status === 'awaiting_countersignature'
+                ? `${event.latest!.verdictLabel}, awaiting countersignature by ${event.awaitingCountersignatureBy}: the review is not complete until they countersign it`
+                : event.status === 'pending' && event.latest
+                  ? 'Awaiting review: the second signer declined to countersign the latest review'
+                  : event.latest
+                    ? `Reviewed: ${event.latest.verdictLabel}`
+                    : event.statusLabel}
+            </dd>
           </div>
         </dl>
       </section>
@@ -124,6 +132,7 @@ export default function OverrideEvent() {
           </>
         )}
       </section>
+      {data.countersign && <CountersignForm data={data} />}
       {data.canReview ? (
         <ReviewForm data={data} />
       ) : (
@@ -157,8 +166,22 @@ function ReviewEntry({ review: r }: { review: PageData['reviews'][number] }) {
           </div>
           <div>
             <dt>Second signer</dt>
-            <dd>{r.secondSignerName ? `${r.secondSignerName} (${r.secondSignerRoleLabel})` : 'None'}</dd>
+            <dd data-testid={`review-${r.number}-second-signer`}>
+              {r.secondSignerName === null
+                ? 'None'
+                : r.countersignature === null
+                  ? `${r.secondSignerName} (${r.secondSignerRoleLabel}): ${superseded ? 'did not countersign before it was superseded' : 'awaiting countersignature'}`
+                  : r.countersignature.decision === 'countersigned'
+                    ? `Countersigned by ${r.countersignature.signerName} (${r.secondSignerRoleLabel}), ${formatDateTime(r.countersignature.signedAt)}`
+                    : `Declined by ${r.countersignature.signerName} (${r.secondSignerRoleLabel}), ${formatDateTime(r.countersignature.signedAt)}`}
+            </dd>
           </div>
+          {r.countersignature?.decision === 'declined' && (
+            <div>
+              <dt>Reason for declining</dt>
+              <dd className="reasons">{r.countersignature.reason}</dd>
+            </div>
+          )}
           <div>
             <dt>Escalated to incident</dt>
             <dd>{r.escalated ? 'Yes' : 'No'}</dd>
@@ -274,6 +297,55 @@ function ReviewForm({ data }: { data: PageData }) {
         <button type="submit" className="button" disabled={busy}>
           {busy ? 'Signing…' : 'Sign review'}
         </button>
+      </Form>
+    </section>
+  )
+}
+
+const CS_FORM = 'countersign'
+
+/** For the second signer the current review names: countersign it, or decline with a reason. */
+function CountersignForm({ data }: { data: PageData }) {
+  const failed = useActionData<typeof action>()
+  const navigation = useNavigation()
+  const busy = navigation.state === 'submitting'
+  const errors = failed && 'countersignErrors' in failed ? failed.countersignErrors : undefined
+  const values: Record<string, string | undefined> = failed && 'countersignErrors' in failed ? failed.values : {}
+  const { search } = useLocation()
+  const cs = data.countersign!
+  return (
+    <section className="panel" aria-labelledby="countersign-heading" data-testid="countersign-panel">
+      <h2 id="countersign-heading">Your countersignature</h2>
+      <p className="hint">
+        {cs.reviewerName} named you as second signer of review {cs.reviewNumber}. Read it above: the review is complete only when you countersign it.
+        If you do not agree, decline and say why; the event then needs a new review. Either way your decision is signed in your name and cannot be
+        changed.
+      </p>
+      <ErrorSummary form={CS_FORM} errors={errors} fieldIds={{ reason: 'countersign-reason' }} />
+      <Form method="post" action={`/overrides/${data.event.id}${search}`} className="stack admin-form" noValidate>
+        <CsrfField />
+        <input type="hidden" name="review" value={cs.reviewId} />
+        <div>
+          <label htmlFor="countersign-reason">Reason (required to decline)</label>
+          <FieldError form={CS_FORM} field="reason" errors={errors} />
+          <CharacterCount
+            id="countersign-reason"
+            name="reason"
+            rows={3}
+            limit={REVIEW_REASONS_LIMIT}
+            defaultValue={values.reason ?? ''}
+            aria-invalid={errors?.reason ? true : undefined}
+            describedBy={fieldProps(CS_FORM, 'reason', errors)['aria-describedby']}
+          />
+        </div>
+        <div>
+          <button type="submit" name="intent" value="countersign" className="button" disabled={busy}>
+            Countersign review {cs.reviewNumber}
+          </button>{' '}
+          <button type="submit" name="intent" value="decline" className="button button--secondary" disabled={busy}>
+            Decline to countersign
+          </button>
+        </div>
       </Form>
     </section>
   )

@@ -15,7 +15,7 @@ export async function loader(args: LoaderFunctionArgs) {
 type QueueEvent = SerializeFrom<typeof loader>['events'][number]
 
 export default function OverrideQueue() {
-  const { period, filter, reviewDays, counts, total, page, pageSize, events } = useLoaderData<typeof loader>()
+  const { period, filter, reviewDays, counts, total, page, pageSize, events, awaitingMine } = useLoaderData<typeof loader>()
   const { search } = useLocation()
   const filtered = filter.status !== 'all' || filter.overdueOnly
   return (
@@ -39,6 +39,24 @@ export default function OverrideQueue() {
           <label htmlFor="filter-overdue">Overdue only</label>
         </div>
       </FilterBar>
+      {awaitingMine.length > 0 && (
+        <section className="panel" aria-labelledby="awaiting-mine-heading" data-testid="awaiting-mine">
+          <h2 id="awaiting-mine-heading">Awaiting your countersignature</h2>
+          <p className="hint">
+            These reviews name you as second signer. Each is complete only when you countersign it; you may instead decline, with your reason.
+          </p>
+          <ul>
+            {awaitingMine.map((a) => (
+              <li key={a.reviewId}>
+                <Link to={`/overrides/${a.eventId}`}>
+                  Event {a.eventId} ({a.practiceOds}): {a.kindLabel}
+                </Link>{' '}
+                – {a.verdictLabel}, signed by {a.reviewerName} on {formatDateTime(a.signedAt)}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       <section className="panel" aria-labelledby="queue-summary-heading">
         <h2 id="queue-summary-heading" className="visually-hidden">
           Summary
@@ -159,6 +177,8 @@ function LatestVerdict({ event: e }: { event: QueueEvent }) {
   return (
     <>
       <strong>{e.latest.verdictLabel}</strong>
+      {e.status === 'awaiting_countersignature' && <div className="status-pending">Awaiting countersignature by {e.awaitingCountersignatureBy}</div>}
+      {e.status === 'pending' && <div className="status-pending">Countersignature declined: needs a new review</div>}
       <div className="hint">
         {e.latest.reviewerName}, {formatDateTime(e.latest.signedAt)}
       </div>

@@ -13,6 +13,8 @@ import * as sessionsAndAccessScope from './20261206080000_sessions_and_access_sc
 import * as maskCollectedIdentifiers from './20261206090000_mask_collected_identifiers.js'
 import * as reportFiles from './20261206091000_report_files.js'
 import * as privacyNotices from './20261206092000_privacy_notices.js'
+import * as ledger from './20261207020000_ledger.js'
+import * as countersignatures from './20261207021000_countersignatures.js'
 import * as statementReportKind from './20261207030000_statement_report_kind.js'
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
@@ -34,6 +36,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261206090000_mask_collected_identifiers': maskCollectedIdentifiers,
   '20261206091000_report_files': reportFiles,
   '20261206092000_privacy_notices': privacyNotices,
+  '20261207020000_ledger': ledger,
+  '20261207021000_countersignatures': countersignatures,
   '20261207030000_statement_report_kind': statementReportKind,
 }
 

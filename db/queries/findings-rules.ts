@@ -419,9 +419,15 @@ const unreviewedOverride: RuleQuery = {
                OR ov.id IN (SELECT split_part(f.subject_key, ':', 2)::bigint FROM findings f WHERE f.rule_id = ${p.ruleId} AND f.status = 'open'))`
     return sql`
     SELECT 'override:' || ov.id AS subject_key, ov.practice_id,
-           format('The %s for patient %s at %s on %s%s has not been reviewed: a Caldicott guardian''s review was due by the end of %s (%s days).',
+           format('The %s for patient %s at %s on %s%s %s: a Caldicott guardian''s review was due by the end of %s (%s days).',
                   ${new Sql(OVERRIDE_KIND_WORDS, [])}, ov.patient_pseudonym, pr.name, ${new Sql(SAY_TIME('ov.occurred_at'), [])},
                   CASE WHEN ov.reason_code IS NOT NULL THEN format(' (reason %s)', ov.reason_code) ELSE '' END,
+                  CASE WHEN EXISTS (SELECT 1 FROM override_reviews r WHERE r.override_event_id = ov.id AND r.second_signer_id IS NOT NULL
+                                       AND NOT EXISTS (SELECT 1 FROM override_countersignatures c WHERE c.review_id = r.id))
+                       THEN 'has a review still awaiting its second signer''s countersignature'
+                       WHEN EXISTS (SELECT 1 FROM override_reviews r WHERE r.override_event_id = ov.id)
+                       THEN 'has no complete review: its second signer declined to countersign'
+                       ELSE 'has not been reviewed' END,
                   to_char(${deadline} AT TIME ZONE 'Europe/London' - interval '1 day', 'FMDD Mon YYYY'), ${days}) AS summary,
            ${new Sql(
              evidence(
@@ -436,7 +442,9 @@ const unreviewedOverride: RuleQuery = {
                               AND dl.source_id = ov.source_id AND dl.source_record_id = left(ov.source_record_id, -9)
      WHERE ov.kind <> 'override_stopped'
        AND ${deadline} <= ${p.now}::timestamptz
-       AND NOT EXISTS (SELECT 1 FROM override_reviews r WHERE r.override_event_id = ov.id)
+       -- A review is complete when it names no second signer, or that signer countersigned it (issue 16).
+       AND NOT EXISTS (SELECT 1 FROM override_reviews r LEFT JOIN override_countersignatures c ON c.review_id = r.id
+                        WHERE r.override_event_id = ov.id AND (r.second_signer_id IS NULL OR c.decision = 'countersigned'))
        AND ${scope}`
   },
   resolution: (p) => {

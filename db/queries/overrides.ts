@@ -11,11 +11,14 @@ import { whereScopeInstants, type Scope } from './scope.js'
 export type OverrideKind = 'break_glass' | 'consent_override' | 'override_stopped'
 export type Verdict = 'justified' | 'not_justified' | 'inconclusive'
 /**
- * pending: no review yet; reviewed: at least one signed review; not_required: an "emergency
+ * pending: no review yet, or the latest review's second signer declined it;
+ * awaiting_countersignature: the latest review names a second signer who has not yet
+ * countersigned (issue 16: the review is not complete until they do); reviewed: the latest
+ * review is complete (no second signer named, or countersigned); not_required: an "emergency
  * override stopped" marker with no review (it closes a break-glass session, which is the event
  * that needs the review; the overview's "awaiting review" count leaves it out the same way).
  */
-export type ReviewStatus = 'pending' | 'reviewed' | 'not_required'
+export type ReviewStatus = 'pending' | 'awaiting_countersignature' | 'reviewed' | 'not_required'
 
 export interface OverrideQueueFilter {
   status: 'pending' | 'reviewed' | 'all'
@@ -53,6 +56,8 @@ export interface OverrideQueueItem extends OverrideEventFacts {
   latestSignedAt: Date | null
   latestEscalated: boolean | null
   latestReviewerName: string | null
+  /** The named second signer of the latest review, while their countersignature is awaited. */
+  awaitingCountersignatureBy: string | null
 }
 
 export interface OverrideReview {
@@ -73,6 +78,8 @@ export interface OverrideReview {
   supersedesNumber: number | null
   supersededById: number | null
   supersededByNumber: number | null
+  /** The second signer's decision, when they have made it. */
+  countersignature: { decision: 'countersigned' | 'declined'; reason: string | null; signedAt: Date; signerName: string } | null
 }
 
 const V3_ACT_REASON = 'http://terminology.hl7.org/CodeSystem/v3-ActReason'
@@ -113,23 +120,32 @@ function withFactJoins(db: Db, q: Knex.QueryBuilder): Knex.QueryBuilder {
 /** The head of the event's review chain: the review no other review supersedes. */
 const LATEST_REVIEW = `LEFT JOIN LATERAL (
     SELECT r.id, r.verdict, r.signed_at, r.escalated, u.display_name AS reviewer_name,
+           r.second_signer_id, s2.display_name AS second_signer_name, cs.decision AS cs_decision,
            (SELECT count(*) FROM override_reviews c WHERE c.override_event_id = o.id) AS review_count
       FROM override_reviews r
       JOIN users u ON u.id = r.reviewer_id
+      LEFT JOIN users s2 ON s2.id = r.second_signer_id
+      LEFT JOIN override_countersignatures cs ON cs.review_id = r.id
      WHERE r.override_event_id = o.id
        AND NOT EXISTS (SELECT 1 FROM override_reviews s WHERE s.supersedes_id = r.id)
      ORDER BY r.signed_at DESC, r.id DESC
      LIMIT 1
   ) lr ON true`
 
-const STATUS_SQL = `CASE WHEN lr.id IS NOT NULL THEN 'reviewed' WHEN o.kind = 'override_stopped' THEN 'not_required' ELSE 'pending' END`
+const STATUS_SQL = `CASE WHEN lr.id IS NOT NULL AND (lr.second_signer_id IS NULL OR lr.cs_decision = 'countersigned') THEN 'reviewed'
+                         WHEN lr.id IS NOT NULL AND lr.cs_decision IS NULL THEN 'awaiting_countersignature'
+                         WHEN o.kind = 'override_stopped' THEN 'not_required'
+                         ELSE 'pending' END`
+
+/** Still needing someone to act: no complete review yet. */
+const OPEN_SQL = `${STATUS_SQL} IN ('pending', 'awaiting_countersignature')`
 
 /** The scoped, filtered queue without ordering or paging: shared by the page, its count and the CSV. */
 function queueQuery(db: Db, scope: Scope, filter: OverrideQueueFilter, reviewDays: number): Knex.QueryBuilder {
   const q = withFactJoins(db, db('override_events as o')).joinRaw(LATEST_REVIEW)
   whereScopeInstants(q, scope, 'o.practice_id', 'o.occurred_at')
-  if (filter.status === 'pending' || filter.overdueOnly) q.whereRaw(`${STATUS_SQL} = 'pending'`)
-  if (filter.status === 'reviewed') q.whereNotNull('lr.id')
+  if (filter.status === 'pending' || filter.overdueOnly) q.whereRaw(OPEN_SQL)
+  if (filter.status === 'reviewed') q.whereRaw(`${STATUS_SQL} = 'reviewed'`)
   if (filter.overdueOnly) q.whereRaw('o.occurred_at + make_interval(days => ?) < now()', [reviewDays])
   return q
 }
@@ -149,7 +165,7 @@ export async function listOverrideQueue(
     queueQuery(db, scope, filter, reviewDays).count('* as n').first(),
     queueQuery(db, scope, filter, reviewDays)
       .select(...factColumns(db, reviewDays), ...queueColumns(db, reviewDays))
-      .orderByRaw(`CASE WHEN ${STATUS_SQL} = 'pending' THEN 0 ELSE 1 END, o.occurred_at, o.id`)
+      .orderByRaw(`CASE WHEN ${OPEN_SQL} THEN 0 ELSE 1 END, o.occurred_at, o.id`)
       .limit(page.limit)
       .offset(page.offset),
   ])
@@ -159,13 +175,14 @@ export async function listOverrideQueue(
 function queueColumns(db: Db, reviewDays: number) {
   return [
     db.raw(`${STATUS_SQL} AS status`),
-    db.raw(`(${STATUS_SQL} = 'pending' AND o.occurred_at + make_interval(days => ?) < now()) AS overdue`, [reviewDays]),
+    db.raw(`(${OPEN_SQL} AND o.occurred_at + make_interval(days => ?) < now()) AS overdue`, [reviewDays]),
     db.raw('coalesce(lr.review_count, 0) AS "reviewCount"'),
     'lr.id as latestReviewId',
     'lr.verdict as latestVerdict',
     'lr.signed_at as latestSignedAt',
     'lr.escalated as latestEscalated',
     'lr.reviewer_name as latestReviewerName',
+    db.raw(`CASE WHEN ${STATUS_SQL} = 'awaiting_countersignature' THEN lr.second_signer_name END AS "awaitingCountersignatureBy"`),
   ]
 }
 
@@ -173,11 +190,14 @@ function toQueueItem(r: OverrideQueueItem): OverrideQueueItem {
   return { ...r, reviewCount: Number(r.reviewCount), latestReviewId: r.latestReviewId === null ? null : Number(r.latestReviewId) }
 }
 
-/** How many events of the scope await review, and how many of those are past their due date. */
+/**
+ * How many events of the scope await a complete review (none signed, one awaiting its
+ * countersignature, or one whose second signer declined), and how many of those are overdue.
+ */
 export async function countOverridesPending(db: Db, scope: Scope, reviewDays: number): Promise<{ pending: number; overdue: number }> {
   const row = await whereScopeInstants(db('override_events as o'), scope, 'o.practice_id', 'o.occurred_at')
-    .whereNot('o.kind', 'override_stopped')
-    .whereNotExists(db('override_reviews as r').whereRaw('r.override_event_id = o.id'))
+    .joinRaw(LATEST_REVIEW)
+    .whereRaw(OPEN_SQL)
     .select(
       db.raw('count(*) AS pending'),
       db.raw('count(*) FILTER (WHERE o.occurred_at + make_interval(days => ?) < now()) AS overdue', [reviewDays]),
@@ -218,17 +238,22 @@ export async function listOverrideReviews(db: Db, eventId: number): Promise<Over
      SELECT c.id, c.number, c.verdict, c.reasons, c.escalated, c.signed_at AS "signedAt",
             c.reviewer_id AS "reviewerId", u.display_name AS "reviewerName", u.role AS "reviewerRole",
             c.second_signer_id AS "secondSignerId", s2.display_name AS "secondSignerName", s2.role AS "secondSignerRole",
-            c.supersedes_id AS "supersedesId", pv.number AS "supersedesNumber", nx.id AS "supersededById", nx.number AS "supersededByNumber"
+            c.supersedes_id AS "supersedesId", pv.number AS "supersedesNumber", nx.id AS "supersededById", nx.number AS "supersededByNumber",
+            cs.decision AS "csDecision", cs.reason AS "csReason", cs.signed_at AS "csSignedAt", csu.display_name AS "csSignerName"
        FROM chain c
        JOIN users u ON u.id = c.reviewer_id
        LEFT JOIN users s2 ON s2.id = c.second_signer_id
        LEFT JOIN chain pv ON pv.id = c.supersedes_id
        LEFT JOIN chain nx ON nx.supersedes_id = c.id
+       LEFT JOIN override_countersignatures cs ON cs.review_id = c.id
+       LEFT JOIN users csu ON csu.id = cs.signer_id
       ORDER BY c.signed_at DESC, c.id DESC`,
     [eventId],
   )
-  return (rows as OverrideReview[]).map((r) => ({
+  type Row = Omit<OverrideReview, 'countersignature'> & { csDecision: 'countersigned' | 'declined' | null; csReason: string | null; csSignedAt: Date; csSignerName: string }
+  return (rows as Row[]).map(({ csDecision, csReason, csSignedAt, csSignerName, ...r }) => ({
     ...r,
+    countersignature: csDecision ? { decision: csDecision, reason: csReason, signedAt: csSignedAt, signerName: csSignerName } : null,
     id: Number(r.id),
     number: Number(r.number),
     supersedesId: r.supersedesId === null ? null : Number(r.supersedesId),
@@ -309,6 +334,77 @@ export async function signOverrideReview(db: Db, review: NewReview, log: Omit<Ac
     if ((error as { code?: string }).code === '23505' && String((error as { constraint?: string }).constraint ?? '').includes('supersedes')) {
       return { ok: false, conflict: true }
     }
+    throw error
+  }
+}
+
+/** A review awaiting the viewer's countersignature, as /overrides lists it. */
+export interface AwaitingCountersignature {
+  reviewId: number
+  eventId: number
+  practiceOds: string
+  occurredAt: Date
+  kind: OverrideKind
+  verdict: Verdict
+  reviewerName: string
+  signedAt: Date
+}
+
+/** The current reviews naming this user as second signer that they have not yet decided on. */
+export async function listAwaitingCountersignature(db: Db, userId: number): Promise<AwaitingCountersignature[]> {
+  const rows = await db('override_reviews as r')
+    .join('override_events as o', 'o.id', 'r.override_event_id')
+    .join('practices as p', 'p.id', 'o.practice_id')
+    .join('users as u', 'u.id', 'r.reviewer_id')
+    .join('user_practices as up', (j) => j.on('up.practice_id', 'o.practice_id').andOnVal('up.user_id', userId))
+    .where('r.second_signer_id', userId)
+    .whereNotExists(db('override_reviews as s').whereRaw('s.supersedes_id = r.id'))
+    .whereNotExists(db('override_countersignatures as c').whereRaw('c.review_id = r.id'))
+    .orderBy([{ column: 'r.signed_at' }, { column: 'r.id' }])
+    .limit(200)
+    .select('r.id as reviewId', 'o.id as eventId', 'p.ods_code as practiceOds', 'o.occurred_at as occurredAt', 'o.kind', 'r.verdict', 'u.display_name as reviewerName', 'r.signed_at as signedAt')
+  return rows.map((r) => ({ ...r, reviewId: Number(r.reviewId), eventId: Number(r.eventId) }))
+}
+
+export interface CountersignInput {
+  reviewId: number
+  signerId: number
+  decision: 'countersigned' | 'declined'
+  reason: string | null
+}
+
+export type CountersignResult = { ok: true; id: number } | { ok: false; reason: 'not_signer' | 'superseded' | 'already_decided' | 'not_found' }
+
+/**
+ * Records the named second signer's countersignature or decline. Only the person the review
+ * names may decide (whoever else is signed in gets not_signer), only on the event's current
+ * review, and only once (the unique key on review_id backs the check). The access-log entry
+ * commits with it.
+ */
+export async function countersignReview(db: Db, input: CountersignInput, log: Omit<AccessLogEntry, 'detail' | 'target' | 'practiceId' | 'action'>): Promise<CountersignResult> {
+  try {
+    return await db.transaction(async (trx) => {
+      const review = await trx('override_reviews').where({ id: input.reviewId }).first('id', 'override_event_id', 'second_signer_id')
+      if (!review) return { ok: false, reason: 'not_found' } as const
+      // The event row lock orders this against a new review of the same event.
+      const event = await trx('override_events').where({ id: review.override_event_id }).forUpdate().first('id', 'practice_id')
+      if (review.second_signer_id !== input.signerId) return { ok: false, reason: 'not_signer' } as const
+      if (await trx('override_reviews').where({ supersedes_id: input.reviewId }).first('id')) return { ok: false, reason: 'superseded' } as const
+      if (await trx('override_countersignatures').where({ review_id: input.reviewId }).first('id')) return { ok: false, reason: 'already_decided' } as const
+      const [row] = await trx('override_countersignatures')
+        .insert({ review_id: input.reviewId, signer_id: input.signerId, decision: input.decision, reason: input.reason })
+        .returning('id')
+      await writeAccessLog(trx, {
+        ...log,
+        action: input.decision === 'countersigned' ? 'override_countersign' : 'override_countersign_declined',
+        practiceId: event.practice_id,
+        target: `override:${event.id}`,
+        detail: { review: input.reviewId, decision: input.decision },
+      })
+      return { ok: true, id: Number(row.id) } as const
+    })
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') return { ok: false, reason: 'already_decided' }
     throw error
   }
 }

@@ -146,12 +146,19 @@ function patientCountKey(scope: Scope) {
   return { practiceIds, scopeKey: `${practiceIds.join(',')}|${scope.from ?? ''}|${scope.to ?? ''}` }
 }
 
-/** Override events with no review yet, and how many of them are past the review deadline. */
+/**
+ * Override events with no complete review yet (none signed, or every one naming a second signer
+ * who has not countersigned it: issue 16), and how many of them are past the review deadline.
+ */
 export async function countOverridesAwaitingReview(db: Db, scope: Scope, reviewDays: number): Promise<{ pending: number; overdue: number }> {
   const row = await db('override_events as o')
     .whereIn('o.practice_id', scope.practiceIds)
     .whereNot('o.kind', 'override_stopped')
-    .whereNotExists(db('override_reviews as r').whereRaw('r.override_event_id = o.id'))
+    .whereNotExists(
+      db('override_reviews as r')
+        .leftJoin('override_countersignatures as c', 'c.review_id', 'r.id')
+        .whereRaw(`r.override_event_id = o.id AND (r.second_signer_id IS NULL OR c.decision = 'countersigned')`),
+    )
     .select(
       db.raw('count(*) AS pending'),
       db.raw(`count(*) FILTER (WHERE o.occurred_at < now() - make_interval(days => ?)) AS overdue`, [reviewDays]),

@@ -91,9 +91,9 @@ export const RULES: readonly FindingRule[] = [
     severity: 'medium',
     title: 'Override not reviewed in time',
     explanation:
-      'An override of a patient’s choice (emergency “break-glass” access, or sharing without consent under a legal basis) has not been reviewed by a Caldicott guardian within the days allowed. The guardian’s written review with reasons is what shows the override was justified (Caldicott principle 1: justify the purpose; principle 5: everyone understands their responsibilities). The finding is resolved when the review is signed.',
+      'An override of a patient’s choice (emergency “break-glass” access, or sharing without consent under a legal basis) has not been reviewed by a Caldicott guardian within the days allowed. The guardian’s written review with reasons is what shows the override was justified (Caldicott principle 1: justify the purpose; principle 5: everyone understands their responsibilities). The finding is resolved when the review is signed; a review that names a second signer counts only once that person has countersigned it.',
     subject: 'override',
-    version: 1,
+    version: 2,
     incremental: true,
   }),
   rule({

@@ -79,6 +79,7 @@ describe('jobs page in a browser', () => {
     expect(schedules.map((r) => r.slice(0, 2))).toEqual([
       ['collect', '*/15 * * * *every 15 minutes'],
       ['import-inbox', '5 * * * *every hour at 5 minutes past'],
+      ['ledger-integrity', '30 2 * * *every day at 02:30'],
     ])
     const sources = await tableRows('Sources and their health')
     expect(sources[0]!.slice(0, 3)).toEqual(['NDOP publicationNDOP publication (CSV)', 'National', 'Delivering'])

@@ -132,6 +132,7 @@ describe('/jobs', () => {
     expect(data.schedules).toEqual([
       expect.objectContaining({ name: 'collect', expression: '*/15 * * * *', description: 'every 15 minutes', timezone: 'Europe/London', enabled: false, nextRun: null }),
       expect.objectContaining({ name: 'import-inbox', expression: '5 * * * *', description: 'every hour at 5 minutes past', enabled: false, nextRun: null }),
+      expect.objectContaining({ name: 'ledger-integrity', expression: '30 2 * * *', description: 'every day at 02:30', enabled: false, nextRun: null, lastRun: null }),
     ])
     expect(data.schedules[0].lastRun).toMatchObject({ id: ids.oldRun, status: 'completed' })
     expect(data.schedules[1].lastRun).toMatchObject({ id: ids.ndopRun, status: 'completed' })

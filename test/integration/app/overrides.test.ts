@@ -7,6 +7,7 @@ import { ensureOrganisation } from '../../../db/queries/organisations.js'
 import { ensurePractice } from '../../../db/queries/practices.js'
 import { upsertOverrideEvents, type OverrideEventRecord } from '../../../db/queries/records.js'
 import { addSource } from '../../../db/queries/sources.js'
+import { countOverridesAwaitingReview } from '../../../db/queries/overview.js'
 import { get, loadContext, post, respond, signedInUser, type TestUser } from '../../support/app.js'
 import { useTestDatabase } from '../../support/db.js'
 
@@ -292,13 +293,35 @@ describe('override review form', () => {
     expect(log[0].detail).toMatchObject({ verdict: 'justified', escalated: true, supersedes: null })
 
     const page = await eventPage(ids.overdue, users.guardianA, `?signed=${row.id}`)
-    expect(page.data.notice).toBe('Your review is signed and recorded as review 1, and escalated as an incident.')
+    expect(page.data.notice).toBe('Your review is signed and recorded as review 1, and escalated as an incident. It is complete once Test practice_manager countersigns it.')
     expect(page.data.reviews).toEqual([
-      expect.objectContaining({ number: 1, verdictLabel: 'Justified', reviewerRoleLabel: 'Caldicott guardian', secondSignerName: 'Test practice_manager', secondSignerRoleLabel: 'Practice manager', escalated: true, supersededByNumber: null }),
+      expect.objectContaining({ number: 1, verdictLabel: 'Justified', reviewerRoleLabel: 'Caldicott guardian', secondSignerName: 'Test practice_manager', secondSignerRoleLabel: 'Practice manager', escalated: true, supersededByNumber: null, countersignature: null }),
     ])
-    expect(page.data.event.status).toBe('reviewed')
+    // Issue 16: naming a second signer is not enough; the review awaits their countersignature.
+    expect(page.data.event.status).toBe('awaiting_countersignature')
+    expect(page.data.countersign).toBeNull() // the reviewer cannot countersign their own review
     // A made-up ?signed= puts no words on the page.
     expect((await eventPage(ids.overdue, users.guardianA, '?signed=999')).data.notice).toBeNull()
+    expect((await queue()).data.counts).toEqual({ pending: 2, overdue: 1 })
+    const practiceA = (await t.db('override_events').where({ id: ids.overdue }).first('practice_id')).practice_id
+    const overview = () => countOverridesAwaitingReview(t.db, { practiceIds: [practiceA] }, 7)
+    expect(await overview()).toEqual({ pending: 2, overdue: 1 }) // the overview agrees
+
+    // Only the named signer may countersign: anyone else, even a guardian of the practice, gets 403.
+    expect((await review(ids.overdue, users.guardianA2, { intent: 'countersign', review: String(row.id), reason: '' })).status).toBe(403)
+    const mine = await queue('', users.managerA)
+    expect(mine.data.awaitingMine).toEqual([expect.objectContaining({ reviewId: row.id, eventId: ids.overdue, reviewerName: 'Test caldicott_guardian' })])
+    expect((await eventPage(ids.overdue, users.managerA)).data.countersign).toMatchObject({ reviewId: row.id, reviewNumber: 1 })
+    const signed = await review(ids.overdue, users.managerA, { intent: 'countersign', review: String(row.id), reason: '' })
+    expect(signed.status).toBe(302)
+    expect(signed.headers.get('Location')).toBe(`/overrides/${ids.overdue}?countersigned=countersigned`)
+    expect(await t.db('override_countersignatures').where({ review_id: row.id }).first()).toMatchObject({ signer_id: users.managerA.id, decision: 'countersigned', reason: null })
+    expect(await t.db('access_log').where({ user_id: users.managerA.id, action: 'override_countersign' }).first()).toMatchObject({ target: `override:${ids.overdue}` })
+    // Once only.
+    expect((await review(ids.overdue, users.managerA, { intent: 'decline', review: String(row.id), reason: 'Changed my mind' })).status).toBe(409)
+    expect((await eventPage(ids.overdue, users.guardianA)).data.event.status).toBe('reviewed')
+    expect(await overview()).toEqual({ pending: 1, overdue: 0 })
+    expect((await queue('', users.managerA)).data.awaitingMine).toEqual([])
 
     const after = await queue()
     expect(after.data.counts).toEqual({ pending: 1, overdue: 0 })
@@ -334,9 +357,22 @@ describe('override review form', () => {
       [1, 2, null],
     ])
     expect(page.data.latestReviewId).toBe(rows[1].id)
+    expect(page.data.event.status).toBe('awaiting_countersignature')
+    // A decline needs its reason (400 at the field); with one, the event needs a new review.
+    const noReason = await review(ids.overdue, users.guardianA, { intent: 'decline', review: String(rows[1].id), reason: ' ' })
+    expect(noReason.status).toBe(400)
+    expect((await noReason.json()).countersignErrors.reason).toBe('Write why you decline to countersign this review')
+    expect((await review(ids.overdue, users.guardianA, { intent: 'decline', review: String(rows[1].id), reason: 'The notes show the patient had capacity.' })).status).toBe(302)
+    const declined = await eventPage(ids.overdue, users.guardianA, '?countersigned=declined')
+    expect(declined.data.event.status).toBe('pending')
+    expect(declined.data.notice).toBe('You declined to countersign review 2. The event needs a new review.')
+    expect(declined.data.reviews[0].countersignature).toMatchObject({ decision: 'declined', reason: 'The notes show the patient had capacity.' })
+    // A third review with no second signer completes it.
+    expect((await review(ids.overdue, users.guardianA2, { ...firstReview, verdict: 'not_justified', supersedes: String(rows[1].id) })).status).toBe(302)
+    const third = (await reviewsOf(ids.overdue))[2]
     const listed = (await queue('?status=reviewed')).data.events.find((e: { id: number }) => e.id === ids.overdue)
-    expect(listed.latest).toMatchObject({ verdict: 'not_justified', id: rows[1].id })
-    expect(listed.reviewCount).toBe(2)
+    expect(listed.latest).toMatchObject({ verdict: 'not_justified', id: third.id })
+    expect(listed.reviewCount).toBe(3)
   })
 
   it('tells the reviewer when someone else reviewed meanwhile (409) and keeps their words', async () => {
@@ -347,9 +383,9 @@ describe('override review form', () => {
     const body = await stale.json()
     expect(body.errors.form).toContain('Someone else signed a review of this event while you were writing yours')
     expect(body.values.reasons).toBe('My late second thoughts')
-    // A form that saw no review at all, on an event that now has two, is stale too.
+    // A form that saw no review at all, on an event that now has three, is stale too.
     expect((await review(ids.overdue, users.guardianA, { ...firstReview, supersedes: '' })).status).toBe(409)
-    expect(await reviewsOf(ids.overdue)).toHaveLength(2)
+    expect(await reviewsOf(ids.overdue)).toHaveLength(3)
     // And the database itself refuses two reviews superseding the same one.
     await expect(
       t.db('override_reviews').insert({ override_event_id: ids.overdue, reviewer_id: users.guardianA.id, verdict: 'inconclusive', reasons: 'x', supersedes_id: first.id }),

@@ -322,6 +322,30 @@ describe('unreviewed_override', () => {
     })
   })
 
+  it('counts a review naming a second signer only once that person countersigns it (issue 16)', async () => {
+    const second = await reviewer(t.db)
+    const o = await p.override('P-OVRD-0000-0007', '2026-10-03T10:00:00Z')
+    const [r] = await t.db('override_reviews')
+      .insert({ override_event_id: o, reviewer_id: guardian, verdict: 'justified', reasons: 'Emergency care.', second_signer_id: second, signed_at: '2026-10-05T09:00:00Z' })
+      .returning('id')
+    await refresh(t.db, { now: new Date('2026-10-12T12:00:00Z') })
+    const f = (await findingOf(t.db, 'unreviewed_override', okey(o)))!
+    expect(f.status).toBe('open')
+    expect(f.summary).toMatch(/has a review still awaiting its second signer's countersignature: a Caldicott guardian's review was due/)
+    // Declined: still no complete review.
+    const declined = await p.override('P-OVRD-0000-0008', '2026-10-03T10:00:00Z')
+    const [r2] = await t.db('override_reviews')
+      .insert({ override_event_id: declined, reviewer_id: guardian, verdict: 'justified', reasons: 'Emergency care.', second_signer_id: second, signed_at: '2026-10-05T09:00:00Z' })
+      .returning('id')
+    await t.db('override_countersignatures').insert({ review_id: r2.id, signer_id: second, decision: 'declined', reason: 'The notes do not show an emergency.' })
+    await t.db('override_countersignatures').insert({ review_id: r.id, signer_id: second, decision: 'countersigned' })
+    await refresh(t.db, { now: new Date('2026-10-13T12:00:00Z') })
+    expect((await findingOf(t.db, 'unreviewed_override', okey(o)))!.status).toBe('resolved')
+    const d = (await findingOf(t.db, 'unreviewed_override', okey(declined)))!
+    expect(d.status).toBe('open')
+    expect(d.summary).toMatch(/has no complete review: its second signer declined to countersign/)
+  })
+
   it('follows the configured number of days', async () => {
     const o = await p.override('P-OVRD-0000-0006', '2026-11-01T10:00:00Z')
     await refresh(t.db, { now: new Date('2026-11-05T12:00:00Z'), settings: { overrideReviewDays: 7 } })

@@ -88,6 +88,13 @@ describe('a collector run killed with SIGKILL', () => {
       const again = JSON.parse((await runLedger(['collect', '--all', '--json'], env)).stdout)
       expect(again.sources[0]).toMatchObject({ status: 'completed', inserted: 0, updated: 0 })
       expect(await snapshot(t.db)).toEqual(await snapshot(reference.db))
+
+      // Issue 16: the kills left every hash chain intact (entries commit with their batch), and
+      // the resumed run holds as many ledger entries for disclosures as the uninterrupted one.
+      const verified = await runLedger(['integrity', 'verify'], env)
+      expect(verified.code, verified.stdout + verified.stderr).toBe(0)
+      const entries = async (db: typeof t.db) => Number((await db('ledger_entries').where({ table_name: 'disclosures' }).count('* as n').first())!.n)
+      expect(await entries(t.db)).toBe(await entries(reference.db))
     } finally {
       await reference.drop()
     }

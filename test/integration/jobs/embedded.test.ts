@@ -60,6 +60,11 @@ describe('embedded database mode', () => {
     const runs = await runLedger(['jobs', 'runs', '--json'], env())
     expect(runs.code, runs.stderr).toBe(0)
     expect(JSON.parse(runs.stdout).map((r: { status: string }) => r.status)).toEqual(['completed', 'completed'])
+
+    // Issue 16: the ledger's chains on the embedded database (bytea comes back as Uint8Array there).
+    const verified = await runLedger(['integrity', 'verify'], env())
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0)
+    expect(verified.stdout).toMatch(/^Intact: 2 chain\(s\)/m)
   })
 
   it('stops with one clear sentence naming a bad setting', async () => {

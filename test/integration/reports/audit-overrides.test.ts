@@ -68,4 +68,26 @@ describe('audit evidence pack: overrides', () => {
     expect(part).toContain('No review needed')
     expect(part).toContain('Reviews overdue 1 Reviews signed late 1')
   })
+
+  it('shows who signed and who countersigned each review, and when, or who declined and why (issue 16)', async () => {
+    const practiceId = (await t.db('practices').first('id')).id
+    const guardian = await t.db('users').where({ email: 'g@override.nhs.uk' }).first('id')
+    const manager = await createUser(t.db, { email: 'm@override.nhs.uk', password: 'x'.repeat(16), role: 'practice_manager', practiceIds: [practiceId], displayName: 'Pat Manager' })
+    const signWith = async (event: number, supersedes: number | null) =>
+      Number((await t.db('override_reviews').insert({ override_event_id: event, reviewer_id: guardian.id, verdict: 'justified', reasons: 'Checked again.', second_signer_id: manager.id, signed_at: '2026-08-03T09:00:00Z', supersedes_id: supersedes }).returning('id'))[0].id)
+    const countersigned = await signWith(ev.ontime!, rv.ontime!)
+    await t.db('override_countersignatures').insert({ review_id: countersigned, signer_id: manager.id, decision: 'countersigned', signed_at: '2026-08-04T10:30:00Z' })
+    const declined = await signWith(ev.late!, rv.second!)
+    await t.db('override_countersignatures').insert({ review_id: declined, signer_id: manager.id, decision: 'declined', reason: 'The notes are missing.', signed_at: '2026-08-04T11:00:00Z' })
+    const awaiting = await signWith(ev.never!, null)
+    const file = path.join(tmp, 'countersigned.pdf')
+    await generateReport(t.db, { kind: 'audit', practiceIds: [practiceId], from: '2026-07-01', to: '2026-09-30', generatedBy: 'test:auditor', overrideReviewDays: 7 }, file)
+    const text = pdfPages(file).join('\n')
+    const part = text.slice(text.indexOf('5. Override events and their reviews'), text.indexOf('6. Compliance findings')).replace(/\s+/g, ' ')
+    // Cells wrap in the text: each review's cell is matched up to the next row's event number.
+    const cell = (review: number) => new RegExp(`${review}: current justified by Dr Olive Guardian at .*?(?=\\d+ 2026-0\\d-\\d\\d \\d\\d:\\d\\d O30001|Reviews overdue)`).exec(part)?.[0] ?? ''
+    expect(cell(countersigned)).toMatch(/2026-08-03 10:00; countersigned by Pat .*Manager at 2026-08-04 11:30/)
+    expect(cell(declined)).toMatch(/2026-08-03 10:00; Pat Manager .*declined to countersign at 2026-08-04 12:00 \(The notes are missing\.\)/)
+    expect(cell(awaiting)).toMatch(/2026-08-03 10:00; awaiting .*countersignature by Pat Manager/)
+  })
 })
