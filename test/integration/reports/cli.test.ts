@@ -24,7 +24,7 @@ afterAll(() => {
 })
 
 describe('ledger report / ledger verify', () => {
-  it('writes an audit pack that verify accepts, and rejects a one-byte change', async () => {
+  it('writes an audit pack that verify accepts, and rejects a changed character', { timeout: 240_000 }, async () => {
     const file = path.join(tmp, 'pack.pdf')
     const made = await runLedger(['report', 'audit', '--practice', 'R20001', '--practice', 'r20002', '--from', '2026-03-01', '--to', '2026-03-31', '--out', file], env())
     expect(made.code, made.stderr).toBe(0)
@@ -45,7 +45,7 @@ describe('ledger report / ledger verify', () => {
     expect(rejected.stdout).toMatch(/^altered: the text of page 3 differs/)
   })
 
-  it('writes an incident review for an override event and refuses one without --event', async () => {
+  it('writes an incident review for an override event and refuses one without --event', { timeout: 240_000 }, async () => {
     const file = path.join(tmp, 'incident.pdf')
     const made = await runLedger(['report', 'incident', '--practice', 'R20001', '--from', '2026-03-01', '--to', '2026-03-31', '--event', String(data.overrideId), '--out', file], env())
     expect(made.code, made.stderr).toBe(0)
