@@ -29,7 +29,12 @@ export async function verifyReportFile(bytes: Buffer, publicKey: crypto.KeyObjec
     return { status: 'unreadable', reason: 'not a readable PDF file' }
   }
   try {
-    const attachments = ((await pdf.getAttachments()) ?? {}) as Record<string, { content: Uint8Array }>
+    let attachments: Record<string, { content: Uint8Array }>
+    try {
+      attachments = ((await pdf.getAttachments()) ?? {}) as Record<string, { content: Uint8Array }>
+    } catch {
+      return { status: 'unreadable', reason: 'the file is damaged: its attachments cannot be read' }
+    }
     const manifestBytes = attachments[MANIFEST_FILE]?.content
     const signature = attachments[SIGNATURE_FILE]?.content
     if (!manifestBytes || !signature) return { status: 'unsigned', reason: 'no signed Sharing Ledger manifest in this file: not a report this system produced' }
@@ -44,10 +49,16 @@ export async function verifyReportFile(bytes: Buffer, publicKey: crypto.KeyObjec
     }
     const altered: number[] = []
     for (let n = 1; n <= pdf.numPages; n++) {
-      const page = await pdf.getPage(n)
-      const content = await page.getTextContent()
-      page.cleanup()
-      const text = normalisePageText(content.items.map((i) => ('str' in i ? i.str : '')).join(''))
+      let text: string
+      try {
+        const page = await pdf.getPage(n)
+        const content = await page.getTextContent()
+        page.cleanup()
+        text = normalisePageText(content.items.map((i) => ('str' in i ? i.str : '')).join(''))
+      } catch {
+        altered.push(n) // a page whose content cannot be read is not the page that was signed
+        continue
+      }
       const footer = normalisePageText(footerText(n, manifest.pages))
       const at = text.indexOf(footer)
       const body = at < 0 ? text : text.slice(0, at) + text.slice(at + footer.length)

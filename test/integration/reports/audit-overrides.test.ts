@@ -82,7 +82,7 @@ describe('audit evidence pack: overrides', () => {
     const awaiting = await signWith(ev.never!, null)
     const file = path.join(tmp, 'countersigned.pdf')
     await generateReport(t.db, { kind: 'audit', practiceIds: [practiceId], from: '2026-07-01', to: '2026-09-30', generatedBy: 'test:auditor', overrideReviewDays: 7 }, file)
-    const text = pdfPages(file).join('\n')
+    const text = packBody(pdfPages(file).join('\n'))
     const part = text.slice(text.indexOf('5. Override events and their reviews'), text.indexOf('6. Compliance findings')).replace(/\s+/g, ' ')
     // Cells wrap in the text: each review's cell is matched up to the next row's event number.
     const cell = (review: number) => new RegExp(`${review}: current justified by Dr Olive Guardian at .*?(?=\\d+ 2026-0\\d-\\d\\d \\d\\d:\\d\\d O30001|Reviews overdue)`).exec(part)?.[0] ?? ''
