@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js'
 import { sumDisclosuresByPurpose, sumDisclosuresByRecipient } from '../db/queries/disclosures.js'
 import { listSourceCoverage, listWindowGaps, listWindowQuarantine, listWindowRuns } from '../db/queries/collection-completeness.js'
 import { listFindingEvents, listFindingsAboutPeriod } from '../db/queries/findings.js'
+import { latestCheckpoint } from '../db/ledger/checkpoint.js'
 import { countDisclosures, countPatientsInSnapshot } from '../db/queries/overview.js'
 import { monthlyOptOuts } from '../db/queries/opt-outs.js'
 import { listPromiseEvidence } from '../db/queries/promises.js'
@@ -72,6 +73,7 @@ const SECTIONS = [
   { title: '7. Opt-out figures' },
   { title: '8. Data sharing agreements in force' },
   { title: '9. Collection completeness' },
+  { title: '10. Ledger: chain heads and checkpoint' },
   { title: 'Manifest' },
 ]
 
@@ -617,6 +619,51 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     ],
     quarantine.map((q) => [q.source, q.reason, formatCount(q.pending), formatCount(q.resolved)]),
     { emptyText: 'None.' },
+  )
+
+  // ---- The tamper-evident ledger (decision 024): the chain heads this report's data sit under,
+  // and the latest signed checkpoint, so a pack and a checkpoint kept elsewhere prove each other.
+  section('10. Ledger: chain heads and checkpoint')
+  paragraph(
+    doc,
+    'Every record that must never change (disclosures and opt-out choices as collected, overrides, reviews and countersignatures, finding changes, ' +
+      'agreements, report records and the access log) is hash-chained, one chain per practice and one for system-wide records. Below, each chain\'s head ' +
+      'at the time of this report, and the latest checkpoint signed over the heads. Check them: `npm run ledger -- integrity verify --checkpoint FILE.json`.',
+    { size: 9 },
+  )
+  const chainKeys = [...scope.practiceIds, 0]
+  const heads: Array<{ chain_key: number; seq: string; hash: string }> = await db('ledger_heads')
+    .whereIn('chain_key', chainKeys)
+    .orderBy('chain_key')
+    .select('chain_key', 'seq', db.raw(`encode(hash, 'hex') AS hash`))
+  const checkpoint = await latestCheckpoint(db)
+  const checkpointed = new Map((checkpoint?.chains ?? []).map((c) => [c.chain, c]))
+  const chainName = (key: number) => (key === 0 ? 'System-wide' : (ctx.practices.find((p) => p.id === key)?.odsCode ?? String(key)))
+  keyValues(doc, [
+    [
+      'Latest checkpoint',
+      checkpoint
+        ? `number ${checkpoint.id}, signed ${formatTime(new Date(checkpoint.createdAt))} by ${checkpoint.createdBy}${checkpoint.developmentKey ? ' with the DEVELOPMENT key (proves nothing)' : ''}; key fingerprint ${checkpoint.keyFingerprint}`
+        : 'none signed yet: run `npm run ledger -- integrity checkpoint` (the scheduler signs one nightly)',
+    ],
+  ])
+  const sled = ctx.section('ledger')
+  drawTable(
+    doc,
+    [
+      { header: 'Chain', width: 1.6 },
+      { header: 'Entries', width: 1.3, align: 'right' },
+      { header: 'Head hash (SHA-256)', width: 6.4 },
+      { header: 'Checkpoint covers', width: 2.6 },
+    ],
+    heads.map((h) => {
+      const seq = Number(h.seq)
+      const c = checkpointed.get(h.chain_key)
+      const covers = !c ? 'not checkpointed' : c.seq >= seq ? 'every entry' : `${formatCount(c.seq)} entries; ${formatCount(seq - c.seq)} since`
+      sled.add([chainName(h.chain_key), seq, h.hash, c?.seq ?? null, c?.hash ?? null])
+      return [chainName(h.chain_key), formatCount(seq), h.hash, covers]
+    }),
+    { emptyText: 'No chain yet.' },
   )
 }
 

@@ -30,6 +30,7 @@ const SECTIONS = [
   '7. Opt-out figures',
   '8. Data sharing agreements in force',
   '9. Collection completeness',
+  '10. Ledger: chain heads and checkpoint',
   'Manifest',
 ]
 
