@@ -8,6 +8,7 @@ import { monthlyOptOuts } from '../db/queries/opt-outs.js'
 import { listPromiseEvidence } from '../db/queries/promises.js'
 import { whereScopeInstants } from '../db/queries/scope.js'
 import { DEFAULT_OVERRIDE_REVIEW_DAYS, type ReportContext } from './context.js'
+import { glossary, Labels } from './labels.js'
 import { barChart } from './pdf/chart.js'
 import { formatCount, formatDay, formatTime } from './pdf/format.js'
 import { heading, keyValues, paragraph } from './pdf/heading.js'
@@ -59,6 +60,7 @@ export async function* cursorBatches(db: Db, query: Knex.QueryBuilder, size: num
 
 export async function renderAudit(ctx: ReportContext): Promise<void> {
   const { doc, db, scope } = ctx
+  const labels = await Labels.load(db) // codes print as their labels; the glossary at the end lists them
   titlePage(ctx)
 
   // ---- The notice's promises, first: what the practice told patients, and whether it kept it
@@ -126,11 +128,10 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   drawTable(
     doc,
     [
-      { header: 'Purpose', width: 5 },
-      { header: 'Code', width: 2 },
+      { header: 'Purpose', width: 7 },
       { header: 'Disclosures', width: 2, align: 'right' },
     ],
-    [...purposes.map((p) => [p.label + (p.prohibited ? ' (prohibited)' : ''), p.purpose, formatCount(p.disclosures)]), ['Total', '', formatCount(total)]],
+    [...purposes.map((p) => [labels.purpose(p.purpose) + (p.prohibited ? ' (prohibited)' : ''), formatCount(p.disclosures)]), ['Total', formatCount(total)]],
     { emptyText: 'No disclosures in the period.', boldLast: true },
   )
   barChart(doc, purposes.map((p) => ({ label: p.label, value: p.disclosures, display: formatCount(p.disclosures) })), { title: 'Disclosures by purpose' })
@@ -144,11 +145,11 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     doc,
     [
       { header: 'Recipient', width: 5 },
-      { header: 'ODS', width: 1.5 },
+      { header: 'ODS', width: 1.5, token: true },
       { header: 'Type', width: 3 },
       { header: 'Disclosures', width: 1.6, align: 'right' },
     ],
-    recipients.map((r) => [r.name, r.odsCode ?? '', r.recipientTypeLabel, formatCount(r.disclosures)]),
+    recipients.map((r) => [r.name, r.odsCode ?? '', labels.recipientType(r.recipientType), formatCount(r.disclosures)]),
     { emptyText: 'No disclosures in the period.' },
   )
   barChart(
@@ -161,15 +162,17 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   doc.addPage()
   heading(doc, '4. Disclosure log')
   paragraph(doc, `Every disclosure recorded in the period, oldest first (${formatCount(total)} rows). Patients appear only by pseudonym.`, { size: 9 })
+  // Identifiers never wrap: their columns are just wide enough to hold them whole (an id of 8
+  // digits, an ODS code, a pseudonym); the time wraps at its space; labels wrap at spaces and
+  // share what is left (a row is usually three lines: the purpose label is the longest).
   const log = new Table(doc, [
-    { header: 'Id', width: 1.3 }, // 8 digits on one line
-    { header: 'When', width: 2.1 },
-    { header: 'Practice', width: 1.2 },
-    { header: 'Patient (pseudonym)', width: 2.2 },
-    { header: 'Recipient', width: 3 },
-    { header: 'Purpose', width: 2 },
-    { header: 'Legal basis', width: 2.0 },
-    { header: 'Level', width: 2.1 },
+    { header: 'Id', width: 0.1, token: true, fit: '12345678' },
+    { header: 'When', width: 0.1, fit: '2026-10-25' },
+    { header: 'Practice', width: 0.1, token: true, fit: 'AAAAAAAA' },
+    { header: 'Patient (pseudonym)', width: 0.1, token: true, fit: PSEUDONYM_SAMPLE },
+    { header: 'Recipient', width: 2.3 },
+    { header: 'Purpose', width: 3.4 },
+    { header: 'Legal basis, data level', width: 2.5 },
   ], { fontSize: 7 })
   const sl = ctx.section('disclosure_log')
   const logQuery = whereScopeInstants(db('disclosures as d'), scope, 'd.practice_id', 'd.occurred_at')
@@ -186,9 +189,8 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
         String(r.ods_code),
         String(r.patient_pseudonym),
         String(r.recipient),
-        String(r.purpose),
-        String(r.legal_basis ?? 'none'),
-        String(r.data_level),
+        labels.purpose(r.purpose as string),
+        `${labels.legalBasis(r.legal_basis as string | null)}\n${labels.dataLevel(r.data_level as string)}`,
       ])
     }
     await ctx.drain()
@@ -233,9 +235,9 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     .orderBy([{ column: 'e.occurred_at' }, { column: 'e.id' }, { column: 'r.signed_at' }, { column: 'r.id' }])
   const so = ctx.section('overrides')
   const ot = new Table(doc, [
-    { header: 'Event', width: 1 },
-    { header: 'When', width: 2.2 },
-    { header: 'Practice / patient', width: 2.6 },
+    { header: 'Event', width: 1, token: true, fit: '1234567' },
+    { header: 'When', width: 2.2, fit: '2026-10-25 01:59' },
+    { header: 'Practice / patient', width: 2.6, fit: PSEUDONYM_SAMPLE },
     { header: 'Kind, reason, role', width: 2.4 },
     { header: 'Due, lateness', width: 2.4 },
     { header: 'Standing', width: 2 },
@@ -258,8 +260,9 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
         ? r.kind === 'override_stopped'
           ? 'None needed'
           : 'Not reviewed'
-        : `${r.verdict} by ${r.reviewer}${r.second_signer ? `, second signer ${r.second_signer}` : ''} at ${formatTime(r.signed_at as Date)}${r.escalated ? ' (escalated)' : ''}: ${r.reasons}`
-    ot.addRow([String(r.id), formatTime(r.occurred_at as Date), `${r.ods_code} ${r.patient_pseudonym}`, `${r.kind} ${r.reason_code ?? ''} ${r.actor_role ?? ''}`, timing, standing, review])
+        : `${labels.verdict(r.verdict as string)} by ${r.reviewer}${r.second_signer ? `, second signer ${r.second_signer}` : ''} at ${formatTime(r.signed_at as Date)}${r.escalated ? ' (escalated)' : ''}: ${r.reasons}`
+    const kindReasonRole = [labels.overrideKind(r.kind as string), r.reason_code ? `reason: ${labels.overrideReason(r.reason_code as string)}` : null, r.actor_role ? `by ${r.actor_role}` : null]
+    ot.addRow([String(r.id), formatTime(r.occurred_at as Date), `${r.ods_code} ${r.patient_pseudonym}`, kindReasonRole.filter(Boolean).join('; '), timing, standing, review])
   }
   if (overrides.length === 0) ot.addSpanningRow('No override events in the period.')
   ot.end()
@@ -283,9 +286,9 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   drawTable(
     doc,
     [
-      { header: 'Id', width: 0.7 },
+      { header: 'Id', width: 0.7, token: true, fit: '123456' },
       { header: 'Rule', width: 2.3 },
-      { header: 'Severity', width: 1.3 },
+      { header: 'Severity', width: 1.3, fit: 'Medium' },
       { header: 'Subject', width: 2.3 },
       { header: 'Summary', width: 4.4 },
       { header: 'Status and reason', width: 2.7 },
@@ -293,12 +296,12 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     ],
     findings.map((f) => [
       String(f.id),
-      f.ruleId,
-      f.severity,
+      labels.rule(f.ruleId),
+      labels.severity(f.severity),
       `${f.odsCode} ${subjectLabel(f.subjectKey, f.subjectAt)}`,
       f.summary,
       // An open finding's reason is its summary again ("Found by rule ..."): the history has it.
-      f.status === 'open' ? 'open' : `${f.status}: ${f.statusReason ?? 'no reason recorded'}`,
+      f.status === 'open' ? labels.findingStatus('open') : `${labels.findingStatus(f.status)}: ${f.statusReason ?? 'no reason recorded'}`,
       formatTime(f.openedAt),
     ]),
     { emptyText: 'None recorded.' },
@@ -318,13 +321,13 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     drawTable(
       doc,
       [
-        { header: 'Finding', width: 1 },
+        { header: 'Finding', width: 1, token: true, fit: '123456' },
         { header: 'When', width: 2 },
         { header: 'Change', width: 2 },
         { header: 'By', width: 2 },
         { header: 'Reason', width: 6 },
       ],
-      history.map((e) => [String(e.findingId), formatTime(e.at), `${e.fromStatus ?? 'new'} to ${e.toStatus}`, e.byUser ?? 'the system', e.reason]),
+      history.map((e) => [String(e.findingId), formatTime(e.at), `${e.fromStatus ? labels.findingStatus(e.fromStatus) : 'New'} to ${labels.findingStatus(e.toStatus)}`, e.byUser ?? 'the system', e.reason]),
     )
   }
 
@@ -338,7 +341,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   drawTable(
     doc,
     [
-      { header: 'Practice', width: 1.2 },
+      { header: 'Practice', width: 1.2, token: true },
       { header: 'Month', width: 1.4 },
       { header: 'NDOP (system)', width: 1.5, align: 'right' },
       { header: 'Type 1 (system)', width: 1.5, align: 'right' },
@@ -370,25 +373,32 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       'a.data_level',
       db.raw(`to_char(a.valid_from, 'YYYY-MM-DD') as valid_from`),
       db.raw(`to_char(a.valid_to, 'YYYY-MM-DD') as valid_to`),
-      db.raw(`(SELECT string_agg(purpose, ', ' ORDER BY purpose) FROM agreement_purposes WHERE agreement_id = a.id) as purposes`),
+      db.raw(`(SELECT string_agg(purpose, ',' ORDER BY purpose) FROM agreement_purposes WHERE agreement_id = a.id) as purposes`),
       db.raw(
         `(SELECT string_agg(p.ods_code, ', ' ORDER BY p.ods_code) FROM agreement_practices ap JOIN practices p ON p.id = ap.practice_id WHERE ap.agreement_id = a.id) as practices`,
       ),
     )
     .orderBy('a.reference')
   const sa = ctx.section('agreements')
-  agreements.forEach((a) => sa.add([a.reference, a.recipient, a.data_level, a.valid_from, a.valid_to, a.purposes, a.practices]))
+  agreements.forEach((a) => sa.add([a.reference, a.recipient, a.data_level, a.valid_from, a.valid_to, a.purposes == null ? null : String(a.purposes).split(',').join(', '), a.practices]))
   drawTable(
     doc,
     [
-      { header: 'Reference', width: 2 },
-      { header: 'Recipient', width: 3 },
-      { header: 'Level', width: 1.6 },
-      { header: 'Valid', width: 2.2 },
-      { header: 'Purposes', width: 2.4 },
+      { header: 'Reference', width: 2, token: true },
+      { header: 'Recipient', width: 2.6 },
+      { header: 'Level', width: 1.6, fit: 'Pseudonymised' },
+      { header: 'Valid', width: 1.8 },
+      { header: 'Purposes', width: 3.2 },
       { header: 'Practices', width: 1.6 },
     ],
-    agreements.map((a) => [String(a.reference), String(a.recipient), String(a.data_level), `${a.valid_from} to ${a.valid_to ?? 'open'}`, String(a.purposes ?? ''), String(a.practices ?? '')]),
+    agreements.map((a) => [
+      String(a.reference),
+      String(a.recipient),
+      labels.dataLevel(String(a.data_level)),
+      `${a.valid_from} to ${a.valid_to ?? 'open'}`,
+      a.purposes == null ? '' : String(a.purposes).split(',').map(labels.purpose).join('; '),
+      String(a.practices ?? ''),
+    ]),
     { emptyText: 'No agreement in force.' },
   )
 
@@ -454,7 +464,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   drawTable(
     doc,
     [
-      { header: 'Run', width: 0.9 },
+      { header: 'Run', width: 0.9, token: true },
       { header: 'Job / source', width: 2.6 },
       { header: 'Status', width: 1.4 },
       { header: 'Started', width: 2 },
@@ -495,7 +505,13 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     quarantine.map((q) => [q.source, q.reason, formatCount(q.pending), formatCount(q.resolved)]),
     { emptyText: 'None.' },
   )
+
+  // ---- Glossary: the codes behind the labels printed above (before the manifest)
+  glossary(doc, labels, '10. Glossary of codes', ctx.section('glossary'))
 }
+
+/** A pseudonym of the widest usual form (jobs/pseudonym.ts PSEUDONYM_PATTERN); wider ones shrink in their cell. */
+const PSEUDONYM_SAMPLE = 'P-0000-0000-0000'
 
 /** What a finding is about, in words: "disclosure 123, 4 Mar 2026 10:00", "source 5", "NDOP publication 2026-03-31". */
 function subjectLabel(key: string, at: Date | null): string {

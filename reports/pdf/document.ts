@@ -83,8 +83,10 @@ export function createDocument(opts: DocumentOptions): Doc {
     autoFirstPage: false,
     bufferPages: false,
     compress: true,
-    // the default font is the embedded Sans, so no standard font is ever loaded or written
-    font: loadFonts().Sans as unknown as string,
+    // no default font: no standard font is ever loaded or written. (Not the Sans bytes either:
+    // pdfkit would then find 'Sans' already open under its PostScript name and re-parse the
+    // file on every doc.font('Sans') to compare them.)
+    font: null as unknown as string,
     info: {
       Title: opts.title,
       Subject: opts.subject ?? opts.title,

@@ -52,11 +52,12 @@ describe('audit evidence pack', () => {
     expect(r.rowCounts.disclosure_log).toBe(total)
     const summary = pages.slice(1, 3).join('\n')
     expect(summary).toMatch(new RegExp(`Disclosures\\s+${total}\\b`))
-    const byPurpose = await t.db('disclosures').whereIn('practice_id', request().practiceIds).where('occurred_at', '<', '2026-04-01').groupBy('purpose').select('purpose').count({ n: '*' })
-    for (const row of byPurpose as Array<{ purpose: string; n: string }>) expect(summary).toMatch(new RegExp(`${row.purpose}\\s+${row.n}\\b`))
+    // purposes print as their labels (the purposes code table), never as codes
+    const byPurpose = await t.db('disclosures as d').join('purposes as p', 'p.code', 'd.purpose').whereIn('d.practice_id', request().practiceIds).where('d.occurred_at', '<', '2026-04-01').groupBy('p.label').select('p.label').count({ n: '*' })
+    for (const row of byPurpose as Array<{ label: string; n: string }>) expect(summary).toMatch(new RegExp(`${row.label.replace(/[()]/g, '.')}\\s+${row.n}\\b`))
 
     // the log is a multi-page table with its header repeated on each page it continues on
-    const logPages = pages.filter((p) => /Id\s+When\s+Practice\s+Patient\s+Recipient\s+Purpose\s+Legal basis\s+Level/.test(p))
+    const logPages = pages.filter((p) => /Id\s+When\s+Practice\s+Patient\s+Recipient\s+Purpose\s+Legal basis, data/.test(p))
     expect(logPages.length).toBeGreaterThan(3)
     // every disclosure id of the period appears; the one outside does not
     const ids = await t.db('disclosures').whereIn('practice_id', request().practiceIds).where('occurred_at', '<', '2026-04-01').pluck('id')
