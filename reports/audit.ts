@@ -164,15 +164,15 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   paragraph(doc, `Every disclosure recorded in the period, oldest first (${formatCount(total)} rows). Patients appear only by pseudonym.`, { size: 9 })
   // Identifiers never wrap: their columns are just wide enough to hold them whole (an id of 8
   // digits, an ODS code, a pseudonym); the time wraps at its space; labels wrap at spaces and
-  // share what is left (a row is usually three lines: the purpose label is the longest).
+  // share what is left (a row is usually two lines).
   const log = new Table(doc, [
     { header: 'Id', width: 0.1, token: true, fit: '12345678' },
     { header: 'When', width: 0.1, fit: '2026-10-25' },
-    { header: 'Practice', width: 0.1, token: true, fit: 'AAAAAAAA' },
+    { header: 'Practice', width: 0.1, token: true, fit: 'AAAAAAA' },
     { header: 'Patient (pseudonym)', width: 0.1, token: true, fit: PSEUDONYM_SAMPLE },
-    { header: 'Recipient', width: 2.3 },
-    { header: 'Purpose', width: 3.4 },
-    { header: 'Legal basis, data level', width: 2.5 },
+    { header: 'Recipient', width: 1.9 },
+    { header: 'Purpose', width: 4.1 },
+    { header: 'Legal basis, data level', width: 2.6 },
   ], { fontSize: 7 })
   const sl = ctx.section('disclosure_log')
   const logQuery = whereScopeInstants(db('disclosures as d'), scope, 'd.practice_id', 'd.occurred_at')
@@ -185,12 +185,12 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       sl.add([String(r.id), r.occurred_at, r.ods_code, r.patient_pseudonym, r.recipient, r.purpose, r.legal_basis, r.data_level])
       log.addRow([
         String(r.id),
-        formatTime(r.occurred_at as Date),
+        formatTime(r.occurred_at as Date).replace(' ', '\n'), // date above time
         String(r.ods_code),
         String(r.patient_pseudonym),
         String(r.recipient),
         labels.purpose(r.purpose as string),
-        `${labels.legalBasis(r.legal_basis as string | null)}\n${labels.dataLevel(r.data_level as string)}`,
+        `${labels.legalBasis(r.legal_basis as string | null)}; ${labels.dataLevel(r.data_level as string)}`,
       ])
     }
     await ctx.drain()

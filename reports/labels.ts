@@ -74,11 +74,20 @@ export class Labels {
     s.add(code)
   }
 
+  /** Labels already looked up, by kind and code (the 100,000-row log asks for the same few again and again). */
+  private readonly cache = new Map<string, string>()
+
   /** The label of a code (remembered for the glossary); an unknown code is printed as it is. */
   label(kind: GlossaryKind, code: string | null | undefined): string {
     if (code === null || code === undefined || code === '') return 'none recorded'
-    this.note(kind, code)
-    return this.entry(kind, code)?.label ?? code
+    const key = `${kind}\u0000${code}`
+    let label = this.cache.get(key)
+    if (label === undefined) {
+      this.note(kind, code)
+      label = this.entry(kind, code)?.label ?? code
+      this.cache.set(key, label)
+    }
+    return label
   }
 
   purpose = (code: string) => this.label('purpose', code)

@@ -105,35 +105,30 @@ export class FontMetrics {
     return k
   }
 
-  /** The text's code points (a character outside the BMP is two UTF-16 units). */
-  private static codes(text: string): number[] {
-    const out: number[] = []
-    for (let i = 0; i < text.length; i++) {
-      const c = text.codePointAt(i)!
-      out.push(c)
-      if (c > 0xffff) i++
-    }
-    return out
-  }
-
   width(text: string): number {
-    const codes = FontMetrics.codes(text)
     let w = 0
-    for (let i = 0; i < codes.length; i++) {
-      w += this.char(codes[i]!).advance
-      if (i + 1 < codes.length) w += this.kern(codes[i]!, codes[i + 1]!)
+    let prev = -1
+    for (let i = 0; i < text.length; i++) {
+      let c = text.charCodeAt(i)
+      if (c >= 0xd800 && c <= 0xdbff) c = text.codePointAt(i++)! // outside the BMP: two UTF-16 units
+      w += this.char(c).advance
+      if (prev >= 0) w += this.kern(prev, c)
+      prev = c
     }
     return w * this.scale
   }
 
   /** The TJ operator drawing `text` as `width` measured it. */
   showText(text: string): string {
-    const codes = FontMetrics.codes(text)
     const parts: string[] = []
     let hex = ''
-    for (let i = 0; i < codes.length; i++) {
-      hex += this.char(codes[i]!).hex
-      const k = i + 1 < codes.length ? this.kern(codes[i]!, codes[i + 1]!) : 0
+    for (let i = 0; i < text.length; i++) {
+      let c = text.charCodeAt(i)
+      if (c >= 0xd800 && c <= 0xdbff) c = text.codePointAt(i++)!
+      hex += this.char(c).hex
+      let next = i + 1 < text.length ? text.charCodeAt(i + 1) : -1
+      if (next >= 0xd800 && next <= 0xdbff) next = text.codePointAt(i + 1)!
+      const k = next >= 0 ? this.kern(c, next) : 0
       if (k !== 0) {
         parts.push(`<${hex}> ${num(-k)}`)
         hex = ''

@@ -52,7 +52,7 @@ interface Wrapped {
 
 /** Wrapped lines of cell texts in one font and size, cached by column width and text. */
 class Wrapper {
-  private readonly caches = new Map<string, Map<string, Wrapped> | null>()
+  private readonly caches = new Map<number, Map<string, Wrapped> | null>()
   readonly lineHeight: number
   readonly metrics: FontMetrics
 
@@ -69,7 +69,7 @@ class Wrapper {
   }
 
   lines(text: string, maxWidth: number, token: boolean): Wrapped {
-    const key = `${maxWidth}|${token ? 1 : 0}`
+    const key = token ? -maxWidth : maxWidth
     let cache = this.caches.get(key)
     if (cache === undefined) this.caches.set(key, (cache = new Map()))
     if (cache === null) return this.wrap(text, maxWidth, token)
