@@ -9,6 +9,7 @@ import { listPromiseEvidence } from '../db/queries/promises.js'
 import { whereScopeInstants } from '../db/queries/scope.js'
 import { DEFAULT_OVERRIDE_REVIEW_DAYS, type ReportContext } from './context.js'
 import { glossary, Labels } from './labels.js'
+import { reviewTiming as reviewTimingInWords } from './review-timing.js'
 import { barChart } from './pdf/chart.js'
 import { formatCount, formatDay, formatTime } from './pdf/format.js'
 import { heading, keyValues, paragraph } from './pdf/heading.js'
@@ -239,8 +240,8 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     { header: 'When', width: 2.2, fit: '2026-10-25 01:59' },
     { header: 'Practice / patient', width: 2.6, fit: PSEUDONYM_SAMPLE },
     { header: 'Kind, reason, role', width: 2.4 },
-    { header: 'Due, lateness', width: 2.4 },
-    { header: 'Standing', width: 2 },
+    { header: 'Due, lateness', width: 2.4, fit: '(due 2026-10-25 01:59)' },
+    { header: 'Standing', width: 2, fit: 'superseded by 12345' },
     { header: 'Review', width: 4.6 },
   ], { fontSize: 7 })
   let overdue = 0
@@ -523,20 +524,7 @@ function subjectLabel(key: string, at: Date | null): string {
   return key
 }
 
-const DAY_MS = 86_400_000
-
-/** Whole days from a to b, in words ("3 days", "1 day", "less than a day"). */
-function daysBetween(a: Date, b: Date): string {
-  const n = Math.floor((b.getTime() - a.getTime()) / DAY_MS)
-  return n < 1 ? 'less than a day' : n === 1 ? '1 day' : `${n} days`
-}
-
 /** An event's review timing: due date, and whether the first review was late or is overdue (at the report's snapshot). */
 function reviewTiming(r: Record<string, unknown>): string {
-  if (r.kind === 'override_stopped') return 'No review needed (end of emergency access)'
-  const due = r.due_at as Date
-  const first = r.first_signed_at as Date | null
-  const dueText = `due ${formatTime(due)}`
-  if (!first) return (r.as_of as Date) > due ? `Overdue by ${daysBetween(due, r.as_of as Date)} (${dueText})` : `Awaiting review, ${dueText}`
-  return first > due ? `First review ${daysBetween(due, first)} late (${dueText})` : `Reviewed on time (${dueText})`
+  return reviewTimingInWords(String(r.kind), r.due_at as Date, r.first_signed_at as Date | null, r.as_of as Date)
 }
