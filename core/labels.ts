@@ -49,3 +49,11 @@ export const CHOICE_KIND_LABELS: Record<string, string> = {
   scr: 'Summary Care Record',
 }
 export const CHOICE_DECISION_LABELS: Record<string, string> = { deny: 'dissent (opted out)', permit: 'consent (opted in)' }
+
+/** Users' roles (users.role). */
+export const USER_ROLE_LABELS = {
+  caldicott_guardian: 'Caldicott guardian',
+  practice_manager: 'Practice manager',
+  auditor: 'Auditor',
+  admin: 'Administrator',
+} as const satisfies Record<string, string>

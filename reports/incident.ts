@@ -1,3 +1,4 @@
+import { USER_ROLE_LABELS } from '../core/labels.js'
 import type { Db } from '../db/client.js'
 import { listFindingEvents } from '../db/queries/findings.js'
 import { DEFAULT_OVERRIDE_REVIEW_DAYS, ReportError, type ReportContext, type ReportRequest } from './context.js'
@@ -288,7 +289,7 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
         return [
           String(r.id),
           formatTime(r.signed_at as Date),
-          `${r.reviewer} (${r.role})${r.second_signer ? `; second signer ${r.second_signer}` : ''}`,
+          `${r.reviewer} (${USER_ROLE_LABELS[r.role as keyof typeof USER_ROLE_LABELS] ?? r.role})${r.second_signer ? `; second signer ${r.second_signer}` : ''}`,
           `${labels.verdict(String(r.verdict))}${r.escalated ? ', escalated' : ''}; ${by ? `superseded by review ${by.id}` : 'current'}${r.supersedes_id ? `; replaces review ${r.supersedes_id}` : ''}`,
           String(r.reasons),
         ]
