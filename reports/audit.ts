@@ -236,12 +236,12 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     .orderBy([{ column: 'e.occurred_at' }, { column: 'e.id' }, { column: 'r.signed_at' }, { column: 'r.id' }])
   const so = ctx.section('overrides')
   const ot = new Table(doc, [
-    { header: 'Event', width: 1, token: true, fit: '1234567' },
-    { header: 'When', width: 2.2, fit: '2026-10-25 01:59' },
-    { header: 'Practice / patient', width: 2.6, fit: PSEUDONYM_SAMPLE },
-    { header: 'Kind, reason, role', width: 2.4 },
-    { header: 'Due, lateness', width: 2.4, fit: '(due 2026-10-25 01:59)' },
-    { header: 'Standing', width: 2, fit: 'superseded by 12345' },
+    { header: 'Event', width: 0.1, token: true, fit: '12345' },
+    { header: 'When', width: 0.1, fit: '2026-10-25' },
+    { header: 'Practice / patient', width: 0.1, fit: PSEUDONYM_SAMPLE },
+    { header: 'Kind, reason, role', width: 2.6 },
+    { header: 'Due, lateness', width: 2.2, fit: '(due 2026-10-25 01:59)' },
+    { header: 'Standing', width: 1.6, fit: 'superseded by 12345' },
     { header: 'Review', width: 4.6 },
   ], { fontSize: 7 })
   let overdue = 0
@@ -263,7 +263,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
           : 'Not reviewed'
         : `${labels.verdict(r.verdict as string)} by ${r.reviewer}${r.second_signer ? `, second signer ${r.second_signer}` : ''} at ${formatTime(r.signed_at as Date)}${r.escalated ? ' (escalated)' : ''}: ${r.reasons}`
     const kindReasonRole = [labels.overrideKind(r.kind as string), r.reason_code ? `reason: ${labels.overrideReason(r.reason_code as string)}` : null, r.actor_role ? `by ${r.actor_role}` : null]
-    ot.addRow([String(r.id), formatTime(r.occurred_at as Date), `${r.ods_code} ${r.patient_pseudonym}`, kindReasonRole.filter(Boolean).join('; '), timing, standing, review])
+    ot.addRow([String(r.id), formatTime(r.occurred_at as Date).replace(' ', '\n'), `${r.ods_code}\n${r.patient_pseudonym}`, kindReasonRole.filter(Boolean).join('; '), timing, standing, review])
   }
   if (overrides.length === 0) ot.addSpanningRow('No override events in the period.')
   ot.end()

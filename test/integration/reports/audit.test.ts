@@ -73,6 +73,27 @@ describe('audit evidence pack', () => {
     expect(pages.at(-1)).toContain('Manifest')
     for (const d of Object.values(r.sectionDigests)) expect(pages.at(-1)).toContain(d)
 
+    // labels, not codes, until the glossary, which lists each code printed with its label (before the manifest)
+    const glossaryAt = text.indexOf('Glossary of codes')
+    expect(glossaryAt).toBeGreaterThan(0)
+    expect(glossaryAt).toBeLessThan(text.lastIndexOf('Manifest'))
+    const glossary = text.slice(glossaryAt, text.lastIndexOf('Manifest')).replace(/\s+/g, ' ')
+    // (the label's first words: -layout interleaves a wrapped label with its neighbours)
+    const codes: Array<[string, string]> = [
+      ['direct_care', 'Direct care by'],
+      ['implied_consent', 'Implied consent'],
+      ['nhs_trust', 'NHS trust /'],
+      ['research_org', 'Research organisation'],
+      ['break_glass', 'Emergency access'],
+      ['OVRER', 'Emergency treatment'],
+      ['pseudonymised', 'Pseudonymised'],
+    ]
+    for (const [code, label] of codes) {
+      expect(text.slice(0, glossaryAt)).not.toMatch(new RegExp(`\\b${code}\\b`))
+      expect(glossary).toContain(`${code} ${label}`)
+    }
+    expect(r.rowCounts.glossary).toBeGreaterThanOrEqual(codes.length)
+
     // no NHS number (10 digits) and no names of patients anywhere
     expect(text).not.toMatch(/\b\d{3}\s?\d{3}\s?\d{4}\b/)
 
