@@ -132,7 +132,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       { header: 'Purpose', width: 7 },
       { header: 'Disclosures', width: 2, align: 'right' },
     ],
-    [...purposes.map((p) => [labels.purpose(p.purpose) + (p.prohibited ? ' (prohibited)' : ''), formatCount(p.disclosures)]), ['Total', formatCount(total)]],
+    [...purposes.map((p) => [labels.purpose(p.purpose) + (p.prohibited && !/prohibited/i.test(labels.purpose(p.purpose)) ? ' (prohibited)' : ''), formatCount(p.disclosures)]), ['Total', formatCount(total)]],
     { emptyText: 'No disclosures in the period.', boldLast: true },
   )
   barChart(doc, purposes.map((p) => ({ label: p.label, value: p.disclosures, display: formatCount(p.disclosures) })), { title: 'Disclosures by purpose' })
@@ -323,10 +323,10 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       doc,
       [
         { header: 'Finding', width: 1, token: true, fit: '123456' },
-        { header: 'When', width: 2 },
-        { header: 'Change', width: 2 },
-        { header: 'By', width: 2 },
-        { header: 'Reason', width: 6 },
+        { header: 'When', width: 2, fit: '2026-10-25 01:59' },
+        { header: 'Change', width: 2, fit: 'Accepted to Resolved' },
+        { header: 'By', width: 2.6 },
+        { header: 'Reason', width: 5.4 },
       ],
       history.map((e) => [String(e.findingId), formatTime(e.at), `${e.fromStatus ? labels.findingStatus(e.fromStatus) : 'New'} to ${labels.findingStatus(e.toStatus)}`, e.byUser ?? 'the system', e.reason]),
     )

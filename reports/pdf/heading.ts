@@ -69,12 +69,15 @@ export function paragraph(doc: Doc, text: string, opts: { size?: number; bold?: 
   doc.font(FONTS.regular).fontSize(10)
 }
 
+/** Width of the labels of keyValues: "Findings about the period" on one line in DejaVu Sans Bold 10. */
+const KEY_WIDTH = 165
+
 /** "Label: value" lines, label in bold. */
 export function keyValues(doc: Doc, rows: Array<[string, string]>): void {
   const f = frame(doc)
   for (const [k, v] of rows) {
-    const keyLines = wrapAtSpaces(doc.font(FONTS.bold).fontSize(10), k, 140)
-    const valueLines = wrapAtSpaces(doc.font(FONTS.regular).fontSize(10), v, f.width - 150)
+    const keyLines = wrapAtSpaces(doc.font(FONTS.bold).fontSize(10), k, KEY_WIDTH)
+    const valueLines = wrapAtSpaces(doc.font(FONTS.regular).fontSize(10), v, f.width - KEY_WIDTH - 10)
     const lh = doc.currentLineHeight(true)
     // A row moves to the next page whole: a wrapped name or value is never split from its pair
     // (unless it is longer than a page).
@@ -85,7 +88,7 @@ export function keyValues(doc: Doc, rows: Array<[string, string]>): void {
     const keyEnd = doc.y
     doc.y = y
     doc.font(FONTS.regular).fontSize(10)
-    drawLines(doc, valueLines, f.left + 150)
+    drawLines(doc, valueLines, f.left + KEY_WIDTH + 10)
     doc.y = Math.max(doc.y, keyEnd)
   }
   doc.moveDown(0.3)
