@@ -54,6 +54,22 @@ export function showText(font: PdfFont, text: string): string {
   return `[${parts.join(' ')}] TJ`
 }
 
+/**
+ * A glyph id (4 hex digits, as `font.encode` gives it) as the two bytes of a PDF literal string,
+ * one latin1 character each (half the bytes of hex to write and compress). The delimiters and
+ * line ends are escaped: a bare CR in a literal string would be read as LF.
+ */
+function literalBytes(hex: string): string {
+  let out = ''
+  for (const b of [parseInt(hex.slice(0, 2), 16), parseInt(hex.slice(2, 4), 16)]) {
+    if (b === 0x28 || b === 0x29 || b === 0x5c) out += `\\${String.fromCharCode(b)}`
+    else if (b === 0x0d) out += '\\r'
+    else if (b === 0x0a) out += '\\n'
+    else out += String.fromCharCode(b)
+  }
+  return out
+}
+
 /** Appends operators to the current page's content stream in one chunk. */
 export function writeContent(doc: Doc, ops: string): void {
   ;(doc.page as unknown as { write(chunk: Uint8Array): void }).write(Buffer.from(ops + '\n', 'latin1'))
@@ -72,7 +88,7 @@ export function useFontOnPage(doc: Doc, font: PdfFont): void {
  * what is measured is exactly what is drawn, and each glyph maps back to its one character.
  */
 export class FontMetrics {
-  private readonly chars = new Map<number, { hex: string; advance: number }>()
+  private readonly chars = new Map<number, { bytes: string; advance: number }>()
   private readonly kerns = new Map<number, number>()
   private readonly scale: number
 
@@ -87,7 +103,7 @@ export class FontMetrics {
     let c = this.chars.get(code)
     if (!c) {
       const [encoded, positions] = this.font.encode(String.fromCodePoint(code))
-      c = { hex: encoded.join(''), advance: positions.reduce((w, p) => w + p.advanceWidth, 0) }
+      c = { bytes: encoded.map(literalBytes).join(''), advance: positions.reduce((w, p) => w + p.advanceWidth, 0) }
       this.chars.set(code, c)
     }
     return c
@@ -121,20 +137,20 @@ export class FontMetrics {
   /** The TJ operator drawing `text` as `width` measured it. */
   showText(text: string): string {
     const parts: string[] = []
-    let hex = ''
+    let run = ''
     for (let i = 0; i < text.length; i++) {
       let c = text.charCodeAt(i)
       if (c >= 0xd800 && c <= 0xdbff) c = text.codePointAt(i++)!
-      hex += this.char(c).hex
+      run += this.char(c).bytes
       let next = i + 1 < text.length ? text.charCodeAt(i + 1) : -1
       if (next >= 0xd800 && next <= 0xdbff) next = text.codePointAt(i + 1)!
       const k = next >= 0 ? this.kern(c, next) : 0
       if (k !== 0) {
-        parts.push(`<${hex}> ${num(-k)}`)
-        hex = ''
+        parts.push(`(${run}) ${num(-k)}`)
+        run = ''
       }
     }
-    if (hex) parts.push(`<${hex}> 0`)
+    if (run) parts.push(`(${run}) 0`)
     return `[${parts.join(' ')}] TJ`
   }
 }
