@@ -87,7 +87,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       doc,
       [
         { header: 'Promise, in the notice’s words', width: 4.6 },
-        { header: 'Checked by', width: 3.6 },
+        { header: 'Checked by', width: 3.6, fit: 'Disclosure for a prohibited purpose' },
         { header: 'Applied to', width: 1.3, align: 'right' },
         { header: 'Open', width: 0.9, align: 'right' },
         { header: 'Reviewed', width: 1.2, align: 'right' },
@@ -95,7 +95,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       ],
       p.promises.map((pr) => [
         `${pr.title}: “${pr.words}”`,
-        pr.checkedBy.length > 0 ? pr.checkedBy.join(', ') : 'by construction',
+        pr.checkedBy.length > 0 ? pr.checkedBy.map(labels.rule).join('; ') : 'by construction',
         formatCount(pr.applied),
         formatCount(pr.open),
         formatCount(pr.reviewed),
