@@ -57,3 +57,17 @@ export const USER_ROLE_LABELS = {
   auditor: 'Auditor',
   admin: 'Administrator',
 } as const satisfies Record<string, string>
+
+/** Collection runs (job_runs.status, job_runs.trigger) and sources (sources.kind). */
+export const RUN_STATUS_LABELS: Record<string, string> = {
+  active: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  cancelled: 'Stopped',
+}
+export const RUN_TRIGGER_LABELS: Record<string, string> = { schedule: 'Schedule', manual: 'Manual', backfill: 'Backfill' }
+export const SOURCE_KIND_LABELS: Record<string, string> = {
+  fhir: 'Practice system (FHIR)',
+  ndop_csv: 'NDOP publication (CSV)',
+  register_csv: 'Disclosure register (CSV)',
+}

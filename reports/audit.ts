@@ -8,6 +8,7 @@ import { monthlyOptOuts } from '../db/queries/opt-outs.js'
 import { listPromiseEvidence } from '../db/queries/promises.js'
 import { whereScopeInstants } from '../db/queries/scope.js'
 import { DEFAULT_OVERRIDE_REVIEW_DAYS, type ReportContext } from './context.js'
+import { RUN_STATUS_LABELS, RUN_TRIGGER_LABELS, SOURCE_KIND_LABELS } from '../core/labels.js'
 import { glossary, Labels } from './labels.js'
 import { reviewTiming as reviewTimingInWords } from './review-timing.js'
 import { barChart } from './pdf/chart.js'
@@ -440,11 +441,11 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       { header: 'Source', width: 3 },
       { header: 'Practice', width: 1.3 },
       { header: 'Last successful collection', width: 2.3 },
-      { header: 'Covers the period', width: 2.3 },
+      { header: 'Covers the period', width: 2.3, fit: 'yes, run finished 2026-10-25 01:59' },
       { header: 'High-water mark', width: 3.4 },
     ],
     coverage.map((c) => [
-      `${c.name} (${c.kind})`,
+      `${c.name}\n${SOURCE_KIND_LABELS[c.kind] ?? c.kind}`,
       c.odsCode ?? 'national',
       c.lastSuccessAt ? formatTime(c.lastSuccessAt) : 'never',
       c.coveredAt ? `yes, run finished ${formatTime(c.coveredAt)}` : 'no: not collected since the period ended',
@@ -474,8 +475,8 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     ],
     runs.map((r) => [
       String(r.id),
-      `${r.jobName} / ${r.source} (${r.trigger})`,
-      r.status,
+      `${r.jobName} / ${r.source} (${RUN_TRIGGER_LABELS[r.trigger] ?? r.trigger})`,
+      RUN_STATUS_LABELS[r.status] ?? r.status,
       formatTime(r.startedAt),
       `${r.read} / ${r.inserted} / ${r.updated} / ${r.duplicates} / ${r.quarantined}`,
       r.error ?? '',

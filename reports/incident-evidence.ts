@@ -1,3 +1,4 @@
+import { SOURCE_KIND_LABELS } from '../core/labels.js'
 import type { Db } from '../db/client.js'
 import type { Labels } from './labels.js'
 import { formatDay, formatTime } from './pdf/format.js'
@@ -25,8 +26,7 @@ export interface EvidenceRecord {
 
 type Item = { type: string; id: number; [k: string]: unknown }
 
-const SOURCE_KIND: Record<string, string> = { fhir: 'practice system (FHIR)', ndop_csv: 'NDOP publication (CSV)', register_csv: 'manual disclosure register (CSV)' }
-const sourceName = (name: string | null, kind: string | null) => (name ? `${name}, ${SOURCE_KIND[kind ?? ''] ?? kind}` : 'not recorded')
+const sourceName = (name: string | null, kind: string | null) => (name ? `${name}, ${SOURCE_KIND_LABELS[kind ?? ''] ?? kind}` : 'not recorded')
 
 export async function loadEvidence(db: Db, labels: Labels, finding: { rule_id: string; evidence: unknown; practice_id: number | null }): Promise<EvidenceRecord[]> {
   const raw = typeof finding.evidence === 'string' ? JSON.parse(finding.evidence) : finding.evidence

@@ -82,9 +82,10 @@ describe('audit evidence pack: collection completeness of a quarter collected la
     // Data as of, coverage per source.
     expect(part).toMatch(/Data as of\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2}/)
     expect(flat).toMatch(/Sources not yet collected\s+1: Gamma FHIR/)
-    expect(flat).toMatch(/Alpha FHIR \(fhir\) C30001 2026-11-01 08:05 yes, run finished 2026-10-02 09:05/)
-    expect(flat).toMatch(/Beta FHIR \(fhir\) C30001 2026-11-10 08:20 yes, run finished 2026-11-10 08:20/)
-    expect(flat).toMatch(/Gamma FHIR \(fhir\) C30001 2026-09-15 09:05 no: not collected since the period ended/)
+    expect(flat).toMatch(/Alpha FHIR C30001 2026-11-01 08:05 yes, run finished 2026-10-02 09:05/)
+    expect(flat).toMatch(/Beta FHIR C30001 2026-11-10 08:20 yes, run finished 2026-11-10 08:20/)
+    expect(flat).toContain('Practice system (FHIR)') // the source's kind, as a label, under its name
+    expect(flat).toMatch(/Gamma FHIR C30001 2026-09-15 09:05 no: not collected since the period (\S+ ){0,4}ended/) // its kind's label may come between the wrapped lines
 
     // Gaps: Alpha before and after its July success, Gamma silent since September.
     expect(part).toMatch(/Gaps between successful\s+3\b/)
