@@ -9,6 +9,9 @@ import { monthlyOptOuts } from '../db/queries/opt-outs.js'
 import { listPromiseEvidence } from '../db/queries/promises.js'
 import { whereScopeDays, whereScopeInstants } from '../db/queries/scope.js'
 import { DEFAULT_OVERRIDE_REVIEW_DAYS, type ReportContext } from './context.js'
+import { RUN_STATUS_LABELS, RUN_TRIGGER_LABELS, SOURCE_KIND_LABELS } from '../core/labels.js'
+import { glossary, Labels } from './labels.js'
+import { reviewTiming as reviewTimingInWords } from './review-timing.js'
 import { barChart } from './pdf/chart.js'
 import { Contents } from './pdf/contents.js'
 import { formatCount, formatDay, formatTime } from './pdf/format.js'
@@ -74,11 +77,13 @@ const SECTIONS = [
   { title: '8. Data sharing agreements in force' },
   { title: '9. Collection completeness' },
   { title: '10. Ledger: chain heads and checkpoint' },
+  { title: '11. Glossary of codes' },
   { title: 'Manifest' },
 ]
 
 export async function renderAudit(ctx: ReportContext): Promise<void> {
   const { doc, db, scope } = ctx
+  const labels = await Labels.load(db) // codes print as their labels; the glossary at the end lists them
   titlePage(ctx)
   const section = (title: string, level: 1 | 2 = 1) => {
     heading(doc, title, level)
@@ -165,7 +170,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       doc,
       [
         { header: 'Promise, in the notice’s words', width: 4.6 },
-        { header: 'Checked by', width: 3.6 },
+        { header: 'Checked by', width: 3.6, fit: 'Disclosure for a prohibited purpose' },
         { header: 'Applied to', width: 1.3, align: 'right' },
         { header: 'Open', width: 0.9, align: 'right' },
         { header: 'Reviewed', width: 1.2, align: 'right' },
@@ -173,7 +178,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       ],
       p.promises.map((pr) => [
         `${pr.title}: “${pr.words}”`,
-        pr.checkedBy.length > 0 ? pr.checkedBy.join(', ') : 'by construction',
+        pr.checkedBy.length > 0 ? pr.checkedBy.map(labels.rule).join('; ') : 'by construction',
         formatCount(pr.applied),
         formatCount(pr.open),
         formatCount(pr.reviewed),
@@ -235,11 +240,10 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   drawTable(
     doc,
     [
-      { header: 'Purpose', width: 5 },
-      { header: 'Code', width: 2 },
+      { header: 'Purpose', width: 7 },
       { header: 'Disclosures', width: 2, align: 'right' },
     ],
-    [...purposes.map((p) => [p.label + (p.prohibited ? ' (prohibited)' : ''), p.purpose, formatCount(p.disclosures)]), ['Total', '', formatCount(total)]],
+    [...purposes.map((p) => [labels.purpose(p.purpose) + (p.prohibited && !/prohibited/i.test(labels.purpose(p.purpose)) ? ' (prohibited)' : ''), formatCount(p.disclosures)]), ['Total', formatCount(total)]],
     { emptyText: 'No disclosures in the period.', boldLast: true },
   )
   barChart(doc, purposes.map((p) => ({ label: p.label, value: p.disclosures, display: formatCount(p.disclosures) })), { title: 'Disclosures by purpose' })
@@ -251,11 +255,10 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   drawTable(
     doc,
     [
-      { header: 'Legal basis', width: 6 },
-      { header: 'Code', width: 2.4 },
+      { header: 'Legal basis', width: 7 },
       { header: 'Disclosures', width: 2, align: 'right' },
     ],
-    [...bases.map((b) => [b.label, b.code ?? '', formatCount(b.disclosures)]), ['Total', '', formatCount(total)]],
+    [...bases.map((b) => [labels.legalBasis(b.code), formatCount(b.disclosures)]), ['Total', formatCount(total)]],
     { emptyText: 'No disclosures in the period.', boldLast: true },
   )
 
@@ -268,11 +271,11 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     doc,
     [
       { header: 'Recipient', width: 5 },
-      { header: 'ODS', width: 1.5 },
+      { header: 'ODS', width: 1.5, token: true },
       { header: 'Type', width: 3 },
       { header: 'Disclosures', width: 1.6, align: 'right' },
     ],
-    recipients.map((r) => [r.name, r.odsCode ?? '', r.recipientTypeLabel, formatCount(r.disclosures)]),
+    recipients.map((r) => [r.name, r.odsCode ?? '', labels.recipientType(r.recipientType), formatCount(r.disclosures)]),
     { emptyText: 'No disclosures in the period.' },
   )
   barChart(
@@ -285,15 +288,17 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   doc.addPage()
   section('4. Disclosure log')
   paragraph(doc, `Every disclosure recorded in the period, oldest first (${formatCount(total)} rows). Patients appear only by pseudonym.`, { size: 9 })
+  // Identifiers never wrap: their columns are just wide enough to hold them whole (an id of 8
+  // digits, an ODS code, a pseudonym); the time wraps at its space; labels wrap at spaces and
+  // share what is left (a row is usually two lines).
   const log = new Table(doc, [
-    { header: 'Id', width: 1.3 }, // 8 digits on one line
-    { header: 'When', width: 2.1 },
-    { header: 'Practice', width: 1.2 },
-    { header: 'Patient (pseudonym)', width: 2.2 },
-    { header: 'Recipient', width: 3 },
-    { header: 'Purpose', width: 2 },
-    { header: 'Legal basis', width: 2.0 },
-    { header: 'Level', width: 2.1 },
+    { header: 'Id', width: 0.1, token: true, fit: '12345678' },
+    { header: 'When', width: 0.1, fit: '2026-10-25' },
+    { header: 'Practice', width: 0.1, token: true, fit: 'AAAAAAA' },
+    { header: 'Patient (pseudonym)', width: 0.1, token: true, fit: PSEUDONYM_SAMPLE },
+    { header: 'Recipient', width: 1.9 },
+    { header: 'Purpose', width: 4.1 },
+    { header: 'Legal basis, data level', width: 2.6 },
   ], { fontSize: 7 })
   const sl = ctx.section('disclosure_log')
   const logQuery = whereScopeInstants(db('disclosures as d'), scope, 'd.practice_id', 'd.occurred_at')
@@ -308,13 +313,12 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       sl.add([String(r.id), r.occurred_at, r.ods_code, r.patient_pseudonym, r.recipient, r.purpose, r.legal_basis, r.data_level])
       log.addRow([
         String(r.id),
-        formatTime(r.occurred_at as Date),
+        formatTime(r.occurred_at as Date).replace(' ', '\n'), // date above time
         String(r.ods_code),
         String(r.patient_pseudonym),
         String(r.recipient),
-        String(r.purpose),
-        String(r.legal_basis ?? 'none'),
-        String(r.data_level),
+        labels.purpose(r.purpose as string),
+        `${labels.legalBasis(r.legal_basis as string | null)}; ${labels.dataLevel(r.data_level as string)}`,
       ])
     }
     await ctx.drain()
@@ -364,12 +368,12 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     .orderBy([{ column: 'e.occurred_at' }, { column: 'e.id' }, { column: 'r.signed_at' }, { column: 'r.id' }])
   const so = ctx.section('overrides')
   const ot = new Table(doc, [
-    { header: 'Event', width: 1 },
-    { header: 'When', width: 2.2 },
-    { header: 'Practice / patient', width: 2.6 },
-    { header: 'Kind, reason, role', width: 2.4 },
-    { header: 'Due, lateness', width: 2.4 },
-    { header: 'Standing', width: 2 },
+    { header: 'Event', width: 0.1, token: true, fit: '12345' },
+    { header: 'When', width: 0.1, fit: '2026-10-25' },
+    { header: 'Practice / patient', width: 0.1, fit: PSEUDONYM_SAMPLE },
+    { header: 'Kind, reason, role', width: 2.6 },
+    { header: 'Due, lateness', width: 2.2, fit: '(due 2026-10-25 01:59)' },
+    { header: 'Standing', width: 1.6, fit: 'superseded by 12345' },
     { header: 'Review', width: 4.6 },
   ], { fontSize: 7 })
   let overdue = 0
@@ -389,8 +393,9 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
         ? r.kind === 'override_stopped'
           ? 'None needed'
           : 'Not reviewed'
-        : `${r.verdict} by ${r.reviewer} at ${formatTime(r.signed_at as Date)}${countersignature(r)}${r.escalated ? ' (escalated)' : ''}: ${r.reasons}`
-    ot.addRow([String(r.id), formatTime(r.occurred_at as Date), `${r.ods_code} ${r.patient_pseudonym}`, `${r.kind} ${r.reason_code ?? ''} ${r.actor_role ?? ''}`, timing, standing, review])
+        : `${labels.verdict(r.verdict as string)} by ${r.reviewer} at ${formatTime(r.signed_at as Date)}${countersignature(r)}${r.escalated ? ' (escalated)' : ''}: ${r.reasons}`
+    const kindReasonRole = [labels.overrideKind(r.kind as string), r.reason_code ? `reason: ${labels.overrideReason(r.reason_code as string)}` : null, r.actor_role ? `by ${r.actor_role}` : null]
+    ot.addRow([String(r.id), formatTime(r.occurred_at as Date).replace(' ', '\n'), `${r.ods_code}\n${r.patient_pseudonym}`, kindReasonRole.filter(Boolean).join('; '), timing, standing, review])
   }
   if (overrides.length === 0) ot.addSpanningRow('No override events in the period.')
   ot.end()
@@ -413,9 +418,9 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   drawTable(
     doc,
     [
-      { header: 'Id', width: 0.7 },
+      { header: 'Id', width: 0.7, token: true, fit: '123456' },
       { header: 'Rule', width: 2.3 },
-      { header: 'Severity', width: 1.3 },
+      { header: 'Severity', width: 1.3, fit: 'Medium' },
       { header: 'Subject', width: 2.3 },
       { header: 'Summary', width: 4.4 },
       { header: 'Status and reason', width: 2.7 },
@@ -423,12 +428,12 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     ],
     findings.map((f) => [
       String(f.id),
-      f.ruleId,
-      f.severity,
+      labels.rule(f.ruleId),
+      labels.severity(f.severity),
       `${f.odsCode} ${subjectLabel(f.subjectKey, f.subjectAt)}`,
       f.summary,
       // An open finding's reason is its summary again ("Found by rule ..."): the history has it.
-      f.status === 'open' ? 'open' : `${f.status}: ${f.statusReason ?? 'no reason recorded'}`,
+      f.status === 'open' ? labels.findingStatus('open') : `${labels.findingStatus(f.status)}: ${f.statusReason ?? 'no reason recorded'}`,
       formatTime(f.openedAt),
     ]),
     { emptyText: 'None recorded.' },
@@ -448,13 +453,13 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     drawTable(
       doc,
       [
-        { header: 'Finding', width: 1 },
-        { header: 'When', width: 2 },
-        { header: 'Change', width: 2 },
-        { header: 'By', width: 2 },
-        { header: 'Reason', width: 6 },
+        { header: 'Finding', width: 1, token: true, fit: '123456' },
+        { header: 'When', width: 2, fit: '2026-10-25 01:59' },
+        { header: 'Change', width: 2, fit: 'Accepted to Resolved' },
+        { header: 'By', width: 2.6 },
+        { header: 'Reason', width: 5.4 },
       ],
-      history.map((e) => [String(e.findingId), formatTime(e.at), `${e.fromStatus ?? 'new'} to ${e.toStatus}`, e.byUser ?? 'the system', e.reason]),
+      history.map((e) => [String(e.findingId), formatTime(e.at), `${e.fromStatus ? labels.findingStatus(e.fromStatus) : 'New'} to ${labels.findingStatus(e.toStatus)}`, e.byUser ?? 'the system', e.reason]),
     )
   }
 
@@ -468,7 +473,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   drawTable(
     doc,
     [
-      { header: 'Practice', width: 1.2 },
+      { header: 'Practice', width: 1.2, token: true },
       { header: 'Month', width: 1.4 },
       { header: 'NDOP (system)', width: 1.5, align: 'right' },
       { header: 'Type 1 (system)', width: 1.5, align: 'right' },
@@ -500,25 +505,32 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       'a.data_level',
       db.raw(`to_char(a.valid_from, 'YYYY-MM-DD') as valid_from`),
       db.raw(`to_char(a.valid_to, 'YYYY-MM-DD') as valid_to`),
-      db.raw(`(SELECT string_agg(purpose, ', ' ORDER BY purpose) FROM agreement_purposes WHERE agreement_id = a.id) as purposes`),
+      db.raw(`(SELECT string_agg(purpose, ',' ORDER BY purpose) FROM agreement_purposes WHERE agreement_id = a.id) as purposes`),
       db.raw(
         `(SELECT string_agg(p.ods_code, ', ' ORDER BY p.ods_code) FROM agreement_practices ap JOIN practices p ON p.id = ap.practice_id WHERE ap.agreement_id = a.id) as practices`,
       ),
     )
     .orderBy('a.reference')
   const sa = ctx.section('agreements')
-  agreements.forEach((a) => sa.add([a.reference, a.recipient, a.data_level, a.valid_from, a.valid_to, a.purposes, a.practices]))
+  agreements.forEach((a) => sa.add([a.reference, a.recipient, a.data_level, a.valid_from, a.valid_to, a.purposes == null ? null : String(a.purposes).split(',').join(', '), a.practices]))
   drawTable(
     doc,
     [
-      { header: 'Reference', width: 2 },
-      { header: 'Recipient', width: 3 },
-      { header: 'Level', width: 1.6 },
-      { header: 'Valid', width: 2.2 },
-      { header: 'Purposes', width: 2.4 },
+      { header: 'Reference', width: 2, token: true },
+      { header: 'Recipient', width: 2.6 },
+      { header: 'Level', width: 1.6, fit: 'Pseudonymised' },
+      { header: 'Valid', width: 1.8 },
+      { header: 'Purposes', width: 3.2 },
       { header: 'Practices', width: 1.6 },
     ],
-    agreements.map((a) => [String(a.reference), String(a.recipient), String(a.data_level), `${a.valid_from} to ${a.valid_to ?? 'open'}`, String(a.purposes ?? ''), String(a.practices ?? '')]),
+    agreements.map((a) => [
+      String(a.reference),
+      String(a.recipient),
+      labels.dataLevel(String(a.data_level)),
+      `${a.valid_from} to ${a.valid_to ?? 'open'}`,
+      a.purposes == null ? '' : String(a.purposes).split(',').map(labels.purpose).join('; '),
+      String(a.practices ?? ''),
+    ]),
     { emptyText: 'No agreement in force.' },
   )
 
@@ -554,11 +566,11 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       { header: 'Source', width: 3 },
       { header: 'Practice', width: 1.3 },
       { header: 'Last successful collection', width: 2.3 },
-      { header: 'Covers the period', width: 2.3 },
+      { header: 'Covers the period', width: 2.3, fit: 'yes, run finished 2026-10-25 01:59' },
       { header: 'High-water mark', width: 3.4 },
     ],
     coverage.map((c) => [
-      `${c.name} (${c.kind})`,
+      `${c.name}\n${SOURCE_KIND_LABELS[c.kind] ?? c.kind}`,
       c.odsCode ?? 'national',
       c.lastSuccessAt ? formatTime(c.lastSuccessAt) : 'never',
       c.coveredAt ? `yes, run finished ${formatTime(c.coveredAt)}` : 'no: not collected since the period ended',
@@ -579,7 +591,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   drawTable(
     doc,
     [
-      { header: 'Run', width: 0.9 },
+      { header: 'Run', width: 0.9, token: true },
       { header: 'Job / source', width: 2.6 },
       { header: 'Status', width: 1.4 },
       { header: 'Started', width: 2 },
@@ -588,8 +600,8 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     ],
     runs.map((r) => [
       String(r.id),
-      `${r.jobName} / ${r.source} (${r.trigger})`,
-      r.status,
+      `${r.jobName} / ${r.source} (${RUN_TRIGGER_LABELS[r.trigger] ?? r.trigger})`,
+      RUN_STATUS_LABELS[r.status] ?? r.status,
       formatTime(r.startedAt),
       `${r.read} / ${r.inserted} / ${r.updated} / ${r.duplicates} / ${r.quarantined}`,
       r.error ?? '',
@@ -665,6 +677,9 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     }),
     { emptyText: 'No chain yet.' },
   )
+
+  // ---- Glossary: the codes behind the labels printed above (before the manifest)
+  glossary(doc, labels, '11. Glossary of codes', ctx.section('glossary'), () => ctx.contents!.mark('11. Glossary of codes'))
 }
 
 /** Overrides of the period whose review is overdue now, and those whose first review was signed late (the executive summary). */
@@ -705,6 +720,9 @@ async function sumDisclosuresByLegalBasis(db: Db, scope: ReportContext['scope'])
     .filter((r) => r.disclosures > 0)
 }
 
+/** A pseudonym of the widest usual form (jobs/pseudonym.ts PSEUDONYM_PATTERN); wider ones shrink in their cell. */
+const PSEUDONYM_SAMPLE = 'P-0000-0000-0000'
+
 /** What a finding is about, in words: "disclosure 123, 4 Mar 2026 10:00", "source 5", "NDOP publication 2026-03-31". */
 function subjectLabel(key: string, at: Date | null): string {
   const [kind, id, , day] = key.split(':')
@@ -715,22 +733,9 @@ function subjectLabel(key: string, at: Date | null): string {
   return key
 }
 
-const DAY_MS = 86_400_000
-
-/** Whole days from a to b, in words ("3 days", "1 day", "less than a day"). */
-function daysBetween(a: Date, b: Date): string {
-  const n = Math.floor((b.getTime() - a.getTime()) / DAY_MS)
-  return n < 1 ? 'less than a day' : n === 1 ? '1 day' : `${n} days`
-}
-
 /** An event's review timing: due date, and whether the first review was late or is overdue (at the report's snapshot). */
 function reviewTiming(r: Record<string, unknown>): string {
-  if (r.kind === 'override_stopped') return 'No review needed (end of emergency access)'
-  const due = r.due_at as Date
-  const first = r.first_signed_at as Date | null
-  const dueText = `due ${formatTime(due)}`
-  if (!first) return (r.as_of as Date) > due ? `Overdue by ${daysBetween(due, r.as_of as Date)} (${dueText})` : `Awaiting review, ${dueText}`
-  return first > due ? `First review ${daysBetween(due, first)} late (${dueText})` : `Reviewed on time (${dueText})`
+  return reviewTimingInWords(String(r.kind), r.due_at as Date, r.first_signed_at as Date | null, r.as_of as Date)
 }
 
 /** Who countersigned a review and when, or that they declined (why) or have not yet signed. */

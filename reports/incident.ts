@@ -1,15 +1,22 @@
+import { USER_ROLE_LABELS } from '../core/labels.js'
 import type { Db } from '../db/client.js'
-import { ReportError, type ReportContext, type ReportRequest } from './context.js'
+import { listFindingEvents } from '../db/queries/findings.js'
+import { DEFAULT_OVERRIDE_REVIEW_DAYS, ReportError, type ReportContext, type ReportRequest } from './context.js'
+import { loadEvidence } from './incident-evidence.js'
+import { Labels } from './labels.js'
+import { reviewTiming } from './review-timing.js'
 import { ensureSpace, frame } from './pdf/document.js'
 import { formatTime } from './pdf/format.js'
 import { heading, keyValues, paragraph } from './pdf/heading.js'
 import { drawTable } from './pdf/table.js'
 import { titlePage } from './title-page.js'
 
-// The incident review (Caldicott guardian): one override event, the timeline of every recorded
-// event for that pseudonymised patient at that practice within WINDOW_DAYS either side, the
-// organisations involved, legal basis, reviews, related findings, the outcome, and space for
-// the guardian's conclusion. Patients appear only by pseudonym.
+// The incident review (Caldicott guardian): one override event or finding; for a finding, the
+// records it rests on whatever their date, with their provenance, and its status history; the
+// timeline of every recorded event for that pseudonymised patient at that practice within
+// WINDOW_DAYS either side, the organisations involved, legal basis, reviews with their due date
+// and lateness (or a plain statement that no override is involved), related findings, the
+// outcome, and space for the guardian's conclusion. Patients appear only by pseudonym.
 
 export const WINDOW_DAYS = 30
 
@@ -17,13 +24,17 @@ async function loadEvent(db: Db, id: number) {
   return db('override_events as e')
     .join('practices as p', 'p.id', 'e.practice_id')
     .leftJoin('organisations as o', 'o.id', 'e.recipient_id')
-    .leftJoin('legal_bases as lb', 'lb.code', 'e.legal_basis')
+    .leftJoin('sources as s', 's.id', 'e.source_id')
     .where('e.id', id)
     .first(
       'e.*',
       'p.ods_code',
       'o.name as recipient',
-      'lb.label as legal_basis_label',
+      's.name as source_name',
+      // the purpose of use as the code map reads it (BTG, ETREAT: HL7 v3 ActReason)
+      db.raw(
+        `(SELECT pu.label FROM purpose_code_map m JOIN purposes pu ON pu.code = m.purpose WHERE m.code = e.purpose_code ORDER BY m.system = 'http://terminology.hl7.org/CodeSystem/v3-ActReason' DESC LIMIT 1) AS purpose_label`,
+      ),
       db.raw(`to_char((e.occurred_at AT TIME ZONE 'Europe/London')::date - ${WINDOW_DAYS}, 'YYYY-MM-DD') as window_from`),
       db.raw(`to_char((e.occurred_at AT TIME ZONE 'Europe/London')::date + ${WINDOW_DAYS}, 'YYYY-MM-DD') as window_to`),
     )
@@ -77,12 +88,13 @@ export async function resolveIncidentScope(db: Db, r: ReportRequest): Promise<{ 
 
 export async function renderIncident(ctx: ReportContext): Promise<void> {
   const { doc, db, scope } = ctx
+  const labels = await Labels.load(db)
   const a = await loadAnchor(db, ctx.request)
   const e = a.event
   const f = a.finding
   titlePage(ctx, [
-    ...(f ? [['Finding', `${f.id} ${f.rule_id} (${f.severity}, ${f.status})`] as [string, string]] : []),
-    ...(e ? [['Override event', `${e.id} (${e.kind}, ${formatTime(e.occurred_at)})`] as [string, string]] : []),
+    ...(f ? [['Finding', `${f.id}: ${labels.rule(f.rule_id)} (${labels.severity(f.severity)}, ${labels.findingStatus(f.status)})`] as [string, string]] : []),
+    ...(e ? [['Override event', `${e.id}: ${labels.overrideKind(e.kind)}, ${formatTime(e.occurred_at)}`] as [string, string]] : []),
     ...(a.disclosureId !== undefined ? [['Disclosure', String(a.disclosureId)] as [string, string]] : []),
     ['Patient (pseudonym)', a.pseudonym],
     ['Window', `${WINDOW_DAYS} days either side of the ${e ? 'event' : 'disclosure'}`],
@@ -91,26 +103,67 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
   let part = 1
   if (f) {
     heading(doc, `${part++}. The finding`)
+    const history = await listFindingEvents(db, [Number(f.id)])
+    const last = history.at(-1)
     keyValues(doc, [
-      ['Rule', `${f.rule_id} (${f.severity})`],
+      ['Rule', `${labels.rule(f.rule_id)} (${labels.severity(f.severity)})`],
       ['Summary', f.summary],
-      ['Status', f.status],
+      ['Status', `${labels.findingStatus(f.status)}${f.status !== 'open' && last ? `: ${last.reason}` : ''}`],
       ['Opened', formatTime(f.opened_at)],
     ])
     ctx.section('finding').add([String(f.id), f.rule_id, f.severity, f.summary, f.status, f.opened_at])
+
+    // What the finding rests on, whatever its date: the ±30-day timeline below may not reach it.
+    heading(doc, `${part++}. The evidence it rests on`)
+    paragraph(
+      doc,
+      'Each record the finding cites, whenever it is dated, with the system it came from and its identifier there, so it can be checked at the source.',
+      { size: 9 },
+    )
+    const evidence = await loadEvidence(db, labels, f as { rule_id: string; evidence: unknown; practice_id: number | null })
+    const se = ctx.section('evidence')
+    evidence.forEach((r) => se.add(r.canonical))
+    drawTable(
+      doc,
+      [
+        { header: 'Record', width: 1.8 },
+        { header: 'What it records', width: 4.2 },
+        { header: 'Dates', width: 2.4 },
+        { header: 'Source system', width: 2.2 },
+        { header: 'Source record id', width: 1.8, token: true },
+      ],
+      evidence.map((r) => [r.record, r.what, r.dates, r.source, r.sourceRecordId]),
+      { emptyText: 'The finding cites no record.' },
+    )
+
+    heading(doc, 'Status history and reasons', 2)
+    const sh = ctx.section('finding_history')
+    history.forEach((h) => sh.add([String(h.findingId), h.at, h.fromStatus, h.toStatus, h.byUser, h.reason]))
+    drawTable(
+      doc,
+      [
+        { header: 'When', width: 2 },
+        { header: 'Change', width: 2.4 },
+        { header: 'By', width: 2 },
+        { header: 'Reason', width: 6 },
+      ],
+      history.map((h) => [formatTime(h.at), `${h.fromStatus ? labels.findingStatus(h.fromStatus) : 'New'} to ${labels.findingStatus(h.toStatus)}`, h.byUser ?? 'the system', h.reason]),
+      { emptyText: 'No change of status recorded: open since it was detected.' },
+    )
   }
   if (e) {
     heading(doc, `${part++}. The event`)
     keyValues(doc, [
       ['When', formatTime(e.occurred_at)],
-      ['Kind', e.kind],
-      ['Reason code', e.reason_code ?? 'not given'],
-      ['Purpose code', e.purpose_code ?? 'not given'],
-      ['Legal basis', e.legal_basis ? `${e.legal_basis_label ?? e.legal_basis} (${e.legal_basis})` : 'none recorded'],
+      ['Kind', labels.overrideKind(e.kind)],
+      ['Reason', e.reason_code ? labels.overrideReason(e.reason_code) : 'not given'],
+      ['Purpose of use', e.purpose_code ? (e.purpose_label ? `${e.purpose_label} (${e.purpose_code})` : e.purpose_code) : 'not given'],
+      ['Legal basis', labels.legalBasis(e.legal_basis)],
       ['By', `${e.actor_role ?? 'role not given'}, ${e.actor ?? 'staff id not given'}`],
       ['Recipient', e.recipient ?? 'not recorded'],
       ['Description', e.description ?? ''],
       ['Practice', e.ods_code],
+      ['Source', `${e.source_name ?? 'not recorded'}, record ${e.source_record_id}`],
     ])
     ctx.section('event').add([String(e.id), e.occurred_at, e.kind, e.reason_code, e.purpose_code, e.legal_basis, e.actor_role, e.actor, e.recipient, e.description])
   }
@@ -118,18 +171,19 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
     const d = await db('disclosures as d')
       .join('organisations as o', 'o.id', 'd.recipient_id')
       .join('purposes as p', 'p.code', 'd.purpose')
-      .leftJoin('legal_bases as lb', 'lb.code', 'd.legal_basis')
+      .leftJoin('sources as s', 's.id', 'd.source_id')
       .where('d.id', a.disclosureId)
-      .first('d.*', 'o.name as recipient', 'p.label as purpose_label', 'lb.label as legal_basis_label')
+      .first('d.*', 'o.name as recipient', 's.name as source_name')
     heading(doc, `${part++}. The disclosure`)
     keyValues(doc, [
       ['When', formatTime(d.occurred_at)],
       ['Recipient', d.recipient],
-      ['Purpose', `${d.purpose_label} (${d.purpose})`],
-      ['Legal basis', d.legal_basis ? `${d.legal_basis_label ?? d.legal_basis} (${d.legal_basis})` : 'none recorded'],
-      ['Data', `${d.data_level}${d.data_description ? `: ${d.data_description}` : ''}`],
+      ['Purpose', labels.purpose(d.purpose)],
+      ['Legal basis', labels.legalBasis(d.legal_basis)],
+      ['Data', `${labels.dataLevel(d.data_level)}${d.data_description ? `: ${d.data_description}` : ''}`],
       ['By', `${d.disclosed_by_role ?? 'role not given'}, ${d.disclosed_by ?? 'staff id not given'}`],
       ['Practice', a.odsCode],
+      ['Source', `${d.source_name ?? 'not recorded'}, record ${d.source_record_id}`],
     ])
     ctx.section('disclosure').add([String(d.id), d.occurred_at, d.recipient, d.purpose, d.legal_basis, d.data_level, d.disclosed_by_role, d.disclosed_by])
   }
@@ -139,19 +193,17 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
   const { rows: timeline } = await db.raw(
     `SELECT * FROM (
        SELECT d.occurred_at AS at, 'disclosure' AS type, d.id::text AS ref,
-              p.label || ' (' || d.data_level || ')' AS detail, o.name AS organisation,
-              coalesce(d.legal_basis, 'none') AS legal_basis, coalesce(d.disclosed_by_role, '') AS by
-         FROM disclosures d JOIN organisations o ON o.id = d.recipient_id JOIN purposes p ON p.code = d.purpose
+              d.purpose AS code, d.data_level AS detail, o.name AS organisation,
+              d.legal_basis, coalesce(d.disclosed_by_role, '') AS by
+         FROM disclosures d JOIN organisations o ON o.id = d.recipient_id
         WHERE d.practice_id = :practice AND d.patient_pseudonym = :patient
        UNION ALL
-       SELECT e.occurred_at, 'override', e.id::text,
-              e.kind || coalesce(' ' || e.reason_code, '') || coalesce(' ' || e.purpose_code, ''), o.name,
-              coalesce(e.legal_basis, 'none'), coalesce(e.actor_role, '')
+       SELECT e.occurred_at, 'override', e.id::text, e.kind, e.reason_code, o.name,
+              e.legal_basis, coalesce(e.actor_role, '')
          FROM override_events e LEFT JOIN organisations o ON o.id = e.recipient_id
         WHERE e.practice_id = :practice AND e.patient_pseudonym = :patient
        UNION ALL
-       SELECT c.effective_at, 'choice', c.id::text,
-              c.kind || ' ' || c.decision || CASE WHEN c.status = 'inactive' THEN ' (inactive)' ELSE '' END, NULL, '', ''
+       SELECT c.effective_at, 'choice', c.id::text, c.kind || ' ' || c.decision, c.status, NULL, NULL, ''
          FROM patient_choices c
         WHERE c.practice_id = :practice AND c.patient_pseudonym = :patient
      ) t
@@ -164,13 +216,20 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
   paragraph(doc, `Every recorded disclosure, override and opt-out choice for patient ${a.pseudonym} at ${a.odsCode}.`, { size: 9 })
   const st = ctx.section('timeline')
   const tl = timeline as Array<Record<string, unknown>>
-  tl.forEach((r) => st.add([r.at, r.type, r.ref, r.detail, r.organisation, r.legal_basis, r.by]))
+  tl.forEach((r) => st.add([r.at, r.type, r.ref, r.code, r.detail, r.organisation, r.legal_basis, r.by]))
+  const TYPE_WORDS: Record<string, string> = { disclosure: 'Disclosure', override: 'Override', choice: 'Patient choice' }
+  const what = (r: Record<string, unknown>): string => {
+    if (r.type === 'disclosure') return `${labels.purpose(String(r.code))} (${labels.dataLevel(String(r.detail))})`
+    if (r.type === 'override') return `${labels.overrideKind(String(r.code))}${r.detail ? `; reason: ${labels.overrideReason(String(r.detail))}` : ''}`
+    const [kind, decision] = String(r.code).split(' ')
+    return `${labels.choice(kind!, decision!)}${r.detail === 'inactive' ? ' (inactive)' : ''}`
+  }
   drawTable(
     doc,
     [
-      { header: 'When', width: 2.1 },
+      { header: 'When', width: 2.1, fit: '2026-10-25 01:59' },
       { header: 'Type', width: 2.1 },
-      { header: 'Ref', width: 0.8 },
+      { header: 'Ref', width: 0.8, token: true },
       { header: 'What', width: 3.3 },
       { header: 'Organisation', width: 2.6 },
       { header: 'Legal basis', width: 2.2 },
@@ -178,11 +237,11 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
     ],
     tl.map((r) => [
       formatTime(r.at as Date),
-      String(r.type) + ((r.type === 'override' && e && Number(r.ref) === Number(e.id)) || (r.type === 'disclosure' && Number(r.ref) === a.disclosureId) ? ' (this)' : ''),
+      TYPE_WORDS[String(r.type)] + ((r.type === 'override' && e && Number(r.ref) === Number(e.id)) || (r.type === 'disclosure' && Number(r.ref) === a.disclosureId) ? ' (this)' : ''),
       String(r.ref),
-      String(r.detail),
+      what(r),
       String(r.organisation ?? ''),
-      String(r.legal_basis),
+      r.type === 'choice' ? '' : labels.legalBasis(r.legal_basis as string | null),
       String(r.by),
     ]),
     { emptyText: 'Nothing recorded.' },
@@ -194,7 +253,7 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
   ctx.section('organisations').add(orgs)
   paragraph(doc, orgs.length ? orgs.join('\n') : 'None recorded.')
 
-  // ---- Reviews
+  // ---- Reviews: when due, whether late, which stands; or, plainly, that no override is involved
   heading(doc, `${part++}. Override reviews`)
   const reviews: Array<Record<string, unknown>> = await db('override_reviews as r')
     .join('users as u', 'u.id', 'r.reviewer_id')
@@ -204,22 +263,40 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
     .select('r.id', 'r.verdict', 'r.reasons', 'r.signed_at', 'r.escalated', 'r.supersedes_id', 'u.display_name as reviewer', 'u.role', 's.display_name as second_signer')
   const sr = ctx.section('reviews')
   reviews.forEach((r) => sr.add([String(r.id), r.verdict, r.reasons, r.signed_at, r.escalated, r.supersedes_id == null ? null : String(r.supersedes_id), r.reviewer, r.second_signer]))
-  drawTable(
-    doc,
-    [
-      { header: 'Signed', width: 1.9 },
-      { header: 'Reviewer', width: 2.5 },
-      { header: 'Verdict', width: 1.5 },
-      { header: 'Reasons', width: 5 },
-    ],
-    reviews.map((r) => [
-      formatTime(r.signed_at as Date),
-      `${r.reviewer} (${r.role})${r.second_signer ? `; second signer ${r.second_signer}` : ''}`,
-      `${r.verdict}${r.escalated ? ', escalated' : ''}${r.supersedes_id ? `, replaces review ${r.supersedes_id}` : ''}`,
-      String(r.reasons),
-    ]),
-    { emptyText: 'Not reviewed.' },
-  )
+  if (!e) {
+    paragraph(doc, 'No override is involved in this finding: no override event is its subject or part of its evidence, so there is no review to be due.')
+  } else {
+    const reviewDays = ctx.request.overrideReviewDays ?? DEFAULT_OVERRIDE_REVIEW_DAYS
+    const asOf: Date = (await db.raw('SELECT now() AS at')).rows[0].at // the snapshot's time
+    const due = new Date(new Date(e.occurred_at).getTime() + reviewDays * DAY_MS)
+    const first = reviews.length > 0 ? (reviews[0]!.signed_at as Date) : null
+    keyValues(doc, [
+      ['Review due', `${formatTime(due)} (${reviewDays} days after the event)`],
+      ['Timeliness', reviewTiming(e.kind, due, first, asOf)],
+    ])
+    ctx.section('review_due').add([String(e.id), due, first])
+    drawTable(
+      doc,
+      [
+        { header: 'Review', width: 0.9, token: true },
+        { header: 'Signed', width: 1.7 },
+        { header: 'Reviewer', width: 2.3 },
+        { header: 'Verdict, standing', width: 2.2 },
+        { header: 'Reasons', width: 4.6 },
+      ],
+      reviews.map((r) => {
+        const by = reviews.find((o) => String(o.supersedes_id) === String(r.id))
+        return [
+          String(r.id),
+          formatTime(r.signed_at as Date),
+          `${r.reviewer} (${USER_ROLE_LABELS[r.role as keyof typeof USER_ROLE_LABELS] ?? r.role})${r.second_signer ? `; second signer ${r.second_signer}` : ''}`,
+          `${labels.verdict(String(r.verdict))}${r.escalated ? ', escalated' : ''}; ${by ? `superseded by review ${by.id}` : 'current'}${r.supersedes_id ? `; replaces review ${r.supersedes_id}` : ''}`,
+          String(r.reasons),
+        ]
+      }),
+      { emptyText: e.kind === 'override_stopped' ? 'None needed: the end of emergency access is not reviewed.' : 'Not reviewed yet.' },
+    )
+  }
 
   // ---- Findings
   heading(doc, `${part++}. Related compliance findings`)
@@ -237,8 +314,8 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
   findings.forEach((f) => sf.add([String(f.id), f.rule_id, f.severity, f.summary, f.status]))
   drawTable(
     doc,
-    [{ header: 'Id', width: 0.8 }, { header: 'Rule', width: 2 }, { header: 'Severity', width: 1.2 }, { header: 'Summary', width: 6 }, { header: 'Status', width: 1.3 }],
-    findings.map((f) => [String(f.id), String(f.rule_id), String(f.severity), String(f.summary), String(f.status)]),
+    [{ header: 'Id', width: 0.8, token: true }, { header: 'Rule', width: 2.4 }, { header: 'Severity', width: 1.2 }, { header: 'Summary', width: 5.6 }, { header: 'Status', width: 1.3 }],
+    findings.map((f) => [String(f.id), labels.rule(String(f.rule_id)), labels.severity(String(f.severity)), String(f.summary), labels.findingStatus(String(f.status))]),
     { emptyText: 'None recorded.' },
   )
 
@@ -246,8 +323,9 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
   heading(doc, `${part++}. Outcome`)
   const current = reviews.filter((r) => !reviews.some((o) => String(o.supersedes_id) === String(r.id))).at(-1)
   const outcome: string[] = []
-  if (f) outcome.push(`Finding ${f.id} is ${f.status}.`)
-  if (e) outcome.push(current ? `Current review: ${current.verdict}${current.escalated ? ' (escalated)' : ''} by ${current.reviewer}, ${formatTime(current.signed_at as Date)}.` : 'The override event has not been reviewed.')
+  if (f) outcome.push(`Finding ${f.id} is ${labels.findingStatus(f.status).toLowerCase()}.`)
+  if (e) outcome.push(current ? `Current review: ${labels.verdict(String(current.verdict))}${current.escalated ? ' (escalated)' : ''} by ${current.reviewer}, ${formatTime(current.signed_at as Date)}.` : 'The override event has not been reviewed.')
+  else outcome.push('No override is involved.')
   paragraph(doc, outcome.join('\n'))
   ensureSpace(doc, 330) // heading, box and signature lines stay together
   heading(doc, `${part++}. Caldicott guardian's conclusion`)
@@ -260,3 +338,5 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
     ['Date', '______________________________'],
   ])
 }
+
+const DAY_MS = 86_400_000

@@ -6,6 +6,7 @@ import { writeAccessLog, type AccessLogEntry } from '../../db/queries/access-log
 import { getUser, type Role } from '../../db/queries/users.js'
 import { getDb } from './db.server.js'
 import { readSession, type SessionInfo } from './session.server.js'
+import { USER_ROLE_LABELS } from '../../core/labels.js'
 
 /**
  * The one gate every loader, action, resource route and export goes through: who is asking,
@@ -50,12 +51,8 @@ export interface AccessRules {
   roles?: readonly Role[]
 }
 
-export const ROLE_LABELS: Record<Role, string> = {
-  caldicott_guardian: 'Caldicott guardian',
-  practice_manager: 'Practice manager',
-  auditor: 'Auditor',
-  admin: 'Administrator',
-}
+// One source of these words (core/labels.ts): the reports print the same.
+export const ROLE_LABELS: Record<Role, string> = USER_ROLE_LABELS
 
 const SAFE_METHODS = new Set(['GET', 'HEAD'])
 

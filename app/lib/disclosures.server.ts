@@ -27,6 +27,7 @@ import type { Scope } from '../../db/queries/scope.js'
 import { notFound, requirePractice, type Access } from './access.server.js'
 import { csvExport } from './csv.server.js'
 import { requireScope } from './scope.server.js'
+import { DATA_LEVEL_LABELS } from '../../core/labels.js'
 
 type Args = { request: Request; context: AppLoadContext; params?: Record<string, string | undefined> }
 
@@ -39,11 +40,7 @@ export const CSV_MAX_ROWS = 100_000
 /** How many of the patient's other disclosures and overrides a detail page lists. */
 const PATIENT_CONTEXT_ROWS = 20
 
-export const DATA_LEVEL_LABELS: Record<DataLevel, string> = {
-  identifiable: 'Identifiable',
-  pseudonymised: 'Pseudonymised',
-  anonymised: 'Anonymised',
-}
+export { DATA_LEVEL_LABELS } from '../../core/labels.js'
 const NO_LEGAL_BASIS_LABEL = 'None recorded'
 
 const blank = (v: unknown) => (v === '' || v === null ? undefined : v)

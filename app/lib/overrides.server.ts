@@ -19,6 +19,7 @@ import { REVIEW_REASONS_LIMIT } from './limits.js'
 import { csvExport } from './csv.server.js'
 import { refreshFindingsAfterChange } from './findings.server.js'
 import { requireScope } from './scope.server.js'
+import { OVERRIDE_KIND_LABELS as KIND_LABELS, OVERRIDE_REASON_LABELS as REASON_LABELS, VERDICT_LABELS } from '../../core/labels.js'
 
 type Args = { request: Request; context: AppLoadContext; params?: Record<string, string | undefined> }
 
@@ -27,25 +28,8 @@ const DAY_MS = 86_400_000
 
 // ---------------------------------------------------------------- words for codes
 
-export const KIND_LABELS: Record<string, string> = {
-  break_glass: 'Emergency access without consent ("break glass")',
-  consent_override: 'Sharing against the patient’s recorded choice (consent override)',
-  override_stopped: 'Emergency access ended',
-}
-
-/** HL7 v3 ActReason consent override reasons (domain.md section 3). */
-export const REASON_LABELS: Record<string, string> = {
-  OVRER: 'Emergency treatment',
-  OVRPJ: 'Professional judgement',
-  OVRPS: 'Public safety',
-  OVRTPS: 'Third-party safety',
-}
-
-export const VERDICT_LABELS: Record<Verdict, string> = {
-  justified: 'Justified',
-  not_justified: 'Not justified',
-  inconclusive: 'Inconclusive',
-}
+// One source of these words (core/labels.ts): the reports print the same.
+export { OVERRIDE_KIND_LABELS as KIND_LABELS, OVERRIDE_REASON_LABELS as REASON_LABELS, VERDICT_LABELS } from '../../core/labels.js'
 
 const STATUS_LABELS = {
   pending: 'Awaiting review',

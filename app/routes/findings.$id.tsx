@@ -8,6 +8,7 @@ import { decideFinding, getFindingPage } from '../lib/findings.server.js'
 import { formatDateTime } from '../lib/format.js'
 import { FINDING_REASON_LIMIT } from '../lib/limits.js'
 import { useKeptSearch } from '../lib/navigation.js'
+import { FINDING_STATUS_LABELS } from '../../core/labels.js'
 
 export const meta: MetaFunction = () => [{ title: 'Finding – Sharing Ledger' }]
 
@@ -20,7 +21,7 @@ export async function action(args: ActionFunctionArgs) {
   return json(result, { status: result.ok ? 200 : 400 })
 }
 
-const STATUS_TEXT = { open: 'Open', accepted: 'Accepted', resolved: 'Resolved' } as const
+const STATUS_TEXT = FINDING_STATUS_LABELS
 
 export default function FindingPage() {
   const { finding, rule, promises, canDecide } = useLoaderData<typeof loader>()

@@ -7,6 +7,7 @@ import { FilterBar } from '../components/filter-bar.js'
 import { Pager } from '../components/pager.js'
 import { formatCount, formatDateTime } from '../lib/format.js'
 import { getJobsPage } from '../lib/jobs.server.js'
+import { RUN_STATUS_LABELS, RUN_TRIGGER_LABELS, SOURCE_KIND_LABELS } from '../../core/labels.js'
 
 export const meta: MetaFunction = () => [{ title: 'Jobs and sources – Sharing Ledger' }]
 
@@ -16,20 +17,10 @@ export async function loader(args: LoaderFunctionArgs) {
 
 type JobsData = SerializeFrom<typeof loader>
 
-const RUN_STATUS_TEXT: Record<string, string> = {
-  active: 'Running',
-  completed: 'Completed',
-  failed: 'Failed',
-  cancelled: 'Stopped',
-}
-
-const SOURCE_KIND_TEXT: Record<string, string> = {
-  fhir: 'Practice system (FHIR)',
-  ndop_csv: 'NDOP publication (CSV)',
-  register_csv: 'Disclosure register (CSV)',
-}
-
-const TRIGGER_TEXT: Record<string, string> = { schedule: 'Schedule', manual: 'Manual', backfill: 'Backfill' }
+// One source of these words (core/labels.ts): the evidence pack prints the same.
+const RUN_STATUS_TEXT: Record<string, string> = RUN_STATUS_LABELS
+const SOURCE_KIND_TEXT: Record<string, string> = SOURCE_KIND_LABELS
+const TRIGGER_TEXT: Record<string, string> = RUN_TRIGGER_LABELS
 
 /** 1440 -> "24 hours", 90 -> "90 minutes", 2880 -> "2 days". */
 function formatMinutes(minutes: number): string {

@@ -1,4 +1,4 @@
-import { ensureSpace, frame, type Doc } from './document.js'
+import { ensureSpace, FONTS, frame, type Doc } from './document.js'
 
 // A horizontal bar chart drawn as vector paths (rectangles and text), never as an image.
 
@@ -20,10 +20,10 @@ export function barChart(doc: Doc, bars: Bar[], opts: { title?: string; barHeigh
   const max = Math.max(1, ...bars.map((b) => b.value))
   if (opts.title) {
     ensureSpace(doc, 30 + barH + gap)
-    doc.font('Helvetica-Bold').fontSize(9).text(opts.title, f.left, doc.y, { width: f.width })
+    doc.font(FONTS.bold).fontSize(9).text(opts.title, f.left, doc.y, { width: f.width })
     doc.moveDown(0.2)
   }
-  doc.font('Helvetica').fontSize(8)
+  doc.font(FONTS.regular).fontSize(8)
   for (const b of bars) {
     ensureSpace(doc, barH + gap)
     const y = doc.y
@@ -35,5 +35,5 @@ export function barChart(doc: Doc, bars: Bar[], opts: { title?: string; barHeigh
     doc.y = y + barH + gap
   }
   doc.moveDown(0.6)
-  doc.font('Helvetica').fontSize(10)
+  doc.font(FONTS.regular).fontSize(10)
 }

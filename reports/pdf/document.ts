@@ -1,9 +1,12 @@
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
 import PDFDocument from 'pdfkit'
 import { trackPageText } from './page-text.js'
 import { currentFont, num, showText, writeContent, type PdfFont } from './raw.js'
 
-// The page frame every report shares: A4, Helvetica, fixed metadata, the protective marking at
-// the top and "Page X of Y" at the foot of every page.
+// The page frame every report shares: A4, DejaVu Sans embedded, fixed metadata, the protective
+// marking at the top and "Page X of Y" at the foot of every page.
 //
 // One rendering pass in bounded memory: pages are NOT buffered (bufferPages would keep every
 // page of a 3,000-page audit pack in memory). The frame is drawn as each page is added, except
@@ -38,6 +41,38 @@ interface Footer {
   pageWidth: number
 }
 
+/**
+ * The fonts every report uses, by the names they are registered under: DejaVu Sans (npm
+ * dejavu-fonts-ttf), embedded as subsets, so any Unicode text prints as written (Welsh and
+ * Polish provider names, en dashes, arrows, check marks). pdfkit's built-in Helvetica has
+ * WinAnsi glyphs only. Mono is for identifiers (ids, pseudonyms, digests): fixed width, so a
+ * column can be sized to hold them whole. See docs/decisions/022-report-typography.md.
+ */
+export const FONTS = {
+  regular: 'Sans',
+  bold: 'Sans-Bold',
+  oblique: 'Sans-Oblique',
+  mono: 'Mono',
+} as const
+export type FontName = (typeof FONTS)[keyof typeof FONTS]
+
+const FONT_FILES: Record<FontName, string> = {
+  Sans: 'DejaVuSans.ttf',
+  'Sans-Bold': 'DejaVuSans-Bold.ttf',
+  'Sans-Oblique': 'DejaVuSans-Oblique.ttf',
+  Mono: 'DejaVuSansMono.ttf',
+}
+
+/** The font files' bytes, read once per process (pdfkit parses them per document). */
+let fontBytes: Record<FontName, Buffer> | undefined
+function loadFonts(): Record<FontName, Buffer> {
+  if (!fontBytes) {
+    const dir = path.join(path.dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf')
+    fontBytes = Object.fromEntries(Object.entries(FONT_FILES).map(([name, file]) => [name, fs.readFileSync(path.join(dir, file))])) as Record<FontName, Buffer>
+  }
+  return fontBytes
+}
+
 const FOOTER_SIZE = 8
 const FOOTER_TOP = 35 // from the bottom edge, as the top of the text line
 const footers = new WeakMap<Doc, { font: PdfFont; pending: Footer[] }>()
@@ -49,6 +84,10 @@ export function createDocument(opts: DocumentOptions): Doc {
     autoFirstPage: false,
     bufferPages: false,
     compress: true,
+    // no default font: no standard font is ever loaded or written. (Not the Sans bytes either:
+    // pdfkit would then find 'Sans' already open under its PostScript name and re-parse the
+    // file on every doc.font('Sans') to compare them.)
+    font: null as unknown as string,
     info: {
       Title: opts.title,
       Subject: opts.subject ?? opts.title,
@@ -61,7 +100,8 @@ export function createDocument(opts: DocumentOptions): Doc {
   }) as Doc
   doc.pageNumber = 0
   const marking = opts.marking ?? MARKING
-  doc.font('Helvetica')
+  for (const [name, bytes] of Object.entries(loadFonts())) doc.registerFont(name, bytes as unknown as string)
+  doc.font(FONTS.regular)
   footers.set(doc, { font: currentFont(doc), pending: [] })
   trackPageText(doc) // before the frame's listener: the marking it draws is page text
   doc.on('pageAdded', () => {
@@ -115,14 +155,14 @@ function drawFrame(doc: Doc, marking: string, n: number): void {
   doc.page.margins.bottom = 0 // drawing in the margin must not start a new page
   const width = doc.page.width - 2 * MARGIN
   doc.save()
-  doc.font('Helvetica-Bold').fontSize(9).fillColor('#000000')
+  doc.font(FONTS.bold).fontSize(9).fillColor('#000000')
   doc.text(marking, MARGIN, 22, { width, align: 'center', lineBreak: false })
-  doc.font('Helvetica').fontSize(8)
+  doc.font(FONTS.regular).fontSize(8)
   doc.text(marking, MARGIN, doc.page.height - FOOTER_TOP, { width, align: 'left', lineBreak: false })
   doc.restore()
   pageNumberPlaceholder(doc, n)
   doc.page.margins.bottom = bottom
-  doc.font('Helvetica').fontSize(10).fillColor('#000000')
+  doc.font(FONTS.regular).fontSize(10).fillColor('#000000')
   doc.x = x
   doc.y = y
 }

@@ -2,8 +2,10 @@ import type { Doc } from './document.js'
 
 // Direct content-stream writing for the two places where going through pdfkit's text layout
 // costs too much: the footer of every page (written at the end, once the page count is known)
-// and single-line table rows (the 100,000-row disclosure log). Only the standard (AFM) fonts
-// are used by the reports, whose glyphs are single bytes in WinAnsiEncoding. The operators are
+// and table rows (the 100,000-row disclosure log). The reports' fonts are embedded TrueType
+// (DejaVu, Identity-H): a string is written as the hex glyph ids pdfkit's `font.encode` gives,
+// which also adds each glyph to the font's subset and its ToUnicode map, so what is written
+// here is embedded and extracts as text like everything pdfkit draws itself. The operators are
 // the ones pdfkit's own `_fragment` writes (same text positions, same kerning), minus the
 // per-fragment save/flip/restore around each string.
 
@@ -52,6 +54,22 @@ export function showText(font: PdfFont, text: string): string {
   return `[${parts.join(' ')}] TJ`
 }
 
+/**
+ * A glyph id (4 hex digits, as `font.encode` gives it) as the two bytes of a PDF literal string,
+ * one latin1 character each (half the bytes of hex to write and compress). The delimiters and
+ * line ends are escaped: a bare CR in a literal string would be read as LF.
+ */
+function literalBytes(hex: string): string {
+  let out = ''
+  for (const b of [parseInt(hex.slice(0, 2), 16), parseInt(hex.slice(2, 4), 16)]) {
+    if (b === 0x28 || b === 0x29 || b === 0x5c) out += `\\${String.fromCharCode(b)}`
+    else if (b === 0x0d) out += '\\r'
+    else if (b === 0x0a) out += '\\n'
+    else out += String.fromCharCode(b)
+  }
+  return out
+}
+
 /** Appends operators to the current page's content stream in one chunk. */
 export function writeContent(doc: Doc, ops: string): void {
   ;(doc.page as unknown as { write(chunk: Uint8Array): void }).write(Buffer.from(ops + '\n', 'latin1'))
@@ -64,13 +82,13 @@ export function useFontOnPage(doc: Doc, font: PdfFont): void {
 }
 
 /**
- * Widths and TJ operators of strings in one standard font and size, from per-character widths
- * and per-pair kerning looked up once each (pdfkit looks both up for every character of every
- * string). Gives the same numbers as `font.widthOfString` and `showText`. Standard (AFM) fonts
- * only: one byte per character, no shaping.
+ * Widths and TJ operators of strings in one font and size, from per-character glyphs and
+ * per-pair kerning looked up once each through `font.encode` (pdfkit shapes every word of every
+ * string). Characters are laid out one by one with pair kerning, without ligatures (fi, fl):
+ * what is measured is exactly what is drawn, and each glyph maps back to its one character.
  */
 export class FontMetrics {
-  private readonly chars = new Map<number, { hex: string; advance: number }>()
+  private readonly chars = new Map<number, { bytes: string; advance: number }>()
   private readonly kerns = new Map<number, number>()
   private readonly scale: number
 
@@ -84,19 +102,20 @@ export class FontMetrics {
   private char(code: number) {
     let c = this.chars.get(code)
     if (!c) {
-      const [encoded, positions] = this.font.encode(String.fromCharCode(code))
-      c = { hex: encoded.join(''), advance: positions[0]?.advanceWidth ?? 0 }
+      const [encoded, positions] = this.font.encode(String.fromCodePoint(code))
+      c = { bytes: encoded.map(literalBytes).join(''), advance: positions.reduce((w, p) => w + p.advanceWidth, 0) }
       this.chars.set(code, c)
     }
     return c
   }
 
   private kern(left: number, right: number): number {
-    const key = left * 65536 + right
+    const key = left * 0x110000 + right
     let k = this.kerns.get(key)
     if (k === undefined) {
-      const [, positions] = this.font.encode(String.fromCharCode(left, right))
-      k = positions[0]!.xAdvance - positions[0]!.advanceWidth
+      const [, positions] = this.font.encode(String.fromCodePoint(left, right))
+      // a ligature (one glyph for the pair) is not used here: no kerning between them
+      k = positions.length === 2 ? positions[0]!.xAdvance - positions[0]!.advanceWidth : 0
       this.kerns.set(key, k)
     }
     return k
@@ -104,28 +123,34 @@ export class FontMetrics {
 
   width(text: string): number {
     let w = 0
+    let prev = -1
     for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i)
-      w += this.char(code).advance
-      if (i + 1 < text.length) w += this.kern(code, text.charCodeAt(i + 1))
+      let c = text.charCodeAt(i)
+      if (c >= 0xd800 && c <= 0xdbff) c = text.codePointAt(i++)! // outside the BMP: two UTF-16 units
+      w += this.char(c).advance
+      if (prev >= 0) w += this.kern(prev, c)
+      prev = c
     }
     return w * this.scale
   }
 
-  /** The same operator as showText(font, text). */
+  /** The TJ operator drawing `text` as `width` measured it. */
   showText(text: string): string {
     const parts: string[] = []
-    let hex = ''
+    let run = ''
     for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i)
-      hex += this.char(code).hex
-      const k = i + 1 < text.length ? this.kern(code, text.charCodeAt(i + 1)) : 0
+      let c = text.charCodeAt(i)
+      if (c >= 0xd800 && c <= 0xdbff) c = text.codePointAt(i++)!
+      run += this.char(c).bytes
+      let next = i + 1 < text.length ? text.charCodeAt(i + 1) : -1
+      if (next >= 0xd800 && next <= 0xdbff) next = text.codePointAt(i + 1)!
+      const k = next >= 0 ? this.kern(c, next) : 0
       if (k !== 0) {
-        parts.push(`<${hex}> ${num(-k)}`)
-        hex = ''
+        parts.push(`(${run}) ${num(-k)}`)
+        run = ''
       }
     }
-    if (hex) parts.push(`<${hex}> 0`)
+    if (run) parts.push(`(${run}) 0`)
     return `[${parts.join(' ')}] TJ`
   }
 }

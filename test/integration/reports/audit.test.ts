@@ -52,11 +52,12 @@ describe('audit evidence pack', () => {
     expect(r.rowCounts.disclosure_log).toBe(total)
     const summary = packBody(text)
     expect(summary).toMatch(new RegExp(`Disclosures\\s+${total}\\b`))
-    const byPurpose = await t.db('disclosures').whereIn('practice_id', request().practiceIds).where('occurred_at', '<', '2026-04-01').groupBy('purpose').select('purpose').count({ n: '*' })
-    for (const row of byPurpose as Array<{ purpose: string; n: string }>) expect(summary).toMatch(new RegExp(`${row.purpose}\\s+${row.n}\\b`))
+    // purposes print as their labels (the purposes code table), never as codes
+    const byPurpose = await t.db('disclosures as d').join('purposes as p', 'p.code', 'd.purpose').whereIn('d.practice_id', request().practiceIds).where('d.occurred_at', '<', '2026-04-01').groupBy('p.label').select('p.label').count({ n: '*' })
+    for (const row of byPurpose as Array<{ label: string; n: string }>) expect(summary).toMatch(new RegExp(`${row.label.replace(/[()]/g, '.')}\\s+${row.n}\\b`))
 
     // the log is a multi-page table with its header repeated on each page it continues on
-    const logPages = pages.filter((p) => /Id\s+When\s+Practice\s+Patient\s+Recipient\s+Purpose\s+Legal basis\s+Level/.test(p))
+    const logPages = pages.filter((p) => /Id\s+When\s+Practice\s+Patient\s+Recipient\s+Purpose\s+Legal basis, data/.test(p))
     expect(logPages.length).toBeGreaterThan(3)
     // every disclosure id of the period appears; the one outside does not
     const ids = await t.db('disclosures').whereIn('practice_id', request().practiceIds).where('occurred_at', '<', '2026-04-01').pluck('id')
@@ -67,10 +68,31 @@ describe('audit evidence pack', () => {
     expect(text).toContain(data.reviewerName)
     expect(text).toContain('justified')
     expect(text).toContain('DSA-RPT-1')
-    expect(text).toContain('HTTP 503 from the practice')
+    expect(text).toContain('HTTP 503 from the') // the error wraps in its column
     expect(text).toMatch(/Failed runs\s+1/)
     expect(pages.at(-1)).toContain('Manifest')
     for (const d of Object.values(r.sectionDigests)) expect(pages.at(-1)).toContain(d)
+
+    // labels, not codes, until the glossary, which lists each code printed with its label (before the manifest)
+    const glossaryAt = text.indexOf('Glossary of codes')
+    expect(glossaryAt).toBeGreaterThan(0)
+    expect(glossaryAt).toBeLessThan(text.lastIndexOf('Manifest'))
+    const glossary = text.slice(glossaryAt, text.lastIndexOf('Manifest')).replace(/\s+/g, ' ')
+    // (the label's first words: -layout interleaves a wrapped label with its neighbours)
+    const codes: Array<[string, string]> = [
+      ['direct_care', 'Direct care by'],
+      ['implied_consent', 'Implied consent'],
+      ['nhs_trust', 'NHS trust /'],
+      ['research_org', 'Research organisation'],
+      ['break_glass', 'Emergency access'],
+      ['OVRER', 'Emergency treatment'],
+      ['pseudonymised', 'Pseudonymised'],
+    ]
+    for (const [code, label] of codes) {
+      expect(text.slice(0, glossaryAt)).not.toMatch(new RegExp(`\\b${code}\\b`))
+      expect(glossary).toContain(`${code} ${label}`)
+    }
+    expect(r.rowCounts.glossary).toBeGreaterThanOrEqual(codes.length)
 
     // no NHS number (10 digits) and no names of patients anywhere
     expect(text).not.toMatch(/\b\d{3}\s?\d{3}\s?\d{4}\b/)

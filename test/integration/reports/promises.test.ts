@@ -9,6 +9,7 @@ import { evaluateFindings } from '../../../jobs/findings/evaluate.js'
 import { generateReport } from '../../../reports/index.js'
 import { useTestDatabase } from '../../support/db.js'
 import { OUTPUT_DIR, pdfPages, seedReportDataset, type ReportDataset, packBody } from './fixtures.js'
+import { getRule } from '../../../jobs/findings/rules.js'
 
 // The audit evidence pack opens with the promises of each practice's notice: the same evidence
 // as the /promises page (one query), and the same counts as the findings table.
@@ -68,7 +69,7 @@ describe('the promises section of the audit evidence pack', () => {
     let at = raw.indexOf('Promises of the privacy notice')
     for (const pr of withNotice!.promises) {
       expect(raw).toContain(`“${pr.words}”`)
-      for (const rule of pr.checkedBy) expect(raw).toContain(rule)
+      for (const rule of pr.checkedBy) expect(raw).toContain(getRule(rule)!.title) // the rule's title, its id is in the glossary
       const figures = raw.indexOf(`${pr.applied} ${pr.open} ${pr.reviewed} ${pr.verdict.text}`, at)
       expect(figures, pr.code).toBeGreaterThan(at)
       at = figures
