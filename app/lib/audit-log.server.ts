@@ -1,5 +1,6 @@
 import type { AppLoadContext } from '@remix-run/node'
 import { z } from 'zod'
+import { PSEUDONYM_PATTERN } from '../../jobs/pseudonym.js'
 import { ledgerStatusForPage } from '../../db/ledger/index.js'
 import { countAuditLog, listAuditActions, listAuditLog, type AuditLogFilter } from '../../db/queries/audit-log.js'
 import type { Scope } from '../../db/queries/scope.js'
@@ -27,12 +28,16 @@ const FilterSchema = z.object({
     z.string().max(200, 'the user search is longer than 200 characters').optional(),
   ),
   outcome: z.preprocess(blankToUndefined, z.enum(['ok', 'denied', 'failed'], { message: 'the outcome must be ok, denied or failed' }).optional()),
+  patient: z.preprocess(
+    (v) => (typeof v === 'string' ? blankToUndefined(v.trim().toUpperCase()) : blankToUndefined(v)),
+    z.string().regex(PSEUDONYM_PATTERN, 'the patient is a pseudonym like P-7F3A-0001-XXXX (never an NHS number)').optional(),
+  ),
   page: z.preprocess(blankToUndefined, z.coerce.number({ message: 'the page must be a number' }).int().min(1).max(1_000_000).default(1)),
 })
 
 function readFilter(url: URL) {
   const p = url.searchParams
-  const parsed = FilterSchema.safeParse({ action: p.get('action'), actor: p.get('actor'), outcome: p.get('outcome'), page: p.get('page') })
+  const parsed = FilterSchema.safeParse({ action: p.get('action'), actor: p.get('actor'), outcome: p.get('outcome'), patient: p.get('patient'), page: p.get('page') })
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     throw new Response(`The filters are not valid: "${String(issue.path[0])}": ${issue.message}.`, { status: 400 })
@@ -46,7 +51,7 @@ function readFilter(url: URL) {
  */
 function logFilter(access: Access, url: URL, f: ReturnType<typeof readFilter>): AuditLogFilter {
   const includeUnattributed = access.viewer.role === 'admin' && !url.searchParams.getAll('practice').some(Boolean)
-  return { action: f.action, actor: f.actor, outcome: f.outcome, includeUnattributed }
+  return { action: f.action, actor: f.actor, outcome: f.outcome, patient: f.patient, includeUnattributed }
 }
 
 async function readAccess(args: Args): Promise<{ access: Access; scope: Scope; url: URL }> {
@@ -66,7 +71,7 @@ export async function getAuditLogPage(args: Args) {
   ])
   return {
     period: { from: scope.from, to: scope.to },
-    filter: { action: f.action ?? null, actor: f.actor ?? null, outcome: f.outcome ?? null },
+    filter: { action: f.action ?? null, actor: f.actor ?? null, outcome: f.outcome ?? null, patient: f.patient ?? null },
     actions,
     ledger,
     entries: { rows: rows.map((r) => ({ ...r, detail: r.detail ? JSON.stringify(r.detail) : null })), total, page: f.page, pageSize: ENTRIES_PER_PAGE },

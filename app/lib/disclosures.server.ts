@@ -242,6 +242,9 @@ export async function getDisclosureList(args: Args) {
     countMatchingDisclosures(access.db, scope, filter),
     listDisclosures(access.db, scope, filter, { sort, dir, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
   ])
+  // A page of individual disclosures shows patients: recorded, with the pseudonyms it showed (issue 17).
+  const patients = [...new Set(rows.map((r) => r.patientPseudonym))]
+  await access.log('view_disclosure_list', { practiceIds: scope.practiceIds, target: `disclosures:page-${page}`, detail: { patients, rows: rows.length, from: scope.from ?? null, to: scope.to ?? null } })
   return {
     period: { from: scope.from, to: scope.to },
     form,
@@ -319,6 +322,8 @@ export async function getDisclosurePage(args: Args) {
   requirePractice(access, disclosure.practiceId)
   // ?practice= narrows what this request may read: a record of another practice is not here.
   if (!access.practiceIds.includes(disclosure.practiceId)) throw notFound()
+  // Looking at a patient's records is itself recorded: "who looked at this patient's sharing" (issue 17).
+  await access.log('view_disclosure', { practiceId: disclosure.practiceId, target: `disclosure:${id}`, detail: { patient: disclosure.patientPseudonym } })
   // The patient's other events: every date, but only in the practices this request may read.
   const patientScope: Scope = { practiceIds: access.practiceIds }
   const [agreement, others, overrides] = await Promise.all([

@@ -189,6 +189,8 @@ export async function getOverrideEventPage(args: Args) {
   const access = await requireAccess(args)
   const id = eventIdOf(args)
   const event = await loadEvent(access, id)
+  // Looking at a patient's records is itself recorded (issue 17).
+  await access.log('view_override', { practiceId: event.practiceId, target: `override:${id}`, detail: { patient: event.patientPseudonym } })
   const canReview = access.viewer.role === 'caldicott_guardian'
   const [reviews, signers] = await Promise.all([
     listOverrideReviews(access.db, id),

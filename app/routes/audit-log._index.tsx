@@ -49,6 +49,13 @@ export default function AuditLog() {
           </div>
         </div>
         <div>
+          <label htmlFor="filter-patient">Patient</label>
+          <input id="filter-patient" key={String(filter.patient ?? '')} name="patient" type="search" defaultValue={filter.patient ?? ''} aria-describedby="filter-patient-hint" spellCheck={false} />
+          <div id="filter-patient-hint" className="hint filter-hint">
+            A pseudonym: who looked at this patient&apos;s records
+          </div>
+        </div>
+        <div>
           <label htmlFor="filter-outcome">Outcome</label>
           <select id="filter-outcome" key={String(filter.outcome ?? '')} name="outcome" defaultValue={filter.outcome ?? ''}>
             <option value="">Any outcome</option>

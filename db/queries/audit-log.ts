@@ -10,6 +10,8 @@ export interface AuditLogFilter {
   /** Part of the actor (the e-mail address as typed, or "system" / "cli:<user>"), any case. */
   actor?: string
   outcome?: 'ok' | 'denied' | 'failed'
+  /** A patient's pseudonym: the entries that showed or produced that patient's records. */
+  patient?: string
   /**
    * When true, system-wide entries (those concerning no practice: an administrator's own
    * sign-in, code mappings) are included alongside the practices in the scope. Only
@@ -45,6 +47,10 @@ function scoped(db: Db, scope: Scope, filter: AuditLogFilter): Knex.QueryBuilder
   if (filter.action) q.where('l.action', filter.action)
   if (filter.outcome) q.where('l.outcome', filter.outcome)
   if (filter.actor) q.whereRaw(`l.actor ILIKE ? ESCAPE '\\'`, [likeContains(filter.actor)])
+  if (filter.patient) {
+    const patient = filter.patient
+    q.where((w) => w.whereRaw(`l.detail->>'patient' = ?`, [patient]).orWhereRaw(`l.detail->'patients' @> jsonb_build_array(?::text)`, [patient]))
+  }
   if (scope.from) q.whereRaw(`l.at >= (?::date::timestamp AT TIME ZONE 'Europe/London')`, [scope.from])
   if (scope.to) q.whereRaw(`l.at < ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London')`, [scope.to])
   return q
