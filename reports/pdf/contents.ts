@@ -1,4 +1,4 @@
-import { ensureSpace, frame, type Doc } from './document.js'
+import { ensureSpace, FONTS, frame, type Doc } from './document.js'
 import { heading } from './heading.js'
 import { deferText, type DeferredText } from './page-text.js'
 import { currentFont, num, showText, writeContent, type PdfFont } from './raw.js'
@@ -31,7 +31,7 @@ export class Contents {
   draw(titles: Array<{ title: string; level?: 1 | 2 }>): void {
     const doc = this.doc
     heading(doc, 'Contents')
-    doc.font('Helvetica').fontSize(SIZE)
+    doc.font(FONTS.regular).fontSize(SIZE)
     const font = (this.font = currentFont(doc))
     const f = frame(doc)
     titles.forEach(({ title, level = 1 }, i) => {
