@@ -21,6 +21,7 @@ import { SessionTimeout } from './components/session-timeout.js'
 import { SiteMenu } from './components/site-menu.js'
 import { getViewer, ROLE_LABELS } from './lib/access.server.js'
 import { useNonce } from './lib/nonce.js'
+import { englandToday, periodPresets } from '../core/period-presets.js'
 import { readPeriod } from './lib/period.server.js'
 import { sessionSecondsLeft } from './lib/session.server.js'
 import stylesUrl from './styles/app.css'
@@ -47,6 +48,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     csrf: viewer?.session.csrf ?? '',
     // Said at the From/To field by every page's filter bar (the pages fall back to every date).
     periodError: readPeriod(new URL(request.url)).error ?? null,
+    // The filter bar's quick periods, from today in England (computed here, so server and browser agree).
+    periodPresets: viewer ? periodPresets(englandToday()) : [],
     // For the warning before the session ends (whichever expiry comes first). Counted here, so
     // the browser's clock only measures from now, however wrong it is.
     sessionSecondsLeft: viewer ? sessionSecondsLeft(viewer.session) : null,
