@@ -19,7 +19,9 @@ export interface PeriodPreset {
   to: string
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+// The pages' own month names (app/lib/format.ts uses the same en-GB format: "Sept", not "Sep").
+const monthFormat = new Intl.DateTimeFormat('en-GB', { month: 'short', timeZone: 'UTC' })
+const MONTHS = Array.from({ length: 12 }, (_, m) => monthFormat.format(new Date(Date.UTC(2026, m, 1))))
 
 /** The calendar day in England at `now` ('YYYY-MM-DD'). */
 export function englandToday(now = new Date()): string {

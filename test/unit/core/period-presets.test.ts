@@ -9,7 +9,7 @@ describe('period presets', () => {
     expect(p['this-month']).toMatchObject({ from: '2026-12-01', to: '2026-12-06', label: 'This month (Dec 2026)' })
     expect(p['last-month']).toMatchObject({ from: '2026-11-01', to: '2026-11-30', label: 'Last month (Nov 2026)' })
     expect(p['this-quarter']).toMatchObject({ from: '2026-10-01', to: '2026-12-06', label: 'This quarter (Oct to Dec 2026)' })
-    expect(p['last-quarter']).toMatchObject({ from: '2026-07-01', to: '2026-09-30', label: 'Last quarter (Jul to Sep 2026)' })
+    expect(p['last-quarter']).toMatchObject({ from: '2026-07-01', to: '2026-09-30', label: 'Last quarter (Jul to Sept 2026)' })
     expect(p['last-12-months']).toMatchObject({ from: '2025-12-01', to: '2026-11-30', label: 'Last 12 months (Dec 2025 to Nov 2026)' })
     expect(p['this-financial-year']).toMatchObject({ from: '2026-04-01', to: '2026-12-06', label: 'This financial year (from 1 Apr 2026)' })
   })
