@@ -154,13 +154,16 @@ export function useFormDrafts(owner: number | null): boolean {
       const form = event.target
       if (!(form instanceof HTMLFormElement)) return
       if (actionPath(form) === '/logout') return clearAllDrafts()
-      if (!draftableForms().includes(form)) return
+      // Only submissions the router takes over (it prevents the browser's own): a plain post
+      // (a file download) never comes back through the router to say it was answered.
+      if (!event.defaultPrevented || !draftableForms().includes(form)) return
       saveDrafts(owner)
       pending.current = { path: window.location.pathname, sawBusy: false }
     }
-    // Capture: before the router handles the submission and the page changes.
-    document.addEventListener('submit', onSubmit, true)
-    return () => document.removeEventListener('submit', onSubmit, true)
+    // On window, bubbling: after React's handler (Remix's <Form>) has decided, and still before
+    // the router's submission changes the page (that waits for the next render).
+    window.addEventListener('submit', onSubmit)
+    return () => window.removeEventListener('submit', onSubmit)
   }, [owner])
 
   // The server answered the submission (it kept the words itself, or recorded them): drop the copy.

@@ -48,11 +48,10 @@ export async function getOverview(args: { request: Request; context: AppLoadCont
   const byPurpose = prohibitedFirst(purposeCounts, (p) => p.prohibited)
   const byRecipient = withProhibited(recipientCounts, prohibitedTo)
   const patients: number | Promise<number> = cachedPatients ?? countPatientsAffected(db, scope)
-  // A bucket is partial when the period (or, without one, the collected data) starts inside it,
-  // or when the period ends inside it; nothing is collected after today.
-  const today = englandToday()
-  const coverFrom = scope.from ?? collected.first ?? undefined
-  const coverTo = scope.to && scope.to < today ? scope.to : today
+  // A bucket is partial when the period or the collected data starts inside it, or when the
+  // period, the collected data or today ends inside it (the earliest of the three counts).
+  const coverFrom = [scope.from, collected.first ?? undefined].filter((d): d is string => !!d).sort().at(-1)
+  const coverTo = [scope.to, collected.last ?? undefined, englandToday()].filter((d): d is string => !!d).sort()[0]
   const markedTrend = trend.map((t) => ({ ...t, partial: isPartialBucket(t.period, bucket, coverFrom, coverTo) }))
   return { period: { from: scope.from, to: scope.to }, collected, total, patients, overrides, openFindings, openHighFindings, trend: markedTrend, trendBucket: bucket, byPurpose, byRecipient, sources, withoutNotice }
 }

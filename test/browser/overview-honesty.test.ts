@@ -167,6 +167,16 @@ describe('prohibited purposes and high-severity findings first', () => {
       .evaluateAll((ths) => ths.map((th) => th.textContent?.trim()))
     // The recipient types that received them come before the NHS trust, which has far more.
     expect(headers.indexOf('NHS trust / foundation trust')).toBe(3)
+    // On a phone the purposes stay readable and the columns scroll in their own box.
+    await page.setViewportSize({ width: 390, height: 844 })
+    try {
+      const purposeCell = page.locator('table.disclosures-matrix tbody th').first()
+      expect((await purposeCell.boundingBox())!.width).toBeGreaterThan(150)
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0)
+      await saveScreenshot(page, 'disclosures-prohibited-first-phone')
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 })
+    }
   })
 
   it('the findings list shows open high-severity findings first, then other open ones, then closed ones', async () => {
