@@ -100,14 +100,20 @@ export function SessionTimeout({ secondsLeft, stamp, owner, csrf }: { secondsLef
     if (open && now >= deadline) void check()
   }, [open, now, deadline, check])
 
+  // The dialog exists only while warning (a closed one would still be found by its name); the
+  // focus goes back where it was when it closes.
+  const focusBefore = useRef<Element | null>(null)
   useEffect(() => {
     const d = dialog.current
-    if (!d) return
-    if (open && !d.open) {
+    if (open && d && !d.open) {
+      focusBefore.current = document.activeElement
       setNow(Date.now())
       d.showModal()
       stayButton.current?.focus()
-    } else if (!open && d.open) d.close()
+    } else if (!open && focusBefore.current instanceof HTMLElement) {
+      focusBefore.current.focus()
+      focusBefore.current = null
+    }
   }, [open])
 
   const staySignedIn = useCallback(async () => {
@@ -132,6 +138,7 @@ export function SessionTimeout({ secondsLeft, stamp, owner, csrf }: { secondsLef
   }, [csrf, timedOut])
 
   const left = Math.max(0, Math.ceil((deadline - now) / 1000))
+  if (!open) return null
   return (
     <dialog
       ref={dialog}
@@ -149,7 +156,7 @@ export function SessionTimeout({ secondsLeft, stamp, owner, csrf }: { secondsLef
         <p>
           For your security, we will sign you out in <strong aria-hidden="true">{spell(left)}</strong>
           <span className="visually-hidden" aria-live="polite">
-            {open ? spoken(left) : ''}
+            {spoken(left)}
           </span>
           .
         </p>
