@@ -183,6 +183,17 @@ describe('prohibited purposes and high-severity findings first', () => {
     await page.goto(`${server.url}/findings`)
     const rows = await tableRows('Findings, most severe first')
     expect(rows.map((r) => r[3])).toEqual(['Open high finding', 'Open medium finding', 'Closed high finding'])
+    // On a phone the six columns scroll in their box, each wide enough to read.
+    await page.setViewportSize({ width: 390, height: 844 })
+    try {
+      await page.goto(`${server.url}/findings`)
+      const cell = page.getByRole('link', { name: 'Open medium finding' }).locator('xpath=ancestor::td')
+      expect((await cell.boundingBox())!.width).toBeGreaterThan(120)
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0)
+      await saveScreenshot(page, 'findings-phone')
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 })
+    }
     expect(consoleErrors).toEqual([])
   })
 })
