@@ -27,10 +27,13 @@ export function TrendChart({ data, name, partialLabel = 'part period' }: { data:
     tail: tailPartial && i >= last - 1 ? d.value : null,
     value: d.value,
   }))
+  // Each partial point is marked once: the first by the lead series, the last by the tail one
+  // (with two points, or one, both series pass through both).
   const partialDot = (anchor: 'start' | 'end') =>
     function PartialDot(props: { cx?: number; cy?: number; index?: number; payload?: { partial: boolean } }) {
       const { cx, cy, index, payload } = props
-      if (cx === undefined || cy === undefined || !payload?.partial) return <g key={`dot-${anchor}-${index}`} />
+      const mine = anchor === 'start' ? index === 0 : index === last && !(last === 0 && leadPartial)
+      if (cx === undefined || cy === undefined || !payload?.partial || !mine) return <g key={`dot-${anchor}-${index}`} />
       return (
         <g key={`dot-${anchor}-${index}`} className="trend-chart__partial">
           <circle cx={cx} cy={cy} r={4} fill="#ffffff" stroke="#005eb8" strokeWidth={2} />
