@@ -15,11 +15,15 @@ import {
 } from '@remix-run/react'
 import { useEffect, type ReactNode } from 'react'
 import { CsrfField } from './components/csrf-field.js'
+import { useFormDrafts } from './components/form-drafts.js'
 import { useScrollRegions } from './components/scroll-regions.js'
+import { SessionTimeout } from './components/session-timeout.js'
 import { SiteMenu } from './components/site-menu.js'
 import { getViewer, ROLE_LABELS } from './lib/access.server.js'
 import { useNonce } from './lib/nonce.js'
+import { englandToday, periodPresets } from '../core/period-presets.js'
 import { readPeriod } from './lib/period.server.js'
+import { sessionSecondsLeft } from './lib/session.server.js'
 import stylesUrl from './styles/app.css'
 
 export const links: LinksFunction = () => [
@@ -34,6 +38,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const viewer = await getViewer(request, context)
   return json({
     viewer: viewer && {
+      // Whose form drafts these are (app/components/form-drafts.ts).
+      id: viewer.id,
       displayName: viewer.displayName,
       role: viewer.role,
       roleLabel: ROLE_LABELS[viewer.role],
@@ -42,8 +48,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     csrf: viewer?.session.csrf ?? '',
     // Said at the From/To field by every page's filter bar (the pages fall back to every date).
     periodError: readPeriod(new URL(request.url)).error ?? null,
-    // For a warning before the session ends: whichever of the two expiries comes first.
-    sessionExpiresAt: viewer ? new Date(Math.min(viewer.session.idleExpiresAt.getTime(), viewer.session.absoluteExpiresAt.getTime())).toISOString() : null,
+    // The filter bar's quick periods, from today in England (computed here, so server and browser agree).
+    periodPresets: viewer ? periodPresets(englandToday()) : [],
+    // For the warning before the session ends (whichever expiry comes first). Counted here, so
+    // the browser's clock only measures from now, however wrong it is.
+    sessionSecondsLeft: viewer ? sessionSecondsLeft(viewer.session) : null,
   })
 }
 
@@ -54,6 +63,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const nonce = useNonce()
   useScrollRegions()
   useRenderedMarker()
+  const draftRestored = useFormDrafts(viewer?.id ?? null)
   return (
     <html lang="en-GB">
       <head>
@@ -86,8 +96,14 @@ export function Layout({ children }: { children: ReactNode }) {
           </div>
         </header>
         <main id="main-content" className="container" tabIndex={-1}>
+          <div role="status" data-testid="draft-restored">
+            {draftRestored && <p className="notice">What you typed before signing in again has been put back. Check it, then send the form.</p>}
+          </div>
           {children}
         </main>
+        {viewer && data?.sessionSecondsLeft != null && (
+          <SessionTimeout secondsLeft={data.sessionSecondsLeft} stamp={data} owner={viewer.id} csrf={data.csrf} />
+        )}
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
       </body>

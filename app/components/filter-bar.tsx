@@ -12,6 +12,7 @@ export function FilterBar({ from, to, children }: { from?: string; to?: string; 
   const root = useRouteLoaderData<typeof rootLoader>('root')
   const practices = root?.viewer?.practices ?? []
   const periodError = root?.periodError ?? null
+  const presets = root?.periodPresets ?? []
   const { pathname, search } = useLocation()
   const params = new URLSearchParams(search)
   const chosen = params.getAll('practice')
@@ -65,6 +66,34 @@ export function FilterBar({ from, to, children }: { from?: string; to?: string; 
         Apply filters
       </button>
       {search && <Link to={pathname}>Clear filters</Link>}
+      {presets.length > 0 && (
+        <nav className="filter-bar__presets" aria-label="Quick periods">
+          <span className="filter-bar__presets-label" aria-hidden="true">
+            Quick periods:
+          </span>
+          <ul>
+            {presets.map((p) => {
+              const current = !periodError && from === p.from && to === p.to
+              return (
+                <li key={p.id}>
+                  <Link to={presetHref(search, p)} aria-current={current ? 'true' : undefined} data-preset={p.id}>
+                    {p.label}
+                  </Link>
+                </li>
+              )
+            })}
+          </ul>
+        </nav>
+      )}
     </Form>
   )
+}
+
+/** The address with a preset's period, the page's other filters kept, back to the first page. */
+function presetHref(search: string, preset: { from: string; to: string }): string {
+  const params = new URLSearchParams(search)
+  for (const key of [...params.keys()]) if (/page$/.test(key)) params.delete(key)
+  params.set('from', preset.from)
+  params.set('to', preset.to)
+  return `?${params.toString()}`
 }

@@ -17,6 +17,7 @@ import {
   sumDisclosuresByPurpose,
   sumDisclosuresByPurposeAndRecipientType,
   sumDisclosuresByRecipient,
+  sumProhibitedByRecipient,
   sumDisclosuresCube,
   type DataLevel,
   type DisclosureFilter,
@@ -28,6 +29,7 @@ import { notFound, requirePractice, type Access } from './access.server.js'
 import { csvExport } from './csv.server.js'
 import { requireScope } from './scope.server.js'
 import { DATA_LEVEL_LABELS } from '../../core/labels.js'
+import { prohibitedFirst } from './prohibited.js'
 
 type Args = { request: Request; context: AppLoadContext; params?: Record<string, string | undefined> }
 
@@ -164,15 +166,18 @@ function readListOptions(url: URL) {
 export async function getDisclosureSummary(args: Args) {
   const { access, scope, vocabulary, filter, form, active } = await readScopeAndFilter(args)
   const db = access.db
-  const [collected, byPurpose, byRecipient, cells, byLegalBasis, byDataLevel] = await Promise.all([
+  const [collected, purposeTotals, recipientTotals, cells, byLegalBasis, byDataLevel, prohibitedTo] = await Promise.all([
     getDisclosureDayRange(db, scope),
     sumDisclosuresByPurpose(db, scope, filter),
     sumDisclosuresByRecipient(db, scope, filter),
     sumDisclosuresByPurposeAndRecipientType(db, scope, filter),
     sumDisclosuresByLegalBasis(db, scope, filter),
     sumDisclosuresByDataLevel(db, scope, filter),
+    sumProhibitedByRecipient(db, scope, filter),
   ])
-  const total = byPurpose.reduce((n, p) => n + p.disclosures, 0)
+  const total = purposeTotals.reduce((n, p) => n + p.disclosures, 0)
+  const byPurpose = prohibitedFirst(purposeTotals, (p) => p.prohibited)
+  const byRecipient = withProhibited(recipientTotals, prohibitedTo)
   return {
     period: { from: scope.from, to: scope.to },
     form,
@@ -189,19 +194,41 @@ export async function getDisclosureSummary(args: Args) {
   }
 }
 
-/** Rows: purposes, most used first. Columns: recipient types, most used first. Zero cells left out. */
-function buildMatrix(cells: Array<{ purpose: string; recipientType: string; disclosures: number }>, byPurpose: Array<{ purpose: string; label: string }>, vocabulary: Vocabulary) {
+/**
+ * Recipients (most used first) with their disclosures for a prohibited purpose; those that
+ * received any come first. The overview and /disclosures both use it.
+ */
+export function withProhibited<T extends { recipientId: number }>(recipients: T[], prohibitedTo: Array<{ recipientId: number; disclosures: number }>) {
+  const prohibited = new Map(prohibitedTo.map((r) => [r.recipientId, r.disclosures]))
+  return prohibitedFirst(
+    recipients.map((r) => ({ ...r, prohibitedDisclosures: prohibited.get(r.recipientId) ?? 0 })),
+    (r) => r.prohibitedDisclosures > 0,
+  )
+}
+
+/**
+ * Rows: purposes, prohibited ones first, then most used first. Columns: recipient types that
+ * received a prohibited purpose first, then most used first (so they are not lost off the
+ * right of a wide table). Zero cells left out.
+ */
+function buildMatrix(cells: Array<{ purpose: string; recipientType: string; disclosures: number }>, byPurpose: Array<{ purpose: string; label: string; prohibited: boolean }>, vocabulary: Vocabulary) {
   const columnTotals = new Map<string, number>()
   for (const c of cells) columnTotals.set(c.recipientType, (columnTotals.get(c.recipientType) ?? 0) + c.disclosures)
+  const prohibitedPurposes = new Set(byPurpose.filter((p) => p.prohibited).map((p) => p.purpose))
+  const prohibitedTypes = new Set(cells.filter((c) => prohibitedPurposes.has(c.purpose)).map((c) => c.recipientType))
   const typeLabel = new Map(vocabulary.recipientTypes.map((t) => [t.code, t.label]))
-  const columns = [...columnTotals.entries()]
-    .map(([code, total]) => ({ code, label: typeLabel.get(code) ?? code, total }))
-    .sort((a, b) => b.total - a.total || a.label.localeCompare(b.label))
+  const columns = prohibitedFirst(
+    [...columnTotals.entries()]
+      .map(([code, total]) => ({ code, label: typeLabel.get(code) ?? code, total, prohibited: prohibitedTypes.has(code) }))
+      .sort((a, b) => b.total - a.total || a.label.localeCompare(b.label)),
+    (c) => c.prohibited,
+  )
   const rows = byPurpose.map((p) => {
     const mine = cells.filter((c) => c.purpose === p.purpose)
     return {
       purpose: p.purpose,
       label: p.label,
+      prohibited: p.prohibited,
       total: mine.reduce((n, c) => n + c.disclosures, 0),
       counts: columns.map((col) => mine.find((c) => c.recipientType === col.code)?.disclosures ?? 0),
     }

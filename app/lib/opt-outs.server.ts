@@ -1,6 +1,7 @@
 import type { AppLoadContext } from '@remix-run/node'
 import { z } from 'zod'
 import { latestPublishedNdop, listScopePractices, monthlyOptOuts } from '../../db/queries/opt-outs.js'
+import { englandToday } from '../../core/period-presets.js'
 import { csvExport } from './csv.server.js'
 import { requireScope } from './scope.server.js'
 
@@ -28,10 +29,6 @@ export function rate(optOuts: number | null, listSize: number | null): number | 
   return (100 * optOuts) / listSize
 }
 
-/** Today as a calendar day in England. */
-function todayInEngland(): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date())
-}
 
 function monthsBetween(from: string, to: string): number {
   return (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7)) + 1
@@ -42,7 +39,7 @@ function monthsBetween(from: string, to: string): number {
  * end is today; an open start is twelve months before the end.
  */
 function effectivePeriod(chosen: { from?: string; to?: string }): { from: string; to: string } {
-  const to = chosen.to ?? todayInEngland()
+  const to = chosen.to ?? englandToday()
   let from = chosen.from
   if (!from) {
     const d = new Date(`${to.slice(0, 7)}-01T00:00:00Z`)

@@ -12,6 +12,11 @@ import {
   getDisclosureDayRange,
   listLastRunPerSource,
 } from '../../db/queries/overview.js'
+import { englandToday } from '../../core/period-presets.js'
+import { isPartialBucket } from '../../core/trend-buckets.js'
+import { sumProhibitedByRecipient } from '../../db/queries/disclosures.js'
+import { withProhibited } from './disclosures.server.js'
+import { prohibitedFirst } from './prohibited.js'
 import { practicesWithoutNotice } from '../../db/queries/promises.js'
 import { requireScope } from './scope.server.js'
 
@@ -26,7 +31,7 @@ export async function getOverview(args: { request: Request; context: AppLoadCont
   const db = access.db
   const days = spanDays(scope.from, scope.to)
   const bucket = days !== null && days <= 62 ? 'day' : days !== null && days <= 366 ? 'week' : 'month'
-  const [collected, total, cachedPatients, overrides, openFindings, openHighFindings, trend, byPurpose, byRecipient, sources, withoutNotice] = await Promise.all([
+  const [collected, total, cachedPatients, overrides, openFindings, openHighFindings, trend, purposeCounts, recipientCounts, prohibitedTo, sources, withoutNotice] = await Promise.all([
     getDisclosureDayRange(db, scope),
     countDisclosures(db, scope),
     cachedPatientCount(db, scope),
@@ -36,11 +41,19 @@ export async function getOverview(args: { request: Request; context: AppLoadCont
     disclosureTrend(db, scope, bucket),
     countDisclosuresByPurpose(db, scope),
     countDisclosuresByRecipient(db, scope),
+    sumProhibitedByRecipient(db, scope),
     listLastRunPerSource(db, scope),
     practicesWithoutNotice(db, scope),
   ])
+  const byPurpose = prohibitedFirst(purposeCounts, (p) => p.prohibited)
+  const byRecipient = withProhibited(recipientCounts, prohibitedTo)
   const patients: number | Promise<number> = cachedPatients ?? countPatientsAffected(db, scope)
-  return { period: { from: scope.from, to: scope.to }, collected, total, patients, overrides, openFindings, openHighFindings, trend, trendBucket: bucket, byPurpose, byRecipient, sources, withoutNotice }
+  // A bucket is partial when the period or the collected data starts inside it, or when the
+  // period, the collected data or today ends inside it (the earliest of the three counts).
+  const coverFrom = [scope.from, collected.first ?? undefined].filter((d): d is string => !!d).sort().at(-1)
+  const coverTo = [scope.to, collected.last ?? undefined, englandToday()].filter((d): d is string => !!d).sort()[0]
+  const markedTrend = trend.map((t) => ({ ...t, partial: isPartialBucket(t.period, bucket, coverFrom, coverTo) }))
+  return { period: { from: scope.from, to: scope.to }, collected, total, patients, overrides, openFindings, openHighFindings, trend: markedTrend, trendBucket: bucket, byPurpose, byRecipient, sources, withoutNotice }
 }
 
 function spanDays(from?: string, to?: string): number | null {

@@ -56,8 +56,12 @@ export async function startSession(context: AppLoadContext, userId: number): Pro
   return sessionCookie(context.config).serialize(id)
 }
 
-/** The live session the request's cookie names, or null (none, forged, ended, expired, user disabled). */
-export async function readSession(context: AppLoadContext, request: Request): Promise<SessionInfo | null> {
+/**
+ * The live session the request's cookie names, or null (none, forged, ended, expired, user
+ * disabled). A request keeps the session alive (the idle clock restarts) unless `touch` is
+ * false: the page's own "how long is left?" question must not answer "longer".
+ */
+export async function readSession(context: AppLoadContext, request: Request, { touch = true }: { touch?: boolean } = {}): Promise<SessionInfo | null> {
   const id = await sessionCookie(context.config).parse(request.headers.get('Cookie'))
   if (typeof id !== 'string' || id.length > 100) return null
   const db = getDb(context)
@@ -71,7 +75,7 @@ export async function readSession(context: AppLoadContext, request: Request): Pr
   const row = rows[0] as { user_id: number; csrf: string; last_seen_at: Date; idle_expires_at: Date; absolute_expires_at: Date } | undefined
   if (!row) return null
   let idleExpiresAt = row.idle_expires_at
-  if (Date.now() - row.last_seen_at.getTime() > TOUCH_AFTER_MS) {
+  if (touch && Date.now() - row.last_seen_at.getTime() > TOUCH_AFTER_MS) {
     const touched = await db.raw(
       `UPDATE sessions SET last_seen_at = now(),
               idle_expires_at = least(now() + make_interval(mins => ?), absolute_expires_at)
@@ -90,4 +94,27 @@ export async function endSession(context: AppLoadContext, request: Request): Pro
     await getDb(context).raw(`UPDATE sessions SET ended_at = now(), ended_reason = 'signed out' WHERE id_hash = ? AND ended_at IS NULL`, [hashId(id)])
   }
   return sessionCookie(context.config).serialize('', { maxAge: 0 })
+}
+
+/**
+ * "Stay signed in": restarts the idle clock now, whatever the touch slack, up to the absolute
+ * end. Returns the session's new end, or null when it has already ended.
+ */
+export async function extendSession(context: AppLoadContext, request: Request): Promise<Date | null> {
+  const id = await sessionCookie(context.config).parse(request.headers.get('Cookie'))
+  if (typeof id !== 'string' || id.length > 100) return null
+  const { rows } = await getDb(context).raw(
+    `UPDATE sessions SET last_seen_at = now(),
+            idle_expires_at = least(now() + make_interval(mins => ?), absolute_expires_at)
+      WHERE id_hash = ? AND ended_at IS NULL AND idle_expires_at > now() AND absolute_expires_at > now()
+      RETURNING idle_expires_at`,
+    [context.config.session.idleMinutes, hashId(id)],
+  )
+  return (rows[0]?.idle_expires_at as Date | undefined) ?? null
+}
+
+/** Whole seconds until the session ends (whichever expiry comes first), never negative. */
+export function sessionSecondsLeft(session: Pick<SessionInfo, 'idleExpiresAt' | 'absoluteExpiresAt'>, now = Date.now()): number {
+  const end = Math.min(session.idleExpiresAt.getTime(), session.absoluteExpiresAt.getTime())
+  return Math.max(0, Math.floor((end - now) / 1000))
 }

@@ -5,7 +5,7 @@ import { HorizontalBarChart } from '../components/charts/horizontal-bar-chart.js
 import { TrendChart } from '../components/charts/trend-chart.js'
 import { FilterBar } from '../components/filter-bar.js'
 import { useKeptSearch } from '../lib/navigation.js'
-import { formatCount, formatDateTime, formatDay } from '../lib/format.js'
+import { formatCount, formatDateTime, formatDay, formatMonth } from '../lib/format.js'
 import { getOverview } from '../lib/overview.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Overview – Sharing Ledger' }]
@@ -123,9 +123,14 @@ function TopNote({ shown, of, noun }: { shown: number; of: number; noun: string 
   if (of <= shown) return null
   return (
     <p className="hint">
-      The chart shows the top {shown} of {formatCount(of)} {noun}; the table lists them all.
+      The chart shows {shown} of {formatCount(of)} {noun} (any with a prohibited purpose first, then the most used); the table lists them all.
     </p>
   )
+}
+
+/** A chart's axis label: 'Mar 2026' for a month, else the day. */
+function bucketLabel(period: string, bucket: string): string {
+  return bucket === 'month' ? formatMonth(period) : formatDay(period)
 }
 
 function describePeriod({ from, to }: { from?: string; to?: string }): string {
@@ -148,7 +153,12 @@ function Disclosures({ data }: { data: OverviewData }) {
         <>
           <section className="panel" aria-labelledby="trend-heading">
             <h2 id="trend-heading">Disclosures per {data.trendBucket}</h2>
-            <TrendChart name="Disclosures" data={data.trend.map((t) => ({ label: formatDay(t.period), value: t.disclosures }))} />
+            <TrendChart name="Disclosures" partialLabel={`part ${data.trendBucket}`} data={data.trend.map((t) => ({ label: bucketLabel(t.period, data.trendBucket), value: t.disclosures, partial: t.partial }))} />
+            {data.trend.some((t) => t.partial) && (
+              <p className="hint" data-testid="part-period-note">
+                A dashed line leads to a part {data.trendBucket}: the period, the collected data or today ends inside it, so its count is not comparable with a whole {data.trendBucket}.
+              </p>
+            )}
             <details>
               <summary>Disclosures per {data.trendBucket} as a table</summary>
               <table>
@@ -161,8 +171,11 @@ function Disclosures({ data }: { data: OverviewData }) {
                 </thead>
                 <tbody>
                   {data.trend.map((t) => (
-                    <tr key={t.period}>
-                      <th scope="row">{formatDay(t.period)}</th>
+                    <tr key={t.period} data-partial={t.partial ? 'true' : undefined}>
+                      <th scope="row">
+                        {formatDay(t.period)}
+                        {t.partial && (<>{' '}<span className="tag tag--muted">part {data.trendBucket}</span></>)}
+                      </th>
                       <td className="numeric">{formatCount(t.disclosures)}</td>
                     </tr>
                   ))}
@@ -187,8 +200,11 @@ function Disclosures({ data }: { data: OverviewData }) {
                 </thead>
                 <tbody>
                   {byPurpose.map((p) => (
-                    <tr key={p.purpose}>
-                      <th scope="row">{p.label}</th>
+                    <tr key={p.purpose} className={p.prohibited ? 'row--prohibited' : undefined}>
+                      <th scope="row">
+                        {p.label}
+                        {p.prohibited && <strong className="tag tag--red">Prohibited purpose</strong>}
+                      </th>
                       <td className="numeric">{formatCount(p.disclosures)}</td>
                     </tr>
                   ))}
@@ -220,8 +236,11 @@ function Disclosures({ data }: { data: OverviewData }) {
                 </thead>
                 <tbody>
                   {byRecipient.map((r) => (
-                    <tr key={r.recipientId}>
-                      <th scope="row">{r.name}</th>
+                    <tr key={r.recipientId} className={r.prohibitedDisclosures > 0 ? 'row--prohibited' : undefined}>
+                      <th scope="row">
+                        {r.name}
+                        {r.prohibitedDisclosures > 0 && <strong className="tag tag--red">Prohibited purpose: {formatCount(r.prohibitedDisclosures)}</strong>}
+                      </th>
                       <td>{r.recipientTypeLabel}</td>
                       <td className="numeric">{formatCount(r.disclosures)}</td>
                     </tr>

@@ -104,7 +104,7 @@ function ByPurpose({ data, when }: { data: SummaryData; when: string }) {
       />
       {data.byPurpose.length > CHART_ROWS && (
         <p className="hint" data-testid="purpose-chart-top">
-          The chart shows the top {CHART_ROWS} of {formatCount(data.byPurpose.length)} purposes; the table lists them all.
+          The chart shows {CHART_ROWS} of {formatCount(data.byPurpose.length)} purposes (prohibited ones first, then the most used); the table lists them all.
         </p>
       )}
       <div className="table-scroll">
@@ -120,10 +120,10 @@ function ByPurpose({ data, when }: { data: SummaryData; when: string }) {
           </thead>
           <tbody>
             {data.byPurpose.map((p) => (
-              <tr key={p.purpose}>
+              <tr key={p.purpose} className={p.prohibited ? 'row--prohibited' : undefined}>
                 <th scope="row">
                   <a href={listHref({ purpose: p.purpose })}>{p.label}</a>
-                  {p.prohibited && <strong className="status--failed"> (prohibited purpose)</strong>}
+                  {p.prohibited && <strong className="tag tag--red">Prohibited purpose</strong>}
                 </th>
                 <td className="numeric">{formatCount(p.disclosures)}</td>
               </tr>
@@ -153,7 +153,7 @@ function ByRecipient({ data, when }: { data: SummaryData; when: string }) {
       />
       {data.byRecipient.length > CHART_ROWS && (
         <p className="hint">
-          The chart shows the {CHART_ROWS} recipients with most disclosures; the table lists all {formatCount(data.byRecipient.length)}.
+          The chart shows {CHART_ROWS} of {formatCount(data.byRecipient.length)} recipients (those sent a prohibited purpose first, then the most used); the table lists them all.
         </p>
       )}
       <div className="table-scroll">
@@ -170,10 +170,11 @@ function ByRecipient({ data, when }: { data: SummaryData; when: string }) {
           </thead>
           <tbody>
             {data.byRecipient.map((r) => (
-              <tr key={r.recipientId}>
+              <tr key={r.recipientId} className={r.prohibitedDisclosures > 0 ? 'row--prohibited' : undefined}>
                 <th scope="row">
                   <a href={listHref({ recipient: r.recipientId })}>{r.name}</a>
                   {r.odsCode && <span className="hint"> ({r.odsCode})</span>}
+                  {r.prohibitedDisclosures > 0 && <strong className="tag tag--red">Prohibited purpose: {formatCount(r.prohibitedDisclosures)}</strong>}
                 </th>
                 <td>
                   <a href={listHref({ recipientType: r.recipientType })}>{r.recipientTypeLabel}</a>
@@ -203,6 +204,9 @@ function Matrix({ data, when }: { data: SummaryData; when: string }) {
   return (
     <section className="panel" onClick={followLink} aria-labelledby="matrix-heading">
       <h2 id="matrix-heading">Purpose by recipient type</h2>
+      {rows.some((r) => r.prohibited) && (
+        <p className="hint">Prohibited purposes come first, and the recipient types that received them are the first columns.</p>
+      )}
       <div className="table-scroll">
         <table className="disclosures-matrix">
           <caption>Disclosures by purpose (rows) and recipient type (columns), {when}</caption>
@@ -221,8 +225,11 @@ function Matrix({ data, when }: { data: SummaryData; when: string }) {
           </thead>
           <tbody>
             {rows.map((row) => (
-              <tr key={row.purpose}>
-                <th scope="row">{row.label}</th>
+              <tr key={row.purpose} className={row.prohibited ? 'row--prohibited' : undefined}>
+                <th scope="row">
+                  {row.label}
+                  {row.prohibited && <strong className="tag tag--red">Prohibited purpose</strong>}
+                </th>
                 {row.counts.map((n, i) => {
                   const column = columns[i]!
                   return (

@@ -66,7 +66,7 @@ export default function Findings() {
           </p>
           <div className="table-scroll">
             <table>
-              <caption>Findings, most severe first</caption>
+              <caption>Findings, most severe first among the open ones, then the closed ones</caption>
               <thead>
                 <tr>
                   <th scope="col">Severity</th>
@@ -79,8 +79,8 @@ export default function Findings() {
               </thead>
               <tbody>
                 {findings.map((f) => (
-                  <tr key={f.id}>
-                    <td>{f.severity}</td>
+                  <tr key={f.id} className={f.severity === 'high' && f.status === 'open' ? 'row--prohibited' : undefined}>
+                    <td>{f.severity === 'high' && f.status === 'open' ? <strong className="tag tag--red">high</strong> : f.severity}</td>
                     <td>{f.ruleId}</td>
                     <td>{f.practiceOds}</td>
                     <td>

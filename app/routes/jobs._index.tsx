@@ -373,7 +373,7 @@ function Quarantine({ quarantine, canSeePayload, search }: { quarantine: JobsDat
                         {q.recordKey}
                       </Link>
                     </th>
-                    <td>{q.reason}</td>
+                    <td className="break-anywhere">{q.reason}</td>
                     <td>
                       {q.sourceName}
                       <div className="hint">{q.practiceOds ?? 'National'}</div>

@@ -32,6 +32,11 @@ export default function Login() {
   return (
     <div className="narrow">
       <h1>Sign in</h1>
+      {params.get('timedOut') === '1' && !actionData?.message && (
+        <p className="notice" data-testid="timed-out">
+          For your security, you were signed out after a time without activity. Sign in again to carry on: what you had typed in a form is put back.
+        </p>
+      )}
       {actionData?.message && (
         <div className="error-summary" role="alert" id="sign-in-error">
           {actionData.message}

@@ -2,7 +2,7 @@ import { json, type LoaderFunctionArgs, type MetaFunction, type SerializeFrom } 
 import { Link, useLoaderData, useLocation, useSearchParams } from '@remix-run/react'
 import { RateTrendChart } from '../components/charts/rate-trend-chart.js'
 import { FilterBar } from '../components/filter-bar.js'
-import { formatCount, formatDay } from '../lib/format.js'
+import { formatCount, formatDay, formatMonth } from '../lib/format.js'
 import { getOptOutsPage } from '../lib/opt-outs.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Opt-outs – Sharing Ledger' }]
@@ -13,9 +13,6 @@ export async function loader(args: LoaderFunctionArgs) {
 
 type Data = SerializeFrom<typeof loader>
 
-const month = new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' })
-/** 'YYYY-MM-01' -> 'Mar 2026'. */
-const formatMonth = (isoDay: string) => month.format(new Date(`${isoDay.slice(0, 10)}T00:00:00Z`))
 const formatRate = (rate: number | null) => (rate === null ? 'no rate' : `${rate.toFixed(2)}%`)
 
 export default function OptOuts() {

@@ -3,7 +3,7 @@ import { Form, useActionData, useLoaderData, useRouteLoaderData } from '@remix-r
 import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, groupProps } from '../components/form-errors.js'
-import { formatDateTime } from '../lib/format.js'
+import { formatDateTime, formatDay } from '../lib/format.js'
 import { getReportsPage, verifyUpload } from '../lib/reports.server.js'
 import type { loader as rootLoader } from '../root.js'
 
@@ -151,7 +151,7 @@ export default function Reports() {
                   <td>{KIND_LABELS[r.kind]}</td>
                   <td>{r.practices.join(', ')}</td>
                   <td>
-                    {r.from} to {r.to}
+                    {formatDay(r.from)} to {formatDay(r.to)}
                   </td>
                   <td>{r.generatedBy}</td>
                   <td>{formatDateTime(r.generatedAt)}</td>

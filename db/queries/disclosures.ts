@@ -80,6 +80,20 @@ export async function sumDisclosuresByRecipient(db: Db, scope: Scope, filter: Di
   return rows.map((r: RecipientTotal) => ({ ...r, disclosures: Number(r.disclosures) }))
 }
 
+/**
+ * Disclosures for a prohibited purpose (marketing, insurance) per recipient id: the pages name
+ * those recipients first and tag them. Only recipients with any are listed.
+ */
+export async function sumProhibitedByRecipient(db: Db, scope: Scope, filter: DisclosureFilter = {}): Promise<Array<{ recipientId: number; disclosures: number }>> {
+  const rows = await rollup(db, scope, filter, ['purpose', 'recipient_id'])
+    .join('purposes as p', 'p.code', 'dd.purpose')
+    .where('p.prohibited', true)
+    .groupBy('dd.recipient_id')
+    .select('dd.recipient_id as recipientId')
+    .sum('dd.disclosures as disclosures')
+  return rows.map((r: { recipientId: number; disclosures: number }) => ({ recipientId: Number(r.recipientId), disclosures: Number(r.disclosures) }))
+}
+
 export interface MatrixCell {
   purpose: string
   recipientType: string

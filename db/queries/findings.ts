@@ -18,7 +18,10 @@ export interface FindingListItem {
   updatedAt: Date
 }
 
-/** Findings of the viewer's practices, most severe and newest first; the period applies to when they were opened. */
+/**
+ * Findings of the viewer's practices: open ones first (the work to do, high severity at the top),
+ * then the closed ones, each most severe and newest first; the period applies to when they were opened.
+ */
 export async function listFindings(db: Db, scope: Scope, filter: FindingFilter = {}): Promise<FindingListItem[]> {
   const q = db('findings as f')
     .leftJoin('practices as p', 'p.id', 'f.practice_id')
@@ -33,7 +36,7 @@ export async function listFindings(db: Db, scope: Scope, filter: FindingFilter =
       'f.opened_at as openedAt',
       'f.updated_at as updatedAt',
     )
-    .orderByRaw(`CASE f.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, f.opened_at DESC, f.id DESC`)
+    .orderByRaw(`CASE f.status WHEN 'open' THEN 0 ELSE 1 END, CASE f.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, f.opened_at DESC, f.id DESC`)
     .limit(500)
   if (filter.status) q.where('f.status', filter.status)
   if (filter.severity) q.where('f.severity', filter.severity)

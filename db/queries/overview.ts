@@ -9,6 +9,8 @@ import { whereScopeInstants, type Scope } from './scope.js'
 export interface PurposeCount {
   purpose: string
   label: string
+  /** Never allowed (marketing, insurance): the pages name it first. */
+  prohibited: boolean
   disclosures: number
 }
 
@@ -194,8 +196,8 @@ export async function countDisclosuresByPurpose(db: Db, scope: Scope): Promise<P
   return db
     .from(rollupRows(db, scope, ['purpose']))
     .join('purposes as p', 'p.code', 'dd.purpose')
-    .groupBy('p.code', 'p.label')
-    .select('p.code as purpose', 'p.label')
+    .groupBy('p.code', 'p.label', 'p.prohibited')
+    .select('p.code as purpose', 'p.label', 'p.prohibited')
     .sum('dd.disclosures as disclosures')
     .orderBy([{ column: 'disclosures', order: 'desc' }, { column: 'p.label' }])
 }

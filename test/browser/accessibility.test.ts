@@ -19,7 +19,7 @@ import { startServer } from '../../server.js'
 
 // Issue 13: every page each role can open, at a desktop and a phone width, checked by axe-core
 // in the real browser (zero serious or critical violations) and for WCAG 1.4.10 reflow (the page
-// never scrolls sideways), with a screenshot of each to look at.
+// never scrolls sideways), with dates written the UK way, and a screenshot of each to look at.
 
 const t = useTestDatabase()
 // Small, so 120 page checks stay within minutes on two shared cores; big enough that every
@@ -110,6 +110,17 @@ async function check(page: Page, path: string, shot: string, problems: string[])
   // Charts draw after hydration: wait for them, so axe sees the page a person sees.
   await page.waitForFunction(() => [...document.querySelectorAll('.chart')].every((c) => c.querySelector('svg')), null, { timeout: 20_000 })
   const found = await seriousViolations(page)
+  // Dates are written one way, the UK's ("6 Dec 2026", app/lib/format.ts): never ISO or US.
+  const rawDates = await page.evaluate(() => {
+    const walker = document.createTreeWalker(document.querySelector('main') ?? document.body, NodeFilter.SHOW_TEXT)
+    const seen = new Set<string>()
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n.parentElement?.closest('input, textarea, code, pre, script, style')) continue
+      for (const m of n.textContent?.match(/\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}\/\d{1,2}\/\d{2,4}\b/g) ?? []) seen.add(m)
+    }
+    return [...seen].slice(0, 3)
+  })
+  if (rawDates.length > 0) found.push(`dates not written the UK way (formatDay): ${rawDates.join(', ')}`)
   const overflow = await sidewaysOverflow(page)
   if (overflow.by > 0) found.push(`the page scrolls sideways by ${overflow.by} px (${overflow.culprits.join('; ')})`)
   // Said as found, so a long run shows its problems before it ends.

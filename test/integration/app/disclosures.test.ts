@@ -231,10 +231,10 @@ describe('/disclosures summary', () => {
   it('builds the purpose x recipient type matrix with row and column totals', async () => {
     const { matrix } = await summary()
     expect(matrix.columns).toEqual([
-      { code: 'nhs_trust', label: 'NHS trust / foundation trust', total: 120 },
-      { code: 'research_org', label: 'Research organisation', total: 8 },
-      { code: 'local_authority', label: 'Local authority', total: 6 },
-      { code: 'police_judicial', label: 'Police and judicial', total: 4 },
+      { code: 'nhs_trust', label: 'NHS trust / foundation trust', total: 120, prohibited: false },
+      { code: 'research_org', label: 'Research organisation', total: 8, prohibited: false },
+      { code: 'local_authority', label: 'Local authority', total: 6, prohibited: false },
+      { code: 'police_judicial', label: 'Police and judicial', total: 4, prohibited: false },
     ])
     expect(matrix.rows.map((r: Row) => [r.purpose, r.counts, r.total])).toEqual([
       ['direct_care', [120, 0, 0, 0], 120],
@@ -503,11 +503,16 @@ describe('practice scoping', () => {
     expect((await summary('', icb)).total).toBe(146)
     const b = await summary('?practice=B82002', icb)
     expect(b.total).toBe(8)
+    // A prohibited purpose comes first whatever its count, and so does the recipient that got it.
     expect(pairs(b.byPurpose, 'purpose')).toEqual([
-      ['direct_care', 6],
       ['marketing', 2],
+      ['direct_care', 6],
     ])
-    expect(b.byPurpose[1].prohibited).toBe(true)
+    expect(b.byPurpose[0].prohibited).toBe(true)
+    expect(b.byRecipient[0].prohibitedDisclosures).toBe(2)
+    expect(b.byRecipient.slice(1).every((r: { prohibitedDisclosures: number }) => r.prohibitedDisclosures === 0)).toBe(true)
+    expect(b.matrix.rows[0].purpose).toBe('marketing')
+    expect(b.matrix.columns[0].prohibited).toBe(true)
     expect((await list('?practice=B82002', icb)).total).toBe(8)
     const mine = String(await idOf(A, 'R1'))
     expect((await detail(mine, '', icb)).disclosure.id).toBe(Number(mine))

@@ -110,9 +110,9 @@ describe('overview', () => {
     expect(await getDisclosureDayRange(t.db, all())).toEqual({ first: '2026-03-01', last: '2026-04-01' })
     expect(await countDisclosures(t.db, all())).toBe(8)
     expect(await countDisclosuresByPurpose(t.db, all())).toEqual([
-      { purpose: 'direct_care', label: 'Direct care by the team and other providers caring for the patient', disclosures: 4 },
-      { purpose: 'legal', label: 'Court order or other legal duty', disclosures: 2 },
-      { purpose: 'research', label: 'Research', disclosures: 2 },
+      { purpose: 'direct_care', label: 'Direct care by the team and other providers caring for the patient', prohibited: false, disclosures: 4 },
+      { purpose: 'legal', label: 'Court order or other legal duty', prohibited: false, disclosures: 2 },
+      { purpose: 'research', label: 'Research', prohibited: false, disclosures: 2 },
     ])
     expect(await countDisclosuresByRecipient(t.db, all())).toEqual([
       expect.objectContaining({ name: 'County Hospital', recipientType: 'nhs_trust', recipientTypeLabel: 'NHS trust / foundation trust', disclosures: 4 }),

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest'
+import { formatDateTime, formatDay, formatMonth } from '../../../app/lib/format.js'
+
+// Dates are shown one way, the UK's, whatever the machine's locale or time zone.
+describe('date formatting', () => {
+  it('writes a day as "6 Dec 2026" (no leading zero, short month, UK order)', () => {
+    expect(formatDay('2026-12-06')).toBe('6 Dec 2026')
+    expect(formatDay('2027-01-01')).toBe('1 Jan 2027')
+    expect(formatDay('2028-02-29')).toBe('29 Feb 2028')
+  })
+
+  it('writes a month as "Dec 2026", from a day or a timestamp', () => {
+    expect(formatMonth('2026-12-01')).toBe('Dec 2026')
+    expect(formatMonth('2026-09-30T23:00:00.000Z')).toBe('Sept 2026') // CLDR's en-GB abbreviation, the same in Node and Chromium
+  })
+
+  it('writes an instant in England’s clock time, summer and winter', () => {
+    // 23:30 UTC on 31 March 2027 is 00:30 on 1 April in British Summer Time.
+    expect(formatDateTime('2027-03-31T23:30:00Z')).toBe('1 Apr 2027, 00:30')
+    expect(formatDateTime(new Date('2026-12-06T14:05:00Z'))).toBe('6 Dec 2026, 14:05')
+  })
+})
