@@ -35,7 +35,8 @@ export default function Statements() {
           disclosure of that patient at the practice over the period, in plain words, with their rights and how to complain.
         </p>
         <ErrorSummary form={FORM} errors={errors} fieldIds={FIELD_IDS} />
-        <Form method="post" noValidate className="stack" autoComplete="off">
+        {/* data-no-draft: an NHS number is never kept, not even in this tab's storage */}
+        <Form method="post" noValidate className="stack" autoComplete="off" data-no-draft>
           <CsrfField />
           <div>
             <label htmlFor={FIELD_IDS.practice}>Practice</label>
