@@ -30,7 +30,14 @@ function readFilter(url: URL) {
 export async function getFindingsPage(args: { request: Request; context: AppLoadContext }) {
   const { access, scope } = await requireScope(args)
   const filter = readFilter(new URL(args.request.url))
-  return { period: { from: scope.from, to: scope.to }, filter, rules: RULE_IDS, findings: await listFindings(access.db, scope, filter) }
+  const findings = await listFindings(access.db, scope, filter)
+  // Rules by their titles, not their ids (issue 13): the id stays in the CSV and the filter's value.
+  return {
+    period: { from: scope.from, to: scope.to },
+    filter,
+    rules: RULE_IDS.map((id) => ({ id, title: getRule(id)?.title ?? id })),
+    findings: findings.map((f) => ({ ...f, ruleTitle: getRule(f.ruleId)?.title ?? f.ruleId })),
+  }
 }
 
 export async function exportFindings(args: { request: Request; context: AppLoadContext }) {

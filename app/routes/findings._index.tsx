@@ -40,8 +40,8 @@ export default function Findings() {
           <select id="filter-rule" name="rule" defaultValue={filter.rule ?? ''}>
             <option value="">Any</option>
             {rules.map((r) => (
-              <option key={r} value={r}>
-                {r}
+              <option key={r.id} value={r.id}>
+                {r.title}
               </option>
             ))}
           </select>
@@ -81,7 +81,7 @@ export default function Findings() {
                 {findings.map((f) => (
                   <tr key={f.id} className={f.severity === 'high' && f.status === 'open' ? 'row--prohibited' : undefined}>
                     <td>{f.severity === 'high' && f.status === 'open' ? <strong className="tag tag--red">high</strong> : f.severity}</td>
-                    <td>{f.ruleId}</td>
+                    <td>{f.ruleTitle}</td>
                     <td>{f.practiceOds}</td>
                     <td>
                       <Link to={`/findings/${f.id}${search}`}>{f.summary}</Link>

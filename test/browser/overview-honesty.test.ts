@@ -183,6 +183,9 @@ describe('prohibited purposes and high-severity findings first', () => {
     await page.goto(`${server.url}/findings`)
     const rows = await tableRows('Findings, most severe first')
     expect(rows.map((r) => r[3])).toEqual(['Open high finding', 'Open medium finding', 'Closed high finding'])
+    // rules by their titles, not their ids
+    expect(rows.map((r) => r[1])).toEqual(['Disclosure for a prohibited purpose', expect.stringMatching(/override/i), 'Disclosure for a prohibited purpose'])
+    expect(rows.flat().join(' ')).not.toMatch(/prohibited_purpose|unreviewed_override/)
     // On a phone the six columns scroll in their box, each wide enough to read.
     await page.setViewportSize({ width: 390, height: 844 })
     try {
