@@ -60,7 +60,7 @@ export async function requestStatement(args: Args): Promise<{ ok: true; ticket: 
   if (!practice) errors.practice = 'Choose the practice whose records to search.'
   const digits = values.nhsNumber.replace(/[\s-]+/g, '')
   if (digits === '') errors.nhsNumber = "Enter the patient's NHS number."
-  else if (!/^\d{10}$/.test(digits)) errors.nhsNumber = 'An NHS number is 10 digits, like 943 476 5919.'
+  else if (!/^\d{10}$/.test(digits)) errors.nhsNumber = 'An NHS number is 10 digits, often written in groups of 3, 3 and 4.'
   else if (!isValidNhsNumber(digits)) errors.nhsNumber = 'This is not a valid NHS number: its last digit does not match the check. Check each digit.'
   for (const [field, label] of [['from', 'first'], ['to', 'last']] as const) {
     if (values[field].trim() === '') errors[field] = `Enter the ${label} day of the period.`

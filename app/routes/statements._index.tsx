@@ -52,7 +52,7 @@ export default function Statements() {
           <div>
             <label htmlFor={FIELD_IDS.nhsNumber}>NHS number</label>
             <p className="hint" id="statement-nhs-number-hint">
-              10 digits, for example 943 476 5919.
+              10 digits, often written in groups of 3, 3 and 4 (spaces are fine).
             </p>
             <FieldError form={FORM} field="nhsNumber" errors={errors} />
             <input
