@@ -136,16 +136,12 @@ export async function renderStatement(ctx: ReportContext): Promise<void> {
   const events: Array<Record<string, unknown>> = await whereScopeInstants(db('override_events as e'), scope, 'e.practice_id', 'e.occurred_at')
     .where('e.patient_pseudonym', pseudonym)
     .leftJoin('organisations as o', 'o.id', 'e.recipient_id')
-    .select(
-      'e.id',
-      'e.occurred_at',
-      'e.kind',
-      'e.actor_role',
-      'o.name as recipient',
-      // the review that stands: the latest one nobody superseded
-      db.raw(`(SELECT r.verdict FROM override_reviews r WHERE r.override_event_id = e.id AND NOT EXISTS (SELECT 1 FROM override_reviews n WHERE n.supersedes_id = r.id) ORDER BY r.signed_at DESC LIMIT 1) AS verdict`),
-      db.raw(`(SELECT r.signed_at FROM override_reviews r WHERE r.override_event_id = e.id AND NOT EXISTS (SELECT 1 FROM override_reviews n WHERE n.supersedes_id = r.id) ORDER BY r.signed_at DESC LIMIT 1) AS signed_at`),
+    // the review that stands: the latest one nobody superseded
+    .joinRaw(
+      `LEFT JOIN LATERAL (SELECT r.verdict, r.signed_at FROM override_reviews r WHERE r.override_event_id = e.id
+         AND NOT EXISTS (SELECT 1 FROM override_reviews n WHERE n.supersedes_id = r.id) ORDER BY r.signed_at DESC LIMIT 1) AS standing ON true`,
     )
+    .select('e.id', 'e.occurred_at', 'e.kind', 'e.actor_role', 'o.name as recipient', 'standing.verdict', 'standing.signed_at')
     .orderBy([{ column: 'e.occurred_at' }, { column: 'e.id' }])
   const se = ctx.section('statement_overrides')
   events.forEach((e) => se.add([String(e.id), e.occurred_at, e.kind, e.actor_role, e.recipient, e.verdict, e.signed_at]))
