@@ -301,12 +301,15 @@ async function buildDataset(db: Db): Promise<Bulk> {
 
 const BENCH_PSEUDONYM_KEY = 'sharing-ledger-benchmark-pseudonym-key-not-for-real-data-0123456789'
 const BENCH_SESSION_SECRET = 'sharing-ledger-benchmark-session-secret-0123456789'
+/** Ed25519 seed for the benchmark's server (reports are signed; the server will not start on PostgreSQL without one). */
+const BENCH_SIGNING_KEY = 'be0c'.repeat(16)
 
 function benchConfig(): Config {
   return loadConfig({
     DATABASE_URL: benchUrl,
     PSEUDONYM_KEY: BENCH_PSEUDONYM_KEY,
     SESSION_SECRET: BENCH_SESSION_SECRET,
+    SIGNING_KEY: BENCH_SIGNING_KEY,
     NODE_ENV: 'test',
     SCHEDULER: 'off',
     FHIR_PAGE_SIZE: '500',
@@ -645,6 +648,7 @@ async function startServerProcess(): Promise<{ url: string; stderr(): string; cl
       DATABASE_URL: benchUrl,
       PSEUDONYM_KEY: BENCH_PSEUDONYM_KEY,
       SESSION_SECRET: BENCH_SESSION_SECRET,
+      SIGNING_KEY: BENCH_SIGNING_KEY,
       // As deployed: React's production build renders several times faster than its development
       // one, and one web process per core (WEB_WORKERS, README) unless told otherwise.
       NODE_ENV: 'production',
