@@ -12,6 +12,7 @@ export const NAV_ITEMS: Array<{ to: string; label: string; roles?: Role[] }> = [
   { to: '/jobs', label: 'Jobs' },
   { to: '/reports', label: 'Reports' },
   { to: '/statements', label: 'Statements', roles: ['caldicott_guardian', 'practice_manager'] },
+  { to: '/register', label: 'Decisions', roles: ['caldicott_guardian', 'auditor', 'practice_manager'] },
   { to: '/audit-log', label: 'Access log', roles: ['auditor', 'caldicott_guardian', 'admin'] },
   { to: '/admin', label: 'Admin', roles: ['admin'] },
 ]

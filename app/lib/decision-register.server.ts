@@ -1,0 +1,120 @@
+import type { AppLoadContext } from '@remix-run/node'
+import { z } from 'zod'
+import { FINDING_STATUS_LABELS, OVERRIDE_KIND_LABELS, USER_ROLE_LABELS, VERDICT_LABELS } from '../../core/labels.js'
+import { DECISION_KINDS, listDecisions, type DecisionRow } from '../../db/queries/decision-register.js'
+import type { Role } from '../../db/queries/users.js'
+import { csvExport } from './csv.server.js'
+import { formatDateTime } from './format.js'
+import { requireScope } from './scope.server.js'
+
+type Args = { request: Request; context: AppLoadContext }
+
+/** Who reads the register: the guardian whose record it is, and those who check it. */
+export const REGISTER_ROLES: readonly Role[] = ['caldicott_guardian', 'auditor', 'practice_manager']
+export const DECISIONS_PER_PAGE = 50
+const CSV_MAX_ROWS = 100_000
+
+export const KIND_LABELS: Record<(typeof DECISION_KINDS)[number], string> = {
+  review: 'Override review',
+  countersignature: 'Countersignature',
+  accepted_risk: 'Accepted risk',
+  finding: 'Finding decision',
+}
+
+/** The filter's options: plural, and saying what each holds. */
+export const KIND_OPTIONS = [
+  { value: 'review', label: 'Override reviews' },
+  { value: 'countersignature', label: 'Countersignatures and declines' },
+  { value: 'accepted_risk', label: 'Accepted risks (findings accepted)' },
+  { value: 'finding', label: 'Findings resolved or reopened' },
+] as const
+
+const FilterSchema = z.object({
+  kind: z.enum(DECISION_KINDS, { message: 'choose a kind of decision from the list' }).optional(),
+  page: z.coerce.number({ message: 'the page must be a number' }).int('the page must be a whole number').min(1, 'pages start at 1').max(1_000_000, 'there are not that many pages').default(1),
+})
+
+function readFilter(url: URL) {
+  const parsed = FilterSchema.safeParse({ kind: url.searchParams.get('kind') || undefined, page: url.searchParams.get('page') || undefined })
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    throw new Response(`The filters are not valid: "${String(issue.path[0])}": ${issue.message}.`, { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
+  }
+  return parsed.data
+}
+
+const statusWord = (s: string | null) => (s ? (FINDING_STATUS_LABELS[s as keyof typeof FINDING_STATUS_LABELS] ?? s).toLowerCase() : 'none')
+const verdictWord = (v: string | null) => (v ? (VERDICT_LABELS[v as keyof typeof VERDICT_LABELS] ?? v) : '')
+
+/** A row in words, the same on the page and in the CSV. Patients appear only as pseudonyms. */
+export function describeDecision(r: DecisionRow) {
+  const about =
+    r.subjectType === 'override'
+      ? `Override ${r.subjectId}: ${OVERRIDE_KIND_LABELS[r.overrideKind ?? ''] ?? r.overrideKind}, patient ${r.patientPseudonym}, ${formatDateTime(r.occurredAt!)}`
+      : `Finding ${r.subjectId}: ${r.findingSummary}`
+  let decision: string
+  if (r.kind === 'review') {
+    decision = [verdictWord(r.decision), r.escalated ? 'escalated' : null, r.standing ? 'standing' : 'superseded by a later review'].filter(Boolean).join('; ')
+  } else if (r.kind === 'countersignature') {
+    decision = `${r.decision === 'countersigned' ? 'Countersigned' : 'Declined to countersign'} (review: ${verdictWord(r.previous)})`
+  } else {
+    const verb = r.decision === 'accepted' ? 'Accepted' : r.decision === 'resolved' ? 'Resolved' : r.decision === 'open' ? 'Reopened' : r.decision
+    decision = `${verb} (was ${statusWord(r.previous)})`
+  }
+  return {
+    key: r.key,
+    kind: r.kind,
+    kindLabel: KIND_LABELS[r.kind],
+    at: r.at,
+    practiceOds: r.practiceOds,
+    practiceName: r.practiceName,
+    about,
+    href: r.subjectType === 'override' ? `/overrides/${r.subjectId}` : `/findings/${r.subjectId}`,
+    patientPseudonym: r.patientPseudonym,
+    decision,
+    reasons: r.reasons,
+    by: r.byName,
+    byRole: USER_ROLE_LABELS[r.byRole as Role] ?? r.byRole,
+  }
+}
+
+export async function getDecisionRegisterPage(args: Args) {
+  const { access, scope } = await requireScope(args, { roles: REGISTER_ROLES })
+  const f = readFilter(new URL(args.request.url))
+  const { total, rows } = await listDecisions(access.db, scope, { kind: f.kind }, { limit: DECISIONS_PER_PAGE, offset: (f.page - 1) * DECISIONS_PER_PAGE })
+  // The register names patients (override events) by pseudonym: looking is recorded, as for the disclosure list.
+  const patients = [...new Set(rows.map((r) => r.patientPseudonym).filter((p): p is string => p !== null))]
+  if (patients.length > 0) {
+    await access.log('view_decision_register', { practiceIds: scope.practiceIds, target: `register:page-${f.page}`, detail: { patients, rows: rows.length, kind: f.kind ?? null, from: scope.from ?? null, to: scope.to ?? null } })
+  }
+  return {
+    period: { from: scope.from, to: scope.to },
+    filter: { kind: f.kind ?? null },
+    kinds: KIND_OPTIONS,
+    decisions: { rows: rows.map(describeDecision), total, page: f.page, pageSize: DECISIONS_PER_PAGE },
+  }
+}
+
+/** /register.csv: the same filters, every page; csvExport logs the export. */
+export async function exportDecisionRegister(args: Args) {
+  const { access, scope } = await requireScope(args, { roles: REGISTER_ROLES })
+  const url = new URL(args.request.url)
+  const f = readFilter(url)
+  const { rows } = await listDecisions(access.db, scope, { kind: f.kind }, { limit: CSV_MAX_ROWS, offset: 0 })
+  return csvExport(access, {
+    name: 'decisions',
+    url,
+    rows: rows.map(describeDecision),
+    columns: [
+      { header: 'decided_at', value: (r) => r.at },
+      { header: 'practice', value: (r) => r.practiceOds },
+      { header: 'kind', value: (r) => r.kindLabel },
+      { header: 'about', value: (r) => r.about },
+      { header: 'about_page', value: (r) => r.href },
+      { header: 'decision', value: (r) => r.decision },
+      { header: 'reasons', value: (r) => r.reasons },
+      { header: 'by', value: (r) => r.by },
+      { header: 'by_role', value: (r) => r.byRole },
+    ],
+  })
+}
