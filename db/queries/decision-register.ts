@@ -83,7 +83,9 @@ function registerSql(scope: Scope, filter: DecisionFilter): { sql: string; bindi
   const sql = `
     WITH b AS (SELECT ?::int[] AS practice_ids, ${BOUNDS}AS start_at,
                       (SELECT CASE WHEN ?::date IS NULL THEN NULL ELSE ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London') END) AS end_at),
-         d AS (${parts.join('\n UNION ALL ')})
+         -- Named here, since a filtered register may start with any of the branches.
+         d (key, kind, at, practice_id, subject_type, subject_id, patient_pseudonym, override_kind, occurred_at, finding_summary,
+            decision, previous, escalated, standing, reasons, by_user_id, kind_order, row_id) AS (${parts.join('\n UNION ALL ')})
     SELECT d.key, d.kind, d.at, p.ods_code AS "practiceOds", p.name AS "practiceName",
            d.subject_type AS "subjectType", d.subject_id AS "subjectId", d.patient_pseudonym AS "patientPseudonym",
            d.override_kind AS "overrideKind", d.occurred_at AS "occurredAt", d.finding_summary AS "findingSummary",
