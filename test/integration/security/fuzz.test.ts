@@ -21,7 +21,7 @@ const ALLOWED = new Set([200, 204, 302, 303, 400, 403, 404, 405, 413, 429])
 const PAGES = [
   '/', '/disclosures', '/disclosures/list', '/disclosures.csv', '/disclosures/summary.csv', '/findings', '/findings.csv',
   '/overrides', '/overrides.csv', '/opt-outs', '/opt-outs.csv', '/jobs', '/jobs.csv', '/jobs/quarantine.csv', '/reports',
-  '/audit-log', '/audit-log.csv', '/admin', '/admin/users', '/admin/users.csv', '/admin/sources', '/admin/sources.csv',
+  '/audit-log', '/audit-log.csv', '/register', '/register.csv', '/statements', '/reports/progress', '/admin', '/admin/users', '/admin/users.csv', '/admin/sources', '/admin/sources.csv',
   '/admin/agreements', '/admin/agreements.csv', '/admin/codes', '/admin/codes.csv', '/admin/notices', '/promises', '/login',
 ]
 const ID_PAGES = ['/disclosures/', '/findings/', '/overrides/', '/jobs/quarantine/']
@@ -37,6 +37,7 @@ const FORMS: Array<{ path: string; as: 'manager' | 'admin'; fields: string[] }> 
   { path: '/findings/1', as: 'manager', fields: ['intent', 'decision', 'status', 'reason', 'note'] },
   { path: '/overrides/1', as: 'manager', fields: ['intent', 'decision', 'reason', 'secondSigner', 'note'] },
   { path: '/jobs/sources/1/run', as: 'manager', fields: ['intent'] },
+  { path: '/statements', as: 'manager', fields: ['practice', 'nhsNumber', 'from', 'to'] },
   { path: '/admin/users', as: 'admin', fields: ['intent', 'email', 'displayName', 'role', 'practices', 'password', 'userId'] },
   { path: '/admin/sources', as: 'admin', fields: ['intent', 'practice', 'newPracticeOds', 'newPracticeName', 'name', 'baseUrl', 'expectedInterval', 'token', 'sourceId'] },
   { path: '/admin/agreements', as: 'admin', fields: ['intent', 'reference', 'recipient', 'newRecipientName', 'newRecipientOds', 'newRecipientType', 'purposes', 'practices', 'dataLevel', 'validFrom', 'validTo'] },
