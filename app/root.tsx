@@ -20,6 +20,7 @@ import { useScrollRegions } from './components/scroll-regions.js'
 import { SessionTimeout } from './components/session-timeout.js'
 import { SiteMenu } from './components/site-menu.js'
 import { getViewer, ROLE_LABELS } from './lib/access.server.js'
+import { getNotificationCount } from './lib/notifications.server.js'
 import { useNonce } from './lib/nonce.js'
 import { englandToday, periodPresets } from '../core/period-presets.js'
 import { readPeriod } from './lib/period.server.js'
@@ -46,6 +47,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       practices: viewer.practices.map((p) => ({ odsCode: p.odsCode, name: p.name })),
     },
     csrf: viewer?.session.csrf ?? '',
+    // What needs this user now (decision 028): one bounded count, shown in the header.
+    notificationCount: viewer ? await getNotificationCount({ request, context }) : null,
     // Said at the From/To field by every page's filter bar (the pages fall back to every date).
     periodError: readPeriod(new URL(request.url)).error ?? null,
     // The filter bar's quick periods, from today in England (computed here, so server and browser agree).
@@ -82,6 +85,11 @@ export function Layout({ children }: { children: ReactNode }) {
               Sharing Ledger
             </Link>
             {viewer && <SiteMenu role={viewer.role} />}
+            {viewer && data?.notificationCount != null && (
+              <Link to="/notifications" className="site-header__notifications" aria-label={`Notifications (${data.notificationCount})`} data-testid="notification-count">
+                Notifications ({data.notificationCount})
+              </Link>
+            )}
             {viewer && (
               <Form method="post" action="/logout" className="site-header__user">
                 <span>

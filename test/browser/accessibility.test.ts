@@ -78,7 +78,7 @@ afterAll(async () => {
 
 function pagesFor(role: Role): string[] {
   const nav = NAV_ITEMS.filter((item) => !item.roles || item.roles.includes(role)).map((item) => item.to)
-  return [...nav, '/disclosures/list', ...(role === 'admin' ? ADMIN_PAGES : []), ...records]
+  return [...nav, '/disclosures/list', '/notifications', ...(role === 'admin' ? ADMIN_PAGES : []), ...records]
 }
 
 /** Serious and critical axe violations on the page as it stands, one line each. */

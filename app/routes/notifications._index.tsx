@@ -1,0 +1,52 @@
+import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Link, useLoaderData } from '@remix-run/react'
+import { getNotificationsPage } from '../lib/notifications.server.js'
+import { formatDateTime } from '../lib/format.js'
+
+export const meta: MetaFunction = () => [{ title: 'Notifications – Sharing Ledger' }]
+
+export async function loader(args: LoaderFunctionArgs) {
+  return json(await getNotificationsPage(args))
+}
+
+const KIND_LABELS: Record<string, string> = {
+  high_finding: 'High-severity finding',
+  override_due: 'Override review due',
+  countersignature: 'Countersignature awaited',
+  silent_source: 'Silent source',
+  failed_run: 'Failed collection',
+}
+
+const WHEN_LABELS: Record<string, string> = {
+  high_finding: 'Opened',
+  override_due: 'Review due',
+  countersignature: 'Review due',
+  silent_source: 'Expected by',
+  failed_run: 'Failed',
+}
+
+/** What needs you now, most urgent first (decision 028). Nothing here names a patient. */
+export default function Notifications() {
+  const { items } = useLoaderData<typeof loader>()
+  return (
+    <>
+      <h1>Notifications</h1>
+      <p>What needs you now at your practices, most urgent first. Each one links to the page where you can act on it.</p>
+      {items.length === 0 ? (
+        <p data-testid="no-notifications">Nothing needs you now.</p>
+      ) : (
+        <ol className="notification-list" data-testid="notifications">
+          {items.map((n) => (
+            <li key={`${n.kind}-${n.link}-${n.when}`} data-kind={n.kind}>
+              <strong>{KIND_LABELS[n.kind]}</strong>: {n.sentence}{' '}
+              <span>
+                ({WHEN_LABELS[n.kind]} {formatDateTime(n.when)})
+              </span>{' '}
+              <Link to={n.link}>Open {n.linkLabel}</Link>
+            </li>
+          ))}
+        </ol>
+      )}
+    </>
+  )
+}
