@@ -21,7 +21,7 @@ const ALLOWED = new Set([200, 204, 302, 303, 400, 403, 404, 405, 413, 429])
 const PAGES = [
   '/', '/disclosures', '/disclosures/list', '/disclosures.csv', '/disclosures/summary.csv', '/findings', '/findings.csv',
   '/overrides', '/overrides.csv', '/opt-outs', '/opt-outs.csv', '/jobs', '/jobs.csv', '/jobs/quarantine.csv', '/reports',
-  '/audit-log', '/audit-log.csv', '/register', '/register.csv', '/statements', '/reports/progress', '/admin', '/admin/users', '/admin/users.csv', '/admin/sources', '/admin/sources.csv',
+  '/audit-log', '/audit-log.csv', '/register', '/register.csv', '/statements', '/reports/progress', '/notifications', '/admin', '/admin/users', '/admin/users.csv', '/admin/sources', '/admin/sources.csv',
   '/admin/agreements', '/admin/agreements.csv', '/admin/codes', '/admin/codes.csv', '/admin/notices', '/promises', '/login',
 ]
 const ID_PAGES = ['/disclosures/', '/findings/', '/overrides/', '/jobs/quarantine/']
