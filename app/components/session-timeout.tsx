@@ -57,14 +57,21 @@ export function SessionTimeout({ secondsLeft, stamp, owner, csrf }: { secondsLef
   const [cannotExtend, setCannotExtend] = useState(false)
   const address = useRef(pathname + search)
   address.current = pathname + search
+  // Once per session end: the countdown and the re-check can both find the end, and a second
+  // save made while the router is already on its way to /login would key the page's words to
+  // the sign-in page.
+  const ended = useRef(false)
 
   // Fresh loader data: a fresh count from the server.
   useEffect(() => {
     setDeadline(Date.now() + secondsLeft * 1000)
+    ended.current = false
   }, [secondsLeft, stamp])
 
   const timedOut = useCallback(() => {
-    saveDrafts(owner)
+    if (ended.current) return
+    ended.current = true
+    saveDrafts(owner, address.current.split('?')[0])
     setOpen(false)
     navigate(`/login?redirectTo=${encodeURIComponent(address.current)}&timedOut=1`)
   }, [navigate, owner])
