@@ -88,9 +88,10 @@ describe('overview page in a browser', () => {
     const again = await page.request.get(server.url)
     expect(await again.text()).toMatch(/data-testid="patients-affected">(<!--\$-->)?6</)
     // A period not counted yet: the count is deferred (it would take seconds for many practices),
-    // so the page does not wait for it; here it is quick, and arrives in the same response.
+    // so the page does not wait for it; here it is quick, and arrives in the same response, either
+    // streamed after the page or, when it finished before the page was written, inline (which of
+    // the two depends on timing, so the test accepts both).
     const cold = await (await page.request.get(`${server.url}/?from=2026-03-02&to=2026-03-03`)).text()
-    expect(cold).toContain('__remixContext.n("routes/_index", "patients")')
     expect(cold).toMatch(/data-testid="patients-affected">(<!--\$-->)?2</)
     expect(await tableRows('Disclosures by purpose')).toEqual([
       ['Direct care by the team and other providers caring for the patient', '3'],
