@@ -39,3 +39,22 @@ export function requirePeriod(url: URL): Period {
   if (error) throw new Response(error.message, { status: 400, statusText: 'Bad Request', headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
   return period
 }
+
+/**
+ * A form's From and To (a report's, a statement's): each message at its field, in the words the
+ * form shows. One implementation for every form that asks for a period.
+ */
+export function checkPeriodFields(from: string, to: string): { from?: string; to?: string } {
+  const day = (value: string, label: string) => {
+    if (value.trim() === '') return `Enter the ${label} day of the period.`
+    const r = PeriodDay.safeParse(value.trim())
+    return r.success ? undefined : `The ${label} day ${r.error.issues[0]!.message}.`
+  }
+  const errors: { from?: string; to?: string } = {}
+  const fromError = day(from, 'first')
+  const toError = day(to, 'last')
+  if (fromError) errors.from = fromError
+  if (toError) errors.to = toError
+  if (!fromError && !toError && from.trim() > to.trim()) errors.to = 'The last day of the period must be on or after the first day.'
+  return errors
+}

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { createReadableStreamFromReadable, redirect, type AppLoadContext } from '@remix-run/node'
-import { PeriodDay, boundedInt, ownValue } from '../../core/inputs.js'
+import { boundedInt, ownValue } from '../../core/inputs.js'
 import { deleteReportFilesBefore, keptReportFiles, readReportFileChunk, storeReportFile } from '../../db/queries/report-files.js'
 import { ROLES, type Role } from '../../db/queries/users.js'
 import {
@@ -20,6 +20,7 @@ import { requireSigningKey } from '../../config/env.js'
 import { PROGRESS_TOKEN, readProgress, trackProgress } from './report-progress.server.js'
 import { publicKeyFingerprint } from '../../core/signing.js'
 import { notFound, readForm, requireAccess, type Access } from './access.server.js'
+import { checkPeriodFields } from './period.server.js'
 
 type Args = { request: Request; context: AppLoadContext }
 
@@ -82,16 +83,7 @@ async function checkReportForm(access: Access, v: ReportFormValues): Promise<{ o
   if (!kind) errors.kind = 'Choose which report to produce.'
   else if (!REPORT_ROLES[kind].includes(access.viewer.role)) errors.kind = 'Your role cannot produce this report: choose another.'
   const practiceIds = chosenPractices(access, v.practice)
-  const day = (value: string, label: string) => {
-    if (value.trim() === '') return `Enter the ${label} day of the period.`
-    const r = PeriodDay.safeParse(value)
-    return r.success ? undefined : `The ${label} day ${r.error.issues[0]!.message}.`
-  }
-  const fromError = day(v.from, 'first')
-  const toError = day(v.to, 'last')
-  if (fromError) errors.from = fromError
-  if (toError) errors.to = toError
-  if (!fromError && !toError && v.from.trim() > v.to.trim()) errors.to = 'The last day of the period must be on or after the first day.'
+  Object.assign(errors, checkPeriodFields(v.from, v.to))
   let eventId: number | undefined
   if (kind === 'incident' || v.eventId.trim() !== '') {
     const r = boundedInt(1, 2_147_483_647).safeParse(v.eventId)

@@ -4,10 +4,10 @@ import os from 'node:os'
 import path from 'node:path'
 import type { AppLoadContext } from '@remix-run/node'
 import { requireSigningKey } from '../../config/env.js'
-import { checkValue, PeriodDay } from '../../core/inputs.js'
 import { isValidNhsNumber, pseudonymiseNhsNumber } from '../../jobs/pseudonym.js'
 import { produceReport, type ProducedReport } from '../../reports/index.js'
 import { notFound, readForm, requireAccess } from './access.server.js'
+import { checkPeriodFields } from './period.server.js'
 import { deliverProducedReport, REPORT_ROLES } from './reports.server.js'
 import { defaultStatementPeriod } from '../../core/statement-period.js'
 
@@ -62,14 +62,7 @@ export async function requestStatement(args: Args): Promise<{ ok: true; ticket: 
   if (digits === '') errors.nhsNumber = "Enter the patient's NHS number."
   else if (!/^\d{10}$/.test(digits)) errors.nhsNumber = 'An NHS number is 10 digits, often written in groups of 3, 3 and 4.'
   else if (!isValidNhsNumber(digits)) errors.nhsNumber = 'This is not a valid NHS number: its last digit does not match the check. Check each digit.'
-  for (const [field, label] of [['from', 'first'], ['to', 'last']] as const) {
-    if (values[field].trim() === '') errors[field] = `Enter the ${label} day of the period.`
-    else {
-      const checked = checkValue(PeriodDay, values[field].trim())
-      if (!checked.ok) errors[field] = `The ${label} day ${checked.message}.`
-    }
-  }
-  if (!errors.from && !errors.to && values.from.trim() > values.to.trim()) errors.to = 'The last day of the period must be on or after the first day.'
+  Object.assign(errors, checkPeriodFields(values.from, values.to))
   if (Object.keys(errors).length > 0 || !practice) return { ok: false, errors, values }
 
   const now = Date.now()
