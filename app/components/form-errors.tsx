@@ -2,6 +2,7 @@
  * Form validation messages, the GOV.UK way: a summary at the top that takes focus and links to
  * each field, and the same message beside the field (linked with aria-describedby).
  */
+import { useActionData, useLocation } from '@remix-run/react'
 import { useEffect, useRef, type MouseEvent } from 'react'
 
 export type FieldErrors = Record<string, string> | undefined
@@ -54,6 +55,20 @@ function focusField(event: MouseEvent<HTMLAnchorElement>, id: string) {
   const caption = target.matches('fieldset') ? target.querySelector('legend') : document.querySelector(`label[for="${CSS.escape(id)}"]`)
   ;(caption ?? field).scrollIntoView({ block: 'start' })
   field.focus({ preventScroll: true })
+}
+
+/**
+ * A key for a form that empties it after a successful submission (a redirect: a new location and
+ * no action data) and keeps it after a refused one. A refused submission also lands on a new
+ * location, but a moment after its errors show: keyed by the location, the form would be
+ * re-created under a user who had already followed an error link, taking their focus away.
+ */
+export function useFormResetKey(): string {
+  const location = useLocation()
+  const refused = useActionData() !== undefined
+  const key = useRef(location.key)
+  if (!refused) key.current = location.key
+  return key.current
 }
 
 export function FieldError({ form, field, errors }: { form: string; field: string; errors: FieldErrors }) {

@@ -1,9 +1,9 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, type SerializeFrom } from '@remix-run/node'
-import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from '@remix-run/react'
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { useEffect, useState } from 'react'
 import { AdminNav } from '../components/admin-nav.js'
 import { CsrfField } from '../components/csrf-field.js'
-import { ErrorSummary, FieldError, fieldProps, groupProps } from '../components/form-errors.js'
+import { ErrorSummary, FieldError, fieldProps, groupProps, useFormResetKey } from '../components/form-errors.js'
 import { agreementsAction, getAgreementsPage } from '../lib/admin.server.js'
 import { CharacterCount } from '../components/character-count.js'
 import { formatDay } from '../lib/format.js'
@@ -37,7 +37,7 @@ const FIELD_IDS = {
 export default function AdminAgreements() {
   const data = useLoaderData<typeof loader>()
   const failed = useActionData<typeof action>()
-  const formKey = useLocation().key
+  const formKey = useFormResetKey()
   const errors = failed?.errors
   const values = failed?.values ?? {}
   return (

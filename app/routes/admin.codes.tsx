@@ -1,8 +1,8 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from '@remix-run/react'
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { AdminNav } from '../components/admin-nav.js'
 import { CsrfField } from '../components/csrf-field.js'
-import { ErrorSummary, FieldError, fieldProps } from '../components/form-errors.js'
+import { ErrorSummary, FieldError, fieldProps, useFormResetKey } from '../components/form-errors.js'
 import { codesAction, getCodesPage } from '../lib/admin.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Code mappings – Administration – Sharing Ledger' }]
@@ -20,7 +20,7 @@ export default function AdminCodes() {
   const data = useLoaderData<typeof loader>()
   const failed = useActionData<typeof action>()
   const busy = useNavigation().state === 'submitting'
-  const formKey = useLocation().key
+  const formKey = useFormResetKey()
   const purposeErrors = failed?.intent === 'purpose' ? failed.errors : undefined
   const choiceErrors = failed?.intent === 'choice' ? failed.errors : undefined
   const valueOf = (intent: string) => (name: string) => {

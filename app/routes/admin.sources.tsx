@@ -1,9 +1,9 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from '@remix-run/react'
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { useEffect, useState } from 'react'
 import { AdminNav } from '../components/admin-nav.js'
 import { CsrfField } from '../components/csrf-field.js'
-import { ErrorSummary, FieldError, fieldProps } from '../components/form-errors.js'
+import { ErrorSummary, FieldError, fieldProps, useFormResetKey } from '../components/form-errors.js'
 import { getSourcesPage, sourcesAction } from '../lib/admin.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Sources – Administration – Sharing Ledger' }]
@@ -30,7 +30,7 @@ export default function AdminSources() {
   const { sources, practices, notice } = useLoaderData<typeof loader>()
   const failed = useActionData<typeof action>()
   const busy = useNavigation().state === 'submitting'
-  const formKey = useLocation().key
+  const formKey = useFormResetKey()
   const errors = failed?.intent === 'add' ? failed.errors : undefined
   const values = failed?.intent === 'add' ? failed.values : {}
   const value = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : '')

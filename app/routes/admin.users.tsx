@@ -2,7 +2,7 @@ import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from '@remix-run/react'
 import { AdminNav } from '../components/admin-nav.js'
 import { CsrfField } from '../components/csrf-field.js'
-import { ErrorSummary, FieldError, fieldProps, groupProps } from '../components/form-errors.js'
+import { ErrorSummary, FieldError, fieldProps, groupProps, useFormResetKey } from '../components/form-errors.js'
 import { getUsersPage, usersAction } from '../lib/admin.server.js'
 import { formatDateTime } from '../lib/format.js'
 
@@ -21,7 +21,8 @@ export default function AdminUsers() {
   const failed = useActionData<typeof action>()
   const busy = useNavigation().state === 'submitting'
   // A new key after each successful add (the redirect is a new location) empties the form.
-  const formKey = useLocation().key
+  const formKey = useFormResetKey()
+  const location = useLocation()
   const addErrors = failed?.intent === 'add' ? failed.errors : undefined
   const values = failed?.intent === 'add' ? failed.values : {}
   const value = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : '')
@@ -153,6 +154,8 @@ export default function AdminUsers() {
             </p>
             <FieldError form="user" field="password" errors={addErrors} />
             <input
+              // A password never comes back from the server: a new input per submission empties it.
+              key={location.key}
               id={FIELD_IDS.password}
               name="password"
               type="password"

@@ -1,7 +1,7 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, type SerializeFrom } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from '@remix-run/react'
 import { CsrfField } from '../components/csrf-field.js'
-import { ErrorSummary, FieldError, fieldProps } from '../components/form-errors.js'
+import { ErrorSummary, FieldError, fieldProps, useFormResetKey } from '../components/form-errors.js'
 import { CharacterCount } from '../components/character-count.js'
 import { DueStatus } from '../components/override-due-status.js'
 import { formatDateTime } from '../lib/format.js'
@@ -210,7 +210,7 @@ function ReviewForm({ data }: { data: PageData }) {
   const values: Record<string, string | undefined> = failed && 'values' in failed ? failed.values : {}
   const { search } = useLocation()
   // A new key after each signed review (the redirect is a new location) empties the form.
-  const formKey = useLocation().key
+  const formKey = useFormResetKey()
   const latest = data.reviews.find((r) => r.id === data.latestReviewId)
   const superseding = latest !== undefined
   return (
