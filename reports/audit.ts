@@ -16,7 +16,7 @@ import { barChart } from './pdf/chart.js'
 import { Contents } from './pdf/contents.js'
 import { formatCount, formatDay, formatTime } from './pdf/format.js'
 import { heading, keyValues, paragraph } from './pdf/heading.js'
-import { drawTable, Table } from './pdf/table.js'
+import { drawTable, Table } from './pdf/table/index.js'
 import { titlePage } from './title-page.js'
 
 // The audit evidence pack (auditor): everything recorded for the practices and period, with a

@@ -8,7 +8,7 @@ import { reviewTiming } from './review-timing.js'
 import { ensureSpace, frame } from './pdf/document.js'
 import { formatTime } from './pdf/format.js'
 import { heading, keyValues, paragraph } from './pdf/heading.js'
-import { drawTable } from './pdf/table.js'
+import { drawTable } from './pdf/table/index.js'
 import { titlePage } from './title-page.js'
 
 // The incident review (Caldicott guardian): one override event or finding; for a finding, the

@@ -13,7 +13,7 @@ import { SectionDigest } from './pdf/digest.js'
 import { createDocument, endDocument } from './pdf/document.js'
 import { DASH, formatCount } from './pdf/format.js'
 import { heading, keyValues, paragraph } from './pdf/heading.js'
-import { drawTable } from './pdf/table.js'
+import { drawTable } from './pdf/table/index.js'
 import { describeFileVerdict, verifyReportFile } from './verify-file.js'
 import { developmentSigningKey, prepareSectionFiles, signatureLines, signDocument, type ReportManifest } from './signature.js'
 

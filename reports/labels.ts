@@ -12,7 +12,7 @@ import {
   VERDICT_LABELS,
 } from '../core/labels.js'
 import { getRule } from '../jobs/findings/rules.js'
-import { drawTable } from './pdf/table.js'
+import { drawTable } from './pdf/table/index.js'
 import { heading, paragraph } from './pdf/heading.js'
 import type { Doc } from './pdf/document.js'
 

@@ -3,7 +3,7 @@ import { whereScopeInstants } from '../db/queries/scope.js'
 import { ReportError, type ReportContext, type ReportRequest } from './context.js'
 import { formatTime } from './pdf/format.js'
 import { heading, keyValues, paragraph, title } from './pdf/heading.js'
-import { drawTable } from './pdf/table.js'
+import { drawTable } from './pdf/table/index.js'
 
 // A patient's disclosure statement (UK GDPR Art. 15(1)(c): the recipients of their data; the
 // accounting-of-disclosures idea of 45 CFR 164.528): every disclosure of one patient at one
