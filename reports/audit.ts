@@ -1,13 +1,30 @@
-import type { Knex } from 'knex'
-import type { Db } from '../db/client.js'
-import { sumDisclosuresByPurpose, sumDisclosuresByRecipient } from '../db/queries/disclosures.js'
-import { listSourceCoverage, listWindowGaps, listWindowQuarantine, listWindowRuns } from '../db/queries/collection-completeness.js'
-import { listFindingEvents, listFindingsAboutPeriod } from '../db/queries/findings.js'
-import { latestCheckpoint } from '../db/ledger/checkpoint.js'
-import { countDisclosures, countPatientsInSnapshot } from '../db/queries/overview.js'
-import { monthlyOptOuts } from '../db/queries/opt-outs.js'
-import { listPromiseEvidence } from '../db/queries/promises.js'
-import { whereScopeDays, whereScopeInstants } from '../db/queries/scope.js'
+import {
+  countDisclosures,
+  countOverrideEvents,
+  countPatientsInSnapshot,
+  cursorBatches,
+  disclosureLogQuery,
+  latestCheckpoint,
+  listAgreementsInForce,
+  listChainHeads,
+  listFindingEvents,
+  listFindingsAboutPeriod,
+  listOverridesWithReviews,
+  listPromiseEvidence,
+  listSourceCoverage,
+  listWindowGaps,
+  listWindowQuarantine,
+  listWindowRuns,
+  monthlyOptOuts,
+  overrideReviewState,
+  practiceSubtotals,
+  snapshotTime,
+  sumDisclosuresByLegalBasis,
+  sumDisclosuresByPurpose,
+  sumDisclosuresByRecipient,
+  type DisclosureLogRow,
+  type OverrideReviewRow,
+} from './queries/index.js'
 import { DEFAULT_OVERRIDE_REVIEW_DAYS, type ReportContext } from './context.js'
 import { RUN_STATUS_LABELS, RUN_TRIGGER_LABELS, SOURCE_KIND_LABELS } from '../core/labels.js'
 import { glossary, Labels } from './labels.js'
@@ -24,43 +41,6 @@ import { titlePage } from './title-page.js'
 
 /** Rows fetched per round trip of the disclosure log (FETCH from one cursor). */
 export const LOG_BATCH = 2000
-
-/**
- * The rows of `query` in batches of `size`, from one cursor (in a subtransaction of the
- * report's read-only snapshot, or its own read-only transaction when called alone): the
- * query is planned, and its rows sorted, once (keyset pages re-read and re-sort what is left
- * on every page), and the log is one snapshot. The next batch is fetched while the caller
- * draws the current one (the database works on the other core).
- */
-export async function* cursorBatches(db: Db, query: Knex.QueryBuilder, size: number): AsyncGenerator<Array<Record<string, unknown>>> {
-  const { sql, bindings } = query.toSQL()
-  const trx = await db.transaction()
-  type Rows = Array<Record<string, unknown>>
-  let pending: Promise<Rows> | undefined
-  const fetch = () => {
-    // .then() once: a knex query runs again each time it is awaited
-    const p: Promise<Rows> = trx.raw(`FETCH ${size} FROM report_rows`).then((r: { rows: Rows }) => r.rows)
-    p.catch(() => {}) // awaited below; not an unhandled rejection while the caller draws
-    return p
-  }
-  try {
-    await trx.raw('SET TRANSACTION READ ONLY')
-    // Every row will be fetched: plan for the whole result (sort the scope's rows once), not for
-    // the first few (walking the (occurred_at, id) index across every practice's rows).
-    await trx.raw('SET LOCAL cursor_tuple_fraction = 1.0')
-    await trx.raw(`DECLARE report_rows NO SCROLL CURSOR FOR ${sql}`, bindings as Knex.RawBinding[])
-    pending = fetch()
-    for (;;) {
-      const rows: Rows = await pending
-      pending = rows.length === size ? fetch() : undefined
-      if (rows.length > 0) yield rows
-      if (!pending) break
-    }
-  } finally {
-    if (pending) await pending.catch(() => {})
-    await trx.rollback().catch(() => {}) // read only: nothing to keep
-  }
-}
 
 /** The pack's sections in order: the contents page lists them, each marks its page and bookmark. */
 const SECTIONS = [
@@ -190,9 +170,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
 
   // ---- Summary, with subtotals per practice
   const patients = await countPatientsInSnapshot(db, scope)
-  const overrideCount = Number(
-    (await whereScopeInstants(db('override_events'), scope, 'practice_id', 'occurred_at').count({ n: '*' }).first())?.n ?? 0,
-  )
+  const overrideCount = await countOverrideEvents(db, scope)
   section('1. Summary')
   keyValues(doc, [
     ['Disclosures', formatCount(total)],
@@ -301,24 +279,20 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     { header: 'Legal basis, data level', width: 2.6 },
   ], { fontSize: 7 })
   const sl = ctx.section('disclosure_log')
-  const logQuery = whereScopeInstants(db('disclosures as d'), scope, 'd.practice_id', 'd.occurred_at')
-    .join('organisations as o', 'o.id', 'd.recipient_id')
-    .join('practices as p', 'p.id', 'd.practice_id')
-    .select('d.id', 'd.occurred_at', 'p.ods_code', 'd.patient_pseudonym', 'o.name as recipient', 'd.purpose', 'd.legal_basis', 'd.data_level')
-    .orderBy([{ column: 'd.occurred_at' }, { column: 'd.id' }])
+  const logQuery = disclosureLogQuery(db, scope)
   const progress = (done: number) => ctx.request.onProgress?.({ stage: 'Disclosure log', done, total })
   progress(0)
-  for await (const rows of cursorBatches(db, logQuery, LOG_BATCH)) {
+  for await (const rows of cursorBatches<DisclosureLogRow>(db, logQuery, LOG_BATCH)) {
     for (const r of rows) {
       sl.add([String(r.id), r.occurred_at, r.ods_code, r.patient_pseudonym, r.recipient, r.purpose, r.legal_basis, r.data_level])
       log.addRow([
         String(r.id),
-        formatTime(r.occurred_at as Date).replace(' ', '\n'), // date above time
+        formatTime(r.occurred_at).replace(' ', '\n'), // date above time
         String(r.ods_code),
         String(r.patient_pseudonym),
         String(r.recipient),
-        labels.purpose(r.purpose as string),
-        `${labels.legalBasis(r.legal_basis as string | null)}; ${labels.dataLevel(r.data_level as string)}`,
+        labels.purpose(r.purpose),
+        `${labels.legalBasis(r.legal_basis)}; ${labels.dataLevel(r.data_level)}`,
       ])
     }
     await ctx.drain()
@@ -335,37 +309,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       'and both are listed; "Standing" gives the number of each review and whether it is current or which review superseded it. Lateness is counted to the first review, or to the time of this report when there is none.',
     { size: 9 },
   )
-  const overrides: Array<Record<string, unknown>> = await whereScopeInstants(db('override_events as e'), scope, 'e.practice_id', 'e.occurred_at')
-    .join('practices as p', 'p.id', 'e.practice_id')
-    .leftJoin('override_reviews as r', 'r.override_event_id', 'e.id')
-    .leftJoin('users as u', 'u.id', 'r.reviewer_id')
-    .leftJoin('users as s', 's.id', 'r.second_signer_id')
-    // Issue 16: the second signer's own decision, signed by them (or its absence).
-    .leftJoin('override_countersignatures as cs', 'cs.review_id', 'r.id')
-    .select(
-      'e.id',
-      'e.occurred_at',
-      'p.ods_code',
-      'e.patient_pseudonym',
-      'e.kind',
-      'e.reason_code',
-      'e.actor_role',
-      db.raw('e.occurred_at + make_interval(days => ?) AS due_at', [reviewDays]),
-      db.raw('(SELECT min(x.signed_at) FROM override_reviews x WHERE x.override_event_id = e.id) AS first_signed_at'),
-      db.raw('now() AS as_of'),
-      'r.id as review_id',
-      'r.verdict',
-      'r.reasons',
-      'r.signed_at',
-      'r.escalated',
-      db.raw('(SELECT n.id FROM override_reviews n WHERE n.supersedes_id = r.id) AS superseded_by'),
-      'u.display_name as reviewer',
-      's.display_name as second_signer',
-      'cs.decision as cs_decision',
-      'cs.signed_at as cs_signed_at',
-      'cs.reason as cs_reason',
-    )
-    .orderBy([{ column: 'e.occurred_at' }, { column: 'e.id' }, { column: 'r.signed_at' }, { column: 'r.id' }])
+  const overrides = await listOverridesWithReviews(db, scope, reviewDays)
   const so = ctx.section('overrides')
   const ot = new Table(doc, [
     { header: 'Event', width: 0.1, token: true, fit: '12345' },
@@ -393,9 +337,9 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
         ? r.kind === 'override_stopped'
           ? 'None needed'
           : 'Not reviewed'
-        : `${labels.verdict(r.verdict as string)} by ${r.reviewer} at ${formatTime(r.signed_at as Date)}${countersignature(r)}${r.escalated ? ' (escalated)' : ''}: ${r.reasons}`
-    const kindReasonRole = [labels.overrideKind(r.kind as string), r.reason_code ? `reason: ${labels.overrideReason(r.reason_code as string)}` : null, r.actor_role ? `by ${r.actor_role}` : null]
-    ot.addRow([String(r.id), formatTime(r.occurred_at as Date).replace(' ', '\n'), `${r.ods_code}\n${r.patient_pseudonym}`, kindReasonRole.filter(Boolean).join('; '), timing, standing, review])
+        : `${labels.verdict(r.verdict!)} by ${r.reviewer} at ${formatTime(r.signed_at!)}${countersignature(r)}${r.escalated ? ' (escalated)' : ''}: ${r.reasons}`
+    const kindReasonRole = [labels.overrideKind(r.kind), r.reason_code ? `reason: ${labels.overrideReason(r.reason_code)}` : null, r.actor_role ? `by ${r.actor_role}` : null]
+    ot.addRow([String(r.id), formatTime(r.occurred_at).replace(' ', '\n'), `${r.ods_code}\n${r.patient_pseudonym}`, kindReasonRole.filter(Boolean).join('; '), timing, standing, review])
   }
   if (overrides.length === 0) ot.addSpanningRow('No override events in the period.')
   ot.end()
@@ -493,24 +437,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
 
   // ---- Agreements
   section('8. Data sharing agreements in force')
-  const agreements: Array<Record<string, unknown>> = await db('data_sharing_agreements as a')
-    .join('organisations as o', 'o.id', 'a.recipient_id')
-    .whereExists(db('agreement_practices as ap').whereRaw('ap.agreement_id = a.id').whereIn('ap.practice_id', scope.practiceIds))
-    .where('a.valid_from', '<=', scope.to)
-    .where((q) => q.whereNull('a.valid_to').orWhere('a.valid_to', '>=', scope.from))
-    .select(
-      'a.id',
-      'a.reference',
-      'o.name as recipient',
-      'a.data_level',
-      db.raw(`to_char(a.valid_from, 'YYYY-MM-DD') as valid_from`),
-      db.raw(`to_char(a.valid_to, 'YYYY-MM-DD') as valid_to`),
-      db.raw(`(SELECT string_agg(purpose, ',' ORDER BY purpose) FROM agreement_purposes WHERE agreement_id = a.id) as purposes`),
-      db.raw(
-        `(SELECT string_agg(p.ods_code, ', ' ORDER BY p.ods_code) FROM agreement_practices ap JOIN practices p ON p.id = ap.practice_id WHERE ap.agreement_id = a.id) as practices`,
-      ),
-    )
-    .orderBy('a.reference')
+  const agreements = await listAgreementsInForce(db, scope)
   const sa = ctx.section('agreements')
   agreements.forEach((a) => sa.add([a.reference, a.recipient, a.data_level, a.valid_from, a.valid_to, a.purposes == null ? null : String(a.purposes).split(',').join(', '), a.practices]))
   drawTable(
@@ -536,7 +463,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
 
   // ---- Collection completeness: by each source's window (issue 15), not runs started in the period
   section('9. Collection completeness')
-  const asOf: Date = (await db.raw('SELECT now() AS at')).rows[0].at // the snapshot's time: the report's data as of then
+  const asOf = await snapshotTime(db) // the report's data as of then
   paragraph(
     doc,
     'A period is usually collected after it ends. For each source, the window runs from the start of the period to its first ' +
@@ -644,10 +571,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     { size: 9 },
   )
   const chainKeys = [...scope.practiceIds, 0]
-  const heads: Array<{ chain_key: number; seq: string; hash: string }> = await db('ledger_heads')
-    .whereIn('chain_key', chainKeys)
-    .orderBy('chain_key')
-    .select('chain_key', 'seq', db.raw(`encode(hash, 'hex') AS hash`))
+  const heads = await listChainHeads(db, chainKeys)
   const checkpoint = await latestCheckpoint(db)
   const checkpointed = new Map((checkpoint?.chains ?? []).map((c) => [c.chain, c]))
   const chainName = (key: number) => (key === 0 ? 'System-wide' : (ctx.practices.find((p) => p.id === key)?.odsCode ?? String(key)))
@@ -682,44 +606,6 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
   glossary(doc, labels, '11. Glossary of codes', ctx.section('glossary'), () => ctx.contents!.mark('11. Glossary of codes'))
 }
 
-/** Overrides of the period whose review is overdue now, and those whose first review was signed late (the executive summary). */
-async function overrideReviewState(db: Db, scope: ReportContext['scope'], reviewDays: number): Promise<{ overdue: number; late: number }> {
-  const row = await whereScopeInstants(db('override_events as e'), scope, 'e.practice_id', 'e.occurred_at')
-    .whereNot('e.kind', 'override_stopped')
-    .select(
-      db.raw(
-        `count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM override_reviews r WHERE r.override_event_id = e.id) AND e.occurred_at + make_interval(days => ?) < now()) AS overdue`,
-        [reviewDays],
-      ),
-      db.raw(`count(*) FILTER (WHERE (SELECT min(r.signed_at) FROM override_reviews r WHERE r.override_event_id = e.id) > e.occurred_at + make_interval(days => ?)) AS late`, [reviewDays]),
-    )
-    .first()
-  return { overdue: Number(row?.overdue ?? 0), late: Number(row?.late ?? 0) }
-}
-
-/** Disclosures and override events per practice (the summary's subtotals). */
-async function practiceSubtotals(db: Db, scope: ReportContext['scope']): Promise<Map<number, { disclosures: number; overrides: number }>> {
-  const out = new Map<number, { disclosures: number; overrides: number }>()
-  const disclosures = await whereScopeDays(db('disclosure_daily as dd'), scope, 'dd.practice_id', 'dd.day').groupBy('dd.practice_id').select('dd.practice_id as id').sum('dd.disclosures as n')
-  for (const r of disclosures as Array<{ id: number; n: string }>) out.set(r.id, { disclosures: Number(r.n), overrides: 0 })
-  const overrides = await whereScopeInstants(db('override_events'), scope, 'practice_id', 'occurred_at').groupBy('practice_id').select('practice_id as id').count({ n: '*' })
-  for (const r of overrides as Array<{ id: number; n: string }>) out.set(r.id, { disclosures: out.get(r.id)?.disclosures ?? 0, overrides: Number(r.n) })
-  return out
-}
-
-/** Disclosures per legal basis, most first; code null where the source recorded none. */
-async function sumDisclosuresByLegalBasis(db: Db, scope: ReportContext['scope']): Promise<Array<{ code: string | null; label: string; disclosures: number }>> {
-  const rows = await whereScopeDays(db('disclosure_daily as dd'), scope, 'dd.practice_id', 'dd.day')
-    .leftJoin('legal_bases as lb', 'lb.code', 'dd.legal_basis')
-    .groupBy('dd.legal_basis', 'lb.label')
-    .select('dd.legal_basis as code', 'lb.label')
-    .sum('dd.disclosures as n')
-    .orderBy([{ column: 'n', order: 'desc' }, { column: 'dd.legal_basis' }])
-  return (rows as Array<{ code: string; label: string | null; n: string }>)
-    .map((r) => ({ code: r.code === '' ? null : r.code, label: r.code === '' ? 'None recorded' : (r.label ?? r.code), disclosures: Number(r.n) }))
-    .filter((r) => r.disclosures > 0)
-}
-
 /** A pseudonym of the widest usual form (jobs/pseudonym.ts PSEUDONYM_PATTERN); wider ones shrink in their cell. */
 const PSEUDONYM_SAMPLE = 'P-0000-0000-0000'
 
@@ -734,14 +620,14 @@ function subjectLabel(key: string, at: Date | null): string {
 }
 
 /** An event's review timing: due date, and whether the first review was late or is overdue (at the report's snapshot). */
-function reviewTiming(r: Record<string, unknown>): string {
-  return reviewTimingInWords(String(r.kind), r.due_at as Date, r.first_signed_at as Date | null, r.as_of as Date)
+function reviewTiming(r: OverrideReviewRow): string {
+  return reviewTimingInWords(r.kind, r.due_at, r.first_signed_at, r.as_of)
 }
 
 /** Who countersigned a review and when, or that they declined (why) or have not yet signed. */
-function countersignature(r: Record<string, unknown>): string {
+function countersignature(r: OverrideReviewRow): string {
   if (!r.second_signer) return ''
-  if (r.cs_decision === 'countersigned') return `; countersigned by ${r.second_signer} at ${formatTime(r.cs_signed_at as Date)}`
-  if (r.cs_decision === 'declined') return `; ${r.second_signer} declined to countersign at ${formatTime(r.cs_signed_at as Date)} (${r.cs_reason})`
+  if (r.cs_decision === 'countersigned') return `; countersigned by ${r.second_signer} at ${formatTime(r.cs_signed_at!)}`
+  if (r.cs_decision === 'declined') return `; ${r.second_signer} declined to countersign at ${formatTime(r.cs_signed_at!)} (${r.cs_reason})`
   return `; awaiting countersignature by ${r.second_signer}`
 }

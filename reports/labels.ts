@@ -1,5 +1,5 @@
-import type { Db } from '../db/client.js'
-import { listLegalBases, listPurposes, listRecipientTypes } from '../db/queries/codes.js'
+import type { Db } from './queries/index.js'
+import { listLegalBases, listPurposes, listRecipientTypes } from './queries/index.js'
 import {
   CHOICE_DECISION_LABELS,
   CHOICE_KIND_LABELS,
