@@ -1,5 +1,4 @@
-import type { Db } from './queries/index.js'
-import { codeLabels, collectionCoverage, disclosureBuckets, icbPracticeIds, latestPublishedNdop, monthlyOptOuts, practiceIcbs, setPractices } from './queries/index.js'
+import { codeLabels, collectionCoverage, disclosureBuckets, icbPracticeIds, latestPublishedNdop, monthlyOptOuts, practiceIcbs, setPractices, type Db } from './queries/index.js'
 import { controlSet, type ControlFigure, type ControlOutcome, type ControlProblem, type ControlTableSpec, type Decision } from './disclosure-set.js'
 import { formatTime } from './pdf/format.js'
 

@@ -1,5 +1,4 @@
 import { SOURCE_KIND_LABELS } from '../core/labels.js'
-import type { Db } from './queries/index.js'
 import {
   evidenceAgreement,
   evidenceChoice,
@@ -9,6 +8,7 @@ import {
   recipientAgreementIds,
   type EvidenceAgreement,
   type EvidenceDisclosure,
+  type Db,
 } from './queries/index.js'
 import type { Labels } from './labels.js'
 import { formatDay, formatTime } from './pdf/format.js'

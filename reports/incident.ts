@@ -1,5 +1,4 @@
 import { USER_ROLE_LABELS } from '../core/labels.js'
-import type { Db } from './queries/index.js'
 import {
   listEventReviews,
   listFindingEvents,
@@ -14,6 +13,7 @@ import {
   type FindingRecord,
   type IncidentEvent,
   type TimelineRow,
+  type Db,
 } from './queries/index.js'
 import { DEFAULT_OVERRIDE_REVIEW_DAYS, ReportError, type ReportContext, type ReportRequest } from './context.js'
 import { loadEvidence } from './incident-evidence.js'
