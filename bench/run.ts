@@ -46,7 +46,7 @@ import { addSource } from '../db/queries/sources.js'
 import { createUser } from '../db/queries/users.js'
 import { collectSource } from '../jobs/collect.js'
 import { refreshFindings } from '../jobs/findings/refresh-findings.js'
-import type { SimulatedPractice, SimulatorOptions } from '../jobs/simulator/server.js'
+import type { SimulatedPractice, SimulatorOptions } from '../simulator/server.js'
 
 // ---- Options --------------------------------------------------------------------------------
 

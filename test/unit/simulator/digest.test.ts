@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { demoAgreements, demoDsptRegister, generateDataset, ndopCsv, noticeFileFor, practiceProfiles } from '../../../jobs/simulator/data.js'
+import { demoAgreements, demoDsptRegister, generateDataset, ndopCsv, noticeFileFor, practiceProfiles } from '../../../simulator/data.js'
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 

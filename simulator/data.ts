@@ -30,8 +30,8 @@ import {
   type StaffMember,
 } from './fhir.js'
 import { between, hashString, pick, randomStream, weightedPicker, type Random } from './random.js'
-import { CONSENT_ANSWERED_BASES, SECONDARY_PURPOSES, outsideNotice, type NoticeLists, type PromiseCode } from '../../core/promises.js'
-import type { NoticeFile } from '../import-notice.js'
+import { CONSENT_ANSWERED_BASES, SECONDARY_PURPOSES, outsideNotice, type NoticeLists, type PromiseCode } from '../core/promises.js'
+import type { NoticeFile } from '../jobs/import-notice.js'
 import { noticeFileFor } from './notices.js'
 
 /**
