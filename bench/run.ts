@@ -45,7 +45,7 @@ import type { Scope } from '../db/queries/scope.js'
 import { addSource } from '../db/queries/sources.js'
 import { createUser } from '../db/queries/users.js'
 import { collectSource } from '../jobs/collect.js'
-import { refreshFindings } from '../jobs/findings/refresh-findings.js'
+import { refreshFindings } from '../core/findings/refresh.js'
 import type { SimulatedPractice, SimulatorOptions } from '../jobs/simulator/server.js'
 
 // ---- Options --------------------------------------------------------------------------------
