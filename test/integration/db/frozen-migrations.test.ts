@@ -35,7 +35,10 @@ describe('the live roll-up generators match what the migrations installed', () =
           WHERE i.indrelid = ?::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`,
         [rollup.table],
       )
-      expect(rows.map((r: { attname: string }) => r.attname), rollup.table).toEqual(rollupKeyColumns(rollup))
+      expect(
+        rows.map((r: { attname: string }) => r.attname),
+        rollup.table,
+      ).toEqual(rollupKeyColumns(rollup))
     }
   })
 })

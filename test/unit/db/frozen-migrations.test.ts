@@ -16,7 +16,9 @@ function imports(source: string): Array<{ statement: string; specifier: string }
     /\bimport\s*\(\s*['"`]([^'"`]+)/g,
     /\brequire\s*\(\s*['"`]([^'"`]+)/g,
   ]
-  return patterns.flatMap((pattern) => [...source.matchAll(pattern)].map((m) => ({ statement: m[0].replace(/\s+/g, ' '), specifier: m[1]! })))
+  return patterns.flatMap((pattern) =>
+    [...source.matchAll(pattern)].map((m) => ({ statement: m[0].replace(/\s+/g, ' '), specifier: m[1]! })),
+  )
 }
 
 function allowed({ statement, specifier }: { statement: string; specifier: string }): boolean {
@@ -46,7 +48,9 @@ describe('frozen migrations', () => {
     expect(check(`import {\n  addRowsSql,\n} from '../rollups.js'`)).toEqual([['../rollups.js', false]])
     expect(check(`export { x } from '../../core/x.js'`)).toEqual([['../../core/x.js', false]])
     expect(check(`import { x } from './sub/x.js'`)).toEqual([['./sub/x.js', false]])
-    expect(check(`import { X } from './20261123130000_disclosure_narrow_rollups.js'`)).toEqual([['./20261123130000_disclosure_narrow_rollups.js', true]])
+    expect(check(`import { X } from './20261123130000_disclosure_narrow_rollups.js'`)).toEqual([
+      ['./20261123130000_disclosure_narrow_rollups.js', true],
+    ])
     expect(check(`import crypto from 'node:crypto'`)).toEqual([['node:crypto', true]])
     expect(check(`const m = await import('../../core/identifiers.js')`)).toEqual([['../../core/identifiers.js', false]])
   })
