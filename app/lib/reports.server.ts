@@ -24,7 +24,7 @@ import { checkPeriodFields } from './period.server.js'
 
 type Args = { request: Request; context: AppLoadContext }
 
-/** Who may produce which report (product.md): auditors the evidence pack, managers the ICB report, guardians the incident review. */
+/** Who may produce which report, by the job each role does: auditors check (the evidence pack), managers report to the ICB, guardians review incidents; statements per decision 026. */
 export const REPORT_ROLES: Record<ReportKind, readonly Role[]> = {
   audit: ['auditor', 'caldicott_guardian', 'practice_manager', 'admin'],
   commissioner: ['practice_manager', 'caldicott_guardian', 'admin'],

@@ -15,9 +15,9 @@ import { outsideNotice } from './rules/outside-notice.js'
 /**
  * The compliance rules, in the order they are evaluated and listed: what each checks, how
  * serious a breach is, and why it matters, in words a Caldicott guardian can show a patient.
- * The promises quoted are the practice privacy notices' (shared/seeds/); the principles are the
- * Caldicott principles (2020). Each rule's definition and SQL are in its file under rules/; the
- * choices behind them are in docs/decisions/008-compliance-rules.md.
+ * The promises quoted are the practice privacy notices' (seeds/notices/, decision 018); the
+ * principles are the Caldicott principles (2020). Each rule's definition and SQL are in its file
+ * under rules/; the choices behind them are in docs/decisions/008-compliance-rules.md.
  *
  * Adding a rule: a new file in rules/ and a line here.
  */

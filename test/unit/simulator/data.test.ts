@@ -268,7 +268,7 @@ describe('demoAgreements', () => {
   })
 })
 
-// ---- An independent reading of the compliance rules (product.md), to check the planted list ----
+// ---- An independent reading of the compliance rules (decision 008), to check the planted list ----
 
 const PURPOSE_OF_USE: Record<string, string> = {
   TREAT: 'direct_care', CAREMGT: 'direct_care', COC: 'direct_care', ETREAT: 'emergency_care', BTG: 'emergency_care',
