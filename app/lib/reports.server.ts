@@ -38,8 +38,8 @@ const FORM_KINDS: readonly ReportKind[] = ['audit', 'commissioner', 'incident']
 /** How long the bytes of a report delivered from the web are kept for downloading again (its record stays for good). */
 export const REPORT_FILE_KEEP_DAYS = 90
 
-const FIELDS = ['kind', 'practice', 'from', 'to', 'eventId'] as const
-export type ReportFormErrors = Partial<Record<(typeof FIELDS)[number] | 'form', string>>
+type ReportFormField = 'kind' | 'practice' | 'from' | 'to' | 'eventId'
+export type ReportFormErrors = Partial<Record<ReportFormField | 'form', string>>
 export interface ReportFormValues {
   kind: string
   practice: string[]
