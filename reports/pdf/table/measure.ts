@@ -38,7 +38,7 @@ export interface TableMeasure {
   wrappers: Wrappers
 }
 
-const NON_ASCII = /[^\x00-\x7f]/
+const NON_ASCII = /[\u0080-\uffff]/ // any UTF-16 unit above ASCII
 
 export function cellFont(c: Column, bold: boolean): FontName {
   return c.token ? FONTS.mono : bold ? FONTS.bold : FONTS.regular

@@ -117,7 +117,6 @@ describe('table operators', () => {
     const regular = r.fonts[FONTS.regular]
     const headerH = bold.lineHeight(8, true) + 2 * PAD
     const rowH = regular.lineHeight(8, true) + 2 * PAD
-    const nameW = (WIDTH * 3) / 4
     const rightEdge = LEFT + WIDTH - PAD // a right-aligned cell's text ends here
 
     // the header: shaded, bold, at the top of the frame
