@@ -1,9 +1,9 @@
 import type { AppLoadContext } from '@remix-run/node'
 import { z } from 'zod'
+import { DATA_LEVELS, DataLevel } from '../../core/inputs.js'
 import { listLegalBases, listPurposes, listRecipientTypes } from '../../db/queries/codes.js'
 import {
   countMatchingDisclosures,
-  DATA_LEVELS,
   DISCLOSURE_SORTS,
   getAgreementReliedOn,
   getDisclosure,
@@ -19,7 +19,6 @@ import {
   sumDisclosuresByRecipient,
   sumProhibitedByRecipient,
   sumDisclosuresCube,
-  type DataLevel,
   type DisclosureFilter,
   type DisclosureListItem,
 } from '../../db/queries/disclosures.js'
@@ -53,7 +52,7 @@ const FilterSchema = z.object({
   recipientType: z.preprocess(blank, Code.optional()),
   recipient: z.preprocess(blank, z.coerce.number().int().positive().max(2_147_483_647).optional()),
   legalBasis: z.preprocess(blank, Code.optional()),
-  dataLevel: z.preprocess(blank, z.enum(DATA_LEVELS).optional()),
+  dataLevel: z.preprocess(blank, DataLevel.optional()),
 })
 
 const ListSchema = z.object({
