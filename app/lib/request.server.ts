@@ -15,7 +15,7 @@ import { readForm } from './access.server.js'
 
 /** A plain-text 400: the sentence is the whole answer. */
 export function badRequest(message: string): Response {
-  return new Response(message, { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
+  return new Response(message, { status: 400, statusText: 'Bad Request', headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
 }
 
 /** The usual sentence for a filter that does not parse: which parameter, and what is wrong. */
