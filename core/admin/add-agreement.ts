@@ -67,7 +67,12 @@ export async function addAgreement(ctx: AdminContext, input: AddAgreementInput):
   const allowedPurposes = new Set(purposes.filter((p) => !p.prohibited).map((p) => p.code))
   const chosenPurposes = [...new Set(input.purposes)]
   if (chosenPurposes.length === 0) errors.purposes = 'Choose at least one purpose the agreement covers'
-  else if (chosenPurposes.some((p) => !allowedPurposes.has(p))) errors.purposes = 'Choose purposes from the list (marketing and insurance are never allowed)'
+  else {
+    const known = new Set(purposes.map((p) => p.code))
+    const unknown = chosenPurposes.find((p) => !known.has(p))
+    if (unknown !== undefined) errors.purposes = `Choose purposes from the list: ${JSON.stringify(unknown.slice(0, 40))} is not one`
+    else if (chosenPurposes.some((p) => !allowedPurposes.has(p))) errors.purposes = 'Choose purposes from the list (marketing and insurance are never allowed)'
+  }
   const chosen = await knownPractices(db, input.practices)
   if ('error' in chosen) errors.practices = chosen.error
   else if (chosen.practices.length === 0) errors.practices = 'Choose at least one practice that is party to the agreement'
