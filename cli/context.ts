@@ -3,7 +3,7 @@ import { EmbeddedDatabaseBusyError, openDatabase, type DbHandle } from '../db/cl
 import { migrateLatest } from '../db/migrate.js'
 import os from 'node:os'
 import type { AdminContext } from '../core/admin/index.js'
-import { refreshFindings } from '../jobs/findings/refresh-findings.js'
+import { refreshFindings } from '../core/findings/refresh.js'
 import type { RunnerDeps } from '../jobs/runner.js'
 
 /** An error whose message is the whole story: printed as one line, no stack trace. */

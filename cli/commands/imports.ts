@@ -1,4 +1,4 @@
-import { refreshFindings } from '../../jobs/findings/refresh-findings.js'
+import { refreshFindings } from '../../core/findings/refresh.js'
 import { importNdopFile } from '../../jobs/import-ndop.js'
 import { importRegisterFile } from '../../jobs/import-register.js'
 import type { RunnerDeps } from '../../jobs/runner.js'

@@ -1,4 +1,4 @@
-import { startSimulator } from '../../jobs/simulator/server.js'
+import { startSimulator } from '../../simulator/server.js'
 import type { Command } from 'commander'
 import { int } from '../options.js'
 
