@@ -1,7 +1,6 @@
 import os from 'node:os'
 import { getPracticeByOds } from '../../db/queries/practices.js'
 import { UserError, withLedger } from '../context.js'
-import { ConfigError, requireSigningKey } from '../../config/env.js'
 import cliProgress from 'cli-progress'
 import type { Command } from 'commander'
 import { ods } from '../options.js'

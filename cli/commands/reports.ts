@@ -10,7 +10,7 @@ import { int, ods, periodDay, signingKeyOf } from '../options.js'
  * these only parse arguments and print.
  */
 export function register(program: Command): void {
-  const reportCmd = program
+  program
     .command('report')
     .description('write a PDF report (audit evidence pack, commissioner report, incident review) and record its digest')
     .argument('<kind>', 'audit | commissioner | incident')
