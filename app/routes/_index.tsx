@@ -6,6 +6,7 @@ import { TrendChart } from '../components/charts/trend-chart.js'
 import { FilterBar } from '../components/filter-bar.js'
 import { useKeptSearch } from '../lib/navigation.js'
 import { formatCount, formatDateTime, formatDay, formatMonth } from '../lib/format.js'
+import { RUN_COUNT_LABELS, RUN_STATUS_LABELS } from '../../core/labels.js'
 import { getOverview } from '../lib/overview.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Overview – Sharing Ledger' }]
@@ -21,13 +22,6 @@ type OverviewData = SerializeFrom<typeof loader>
 
 /** How many bars a chart shows; the table beside it always lists every row. */
 const CHART_ROWS = 10
-
-const RUN_STATUS_TEXT: Record<string, string> = {
-  active: 'Running',
-  completed: 'Completed',
-  failed: 'Failed',
-  cancelled: 'Stopped',
-}
 
 export default function Overview() {
   const data = useLoaderData<typeof loader>()
@@ -282,19 +276,19 @@ function CollectionRuns({ sources }: { sources: OverviewData['sources'] }) {
                 <th scope="col">Status</th>
                 <th scope="col">Finished</th>
                 <th scope="col" className="numeric">
-                  Read
+                  {RUN_COUNT_LABELS.read}
                 </th>
                 <th scope="col" className="numeric">
-                  New
+                  {RUN_COUNT_LABELS.inserted}
                 </th>
                 <th scope="col" className="numeric">
-                  Corrected
+                  {RUN_COUNT_LABELS.updated}
                 </th>
                 <th scope="col" className="numeric">
-                  Duplicates
+                  {RUN_COUNT_LABELS.duplicates}
                 </th>
                 <th scope="col" className="numeric">
-                  Quarantined
+                  {RUN_COUNT_LABELS.quarantined}
                 </th>
               </tr>
             </thead>
@@ -305,7 +299,7 @@ function CollectionRuns({ sources }: { sources: OverviewData['sources'] }) {
                   <td>{s.practiceOds ?? 'National'}</td>
                   <td>
                     <span className={s.status ? `status--${s.status}` : undefined}>
-                      {s.status ? RUN_STATUS_TEXT[s.status] : 'Never run'}
+                      {s.status ? RUN_STATUS_LABELS[s.status] : 'Never run'}
                     </span>
                     {s.error && <div className="hint">{s.error}</div>}
                   </td>

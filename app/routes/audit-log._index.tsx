@@ -5,14 +5,13 @@ import { LedgerStatus } from '../components/ledger-status.js'
 import { Pager } from '../components/pager.js'
 import { getAuditLogPage } from '../lib/audit-log.server.js'
 import { formatCount, formatDateTime } from '../lib/format.js'
+import { ACCESS_OUTCOME_LABELS } from '../../core/labels.js'
 
 export const meta: MetaFunction = () => [{ title: 'Access log – Sharing Ledger' }]
 
 export async function loader(args: LoaderFunctionArgs) {
   return json(await getAuditLogPage(args), { headers: { 'Cache-Control': 'no-store' } })
 }
-
-const OUTCOME_TEXT: Record<string, string> = { ok: 'OK', denied: 'Denied', failed: 'Failed' }
 
 export default function AuditLog() {
   const { period, filter, actions, entries, ledger } = useLoaderData<typeof loader>()
@@ -59,7 +58,7 @@ export default function AuditLog() {
           <label htmlFor="filter-outcome">Outcome</label>
           <select id="filter-outcome" key={String(filter.outcome ?? '')} name="outcome" defaultValue={filter.outcome ?? ''}>
             <option value="">Any outcome</option>
-            {Object.entries(OUTCOME_TEXT).map(([value, text]) => (
+            {Object.entries(ACCESS_OUTCOME_LABELS).map(([value, text]) => (
               <option key={value} value={value}>
                 {text}
               </option>
@@ -102,7 +101,7 @@ export default function AuditLog() {
                       <td>{formatDateTime(e.at)}</td>
                       <th scope="row">{e.actor}</th>
                       <td>{e.action}</td>
-                      <td className={e.outcome === 'ok' ? undefined : 'status--failed'}>{OUTCOME_TEXT[e.outcome] ?? e.outcome}</td>
+                      <td className={e.outcome === 'ok' ? undefined : 'status--failed'}>{ACCESS_OUTCOME_LABELS[e.outcome] ?? e.outcome}</td>
                       <td>{e.practiceOds ?? '–'}</td>
                       <td className="break-anywhere">{e.target ?? '–'}</td>
                       <td>{e.ip ?? '–'}</td>

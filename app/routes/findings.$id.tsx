@@ -21,8 +21,6 @@ export async function action(args: ActionFunctionArgs) {
   return json(result, { status: result.ok ? 200 : 400 })
 }
 
-const STATUS_TEXT = FINDING_STATUS_LABELS
-
 export default function FindingPage() {
   const { finding, rule, promises, canDecide } = useLoaderData<typeof loader>()
   const result = useActionData<typeof action>()
@@ -57,7 +55,7 @@ export default function FindingPage() {
             </>
           )}
           <dt>Status</dt>
-          <dd data-testid="finding-status">{STATUS_TEXT[finding.status]}</dd>
+          <dd data-testid="finding-status">{FINDING_STATUS_LABELS[finding.status]}</dd>
           <dt>Found</dt>
           <dd>{formatDateTime(finding.openedAt)}</dd>
         </dl>
@@ -93,8 +91,8 @@ export default function FindingPage() {
               <tr key={e.id}>
                 <td>{formatDateTime(e.at)}</td>
                 <td>
-                  {e.fromStatus ? `${STATUS_TEXT[e.fromStatus]} → ` : ''}
-                  {STATUS_TEXT[e.toStatus]}
+                  {e.fromStatus ? `${FINDING_STATUS_LABELS[e.fromStatus]} → ` : ''}
+                  {FINDING_STATUS_LABELS[e.toStatus]}
                 </td>
                 <td>{e.byUser ?? 'Sharing Ledger (automatic)'}</td>
                 <td>{e.reason}</td>

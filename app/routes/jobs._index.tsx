@@ -7,7 +7,7 @@ import { FilterBar } from '../components/filter-bar.js'
 import { Pager } from '../components/pager.js'
 import { formatCount, formatDateTime } from '../lib/format.js'
 import { getJobsPage } from '../lib/jobs.server.js'
-import { RUN_STATUS_LABELS, RUN_TRIGGER_LABELS, SOURCE_KIND_LABELS } from '../../core/labels.js'
+import { RUN_COUNT_LABELS, RUN_STATUS_LABELS, RUN_TRIGGER_LABELS, SOURCE_KIND_LABELS } from '../../core/labels.js'
 
 export const meta: MetaFunction = () => [{ title: 'Jobs and sources – Sharing Ledger' }]
 
@@ -16,11 +16,6 @@ export async function loader(args: LoaderFunctionArgs) {
 }
 
 type JobsData = SerializeFrom<typeof loader>
-
-// One source of these words (core/labels.ts): the evidence pack prints the same.
-const RUN_STATUS_TEXT: Record<string, string> = RUN_STATUS_LABELS
-const SOURCE_KIND_TEXT: Record<string, string> = SOURCE_KIND_LABELS
-const TRIGGER_TEXT: Record<string, string> = RUN_TRIGGER_LABELS
 
 /** 1440 -> "24 hours", 90 -> "90 minutes", 2880 -> "2 days". */
 function formatMinutes(minutes: number): string {
@@ -67,7 +62,7 @@ export default function Jobs() {
           <label htmlFor="filter-status">Status</label>
           <select id="filter-status" key={String(data.filter.status ?? '')} name="status" defaultValue={data.filter.status ?? ''}>
             <option value="">Any status</option>
-            {Object.entries(RUN_STATUS_TEXT).map(([value, text]) => (
+            {Object.entries(RUN_STATUS_LABELS).map(([value, text]) => (
               <option key={value} value={value}>
                 {text}
               </option>
@@ -141,7 +136,7 @@ function Schedules({ schedules }: { schedules: JobsData['schedules'] }) {
                 <td>
                   {s.lastRun ? (
                     <>
-                      Run {s.lastRun.id}, <span className={`status--${s.lastRun.status}`}>{RUN_STATUS_TEXT[s.lastRun.status]}</span>,{' '}
+                      Run {s.lastRun.id}, <span className={`status--${s.lastRun.status}`}>{RUN_STATUS_LABELS[s.lastRun.status]}</span>,{' '}
                       {formatDateTime(s.lastRun.startedAt)}
                     </>
                   ) : (
@@ -194,7 +189,7 @@ function Sources({ sources, canRunNow }: { sources: JobsData['sources']; canRunN
                   <tr key={s.id} data-testid={`source-${s.id}`}>
                     <th scope="row">
                       {s.name}
-                      <div className="hint">{SOURCE_KIND_TEXT[s.kind] ?? s.kind}</div>
+                      <div className="hint">{SOURCE_KIND_LABELS[s.kind] ?? s.kind}</div>
                     </th>
                     <td>{s.practiceOds ? `${s.practiceName} (${s.practiceOds})` : 'National'}</td>
                     <td>
@@ -213,7 +208,7 @@ function Sources({ sources, canRunNow }: { sources: JobsData['sources']; canRunN
                     <td>
                       {s.lastRunId ? (
                         <>
-                          Run {s.lastRunId}, <span className={`status--${s.lastRunStatus}`}>{RUN_STATUS_TEXT[s.lastRunStatus ?? ''] ?? s.lastRunStatus}</span>
+                          Run {s.lastRunId}, <span className={`status--${s.lastRunStatus}`}>{RUN_STATUS_LABELS[s.lastRunStatus ?? ''] ?? s.lastRunStatus}</span>
                           <div className="hint">{formatDateTime(s.lastRunFinishedAt ?? s.lastRunStartedAt!)}</div>
                           {s.lastRunError && <div className="hint">{s.lastRunError}</div>}
                         </>
@@ -280,19 +275,19 @@ function RunHistory({ runs, search }: { runs: JobsData['runs']; search: string }
                   <th scope="col">Started</th>
                   <th scope="col">Finished</th>
                   <th scope="col" className="numeric">
-                    Read
+                    {RUN_COUNT_LABELS.read}
                   </th>
                   <th scope="col" className="numeric">
-                    Inserted
+                    {RUN_COUNT_LABELS.inserted}
                   </th>
                   <th scope="col" className="numeric">
-                    Updated
+                    {RUN_COUNT_LABELS.updated}
                   </th>
                   <th scope="col" className="numeric">
-                    Duplicates
+                    {RUN_COUNT_LABELS.duplicates}
                   </th>
                   <th scope="col" className="numeric">
-                    Quarantined
+                    {RUN_COUNT_LABELS.quarantined}
                   </th>
                 </tr>
               </thead>
@@ -305,9 +300,9 @@ function RunHistory({ runs, search }: { runs: JobsData['runs']; search: string }
                       {r.sourceName ?? '–'}
                       {r.sourceName && <div className="hint">{r.practiceOds ?? 'National'}</div>}
                     </td>
-                    <td>{TRIGGER_TEXT[r.trigger] ?? r.trigger}</td>
+                    <td>{RUN_TRIGGER_LABELS[r.trigger] ?? r.trigger}</td>
                     <td>
-                      <span className={`status--${r.status}`}>{RUN_STATUS_TEXT[r.status] ?? r.status}</span>
+                      <span className={`status--${r.status}`}>{RUN_STATUS_LABELS[r.status] ?? r.status}</span>
                       {r.error && <div className="hint run-error">{r.error}</div>}
                     </td>
                     <td>{formatDateTime(r.startedAt)}</td>

@@ -4,6 +4,7 @@ import { FilterBar } from '../components/filter-bar.js'
 import { DueStatus } from '../components/override-due-status.js'
 import { Pager } from '../components/pager.js'
 import { formatCount, formatDateTime } from '../lib/format.js'
+import { OVERRIDE_STATUS_LABELS } from '../../core/labels.js'
 import { getOverrideQueue } from '../lib/overrides.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Override reviews – Sharing Ledger' }]
@@ -30,8 +31,8 @@ export default function OverrideQueue() {
           <label htmlFor="filter-status">Status</label>
           <select id="filter-status" name="status" defaultValue={filter.status}>
             <option value="all">All events</option>
-            <option value="pending">Awaiting review</option>
-            <option value="reviewed">Reviewed</option>
+            <option value="pending">{OVERRIDE_STATUS_LABELS.pending}</option>
+            <option value="reviewed">{OVERRIDE_STATUS_LABELS.reviewed}</option>
           </select>
         </div>
         <div className="filter-check">

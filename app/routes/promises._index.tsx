@@ -2,22 +2,13 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/nod
 import { Link, useLoaderData } from '@remix-run/react'
 import { FilterBar } from '../components/filter-bar.js'
 import { formatCount, formatDay } from '../lib/format.js'
+import { PROMISE_APPLIES_TO_LABELS } from '../../core/labels.js'
 import { getPromisesPage } from '../lib/promises.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Promises – Sharing Ledger' }]
 
 export async function loader(args: LoaderFunctionArgs) {
   return json(await getPromisesPage(args))
-}
-
-const APPLIES_TO: Record<string, string> = {
-  all_disclosures: 'disclosures',
-  identifiable_opt_out_purposes: 'identifiable disclosures beyond care',
-  identifiable_secondary: 'identifiable disclosures beyond care',
-  to_organisations: 'disclosures to organisations',
-  direct_care_out: 'direct-care disclosures to organisations',
-  override_events: 'override events',
-  commissioner_reports: 'commissioner reports',
 }
 
 export default function Promises() {
@@ -73,7 +64,7 @@ export default function Promises() {
                           <div className="hint">{pr.how}</div>
                         </td>
                         <td>
-                          {formatCount(pr.applied)} {APPLIES_TO[pr.appliesTo]}
+                          {formatCount(pr.applied)} {PROMISE_APPLIES_TO_LABELS[pr.appliesTo]}
                         </td>
                         <td>
                           {pr.open + pr.reviewed === 0

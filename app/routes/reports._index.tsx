@@ -4,6 +4,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, groupProps } from '../components/form-errors.js'
 import { formatDateTime, formatDay } from '../lib/format.js'
+import { REPORT_KIND_LABELS } from '../../core/labels.js'
 import { getReportsPage, verifyUpload } from '../lib/reports.server.js'
 import type { loader as rootLoader } from '../root.js'
 
@@ -21,13 +22,6 @@ export async function action(args: ActionFunctionArgs) {
 
 const FORM = 'report'
 const FIELD_IDS = { kind: 'report-kind', practice: 'report-practices', from: 'report-from', to: 'report-to', eventId: 'report-event' }
-
-const KIND_LABELS = {
-  audit: 'Audit evidence pack',
-  commissioner: 'Commissioner report (aggregates, disclosure control)',
-  incident: 'Incident review',
-  statement: 'Disclosure statement for a patient',
-} as const
 
 export default function Reports() {
   const { exports, allowed, form, keepDays, signingKey } = useLoaderData<typeof loader>()
@@ -58,7 +52,7 @@ export default function Reports() {
               <select id={FIELD_IDS.kind} name="kind" required defaultValue={values?.kind ?? allowed[0]} {...fieldProps(FORM, 'kind', errors)}>
                 {allowed.map((k) => (
                   <option key={k} value={k}>
-                    {KIND_LABELS[k]}
+                    {REPORT_KIND_LABELS[k]}
                   </option>
                 ))}
               </select>
@@ -148,7 +142,7 @@ export default function Reports() {
             <tbody>
               {exports.map((r) => (
                 <tr key={r.id}>
-                  <td>{KIND_LABELS[r.kind]}</td>
+                  <td>{REPORT_KIND_LABELS[r.kind]}</td>
                   <td>{r.practices.join(', ')}</td>
                   <td>
                     {formatDay(r.from)} to {formatDay(r.to)}
