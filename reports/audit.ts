@@ -14,7 +14,7 @@ import { glossary, Labels } from './labels.js'
 import { reviewTiming as reviewTimingInWords } from './review-timing.js'
 import { barChart } from './pdf/chart.js'
 import { Contents } from './pdf/contents.js'
-import { formatCount, formatDay, formatTime } from './pdf/format.js'
+import { formatCount, formatIsoDateTime, formatIsoDay } from '../core/format.js'
 import { heading, keyValues, paragraph } from './pdf/heading.js'
 import { drawTable, Table } from './pdf/table.js'
 import { titlePage } from './title-page.js'
@@ -163,8 +163,8 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       sPromises.add([p.odsCode, null])
       continue
     }
-    const earlier = p.earlierVersions.map((v) => `version ${v.version} (from ${formatDay(v.inForceFrom)})`).join(', ')
-    paragraph(doc, `Privacy notice version ${p.notice.version}, “${p.notice.title}”, in force from ${formatDay(p.notice.inForceFrom)}${earlier ? `; earlier in the period: ${earlier}` : ''}.`, { size: 9 })
+    const earlier = p.earlierVersions.map((v) => `version ${v.version} (from ${formatIsoDay(v.inForceFrom)})`).join(', ')
+    paragraph(doc, `Privacy notice version ${p.notice.version}, “${p.notice.title}”, in force from ${formatIsoDay(p.notice.inForceFrom)}${earlier ? `; earlier in the period: ${earlier}` : ''}.`, { size: 9 })
     for (const pr of p.promises) sPromises.add([p.odsCode, p.notice.version, pr.code, pr.words, pr.checkedBy.join(','), pr.applied, pr.open, pr.reviewed, pr.verdict.text])
     drawTable(
       doc,
@@ -313,7 +313,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       sl.add([String(r.id), r.occurred_at, r.ods_code, r.patient_pseudonym, r.recipient, r.purpose, r.legal_basis, r.data_level])
       log.addRow([
         String(r.id),
-        formatTime(r.occurred_at as Date).replace(' ', '\n'), // date above time
+        formatIsoDateTime(r.occurred_at as Date).replace(' ', '\n'), // date above time
         String(r.ods_code),
         String(r.patient_pseudonym),
         String(r.recipient),
@@ -393,9 +393,9 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
         ? r.kind === 'override_stopped'
           ? 'None needed'
           : 'Not reviewed'
-        : `${labels.verdict(r.verdict as string)} by ${r.reviewer} at ${formatTime(r.signed_at as Date)}${countersignature(r)}${r.escalated ? ' (escalated)' : ''}: ${r.reasons}`
+        : `${labels.verdict(r.verdict as string)} by ${r.reviewer} at ${formatIsoDateTime(r.signed_at as Date)}${countersignature(r)}${r.escalated ? ' (escalated)' : ''}: ${r.reasons}`
     const kindReasonRole = [labels.overrideKind(r.kind as string), r.reason_code ? `reason: ${labels.overrideReason(r.reason_code as string)}` : null, r.actor_role ? `by ${r.actor_role}` : null]
-    ot.addRow([String(r.id), formatTime(r.occurred_at as Date).replace(' ', '\n'), `${r.ods_code}\n${r.patient_pseudonym}`, kindReasonRole.filter(Boolean).join('; '), timing, standing, review])
+    ot.addRow([String(r.id), formatIsoDateTime(r.occurred_at as Date).replace(' ', '\n'), `${r.ods_code}\n${r.patient_pseudonym}`, kindReasonRole.filter(Boolean).join('; '), timing, standing, review])
   }
   if (overrides.length === 0) ot.addSpanningRow('No override events in the period.')
   ot.end()
@@ -434,7 +434,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       f.summary,
       // An open finding's reason is its summary again ("Found by rule ..."): the history has it.
       f.status === 'open' ? labels.findingStatus('open') : `${labels.findingStatus(f.status)}: ${f.statusReason ?? 'no reason recorded'}`,
-      formatTime(f.openedAt),
+      formatIsoDateTime(f.openedAt),
     ]),
     { emptyText: 'None recorded.' },
   )
@@ -459,7 +459,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
         { header: 'By', width: 2.6 },
         { header: 'Reason', width: 5.4 },
       ],
-      history.map((e) => [String(e.findingId), formatTime(e.at), `${e.fromStatus ? labels.findingStatus(e.fromStatus) : 'New'} to ${labels.findingStatus(e.toStatus)}`, e.byUser ?? 'the system', e.reason]),
+      history.map((e) => [String(e.findingId), formatIsoDateTime(e.at), `${e.fromStatus ? labels.findingStatus(e.fromStatus) : 'New'} to ${labels.findingStatus(e.toStatus)}`, e.byUser ?? 'the system', e.reason]),
     )
   }
 
@@ -482,7 +482,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     ],
     optouts.map((o) => [
       odsById.get(o.practiceId) ?? '',
-      formatDay(o.month).slice(0, 7),
+      formatIsoDay(o.month).slice(0, 7),
       formatCount(o.ndop),
       formatCount(o.type1),
       o.publishedOptOuts == null ? '' : formatCount(o.publishedOptOuts),
@@ -549,7 +549,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     { read: 0, inserted: 0, updated: 0, duplicates: 0, quarantined: 0 },
   )
   keyValues(doc, [
-    ['Data as of', `${formatTime(asOf)} (${asOf.toISOString()})`],
+    ['Data as of', `${formatIsoDateTime(asOf)} (${asOf.toISOString()})`],
     ['Sources', formatCount(coverage.length)],
     ['Sources not yet collected after the period', uncovered.length === 0 ? 'none' : `${formatCount(uncovered.length)}: ${uncovered.map((c) => c.name).join(', ')}`],
     ['Runs in the windows', formatCount(runs.length)],
@@ -572,8 +572,8 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     coverage.map((c) => [
       `${c.name}\n${SOURCE_KIND_LABELS[c.kind] ?? c.kind}`,
       c.odsCode ?? 'national',
-      c.lastSuccessAt ? formatTime(c.lastSuccessAt) : 'never',
-      c.coveredAt ? `yes, run finished ${formatTime(c.coveredAt)}` : 'no: not collected since the period ended',
+      c.lastSuccessAt ? formatIsoDateTime(c.lastSuccessAt) : 'never',
+      c.coveredAt ? `yes, run finished ${formatIsoDateTime(c.coveredAt)}` : 'no: not collected since the period ended',
       c.highWater ?? '',
     ]),
     { emptyText: 'No source.' },
@@ -602,7 +602,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
       String(r.id),
       `${r.jobName} / ${r.source} (${RUN_TRIGGER_LABELS[r.trigger] ?? r.trigger})`,
       RUN_STATUS_LABELS[r.status] ?? r.status,
-      formatTime(r.startedAt),
+      formatIsoDateTime(r.startedAt),
       `${r.read} / ${r.inserted} / ${r.updated} / ${r.duplicates} / ${r.quarantined}`,
       r.error ?? '',
     ]),
@@ -615,7 +615,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     drawTable(
       doc,
       [{ header: 'Source', width: 3 }, { header: 'Last success', width: 2 }, { header: 'Next success', width: 2 }],
-      gaps.map((g) => [g.source, formatTime(g.lastSuccess), g.nextSuccess ? formatTime(g.nextSuccess) : 'none yet']),
+      gaps.map((g) => [g.source, formatIsoDateTime(g.lastSuccess), g.nextSuccess ? formatIsoDateTime(g.nextSuccess) : 'none yet']),
     )
   }
   heading(doc, 'Records set aside, by reason', 2)
@@ -655,7 +655,7 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
     [
       'Latest checkpoint',
       checkpoint
-        ? `number ${checkpoint.id}, signed ${formatTime(new Date(checkpoint.createdAt))} by ${checkpoint.createdBy}${checkpoint.developmentKey ? ' with the DEVELOPMENT key (proves nothing)' : ''}; key fingerprint ${checkpoint.keyFingerprint}`
+        ? `number ${checkpoint.id}, signed ${formatIsoDateTime(new Date(checkpoint.createdAt))} by ${checkpoint.createdBy}${checkpoint.developmentKey ? ' with the DEVELOPMENT key (proves nothing)' : ''}; key fingerprint ${checkpoint.keyFingerprint}`
         : 'none signed yet: run `npm run ledger -- integrity checkpoint` (the scheduler signs one nightly)',
     ],
   ])
@@ -726,8 +726,8 @@ const PSEUDONYM_SAMPLE = 'P-0000-0000-0000'
 /** What a finding is about, in words: "disclosure 123, 4 Mar 2026 10:00", "source 5", "NDOP publication 2026-03-31". */
 function subjectLabel(key: string, at: Date | null): string {
   const [kind, id, , day] = key.split(':')
-  if (kind === 'disclosure') return `disclosure ${id}${at ? `, ${formatTime(at)}` : ''}`
-  if (kind === 'override') return `override event ${id}${at ? `, ${formatTime(at)}` : ''}`
+  if (kind === 'disclosure') return `disclosure ${id}${at ? `, ${formatIsoDateTime(at)}` : ''}`
+  if (kind === 'override') return `override event ${id}${at ? `, ${formatIsoDateTime(at)}` : ''}`
   if (kind === 'source') return `source ${id}`
   if (kind === 'practice') return `NDOP publication ${day}`
   return key
@@ -741,7 +741,7 @@ function reviewTiming(r: Record<string, unknown>): string {
 /** Who countersigned a review and when, or that they declined (why) or have not yet signed. */
 function countersignature(r: Record<string, unknown>): string {
   if (!r.second_signer) return ''
-  if (r.cs_decision === 'countersigned') return `; countersigned by ${r.second_signer} at ${formatTime(r.cs_signed_at as Date)}`
-  if (r.cs_decision === 'declined') return `; ${r.second_signer} declined to countersign at ${formatTime(r.cs_signed_at as Date)} (${r.cs_reason})`
+  if (r.cs_decision === 'countersigned') return `; countersigned by ${r.second_signer} at ${formatIsoDateTime(r.cs_signed_at as Date)}`
+  if (r.cs_decision === 'declined') return `; ${r.second_signer} declined to countersign at ${formatIsoDateTime(r.cs_signed_at as Date)} (${r.cs_reason})`
   return `; awaiting countersignature by ${r.second_signer}`
 }

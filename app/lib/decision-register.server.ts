@@ -4,7 +4,7 @@ import { DECISION_KIND_LABELS, FINDING_STATUS_LABELS, OVERRIDE_KIND_LABELS, USER
 import { DECISION_KINDS, listDecisions, type DecisionRow } from '../../db/queries/decision-register.js'
 import type { Role } from '../../db/queries/users.js'
 import { csvExport } from './csv.server.js'
-import { formatDateTime } from './format.js'
+import { formatDateTime } from '../../core/format.js'
 import { requireScope } from './scope.server.js'
 
 type Args = { request: Request; context: AppLoadContext }

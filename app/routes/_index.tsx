@@ -5,7 +5,7 @@ import { HorizontalBarChart } from '../components/charts/horizontal-bar-chart.js
 import { TrendChart } from '../components/charts/trend-chart.js'
 import { FilterBar } from '../components/filter-bar.js'
 import { useKeptSearch } from '../lib/navigation.js'
-import { formatCount, formatDateTime, formatDay, formatMonth } from '../lib/format.js'
+import { formatCount, formatDateTime, formatDay, formatMonth } from '../../core/format.js'
 import { RUN_COUNT_LABELS, RUN_STATUS_LABELS } from '../../core/labels.js'
 import { getOverview } from '../lib/overview.server.js'
 

@@ -6,7 +6,7 @@ import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, groupProps, useFormResetKey } from '../components/form-errors.js'
 import { agreementsAction, getAgreementsPage } from '../lib/admin.server.js'
 import { CharacterCount } from '../components/character-count.js'
-import { formatDay } from '../lib/format.js'
+import { formatDay } from '../../core/format.js'
 import { AGREEMENT_DESCRIPTION_LIMIT } from '../lib/limits.js'
 import { EARLIEST_DAY, LATEST_RECORD_DAY } from '../../core/day-bounds.js'
 

@@ -2,7 +2,7 @@ import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from '@remix-run/react'
 import { AdminNav } from '../components/admin-nav.js'
 import { CsrfField } from '../components/csrf-field.js'
-import { formatDay } from '../lib/format.js'
+import { formatDay } from '../../core/format.js'
 import { getNoticesPage, noticesAction } from '../lib/notices.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Privacy notices – Administration – Sharing Ledger' }]

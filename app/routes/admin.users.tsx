@@ -4,7 +4,7 @@ import { AdminNav } from '../components/admin-nav.js'
 import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, groupProps, useFormResetKey } from '../components/form-errors.js'
 import { getUsersPage, usersAction } from '../lib/admin.server.js'
-import { formatDateTime } from '../lib/format.js'
+import { formatDateTime } from '../../core/format.js'
 
 export const meta: MetaFunction = () => [{ title: 'Users – Administration – Sharing Ledger' }]
 

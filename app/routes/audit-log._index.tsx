@@ -4,7 +4,7 @@ import { FilterBar } from '../components/filter-bar.js'
 import { LedgerStatus } from '../components/ledger-status.js'
 import { Pager } from '../components/pager.js'
 import { getAuditLogPage } from '../lib/audit-log.server.js'
-import { formatCount, formatDateTime } from '../lib/format.js'
+import { formatCount, formatDateTime } from '../../core/format.js'
 import { ACCESS_OUTCOME_LABELS } from '../../core/labels.js'
 
 export const meta: MetaFunction = () => [{ title: 'Access log – Sharing Ledger' }]

@@ -2,7 +2,7 @@ import { json, type LoaderFunctionArgs, type MetaFunction, type SerializeFrom } 
 import { Link, useLoaderData, useLocation } from '@remix-run/react'
 import type { ReactNode } from 'react'
 import { getDisclosurePage } from '../lib/disclosures.server.js'
-import { formatCount, formatDateTime, formatDay } from '../lib/format.js'
+import { formatCount, formatDateTime, formatDay } from '../../core/format.js'
 import { OVERRIDE_KIND_LABELS, SOURCE_KIND_LABELS } from '../../core/labels.js'
 import { useKeptSearch } from '../lib/navigation.js'
 

@@ -5,7 +5,7 @@ import { ActiveDisclosureFilters, DisclosureFilterFields, disclosuresHref, useLi
 import { FilterBar } from '../components/filter-bar.js'
 import { useLinkNavigation } from '../components/link-navigation.js'
 import { getDisclosureSummary } from '../lib/disclosures.server.js'
-import { formatCount, formatDay } from '../lib/format.js'
+import { formatCount, formatDay } from '../../core/format.js'
 
 export const meta: MetaFunction = () => [{ title: 'Disclosures – Sharing Ledger' }]
 

@@ -3,7 +3,7 @@ import { Link, useLoaderData, useLocation } from '@remix-run/react'
 import { ActiveDisclosureFilters, DISCLOSURE_FILTER_PARAMS, DisclosureFilterFields, disclosuresHref } from '../components/disclosure-filters.js'
 import { FilterBar } from '../components/filter-bar.js'
 import { getDisclosureList } from '../lib/disclosures.server.js'
-import { formatCount, formatDateTime } from '../lib/format.js'
+import { formatCount, formatDateTime } from '../../core/format.js'
 
 export const meta: MetaFunction = () => [{ title: 'Individual disclosures – Sharing Ledger' }]
 

@@ -2,7 +2,7 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/nod
 import { Link, useLoaderData, useLocation } from '@remix-run/react'
 import { FilterBar } from '../components/filter-bar.js'
 import { getFindingsPage } from '../lib/findings.server.js'
-import { formatDateTime } from '../lib/format.js'
+import { formatDateTime } from '../../core/format.js'
 
 export const meta: MetaFunction = () => [{ title: 'Findings – Sharing Ledger' }]
 

@@ -5,7 +5,7 @@ import { useEffect, useRef } from 'react'
 import { CsrfField } from '../components/csrf-field.js'
 import { FilterBar } from '../components/filter-bar.js'
 import { Pager } from '../components/pager.js'
-import { formatCount, formatDateTime } from '../lib/format.js'
+import { formatCount, formatDateTime } from '../../core/format.js'
 import { getJobsPage } from '../lib/jobs.server.js'
 import { RUN_COUNT_LABELS, RUN_STATUS_LABELS, RUN_TRIGGER_LABELS, SOURCE_KIND_LABELS } from '../../core/labels.js'
 

@@ -1,7 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { getNotificationsPage } from '../lib/notifications.server.js'
-import { formatDateTime } from '../lib/format.js'
+import { formatDateTime } from '../../core/format.js'
 import { NOTIFICATION_KIND_LABELS, NOTIFICATION_WHEN_LABELS } from '../../core/labels.js'
 
 export const meta: MetaFunction = () => [{ title: 'Notifications – Sharing Ledger' }]

@@ -2,7 +2,7 @@ import { json, type LoaderFunctionArgs, type MetaFunction, type SerializeFrom } 
 import { Link, useLoaderData, useLocation, useSearchParams } from '@remix-run/react'
 import { RateTrendChart } from '../components/charts/rate-trend-chart.js'
 import { FilterBar } from '../components/filter-bar.js'
-import { formatCount, formatDay, formatMonth } from '../lib/format.js'
+import { formatCount, formatDay, formatMonth } from '../../core/format.js'
 import { getOptOutsPage } from '../lib/opt-outs.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Opt-outs – Sharing Ledger' }]

@@ -3,7 +3,7 @@ import { Link, useLoaderData, useLocation } from '@remix-run/react'
 import { FilterBar } from '../components/filter-bar.js'
 import { DueStatus } from '../components/override-due-status.js'
 import { Pager } from '../components/pager.js'
-import { formatCount, formatDateTime } from '../lib/format.js'
+import { formatCount, formatDateTime } from '../../core/format.js'
 import { OVERRIDE_STATUS_LABELS } from '../../core/labels.js'
 import { getOverrideQueue } from '../lib/overrides.server.js'
 

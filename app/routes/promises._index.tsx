@@ -1,7 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { FilterBar } from '../components/filter-bar.js'
-import { formatCount, formatDay } from '../lib/format.js'
+import { formatCount, formatDay } from '../../core/format.js'
 import { PROMISE_APPLIES_TO_LABELS } from '../../core/labels.js'
 import { getPromisesPage } from '../lib/promises.server.js'
 

@@ -3,7 +3,7 @@ import { Link, useLoaderData, useLocation } from '@remix-run/react'
 import { FilterBar } from '../components/filter-bar.js'
 import { Pager } from '../components/pager.js'
 import { getDecisionRegisterPage } from '../lib/decision-register.server.js'
-import { formatCount, formatDateTime } from '../lib/format.js'
+import { formatCount, formatDateTime } from '../../core/format.js'
 import { keptSearch } from '../lib/navigation.js'
 
 export const meta: MetaFunction = () => [{ title: 'Decision register – Sharing Ledger' }]

@@ -3,7 +3,7 @@ import { Form, useActionData, useLoaderData, useRouteLoaderData } from '@remix-r
 import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, groupProps } from '../components/form-errors.js'
-import { formatDateTime, formatDay } from '../lib/format.js'
+import { formatDateTime, formatDay } from '../../core/format.js'
 import { REPORT_KIND_LABELS } from '../../core/labels.js'
 import { getReportsPage, verifyUpload } from '../lib/reports.server.js'
 import type { loader as rootLoader } from '../root.js'
