@@ -6,6 +6,7 @@ import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps } from '../components/form-errors.js'
 import { decideFinding, getFindingPage } from '../lib/findings.server.js'
 import { formatDateTime } from '../../core/format.js'
+import { DataTable } from '../components/data-table.js'
 import { FINDING_REASON_LIMIT } from '../lib/limits.js'
 import { useKeptSearch } from '../lib/navigation.js'
 import { FINDING_STATUS_LABELS } from '../../core/labels.js'
@@ -76,30 +77,26 @@ export default function FindingPage() {
       </section>
       <section className="panel" aria-labelledby="history-heading">
         <h2 id="history-heading">History</h2>
-        <table>
-          <caption>Status changes, oldest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Change</th>
-              <th scope="col">By</th>
-              <th scope="col">Reason</th>
-            </tr>
-          </thead>
-          <tbody>
-            {finding.events.map((e) => (
-              <tr key={e.id}>
-                <td>{formatDateTime(e.at)}</td>
-                <td>
+        <DataTable
+          scroll={false}
+          caption="Status changes, oldest first"
+          rows={finding.events}
+          rowKey={(e) => e.id}
+          columns={[
+            { header: 'When', cell: (e) => formatDateTime(e.at) },
+            {
+              header: 'Change',
+              cell: (e) => (
+                <>
                   {e.fromStatus ? `${FINDING_STATUS_LABELS[e.fromStatus]} → ` : ''}
                   {FINDING_STATUS_LABELS[e.toStatus]}
-                </td>
-                <td>{e.byUser ?? 'Sharing Ledger (automatic)'}</td>
-                <td>{e.reason}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+            { header: 'By', cell: (e) => e.byUser ?? 'Sharing Ledger (automatic)' },
+            { header: 'Reason', cell: (e) => e.reason },
+          ]}
+        />
       </section>
       {canDecide && <DecisionForm status={finding.status} decisions={finding.events.length} result={result} busy={busy} />}
     </>
