@@ -24,7 +24,7 @@ import { checkPeriodFields } from './period.server.js'
 
 type Args = { request: Request; context: AppLoadContext }
 
-/** Who may produce which report (product.md): auditors the evidence pack, managers the ICB report, guardians the incident review. */
+/** Who may produce which report, by the job each role does: auditors check (the evidence pack), managers report to the ICB, guardians review incidents; statements per decision 026. */
 export const REPORT_ROLES: Record<ReportKind, readonly Role[]> = {
   audit: ['auditor', 'caldicott_guardian', 'practice_manager', 'admin'],
   commissioner: ['practice_manager', 'caldicott_guardian', 'admin'],
@@ -38,8 +38,8 @@ const FORM_KINDS: readonly ReportKind[] = ['audit', 'commissioner', 'incident']
 /** How long the bytes of a report delivered from the web are kept for downloading again (its record stays for good). */
 export const REPORT_FILE_KEEP_DAYS = 90
 
-const FIELDS = ['kind', 'practice', 'from', 'to', 'eventId'] as const
-export type ReportFormErrors = Partial<Record<(typeof FIELDS)[number] | 'form', string>>
+type ReportFormField = 'kind' | 'practice' | 'from' | 'to' | 'eventId'
+export type ReportFormErrors = Partial<Record<ReportFormField | 'form', string>>
 export interface ReportFormValues {
   kind: string
   practice: string[]

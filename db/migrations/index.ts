@@ -20,7 +20,7 @@ import * as statementReportKind from './20261207030000_statement_report_kind.js'
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
 // Static imports, not a directory scan: the same list works under tsx, vitest and a bundle
-// (knex's own loader cannot import .ts files inside vitest; see shared/design/stack.md).
+// (knex's own loader cannot import .ts files inside vitest).
 const MIGRATIONS: Record<string, Migration> = {
   '20261123090000_reference_codes': referenceCodes,
   '20261123090100_collection_schema': collectionSchema,

@@ -9,8 +9,8 @@ import { upsertDisclosures, upsertPatientChoices, type DisclosureRecord } from '
 import { addSource } from '../../../db/queries/sources.js'
 import { collect } from '../../../jobs/collect.js'
 import { importNdopFile } from '../../../jobs/import-ndop.js'
-import { generateDataset, ndopCsv } from '../../../jobs/simulator/data.js'
-import { startSimulator, type RunningSimulator } from '../../../jobs/simulator/server.js'
+import { generateDataset, ndopCsv } from '../../../simulator/data.js'
+import { startSimulator, type RunningSimulator } from '../../../simulator/server.js'
 import { NO_DATA, standardSetTables, type CommissionerTables } from '../../../reports/commissioner-set.js'
 import { printedRows } from '../../../reports/commissioner.js'
 import { generateReport } from '../../../reports/index.js'
@@ -260,7 +260,10 @@ class Attacker {
     for (const r of raw) {
       const c = coarse.find((iv) => r.day >= iv.from && r.day < iv.to)
       const z = fine.find((iv) => r.day >= iv.from && r.day < iv.to)
-      if (c) inc(`x ${r.p} ${c.from} ${r.purpose}`, r.n), inc(`y ${r.p} ${c.from} ${r.type}`, r.n)
+      if (c) {
+        inc(`x ${r.p} ${c.from} ${r.purpose}`, r.n)
+        inc(`y ${r.p} ${c.from} ${r.type}`, r.n)
+      }
       if (z) inc(`z ${r.p} ${z.from}`, r.n)
     }
     const put = (atom: string, row: string, coef: number) => {
