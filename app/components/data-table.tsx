@@ -47,7 +47,19 @@ export interface DataTableProps<Row> {
 
 const classes = (...names: Array<string | false | undefined>) => names.filter(Boolean).join(' ') || undefined
 
-export function DataTable<Row>({ caption, columns, rows, rowKey, rowProps, className, empty, footer, head, colgroups, scroll = true }: DataTableProps<Row>) {
+export function DataTable<Row>({
+  caption,
+  columns,
+  rows,
+  rowKey,
+  rowProps,
+  className,
+  empty,
+  footer,
+  head,
+  colgroups,
+  scroll = true,
+}: DataTableProps<Row>) {
   if (rows.length === 0 && empty !== undefined) return <>{empty}</>
   const shown = columns.filter((c): c is Column<Row> => Boolean(c))
   const table = (

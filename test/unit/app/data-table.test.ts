@@ -43,8 +43,17 @@ describe('DataTable', () => {
       scroll: false,
       className: 'runs-table',
       rowProps: (r) => ({ 'data-testid': `practice-${r.code}` }),
-      columns: [{ header: 'Practice', rowHeader: true, cell: (r) => r.name }, false, { header: 'Disclosures', numeric: true, className: 'group-start', cell: (r) => r.count }],
-      footer: createElement('tr', null, createElement('th', { scope: 'row' }, 'Total'), createElement('td', { className: 'numeric' }, 1207)),
+      columns: [
+        { header: 'Practice', rowHeader: true, cell: (r) => r.name },
+        false,
+        { header: 'Disclosures', numeric: true, className: 'group-start', cell: (r) => r.count },
+      ],
+      footer: createElement(
+        'tr',
+        null,
+        createElement('th', { scope: 'row' }, 'Total'),
+        createElement('td', { className: 'numeric' }, 1207),
+      ),
     })
     expect(html.startsWith('<table class="runs-table"><caption>')).toBe(true)
     expect(html).toContain('<th scope="col" class="numeric group-start">Disclosures</th>')
