@@ -19,7 +19,8 @@ import { useFormDrafts } from './components/form-drafts.js'
 import { useScrollRegions } from './components/scroll-regions.js'
 import { SessionTimeout } from './components/session-timeout.js'
 import { SiteMenu } from './components/site-menu.js'
-import { getViewer, ROLE_LABELS } from './lib/access.server.js'
+import { getViewer } from './lib/access.server.js'
+import { USER_ROLE_LABELS } from '../core/labels.js'
 import { getNotificationCount } from './lib/notifications.server.js'
 import { useNonce } from './lib/nonce.js'
 import { englandToday, periodPresets } from '../core/period-presets.js'
@@ -43,7 +44,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       id: viewer.id,
       displayName: viewer.displayName,
       role: viewer.role,
-      roleLabel: ROLE_LABELS[viewer.role],
+      roleLabel: USER_ROLE_LABELS[viewer.role],
       practices: viewer.practices.map((p) => ({ odsCode: p.odsCode, name: p.name })),
     },
     csrf: viewer?.session.csrf ?? '',

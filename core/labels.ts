@@ -1,5 +1,12 @@
 // Words for the codes that are not in the database's code tables (purposes, recipient types and
-// legal bases are: db/queries/codes.ts). One source for the dashboard and the reports.
+// legal bases are: db/queries/codes.ts). The one home of every code's label, for the web pages and
+// the reports alike: a label typed again in a route drifts from this one. Typed by the code's union
+// where one exists, so a new code without words fails the typecheck.
+
+import type { AppliesTo } from './promises.js'
+import type { DECISION_KINDS } from '../db/queries/decision-register.js'
+import type { NotificationKind } from '../db/queries/notifications.js'
+import type { ReviewStatus } from '../db/queries/overrides.js'
 
 export const DATA_LEVEL_LABELS = {
   identifiable: 'Identifiable',
@@ -65,9 +72,84 @@ export const RUN_STATUS_LABELS: Record<string, string> = {
   failed: 'Failed',
   cancelled: 'Stopped',
 }
+/** The counts of a run, as column headers (job_runs.*_count): the overview and /jobs show the same. */
+export const RUN_COUNT_LABELS = {
+  read: 'Read',
+  inserted: 'New',
+  updated: 'Updated',
+  duplicates: 'Duplicates',
+  quarantined: 'Quarantined',
+} as const satisfies Record<string, string>
 export const RUN_TRIGGER_LABELS: Record<string, string> = { schedule: 'Schedule', manual: 'Manual', backfill: 'Backfill' }
 export const SOURCE_KIND_LABELS: Record<string, string> = {
   fhir: 'Practice system (FHIR)',
   ndop_csv: 'NDOP publication (CSV)',
   register_csv: 'Disclosure register (CSV)',
+}
+
+/** Override events' review status (db/queries/overrides.ts). */
+export const OVERRIDE_STATUS_LABELS: Record<ReviewStatus, string> = {
+  pending: 'Awaiting review',
+  awaiting_countersignature: 'Awaiting countersignature',
+  reviewed: 'Reviewed',
+  not_required: 'No review needed (end of emergency access)',
+}
+
+/** The decision register's kinds of decision. */
+export const DECISION_KIND_LABELS: Record<(typeof DECISION_KINDS)[number], string> = {
+  review: 'Override review',
+  countersignature: 'Countersignature',
+  accepted_risk: 'Accepted risk',
+  finding: 'Finding decision',
+}
+
+/** Outcome of a logged access (access_log.outcome). */
+export const ACCESS_OUTCOME_LABELS = { ok: 'OK', denied: 'Denied', failed: 'Failed' } as const satisfies Record<string, string>
+
+/** Report kinds as offered and listed on /reports (reports/context.ts titles the documents themselves). */
+export const REPORT_KIND_LABELS = {
+  audit: 'Audit evidence pack',
+  commissioner: 'Commissioner report (aggregates, disclosure control)',
+  incident: 'Incident review',
+  statement: 'Disclosure statement for a patient',
+} as const satisfies Record<string, string>
+
+/** Notifications: what each kind is, and what its date means. */
+export const NOTIFICATION_KIND_LABELS: Record<NotificationKind, string> = {
+  high_finding: 'High-severity finding',
+  override_due: 'Override review due',
+  countersignature: 'Countersignature awaited',
+  silent_source: 'Silent source',
+  failed_run: 'Failed collection',
+}
+export const NOTIFICATION_WHEN_LABELS: Record<NotificationKind, string> = {
+  high_finding: 'Opened',
+  override_due: 'Review due',
+  countersignature: 'Review due',
+  silent_source: 'Expected by',
+  failed_run: 'Failed',
+}
+
+/** What a privacy-notice promise's "records it applied to" count counts, after the number. */
+export const PROMISE_APPLIES_TO_LABELS: Record<AppliesTo, string> = {
+  all_disclosures: 'disclosures',
+  identifiable_opt_out_purposes: 'identifiable disclosures beyond care',
+  identifiable_secondary: 'identifiable disclosures beyond care',
+  to_organisations: 'disclosures to organisations',
+  direct_care_out: 'direct-care disclosures to organisations',
+  override_events: 'override events',
+  commissioner_reports: 'commissioner reports',
+}
+
+/** The opt-out measures of /opt-outs, in full and short (chart series, table headers). */
+export const OPT_OUT_MEASURE_LABELS = {
+  ndop_published: 'National data opt-out, NHS England publication',
+  ndop_recorded: 'National data opt-out recorded in the practice system',
+  type1: 'Type 1 opt-out recorded in the practice system',
+} as const
+export type OptOutMeasure = keyof typeof OPT_OUT_MEASURE_LABELS
+export const OPT_OUT_MEASURE_SHORT_LABELS: Record<OptOutMeasure, string> = {
+  ndop_published: 'NDOP published',
+  ndop_recorded: 'NDOP in practice system',
+  type1: 'Type 1',
 }

@@ -19,7 +19,7 @@ export interface PeriodPreset {
   to: string
 }
 
-// The pages' own month names (app/lib/format.ts uses the same en-GB format: "Sept", not "Sep").
+// The pages' own month names (core/format.ts uses the same en-GB format: "Sept", not "Sep").
 const monthFormat = new Intl.DateTimeFormat('en-GB', { month: 'short', timeZone: 'UTC' })
 const MONTHS = Array.from({ length: 12 }, (_, m) => monthFormat.format(new Date(Date.UTC(2026, m, 1))))
 

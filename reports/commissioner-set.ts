@@ -1,6 +1,6 @@
 import { codeLabels, collectionCoverage, disclosureBuckets, icbPracticeIds, latestPublishedNdop, monthlyOptOuts, practiceIcbs, setPractices, type Db } from './queries/index.js'
 import { controlSet, type ControlFigure, type ControlOutcome, type ControlProblem, type ControlTableSpec, type Decision } from './disclosure-set.js'
-import { formatTime } from './pdf/format.js'
+import { formatIsoDateTime } from '../core/format.js'
 
 // The commissioner report's figures, decided for the whole set an ICB receives
 // (docs/decisions/021-disclosure-control-sets.md): each practice's four quarterly reports and
@@ -93,7 +93,7 @@ export function periodMonths(from: string, to: string): Array<{ month: string; f
 
 /** The day opt-outs are stated at: the period's end, or yesterday if the period has not ended. */
 export function optOutAsAt(to: string, generatedAt: Date): { asAt: string; note: string } {
-  const today = formatTime(generatedAt).slice(0, 10)
+  const today = formatIsoDateTime(generatedAt).slice(0, 10)
   if (to < today) return { asAt: to, note: `at the end of ${to}, the period's last day` }
   const y = addDays(today, -1)
   return { asAt: y, note: `at the end of ${y} (yesterday: the period ends ${to}, on or after the day this report was produced)` }

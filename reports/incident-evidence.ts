@@ -11,7 +11,7 @@ import {
   type Db,
 } from './queries/index.js'
 import type { Labels } from './labels.js'
-import { formatDay, formatTime } from './pdf/format.js'
+import { formatIsoDateTime, formatIsoDay } from '../core/format.js'
 
 // The records an incident review's finding rests on, whatever their date (issue 15): the
 // disclosure, the opt-out or dissent with the date it took effect and the date it was recorded,
@@ -57,7 +57,7 @@ export async function loadEvidence(db: Db, labels: Labels, finding: { rule_id: s
         out.push({
           record: `Disclosure ${d.id}`,
           what: `To ${d.recipient}; ${labels.purpose(d.purpose)}; legal basis: ${labels.legalBasis(d.legal_basis)}; ${labels.dataLevel(d.data_level)}; patient ${d.patient_pseudonym}`,
-          dates: `occurred ${formatTime(d.occurred_at)}; collected ${formatTime(d.collected_at)}`,
+          dates: `occurred ${formatIsoDateTime(d.occurred_at)}; collected ${formatIsoDateTime(d.collected_at)}`,
           source: sourceName(d.source_name, d.source_kind),
           sourceRecordId: d.source_record_id,
           canonical: ['disclosure', String(d.id), d.occurred_at, d.collected_at, d.recipient, d.purpose, d.legal_basis, d.data_level, d.patient_pseudonym, d.source_name, d.source_record_id],
@@ -73,7 +73,7 @@ export async function loadEvidence(db: Db, labels: Labels, finding: { rule_id: s
         out.push({
           record: `Patient choice ${c.id}`,
           what: `${labels.choice(c.kind, c.decision)}${c.status === 'inactive' ? ' (marked inactive)' : ''}; patient ${c.patient_pseudonym}${c.code ? `; code ${c.code}` : ''}`,
-          dates: `took effect ${formatTime(c.effective_at)}; recorded ${formatTime(c.collected_at)}`,
+          dates: `took effect ${formatIsoDateTime(c.effective_at)}; recorded ${formatIsoDateTime(c.collected_at)}`,
           source: sourceName(c.source_name, c.source_kind),
           sourceRecordId: c.source_record_id,
           canonical: ['patient_choice', String(c.id), c.kind, c.decision, c.status, c.effective_at, c.collected_at, c.patient_pseudonym, c.source_name, c.source_record_id],
@@ -89,7 +89,7 @@ export async function loadEvidence(db: Db, labels: Labels, finding: { rule_id: s
         out.push({
           record: `Override event ${e.id}`,
           what: `${labels.overrideKind(e.kind)}${e.reason_code ? `; reason: ${labels.overrideReason(e.reason_code)}` : ''}; patient ${e.patient_pseudonym}`,
-          dates: `occurred ${formatTime(e.occurred_at)}; collected ${formatTime(e.collected_at)}`,
+          dates: `occurred ${formatIsoDateTime(e.occurred_at)}; collected ${formatIsoDateTime(e.collected_at)}`,
           source: sourceName(e.source_name, e.source_kind),
           sourceRecordId: e.source_record_id,
           canonical: ['override', String(e.id), e.occurred_at, e.collected_at, e.kind, e.reason_code, e.patient_pseudonym, e.source_name, e.source_record_id],
@@ -105,7 +105,7 @@ export async function loadEvidence(db: Db, labels: Labels, finding: { rule_id: s
         out.push({
           record: `Recipient ${o.id}`,
           what: `${o.name}${o.ods_code ? ` (ODS ${o.ods_code})` : ''}; ${labels.recipientType(o.recipient_type)}`,
-          dates: `first recorded ${formatTime(o.created_at)}`,
+          dates: `first recorded ${formatIsoDateTime(o.created_at)}`,
           source: 'Sharing Ledger (organisation register)',
           sourceRecordId: o.ods_code ?? '',
           canonical: ['organisation', String(o.id), o.name, o.ods_code, o.recipient_type],
@@ -144,7 +144,7 @@ function agreementRecord(labels: Labels, a: EvidenceAgreement, title: string): E
   return {
     record: `${title} ${a.reference}`,
     what: `${labels.dataLevel(a.data_level)} data for ${purposes}; practices ${a.practices ?? 'none'}`,
-    dates: `valid ${a.from_day} to ${a.to_day ?? 'no end date'}; recorded ${formatDay(a.created_at)}`,
+    dates: `valid ${a.from_day} to ${a.to_day ?? 'no end date'}; recorded ${formatIsoDay(a.created_at)}`,
     source: 'Sharing Ledger (agreements register)',
     sourceRecordId: a.reference,
     canonical: ['agreement', String(a.id), a.reference, a.data_level, a.from_day, a.to_day, a.purposes, a.practices],

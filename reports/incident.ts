@@ -20,7 +20,7 @@ import { loadEvidence } from './incident-evidence.js'
 import { Labels } from './labels.js'
 import { reviewTiming } from './review-timing.js'
 import { ensureSpace, frame } from './pdf/document.js'
-import { formatTime } from './pdf/format.js'
+import { formatIsoDateTime } from '../core/format.js'
 import { heading, keyValues, paragraph } from './pdf/heading.js'
 import { drawTable } from './pdf/table/index.js'
 import { titlePage } from './title-page.js'
@@ -81,7 +81,7 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
   const f = a.finding
   titlePage(ctx, [
     ...(f ? [['Finding', `${f.id}: ${labels.rule(f.rule_id)} (${labels.severity(f.severity)}, ${labels.findingStatus(f.status)})`] as [string, string]] : []),
-    ...(e ? [['Override event', `${e.id}: ${labels.overrideKind(e.kind)}, ${formatTime(e.occurred_at)}`] as [string, string]] : []),
+    ...(e ? [['Override event', `${e.id}: ${labels.overrideKind(e.kind)}, ${formatIsoDateTime(e.occurred_at)}`] as [string, string]] : []),
     ...(a.disclosureId !== undefined ? [['Disclosure', String(a.disclosureId)] as [string, string]] : []),
     ['Patient (pseudonym)', a.pseudonym],
     ['Window', `${WINDOW_DAYS} days either side of the ${e ? 'event' : 'disclosure'}`],
@@ -96,7 +96,7 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
       ['Rule', `${labels.rule(f.rule_id)} (${labels.severity(f.severity)})`],
       ['Summary', f.summary],
       ['Status', `${labels.findingStatus(f.status)}${f.status !== 'open' && last ? `: ${last.reason}` : ''}`],
-      ['Opened', formatTime(f.opened_at)],
+      ['Opened', formatIsoDateTime(f.opened_at)],
     ])
     ctx.section('finding').add([String(f.id), f.rule_id, f.severity, f.summary, f.status, f.opened_at])
 
@@ -134,14 +134,14 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
         { header: 'By', width: 2 },
         { header: 'Reason', width: 6 },
       ],
-      history.map((h) => [formatTime(h.at), `${h.fromStatus ? labels.findingStatus(h.fromStatus) : 'New'} to ${labels.findingStatus(h.toStatus)}`, h.byUser ?? 'the system', h.reason]),
+      history.map((h) => [formatIsoDateTime(h.at), `${h.fromStatus ? labels.findingStatus(h.fromStatus) : 'New'} to ${labels.findingStatus(h.toStatus)}`, h.byUser ?? 'the system', h.reason]),
       { emptyText: 'No change of status recorded: open since it was detected.' },
     )
   }
   if (e) {
     heading(doc, `${part++}. The event`)
     keyValues(doc, [
-      ['When', formatTime(e.occurred_at)],
+      ['When', formatIsoDateTime(e.occurred_at)],
       ['Kind', labels.overrideKind(e.kind)],
       ['Reason', e.reason_code ? labels.overrideReason(e.reason_code) : 'not given'],
       ['Purpose of use', e.purpose_code ? (e.purpose_label ? `${e.purpose_label} (${e.purpose_code})` : e.purpose_code) : 'not given'],
@@ -158,7 +158,7 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
     const d = await loadIncidentDisclosure(db, a.disclosureId)
     heading(doc, `${part++}. The disclosure`)
     keyValues(doc, [
-      ['When', formatTime(d.occurred_at)],
+      ['When', formatIsoDateTime(d.occurred_at)],
       ['Recipient', d.recipient],
       ['Purpose', labels.purpose(d.purpose)],
       ['Legal basis', labels.legalBasis(d.legal_basis)],
@@ -195,7 +195,7 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
       { header: 'By', width: 0.8 },
     ],
     tl.map((r) => [
-      formatTime(r.at as Date),
+      formatIsoDateTime(r.at as Date),
       TYPE_WORDS[String(r.type)] + ((r.type === 'override' && e && Number(r.ref) === Number(e.id)) || (r.type === 'disclosure' && Number(r.ref) === a.disclosureId) ? ' (this)' : ''),
       String(r.ref),
       what(r),
@@ -225,7 +225,7 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
     const due = new Date(new Date(e.occurred_at).getTime() + reviewDays * DAY_MS)
     const first = reviews.length > 0 ? (reviews[0]!.signed_at as Date) : null
     keyValues(doc, [
-      ['Review due', `${formatTime(due)} (${reviewDays} days after the event)`],
+      ['Review due', `${formatIsoDateTime(due)} (${reviewDays} days after the event)`],
       ['Timeliness', reviewTiming(e.kind, due, first, asOf)],
     ])
     ctx.section('review_due').add([String(e.id), due, first])
@@ -242,7 +242,7 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
         const by = reviews.find((o) => String(o.supersedes_id) === String(r.id))
         return [
           String(r.id),
-          formatTime(r.signed_at as Date),
+          formatIsoDateTime(r.signed_at as Date),
           `${r.reviewer} (${USER_ROLE_LABELS[r.role as keyof typeof USER_ROLE_LABELS] ?? r.role})${r.second_signer ? `; second signer ${r.second_signer}` : ''}`,
           `${labels.verdict(String(r.verdict))}${r.escalated ? ', escalated' : ''}; ${by ? `superseded by review ${by.id}` : 'current'}${r.supersedes_id ? `; replaces review ${r.supersedes_id}` : ''}`,
           String(r.reasons),
@@ -269,7 +269,7 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
   const current = reviews.filter((r) => !reviews.some((o) => String(o.supersedes_id) === String(r.id))).at(-1)
   const outcome: string[] = []
   if (f) outcome.push(`Finding ${f.id} is ${labels.findingStatus(f.status).toLowerCase()}.`)
-  if (e) outcome.push(current ? `Current review: ${labels.verdict(String(current.verdict))}${current.escalated ? ' (escalated)' : ''} by ${current.reviewer}, ${formatTime(current.signed_at as Date)}.` : 'The override event has not been reviewed.')
+  if (e) outcome.push(current ? `Current review: ${labels.verdict(String(current.verdict))}${current.escalated ? ' (escalated)' : ''} by ${current.reviewer}, ${formatIsoDateTime(current.signed_at as Date)}.` : 'The override event has not been reviewed.')
   else outcome.push('No override is involved.')
   paragraph(doc, outcome.join('\n'))
   ensureSpace(doc, 330) // heading, box and signature lines stay together

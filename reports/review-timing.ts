@@ -1,4 +1,4 @@
-import { formatTime } from './pdf/format.js'
+import { formatIsoDateTime } from '../core/format.js'
 
 // An override's review timing in words, one implementation for the evidence pack and the
 // incident review: its due date, and whether the first review was on time, late, or is overdue
@@ -14,7 +14,7 @@ function daysBetween(a: Date, b: Date): string {
 
 export function reviewTiming(kind: string, due: Date, firstSignedAt: Date | null, asOf: Date): string {
   if (kind === 'override_stopped') return 'No review needed (end of emergency access)'
-  const dueText = `due ${formatTime(due)}`
+  const dueText = `due ${formatIsoDateTime(due)}`
   if (!firstSignedAt) return asOf > due ? `Overdue by ${daysBetween(due, asOf)} (${dueText})` : `Awaiting review, ${dueText}`
   return firstSignedAt > due ? `First review ${daysBetween(due, firstSignedAt)} late (${dueText})` : `Reviewed on time (${dueText})`
 }

@@ -1,6 +1,6 @@
 import { statementDisclosures, statementOverrides, type StatementRow } from './queries/index.js'
 import { ReportError, type ReportContext, type ReportRequest } from './context.js'
-import { formatTime } from './pdf/format.js'
+import { formatIsoDateTime } from '../core/format.js'
 import { heading, keyValues, paragraph, title } from './pdf/heading.js'
 import { drawTable } from './pdf/table/index.js'
 
@@ -48,7 +48,7 @@ export async function renderStatement(ctx: ReportContext): Promise<void> {
     ['Period', `${scope.from} to ${scope.to}`],
     ['Your reference', pseudonym],
     ['Statement number', ctx.id],
-    ['Produced', formatTime(ctx.generatedAt)],
+    ['Produced', formatIsoDateTime(ctx.generatedAt)],
   ])
   paragraph(
     doc,
@@ -72,7 +72,7 @@ export async function renderStatement(ctx: ReportContext): Promise<void> {
       { header: 'Your opt-out that day', width: 2.6 },
     ],
     rows.map((r) => [
-      formatTime(r.occurred_at),
+      formatIsoDateTime(r.occurred_at),
       `${r.recipient}${r.recipient_ods ? ` (${r.recipient_ods})` : ''}, ${r.recipient_type.toLowerCase()}`,
       r.purpose,
       r.legal_basis ?? 'Not recorded (care usually relies on your implied consent)',
@@ -96,13 +96,13 @@ export async function renderStatement(ctx: ReportContext): Promise<void> {
       { header: 'How the practice judged it', width: 4 },
     ],
     events.map((e) => [
-      formatTime(e.occurred_at as Date),
+      formatIsoDateTime(e.occurred_at as Date),
       e.kind === 'override_stopped' ? 'Emergency access ended' : 'Your record was opened without the usual permission, to give urgent care',
       `${e.actor_role ?? 'A member of staff'}${e.recipient ? `, ${e.recipient}` : ''}`,
       e.kind === 'override_stopped'
         ? 'Nothing to judge'
         : e.verdict
-          ? `Reviewed by the practice's Caldicott guardian on ${formatTime(e.signed_at as Date)}: ${e.verdict === 'justified' ? 'the access was justified' : `judged ${String(e.verdict).replace(/_/g, ' ')}`}`
+          ? `Reviewed by the practice's Caldicott guardian on ${formatIsoDateTime(e.signed_at as Date)}: ${e.verdict === 'justified' ? 'the access was justified' : `judged ${String(e.verdict).replace(/_/g, ' ')}`}`
           : 'Not yet reviewed by the practice',
     ]),
     { emptyText: 'Nobody opened your record in an emergency in this period.' },

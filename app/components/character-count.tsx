@@ -1,5 +1,5 @@
 import { useState, type TextareaHTMLAttributes } from 'react'
-import { formatCount } from '../lib/format.js'
+import { formatCount } from '../../core/format.js'
 
 /**
  * A textarea with the NHS character count: the limit is said in the hint before anyone types

@@ -1,4 +1,4 @@
-import { formatDateTime } from '../lib/format.js'
+import { formatDateTime } from '../../core/format.js'
 
 export interface LedgerStatusData {
   lastCheckpoint: { id: number; createdAt: string; chains: number; developmentKey: boolean; createdBy: string } | null

@@ -1,6 +1,6 @@
 import { NavLink, useLocation } from '@remix-run/react'
 import { useEffect, useState } from 'react'
-import type { Role } from '../../db/queries/users.js'
+import type { Role } from '../../core/inputs.js'
 import { NAV_ITEMS, useKeptSearch } from '../lib/navigation.js'
 
 /**

@@ -51,9 +51,6 @@ export interface AccessRules {
   roles?: readonly Role[]
 }
 
-// One source of these words (core/labels.ts): the reports print the same.
-export const ROLE_LABELS: Record<Role, string> = USER_ROLE_LABELS
-
 const SAFE_METHODS = new Set(['GET', 'HEAD'])
 
 export async function requireAccess(
@@ -86,7 +83,7 @@ export async function requireAccess(
   }
   if (rules.roles && !rules.roles.includes(viewer.role)) {
     await log('forbidden', { outcome: 'denied', target: new URL(request.url).pathname })
-    throw new Response(`Your role (${ROLE_LABELS[viewer.role]}) cannot do this.`, { status: 403 })
+    throw new Response(`Your role (${USER_ROLE_LABELS[viewer.role]}) cannot do this.`, { status: 403 })
   }
   return {
     viewer,

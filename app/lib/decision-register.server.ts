@@ -1,11 +1,11 @@
 import type { AppLoadContext } from '@remix-run/node'
 import { z } from 'zod'
-import { FINDING_STATUS_LABELS, OVERRIDE_KIND_LABELS, USER_ROLE_LABELS, VERDICT_LABELS } from '../../core/labels.js'
+import { DECISION_KIND_LABELS, FINDING_STATUS_LABELS, OVERRIDE_KIND_LABELS, USER_ROLE_LABELS, VERDICT_LABELS } from '../../core/labels.js'
 import { DECISION_KINDS, listDecisions, type DecisionRow } from '../../db/queries/decision-register.js'
 import type { Role } from '../../db/queries/users.js'
 import { csvExport } from './csv.server.js'
 import { readQuery } from './request.server.js'
-import { formatDateTime } from './format.js'
+import { formatDateTime } from '../../core/format.js'
 import { requireScope } from './scope.server.js'
 
 type Args = { request: Request; context: AppLoadContext }
@@ -14,13 +14,6 @@ type Args = { request: Request; context: AppLoadContext }
 export const REGISTER_ROLES: readonly Role[] = ['caldicott_guardian', 'auditor', 'practice_manager']
 export const DECISIONS_PER_PAGE = 50
 const CSV_MAX_ROWS = 100_000
-
-export const KIND_LABELS: Record<(typeof DECISION_KINDS)[number], string> = {
-  review: 'Override review',
-  countersignature: 'Countersignature',
-  accepted_risk: 'Accepted risk',
-  finding: 'Finding decision',
-}
 
 /** The filter's options: plural, and saying what each holds. */
 export const KIND_OPTIONS = [
@@ -60,7 +53,7 @@ export function describeDecision(r: DecisionRow) {
   return {
     key: r.key,
     kind: r.kind,
-    kindLabel: KIND_LABELS[r.kind],
+    kindLabel: DECISION_KIND_LABELS[r.kind],
     at: r.at,
     practiceOds: r.practiceOds,
     practiceName: r.practiceName,

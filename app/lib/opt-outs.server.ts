@@ -1,4 +1,5 @@
 import type { AppLoadContext } from '@remix-run/node'
+import { OPT_OUT_MEASURE_LABELS, OPT_OUT_MEASURE_SHORT_LABELS, type OptOutMeasure } from '../../core/labels.js'
 import { z } from 'zod'
 import { latestPublishedNdop, listScopePractices, monthlyOptOuts } from '../../db/queries/opt-outs.js'
 import { englandToday } from '../../core/period-presets.js'
@@ -11,13 +12,6 @@ type Args = { request: Request; context: AppLoadContext }
 const DEFAULT_MONTHS = 12
 /** A longer period is refused: 200 practices x 120 months is already a long table. */
 const MAX_MONTHS = 120
-
-export const MEASURES = {
-  ndop_published: 'National data opt-out, NHS England publication',
-  ndop_recorded: 'National data opt-out recorded in the practice system',
-  type1: 'Type 1 opt-out recorded in the practice system',
-} as const
-export type Measure = keyof typeof MEASURES
 
 const MeasureSchema = z.enum(['all', 'ndop_published', 'ndop_recorded', 'type1'], {
   message: 'Choose which opt-outs to draw from the list',
@@ -113,7 +107,7 @@ const MAX_LINES = 9
 
 export async function getOptOutsPage(args: Args) {
   const { period, measure, latest, trend } = await loadOptOuts(args)
-  const measures: Measure[] = measure === 'all' ? ['ndop_published', 'ndop_recorded', 'type1'] : [measure]
+  const measures: OptOutMeasure[] = measure === 'all' ? ['ndop_published', 'ndop_recorded', 'type1'] : [measure]
   // With many practices the chart keeps the largest (by list size); a note says so.
   const drawn = [...latest]
     .sort((a, b) => (b.listSize ?? -1) - (a.listSize ?? -1) || a.odsCode.localeCompare(b.odsCode))
@@ -121,7 +115,7 @@ export async function getOptOutsPage(args: Args) {
   const series = drawn.flatMap((p, practiceIndex) =>
     measures.map((m) => ({
       key: `${p.odsCode}_${m}`,
-      name: latest.length > 1 ? `${p.odsCode} – ${SHORT[m]}` : MEASURES[m],
+      name: latest.length > 1 ? `${p.odsCode} – ${OPT_OUT_MEASURE_SHORT_LABELS[m]}` : OPT_OUT_MEASURE_LABELS[m],
       colour: practiceIndex,
       dashed: m !== 'type1' ? (m === 'ndop_published' ? 'long' : 'short') : 'none',
     })),
@@ -141,14 +135,12 @@ export async function getOptOutsPage(args: Args) {
   return {
     period,
     measure,
-    measureOptions: Object.entries(MEASURES).map(([value, label]) => ({ value, label })),
+    measureOptions: Object.entries(OPT_OUT_MEASURE_LABELS).map(([value, label]) => ({ value, label })),
     latest,
     trend,
     chart: { series, points: chart, practicesDrawn: drawn.length, practicesLeftOut: latest.length - drawn.length },
   }
 }
-
-const SHORT: Record<Measure, string> = { ndop_published: 'NDOP published', ndop_recorded: 'NDOP in practice system', type1: 'Type 1' }
 
 const csvRate = (r: number | null) => (r === null ? '' : r.toFixed(2))
 

@@ -13,13 +13,13 @@ import {
   type OverrideQueueFilter,
   type OverrideQueueItem,
 } from '../../db/queries/overrides.js'
-import { notFound, requireAccess, requirePractice, ROLE_LABELS, type Access, readForm } from './access.server.js'
+import { notFound, requireAccess, requirePractice, type Access, readForm } from './access.server.js'
 import { REVIEW_REASONS_LIMIT } from './limits.js'
 import { csvExport } from './csv.server.js'
 import { formText, readQuery } from './request.server.js'
 import { refreshFindingsAfterChange } from './findings.server.js'
 import { requireScope } from './scope.server.js'
-import { OVERRIDE_KIND_LABELS as KIND_LABELS, OVERRIDE_REASON_LABELS as REASON_LABELS, VERDICT_LABELS } from '../../core/labels.js'
+import { OVERRIDE_KIND_LABELS as KIND_LABELS, OVERRIDE_REASON_LABELS as REASON_LABELS, OVERRIDE_STATUS_LABELS, USER_ROLE_LABELS, VERDICT_LABELS } from '../../core/labels.js'
 
 type Args = { request: Request; context: AppLoadContext; params?: Record<string, string | undefined> }
 
@@ -31,12 +31,6 @@ const DAY_MS = 86_400_000
 // One source of these words (core/labels.ts): the reports print the same.
 export { OVERRIDE_KIND_LABELS as KIND_LABELS, OVERRIDE_REASON_LABELS as REASON_LABELS, VERDICT_LABELS } from '../../core/labels.js'
 
-const STATUS_LABELS = {
-  pending: 'Awaiting review',
-  awaiting_countersignature: 'Awaiting countersignature',
-  reviewed: 'Reviewed',
-  not_required: 'No review needed (end of emergency access)',
-}
 
 export const describeReason = (code: string | null) =>
   code === null ? 'Not given' : REASON_LABELS[code] ? `${REASON_LABELS[code]} (${code})` : `Code ${code} (not a known override reason)`
@@ -44,7 +38,7 @@ export const describeReason = (code: string | null) =>
 const describePurpose = (code: string | null, label: string | null) =>
   code === null ? 'Not given' : code === 'BTG' ? 'Break the glass (BTG)' : label ? `${label} (${code})` : code
 
-const roleLabel = (role: string) => ROLE_LABELS[role as keyof typeof ROLE_LABELS] ?? role
+const roleLabel = (role: string) => USER_ROLE_LABELS[role as keyof typeof USER_ROLE_LABELS] ?? role
 
 // ---------------------------------------------------------------- queue
 
@@ -81,7 +75,7 @@ function present(e: OverrideQueueItem, now: number) {
     recipient: e.recipientName ? `${e.recipientName}${e.recipientOds ? ` (${e.recipientOds})` : ''}` : null,
     description: e.description,
     status: e.status,
-    statusLabel: STATUS_LABELS[e.status],
+    statusLabel: OVERRIDE_STATUS_LABELS[e.status],
     overdue: e.overdue,
     /** Whole days past the due date (overdue) or left before it (awaiting review). */
     overdueDays: e.overdue ? Math.max(1, Math.floor((now - new Date(e.dueAt).getTime()) / DAY_MS)) : 0,

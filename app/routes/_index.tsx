@@ -3,9 +3,11 @@ import { Await, Link, useLoaderData } from '@remix-run/react'
 import { Suspense } from 'react'
 import { HorizontalBarChart } from '../components/charts/horizontal-bar-chart.js'
 import { TrendChart } from '../components/charts/trend-chart.js'
+import { DataTable } from '../components/data-table.js'
 import { FilterBar } from '../components/filter-bar.js'
 import { useKeptSearch } from '../lib/navigation.js'
-import { formatCount, formatDateTime, formatDay, formatMonth } from '../lib/format.js'
+import { formatCount, formatDateTime, formatDay, formatMonth } from '../../core/format.js'
+import { RUN_COUNT_LABELS, RUN_STATUS_LABELS } from '../../core/labels.js'
 import { getOverview } from '../lib/overview.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Overview – Sharing Ledger' }]
@@ -21,13 +23,6 @@ type OverviewData = SerializeFrom<typeof loader>
 
 /** How many bars a chart shows; the table beside it always lists every row. */
 const CHART_ROWS = 10
-
-const RUN_STATUS_TEXT: Record<string, string> = {
-  active: 'Running',
-  completed: 'Completed',
-  failed: 'Failed',
-  cancelled: 'Stopped',
-}
 
 export default function Overview() {
   const data = useLoaderData<typeof loader>()
@@ -161,101 +156,90 @@ function Disclosures({ data }: { data: OverviewData }) {
             )}
             <details>
               <summary>Disclosures per {data.trendBucket} as a table</summary>
-              <table>
-                <caption>Disclosures per {data.trendBucket} (starting)</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{data.trendBucket === 'day' ? 'Day' : `${data.trendBucket[0]!.toUpperCase()}${data.trendBucket.slice(1)} starting`}</th>
-                    <th scope="col" className="numeric">Disclosures</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.trend.map((t) => (
-                    <tr key={t.period} data-partial={t.partial ? 'true' : undefined}>
-                      <th scope="row">
+              <DataTable
+                scroll={false}
+                caption={<>Disclosures per {data.trendBucket} (starting)</>}
+                rows={data.trend}
+                rowKey={(t) => t.period}
+                rowProps={(t) => ({ 'data-partial': t.partial ? 'true' : undefined })}
+                columns={[
+                  {
+                    header: data.trendBucket === 'day' ? 'Day' : `${data.trendBucket[0]!.toUpperCase()}${data.trendBucket.slice(1)} starting`,
+                    rowHeader: true,
+                    cell: (t) => (
+                      <>
                         {formatDay(t.period)}
                         {t.partial && (<>{' '}<span className="tag tag--muted">part {data.trendBucket}</span></>)}
-                      </th>
-                      <td className="numeric">{formatCount(t.disclosures)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                      </>
+                    ),
+                  },
+                  { header: 'Disclosures', numeric: true, cell: (t) => formatCount(t.disclosures) },
+                ]}
+              />
             </details>
           </section>
           <section className="panel" aria-labelledby="purpose-heading">
             <h2 id="purpose-heading">By purpose</h2>
             <HorizontalBarChart name="Disclosures" data={byPurpose.slice(0, CHART_ROWS).map((p) => ({ label: p.label, value: p.disclosures }))} />
             <TopNote shown={CHART_ROWS} of={byPurpose.length} noun="purposes" />
-            <div className="table-scroll">
-              <table>
-                <caption>Disclosures by purpose, {when}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Purpose</th>
-                    <th scope="col" className="numeric">
-                      Disclosures
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {byPurpose.map((p) => (
-                    <tr key={p.purpose} className={p.prohibited ? 'row--prohibited' : undefined}>
-                      <th scope="row">
-                        {p.label}
-                        {p.prohibited && <strong className="tag tag--red">Prohibited purpose</strong>}
-                      </th>
-                      <td className="numeric">{formatCount(p.disclosures)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-                <tfoot>
-                  <tr>
-                    <th scope="row">Total</th>
-                    <td className="numeric">{formatCount(total)}</td>
-                  </tr>
-                </tfoot>
-              </table>
-            </div>
+            <DataTable
+              caption={<>Disclosures by purpose, {when}</>}
+              rows={byPurpose}
+              rowKey={(p) => p.purpose}
+              rowProps={(p) => ({ className: p.prohibited ? 'row--prohibited' : undefined })}
+              columns={[
+                {
+                  header: 'Purpose',
+                  rowHeader: true,
+                  cell: (p) => (
+                    <>
+                      {p.label}
+                      {p.prohibited && <strong className="tag tag--red">Prohibited purpose</strong>}
+                    </>
+                  ),
+                },
+                { header: 'Disclosures', numeric: true, cell: (p) => formatCount(p.disclosures) },
+              ]}
+              footer={
+                <tr>
+                  <th scope="row">Total</th>
+                  <td className="numeric">{formatCount(total)}</td>
+                </tr>
+              }
+            />
           </section>
           <section className="panel" aria-labelledby="recipient-heading">
             <h2 id="recipient-heading">By recipient</h2>
             <HorizontalBarChart name="Disclosures" data={byRecipient.slice(0, CHART_ROWS).map((r) => ({ label: r.name, value: r.disclosures }))} />
             <TopNote shown={CHART_ROWS} of={byRecipient.length} noun="recipients" />
-            <div className="table-scroll">
-              <table>
-                <caption>Disclosures by recipient, {when}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Recipient</th>
-                    <th scope="col">Recipient type</th>
-                    <th scope="col" className="numeric">
-                      Disclosures
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {byRecipient.map((r) => (
-                    <tr key={r.recipientId} className={r.prohibitedDisclosures > 0 ? 'row--prohibited' : undefined}>
-                      <th scope="row">
-                        {r.name}
-                        {r.prohibitedDisclosures > 0 && <strong className="tag tag--red">Prohibited purpose: {formatCount(r.prohibitedDisclosures)}</strong>}
-                      </th>
-                      <td>{r.recipientTypeLabel}</td>
-                      <td className="numeric">{formatCount(r.disclosures)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-                <tfoot>
-                  <tr>
-                    <th scope="row" colSpan={2}>
-                      Total
-                    </th>
-                    <td className="numeric">{formatCount(total)}</td>
-                  </tr>
-                </tfoot>
-              </table>
-            </div>
+            <DataTable
+              caption={<>Disclosures by recipient, {when}</>}
+              rows={byRecipient}
+              rowKey={(r) => r.recipientId}
+              rowProps={(r) => ({ className: r.prohibitedDisclosures > 0 ? 'row--prohibited' : undefined })}
+              columns={[
+                {
+                  header: 'Recipient',
+                  rowHeader: true,
+                  cell: (r) => (
+                    <>
+                      {r.name}
+                      {r.prohibitedDisclosures > 0 && <strong className="tag tag--red">Prohibited purpose: {formatCount(r.prohibitedDisclosures)}</strong>}
+                    </>
+                  ),
+                },
+                { header: 'Recipient type', cell: (r) => r.recipientTypeLabel },
+                { header: 'Disclosures', numeric: true, cell: (r) => formatCount(r.disclosures) },
+              ]}
+              footer={
+                <tr>
+                  <th scope="row" colSpan={2}>
+                    Total
+                  </th>
+                  <td className="numeric">{formatCount(total)}</td>
+                </tr>
+              }
+            />
           </section>
         </>
       )}
@@ -272,54 +256,30 @@ function CollectionRuns({ sources }: { sources: OverviewData['sources'] }) {
           No sources yet: add one with <code>npm run ledger -- source add ...</code>.
         </p>
       ) : (
-        <div className="table-scroll">
-          <table>
-            <caption>Last run of each source</caption>
-            <thead>
-              <tr>
-                <th scope="col">Source</th>
-                <th scope="col">Practice</th>
-                <th scope="col">Status</th>
-                <th scope="col">Finished</th>
-                <th scope="col" className="numeric">
-                  Read
-                </th>
-                <th scope="col" className="numeric">
-                  New
-                </th>
-                <th scope="col" className="numeric">
-                  Corrected
-                </th>
-                <th scope="col" className="numeric">
-                  Duplicates
-                </th>
-                <th scope="col" className="numeric">
-                  Quarantined
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {sources.map((s) => (
-                <tr key={s.sourceId}>
-                  <th scope="row">{s.sourceName}</th>
-                  <td>{s.practiceOds ?? 'National'}</td>
-                  <td>
-                    <span className={s.status ? `status--${s.status}` : undefined}>
-                      {s.status ? RUN_STATUS_TEXT[s.status] : 'Never run'}
-                    </span>
-                    {s.error && <div className="hint">{s.error}</div>}
-                  </td>
-                  <td>{s.finishedAt ? formatDateTime(s.finishedAt) : '–'}</td>
-                  <td className="numeric">{formatCount(s.readCount)}</td>
-                  <td className="numeric">{formatCount(s.insertedCount)}</td>
-                  <td className="numeric">{formatCount(s.updatedCount)}</td>
-                  <td className="numeric">{formatCount(s.duplicateCount)}</td>
-                  <td className="numeric">{formatCount(s.quarantinedCount)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Last run of each source"
+          rows={sources}
+          rowKey={(s) => s.sourceId}
+          columns={[
+            { header: 'Source', rowHeader: true, cell: (s) => s.sourceName },
+            { header: 'Practice', cell: (s) => s.practiceOds ?? 'National' },
+            {
+              header: 'Status',
+              cell: (s) => (
+                <>
+                  <span className={s.status ? `status--${s.status}` : undefined}>{s.status ? RUN_STATUS_LABELS[s.status] : 'Never run'}</span>
+                  {s.error && <div className="hint">{s.error}</div>}
+                </>
+              ),
+            },
+            { header: 'Finished', cell: (s) => (s.finishedAt ? formatDateTime(s.finishedAt) : '–') },
+            { header: RUN_COUNT_LABELS.read, numeric: true, cell: (s) => formatCount(s.readCount) },
+            { header: RUN_COUNT_LABELS.inserted, numeric: true, cell: (s) => formatCount(s.insertedCount) },
+            { header: RUN_COUNT_LABELS.updated, numeric: true, cell: (s) => formatCount(s.updatedCount) },
+            { header: RUN_COUNT_LABELS.duplicates, numeric: true, cell: (s) => formatCount(s.duplicateCount) },
+            { header: RUN_COUNT_LABELS.quarantined, numeric: true, cell: (s) => formatCount(s.quarantinedCount) },
+          ]}
+        />
       )}
     </section>
   )

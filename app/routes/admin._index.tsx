@@ -2,7 +2,7 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/nod
 import { Link, useLoaderData } from '@remix-run/react'
 import { AdminNav } from '../components/admin-nav.js'
 import { getAdminIndex } from '../lib/admin/index.server.js'
-import { formatCount } from '../lib/format.js'
+import { formatCount } from '../../core/format.js'
 
 export const meta: MetaFunction = () => [{ title: 'Administration – Sharing Ledger' }]
 

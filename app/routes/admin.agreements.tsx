@@ -2,11 +2,12 @@ import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { useEffect, useState } from 'react'
 import { AdminNav } from '../components/admin-nav.js'
+import { DataTable } from '../components/data-table.js'
 import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, groupProps, useFormResetKey } from '../components/form-errors.js'
 import { agreementsAction, getAgreementsPage } from '../lib/admin/agreements.server.js'
 import { CharacterCount } from '../components/character-count.js'
-import { formatDay } from '../lib/format.js'
+import { formatDay } from '../../core/format.js'
 import { AGREEMENT_DESCRIPTION_LIMIT } from '../lib/limits.js'
 import { EARLIEST_DAY, LATEST_RECORD_DAY } from '../../core/day-bounds.js'
 
@@ -61,45 +62,48 @@ export default function AdminAgreements() {
                 Download the agreements as CSV
               </Link>
             </p>
-            <div className="table-scroll">
-              <table>
-                <caption>Data sharing agreements, newest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Reference</th>
-                    <th scope="col">Recipient</th>
-                    <th scope="col">Purposes</th>
-                    <th scope="col">Data level</th>
-                    <th scope="col">Valid</th>
-                    <th scope="col">Practices</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.agreements.map((a) => (
-                    <tr key={a.id} data-testid={`agreement-${a.reference}`}>
-                      <th scope="row">
-                        {a.reference}
-                        {a.description && <div className="hint">{a.description}</div>}
-                      </th>
-                      <td>
-                        {a.recipientName}
-                        <div className="hint">
-                          {a.recipientTypeLabel}
-                          {a.recipientOds && `, ${a.recipientOds}`}
-                        </div>
-                      </td>
-                      <td>{a.purposes.map((p) => p.label).join('; ')}</td>
-                      <td>{data.dataLevels.find((l) => l.value === a.dataLevel)?.label ?? a.dataLevel}</td>
-                      <td>
-                        {formatDay(a.validFrom)} to {a.validTo ? formatDay(a.validTo) : 'no end date'}
-                        <div className={a.inForce ? 'status--completed' : 'hint'}>{a.inForce ? 'In force' : 'Not in force today'}</div>
-                      </td>
-                      <td>{a.practices.join(', ')}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption="Data sharing agreements, newest first"
+              rows={data.agreements}
+              rowKey={(a) => a.id}
+              rowProps={(a) => ({ 'data-testid': `agreement-${a.reference}` })}
+              columns={[
+                {
+                  header: 'Reference',
+                  rowHeader: true,
+                  cell: (a) => (
+                    <>
+                      {a.reference}
+                      {a.description && <div className="hint">{a.description}</div>}
+                    </>
+                  ),
+                },
+                {
+                  header: 'Recipient',
+                  cell: (a) => (
+                    <>
+                      {a.recipientName}
+                      <div className="hint">
+                        {a.recipientTypeLabel}
+                        {a.recipientOds && `, ${a.recipientOds}`}
+                      </div>
+                    </>
+                  ),
+                },
+                { header: 'Purposes', cell: (a) => a.purposes.map((p) => p.label).join('; ') },
+                { header: 'Data level', cell: (a) => data.dataLevels.find((l) => l.value === a.dataLevel)?.label ?? a.dataLevel },
+                {
+                  header: 'Valid',
+                  cell: (a) => (
+                    <>
+                      {formatDay(a.validFrom)} to {a.validTo ? formatDay(a.validTo) : 'no end date'}
+                      <div className={a.inForce ? 'status--completed' : 'hint'}>{a.inForce ? 'In force' : 'Not in force today'}</div>
+                    </>
+                  ),
+                },
+                { header: 'Practices', cell: (a) => a.practices.join(', ') },
+              ]}
+            />
           </>
         )}
       </section>

@@ -1,6 +1,7 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { AdminNav } from '../components/admin-nav.js'
+import { DataTable } from '../components/data-table.js'
 import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, useFormResetKey } from '../components/form-errors.js'
 import { codesAction, getCodesPage } from '../lib/admin/codes.server.js'
@@ -131,53 +132,30 @@ export default function AdminCodes() {
       </div>
       <section className="panel" aria-labelledby="purpose-codes-heading">
         <h2 id="purpose-codes-heading">Purpose codes ({data.purposeCodes.length})</h2>
-        <div className="table-scroll">
-          <table>
-            <caption>Codes a source may send for the purpose of a disclosure, and the purpose each means</caption>
-            <thead>
-              <tr>
-                <th scope="col">Code system</th>
-                <th scope="col">Code</th>
-                <th scope="col">Purpose</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.purposeCodes.map((m) => (
-                <tr key={`${m.system}|${m.code}`}>
-                  <td className="break-anywhere">{m.system}</td>
-                  <th scope="row">{m.code}</th>
-                  <td>{m.label}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Codes a source may send for the purpose of a disclosure, and the purpose each means"
+          rows={data.purposeCodes}
+          rowKey={(m) => `${m.system}|${m.code}`}
+          columns={[
+            { header: 'Code system', cellClassName: 'break-anywhere', cell: (m) => m.system },
+            { header: 'Code', rowHeader: true, cell: (m) => m.code },
+            { header: 'Purpose', cell: (m) => m.label },
+          ]}
+        />
       </section>
       <section className="panel" aria-labelledby="choice-codes-heading">
         <h2 id="choice-codes-heading">Opt-out and choice codes ({data.choiceCodes.length})</h2>
-        <div className="table-scroll">
-          <table>
-            <caption>Codes a source may send on a Consent, and the choice each records</caption>
-            <thead>
-              <tr>
-                <th scope="col">Code system</th>
-                <th scope="col">Code</th>
-                <th scope="col">Choice</th>
-                <th scope="col">Decision</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.choiceCodes.map((m) => (
-                <tr key={`${m.system}|${m.code}`}>
-                  <td className="break-anywhere">{m.system}</td>
-                  <th scope="row">{m.code}</th>
-                  <td>{data.choiceKinds.find((k) => k.value === m.kind)?.label ?? m.kind}</td>
-                  <td>{m.decision === 'deny' ? 'Deny' : 'Permit'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Codes a source may send on a Consent, and the choice each records"
+          rows={data.choiceCodes}
+          rowKey={(m) => `${m.system}|${m.code}`}
+          columns={[
+            { header: 'Code system', cellClassName: 'break-anywhere', cell: (m) => m.system },
+            { header: 'Code', rowHeader: true, cell: (m) => m.code },
+            { header: 'Choice', cell: (m) => data.choiceKinds.find((k) => k.value === m.kind)?.label ?? m.kind },
+            { header: 'Decision', cell: (m) => (m.decision === 'deny' ? 'Deny' : 'Permit') },
+          ]}
+        />
       </section>
     </>
   )

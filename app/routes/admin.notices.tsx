@@ -1,8 +1,9 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from '@remix-run/react'
 import { AdminNav } from '../components/admin-nav.js'
+import { DataTable } from '../components/data-table.js'
 import { CsrfField } from '../components/csrf-field.js'
-import { formatDay } from '../lib/format.js'
+import { formatDay } from '../../core/format.js'
 import { getNoticesPage, noticesAction } from '../lib/notices.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Privacy notices – Administration – Sharing Ledger' }]
@@ -48,29 +49,20 @@ export default function AdminNotices() {
             {data.versions.length === 0 ? (
               <p>No notice is recorded for this practice yet.</p>
             ) : (
-              <table>
-                <caption>Every version, newest first (a version is never changed)</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Version</th>
-                    <th scope="col">Title</th>
-                    <th scope="col">In force from</th>
-                    <th scope="col">Promises</th>
-                    <th scope="col">Recorded by</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.versions.map((v) => (
-                    <tr key={v.id} data-testid={`notice-version-${v.version}`}>
-                      <td>{v.version}</td>
-                      <td>{v.title}</td>
-                      <td>{formatDay(v.inForceFrom)}</td>
-                      <td>{v.promises.join(', ')}</td>
-                      <td>{v.recordedBy}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <DataTable
+                scroll={false}
+                caption="Every version, newest first (a version is never changed)"
+                rows={data.versions}
+                rowKey={(v) => v.id}
+                rowProps={(v) => ({ 'data-testid': `notice-version-${v.version}` })}
+                columns={[
+                  { header: 'Version', cell: (v) => v.version },
+                  { header: 'Title', cell: (v) => v.title },
+                  { header: 'In force from', cell: (v) => formatDay(v.inForceFrom) },
+                  { header: 'Promises', cell: (v) => v.promises.join(', ') },
+                  { header: 'Recorded by', cell: (v) => v.recordedBy },
+                ]}
+              />
             )}
           </section>
           <section className="panel" aria-labelledby="edit-heading">

@@ -2,6 +2,8 @@ import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { useEffect, useState } from 'react'
 import { AdminNav } from '../components/admin-nav.js'
+import { DataTable } from '../components/data-table.js'
+import { SOURCE_KIND_LABELS } from '../../core/labels.js'
 import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, useFormResetKey } from '../components/form-errors.js'
 import { getSourcesPage, sourcesAction } from '../lib/admin/sources.server.js'
@@ -23,8 +25,6 @@ const FIELD_IDS = {
   token: 'source-token',
   expectedInterval: 'source-interval',
 }
-
-const KIND_TEXT: Record<string, string> = { fhir: 'Practice system (FHIR)', ndop_csv: 'NDOP publication (CSV)', register_csv: 'Disclosure register (CSV)' }
 
 export default function AdminSources() {
   const { sources, practices, notice } = useLoaderData<typeof loader>()
@@ -53,50 +53,43 @@ export default function AdminSources() {
                 Download the source list as CSV
               </Link>
             </p>
-            <div className="table-scroll">
-              <table>
-                <caption>Sources</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Source</th>
-                    <th scope="col">Practice</th>
-                    <th scope="col">Address</th>
-                    <th scope="col">Token</th>
-                    <th scope="col" className="numeric">
-                      Expected every (minutes)
-                    </th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Change</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {sources.map((s) => (
-                    <tr key={s.id} data-testid={`source-${s.id}`}>
-                      <th scope="row">
-                        {s.name}
-                        <div className="hint">{KIND_TEXT[s.kind] ?? s.kind}</div>
-                      </th>
-                      <td>{s.practiceOds ? `${s.practiceName} (${s.practiceOds})` : 'National'}</td>
-                      <td className="break-anywhere">{s.baseUrl ?? '–'}</td>
-                      <td>{s.kind === 'fhir' ? (s.tokenSet ? 'Set' : 'Not set') : '–'}</td>
-                      <td className="numeric">{s.expectedIntervalMinutes}</td>
-                      <td>{s.enabled ? 'Enabled' : <span className="status--failed">Disabled</span>}</td>
-                      <td>
-                        <Form method="post">
-                          <CsrfField />
-                          <input type="hidden" name="intent" value={s.enabled ? 'disable' : 'enable'} />
-                          <input type="hidden" name="sourceId" value={s.id} />
-                          <button type="submit" className={s.enabled ? 'button button--small button--warning' : 'button button--small'}>
-                            {s.enabled ? 'Disable' : 'Enable'}
-                            <span className="visually-hidden"> {s.name}</span>
-                          </button>
-                        </Form>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption="Sources"
+              rows={sources}
+              rowKey={(s) => s.id}
+              rowProps={(s) => ({ 'data-testid': `source-${s.id}` })}
+              columns={[
+                {
+                  header: 'Source',
+                  rowHeader: true,
+                  cell: (s) => (
+                    <>
+                      {s.name}
+                      <div className="hint">{SOURCE_KIND_LABELS[s.kind] ?? s.kind}</div>
+                    </>
+                  ),
+                },
+                { header: 'Practice', cell: (s) => (s.practiceOds ? `${s.practiceName} (${s.practiceOds})` : 'National') },
+                { header: 'Address', cellClassName: 'break-anywhere', cell: (s) => s.baseUrl ?? '–' },
+                { header: 'Token', cell: (s) => (s.kind === 'fhir' ? (s.tokenSet ? 'Set' : 'Not set') : '–') },
+                { header: 'Expected every (minutes)', numeric: true, cell: (s) => s.expectedIntervalMinutes },
+                { header: 'Status', cell: (s) => (s.enabled ? 'Enabled' : <span className="status--failed">Disabled</span>) },
+                {
+                  header: 'Change',
+                  cell: (s) => (
+                    <Form method="post">
+                      <CsrfField />
+                      <input type="hidden" name="intent" value={s.enabled ? 'disable' : 'enable'} />
+                      <input type="hidden" name="sourceId" value={s.id} />
+                      <button type="submit" className={s.enabled ? 'button button--small button--warning' : 'button button--small'}>
+                        {s.enabled ? 'Disable' : 'Enable'}
+                        <span className="visually-hidden"> {s.name}</span>
+                      </button>
+                    </Form>
+                  ),
+                },
+              ]}
+            />
           </>
         )}
       </section>

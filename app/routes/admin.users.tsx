@@ -1,10 +1,11 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from '@remix-run/react'
 import { AdminNav } from '../components/admin-nav.js'
+import { DataTable } from '../components/data-table.js'
 import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, groupProps, useFormResetKey } from '../components/form-errors.js'
 import { getUsersPage, usersAction } from '../lib/admin/users.server.js'
-import { formatDateTime } from '../lib/format.js'
+import { formatDateTime } from '../../core/format.js'
 
 export const meta: MetaFunction = () => [{ title: 'Users – Administration – Sharing Ledger' }]
 
@@ -47,56 +48,54 @@ export default function AdminUsers() {
             Download the user list as CSV
           </Link>
         </p>
-        <div className="table-scroll">
-          <table>
-            <caption>Users, their roles and practices</caption>
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Role</th>
-                <th scope="col">Practices</th>
-                <th scope="col">Status</th>
-                <th scope="col">Change</th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.map((u) => (
-                <tr key={u.id} data-testid={`user-${u.email}`}>
-                  <th scope="row">
-                    {u.displayName}
-                    <div className="hint">{u.email}</div>
-                  </th>
-                  <td>{roles.find((r) => r.value === u.role)?.label ?? u.role}</td>
-                  <td>{u.role === 'admin' ? 'All practices' : u.practices.length ? u.practices.map((p) => p.odsCode).join(', ') : 'None'}</td>
-                  <td>
-                    {u.disabledAt ? (
-                      <span className="status--failed">Disabled {formatDateTime(u.disabledAt)}</span>
-                    ) : u.lockedUntil && new Date(u.lockedUntil) > new Date() ? (
-                      'Locked after failed sign-ins'
-                    ) : (
-                      'Active'
-                    )}
-                  </td>
-                  <td>
-                    {u.id === viewerId ? (
-                      <span className="hint">You</span>
-                    ) : (
-                      <Form method="post">
-                        <CsrfField />
-                        <input type="hidden" name="intent" value={u.disabledAt ? 'enable' : 'disable'} />
-                        <input type="hidden" name="userId" value={u.id} />
-                        <button type="submit" className={u.disabledAt ? 'button button--small' : 'button button--small button--warning'}>
-                          {u.disabledAt ? 'Enable' : 'Disable'}
-                          <span className="visually-hidden"> {u.email}</span>
-                        </button>
-                      </Form>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Users, their roles and practices"
+          rows={users}
+          rowKey={(u) => u.id}
+          rowProps={(u) => ({ 'data-testid': `user-${u.email}` })}
+          columns={[
+            {
+              header: 'User',
+              rowHeader: true,
+              cell: (u) => (
+                <>
+                  {u.displayName}
+                  <div className="hint">{u.email}</div>
+                </>
+              ),
+            },
+            { header: 'Role', cell: (u) => roles.find((r) => r.value === u.role)?.label ?? u.role },
+            { header: 'Practices', cell: (u) => (u.role === 'admin' ? 'All practices' : u.practices.length ? u.practices.map((p) => p.odsCode).join(', ') : 'None') },
+            {
+              header: 'Status',
+              cell: (u) =>
+                u.disabledAt ? (
+                  <span className="status--failed">Disabled {formatDateTime(u.disabledAt)}</span>
+                ) : u.lockedUntil && new Date(u.lockedUntil) > new Date() ? (
+                  'Locked after failed sign-ins'
+                ) : (
+                  'Active'
+                ),
+            },
+            {
+              header: 'Change',
+              cell: (u) =>
+                u.id === viewerId ? (
+                  <span className="hint">You</span>
+                ) : (
+                  <Form method="post">
+                    <CsrfField />
+                    <input type="hidden" name="intent" value={u.disabledAt ? 'enable' : 'disable'} />
+                    <input type="hidden" name="userId" value={u.id} />
+                    <button type="submit" className={u.disabledAt ? 'button button--small' : 'button button--small button--warning'}>
+                      {u.disabledAt ? 'Enable' : 'Disable'}
+                      <span className="visually-hidden"> {u.email}</span>
+                    </button>
+                  </Form>
+                ),
+            },
+          ]}
+        />
       </section>
       <section className="panel" aria-labelledby="add-user-heading">
         <h2 id="add-user-heading">Add a user</h2>

@@ -4,15 +4,15 @@ import { FilterBar } from '../components/filter-bar.js'
 import { LedgerStatus } from '../components/ledger-status.js'
 import { Pager } from '../components/pager.js'
 import { getAuditLogPage } from '../lib/audit-log.server.js'
-import { formatCount, formatDateTime } from '../lib/format.js'
+import { formatCount, formatDateTime } from '../../core/format.js'
+import { DataTable } from '../components/data-table.js'
+import { ACCESS_OUTCOME_LABELS } from '../../core/labels.js'
 
 export const meta: MetaFunction = () => [{ title: 'Access log – Sharing Ledger' }]
 
 export async function loader(args: LoaderFunctionArgs) {
   return json(await getAuditLogPage(args), { headers: { 'Cache-Control': 'no-store' } })
 }
-
-const OUTCOME_TEXT: Record<string, string> = { ok: 'OK', denied: 'Denied', failed: 'Failed' }
 
 export default function AuditLog() {
   const { period, filter, actions, entries, ledger } = useLoaderData<typeof loader>()
@@ -59,7 +59,7 @@ export default function AuditLog() {
           <label htmlFor="filter-outcome">Outcome</label>
           <select id="filter-outcome" key={String(filter.outcome ?? '')} name="outcome" defaultValue={filter.outcome ?? ''}>
             <option value="">Any outcome</option>
-            {Object.entries(OUTCOME_TEXT).map(([value, text]) => (
+            {Object.entries(ACCESS_OUTCOME_LABELS).map(([value, text]) => (
               <option key={value} value={value}>
                 {text}
               </option>
@@ -81,37 +81,27 @@ export default function AuditLog() {
               </Link>{' '}
               <span className="hint">(the download is recorded in this log too)</span>
             </p>
-            <div className="table-scroll">
-              <table className="audit-table">
-                <caption>Access log, newest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Who</th>
-                    <th scope="col">Action</th>
-                    <th scope="col">Outcome</th>
-                    <th scope="col">Practice</th>
-                    <th scope="col">Target</th>
-                    <th scope="col">IP address</th>
-                    <th scope="col">Detail</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {entries.rows.map((e) => (
-                    <tr key={e.id} data-testid={`log-${e.id}`}>
-                      <td>{formatDateTime(e.at)}</td>
-                      <th scope="row">{e.actor}</th>
-                      <td>{e.action}</td>
-                      <td className={e.outcome === 'ok' ? undefined : 'status--failed'}>{OUTCOME_TEXT[e.outcome] ?? e.outcome}</td>
-                      <td>{e.practiceOds ?? '–'}</td>
-                      <td className="break-anywhere">{e.target ?? '–'}</td>
-                      <td>{e.ip ?? '–'}</td>
-                      <td className="break-anywhere">{e.detail ? <code>{e.detail}</code> : '–'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              className="audit-table"
+              caption="Access log, newest first"
+              rows={entries.rows}
+              rowKey={(e) => e.id}
+              rowProps={(e) => ({ 'data-testid': `log-${e.id}` })}
+              columns={[
+                { header: 'When', cell: (e) => formatDateTime(e.at) },
+                { header: 'Who', rowHeader: true, cell: (e) => e.actor },
+                { header: 'Action', cell: (e) => e.action },
+                {
+                  header: 'Outcome',
+                  cellProps: (e) => ({ className: e.outcome === 'ok' ? undefined : 'status--failed' }),
+                  cell: (e) => ACCESS_OUTCOME_LABELS[e.outcome] ?? e.outcome,
+                },
+                { header: 'Practice', cell: (e) => e.practiceOds ?? '–' },
+                { header: 'Target', cellClassName: 'break-anywhere', cell: (e) => e.target ?? '–' },
+                { header: 'IP address', cell: (e) => e.ip ?? '–' },
+                { header: 'Detail', cellClassName: 'break-anywhere', cell: (e) => (e.detail ? <code>{e.detail}</code> : '–') },
+              ]}
+            />
             <Pager total={entries.total} page={entries.page} pageSize={entries.pageSize} label="Access log pages" />
           </>
         )}

@@ -2,7 +2,8 @@ import { json, type LoaderFunctionArgs, type MetaFunction, type SerializeFrom } 
 import { Link, useLoaderData, useLocation } from '@remix-run/react'
 import type { ReactNode } from 'react'
 import { getDisclosurePage } from '../lib/disclosures.server.js'
-import { formatCount, formatDateTime, formatDay } from '../lib/format.js'
+import { formatCount, formatDateTime, formatDay } from '../../core/format.js'
+import { OVERRIDE_KIND_LABELS, SOURCE_KIND_LABELS } from '../../core/labels.js'
 import { useKeptSearch } from '../lib/navigation.js'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data ? `Disclosure ${data.disclosure.id}` : 'Disclosure'} – Sharing Ledger` }]
@@ -12,18 +13,6 @@ export async function loader(args: LoaderFunctionArgs) {
 }
 
 type DetailData = SerializeFrom<typeof loader>
-
-const SOURCE_KINDS: Record<string, string> = {
-  fhir: 'practice system (FHIR R4 AuditEvent)',
-  register_csv: 'manual disclosure register (CSV import)',
-  ndop_csv: 'NDOP publication (CSV import)',
-}
-
-const OVERRIDE_KINDS: Record<string, string> = {
-  break_glass: 'Emergency access ("break glass")',
-  consent_override: 'Consent override',
-  override_stopped: 'Override stopped',
-}
 
 // Most to least revealing: a disclosure within an agreement sends no more than it allows.
 const DATA_LEVEL_RANK: Record<string, number> = { identifiable: 2, pseudonymised: 1, anonymised: 0 }
@@ -91,7 +80,7 @@ function Provenance({ d }: { d: DetailData['disclosure'] }) {
       <h2 id="provenance-heading">Where this record came from</h2>
       <dl className="disclosures-facts">
         <Fact term="Source" testId="source">
-          {d.sourceName}: {SOURCE_KINDS[d.sourceKind] ?? d.sourceKind}
+          {d.sourceName}: {SOURCE_KIND_LABELS[d.sourceKind] ?? d.sourceKind}
         </Fact>
         <Fact term="Record id in the source" testId="source-record-id">
           <code>{d.sourceRecordId}</code>
@@ -208,7 +197,7 @@ function PatientContext({ d, others, overrides }: Pick<DetailData, 'others' | 'o
             {overrides.items.map((o) => (
               <li key={o.id}>
                 <Link to={`/overrides/${o.id}${kept}`}>
-                  {formatDateTime(o.occurredAt)}: {OVERRIDE_KINDS[o.kind] ?? o.kind}
+                  {formatDateTime(o.occurredAt)}: {OVERRIDE_KIND_LABELS[o.kind] ?? o.kind}
                   {o.reasonCode && ` (${o.reasonCode})`}
                 </Link>{' '}
                 <span className="hint">

@@ -5,7 +5,8 @@ import { ActiveDisclosureFilters, DisclosureFilterFields, disclosuresHref, useLi
 import { FilterBar } from '../components/filter-bar.js'
 import { useLinkNavigation } from '../components/link-navigation.js'
 import { getDisclosureSummary } from '../lib/disclosures.server.js'
-import { formatCount, formatDay } from '../lib/format.js'
+import { formatCount, formatDay } from '../../core/format.js'
+import { DataTable, type Column } from '../components/data-table.js'
 
 export const meta: MetaFunction = () => [{ title: 'Disclosures – Sharing Ledger' }]
 
@@ -107,36 +108,31 @@ function ByPurpose({ data, when }: { data: SummaryData; when: string }) {
           The chart shows {CHART_ROWS} of {formatCount(data.byPurpose.length)} purposes (prohibited ones first, then the most used); the table lists them all.
         </p>
       )}
-      <div className="table-scroll">
-        <table>
-          <caption>Disclosures by purpose, {when}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Purpose</th>
-              <th scope="col" className="numeric">
-                Disclosures
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.byPurpose.map((p) => (
-              <tr key={p.purpose} className={p.prohibited ? 'row--prohibited' : undefined}>
-                <th scope="row">
-                  <a href={listHref({ purpose: p.purpose })}>{p.label}</a>
-                  {p.prohibited && <strong className="tag tag--red">Prohibited purpose</strong>}
-                </th>
-                <td className="numeric">{formatCount(p.disclosures)}</td>
-              </tr>
-            ))}
-          </tbody>
-          <tfoot>
-            <tr>
-              <th scope="row">Total</th>
-              <td className="numeric">{formatCount(data.total)}</td>
-            </tr>
-          </tfoot>
-        </table>
-      </div>
+      <DataTable
+        caption={<>Disclosures by purpose, {when}</>}
+        rows={data.byPurpose}
+        rowKey={(p) => p.purpose}
+        rowProps={(p) => ({ className: p.prohibited ? 'row--prohibited' : undefined })}
+        columns={[
+          {
+            header: 'Purpose',
+            rowHeader: true,
+            cell: (p) => (
+              <>
+                <a href={listHref({ purpose: p.purpose })}>{p.label}</a>
+                {p.prohibited && <strong className="tag tag--red">Prohibited purpose</strong>}
+              </>
+            ),
+          },
+          { header: 'Disclosures', numeric: true, cell: (p) => formatCount(p.disclosures) },
+        ]}
+        footer={
+          <tr>
+            <th scope="row">Total</th>
+            <td className="numeric">{formatCount(data.total)}</td>
+          </tr>
+        }
+      />
     </section>
   )
 }
@@ -156,43 +152,35 @@ function ByRecipient({ data, when }: { data: SummaryData; when: string }) {
           The chart shows {CHART_ROWS} of {formatCount(data.byRecipient.length)} recipients (those sent a prohibited purpose first, then the most used); the table lists them all.
         </p>
       )}
-      <div className="table-scroll">
-        <table>
-          <caption>Disclosures by recipient, {when}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Recipient</th>
-              <th scope="col">Recipient type</th>
-              <th scope="col" className="numeric">
-                Disclosures
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.byRecipient.map((r) => (
-              <tr key={r.recipientId} className={r.prohibitedDisclosures > 0 ? 'row--prohibited' : undefined}>
-                <th scope="row">
-                  <a href={listHref({ recipient: r.recipientId })}>{r.name}</a>
-                  {r.odsCode && <span className="hint"> ({r.odsCode})</span>}
-                  {r.prohibitedDisclosures > 0 && <strong className="tag tag--red">Prohibited purpose: {formatCount(r.prohibitedDisclosures)}</strong>}
-                </th>
-                <td>
-                  <a href={listHref({ recipientType: r.recipientType })}>{r.recipientTypeLabel}</a>
-                </td>
-                <td className="numeric">{formatCount(r.disclosures)}</td>
-              </tr>
-            ))}
-          </tbody>
-          <tfoot>
-            <tr>
-              <th scope="row" colSpan={2}>
-                Total
-              </th>
-              <td className="numeric">{formatCount(data.total)}</td>
-            </tr>
-          </tfoot>
-        </table>
-      </div>
+      <DataTable
+        caption={<>Disclosures by recipient, {when}</>}
+        rows={data.byRecipient}
+        rowKey={(r) => r.recipientId}
+        rowProps={(r) => ({ className: r.prohibitedDisclosures > 0 ? 'row--prohibited' : undefined })}
+        columns={[
+          {
+            header: 'Recipient',
+            rowHeader: true,
+            cell: (r) => (
+              <>
+                <a href={listHref({ recipient: r.recipientId })}>{r.name}</a>
+                {r.odsCode && <span className="hint"> ({r.odsCode})</span>}
+                {r.prohibitedDisclosures > 0 && <strong className="tag tag--red">Prohibited purpose: {formatCount(r.prohibitedDisclosures)}</strong>}
+              </>
+            ),
+          },
+          { header: 'Recipient type', cell: (r) => <a href={listHref({ recipientType: r.recipientType })}>{r.recipientTypeLabel}</a> },
+          { header: 'Disclosures', numeric: true, cell: (r) => formatCount(r.disclosures) },
+        ]}
+        footer={
+          <tr>
+            <th scope="row" colSpan={2}>
+              Total
+            </th>
+            <td className="numeric">{formatCount(data.total)}</td>
+          </tr>
+        }
+      />
     </section>
   )
 }
@@ -207,60 +195,51 @@ function Matrix({ data, when }: { data: SummaryData; when: string }) {
       {rows.some((r) => r.prohibited) && (
         <p className="hint">Prohibited purposes come first, and the recipient types that received them are the first columns.</p>
       )}
-      <div className="table-scroll">
-        <table className="disclosures-matrix">
-          <caption>Disclosures by purpose (rows) and recipient type (columns), {when}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Purpose</th>
-              {columns.map((c) => (
-                <th key={c.code} scope="col" className="numeric">
-                  {c.label}
-                </th>
-              ))}
-              <th scope="col" className="numeric">
-                Total
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row) => (
-              <tr key={row.purpose} className={row.prohibited ? 'row--prohibited' : undefined}>
-                <th scope="row">
-                  {row.label}
-                  {row.prohibited && <strong className="tag tag--red">Prohibited purpose</strong>}
-                </th>
-                {row.counts.map((n, i) => {
-                  const column = columns[i]!
-                  return (
-                    <td key={column.code} className="numeric">
-                      {n === 0 ? (
-                        <span className="hint">0</span>
-                      ) : (
-                        <a href={listHref({ purpose: row.purpose, recipientType: column.code })} aria-label={`${formatCount(n)}: ${row.label}, to ${column.label}`}>
-                          {formatCount(n)}
-                        </a>
-                      )}
-                    </td>
-                  )
-                })}
-                <td className="numeric">{formatCount(row.total)}</td>
-              </tr>
+      <DataTable
+        className="disclosures-matrix"
+        caption={<>Disclosures by purpose (rows) and recipient type (columns), {when}</>}
+        rows={rows}
+        rowKey={(row) => row.purpose}
+        rowProps={(row) => ({ className: row.prohibited ? 'row--prohibited' : undefined })}
+        columns={[
+          {
+            header: 'Purpose',
+            rowHeader: true,
+            cell: (row) => (
+              <>
+                {row.label}
+                {row.prohibited && <strong className="tag tag--red">Prohibited purpose</strong>}
+              </>
+            ),
+          },
+          ...columns.map((column, i): Column<(typeof rows)[number]> => ({
+            header: column.label,
+            numeric: true,
+            cell: (row) => {
+              const n = row.counts[i]!
+              return n === 0 ? (
+                <span className="hint">0</span>
+              ) : (
+                <a href={listHref({ purpose: row.purpose, recipientType: column.code })} aria-label={`${formatCount(n)}: ${row.label}, to ${column.label}`}>
+                  {formatCount(n)}
+                </a>
+              )
+            },
+          })),
+          { header: 'Total', numeric: true, cell: (row) => formatCount(row.total) },
+        ]}
+        footer={
+          <tr>
+            <th scope="row">Total</th>
+            {columns.map((c) => (
+              <td key={c.code} className="numeric">
+                {formatCount(c.total)}
+              </td>
             ))}
-          </tbody>
-          <tfoot>
-            <tr>
-              <th scope="row">Total</th>
-              {columns.map((c) => (
-                <td key={c.code} className="numeric">
-                  {formatCount(c.total)}
-                </td>
-              ))}
-              <td className="numeric">{formatCount(data.total)}</td>
-            </tr>
-          </tfoot>
-        </table>
-      </div>
+            <td className="numeric">{formatCount(data.total)}</td>
+          </tr>
+        }
+      />
     </section>
   )
 }
@@ -272,60 +251,26 @@ function ByLegalBasis({ data, when }: { data: SummaryData; when: string }) {
     <section className="panel" onClick={followLink} aria-labelledby="by-basis-heading">
       <h2 id="by-basis-heading">By legal basis and data level</h2>
       <div className="disclosures-split">
-        <div className="table-scroll">
-          <table>
-            <caption>Disclosures by legal basis, {when}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Legal basis</th>
-                <th scope="col" className="numeric">
-                  Disclosures
-                </th>
-                <th scope="col" className="numeric">
-                  Share
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.byLegalBasis.map((b) => (
-                <tr key={b.legalBasis}>
-                  <th scope="row">
-                    <a href={listHref({ legalBasis: b.legalBasis })}>{b.label}</a>
-                  </th>
-                  <td className="numeric">{formatCount(b.disclosures)}</td>
-                  <td className="numeric">{percent(b.disclosures, data.total)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-        <div className="table-scroll">
-          <table>
-            <caption>Disclosures by data level, {when}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Data level</th>
-                <th scope="col" className="numeric">
-                  Disclosures
-                </th>
-                <th scope="col" className="numeric">
-                  Share
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.byDataLevel.map((d) => (
-                <tr key={d.dataLevel}>
-                  <th scope="row">
-                    <a href={listHref({ dataLevel: d.dataLevel })}>{d.label}</a>
-                  </th>
-                  <td className="numeric">{formatCount(d.disclosures)}</td>
-                  <td className="numeric">{percent(d.disclosures, data.total)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={<>Disclosures by legal basis, {when}</>}
+          rows={data.byLegalBasis}
+          rowKey={(b) => b.legalBasis}
+          columns={[
+            { header: 'Legal basis', rowHeader: true, cell: (b) => <a href={listHref({ legalBasis: b.legalBasis })}>{b.label}</a> },
+            { header: 'Disclosures', numeric: true, cell: (b) => formatCount(b.disclosures) },
+            { header: 'Share', numeric: true, cell: (b) => percent(b.disclosures, data.total) },
+          ]}
+        />
+        <DataTable
+          caption={<>Disclosures by data level, {when}</>}
+          rows={data.byDataLevel}
+          rowKey={(d) => d.dataLevel}
+          columns={[
+            { header: 'Data level', rowHeader: true, cell: (d) => <a href={listHref({ dataLevel: d.dataLevel })}>{d.label}</a> },
+            { header: 'Disclosures', numeric: true, cell: (d) => formatCount(d.disclosures) },
+            { header: 'Share', numeric: true, cell: (d) => percent(d.disclosures, data.total) },
+          ]}
+        />
       </div>
     </section>
   )

@@ -3,7 +3,8 @@ import { Link, useLoaderData, useLocation } from '@remix-run/react'
 import { ActiveDisclosureFilters, DISCLOSURE_FILTER_PARAMS, DisclosureFilterFields, disclosuresHref } from '../components/disclosure-filters.js'
 import { FilterBar } from '../components/filter-bar.js'
 import { getDisclosureList } from '../lib/disclosures.server.js'
-import { formatCount, formatDateTime } from '../lib/format.js'
+import { formatCount, formatDateTime } from '../../core/format.js'
+import { DataTable } from '../components/data-table.js'
 
 export const meta: MetaFunction = () => [{ title: 'Individual disclosures – Sharing Ledger' }]
 
@@ -66,51 +67,53 @@ export default function DisclosureList() {
                 </Link>
               )}
             </p>
-            <div className="table-scroll">
-              <table className="disclosures-table">
-                <caption>
+            <DataTable
+              className="disclosures-table"
+              caption={
+                <>
                   Disclosures, {describeSort(data.sort, data.dir)}
                   {data.pages > 1 && `, page ${data.page} of ${formatCount(data.pages)}`}
-                </caption>
-                <thead>
-                  <tr>
-                    <SortableHeader label="Date and time (UK)" sortKey="occurred_at" current={data.sort} dir={data.dir} />
-                    <th scope="col">Practice</th>
-                    <th scope="col">Patient (pseudonym)</th>
-                    <SortableHeader label="Recipient" sortKey="recipient" current={data.sort} dir={data.dir} />
-                    <SortableHeader label="Purpose" sortKey="purpose" current={data.sort} dir={data.dir} />
-                    <th scope="col">Legal basis</th>
-                    <th scope="col">Data level</th>
-                    <th scope="col">
-                      <span className="disclosures-sr">Details</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.rows.map((r) => (
-                    <tr key={r.id} data-testid={`disclosure-${r.id}`}>
-                      <td className="disclosures-nowrap">{formatDateTime(r.occurredAt)}</td>
-                      <td>{r.practiceOds}</td>
-                      <td>
-                        <code>{r.patientPseudonym}</code>
-                      </td>
-                      <td>
-                        {r.recipientName}
-                        <div className="hint">{r.recipientTypeLabel}</div>
-                      </td>
-                      <td>{r.purposeLabel}</td>
-                      <td>{r.legalBasisLabel ?? <span className="hint">None recorded</span>}</td>
-                      <td>{r.dataLevelLabel}</td>
-                      <td>
-                        <Link to={disclosuresHref(`/disclosures/${r.id}`, search, {}, DETAIL_PARAMS)} aria-label={`Details of disclosure ${r.id}`}>
-                          Details
-                        </Link>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+                </>
+              }
+              rows={data.rows}
+              rowKey={(r) => r.id}
+              rowProps={(r) => ({ 'data-testid': `disclosure-${r.id}` })}
+              columns={[
+                {
+                  header: <SortLink label="Date and time (UK)" sortKey="occurred_at" current={data.sort} dir={data.dir} />,
+                  headerProps: { 'aria-sort': ariaSort('occurred_at', data.sort, data.dir) },
+                  cellClassName: 'disclosures-nowrap',
+                  cell: (r) => formatDateTime(r.occurredAt),
+                },
+                { header: 'Practice', cell: (r) => r.practiceOds },
+                { header: 'Patient (pseudonym)', cell: (r) => <code>{r.patientPseudonym}</code> },
+                {
+                  header: <SortLink label="Recipient" sortKey="recipient" current={data.sort} dir={data.dir} />,
+                  headerProps: { 'aria-sort': ariaSort('recipient', data.sort, data.dir) },
+                  cell: (r) => (
+                    <>
+                      {r.recipientName}
+                      <div className="hint">{r.recipientTypeLabel}</div>
+                    </>
+                  ),
+                },
+                {
+                  header: <SortLink label="Purpose" sortKey="purpose" current={data.sort} dir={data.dir} />,
+                  headerProps: { 'aria-sort': ariaSort('purpose', data.sort, data.dir) },
+                  cell: (r) => r.purposeLabel,
+                },
+                { header: 'Legal basis', cell: (r) => r.legalBasisLabel ?? <span className="hint">None recorded</span> },
+                { header: 'Data level', cell: (r) => r.dataLevelLabel },
+                {
+                  header: <span className="disclosures-sr">Details</span>,
+                  cell: (r) => (
+                    <Link to={disclosuresHref(`/disclosures/${r.id}`, search, {}, DETAIL_PARAMS)} aria-label={`Details of disclosure ${r.id}`}>
+                      Details
+                    </Link>
+                  ),
+                },
+              ]}
+            />
           </>
         )}
         <PageLinks page={data.page} pages={data.pages} />
@@ -127,21 +130,24 @@ function describeSort(sort: SortKey, dir: 'asc' | 'desc'): string {
 }
 
 /** A column heading that sorts by itself; selecting the current one reverses the order. */
-function SortableHeader({ label, sortKey, current, dir }: { label: string; sortKey: SortKey; current: SortKey; dir: 'asc' | 'desc' }) {
+/** aria-sort of a sortable column's header: only the column the list is sorted by has one. */
+function ariaSort(sortKey: SortKey, current: SortKey, dir: 'asc' | 'desc') {
+  return current === sortKey ? (dir === 'asc' ? 'ascending' : 'descending') : undefined
+}
+
+function SortLink({ label, sortKey, current, dir }: { label: string; sortKey: SortKey; current: SortKey; dir: 'asc' | 'desc' }) {
   const { search } = useLocation()
   const active = current === sortKey
   const nextDir = active ? (dir === 'asc' ? 'desc' : 'asc') : sortKey === 'occurred_at' ? 'desc' : 'asc'
   const href = disclosuresHref('/disclosures/list', search, { sort: sortKey, dir: nextDir }, LIST_PARAMS)
   return (
-    <th scope="col" aria-sort={active ? (dir === 'asc' ? 'ascending' : 'descending') : undefined}>
-      <Link to={href} className="disclosures-sort">
-        {label}
-        <span aria-hidden="true">{active ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}</span>
-        <span className="disclosures-sr">
-          {active ? `, sorted ${describeSort(sortKey, dir)}; select to reverse` : `, select to sort by ${SORT_NAMES[sortKey]}`}
-        </span>
-      </Link>
-    </th>
+    <Link to={href} className="disclosures-sort">
+      {label}
+      <span aria-hidden="true">{active ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}</span>
+      <span className="disclosures-sr">
+        {active ? `, sorted ${describeSort(sortKey, dir)}; select to reverse` : `, select to sort by ${SORT_NAMES[sortKey]}`}
+      </span>
+    </Link>
   )
 }
 

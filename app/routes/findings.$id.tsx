@@ -5,7 +5,8 @@ import { CharacterCount } from '../components/character-count.js'
 import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps } from '../components/form-errors.js'
 import { decideFinding, getFindingPage } from '../lib/findings.server.js'
-import { formatDateTime } from '../lib/format.js'
+import { formatDateTime } from '../../core/format.js'
+import { DataTable } from '../components/data-table.js'
 import { FINDING_REASON_LIMIT } from '../lib/limits.js'
 import { useKeptSearch } from '../lib/navigation.js'
 import { FINDING_STATUS_LABELS } from '../../core/labels.js'
@@ -20,8 +21,6 @@ export async function action(args: ActionFunctionArgs) {
   const result = await decideFinding(args)
   return json(result, { status: result.ok ? 200 : 400 })
 }
-
-const STATUS_TEXT = FINDING_STATUS_LABELS
 
 export default function FindingPage() {
   const { finding, rule, promises, canDecide } = useLoaderData<typeof loader>()
@@ -57,7 +56,7 @@ export default function FindingPage() {
             </>
           )}
           <dt>Status</dt>
-          <dd data-testid="finding-status">{STATUS_TEXT[finding.status]}</dd>
+          <dd data-testid="finding-status">{FINDING_STATUS_LABELS[finding.status]}</dd>
           <dt>Found</dt>
           <dd>{formatDateTime(finding.openedAt)}</dd>
         </dl>
@@ -78,30 +77,26 @@ export default function FindingPage() {
       </section>
       <section className="panel" aria-labelledby="history-heading">
         <h2 id="history-heading">History</h2>
-        <table>
-          <caption>Status changes, oldest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Change</th>
-              <th scope="col">By</th>
-              <th scope="col">Reason</th>
-            </tr>
-          </thead>
-          <tbody>
-            {finding.events.map((e) => (
-              <tr key={e.id}>
-                <td>{formatDateTime(e.at)}</td>
-                <td>
-                  {e.fromStatus ? `${STATUS_TEXT[e.fromStatus]} → ` : ''}
-                  {STATUS_TEXT[e.toStatus]}
-                </td>
-                <td>{e.byUser ?? 'Sharing Ledger (automatic)'}</td>
-                <td>{e.reason}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          scroll={false}
+          caption="Status changes, oldest first"
+          rows={finding.events}
+          rowKey={(e) => e.id}
+          columns={[
+            { header: 'When', cell: (e) => formatDateTime(e.at) },
+            {
+              header: 'Change',
+              cell: (e) => (
+                <>
+                  {e.fromStatus ? `${FINDING_STATUS_LABELS[e.fromStatus]} → ` : ''}
+                  {FINDING_STATUS_LABELS[e.toStatus]}
+                </>
+              ),
+            },
+            { header: 'By', cell: (e) => e.byUser ?? 'Sharing Ledger (automatic)' },
+            { header: 'Reason', cell: (e) => e.reason },
+          ]}
+        />
       </section>
       {canDecide && <DecisionForm status={finding.status} decisions={finding.events.length} result={result} busy={busy} />}
     </>

@@ -2,7 +2,8 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/nod
 import { Link, useLoaderData, useLocation } from '@remix-run/react'
 import { FilterBar } from '../components/filter-bar.js'
 import { getFindingsPage } from '../lib/findings.server.js'
-import { formatDateTime } from '../lib/format.js'
+import { formatDateTime } from '../../core/format.js'
+import { DataTable } from '../components/data-table.js'
 
 export const meta: MetaFunction = () => [{ title: 'Findings – Sharing Ledger' }]
 
@@ -64,35 +65,20 @@ export default function Findings() {
               Download these findings as CSV
             </Link>
           </p>
-          <div className="table-scroll">
-            <table>
-              <caption>Findings, most severe first among the open ones, then the closed ones</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Severity</th>
-                  <th scope="col">Rule</th>
-                  <th scope="col">Practice</th>
-                  <th scope="col">What was found</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Opened</th>
-                </tr>
-              </thead>
-              <tbody>
-                {findings.map((f) => (
-                  <tr key={f.id} className={f.severity === 'high' && f.status === 'open' ? 'row--prohibited' : undefined}>
-                    <td>{f.severity === 'high' && f.status === 'open' ? <strong className="tag tag--red">high</strong> : f.severity}</td>
-                    <td>{f.ruleTitle}</td>
-                    <td>{f.practiceOds}</td>
-                    <td>
-                      <Link to={`/findings/${f.id}${search}`}>{f.summary}</Link>
-                    </td>
-                    <td>{f.status}</td>
-                    <td>{formatDateTime(f.openedAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Findings, most severe first among the open ones, then the closed ones"
+            rows={findings}
+            rowKey={(f) => f.id}
+            rowProps={(f) => ({ className: f.severity === 'high' && f.status === 'open' ? 'row--prohibited' : undefined })}
+            columns={[
+              { header: 'Severity', cell: (f) => (f.severity === 'high' && f.status === 'open' ? <strong className="tag tag--red">high</strong> : f.severity) },
+              { header: 'Rule', cell: (f) => f.ruleTitle },
+              { header: 'Practice', cell: (f) => f.practiceOds },
+              { header: 'What was found', cell: (f) => <Link to={`/findings/${f.id}${search}`}>{f.summary}</Link> },
+              { header: 'Status', cell: (f) => f.status },
+              { header: 'Opened', cell: (f) => formatDateTime(f.openedAt) },
+            ]}
+          />
         </section>
       )}
     </>

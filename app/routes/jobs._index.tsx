@@ -5,9 +5,10 @@ import { useEffect, useRef } from 'react'
 import { CsrfField } from '../components/csrf-field.js'
 import { FilterBar } from '../components/filter-bar.js'
 import { Pager } from '../components/pager.js'
-import { formatCount, formatDateTime } from '../lib/format.js'
+import { formatCount, formatDateTime } from '../../core/format.js'
+import { DataTable } from '../components/data-table.js'
 import { getJobsPage } from '../lib/jobs.server.js'
-import { RUN_STATUS_LABELS, RUN_TRIGGER_LABELS, SOURCE_KIND_LABELS } from '../../core/labels.js'
+import { RUN_COUNT_LABELS, RUN_STATUS_LABELS, RUN_TRIGGER_LABELS, SOURCE_KIND_LABELS } from '../../core/labels.js'
 
 export const meta: MetaFunction = () => [{ title: 'Jobs and sources – Sharing Ledger' }]
 
@@ -16,11 +17,6 @@ export async function loader(args: LoaderFunctionArgs) {
 }
 
 type JobsData = SerializeFrom<typeof loader>
-
-// One source of these words (core/labels.ts): the evidence pack prints the same.
-const RUN_STATUS_TEXT: Record<string, string> = RUN_STATUS_LABELS
-const SOURCE_KIND_TEXT: Record<string, string> = SOURCE_KIND_LABELS
-const TRIGGER_TEXT: Record<string, string> = RUN_TRIGGER_LABELS
 
 /** 1440 -> "24 hours", 90 -> "90 minutes", 2880 -> "2 days". */
 function formatMinutes(minutes: number): string {
@@ -67,7 +63,7 @@ export default function Jobs() {
           <label htmlFor="filter-status">Status</label>
           <select id="filter-status" key={String(data.filter.status ?? '')} name="status" defaultValue={data.filter.status ?? ''}>
             <option value="">Any status</option>
-            {Object.entries(RUN_STATUS_TEXT).map(([value, text]) => (
+            {Object.entries(RUN_STATUS_LABELS).map(([value, text]) => (
               <option key={value} value={value}>
                 {text}
               </option>
@@ -114,45 +110,38 @@ function Schedules({ schedules }: { schedules: JobsData['schedules'] }) {
         Set in the server's configuration (COLLECT_SCHEDULE, IMPORT_SCHEDULE, LEDGER_SCHEDULE, SCHEDULE_TIMEZONE). Any number of runner processes may share
         a schedule: a database lock lets only one of them collect a source at a time.
       </p>
-      <div className="table-scroll">
-        <table>
-          <caption>Scheduled jobs</caption>
-          <thead>
-            <tr>
-              <th scope="col">Job</th>
-              <th scope="col">When</th>
-              <th scope="col">Time zone</th>
-              <th scope="col">Scheduler in this server</th>
-              <th scope="col">Next run</th>
-              <th scope="col">Last run</th>
-            </tr>
-          </thead>
-          <tbody>
-            {schedules.map((s) => (
-              <tr key={s.name}>
-                <th scope="row">{s.name}</th>
-                <td>
-                  <code>{s.expression}</code>
-                  {s.description && <div>{s.description}</div>}
-                </td>
-                <td>{s.timezone}</td>
-                <td>{s.enabled ? 'On' : 'Off'}</td>
-                <td>{s.nextRun ? formatDateTime(s.nextRun) : s.enabled ? '–' : 'Not scheduled here'}</td>
-                <td>
-                  {s.lastRun ? (
-                    <>
-                      Run {s.lastRun.id}, <span className={`status--${s.lastRun.status}`}>{RUN_STATUS_TEXT[s.lastRun.status]}</span>,{' '}
-                      {formatDateTime(s.lastRun.startedAt)}
-                    </>
-                  ) : (
-                    'Never'
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Scheduled jobs"
+        rows={schedules}
+        rowKey={(s) => s.name}
+        columns={[
+          { header: 'Job', rowHeader: true, cell: (s) => s.name },
+          {
+            header: 'When',
+            cell: (s) => (
+              <>
+                <code>{s.expression}</code>
+                {s.description && <div>{s.description}</div>}
+              </>
+            ),
+          },
+          { header: 'Time zone', cell: (s) => s.timezone },
+          { header: 'Scheduler in this server', cell: (s) => (s.enabled ? 'On' : 'Off') },
+          { header: 'Next run', cell: (s) => (s.nextRun ? formatDateTime(s.nextRun) : s.enabled ? '–' : 'Not scheduled here') },
+          {
+            header: 'Last run',
+            cell: (s) =>
+              s.lastRun ? (
+                <>
+                  Run {s.lastRun.id}, <span className={`status--${s.lastRun.status}`}>{RUN_STATUS_LABELS[s.lastRun.status]}</span>,{' '}
+                  {formatDateTime(s.lastRun.startedAt)}
+                </>
+              ) : (
+                'Never'
+              ),
+          },
+        ]}
+      />
     </section>
   )
 }
@@ -175,73 +164,69 @@ function Sources({ sources, canRunNow }: { sources: JobsData['sources']; canRunN
               expected.
             </p>
           )}
-          <div className="table-scroll">
-            <table>
-              <caption>Sources and their health</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Source</th>
-                  <th scope="col">Practice</th>
-                  <th scope="col">Health</th>
-                  <th scope="col">Last run</th>
-                  <th scope="col">Last successful run</th>
-                  <th scope="col">Expected every</th>
-                  {canRunNow && <th scope="col">Collect</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {sources.map((s) => (
-                  <tr key={s.id} data-testid={`source-${s.id}`}>
-                    <th scope="row">
-                      {s.name}
-                      <div className="hint">{SOURCE_KIND_TEXT[s.kind] ?? s.kind}</div>
-                    </th>
-                    <td>{s.practiceOds ? `${s.practiceName} (${s.practiceOds})` : 'National'}</td>
-                    <td>
-                      {!s.enabled ? (
-                        'Disabled'
-                      ) : s.silent ? (
-                        <strong className="status--failed">Silent</strong>
-                      ) : s.lastRunStatus === 'active' ? (
-                        'Collecting now'
-                      ) : s.lastSuccessAt ? (
-                        <span className="status--completed">Delivering</span>
-                      ) : (
-                        'Waiting for first collection'
-                      )}
-                    </td>
-                    <td>
-                      {s.lastRunId ? (
-                        <>
-                          Run {s.lastRunId}, <span className={`status--${s.lastRunStatus}`}>{RUN_STATUS_TEXT[s.lastRunStatus ?? ''] ?? s.lastRunStatus}</span>
-                          <div className="hint">{formatDateTime(s.lastRunFinishedAt ?? s.lastRunStartedAt!)}</div>
-                          {s.lastRunError && <div className="hint">{s.lastRunError}</div>}
-                        </>
-                      ) : (
-                        'Never run'
-                      )}
-                    </td>
-                    <td>{s.lastSuccessAt ? formatDateTime(s.lastSuccessAt) : 'None yet'}</td>
-                    <td>{formatMinutes(s.expectedIntervalMinutes)}</td>
-                    {canRunNow && (
-                      <td>
-                        {s.kind === 'fhir' && s.enabled ? (
-                          <Form method="post" action={`/jobs/sources/${s.id}/run`}>
-                            <CsrfField />
-                            <button type="submit" className="button button--small">
-                              Run now<span className="visually-hidden"> for {s.name}</span>
-                            </button>
-                          </Form>
-                        ) : (
-                          <span className="hint">{s.kind === 'fhir' ? 'Disabled' : 'From the inbox'}</span>
-                        )}
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Sources and their health"
+            rows={sources}
+            rowKey={(s) => s.id}
+            rowProps={(s) => ({ 'data-testid': `source-${s.id}` })}
+            columns={[
+              {
+                header: 'Source',
+                rowHeader: true,
+                cell: (s) => (
+                  <>
+                    {s.name}
+                    <div className="hint">{SOURCE_KIND_LABELS[s.kind] ?? s.kind}</div>
+                  </>
+                ),
+              },
+              { header: 'Practice', cell: (s) => (s.practiceOds ? `${s.practiceName} (${s.practiceOds})` : 'National') },
+              {
+                header: 'Health',
+                cell: (s) =>
+                  !s.enabled ? (
+                    'Disabled'
+                  ) : s.silent ? (
+                    <strong className="status--failed">Silent</strong>
+                  ) : s.lastRunStatus === 'active' ? (
+                    'Collecting now'
+                  ) : s.lastSuccessAt ? (
+                    <span className="status--completed">Delivering</span>
+                  ) : (
+                    'Waiting for first collection'
+                  ),
+              },
+              {
+                header: 'Last run',
+                cell: (s) =>
+                  s.lastRunId ? (
+                    <>
+                      Run {s.lastRunId}, <span className={`status--${s.lastRunStatus}`}>{RUN_STATUS_LABELS[s.lastRunStatus ?? ''] ?? s.lastRunStatus}</span>
+                      <div className="hint">{formatDateTime(s.lastRunFinishedAt ?? s.lastRunStartedAt!)}</div>
+                      {s.lastRunError && <div className="hint">{s.lastRunError}</div>}
+                    </>
+                  ) : (
+                    'Never run'
+                  ),
+              },
+              { header: 'Last successful run', cell: (s) => (s.lastSuccessAt ? formatDateTime(s.lastSuccessAt) : 'None yet') },
+              { header: 'Expected every', cell: (s) => formatMinutes(s.expectedIntervalMinutes) },
+              canRunNow && {
+                header: 'Collect',
+                cell: (s) =>
+                  s.kind === 'fhir' && s.enabled ? (
+                    <Form method="post" action={`/jobs/sources/${s.id}/run`}>
+                      <CsrfField />
+                      <button type="submit" className="button button--small">
+                        Run now<span className="visually-hidden"> for {s.name}</span>
+                      </button>
+                    </Form>
+                  ) : (
+                    <span className="hint">{s.kind === 'fhir' ? 'Disabled' : 'From the inbox'}</span>
+                  ),
+              },
+            ]}
+          />
         </>
       )}
     </section>
@@ -267,61 +252,43 @@ function RunHistory({ runs, search }: { runs: JobsData['runs']; search: string }
               Download {runs.total === 1 ? 'this run' : `these ${formatCount(runs.total)} runs`} as CSV
             </Link>
           </p>
-          <div className="table-scroll">
-            <table className="runs-table">
-              <caption>Collector and import runs, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Run</th>
-                  <th scope="col">Job</th>
-                  <th scope="col">Source</th>
-                  <th scope="col">Trigger</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Started</th>
-                  <th scope="col">Finished</th>
-                  <th scope="col" className="numeric">
-                    Read
-                  </th>
-                  <th scope="col" className="numeric">
-                    Inserted
-                  </th>
-                  <th scope="col" className="numeric">
-                    Updated
-                  </th>
-                  <th scope="col" className="numeric">
-                    Duplicates
-                  </th>
-                  <th scope="col" className="numeric">
-                    Quarantined
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {runs.rows.map((r) => (
-                  <tr key={r.id} data-testid={`run-${r.id}`}>
-                    <th scope="row">{r.id}</th>
-                    <td>{r.jobName}</td>
-                    <td>
-                      {r.sourceName ?? '–'}
-                      {r.sourceName && <div className="hint">{r.practiceOds ?? 'National'}</div>}
-                    </td>
-                    <td>{TRIGGER_TEXT[r.trigger] ?? r.trigger}</td>
-                    <td>
-                      <span className={`status--${r.status}`}>{RUN_STATUS_TEXT[r.status] ?? r.status}</span>
-                      {r.error && <div className="hint run-error">{r.error}</div>}
-                    </td>
-                    <td>{formatDateTime(r.startedAt)}</td>
-                    <td>{r.finishedAt ? formatDateTime(r.finishedAt) : '–'}</td>
-                    <td className="numeric">{formatCount(r.readCount)}</td>
-                    <td className="numeric">{formatCount(r.insertedCount)}</td>
-                    <td className="numeric">{formatCount(r.updatedCount)}</td>
-                    <td className="numeric">{formatCount(r.duplicateCount)}</td>
-                    <td className="numeric">{formatCount(r.quarantinedCount)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            className="runs-table"
+            caption="Collector and import runs, newest first"
+            rows={runs.rows}
+            rowKey={(r) => r.id}
+            rowProps={(r) => ({ 'data-testid': `run-${r.id}` })}
+            columns={[
+              { header: 'Run', rowHeader: true, cell: (r) => r.id },
+              { header: 'Job', cell: (r) => r.jobName },
+              {
+                header: 'Source',
+                cell: (r) => (
+                  <>
+                    {r.sourceName ?? '–'}
+                    {r.sourceName && <div className="hint">{r.practiceOds ?? 'National'}</div>}
+                  </>
+                ),
+              },
+              { header: 'Trigger', cell: (r) => RUN_TRIGGER_LABELS[r.trigger] ?? r.trigger },
+              {
+                header: 'Status',
+                cell: (r) => (
+                  <>
+                    <span className={`status--${r.status}`}>{RUN_STATUS_LABELS[r.status] ?? r.status}</span>
+                    {r.error && <div className="hint run-error">{r.error}</div>}
+                  </>
+                ),
+              },
+              { header: 'Started', cell: (r) => formatDateTime(r.startedAt) },
+              { header: 'Finished', cell: (r) => (r.finishedAt ? formatDateTime(r.finishedAt) : '–') },
+              { header: RUN_COUNT_LABELS.read, numeric: true, cell: (r) => formatCount(r.readCount) },
+              { header: RUN_COUNT_LABELS.inserted, numeric: true, cell: (r) => formatCount(r.insertedCount) },
+              { header: RUN_COUNT_LABELS.updated, numeric: true, cell: (r) => formatCount(r.updatedCount) },
+              { header: RUN_COUNT_LABELS.duplicates, numeric: true, cell: (r) => formatCount(r.duplicateCount) },
+              { header: RUN_COUNT_LABELS.quarantined, numeric: true, cell: (r) => formatCount(r.quarantinedCount) },
+            ]}
+          />
           <Pager total={runs.total} page={runs.page} pageSize={runs.pageSize} label="Run history pages" />
         </>
       )}
@@ -352,45 +319,52 @@ function Quarantine({ quarantine, canSeePayload, search }: { quarantine: JobsDat
               Download the {formatCount(quarantine.total)} quarantined {quarantine.total === 1 ? 'record' : 'records'} as CSV (reasons only)
             </Link>
           </p>
-          <div className="table-scroll">
-            <table>
-              <caption>Records waiting in quarantine, most recently seen first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Record</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Source</th>
-                  <th scope="col">First seen</th>
-                  <th scope="col">Last seen</th>
-                </tr>
-              </thead>
-              <tbody>
-                {quarantine.rows.map((q) => (
-                  <tr key={q.id} data-testid={`quarantine-${q.id}`}>
-                    <th scope="row">
-                      <Link to={`/jobs/quarantine/${q.id}`}>
-                        {q.resourceType ? `${q.resourceType} ` : ''}
-                        {q.recordKey}
-                      </Link>
-                    </th>
-                    <td className="break-anywhere">{q.reason}</td>
-                    <td>
-                      {q.sourceName}
-                      <div className="hint">{q.practiceOds ?? 'National'}</div>
-                    </td>
-                    <td>
-                      {formatDateTime(q.firstSeenAt)}
-                      {q.firstRunId && <div className="hint">run {q.firstRunId}</div>}
-                    </td>
-                    <td>
-                      {formatDateTime(q.lastSeenAt)}
-                      {q.lastRunId && <div className="hint">run {q.lastRunId}</div>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Records waiting in quarantine, most recently seen first"
+            rows={quarantine.rows}
+            rowKey={(q) => q.id}
+            rowProps={(q) => ({ 'data-testid': `quarantine-${q.id}` })}
+            columns={[
+              {
+                header: 'Record',
+                rowHeader: true,
+                cell: (q) => (
+                  <Link to={`/jobs/quarantine/${q.id}`}>
+                    {q.resourceType ? `${q.resourceType} ` : ''}
+                    {q.recordKey}
+                  </Link>
+                ),
+              },
+              { header: 'Reason', cellClassName: 'break-anywhere', cell: (q) => q.reason },
+              {
+                header: 'Source',
+                cell: (q) => (
+                  <>
+                    {q.sourceName}
+                    <div className="hint">{q.practiceOds ?? 'National'}</div>
+                  </>
+                ),
+              },
+              {
+                header: 'First seen',
+                cell: (q) => (
+                  <>
+                    {formatDateTime(q.firstSeenAt)}
+                    {q.firstRunId && <div className="hint">run {q.firstRunId}</div>}
+                  </>
+                ),
+              },
+              {
+                header: 'Last seen',
+                cell: (q) => (
+                  <>
+                    {formatDateTime(q.lastSeenAt)}
+                    {q.lastRunId && <div className="hint">run {q.lastRunId}</div>}
+                  </>
+                ),
+              },
+            ]}
+          />
           <Pager total={quarantine.total} page={quarantine.page} pageSize={quarantine.pageSize} param="qpage" label="Quarantine pages" />
         </>
       )}

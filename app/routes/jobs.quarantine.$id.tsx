@@ -1,6 +1,6 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
-import { formatDateTime } from '../lib/format.js'
+import { formatDateTime } from '../../core/format.js'
 import { getQuarantineDetail } from '../lib/jobs.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Quarantined record – Sharing Ledger' }]

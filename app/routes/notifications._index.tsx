@@ -1,28 +1,13 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { getNotificationsPage } from '../lib/notifications.server.js'
-import { formatDateTime } from '../lib/format.js'
+import { formatDateTime } from '../../core/format.js'
+import { NOTIFICATION_KIND_LABELS, NOTIFICATION_WHEN_LABELS } from '../../core/labels.js'
 
 export const meta: MetaFunction = () => [{ title: 'Notifications – Sharing Ledger' }]
 
 export async function loader(args: LoaderFunctionArgs) {
   return json(await getNotificationsPage(args))
-}
-
-const KIND_LABELS: Record<string, string> = {
-  high_finding: 'High-severity finding',
-  override_due: 'Override review due',
-  countersignature: 'Countersignature awaited',
-  silent_source: 'Silent source',
-  failed_run: 'Failed collection',
-}
-
-const WHEN_LABELS: Record<string, string> = {
-  high_finding: 'Opened',
-  override_due: 'Review due',
-  countersignature: 'Review due',
-  silent_source: 'Expected by',
-  failed_run: 'Failed',
 }
 
 /** What needs you now, most urgent first (decision 028). Nothing here names a patient. */
@@ -38,9 +23,9 @@ export default function Notifications() {
         <ol className="notification-list" data-testid="notifications">
           {items.map((n) => (
             <li key={`${n.kind}-${n.link}-${n.when}`} data-kind={n.kind}>
-              <strong>{KIND_LABELS[n.kind]}</strong>: {n.sentence}{' '}
+              <strong>{NOTIFICATION_KIND_LABELS[n.kind]}</strong>: {n.sentence}{' '}
               <span>
-                ({WHEN_LABELS[n.kind]} {formatDateTime(n.when)})
+                ({NOTIFICATION_WHEN_LABELS[n.kind]} {formatDateTime(n.when)})
               </span>{' '}
               <Link to={n.link}>Open {n.linkLabel}</Link>
             </li>

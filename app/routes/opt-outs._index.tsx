@@ -2,7 +2,8 @@ import { json, type LoaderFunctionArgs, type MetaFunction, type SerializeFrom } 
 import { Link, useLoaderData, useLocation, useSearchParams } from '@remix-run/react'
 import { RateTrendChart } from '../components/charts/rate-trend-chart.js'
 import { FilterBar } from '../components/filter-bar.js'
-import { formatCount, formatDay, formatMonth } from '../lib/format.js'
+import { formatCount, formatDay, formatMonth } from '../../core/format.js'
+import { DataTable } from '../components/data-table.js'
 import { getOptOutsPage } from '../lib/opt-outs.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Opt-outs – Sharing Ledger' }]
@@ -79,6 +80,7 @@ function LatestTable({ data, search }: { data: Data; search: string }) {
           Download the monthly figures as CSV
         </Link>
       </p>
+      {/* Drawn by hand, not with DataTable: a practice without a publication has one cell spanning three columns. */}
       <div className="table-scroll">
         <table className="optout-table">
           <caption>Opt-outs per practice as of {formatDay(data.period.to)}</caption>
@@ -181,48 +183,33 @@ function Trend({ data }: { data: Data }) {
       <RateTrendChart points={chart.points} series={chart.series} xKey="month" formatX={formatMonth} />
       <details>
         <summary>The monthly figures as a table</summary>
-        <div className="table-scroll">
-          <table className="optout-table">
-            <caption>Opt-outs per practice at the end of each month</caption>
-            <thead>
-              <tr>
-                <th scope="col">Practice</th>
-                <th scope="col">Month</th>
-                <th scope="col" className="numeric">
-                  NDOP published rate
-                </th>
-                <th scope="col" className="numeric">
-                  NDOP in practice system
-                </th>
-                <th scope="col" className="numeric">
-                  NDOP practice-system rate
-                </th>
-                <th scope="col" className="numeric">
-                  Type 1 in practice system
-                </th>
-                <th scope="col" className="numeric">
-                  Type 1 rate
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {trend.map((t) => (
-                <tr key={`${t.odsCode}-${t.month}`}>
-                  <th scope="row">{t.odsCode}</th>
-                  <td>
-                    {formatMonth(t.month)}
-                    {t.asOf.slice(0, 7) === t.month.slice(0, 7) && t.asOf !== lastDayOf(t.month) && <span className="hint"> (to {formatDay(t.asOf)})</span>}
-                  </td>
-                  <td className="numeric">{t.ndopPublished ? `${formatRate(t.ndopPublished.rate)} (${formatDay(t.ndopPublished.asOf)})` : '–'}</td>
-                  <td className="numeric">{formatCount(t.ndopRecorded.count)}</td>
-                  <td className="numeric">{formatRate(t.ndopRecorded.rate)}</td>
-                  <td className="numeric">{formatCount(t.type1.count)}</td>
-                  <td className="numeric">{formatRate(t.type1.rate)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          className="optout-table"
+          caption="Opt-outs per practice at the end of each month"
+          rows={trend}
+          rowKey={(t) => `${t.odsCode}-${t.month}`}
+          columns={[
+            { header: 'Practice', rowHeader: true, cell: (t) => t.odsCode },
+            {
+              header: 'Month',
+              cell: (t) => (
+                <>
+                  {formatMonth(t.month)}
+                  {t.asOf.slice(0, 7) === t.month.slice(0, 7) && t.asOf !== lastDayOf(t.month) && <span className="hint"> (to {formatDay(t.asOf)})</span>}
+                </>
+              ),
+            },
+            {
+              header: 'NDOP published rate',
+              numeric: true,
+              cell: (t) => (t.ndopPublished ? `${formatRate(t.ndopPublished.rate)} (${formatDay(t.ndopPublished.asOf)})` : '–'),
+            },
+            { header: 'NDOP in practice system', numeric: true, cell: (t) => formatCount(t.ndopRecorded.count) },
+            { header: 'NDOP practice-system rate', numeric: true, cell: (t) => formatRate(t.ndopRecorded.rate) },
+            { header: 'Type 1 in practice system', numeric: true, cell: (t) => formatCount(t.type1.count) },
+            { header: 'Type 1 rate', numeric: true, cell: (t) => formatRate(t.type1.rate) },
+          ]}
+        />
       </details>
     </section>
   )

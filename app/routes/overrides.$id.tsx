@@ -4,7 +4,7 @@ import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, useFormResetKey } from '../components/form-errors.js'
 import { CharacterCount } from '../components/character-count.js'
 import { DueStatus } from '../components/override-due-status.js'
-import { formatDateTime } from '../lib/format.js'
+import { formatDateTime } from '../../core/format.js'
 import { REVIEW_REASONS_LIMIT } from '../lib/limits.js'
 import { getOverrideEventPage, overrideEventAction } from '../lib/overrides.server.js'
 

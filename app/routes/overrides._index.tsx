@@ -1,9 +1,11 @@
 import { json, type LoaderFunctionArgs, type MetaFunction, type SerializeFrom } from '@remix-run/node'
 import { Link, useLoaderData, useLocation } from '@remix-run/react'
 import { FilterBar } from '../components/filter-bar.js'
+import { DataTable, type Columns } from '../components/data-table.js'
 import { DueStatus } from '../components/override-due-status.js'
 import { Pager } from '../components/pager.js'
-import { formatCount, formatDateTime } from '../lib/format.js'
+import { formatCount, formatDateTime } from '../../core/format.js'
+import { OVERRIDE_STATUS_LABELS } from '../../core/labels.js'
 import { getOverrideQueue } from '../lib/overrides.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Override reviews – Sharing Ledger' }]
@@ -30,8 +32,8 @@ export default function OverrideQueue() {
           <label htmlFor="filter-status">Status</label>
           <select id="filter-status" name="status" defaultValue={filter.status}>
             <option value="all">All events</option>
-            <option value="pending">Awaiting review</option>
-            <option value="reviewed">Reviewed</option>
+            <option value="pending">{OVERRIDE_STATUS_LABELS.pending}</option>
+            <option value="reviewed">{OVERRIDE_STATUS_LABELS.reviewed}</option>
           </select>
         </div>
         <div className="filter-check">
@@ -93,26 +95,14 @@ export default function OverrideQueue() {
               Download these events as CSV
             </Link>
           </p>
-          <div className="table-scroll">
-            <table className="override-queue">
-              <caption>Override events, those awaiting review first, then by due date</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Event</th>
-                  <th scope="col">Patient</th>
-                  <th scope="col">What happened</th>
-                  <th scope="col">Who, and shared with</th>
-                  <th scope="col">Review due</th>
-                  <th scope="col">Latest verdict</th>
-                </tr>
-              </thead>
-              <tbody>
-                {events.map((e) => (
-                  <QueueRow key={e.id} event={e} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            className="override-queue"
+            caption="Override events, those awaiting review first, then by due date"
+            rows={events}
+            rowKey={(e) => e.id}
+            rowProps={(e) => ({ 'data-testid': `override-${e.id}`, className: e.overdue ? 'row--overdue' : undefined })}
+            columns={queueColumns(new URLSearchParams(search).toString())}
+          />
           <Pager total={total} page={page} pageSize={pageSize} label="Pages of override events" />
         </section>
       )}
@@ -120,56 +110,69 @@ export default function OverrideQueue() {
   )
 }
 
-function QueueRow({ event: e }: { event: QueueEvent }) {
-  const { search } = useLocation()
-  const kept = new URLSearchParams(search)
-  const back = kept.toString()
-  return (
-    <tr data-testid={`override-${e.id}`} className={e.overdue ? 'row--overdue' : undefined}>
-      <th scope="row">
-        <Link to={`/overrides/${e.id}${back ? `?${back}` : ''}`}>
-          Event {e.id}
-          <span className="visually-hidden">, {e.statusLabel}</span>
-        </Link>
-        <div>{formatDateTime(e.occurredAt)}</div>
-        <div className="hint">
-          {e.practiceName} ({e.practiceOds})
-        </div>
-      </th>
-      <td>
-        <code>{e.patientPseudonym}</code>
-      </td>
-      <td>
-        <div>{e.kindLabel}</div>
-        <dl className="mini-facts">
-          <div>
-            <dt>Reason</dt>
-            <dd>{e.reason}</dd>
+/** The queue's columns; `back` is this page's query, kept on the way to an event and back. */
+function queueColumns(back: string): Columns<QueueEvent> {
+  return [
+    {
+      header: 'Event',
+      rowHeader: true,
+      cell: (e) => (
+        <>
+          <Link to={`/overrides/${e.id}${back ? `?${back}` : ''}`}>
+            Event {e.id}
+            <span className="visually-hidden">, {e.statusLabel}</span>
+          </Link>
+          <div>{formatDateTime(e.occurredAt)}</div>
+          <div className="hint">
+            {e.practiceName} ({e.practiceOds})
           </div>
-          <div>
-            <dt>Purpose</dt>
-            <dd>{e.purpose}</dd>
-          </div>
-          <div>
-            <dt>Legal basis</dt>
-            <dd>{e.legalBasis}</dd>
-          </div>
-        </dl>
-        {e.description && <div className="hint">{e.description}</div>}
-      </td>
-      <td>
-        <div>{[e.actorRole, e.actor].filter(Boolean).join(', ') || 'Not recorded'}</div>
-        <div className="hint">{e.recipient ? `Shared with ${e.recipient}` : 'No recipient recorded'}</div>
-      </td>
-      <td>
-        <div>{formatDateTime(e.dueAt)}</div>
-        <DueStatus event={e} />
-      </td>
-      <td>
-        <LatestVerdict event={e} />
-      </td>
-    </tr>
-  )
+        </>
+      ),
+    },
+    { header: 'Patient', cell: (e) => <code>{e.patientPseudonym}</code> },
+    {
+      header: 'What happened',
+      cell: (e) => (
+        <>
+          <div>{e.kindLabel}</div>
+          <dl className="mini-facts">
+            <div>
+              <dt>Reason</dt>
+              <dd>{e.reason}</dd>
+            </div>
+            <div>
+              <dt>Purpose</dt>
+              <dd>{e.purpose}</dd>
+            </div>
+            <div>
+              <dt>Legal basis</dt>
+              <dd>{e.legalBasis}</dd>
+            </div>
+          </dl>
+          {e.description && <div className="hint">{e.description}</div>}
+        </>
+      ),
+    },
+    {
+      header: 'Who, and shared with',
+      cell: (e) => (
+        <>
+          <div>{[e.actorRole, e.actor].filter(Boolean).join(', ') || 'Not recorded'}</div>
+          <div className="hint">{e.recipient ? `Shared with ${e.recipient}` : 'No recipient recorded'}</div>
+        </>
+      ),
+    },
+    {
+      header: 'Review due',
+      cell: (e) => (
+        <>
+          <div>{formatDateTime(e.dueAt)}</div>
+          <DueStatus event={e} />
+        </>
+      ),
+    },
+    { header: 'Latest verdict', cell: (e) => <LatestVerdict event={e} /> },
+  ]
 }
 
 function LatestVerdict({ event: e }: { event: QueueEvent }) {

@@ -1,23 +1,15 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { FilterBar } from '../components/filter-bar.js'
-import { formatCount, formatDay } from '../lib/format.js'
+import { formatCount, formatDay } from '../../core/format.js'
+import { DataTable } from '../components/data-table.js'
+import { PROMISE_APPLIES_TO_LABELS } from '../../core/labels.js'
 import { getPromisesPage } from '../lib/promises.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Promises – Sharing Ledger' }]
 
 export async function loader(args: LoaderFunctionArgs) {
   return json(await getPromisesPage(args))
-}
-
-const APPLIES_TO: Record<string, string> = {
-  all_disclosures: 'disclosures',
-  identifiable_opt_out_purposes: 'identifiable disclosures beyond care',
-  identifiable_secondary: 'identifiable disclosures beyond care',
-  to_organisations: 'disclosures to organisations',
-  direct_care_out: 'direct-care disclosures to organisations',
-  override_events: 'override events',
-  commissioner_reports: 'commissioner reports',
 }
 
 export default function Promises() {
@@ -49,54 +41,64 @@ export default function Promises() {
                   `; earlier in the period: ${p.earlierVersions.map((v) => `version ${v.version} (from ${formatDay(v.inForceFrom)})`).join(', ')}`}
                 .
               </p>
-              <div className="table-scroll">
-                <table>
-                  <caption>Promises of {p.name}’s notice and their verdicts</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Promise, in the notice’s words</th>
-                      <th scope="col">Checked by</th>
-                      <th scope="col">Applied to</th>
-                      <th scope="col">Findings</th>
-                      <th scope="col">Verdict</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {p.promises.map((pr) => (
-                      <tr key={pr.code} data-testid={`promise-${p.odsCode}-${pr.code}`}>
-                        <td>
-                          <strong>{pr.title}</strong>
-                          <blockquote className="promise-words">“{pr.words}”</blockquote>
-                        </td>
-                        <td>
-                          {pr.checkedBy.length > 0 ? pr.checkedBy.map((r) => <code key={r}>{r} </code>) : 'by construction'}
-                          <div className="hint">{pr.how}</div>
-                        </td>
-                        <td>
-                          {formatCount(pr.applied)} {APPLIES_TO[pr.appliesTo]}
-                        </td>
-                        <td>
-                          {pr.open + pr.reviewed === 0
-                            ? 'none'
-                            : pr.checkedBy.map((rule) => (
-                                <div key={rule}>
-                                  <Link to={`/findings?practice=${p.odsCode}&rule=${rule}`}>{rule}</Link>
-                                </div>
-                              ))}
-                          {pr.open + pr.reviewed > 0 && (
-                            <div className="hint">
-                              {pr.open} open, {pr.reviewed} reviewed
-                            </div>
-                          )}
-                        </td>
-                        <td data-testid="verdict" className={pr.verdict.kind === 'broken' ? 'status--failed' : undefined}>
-                          {pr.verdict.text}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                caption={<>Promises of {p.name}’s notice and their verdicts</>}
+                rows={p.promises}
+                rowKey={(pr) => pr.code}
+                rowProps={(pr) => ({ 'data-testid': `promise-${p.odsCode}-${pr.code}` })}
+                columns={[
+                  {
+                    header: 'Promise, in the notice’s words',
+                    cell: (pr) => (
+                      <>
+                        <strong>{pr.title}</strong>
+                        <blockquote className="promise-words">“{pr.words}”</blockquote>
+                      </>
+                    ),
+                  },
+                  {
+                    header: 'Checked by',
+                    cell: (pr) => (
+                      <>
+                        {pr.checkedBy.length > 0 ? pr.checkedBy.map((r) => <code key={r}>{r} </code>) : 'by construction'}
+                        <div className="hint">{pr.how}</div>
+                      </>
+                    ),
+                  },
+                  {
+                    header: 'Applied to',
+                    cell: (pr) => (
+                      <>
+                        {formatCount(pr.applied)} {PROMISE_APPLIES_TO_LABELS[pr.appliesTo]}
+                      </>
+                    ),
+                  },
+                  {
+                    header: 'Findings',
+                    cell: (pr) => (
+                      <>
+                        {pr.open + pr.reviewed === 0
+                          ? 'none'
+                          : pr.checkedBy.map((rule) => (
+                              <div key={rule}>
+                                <Link to={`/findings?practice=${p.odsCode}&rule=${rule}`}>{rule}</Link>
+                              </div>
+                            ))}
+                        {pr.open + pr.reviewed > 0 && (
+                          <div className="hint">
+                            {pr.open} open, {pr.reviewed} reviewed
+                          </div>
+                        )}
+                      </>
+                    ),
+                  },
+                  {
+                    header: 'Verdict',
+                    cellProps: (pr) => ({ 'data-testid': 'verdict', className: pr.verdict.kind === 'broken' ? 'status--failed' : undefined }),
+                    cell: (pr) => pr.verdict.text,
+                  },
+                ]}
+              />
             </>
           )}
         </section>

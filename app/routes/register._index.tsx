@@ -3,7 +3,8 @@ import { Link, useLoaderData, useLocation } from '@remix-run/react'
 import { FilterBar } from '../components/filter-bar.js'
 import { Pager } from '../components/pager.js'
 import { getDecisionRegisterPage } from '../lib/decision-register.server.js'
-import { formatCount, formatDateTime } from '../lib/format.js'
+import { formatCount, formatDateTime } from '../../core/format.js'
+import { DataTable } from '../components/data-table.js'
 import { keptSearch } from '../lib/navigation.js'
 
 export const meta: MetaFunction = () => [{ title: 'Decision register – Sharing Ledger' }]
@@ -51,39 +52,29 @@ export default function DecisionRegister() {
                 Download {decisions.total === 1 ? 'this decision' : `these ${formatCount(decisions.total)} decisions`} as CSV
               </Link>
             </p>
-            <div className="table-scroll">
-              <table className="register-table">
-                <caption>Decisions, newest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Practice</th>
-                    <th scope="col">Kind of decision</th>
-                    <th scope="col">About</th>
-                    <th scope="col">Decision</th>
-                    <th scope="col">Reasons</th>
-                    <th scope="col">Who</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {decisions.rows.map((d) => (
-                    <tr key={d.key} data-testid={`decision-${d.key}`}>
-                      <td>{formatDateTime(d.at)}</td>
-                      <td>{d.practiceOds}</td>
-                      <td>{d.kindLabel}</td>
-                      <td>
-                        <Link to={`${d.href}${keptSearch(search)}`}>{d.about}</Link>
-                      </td>
-                      <td>{d.decision}</td>
-                      <td className="break-anywhere">{d.reasons ?? '–'}</td>
-                      <td>
-                        {d.by} ({d.byRole})
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              className="register-table"
+              caption="Decisions, newest first"
+              rows={decisions.rows}
+              rowKey={(d) => d.key}
+              rowProps={(d) => ({ 'data-testid': `decision-${d.key}` })}
+              columns={[
+                { header: 'When', cell: (d) => formatDateTime(d.at) },
+                { header: 'Practice', cell: (d) => d.practiceOds },
+                { header: 'Kind of decision', cell: (d) => d.kindLabel },
+                { header: 'About', cell: (d) => <Link to={`${d.href}${keptSearch(search)}`}>{d.about}</Link> },
+                { header: 'Decision', cell: (d) => d.decision },
+                { header: 'Reasons', cellClassName: 'break-anywhere', cell: (d) => d.reasons ?? '–' },
+                {
+                  header: 'Who',
+                  cell: (d) => (
+                    <>
+                      {d.by} ({d.byRole})
+                    </>
+                  ),
+                },
+              ]}
+            />
             <Pager total={decisions.total} page={decisions.page} pageSize={decisions.pageSize} label="Decision register pages" />
           </>
         )}

@@ -3,7 +3,9 @@ import { Form, useActionData, useLoaderData, useRouteLoaderData } from '@remix-r
 import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, groupProps } from '../components/form-errors.js'
-import { formatDateTime, formatDay } from '../lib/format.js'
+import { formatDateTime, formatDay } from '../../core/format.js'
+import { DataTable } from '../components/data-table.js'
+import { REPORT_KIND_LABELS } from '../../core/labels.js'
 import { getReportsPage, verifyUpload } from '../lib/reports.server.js'
 import type { loader as rootLoader } from '../root.js'
 
@@ -21,13 +23,6 @@ export async function action(args: ActionFunctionArgs) {
 
 const FORM = 'report'
 const FIELD_IDS = { kind: 'report-kind', practice: 'report-practices', from: 'report-from', to: 'report-to', eventId: 'report-event' }
-
-const KIND_LABELS = {
-  audit: 'Audit evidence pack',
-  commissioner: 'Commissioner report (aggregates, disclosure control)',
-  incident: 'Incident review',
-  statement: 'Disclosure statement for a patient',
-} as const
 
 export default function Reports() {
   const { exports, allowed, form, keepDays, signingKey } = useLoaderData<typeof loader>()
@@ -58,7 +53,7 @@ export default function Reports() {
               <select id={FIELD_IDS.kind} name="kind" required defaultValue={values?.kind ?? allowed[0]} {...fieldProps(FORM, 'kind', errors)}>
                 {allowed.map((k) => (
                   <option key={k} value={k}>
-                    {KIND_LABELS[k]}
+                    {REPORT_KIND_LABELS[k]}
                   </option>
                 ))}
               </select>
@@ -132,47 +127,40 @@ export default function Reports() {
         {exports.length === 0 ? (
           <p>No report has been produced for your practices yet.</p>
         ) : (
-          <table>
-            <caption>Most recent first. Files produced here are kept for {keepDays} days; the record and its digest stay.</caption>
-            <thead>
-              <tr>
-                <th scope="col">Report</th>
-                <th scope="col">Practices</th>
-                <th scope="col">Period</th>
-                <th scope="col">By</th>
-                <th scope="col">When</th>
-                <th scope="col">SHA-256</th>
-                <th scope="col">File</th>
-              </tr>
-            </thead>
-            <tbody>
-              {exports.map((r) => (
-                <tr key={r.id}>
-                  <td>{KIND_LABELS[r.kind]}</td>
-                  <td>{r.practices.join(', ')}</td>
-                  <td>
+          <DataTable
+            scroll={false}
+            caption={<>Most recent first. Files produced here are kept for {keepDays} days; the record and its digest stay.</>}
+            rows={exports}
+            rowKey={(r) => r.id}
+            columns={[
+              { header: 'Report', cell: (r) => REPORT_KIND_LABELS[r.kind] },
+              { header: 'Practices', cell: (r) => r.practices.join(', ') },
+              {
+                header: 'Period',
+                cell: (r) => (
+                  <>
                     {formatDay(r.from)} to {formatDay(r.to)}
-                  </td>
-                  <td>{r.generatedBy}</td>
-                  <td>{formatDateTime(r.generatedAt)}</td>
-                  <td>
-                    <code className="digest">{r.sha256}</code>
-                  </td>
-                  <td>
-                    {r.file === 'kept' ? (
-                      <a href={`/reports/${r.id}/pdf`} download>
-                        Download<span className="visually-hidden"> report {r.id.slice(0, 8)}</span>
-                      </a>
-                    ) : r.file === 'not_kept' ? (
-                      'Not kept'
-                    ) : (
-                      'Not for your role'
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+              { header: 'By', cell: (r) => r.generatedBy },
+              { header: 'When', cell: (r) => formatDateTime(r.generatedAt) },
+              { header: 'SHA-256', cell: (r) => <code className="digest">{r.sha256}</code> },
+              {
+                header: 'File',
+                cell: (r) =>
+                  r.file === 'kept' ? (
+                    <a href={`/reports/${r.id}/pdf`} download>
+                      Download<span className="visually-hidden"> report {r.id.slice(0, 8)}</span>
+                    </a>
+                  ) : r.file === 'not_kept' ? (
+                    'Not kept'
+                  ) : (
+                    'Not for your role'
+                  ),
+              },
+            ]}
+          />
         )}
       </section>
     </>

@@ -44,13 +44,13 @@ const checkedDay = (day: string) => {
   if (!DAY.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) throw new RangeError(`Not a day between years 0000 and 9999: ${day}`)
   return day
 }
-const formatDay = (ms: number) => checkedDay(new Date(ms).toISOString().slice(0, 10))
-const addDays = (day: string, n: number) => formatDay(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000)
+const isoDayOfMs = (ms: number) => checkedDay(new Date(ms).toISOString().slice(0, 10))
+const addDays = (day: string, n: number) => isoDayOfMs(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000)
 const firstOfMonth = (day: string) => `${day.slice(0, 7)}-01`
 const addMonths = (monthStart: string, n: number) => {
   const d = new Date(`${monthStart}T00:00:00Z`)
   d.setUTCMonth(d.getUTCMonth() + n)
-  return formatDay(d.getTime())
+  return isoDayOfMs(d.getTime())
 }
 
 /**

@@ -1,6 +1,6 @@
 import { RUN_STATUS_LABELS, RUN_TRIGGER_LABELS, SOURCE_KIND_LABELS } from '../../core/labels.js'
 import { snapshotTime } from '../queries/index.js'
-import { formatCount, formatTime } from '../pdf/format.js'
+import { formatCount, formatIsoDateTime } from '../../core/format.js'
 import { heading, keyValues, paragraph } from '../pdf/heading.js'
 import { drawTable } from '../pdf/table/index.js'
 import type { AuditPack } from './pack.js'
@@ -22,7 +22,7 @@ export async function collectionSection({ ctx, section, overview: { coverage, ru
     { read: 0, inserted: 0, updated: 0, duplicates: 0, quarantined: 0 },
   )
   keyValues(doc, [
-    ['Data as of', `${formatTime(asOf)} (${asOf.toISOString()})`],
+    ['Data as of', `${formatIsoDateTime(asOf)} (${asOf.toISOString()})`],
     ['Sources', formatCount(coverage.length)],
     ['Sources not yet collected after the period', uncovered.length === 0 ? 'none' : `${formatCount(uncovered.length)}: ${uncovered.map((c) => c.name).join(', ')}`],
     ['Runs in the windows', formatCount(runs.length)],
@@ -45,8 +45,8 @@ export async function collectionSection({ ctx, section, overview: { coverage, ru
     coverage.map((c) => [
       `${c.name}\n${SOURCE_KIND_LABELS[c.kind] ?? c.kind}`,
       c.odsCode ?? 'national',
-      c.lastSuccessAt ? formatTime(c.lastSuccessAt) : 'never',
-      c.coveredAt ? `yes, run finished ${formatTime(c.coveredAt)}` : 'no: not collected since the period ended',
+      c.lastSuccessAt ? formatIsoDateTime(c.lastSuccessAt) : 'never',
+      c.coveredAt ? `yes, run finished ${formatIsoDateTime(c.coveredAt)}` : 'no: not collected since the period ended',
       c.highWater ?? '',
     ]),
     { emptyText: 'No source.' },
@@ -75,7 +75,7 @@ export async function collectionSection({ ctx, section, overview: { coverage, ru
       String(r.id),
       `${r.jobName} / ${r.source} (${RUN_TRIGGER_LABELS[r.trigger] ?? r.trigger})`,
       RUN_STATUS_LABELS[r.status] ?? r.status,
-      formatTime(r.startedAt),
+      formatIsoDateTime(r.startedAt),
       `${r.read} / ${r.inserted} / ${r.updated} / ${r.duplicates} / ${r.quarantined}`,
       r.error ?? '',
     ]),
@@ -88,7 +88,7 @@ export async function collectionSection({ ctx, section, overview: { coverage, ru
     drawTable(
       doc,
       [{ header: 'Source', width: 3 }, { header: 'Last success', width: 2 }, { header: 'Next success', width: 2 }],
-      gaps.map((g) => [g.source, formatTime(g.lastSuccess), g.nextSuccess ? formatTime(g.nextSuccess) : 'none yet']),
+      gaps.map((g) => [g.source, formatIsoDateTime(g.lastSuccess), g.nextSuccess ? formatIsoDateTime(g.nextSuccess) : 'none yet']),
     )
   }
   heading(doc, 'Records set aside, by reason', 2)

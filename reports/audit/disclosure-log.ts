@@ -1,5 +1,5 @@
 import { cursorBatches, disclosureLogQuery, type DisclosureLogRow } from '../queries/index.js'
-import { formatCount, formatTime } from '../pdf/format.js'
+import { formatCount, formatIsoDateTime } from '../../core/format.js'
 import { paragraph } from '../pdf/heading.js'
 import { Table } from '../pdf/table/index.js'
 import { PSEUDONYM_SAMPLE, type AuditPack } from './pack.js'
@@ -35,7 +35,7 @@ export async function disclosureLogSection({ ctx, labels, section, overview: { t
       sl.add([String(r.id), r.occurred_at, r.ods_code, r.patient_pseudonym, r.recipient, r.purpose, r.legal_basis, r.data_level])
       log.addRow([
         String(r.id),
-        formatTime(r.occurred_at).replace(' ', '\n'), // date above time
+        formatIsoDateTime(r.occurred_at).replace(' ', '\n'), // date above time
         String(r.ods_code),
         String(r.patient_pseudonym),
         String(r.recipient),

@@ -1,5 +1,5 @@
 import { listFindingEvents } from '../queries/index.js'
-import { formatCount, formatTime } from '../pdf/format.js'
+import { formatCount, formatIsoDateTime } from '../../core/format.js'
 import { heading, keyValues, paragraph } from '../pdf/heading.js'
 import { drawTable } from '../pdf/table/index.js'
 import type { AuditPack } from './pack.js'
@@ -36,7 +36,7 @@ export async function findingsSection({ ctx, labels, section, overview: { findin
       f.summary,
       // An open finding's reason is its summary again ("Found by rule ..."): the history has it.
       f.status === 'open' ? labels.findingStatus('open') : `${labels.findingStatus(f.status)}: ${f.statusReason ?? 'no reason recorded'}`,
-      formatTime(f.openedAt),
+      formatIsoDateTime(f.openedAt),
     ]),
     { emptyText: 'None recorded.' },
   )
@@ -61,7 +61,7 @@ export async function findingsSection({ ctx, labels, section, overview: { findin
         { header: 'By', width: 2.6 },
         { header: 'Reason', width: 5.4 },
       ],
-      history.map((e) => [String(e.findingId), formatTime(e.at), `${e.fromStatus ? labels.findingStatus(e.fromStatus) : 'New'} to ${labels.findingStatus(e.toStatus)}`, e.byUser ?? 'the system', e.reason]),
+      history.map((e) => [String(e.findingId), formatIsoDateTime(e.at), `${e.fromStatus ? labels.findingStatus(e.fromStatus) : 'New'} to ${labels.findingStatus(e.toStatus)}`, e.byUser ?? 'the system', e.reason]),
     )
   }
 }
@@ -69,8 +69,8 @@ export async function findingsSection({ ctx, labels, section, overview: { findin
 /** What a finding is about, in words: "disclosure 123, 4 Mar 2026 10:00", "source 5", "NDOP publication 2026-03-31". */
 function subjectLabel(key: string, at: Date | null): string {
   const [kind, id, , day] = key.split(':')
-  if (kind === 'disclosure') return `disclosure ${id}${at ? `, ${formatTime(at)}` : ''}`
-  if (kind === 'override') return `override event ${id}${at ? `, ${formatTime(at)}` : ''}`
+  if (kind === 'disclosure') return `disclosure ${id}${at ? `, ${formatIsoDateTime(at)}` : ''}`
+  if (kind === 'override') return `override event ${id}${at ? `, ${formatIsoDateTime(at)}` : ''}`
   if (kind === 'source') return `source ${id}`
   if (kind === 'practice') return `NDOP publication ${day}`
   return key

@@ -1,4 +1,4 @@
-import { formatCount } from '../pdf/format.js'
+import { formatCount } from '../../core/format.js'
 import { heading, keyValues, paragraph } from '../pdf/heading.js'
 import type { AuditPack } from './pack.js'
 

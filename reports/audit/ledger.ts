@@ -1,5 +1,5 @@
 import { latestCheckpoint, listChainHeads } from '../queries/index.js'
-import { formatCount, formatTime } from '../pdf/format.js'
+import { formatCount, formatIsoDateTime } from '../../core/format.js'
 import { keyValues, paragraph } from '../pdf/heading.js'
 import { drawTable } from '../pdf/table/index.js'
 import type { AuditPack } from './pack.js'
@@ -25,7 +25,7 @@ export async function ledgerSection({ ctx, section }: AuditPack): Promise<void> 
     [
       'Latest checkpoint',
       checkpoint
-        ? `number ${checkpoint.id}, signed ${formatTime(new Date(checkpoint.createdAt))} by ${checkpoint.createdBy}${checkpoint.developmentKey ? ' with the DEVELOPMENT key (proves nothing)' : ''}; key fingerprint ${checkpoint.keyFingerprint}`
+        ? `number ${checkpoint.id}, signed ${formatIsoDateTime(new Date(checkpoint.createdAt))} by ${checkpoint.createdBy}${checkpoint.developmentKey ? ' with the DEVELOPMENT key (proves nothing)' : ''}; key fingerprint ${checkpoint.keyFingerprint}`
         : 'none signed yet: run `npm run ledger -- integrity checkpoint` (the scheduler signs one nightly)',
     ],
   ])

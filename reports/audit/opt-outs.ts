@@ -1,5 +1,5 @@
 import { monthlyOptOuts } from '../queries/index.js'
-import { formatCount, formatDay } from '../pdf/format.js'
+import { formatCount, formatIsoDay } from '../../core/format.js'
 import { paragraph } from '../pdf/heading.js'
 import { drawTable } from '../pdf/table/index.js'
 import type { AuditPack } from './pack.js'
@@ -25,7 +25,7 @@ export async function optOutsSection({ ctx, section }: AuditPack): Promise<void>
     ],
     optouts.map((o) => [
       odsById.get(o.practiceId) ?? '',
-      formatDay(o.month).slice(0, 7),
+      formatIsoDay(o.month).slice(0, 7),
       formatCount(o.ndop),
       formatCount(o.type1),
       o.publishedOptOuts == null ? '' : formatCount(o.publishedOptOuts),

@@ -1,6 +1,6 @@
 import { listOverridesWithReviews, type OverrideReviewRow } from '../queries/index.js'
 import { reviewTiming as reviewTimingInWords } from '../review-timing.js'
-import { formatCount, formatTime } from '../pdf/format.js'
+import { formatCount, formatIsoDateTime } from '../../core/format.js'
 import { keyValues, paragraph } from '../pdf/heading.js'
 import { Table } from '../pdf/table/index.js'
 import { PSEUDONYM_SAMPLE, type AuditPack } from './pack.js'
@@ -43,9 +43,9 @@ export async function overridesSection({ ctx, labels, section, reviewDays }: Aud
         ? r.kind === 'override_stopped'
           ? 'None needed'
           : 'Not reviewed'
-        : `${labels.verdict(r.verdict!)} by ${r.reviewer} at ${formatTime(r.signed_at!)}${countersignature(r)}${r.escalated ? ' (escalated)' : ''}: ${r.reasons}`
+        : `${labels.verdict(r.verdict!)} by ${r.reviewer} at ${formatIsoDateTime(r.signed_at!)}${countersignature(r)}${r.escalated ? ' (escalated)' : ''}: ${r.reasons}`
     const kindReasonRole = [labels.overrideKind(r.kind), r.reason_code ? `reason: ${labels.overrideReason(r.reason_code)}` : null, r.actor_role ? `by ${r.actor_role}` : null]
-    ot.addRow([String(r.id), formatTime(r.occurred_at).replace(' ', '\n'), `${r.ods_code}\n${r.patient_pseudonym}`, kindReasonRole.filter(Boolean).join('; '), timing, standing, review])
+    ot.addRow([String(r.id), formatIsoDateTime(r.occurred_at).replace(' ', '\n'), `${r.ods_code}\n${r.patient_pseudonym}`, kindReasonRole.filter(Boolean).join('; '), timing, standing, review])
   }
   if (overrides.length === 0) ot.addSpanningRow('No override events in the period.')
   ot.end()
@@ -63,7 +63,7 @@ function reviewTiming(r: OverrideReviewRow): string {
 /** Who countersigned a review and when, or that they declined (why) or have not yet signed. */
 function countersignature(r: OverrideReviewRow): string {
   if (!r.second_signer) return ''
-  if (r.cs_decision === 'countersigned') return `; countersigned by ${r.second_signer} at ${formatTime(r.cs_signed_at!)}`
-  if (r.cs_decision === 'declined') return `; ${r.second_signer} declined to countersign at ${formatTime(r.cs_signed_at!)} (${r.cs_reason})`
+  if (r.cs_decision === 'countersigned') return `; countersigned by ${r.second_signer} at ${formatIsoDateTime(r.cs_signed_at!)}`
+  if (r.cs_decision === 'declined') return `; ${r.second_signer} declined to countersign at ${formatIsoDateTime(r.cs_signed_at!)} (${r.cs_reason})`
   return `; awaiting countersignature by ${r.second_signer}`
 }

@@ -1,5 +1,5 @@
 import { drawTable } from '../pdf/table/index.js'
-import { formatCount, formatDay } from '../pdf/format.js'
+import { formatCount, formatIsoDay } from '../../core/format.js'
 import { heading, paragraph } from '../pdf/heading.js'
 import type { AuditPack } from './pack.js'
 
@@ -21,8 +21,8 @@ export function promisesSection({ ctx, labels, section, overview: { promiseEvide
       sPromises.add([p.odsCode, null])
       continue
     }
-    const earlier = p.earlierVersions.map((v) => `version ${v.version} (from ${formatDay(v.inForceFrom)})`).join(', ')
-    paragraph(doc, `Privacy notice version ${p.notice.version}, “${p.notice.title}”, in force from ${formatDay(p.notice.inForceFrom)}${earlier ? `; earlier in the period: ${earlier}` : ''}.`, { size: 9 })
+    const earlier = p.earlierVersions.map((v) => `version ${v.version} (from ${formatIsoDay(v.inForceFrom)})`).join(', ')
+    paragraph(doc, `Privacy notice version ${p.notice.version}, “${p.notice.title}”, in force from ${formatIsoDay(p.notice.inForceFrom)}${earlier ? `; earlier in the period: ${earlier}` : ''}.`, { size: 9 })
     for (const pr of p.promises) sPromises.add([p.odsCode, p.notice.version, pr.code, pr.words, pr.checkedBy.join(','), pr.applied, pr.open, pr.reviewed, pr.verdict.text])
     drawTable(
       doc,

@@ -1,6 +1,6 @@
 import { sumDisclosuresByLegalBasis, sumDisclosuresByRecipient } from '../queries/index.js'
 import { barChart } from '../pdf/chart.js'
-import { formatCount } from '../pdf/format.js'
+import { formatCount } from '../../core/format.js'
 import { paragraph } from '../pdf/heading.js'
 import { drawTable } from '../pdf/table/index.js'
 import type { AuditPack } from './pack.js'

@@ -1,5 +1,5 @@
 import { countOverrideEvents, countPatientsInSnapshot, practiceSubtotals } from '../queries/index.js'
-import { formatCount } from '../pdf/format.js'
+import { formatCount } from '../../core/format.js'
 import { heading, keyValues } from '../pdf/heading.js'
 import { drawTable } from '../pdf/table/index.js'
 import type { AuditPack } from './pack.js'

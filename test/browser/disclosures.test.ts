@@ -192,7 +192,7 @@ describe('disclosures pages in a browser', () => {
     await page.waitForURL(/\/disclosures\/\d+/)
     await page.getByRole('heading', { name: 'Where this record came from' }).waitFor()
     expect(await page.getByTestId('recipient').textContent()).toBe('West Ambulance Service (ODS RYA), Ambulance trust')
-    expect(await page.getByTestId('source').textContent()).toBe('Riverside FHIR: practice system (FHIR R4 AuditEvent)')
+    expect(await page.getByTestId('source').textContent()).toBe('Riverside FHIR: Practice system (FHIR)')
     expect(await page.getByTestId('source-record-id').textContent()).toBe('dc54')
     expect(await page.getByTestId('run').textContent()).toMatch(/^Run \d+ \(collect, started .+\): run history of this source$/)
     expect(await page.getByTestId('agreement-reference').textContent()).toBe('DSA-AMB-2026')
@@ -202,7 +202,7 @@ describe('disclosures pages in a browser', () => {
       '10 Mar 2026, 21:00: Direct care by the team and other providers caring for the patient, to County Hospital NHS Foundation Trust',
       '5 Mar 2026, 21:00: Direct care by the team and other providers caring for the patient, to County Hospital NHS Foundation Trust',
     ])
-    expect(await page.getByTestId('patient-overrides').textContent()).toContain('Emergency access ("break glass") (OVRER)')
+    expect(await page.getByTestId('patient-overrides').textContent()).toContain('Emergency access without consent ("break glass") (OVRER)')
     await saveScreenshot(page, 'disclosure-detail')
 
     // Back to the same filtered list.

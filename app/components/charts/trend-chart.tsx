@@ -1,5 +1,5 @@
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
-import { formatCount } from '../../lib/format.js'
+import { formatCount } from '../../../core/format.js'
 import { ClientOnly } from '../client-only.js'
 
 export interface TrendPoint {

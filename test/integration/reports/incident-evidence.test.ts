@@ -7,7 +7,7 @@ import { upsertDisclosures, upsertPatientChoices, type DisclosureRecord } from '
 import { setFindingStatus } from '../../../core/findings/status.js'
 import { evaluateFindings } from '../../../core/findings/evaluate.js'
 import { generateReport } from '../../../reports/index.js'
-import { formatTime } from '../../../reports/pdf/format.js'
+import { formatIsoDateTime } from '../../../core/format.js'
 import { useTestDatabase } from '../../support/db.js'
 import { OUTPUT_DIR, seedReportDataset, type ReportDataset } from './fixtures.js'
 
@@ -76,13 +76,13 @@ describe('incident review of a finding: its evidence', () => {
     expect(c.source_record_id).toBe('Consent/ndop-2025')
     expect(evidence).toContain(`Patient choice ${c.id}`)
     expect(evidence).toContain('National data opt-out: dissent (opted out)')
-    expect(evidence).toContain(`took effect ${formatTime(c.effective_at)}`)
-    expect(evidence).toContain(`recorded ${formatTime(c.collected_at)}`)
+    expect(evidence).toContain(`took effect ${formatIsoDateTime(c.effective_at)}`)
+    expect(evidence).toContain(`recorded ${formatIsoDateTime(c.collected_at)}`)
     expect(evidence).toContain(c.source)
     expect(evidence).toContain(c.source_record_id)
     const d = await t.db('disclosures as d').join('sources as s', 's.id', 'd.source_id').where('d.id', disclosureId).first('d.*', 's.name as source')
     expect(evidence).toContain(`Disclosure ${d.id}`)
-    expect(evidence).toContain(`occurred ${formatTime(d.occurred_at)}`)
+    expect(evidence).toContain(`occurred ${formatIsoDateTime(d.occurred_at)}`)
     expect(evidence).toContain(d.source_record_id)
     expect(evidence).toContain(PATIENT)
     // the ±30-day timeline does not reach the opt-out: only the evidence shows it
@@ -116,7 +116,7 @@ describe('incident review of a finding: its evidence', () => {
       return file
     })())
     const e = await t.db('override_events').where('id', data.overrideId).first()
-    expect(text).toContain(`${formatTime(new Date(new Date(e.occurred_at).getTime() + 7 * 86_400_000))} (7 days after the event)`)
+    expect(text).toContain(`${formatIsoDateTime(new Date(new Date(e.occurred_at).getTime() + 7 * 86_400_000))} (7 days after the event)`)
     expect(text).toContain('Review due')
     expect(text).toContain('Dr Ada Guardian (Caldicott guardian)')
     expect(text).toContain('Reviewed on time')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatDateTime, formatDay, formatMonth } from '../../../app/lib/format.js'
+import { formatDateTime, formatDay, formatIsoDateTime, formatIsoDay, formatMonth } from '../../../core/format.js'
 
 // Dates are shown one way, the UK's, whatever the machine's locale or time zone.
 describe('date formatting', () => {
@@ -18,5 +18,15 @@ describe('date formatting', () => {
     // 23:30 UTC on 31 March 2027 is 00:30 on 1 April in British Summer Time.
     expect(formatDateTime('2027-03-31T23:30:00Z')).toBe('1 Apr 2027, 00:30')
     expect(formatDateTime(new Date('2026-12-06T14:05:00Z'))).toBe('6 Dec 2026, 14:05')
+  })
+
+  it('writes the reports’ sortable forms: "2026-12-06" and "2026-12-06 14:05" in England’s clock time', () => {
+    expect(formatIsoDay('2026-12-06')).toBe('2026-12-06')
+    expect(formatIsoDay('2026-12-06T23:30:00Z')).toBe('2026-12-06')
+    expect(formatIsoDay(new Date(2026, 11, 6))).toBe('2026-12-06') // pg's date column: local midnight
+    expect(formatIsoDay(null)).toBe('')
+    expect(formatIsoDateTime('2027-03-31T23:30:00Z')).toBe('2027-04-01 00:30')
+    expect(formatIsoDateTime(new Date('2026-12-06T14:05:00Z'))).toBe('2026-12-06 14:05')
+    expect(formatIsoDateTime(undefined)).toBe('')
   })
 })
