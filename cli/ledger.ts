@@ -28,6 +28,7 @@ import { readConfig, UserError, withLedger } from './context.js'
 import { ConfigError, requireSigningKey, type Config } from '../config/env.js'
 import cliProgress from 'cli-progress'
 import { printTable, progressDisplay } from './format.js'
+import { registerMailCommands } from './commands/mail.js'
 
 const program = new Command()
   .name('ledger')
@@ -803,6 +804,7 @@ function progressBar(): { update: (p: { phase: string; label: string; done: numb
   }
 }
 
+registerMailCommands(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -3,6 +3,7 @@ import { requireSigningKey } from '../config/env.js'
 import { scheduledIntegrityCheck } from '../db/ledger/index.js'
 import { collect } from './collect.js'
 import { importInbox } from './import-inbox.js'
+import { MAIL_JOB_NAMES, runMailJob } from './mail.js'
 import { reapAbandonedRuns, type RunnerDeps } from './runner.js'
 
 /** A scheduled job: when (cron, from configuration) and what. Whether it may run is runJob's call. */
@@ -36,6 +37,13 @@ export function scheduledJobs(deps: RunnerDeps): ScheduledJob[] {
       recordsAs: [],
       run: (d) => scheduledIntegrityCheck(d.db, requireSigningKey(d.config), d.log),
     },
+    // Mail only when SMTP_URL is set (decision 034).
+    ...(deps.config.mail
+      ? [
+          { name: MAIL_JOB_NAMES.digest, expression: deps.config.schedules.mailDigest, recordsAs: [MAIL_JOB_NAMES.digest], run: (d: RunnerDeps) => runMailJob(d, 'digest', { trigger: 'schedule' }) },
+          { name: MAIL_JOB_NAMES.alerts, expression: deps.config.schedules.mailAlerts, recordsAs: [MAIL_JOB_NAMES.alerts], run: (d: RunnerDeps) => runMailJob(d, 'alerts', { trigger: 'schedule' }) },
+        ]
+      : []),
   ]
 }
 
