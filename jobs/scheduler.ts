@@ -42,6 +42,9 @@ export function scheduledJobs(deps: RunnerDeps): ScheduledJob[] {
       ? [
           { name: MAIL_JOB_NAMES.digest, expression: deps.config.schedules.mailDigest, recordsAs: [MAIL_JOB_NAMES.digest], run: (d: RunnerDeps) => runMailJob(d, 'digest', { trigger: 'schedule' }) },
           { name: MAIL_JOB_NAMES.alerts, expression: deps.config.schedules.mailAlerts, recordsAs: [MAIL_JOB_NAMES.alerts], run: (d: RunnerDeps) => runMailJob(d, 'alerts', { trigger: 'schedule' }) },
+          // Looks each minute for schedules set on /reports/schedules; each production is its own
+          // run. Imported when run: the report code (pdfkit) stays out of every CLI command's start.
+          { name: 'scheduled-reports', expression: '* * * * *', recordsAs: [], run: async (d: RunnerDeps) => (await import('./scheduled-reports.js')).runDueReportSchedules(d) },
         ]
       : []),
   ]

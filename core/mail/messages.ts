@@ -82,3 +82,21 @@ export function composeHighFindingAlert(input: { displayName: string; findingId:
     ].join('\n'),
   }
 }
+
+/** A scheduled report is ready: a link to sign in and download it, never the file. */
+export function composeScheduledReport(input: { displayName: string; reportTitle: string; practices: string[]; from: string; to: string; reportId: string; publicUrl: string; keepDays: number }): ComposedMail {
+  const period = `${mailDay(input.from)} to ${mailDay(input.to)}`
+  return {
+    subject: `Sharing Ledger: ${input.reportTitle}, ${period}, is ready`,
+    text: [
+      `Hello ${input.displayName},`,
+      '',
+      `The scheduled ${input.reportTitle.toLowerCase()} for ${input.practices.join(', ')}, ${period}, has been produced and signed.`,
+      '',
+      `Sign in and download it: ${input.publicUrl}/reports/${input.reportId}/pdf`,
+      `It is kept for ${input.keepDays} days; every report produced is listed at ${input.publicUrl}/reports`,
+      '',
+      'The report is not attached: it stays in Sharing Ledger, where each download is recorded.',
+    ].join('\n'),
+  }
+}

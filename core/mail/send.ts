@@ -37,7 +37,8 @@ export interface MailRunResult {
   mails: PlannedMail[]
 }
 
-async function deliver(deps: MailDeps, result: MailRunResult, key: { userId: number; kind: MailKind; key: string }, to: string, mail: ComposedMail): Promise<void> {
+/** Claims, sends and records one mail (or, without a transport, says whether it would go). */
+export async function deliver(deps: Pick<MailDeps, 'db' | 'transport' | 'log'>, result: MailRunResult, key: { userId: number; kind: MailKind; key: string }, to: string, mail: ComposedMail): Promise<void> {
   const planned: PlannedMail = { to, subject: mail.subject, outcome: '' }
   result.mails.push(planned)
   if (!deps.transport) {

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex'
 
 // Decision 034: every mail the service sends is recorded before it goes, under a key that says
-// what it was for (a digest: the day; a high-finding alert: the finding), so a re-run, a second
-// scheduler process or a retry never sends the same mail twice. Addresses and subjects only:
-// bodies are never stored (they carry nothing but counts and links anyway).
+// what it was for (a digest: the day; a high-finding alert: the finding; a scheduled report: the
+// report), so a re-run, a second scheduler process or a retry never sends the same mail twice.
+// Addresses and subjects only: bodies are never stored (they carry nothing but counts and links).
 // Frozen: plain SQL, no imports.
 
 export async function up(knex: Knex): Promise<void> {
@@ -11,7 +11,7 @@ export async function up(knex: Knex): Promise<void> {
     CREATE TABLE mail_log (
       id bigserial PRIMARY KEY,
       user_id integer NOT NULL REFERENCES users(id),
-      kind text NOT NULL CHECK (kind IN ('digest', 'high_finding')),
+      kind text NOT NULL CHECK (kind IN ('digest', 'high_finding', 'scheduled_report')),
       key text NOT NULL,
       recipient text NOT NULL,
       subject text NOT NULL,

@@ -5,7 +5,7 @@ import type { Role } from './users.js'
 // The sent-mail record (decision 034): a row is claimed before a mail goes, under a unique
 // (user, kind, key), so whoever claims it first is the only one who sends it.
 
-export type MailKind = 'digest' | 'high_finding'
+export type MailKind = 'digest' | 'high_finding' | 'scheduled_report'
 
 export interface MailRecipient {
   userId: number

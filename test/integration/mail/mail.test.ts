@@ -113,7 +113,7 @@ afterAll(async () => {
 
 describe('configuration', () => {
   it('keeps mail off without SMTP_URL, and names what is missing in one sentence', () => {
-    const base = { DATABASE_URL: 'postgres://x/y', PSEUDONYM_KEY: TEST_PSEUDONYM_KEY }
+    const base = { DATABASE_URL: 'postgres://x/y', PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, NODE_ENV: 'test' as const }
     expect(loadConfig(base).mail).toBeNull()
     expect(() => loadConfig({ ...base, SMTP_URL: 'smtp://mail.example.nhs.uk' })).toThrow(/^Configuration error: MAIL_FROM must be set when SMTP_URL is set .*\.$/)
     expect(() => loadConfig({ ...base, SMTP_URL: 'smtp://mail.example.nhs.uk', MAIL_FROM: 'ledger@example.nhs.uk' })).toThrow(/^Configuration error: PUBLIC_URL must be set/)
