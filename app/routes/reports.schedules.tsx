@@ -44,6 +44,7 @@ export default function ReportSchedules() {
         {data.schedules.length === 0 ? (
           <p>No report is scheduled for your practices.</p>
         ) : (
+          <div className="table-scroll">
           <table data-testid="schedules">
             <caption>Reports scheduled for your practices</caption>
             <thead>
@@ -84,6 +85,7 @@ export default function ReportSchedules() {
               ))}
             </tbody>
           </table>
+          </div>
         )}
       </section>
       <section className="panel" aria-labelledby="add-heading">

@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensurePractice } from '../../db/queries/practices.js'
@@ -62,6 +63,22 @@ describe('scheduled reports in a browser', () => {
     const cells = await row.getByRole('cell').allTextContents()
     expect(cells.slice(0, 6)).toEqual(['Audit evidence pack', 'Riverside Surgery (A81001)', 'Last calendar quarter', '0 7 1 1,4,7,10 *', 'auditor@riverside.nhs.uk', 'not yet'])
     await saveScreenshot(page, 'report-schedules')
+    // As the accessibility sweep checks every page: no serious or critical axe violation, and at
+    // a phone's width no sideways scroll (the table scrolls in its own box). axe needs a page of
+    // its own browser context.
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' })
+    try {
+      const axePage = await context.newPage()
+      await signIn(axePage, server.url, 'manager@riverside.nhs.uk', TEST_PASSWORD)
+      await axePage.goto(`${server.url}/reports/schedules`)
+      await axePage.getByTestId('schedules').waitFor()
+      const axe = await new AxeBuilder({ page: axePage }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze()
+      expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`)).toEqual([])
+      await axePage.setViewportSize({ width: 390, height: 844 })
+      expect(await axePage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0)
+    } finally {
+      await context.close()
+    }
 
     await row.getByRole('button', { name: /Stop/ }).click()
     await page.getByText('The schedule is stopped.').waitFor()
