@@ -2,7 +2,7 @@
 // benchmark's ingest phase runs the collector against it, so generating and serialising the
 // FHIR pages is not charged to the collector's core. Options come as one JSON argument; the
 // practices are printed as one JSON line once listening; SIGTERM prints the request count.
-import { startSimulator, type SimulatorOptions } from '../jobs/simulator/server.js'
+import { startSimulator, type SimulatorOptions } from '../simulator/server.js'
 
 const options = JSON.parse(process.argv[2] ?? '{}') as SimulatorOptions
 const sim = await startSimulator({ ...options, port: 0 })

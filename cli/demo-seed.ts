@@ -5,7 +5,7 @@ import { ensurePractice } from '../db/queries/practices.js'
 import { createUser, findUserByEmail, type Role } from '../db/queries/users.js'
 import { recordDsptStatus } from '../db/queries/notices.js'
 import { importNoticeFile } from '../jobs/import-notice.js'
-import { demoAgreements, demoDsptRegister, noticeFileFor, type Dataset, type DatasetOptions } from '../jobs/simulator/data.js'
+import { demoAgreements, demoDsptRegister, noticeFileFor, type Dataset, type DatasetOptions } from '../simulator/data.js'
 
 /**
  * The demo's simulated practices: their data ends yesterday (in England), so a newcomer sees a

@@ -11,7 +11,7 @@ import { ensurePractice } from '../../../db/queries/practices.js'
 import { quarantineRecords } from '../../../db/queries/records.js'
 import { addSource, type SourceRow } from '../../../db/queries/sources.js'
 import { createJobLocks } from '../../../jobs/locks.js'
-import { startSimulator, type RunningSimulator } from '../../../jobs/simulator/server.js'
+import { startSimulator, type RunningSimulator } from '../../../simulator/server.js'
 import { get, loadContext, post, respond, signedInUser, type TestUser } from '../../support/app.js'
 import { useTestDatabase } from '../../support/db.js'
 

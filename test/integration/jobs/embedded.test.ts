@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../../db/client.js'
-import { startSimulator, type RunningSimulator } from '../../../jobs/simulator/server.js'
+import { startSimulator, type RunningSimulator } from '../../../simulator/server.js'
 import { runLedger } from '../../support/processes.js'
 
 // The newcomer's path: no DATABASE_URL, so everything lives in an embedded PGlite folder.

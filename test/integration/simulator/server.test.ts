@@ -1,7 +1,7 @@
 import type { AuditEvent, Bundle, Consent } from 'fhir/r4'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { generateDataset, type Dataset } from '../../../jobs/simulator/data.js'
-import { startSimulator, type RunningSimulator } from '../../../jobs/simulator/server.js'
+import { generateDataset, type Dataset } from '../../../simulator/data.js'
+import { startSimulator, type RunningSimulator } from '../../../simulator/server.js'
 
 const OPTIONS = { practices: 2, days: 30, seed: 5 }
 let sim: RunningSimulator

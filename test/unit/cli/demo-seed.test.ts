@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { demoDatasetOptions } from '../../../cli/demo-seed.js'
-import { generateDataset } from '../../../jobs/simulator/data.js'
+import { generateDataset } from '../../../simulator/data.js'
 
 // Issue 13: the demo ends its data yesterday, so it never looks abandoned; tests keep 2026-11-01.
 describe('the demo data set', () => {

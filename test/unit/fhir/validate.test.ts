@@ -6,7 +6,7 @@ import { mapConsent } from '../../../jobs/fhir/map-consent.js'
 import { AuditEventSchema, BundleSchema, ConsentSchema, toUtcIso } from '../../../jobs/fhir/schemas.js'
 import { isAuditEvent, isBundle, isConsent } from '../../../jobs/fhir/validate.js'
 import { pseudonymiseLocalReference, pseudonymiseNhsNumber } from '../../../jobs/pseudonym.js'
-import { generatePractice } from '../../../jobs/simulator/data.js'
+import { generatePractice } from '../../../simulator/data.js'
 
 // The collector's hand-written checks stand in for zod on the hot path. They may refuse what zod
 // accepts (zod then decides), but must never accept what zod refuses, and what they accept must

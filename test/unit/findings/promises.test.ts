@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml'
 import { outsideNotice, PROMISE_CATALOGUE, promiseVerdict, promisesCheckedBy } from '../../../core/promises.js'
 import { RULE_IDS } from '../../../jobs/findings/rules.js'
 import { checkNotice, NoticeFileError } from '../../../jobs/import-notice.js'
-import { NOTICE_DIR, NOTICE_FILES } from '../../../jobs/simulator/notices.js'
+import { NOTICE_DIR, NOTICE_FILES } from '../../../simulator/notices.js'
 
 const CODES = {
   purposes: ['direct_care', 'emergency_care', 'research', 'commissioning', 'legal', 'subject_access', 'clinical_audit', 'benchmarking', 'service_management', 'contract_monitoring', 'capacity_planning', 'teaching_training', 'incident_review', 'surveys', 'personal_development', 'risk_stratification', 'secondary_processing', 'safeguarding', 'public_health'],

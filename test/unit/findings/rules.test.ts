@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { RULE_QUERIES, sql, Sql, type RuleParams } from '../../../db/queries/findings-rules.js'
 import { DEFAULT_FINDING_SETTINGS, resolveSettings } from '../../../jobs/findings/evaluate.js'
 import { RULES, RULE_IDS, getRule } from '../../../jobs/findings/rules.js'
-import { generateDataset } from '../../../jobs/simulator/data.js'
+import { generateDataset } from '../../../simulator/data.js'
 
 describe('the rule list', () => {
   it('has every rule of issue 6, with the agreed severities', () => {

@@ -1,7 +1,7 @@
 import type { AuditEvent, Consent } from 'fhir/r4'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { isValidNhsNumber } from '../../../jobs/pseudonym.js'
-import { SYSTEMS } from '../../../jobs/simulator/fhir.js'
+import { SYSTEMS } from '../../../simulator/fhir.js'
 import {
   NDOP_COLUMNS,
   demoAgreements,
@@ -12,7 +12,7 @@ import {
   type Dataset,
   type DemoAgreement,
   type RuleId,
-} from '../../../jobs/simulator/data.js'
+} from '../../../simulator/data.js'
 
 const nhsNumberOf = (ref: { identifier?: { system?: string; value?: string } } | undefined) =>
   ref?.identifier?.system === SYSTEMS.nhsNumber ? ref.identifier.value : undefined

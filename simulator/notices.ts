@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parse as parseYaml } from 'yaml'
-import { NoticeFileSchema, type NoticeFile } from '../import-notice.js'
+import { NoticeFileSchema, type NoticeFile } from '../jobs/import-notice.js'
 
 /**
  * Which privacy notice each simulated practice publishes: the notice files written from the
@@ -18,7 +18,7 @@ export const NOTICE_FILES = [
   '003-care-data-systmone.yaml',
 ] as const
 
-export const NOTICE_DIR = new URL('../../seeds/notices/', import.meta.url)
+export const NOTICE_DIR = new URL('../seeds/notices/', import.meta.url)
 
 const loaded = new Map<string, NoticeFile>()
 

@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, CodeableConcept, Coding, Consent, Reference } from 'fhir/r4'
-import type { DataLevel, LegalBasis, Purpose, Recipient, StaffRole } from './catalogue.js'
+import type { DataLevel, LegalBasis, Purpose, Recipient, StaffRole } from './catalogue/codes.js'
 
 /**
  * FHIR R4 resources as a GP practice system would send them (shapes: domain.md section 6).
