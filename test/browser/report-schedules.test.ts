@@ -29,7 +29,7 @@ afterAll(async () => {
 })
 
 describe('scheduled reports in a browser', () => {
-  it('a practice manager schedules a report from /reports, after a refusal that names the fields', async () => {
+  it('a practice manager schedules a report from /reports, after a refusal that names the fields', { timeout: 180_000 }, async () => {
     await signIn(page, server.url, 'manager@riverside.nhs.uk', TEST_PASSWORD)
     await page.goto(`${server.url}/reports`)
     await page.getByRole('link', { name: 'Scheduled reports' }).click()
