@@ -8,7 +8,7 @@ import type { DbHandle } from '../db/client.js'
 import { ensurePractice } from '../db/queries/practices.js'
 import { addSource } from '../db/queries/sources.js'
 import { collectSource } from '../jobs/collect.js'
-import { refreshFindings } from '../jobs/findings/refresh-findings.js'
+import { refreshFindings } from '../core/findings/refresh.js'
 import type { SimulatedPractice, SimulatorOptions } from '../simulator/server.js'
 import { BENCH_PSEUDONYM_KEY, BENCH_SESSION_SECRET, BENCH_SIGNING_KEY, END_DAY, benchUrl, log, ms, round, type BenchOptions } from './common.js'
 export function benchConfig(): Config {

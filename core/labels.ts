@@ -19,7 +19,7 @@ export const OVERRIDE_KIND_LABELS: Record<string, string> = {
   override_stopped: 'Emergency access ended',
 }
 
-/** HL7 v3 ActReason consent override reasons (domain.md section 3). */
+/** HL7 v3 ActReason consent override reasons: an OVR* reason marks a consent override (decision 006). */
 export const OVERRIDE_REASON_LABELS: Record<string, string> = {
   OVRER: 'Emergency treatment',
   OVRPJ: 'Professional judgement',

@@ -178,7 +178,7 @@ export interface NoticeLists {
 
 /**
  * Why a disclosure falls outside the notice's lists, or null when it does not: the same test
- * the `outside_notice` SQL makes (db/queries/findings-rules.ts), for the simulator's labels.
+ * the `outside_notice` SQL makes (core/findings/rules/outside-notice.ts), for the simulator's labels.
  * A notice that lists direct care covers urgent care too.
  */
 export function outsideNotice(

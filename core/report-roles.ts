@@ -1,6 +1,6 @@
 import type { Role } from '../db/queries/users.js'
 
-/** Who may produce, download or be sent which report: auditors the evidence pack, managers the ICB report, guardians the incident review. */
+/** Who may produce, download or be sent which report, by the job each role does: auditors check (the evidence pack), managers report to the ICB, guardians review incidents; statements per decision 026. */
 export const REPORT_ROLES: Record<'audit' | 'commissioner' | 'incident' | 'statement', readonly Role[]> = {
   audit: ['auditor', 'caldicott_guardian', 'practice_manager', 'admin'],
   commissioner: ['practice_manager', 'caldicott_guardian', 'admin'],

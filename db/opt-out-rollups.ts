@@ -12,6 +12,8 @@ import type { Db } from './client.js'
 //
 // A statement-level trigger on patient_choices recomputes the spans of every patient the
 // statement touched (a late, older choice shortens the span before it) and moves the changes.
+// Migration 20261205090000 holds a frozen copy of this SQL (decision 033): change it here and
+// add a migration with the newly generated function.
 
 export const OPT_OUT_KINDS = ['ndop', 'type1'] as const
 

@@ -4,9 +4,10 @@ import { rebuildOptOutRollups } from './opt-out-rollups.js'
 
 // The catalogue of disclosure roll-ups: which table holds which dimensions at which time grain,
 // and the SQL that adds rows to them. Migrations create and maintain the tables (20261123090300
-// the daily cube, 20261123130000 the narrow ones); db/queries/rollup-source.ts picks the
-// smallest table that can answer a query. Changing a narrow roll-up here needs a new migration
-// that rebuilds it.
+// the daily cube, 20261123130000 the narrow ones), each from a frozen copy of this SQL
+// (decision 033); db/queries/rollup-source.ts picks the smallest table that can answer a query.
+// Changing a roll-up here needs a new migration holding the newly generated SQL;
+// test/integration/db/frozen-migrations.test.ts fails until it exists.
 
 export type RollupDimension = 'purpose' | 'recipient_id' | 'recipient_type' | 'legal_basis' | 'data_level'
 

@@ -2,7 +2,7 @@ import type { Db } from '../db/client.js'
 import { getPracticeByOds } from '../db/queries/practices.js'
 import { listSources, type SourceRow } from '../db/queries/sources.js'
 import { collectFhirSource } from './fhir/collector.js'
-import { refreshFindings } from './findings/refresh-findings.js'
+import { refreshFindings } from '../core/findings/refresh.js'
 import { runJob, summariseRun, type RunnerDeps, type RunSummary } from './runner.js'
 
 export const COLLECT_JOB = 'collect'

@@ -3,7 +3,7 @@ import path from 'node:path'
 import type { ImportResult } from './csv.js'
 import { importNdopFile } from './import-ndop.js'
 import { importRegisterFile } from './import-register.js'
-import { refreshFindings } from './findings/refresh-findings.js'
+import { refreshFindings } from '../core/findings/refresh.js'
 import type { RunnerDeps } from './runner.js'
 
 /**

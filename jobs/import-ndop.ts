@@ -10,8 +10,8 @@ import { runJob, type RunnerDeps } from './runner.js'
 
 /**
  * Imports NHS England's practice-level National Data Opt-out publication
- * (NDOP_reg_geog_<Mon_YYYY>.csv, see shared/design/domain.md section 2) into
- * practice_optout_counts, creating the practices it names.
+ * (NDOP_reg_geog_<Mon_YYYY>.csv: per practice, its list size and the opt-outs in force at
+ * ACH_DATE) into practice_optout_counts, creating the practices it names.
  */
 
 export const IMPORT_NDOP_JOB = 'import-ndop'

@@ -1,5 +1,5 @@
 // Disclosure control for counts about individuals that leave the practice below national level
-// (domain.md section 4; NHS Digital HES/ECDS rule, also OpenSAFELY's):
+// (decisions 009 and 021; NHS Digital's HES/ECDS rule, also OpenSAFELY's):
 //   0 stays 0; 1 to 7 becomes "*"; everything else is rounded to the nearest 5;
 //   percentages are computed from the rounded figures.
 // Which further figures must be hidden so that no table, report or set of reports gives a

@@ -11,14 +11,14 @@ import {
   OVERRIDE_REASON_LABELS,
   VERDICT_LABELS,
 } from '../core/labels.js'
-import { getRule } from '../jobs/findings/rules.js'
+import { getRule } from '../core/findings/index.js'
 import { drawTable } from './pdf/table.js'
 import { heading, paragraph } from './pdf/heading.js'
 import type { Doc } from './pdf/document.js'
 
 // Reports print labels, never raw codes (issue 15): the words come from the code tables
 // (purposes, recipient types, legal bases: db/queries/codes.ts, read inside the report's
-// snapshot), core/labels.ts and the rule catalogue (jobs/findings/rules.ts); nothing is copied
+// snapshot), core/labels.ts and the rule catalogue (core/findings/index.ts); nothing is copied
 // here. Every code a report prints a label for is remembered, so the evidence pack can end with
 // a glossary of exactly those codes, their labels and what they mean.
 

@@ -2,7 +2,7 @@ import type { AuditEvent, AuditEventAgent, AuditEventEntity, CodeableConcept, Co
 import type { DataLevel, LegalBasis, Purpose, Recipient, StaffRole } from './catalogue/codes.js'
 
 /**
- * FHIR R4 resources as a GP practice system would send them (shapes: domain.md section 6).
+ * FHIR R4 resources as a GP practice system would send them (the shapes decision 006 maps).
  * Parts that repeat across records (codings, agents, the source) are built once and frozen:
  * millions of records share them, which keeps a large dataset small in memory.
  */

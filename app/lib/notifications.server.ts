@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
 import { countNotifications, listNotifications, type NotificationViewer } from '../../db/queries/notifications.js'
-import { getRule } from '../../jobs/findings/rules.js'
+import { getRule } from '../../core/findings/index.js'
 import { getViewer, requireAccess, type Viewer } from './access.server.js'
 import { getDb } from './db.server.js'
 

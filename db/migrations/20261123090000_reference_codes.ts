@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 
-// Reference vocabulary from shared/design/domain.md. Administrators extend the mapping tables
+// Reference vocabulary: purposes, recipient types, legal bases and the codes sources send for
+// them (decision 006 says how FHIR codings map). Administrators extend the mapping tables
 // (purpose_code_map, choice_code_map) at run time; these rows are the starting set.
 
 const PURPOSES: Array<[code: string, label: string, optOutApplies: boolean, prohibited: boolean]> = [

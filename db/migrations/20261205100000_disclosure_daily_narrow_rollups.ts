@@ -1,19 +1,255 @@
 import type { Knex } from 'knex'
-import { DAILY_NARROW_ROLLUPS, NARROW_ROLLUPS_V1, WEEKLY_ROLLUPS, addRowsSql, createRollupTable, recipientTypeFunctionSql, rollupsApplyFunctionSql } from '../rollups.js'
+import { APPLY_FUNCTION_SQL as WEEKLY_APPLY_FUNCTION_SQL, RECIPIENT_TYPE_FUNCTION_SQL as WEEKLY_RECIPIENT_TYPE_FUNCTION_SQL } from './20261123150000_disclosure_weekly_rollups.js'
 
 // Daily purpose, legal basis and data level roll-ups (docs/decisions/011-narrow-rollups.md): a
 // period that starts or ends mid-week read its odd days from the six-dimension cube, about 90
 // rows per practice-day at 10M disclosures; these hold a few. The same trigger keeps them.
 
+// Frozen (docs/decisions/033-frozen-migrations.md): the SQL below is what db/rollups.ts generated
+// when this migration shipped, pasted once. The live generator may change; this may not.
+// The down restores the functions of the migration before, from its own frozen SQL.
+
+/** The roll-up tables this migration adds (DAILY_NARROW_ROLLUPS in db/rollups.ts). */
+const TABLES = [
+  'disclosure_day_purpose',
+  'disclosure_day_legal_basis',
+  'disclosure_day_data_level',
+]
+
+const CREATE_TABLES = [
+  `create table "disclosure_day_purpose" ("practice_id" integer not null, "day" date not null, "purpose" text not null, "disclosures" integer not null, constraint "disclosure_day_purpose_pkey" primary key ("practice_id", "day", "purpose"))`,
+  `comment on table "disclosure_day_purpose" is 'disclosures per practice, London day and purpose'`,
+  `create table "disclosure_day_legal_basis" ("practice_id" integer not null, "day" date not null, "legal_basis" text not null, "disclosures" integer not null, constraint "disclosure_day_legal_basis_pkey" primary key ("practice_id", "day", "legal_basis"))`,
+  `comment on table "disclosure_day_legal_basis" is 'disclosures per practice, London day and legal basis ('' for none)'`,
+  `create table "disclosure_day_data_level" ("practice_id" integer not null, "day" date not null, "data_level" text not null, "disclosures" integer not null, constraint "disclosure_day_data_level_pkey" primary key ("practice_id", "day", "data_level"))`,
+  `comment on table "disclosure_day_data_level" is 'disclosures per practice, London day and data level'`,
+]
+
+/** disclosure_rollups_apply() over every narrow roll-up so far. */
+export const APPLY_FUNCTION_SQL = `
+    CREATE OR REPLACE FUNCTION disclosure_rollups_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP IN ('UPDATE', 'DELETE') THEN
+INSERT INTO disclosure_day_totals AS t (practice_id, day, disclosures)
+        SELECT r.practice_id, (r.occurred_at AT TIME ZONE 'Europe/London')::date, -count(*)
+          FROM old_rows r  GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (practice_id, day) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_month_purpose AS t (practice_id, month, purpose, disclosures)
+        SELECT r.practice_id, date_trunc('month', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, r.purpose, -count(*)
+          FROM old_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, month, purpose) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_month_recipient AS t (practice_id, month, recipient_id, disclosures)
+        SELECT r.practice_id, date_trunc('month', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, r.recipient_id, -count(*)
+          FROM old_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, month, recipient_id) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_month_purpose_recipient_type AS t (practice_id, month, purpose, recipient_type, disclosures)
+        SELECT r.practice_id, date_trunc('month', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, r.purpose, o.recipient_type, -count(*)
+          FROM old_rows r JOIN organisations o ON o.id = r.recipient_id GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (practice_id, month, purpose, recipient_type) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_month_legal_basis AS t (practice_id, month, legal_basis, disclosures)
+        SELECT r.practice_id, date_trunc('month', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, coalesce(r.legal_basis, ''), -count(*)
+          FROM old_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, month, legal_basis) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_month_data_level AS t (practice_id, month, data_level, disclosures)
+        SELECT r.practice_id, date_trunc('month', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, r.data_level, -count(*)
+          FROM old_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, month, data_level) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_week_purpose AS t (practice_id, week, purpose, disclosures)
+        SELECT r.practice_id, date_trunc('week', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, r.purpose, -count(*)
+          FROM old_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, week, purpose) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_week_recipient AS t (practice_id, week, recipient_id, disclosures)
+        SELECT r.practice_id, date_trunc('week', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, r.recipient_id, -count(*)
+          FROM old_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, week, recipient_id) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_week_purpose_recipient_type AS t (practice_id, week, purpose, recipient_type, disclosures)
+        SELECT r.practice_id, date_trunc('week', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, r.purpose, o.recipient_type, -count(*)
+          FROM old_rows r JOIN organisations o ON o.id = r.recipient_id GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (practice_id, week, purpose, recipient_type) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_week_legal_basis AS t (practice_id, week, legal_basis, disclosures)
+        SELECT r.practice_id, date_trunc('week', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, coalesce(r.legal_basis, ''), -count(*)
+          FROM old_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, week, legal_basis) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_week_data_level AS t (practice_id, week, data_level, disclosures)
+        SELECT r.practice_id, date_trunc('week', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, r.data_level, -count(*)
+          FROM old_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, week, data_level) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_day_purpose AS t (practice_id, day, purpose, disclosures)
+        SELECT r.practice_id, (r.occurred_at AT TIME ZONE 'Europe/London')::date, r.purpose, -count(*)
+          FROM old_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, day, purpose) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_day_legal_basis AS t (practice_id, day, legal_basis, disclosures)
+        SELECT r.practice_id, (r.occurred_at AT TIME ZONE 'Europe/London')::date, coalesce(r.legal_basis, ''), -count(*)
+          FROM old_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, day, legal_basis) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_day_data_level AS t (practice_id, day, data_level, disclosures)
+        SELECT r.practice_id, (r.occurred_at AT TIME ZONE 'Europe/London')::date, r.data_level, -count(*)
+          FROM old_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, day, data_level) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+END IF;
+      IF TG_OP IN ('INSERT', 'UPDATE') THEN
+INSERT INTO disclosure_day_totals AS t (practice_id, day, disclosures)
+        SELECT r.practice_id, (r.occurred_at AT TIME ZONE 'Europe/London')::date, count(*)
+          FROM new_rows r  GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (practice_id, day) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_month_purpose AS t (practice_id, month, purpose, disclosures)
+        SELECT r.practice_id, date_trunc('month', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, r.purpose, count(*)
+          FROM new_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, month, purpose) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_month_recipient AS t (practice_id, month, recipient_id, disclosures)
+        SELECT r.practice_id, date_trunc('month', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, r.recipient_id, count(*)
+          FROM new_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, month, recipient_id) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_month_purpose_recipient_type AS t (practice_id, month, purpose, recipient_type, disclosures)
+        SELECT r.practice_id, date_trunc('month', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, r.purpose, o.recipient_type, count(*)
+          FROM new_rows r JOIN organisations o ON o.id = r.recipient_id GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (practice_id, month, purpose, recipient_type) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_month_legal_basis AS t (practice_id, month, legal_basis, disclosures)
+        SELECT r.practice_id, date_trunc('month', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, coalesce(r.legal_basis, ''), count(*)
+          FROM new_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, month, legal_basis) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_month_data_level AS t (practice_id, month, data_level, disclosures)
+        SELECT r.practice_id, date_trunc('month', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, r.data_level, count(*)
+          FROM new_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, month, data_level) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_week_purpose AS t (practice_id, week, purpose, disclosures)
+        SELECT r.practice_id, date_trunc('week', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, r.purpose, count(*)
+          FROM new_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, week, purpose) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_week_recipient AS t (practice_id, week, recipient_id, disclosures)
+        SELECT r.practice_id, date_trunc('week', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, r.recipient_id, count(*)
+          FROM new_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, week, recipient_id) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_week_purpose_recipient_type AS t (practice_id, week, purpose, recipient_type, disclosures)
+        SELECT r.practice_id, date_trunc('week', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, r.purpose, o.recipient_type, count(*)
+          FROM new_rows r JOIN organisations o ON o.id = r.recipient_id GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (practice_id, week, purpose, recipient_type) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_week_legal_basis AS t (practice_id, week, legal_basis, disclosures)
+        SELECT r.practice_id, date_trunc('week', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, coalesce(r.legal_basis, ''), count(*)
+          FROM new_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, week, legal_basis) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_week_data_level AS t (practice_id, week, data_level, disclosures)
+        SELECT r.practice_id, date_trunc('week', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date, r.data_level, count(*)
+          FROM new_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, week, data_level) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_day_purpose AS t (practice_id, day, purpose, disclosures)
+        SELECT r.practice_id, (r.occurred_at AT TIME ZONE 'Europe/London')::date, r.purpose, count(*)
+          FROM new_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, day, purpose) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_day_legal_basis AS t (practice_id, day, legal_basis, disclosures)
+        SELECT r.practice_id, (r.occurred_at AT TIME ZONE 'Europe/London')::date, coalesce(r.legal_basis, ''), count(*)
+          FROM new_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, day, legal_basis) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_day_data_level AS t (practice_id, day, data_level, disclosures)
+        SELECT r.practice_id, (r.occurred_at AT TIME ZONE 'Europe/London')::date, r.data_level, count(*)
+          FROM new_rows r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, day, data_level) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+END IF;
+      IF TG_OP IN ('UPDATE', 'DELETE') THEN
+DELETE FROM disclosure_day_totals t
+         USING (SELECT DISTINCT r.practice_id, (r.occurred_at AT TIME ZONE 'Europe/London')::date AS period FROM old_rows r) o
+         WHERE t.practice_id = o.practice_id AND t.day = o.period AND t.disclosures = 0;
+DELETE FROM disclosure_month_purpose t
+         USING (SELECT DISTINCT r.practice_id, date_trunc('month', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date AS period FROM old_rows r) o
+         WHERE t.practice_id = o.practice_id AND t.month = o.period AND t.disclosures = 0;
+DELETE FROM disclosure_month_recipient t
+         USING (SELECT DISTINCT r.practice_id, date_trunc('month', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date AS period FROM old_rows r) o
+         WHERE t.practice_id = o.practice_id AND t.month = o.period AND t.disclosures = 0;
+DELETE FROM disclosure_month_purpose_recipient_type t
+         USING (SELECT DISTINCT r.practice_id, date_trunc('month', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date AS period FROM old_rows r) o
+         WHERE t.practice_id = o.practice_id AND t.month = o.period AND t.disclosures = 0;
+DELETE FROM disclosure_month_legal_basis t
+         USING (SELECT DISTINCT r.practice_id, date_trunc('month', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date AS period FROM old_rows r) o
+         WHERE t.practice_id = o.practice_id AND t.month = o.period AND t.disclosures = 0;
+DELETE FROM disclosure_month_data_level t
+         USING (SELECT DISTINCT r.practice_id, date_trunc('month', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date AS period FROM old_rows r) o
+         WHERE t.practice_id = o.practice_id AND t.month = o.period AND t.disclosures = 0;
+DELETE FROM disclosure_week_purpose t
+         USING (SELECT DISTINCT r.practice_id, date_trunc('week', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date AS period FROM old_rows r) o
+         WHERE t.practice_id = o.practice_id AND t.week = o.period AND t.disclosures = 0;
+DELETE FROM disclosure_week_recipient t
+         USING (SELECT DISTINCT r.practice_id, date_trunc('week', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date AS period FROM old_rows r) o
+         WHERE t.practice_id = o.practice_id AND t.week = o.period AND t.disclosures = 0;
+DELETE FROM disclosure_week_purpose_recipient_type t
+         USING (SELECT DISTINCT r.practice_id, date_trunc('week', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date AS period FROM old_rows r) o
+         WHERE t.practice_id = o.practice_id AND t.week = o.period AND t.disclosures = 0;
+DELETE FROM disclosure_week_legal_basis t
+         USING (SELECT DISTINCT r.practice_id, date_trunc('week', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date AS period FROM old_rows r) o
+         WHERE t.practice_id = o.practice_id AND t.week = o.period AND t.disclosures = 0;
+DELETE FROM disclosure_week_data_level t
+         USING (SELECT DISTINCT r.practice_id, date_trunc('week', (r.occurred_at AT TIME ZONE 'Europe/London')::date)::date AS period FROM old_rows r) o
+         WHERE t.practice_id = o.practice_id AND t.week = o.period AND t.disclosures = 0;
+DELETE FROM disclosure_day_purpose t
+         USING (SELECT DISTINCT r.practice_id, (r.occurred_at AT TIME ZONE 'Europe/London')::date AS period FROM old_rows r) o
+         WHERE t.practice_id = o.practice_id AND t.day = o.period AND t.disclosures = 0;
+DELETE FROM disclosure_day_legal_basis t
+         USING (SELECT DISTINCT r.practice_id, (r.occurred_at AT TIME ZONE 'Europe/London')::date AS period FROM old_rows r) o
+         WHERE t.practice_id = o.practice_id AND t.day = o.period AND t.disclosures = 0;
+DELETE FROM disclosure_day_data_level t
+         USING (SELECT DISTINCT r.practice_id, (r.occurred_at AT TIME ZONE 'Europe/London')::date AS period FROM old_rows r) o
+         WHERE t.practice_id = o.practice_id AND t.day = o.period AND t.disclosures = 0;
+END IF;
+      IF TG_OP IN ('INSERT', 'UPDATE') THEN
+INSERT INTO disclosure_practice_versions AS v (practice_id, version)
+        SELECT DISTINCT practice_id, 1 FROM new_rows ORDER BY 1
+        ON CONFLICT (practice_id) DO UPDATE SET version = v.version + 1;
+END IF;
+      IF TG_OP IN ('DELETE') THEN
+INSERT INTO disclosure_practice_versions AS v (practice_id, version)
+        SELECT DISTINCT practice_id, 1 FROM old_rows ORDER BY 1
+        ON CONFLICT (practice_id) DO UPDATE SET version = v.version + 1;
+END IF;
+      RETURN NULL;
+    END $$`
+
+export const RECIPIENT_TYPE_FUNCTION_SQL = `
+    CREATE OR REPLACE FUNCTION disclosure_rollups_recipient_type() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO disclosure_month_purpose_recipient_type AS t (practice_id, month, purpose, recipient_type, disclosures)
+        SELECT dd.practice_id, date_trunc('month', dd.day)::date, dd.purpose, OLD.recipient_type, -sum(dd.disclosures) FROM disclosure_daily dd WHERE dd.recipient_id = NEW.id
+         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (practice_id, month, purpose, recipient_type) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_month_purpose_recipient_type AS t (practice_id, month, purpose, recipient_type, disclosures)
+        SELECT dd.practice_id, date_trunc('month', dd.day)::date, dd.purpose, NEW.recipient_type, sum(dd.disclosures) FROM disclosure_daily dd WHERE dd.recipient_id = NEW.id
+         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (practice_id, month, purpose, recipient_type) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+DELETE FROM disclosure_month_purpose_recipient_type WHERE recipient_type = OLD.recipient_type AND disclosures = 0;
+INSERT INTO disclosure_week_purpose_recipient_type AS t (practice_id, week, purpose, recipient_type, disclosures)
+        SELECT dd.practice_id, date_trunc('week', dd.day)::date, dd.purpose, OLD.recipient_type, -sum(dd.disclosures) FROM disclosure_daily dd WHERE dd.recipient_id = NEW.id
+         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (practice_id, week, purpose, recipient_type) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+INSERT INTO disclosure_week_purpose_recipient_type AS t (practice_id, week, purpose, recipient_type, disclosures)
+        SELECT dd.practice_id, date_trunc('week', dd.day)::date, dd.purpose, NEW.recipient_type, sum(dd.disclosures) FROM disclosure_daily dd WHERE dd.recipient_id = NEW.id
+         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (practice_id, week, purpose, recipient_type) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;
+DELETE FROM disclosure_week_purpose_recipient_type WHERE recipient_type = OLD.recipient_type AND disclosures = 0;
+      RETURN NULL;
+    END $$`
+
+const FILL_FROM_DISCLOSURES = [
+  `INSERT INTO disclosure_day_purpose AS t (practice_id, day, purpose, disclosures)
+        SELECT r.practice_id, (r.occurred_at AT TIME ZONE 'Europe/London')::date, r.purpose, count(*)
+          FROM disclosures r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, day, purpose) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;`,
+  `INSERT INTO disclosure_day_legal_basis AS t (practice_id, day, legal_basis, disclosures)
+        SELECT r.practice_id, (r.occurred_at AT TIME ZONE 'Europe/London')::date, coalesce(r.legal_basis, ''), count(*)
+          FROM disclosures r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, day, legal_basis) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;`,
+  `INSERT INTO disclosure_day_data_level AS t (practice_id, day, data_level, disclosures)
+        SELECT r.practice_id, (r.occurred_at AT TIME ZONE 'Europe/London')::date, r.data_level, count(*)
+          FROM disclosures r  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (practice_id, day, data_level) DO UPDATE SET disclosures = t.disclosures + excluded.disclosures;`,
+]
+
 export async function up(knex: Knex): Promise<void> {
-  for (const rollup of DAILY_NARROW_ROLLUPS) await createRollupTable(knex, rollup)
-  await knex.raw(rollupsApplyFunctionSql([...NARROW_ROLLUPS_V1, ...WEEKLY_ROLLUPS, ...DAILY_NARROW_ROLLUPS]))
-  await knex.raw(recipientTypeFunctionSql([...NARROW_ROLLUPS_V1, ...WEEKLY_ROLLUPS, ...DAILY_NARROW_ROLLUPS]))
-  for (const rollup of DAILY_NARROW_ROLLUPS) await knex.raw(addRowsSql(rollup, 'disclosures', 1))
+  for (const sql of CREATE_TABLES) await knex.raw(sql)
+  await knex.raw(APPLY_FUNCTION_SQL)
+  await knex.raw(RECIPIENT_TYPE_FUNCTION_SQL)
+  for (const sql of FILL_FROM_DISCLOSURES) await knex.raw(sql)
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw(rollupsApplyFunctionSql([...NARROW_ROLLUPS_V1, ...WEEKLY_ROLLUPS]))
-  await knex.raw(recipientTypeFunctionSql([...NARROW_ROLLUPS_V1, ...WEEKLY_ROLLUPS]))
-  for (const rollup of [...DAILY_NARROW_ROLLUPS].reverse()) await knex.schema.dropTable(rollup.table)
+  await knex.raw(WEEKLY_APPLY_FUNCTION_SQL)
+  await knex.raw(WEEKLY_RECIPIENT_TYPE_FUNCTION_SQL)
+  for (const table of [...TABLES].reverse()) await knex.schema.dropTable(table)
 }

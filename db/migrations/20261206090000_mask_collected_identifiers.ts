@@ -1,11 +1,37 @@
+import crypto from 'node:crypto'
 import type { Knex } from 'knex'
-import { DEVELOPMENT_PSEUDONYM_KEY } from '../../config/env.js'
-import { hasNhsNumber, maskNhsNumbers, quoteSafely, storableId } from '../../core/identifiers.js'
 
 // Decision 016: what collectors stored before the identifier rule holds NHS numbers in free text,
 // ids and quarantine reasons. This applies the rule to those rows, once: text masked, ids and
 // quarantine keys replaced by the same keyed digest the collector now gives them (so a re-read
 // stays a duplicate). Rows are found by a loose SQL pattern and decided by the one detector.
+
+// Frozen (docs/decisions/033-frozen-migrations.md): the detector, mask and id digest below are
+// copies of core/identifiers.ts and the development key of config/env.ts as they were when this
+// shipped, so a later change to either cannot change what this migration does.
+
+const DEVELOPMENT_PSEUDONYM_KEY = 'sharing-ledger-DEVELOPMENT-ONLY-pseudonym-key-do-not-use-with-real-data'
+const NHS_NUMBER_LIKE = /(?<!\d)\d(?:[ \t\u00a0.\-_/]{0,3}\d){9}(?!\d|:\d\d)/g
+const NHS_NUMBER_MASK = '[NHS number removed]'
+const MAX_ID_LENGTH = 200
+
+function hasNhsNumber(text: string | null | undefined): boolean {
+  return !!text && /\d/.test(text) && [...text.matchAll(NHS_NUMBER_LIKE)].length > 0
+}
+
+function maskNhsNumbers(text: string): string {
+  return /\d/.test(text) ? text.replace(NHS_NUMBER_LIKE, NHS_NUMBER_MASK) : text
+}
+
+function quoteSafely(value: string, max: number): string {
+  const masked = maskNhsNumbers(value)
+  return masked.length > max ? `${masked.slice(0, max)}…` : masked
+}
+
+function storableId(id: string | null, key: string, sourceId: number): string | null {
+  if (id === null || (id.length <= MAX_ID_LENGTH && !hasNhsNumber(id))) return id
+  return `id:${crypto.createHmac('sha256', key).update(`${sourceId}:${id}`).digest('hex').slice(0, 32)}`
+}
 
 /** Ten digits with anything short between them: a superset of what the detector finds. */
 const LOOSE = '[0-9](\\D{0,3}[0-9]){9}'

@@ -22,7 +22,7 @@ import * as reportSchedules from './20261207041000_report_schedules.js'
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
 // Static imports, not a directory scan: the same list works under tsx, vitest and a bundle
-// (knex's own loader cannot import .ts files inside vitest; see shared/design/stack.md).
+// (knex's own loader cannot import .ts files inside vitest).
 const MIGRATIONS: Record<string, Migration> = {
   '20261123090000_reference_codes': referenceCodes,
   '20261123090100_collection_schema': collectionSchema,

@@ -1,6 +1,6 @@
 import type { Db } from '../client.js'
 
-// The code tables (seeded from domain.md, extended by administrators), read once per run.
+// The code tables (seeded by migration 20261123090000, extended by administrators), read once per run.
 
 /** Our own purpose codes, for sources (the register CSV) that send them directly. */
 export const LOCAL_PURPOSE_SYSTEM = 'urn:sharing-ledger:purpose'

@@ -233,7 +233,7 @@ const PATIENT_REPRESENTATIVE = 'patient_representative'
 /** The label recipient_types gives the type (db/migrations/20261123090000_reference_codes.ts). */
 const PATIENT_REPRESENTATIVE_LABEL = 'The patient or their representative'
 
-/** The recipient type an ODS code's shape implies (domain.md: practice A81001, ICB Q.., NHS England X26, trusts R..). */
+/** The recipient type an ODS code's shape implies (decision 006): practice A81001, ICB Q.., NHS England X26, trusts R... */
 export function recipientTypeFromOds(ods: string | undefined): string {
   if (!ods) return 'other'
   if (ods === 'X26') return 'nhs_england'

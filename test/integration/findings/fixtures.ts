@@ -5,7 +5,7 @@ import { ensurePractice, type PracticeRow } from '../../../db/queries/practices.
 import { upsertDisclosures, upsertOverrideEvents, upsertPatientChoices, type DisclosureRecord } from '../../../db/queries/records.js'
 import { addSource, type SourceRow } from '../../../db/queries/sources.js'
 import { createUser } from '../../../db/queries/users.js'
-import { evaluateFindings, type EvaluateOptions } from '../../../jobs/findings/evaluate.js'
+import { evaluateFindings, type EvaluateOptions } from '../../../core/findings/evaluate.js'
 
 /** A practice with one FHIR source, and helpers that write its records the way a collector would. */
 export interface PracticeFixture {

@@ -6,7 +6,7 @@ import { seedDemoAgreements, seedDemoDspt, seedDemoNotices } from '../../../cli/
 import { ensurePractice } from '../../../db/queries/practices.js'
 import { addSource } from '../../../db/queries/sources.js'
 import { collect } from '../../../jobs/collect.js'
-import { refreshFindings } from '../../../jobs/findings/refresh-findings.js'
+import { refreshFindings } from '../../../core/findings/refresh.js'
 import { importNdopFile } from '../../../jobs/import-ndop.js'
 import { generateDataset, ndopCsv, type Dataset } from '../../../simulator/data.js'
 import { startSimulator, type RunningSimulator } from '../../../simulator/server.js'

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { FindingStatusError, getFinding, listFindingDetails, setFindingStatus } from '../../../db/queries/findings.js'
-import { evaluateFindings } from '../../../jobs/findings/evaluate.js'
-import { refreshFindings } from '../../../jobs/findings/refresh-findings.js'
+import { getFinding, listFindingDetails } from '../../../db/queries/findings.js'
+import { FindingStatusError, setFindingStatus } from '../../../core/findings/status.js'
+import { evaluateFindings } from '../../../core/findings/evaluate.js'
+import { refreshFindings } from '../../../core/findings/refresh.js'
 import { useTestDatabase } from '../../support/db.js'
 import { eventsOf, findingOf, practiceFixture, refresh, reviewer, type PracticeFixture } from './fixtures.js'
 

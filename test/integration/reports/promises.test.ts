@@ -5,11 +5,11 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { recordNotice } from '../../../db/queries/notices.js'
 import { listPromiseEvidence } from '../../../db/queries/promises.js'
-import { evaluateFindings } from '../../../jobs/findings/evaluate.js'
+import { evaluateFindings } from '../../../core/findings/evaluate.js'
 import { generateReport } from '../../../reports/index.js'
 import { useTestDatabase } from '../../support/db.js'
 import { OUTPUT_DIR, pdfPages, seedReportDataset, type ReportDataset, packBody } from './fixtures.js'
-import { getRule } from '../../../jobs/findings/rules.js'
+import { getRule } from '../../../core/findings/index.js'
 
 // The audit evidence pack opens with the promises of each practice's notice: the same evidence
 // as the /promises page (one query), and the same counts as the findings table.

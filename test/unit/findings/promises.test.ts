@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
 import { outsideNotice, PROMISE_CATALOGUE, promiseVerdict, promisesCheckedBy } from '../../../core/promises.js'
-import { RULE_IDS } from '../../../jobs/findings/rules.js'
+import { RULE_IDS } from '../../../core/findings/index.js'
 import { checkNotice, NoticeFileError } from '../../../jobs/import-notice.js'
 import { NOTICE_DIR, NOTICE_FILES } from '../../../simulator/notices.js'
 

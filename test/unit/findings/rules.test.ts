@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { RULE_QUERIES, sql, Sql, type RuleParams } from '../../../db/queries/findings-rules.js'
-import { DEFAULT_FINDING_SETTINGS, resolveSettings } from '../../../jobs/findings/evaluate.js'
-import { RULES, RULE_IDS, getRule } from '../../../jobs/findings/rules.js'
+import { DEFAULT_FINDING_SETTINGS, resolveSettings } from '../../../core/findings/evaluate.js'
+import { RULES, RULE_IDS, getRule } from '../../../core/findings/index.js'
+import type { RuleParams } from '../../../core/findings/types.js'
+import { sql, Sql } from '../../../db/sql.js'
 import { generateDataset } from '../../../simulator/data.js'
 
 describe('the rule list', () => {
@@ -21,7 +22,6 @@ describe('the rule list', () => {
       outside_notice: 'medium',
     })
     expect(new Set(RULE_IDS).size).toBe(RULES.length)
-    expect(Object.keys(RULE_QUERIES).sort()).toEqual([...RULE_IDS].sort())
   })
 
   it('covers every rule the simulator plants a violation of', () => {
@@ -71,11 +71,11 @@ describe('the rule SQL', () => {
   })
 
   it('checks every disclosure in a full evaluation, and only the candidates in an incremental one', () => {
-    const full = RULE_QUERIES.no_agreement.violations(params({ kind: 'full', practiceIds: null }))
+    const full = getRule('no_agreement')!.query.violations(params({ kind: 'full', practiceIds: null }))
     expect(full.text).not.toMatch(/collected_at >=/)
-    const some = RULE_QUERIES.no_agreement.violations(params({ kind: 'full', practiceIds: [4, 5] }))
+    const some = getRule('no_agreement')!.query.violations(params({ kind: 'full', practiceIds: [4, 5] }))
     expect(some.values).toContain('{4,5}')
-    const incremental = RULE_QUERIES.no_agreement.violations(
+    const incremental = getRule('no_agreement')!.query.violations(
       params({ kind: 'incremental', since: '2026-11-23T11:00:00.000Z', previousNow: '2026-11-23T11:00:00.000Z', recipients: [7] }),
     )
     expect(incremental.text).toMatch(/x\.collected_at >= \?::timestamptz/)
@@ -85,7 +85,7 @@ describe('the rule SQL', () => {
   })
 
   it('never splices a value into any rule’s text', () => {
-    for (const [id, query] of Object.entries(RULE_QUERIES)) {
+    for (const { id, query } of RULES) {
       const scopes: RuleParams['scope'][] = [
         { kind: 'full', practiceIds: [1] },
         { kind: 'incremental', since: '2026-11-23T11:00:00.000Z', previousNow: '2026-11-22T11:00:00.000Z', recipients: [3] },

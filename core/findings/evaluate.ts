@@ -1,19 +1,9 @@
 import type { Db } from '../../db/client.js'
-import {
-  agreementDigests,
-  applyRule,
-  collectedThrough,
-  databaseNow,
-  getWatermark,
-  lockRule,
-  referenceDigest,
-  saveWatermark,
-  type FindingSettings,
-  type RuleCounts,
-  type RuleScope,
-} from '../../db/queries/findings-rules.js'
 import { dsptDigest, noticeDigest } from '../../db/queries/notices.js'
-import { RULES, type FindingRule, type RuleId } from './rules.js'
+import { applyRule, type RuleCounts } from './apply.js'
+import { RULES, type RuleId } from './index.js'
+import type { FindingRule, FindingSettings, RuleScope } from './types.js'
+import { agreementDigests, collectedThrough, databaseNow, getWatermark, lockRule, referenceDigest, saveWatermark } from './watermarks.js'
 
 /**
  * Evaluates the compliance rules and brings `findings` up to date (docs/decisions/008).
@@ -74,43 +64,26 @@ export function resolveSettings(given: Partial<FindingSettings> = {}): FindingSe
   return s
 }
 
-/** The settings a rule's answers depend on: a change means its old answers cannot be trusted incrementally. */
-function settingsFor(rule: FindingRule, s: FindingSettings): Partial<FindingSettings> {
-  switch (rule.id) {
-    case 'unreviewed_override':
-      return { overrideReviewDays: s.overrideReviewDays }
-    case 'dissent_direct_care':
-      return { dissentOverrideWindowHours: s.dissentOverrideWindowHours }
-    case 'ndop_count_mismatch':
-      return { ndopMargin: s.ndopMargin }
-    case 'quarantine_growing':
-      return { quarantineMaxPending: s.quarantineMaxPending }
-    default:
-      return {}
-  }
-}
-
-const READS_AGREEMENTS: ReadonlySet<RuleId> = new Set(['no_agreement', 'excess_identifiable'])
-const READS_NOTICES: ReadonlySet<RuleId> = new Set(['secondary_without_consent', 'recipient_unassured', 'outside_notice'])
-
 async function evaluateRule(
   db: Db,
-  rule: FindingRule,
+  rule: FindingRule<RuleId>,
   o: { mode?: 'incremental' | 'full'; practiceIds?: number[]; now: string; settings: FindingSettings },
 ): Promise<RuleOutcome> {
   const started = performance.now()
   return db.transaction(async (trx) => {
     await lockRule(trx, rule.id)
     const through = await collectedThrough(trx)
-    let fingerprint = JSON.stringify({
+    const reads = rule.dependsOn ?? {}
+    // The settings a rule's answers depend on, the reference codes, and a notice or DSPT status
+    // recorded or changed can change any old answer: a different fingerprint means a full re-evaluation.
+    const fingerprint = JSON.stringify({
       version: rule.version,
-      settings: settingsFor(rule, o.settings),
+      settings: Object.fromEntries((reads.settings ?? []).map((k) => [k, o.settings[k]])),
       ...(rule.subject === 'disclosure' ? { codes: await referenceDigest(trx) } : {}),
+      ...(reads.notices ? { notices: await noticeDigest(trx) } : {}),
+      ...(reads.dspt ? { dspt: await dsptDigest(trx) } : {}),
     })
-    // A notice or DSPT status recorded or changed can change any old answer: re-evaluate in full.
-    if (READS_NOTICES.has(rule.id)) fingerprint = JSON.stringify({ ...JSON.parse(fingerprint), notices: await noticeDigest(trx) })
-    if (rule.id === 'recipient_unassured') fingerprint = JSON.stringify({ ...JSON.parse(fingerprint), dspt: await dsptDigest(trx) })
-    const agreements = READS_AGREEMENTS.has(rule.id) ? await agreementDigests(trx) : undefined
+    const agreements = reads.agreements ? await agreementDigests(trx) : undefined
     const previous = await getWatermark(trx, rule.id)
 
     const full =
