@@ -1,7 +1,7 @@
 import { ZERO_COUNTS, type RunTrigger } from '../db/queries/job-runs.js'
 import { sendDailyDigests, sendHighFindingAlerts, type MailRunResult } from '../core/mail/send.js'
 import { createMailTransport } from '../core/mail/transport.js'
-import { getRule } from './findings/rules.js'
+import { getRule } from '../core/findings/index.js'
 import { runJob, summariseRun, type RunnerDeps, type RunSummary } from './runner.js'
 
 // The mail jobs (decision 034): recorded in job_runs like any job (so they show on /jobs and a
