@@ -4,7 +4,6 @@ import path from 'node:path'
 import { pipeline } from 'node:stream'
 import { CsvError, parse, type Info } from 'csv-parse'
 import type { Db } from '../db/client.js'
-import type { RunCounts } from '../db/queries/job-runs.js'
 import { quarantineRecords, resolveQuarantined, type QuarantineInput, type WriteCounts } from '../db/queries/records.js'
 import { summariseRun, type JobContext, type RunSummary } from './runner.js'
 

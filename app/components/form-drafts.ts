@@ -67,9 +67,15 @@ function collect(form: HTMLFormElement): Fields | null {
   for (const el of fieldsOf(form)) {
     const list = (fields[el.name] ??= [])
     if (el instanceof HTMLInputElement && (el.type === 'radio' || el.type === 'checkbox')) {
-      if (el.checked) list.push(el.value), (typed = true)
+      if (el.checked) {
+        list.push(el.value)
+        typed = true
+      }
     } else if (el instanceof HTMLSelectElement && el.multiple) {
-      for (const o of el.selectedOptions) list.push(o.value), (typed = true)
+      for (const o of el.selectedOptions) {
+        list.push(o.value)
+        typed = true
+      }
     } else {
       list.push(el.value)
       if (el.value !== '') typed = true
@@ -200,7 +206,7 @@ export function useFormDrafts(owner: number | null): boolean {
       if (fields && restore(form, fields)) any = true
     })
     setRestored(any)
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- once per page arrival, not per busy change
+    // Runs once per page arrival (location.key), not per busy change: the deps are deliberately few.
   }, [location.key, owner])
 
   return restored

@@ -19,7 +19,6 @@ import {
   sumDisclosuresByRecipient,
   sumProhibitedByRecipient,
   sumDisclosuresCube,
-  type DataLevel,
   type DisclosureFilter,
   type DisclosureListItem,
 } from '../../db/queries/disclosures.js'

@@ -12,7 +12,6 @@ import {
   signOverrideReview,
   type OverrideQueueFilter,
   type OverrideQueueItem,
-  type Verdict,
 } from '../../db/queries/overrides.js'
 import { notFound, requireAccess, requirePractice, ROLE_LABELS, type Access, readForm } from './access.server.js'
 import { REVIEW_REASONS_LIMIT } from './limits.js'

@@ -33,8 +33,8 @@ const FORM_KINDS: readonly ReportKind[] = ['audit', 'commissioner', 'incident']
 
 export { REPORT_FILE_KEEP_DAYS }
 
-const FIELDS = ['kind', 'practice', 'from', 'to', 'eventId'] as const
-export type ReportFormErrors = Partial<Record<(typeof FIELDS)[number] | 'form', string>>
+type ReportFormField = 'kind' | 'practice' | 'from' | 'to' | 'eventId'
+export type ReportFormErrors = Partial<Record<ReportFormField | 'form', string>>
 export interface ReportFormValues {
   kind: string
   practice: string[]

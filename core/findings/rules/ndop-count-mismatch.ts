@@ -1,5 +1,5 @@
 import { Sql, sql } from '../../../db/sql.js'
-import { evidence, GONE, practiceScope } from '../fragments.js'
+import { GONE, practiceScope } from '../fragments.js'
 import { defineRule, type RuleQuery } from '../types.js'
 
 /**

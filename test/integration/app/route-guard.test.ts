@@ -21,6 +21,7 @@ function urlOf(file: string): string {
     .split('.')
     .filter((s) => s !== '_index')
     .map((s) => (s.startsWith('$') ? '1' : s))
+  // eslint-disable-next-line no-control-regex -- a NUL holds each escaped dot ([.]) while the name is split on dots
   return `/${segments.join('/')}`.replace(/\u0000/g, '.').replace(/\/$/, '') || '/'
 }
 

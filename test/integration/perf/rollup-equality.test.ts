@@ -108,14 +108,18 @@ async function expectEqualFiltered(scope: Scope, filter: DisclosureFilter) {
   const db = t.db
   const parts = ['d.practice_id = ANY(?)']
   const params: Knex.RawBinding[] = [scope.practiceIds]
-  if (scope.from) parts.push(`(d.occurred_at AT TIME ZONE 'Europe/London')::date >= ?::date`), params.push(scope.from)
-  if (scope.to) parts.push(`(d.occurred_at AT TIME ZONE 'Europe/London')::date <= ?::date`), params.push(scope.to)
-  if (filter.purpose) parts.push('d.purpose = ?'), params.push(filter.purpose)
-  if (filter.recipientType) parts.push('o.recipient_type = ?'), params.push(filter.recipientType)
-  if (filter.recipientId !== undefined) parts.push('d.recipient_id = ?'), params.push(filter.recipientId)
+  const where = (sql: string, value: Knex.RawBinding) => {
+    parts.push(sql)
+    params.push(value)
+  }
+  if (scope.from) where(`(d.occurred_at AT TIME ZONE 'Europe/London')::date >= ?::date`, scope.from)
+  if (scope.to) where(`(d.occurred_at AT TIME ZONE 'Europe/London')::date <= ?::date`, scope.to)
+  if (filter.purpose) where('d.purpose = ?', filter.purpose)
+  if (filter.recipientType) where('o.recipient_type = ?', filter.recipientType)
+  if (filter.recipientId !== undefined) where('d.recipient_id = ?', filter.recipientId)
   if (filter.legalBasis === NO_LEGAL_BASIS) parts.push('d.legal_basis IS NULL')
-  else if (filter.legalBasis) parts.push('d.legal_basis = ?'), params.push(filter.legalBasis)
-  if (filter.dataLevel) parts.push('d.data_level = ?'), params.push(filter.dataLevel)
+  else if (filter.legalBasis) where('d.legal_basis = ?', filter.legalBasis)
+  if (filter.dataLevel) where('d.data_level = ?', filter.dataLevel)
   const raw = async (key: string) => {
     const { rows } = await db.raw(
       `SELECT ${key} AS k, count(*)::int AS n FROM disclosures d JOIN organisations o ON o.id = d.recipient_id WHERE ${parts.join(' AND ')} GROUP BY 1`,

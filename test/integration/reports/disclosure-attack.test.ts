@@ -260,7 +260,10 @@ class Attacker {
     for (const r of raw) {
       const c = coarse.find((iv) => r.day >= iv.from && r.day < iv.to)
       const z = fine.find((iv) => r.day >= iv.from && r.day < iv.to)
-      if (c) inc(`x ${r.p} ${c.from} ${r.purpose}`, r.n), inc(`y ${r.p} ${c.from} ${r.type}`, r.n)
+      if (c) {
+        inc(`x ${r.p} ${c.from} ${r.purpose}`, r.n)
+        inc(`y ${r.p} ${c.from} ${r.type}`, r.n)
+      }
       if (z) inc(`z ${r.p} ${z.from}`, r.n)
     }
     const put = (atom: string, row: string, coef: number) => {
