@@ -28,8 +28,10 @@ export function periodOf(rule: PeriodRule, today: string): { from: string; to: s
  */
 export function scheduleCronProblem(expression: string): string | null {
   const fields = expression.trim().split(/\s+/)
-  if (fields.length !== 5 || !cron.validate(expression)) return 'Enter a cron expression of five fields, such as "0 7 1 * *" (07:00 on the 1st of each month).'
-  if (!/^\d+$/.test(fields[0]!) || !/^\d+$/.test(fields[1]!)) return 'Give the minute and hour as numbers (such as "0 7"): a report runs at most once an hour.'
+  if (fields.length !== 5 || !cron.validate(expression))
+    return 'Enter a cron expression of five fields, such as "0 7 1 * *" (07:00 on the 1st of each month).'
+  if (!/^\d+$/.test(fields[0]!) || !/^\d+$/.test(fields[1]!))
+    return 'Give the minute and hour as numbers (such as "0 7"): a report runs at most once an hour.'
   return null
 }
 

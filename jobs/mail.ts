@@ -41,13 +41,18 @@ export async function runMailJob(
   const transport = createMailTransport(deps.config.mail)
   let result: MailRunResult | null = null
   try {
-    const outcome = await runJob(deps, { jobName: MAIL_JOB_NAMES[job], sourceId: null, trigger: options.trigger ?? 'manual' }, async (ctx) => {
-      const r = await operation({ ...base, transport })
-      result = r
-      // read: users or alerts considered; inserted: mails sent; duplicates: sent by an earlier run.
-      await ctx.commitBatch(async () => ({ ...ZERO_COUNTS, read: r.considered, inserted: r.sent, duplicates: r.alreadySent }))
-      if (r.failed > 0) throw new Error(`the mail server refused ${r.failed} of ${r.failed + r.sent} mail(s); they are tried again at the next run`)
-    })
+    const outcome = await runJob(
+      deps,
+      { jobName: MAIL_JOB_NAMES[job], sourceId: null, trigger: options.trigger ?? 'manual' },
+      async (ctx) => {
+        const r = await operation({ ...base, transport })
+        result = r
+        // read: users or alerts considered; inserted: mails sent; duplicates: sent by an earlier run.
+        await ctx.commitBatch(async () => ({ ...ZERO_COUNTS, read: r.considered, inserted: r.sent, duplicates: r.alreadySent }))
+        if (r.failed > 0)
+          throw new Error(`the mail server refused ${r.failed} of ${r.failed + r.sent} mail(s); they are tried again at the next run`)
+      },
+    )
     return { summary: summariseRun(outcome), result }
   } finally {
     transport.close()

@@ -1,7 +1,20 @@
 import { redirect, type AppLoadContext } from '@remix-run/node'
 import { REPORT_ROLES } from '../../core/report-roles.js'
-import { PERIOD_RULE_LABELS, PERIOD_RULES, SCHEDULED_REPORT_KINDS, scheduleCronProblem, type PeriodRule, type ScheduledReportKind } from '../../core/report-schedules.js'
-import { addReportSchedule, deleteReportSchedule, listReportSchedules, listScheduleCandidates, type ScheduleCandidate } from '../../db/queries/report-schedules.js'
+import {
+  PERIOD_RULE_LABELS,
+  PERIOD_RULES,
+  SCHEDULED_REPORT_KINDS,
+  scheduleCronProblem,
+  type PeriodRule,
+  type ScheduledReportKind,
+} from '../../core/report-schedules.js'
+import {
+  addReportSchedule,
+  deleteReportSchedule,
+  listReportSchedules,
+  listScheduleCandidates,
+  type ScheduleCandidate,
+} from '../../db/queries/report-schedules.js'
 import type { Role } from '../../db/queries/users.js'
 import { notFound, readForm, requireAccess, ROLE_LABELS, type Access } from './access.server.js'
 
@@ -32,7 +45,9 @@ export async function getSchedulesPage(args: Args) {
   const mine = access.viewer.practices
   const myIds = mine.map((p) => p.id)
   // Recipients offered: people who share at least one of the viewer's practices (an administrator sees everyone).
-  const candidates = (await listScheduleCandidates(access.db)).filter((u) => access.viewer.role === 'admin' || u.practiceIds.some((id) => myIds.includes(id)))
+  const candidates = (await listScheduleCandidates(access.db)).filter(
+    (u) => access.viewer.role === 'admin' || u.practiceIds.some((id) => myIds.includes(id)),
+  )
   const byId = new Map(candidates.map((u) => [u.id, u]))
   const name = (id: number) => mine.find((p) => p.id === id)
   const schedules = (await listReportSchedules(access.db, myIds)).map((s) => ({
@@ -63,8 +78,18 @@ function readValues(form: FormData): ScheduleFormValues {
     const v = form.get(n)
     return typeof v === 'string' ? v.slice(0, 100) : ''
   }
-  const many = (n: string) => form.getAll(n).filter((v): v is string => typeof v === 'string' && v !== '').slice(0, 200)
-  return { kind: one('kind'), practice: many('practice').map((v) => v.toUpperCase()), period: one('period'), cron: one('cron').trim(), recipient: many('recipient') }
+  const many = (n: string) =>
+    form
+      .getAll(n)
+      .filter((v): v is string => typeof v === 'string' && v !== '')
+      .slice(0, 200)
+  return {
+    kind: one('kind'),
+    practice: many('practice').map((v) => v.toUpperCase()),
+    period: one('period'),
+    cron: one('cron').trim(),
+    recipient: many('recipient'),
+  }
 }
 
 async function addSchedule(access: Access, v: ScheduleFormValues) {
@@ -89,13 +114,29 @@ async function addSchedule(access: Access, v: ScheduleFormValues) {
     const found = await listScheduleCandidates(access.db, recipientIds)
     const myIds = access.viewer.practices.map((p) => p.id)
     // Only people the page offered; each must be able to download this report for these practices.
-    if (found.length !== recipientIds.length || found.some((u) => access.viewer.role !== 'admin' && !u.practiceIds.some((id) => myIds.includes(id)))) throw notFound()
+    if (
+      found.length !== recipientIds.length ||
+      found.some((u) => access.viewer.role !== 'admin' && !u.practiceIds.some((id) => myIds.includes(id)))
+    )
+      throw notFound()
     const cannot = found.filter((u) => !canReceive(u, kind, practiceIds))
-    if (cannot.length) errors.recipient = `${cannot.map((u) => u.email).join(', ')} cannot download this report for every chosen practice: choose others.`
+    if (cannot.length)
+      errors.recipient = `${cannot.map((u) => u.email).join(', ')} cannot download this report for every chosen practice: choose others.`
   }
   if (Object.keys(errors).length > 0 || !kind || !period) return { ok: false as const, errors, values: v }
-  const id = await addReportSchedule(access.db, { kind, practiceIds, periodRule: period, cron: v.cron, recipientIds, createdByUserId: access.viewer.id })
-  await access.log('report_schedule_add', { practiceIds, target: `report_schedule:${id}`, detail: { kind, period, cron: v.cron, recipientIds } })
+  const id = await addReportSchedule(access.db, {
+    kind,
+    practiceIds,
+    periodRule: period,
+    cron: v.cron,
+    recipientIds,
+    createdByUserId: access.viewer.id,
+  })
+  await access.log('report_schedule_add', {
+    practiceIds,
+    target: `report_schedule:${id}`,
+    detail: { kind, period, cron: v.cron, recipientIds },
+  })
   return redirect('/reports/schedules?added=1', 303)
 }
 
@@ -104,7 +145,10 @@ export async function schedulesAction(args: Args) {
   const form = await readForm(args.request)
   if (form.get('intent') === 'stop') {
     const id = Number(form.get('id'))
-    const mine = await listReportSchedules(access.db, access.viewer.practices.map((p) => p.id))
+    const mine = await listReportSchedules(
+      access.db,
+      access.viewer.practices.map((p) => p.id),
+    )
     const s = mine.find((x) => x.id === id)
     if (!s) throw notFound()
     await deleteReportSchedule(access.db, id)

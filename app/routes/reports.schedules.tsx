@@ -17,7 +17,13 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 const FORM = 'schedule'
-const FIELD_IDS = { kind: 'schedule-kind', practice: 'schedule-practices', period: 'schedule-period', cron: 'schedule-cron', recipient: 'schedule-recipients' }
+const FIELD_IDS = {
+  kind: 'schedule-kind',
+  practice: 'schedule-practices',
+  period: 'schedule-period',
+  cron: 'schedule-cron',
+  recipient: 'schedule-recipients',
+}
 
 /** Reports produced on a schedule and sent as a link to sign in and download (decision 034). */
 export default function ReportSchedules() {
@@ -31,60 +37,64 @@ export default function ReportSchedules() {
     <>
       <h1>Scheduled reports</h1>
       <p>
-        A scheduled report is produced on its schedule like one from <Link to="/reports">Reports</Link>, recorded and signed, and each recipient is mailed a link
-        to sign in and download it (never the file). Each production shows on <Link to="/jobs">Jobs</Link>.
+        A scheduled report is produced on its schedule like one from <Link to="/reports">Reports</Link>, recorded and signed, and each
+        recipient is mailed a link to sign in and download it (never the file). Each production shows on <Link to="/jobs">Jobs</Link>.
       </p>
       <div role="status" aria-live="polite">
         {data.added && <p className="notice">The schedule is recorded.</p>}
         {data.stopped && <p className="notice">The schedule is stopped.</p>}
       </div>
-      {!data.mailOn && <p className="notice" data-testid="mail-off">Mail is off on this server (SMTP_URL is not set): schedules are kept but nothing is produced until it is on.</p>}
+      {!data.mailOn && (
+        <p className="notice" data-testid="mail-off">
+          Mail is off on this server (SMTP_URL is not set): schedules are kept but nothing is produced until it is on.
+        </p>
+      )}
       <section className="panel" aria-labelledby="schedules-heading">
         <h2 id="schedules-heading">Schedules</h2>
         {data.schedules.length === 0 ? (
           <p>No report is scheduled for your practices.</p>
         ) : (
           <div className="table-scroll">
-          <table data-testid="schedules">
-            <caption>Reports scheduled for your practices</caption>
-            <thead>
-              <tr>
-                <th scope="col">Report</th>
-                <th scope="col">Practices</th>
-                <th scope="col">Period</th>
-                <th scope="col">When (cron, {data.timezone})</th>
-                <th scope="col">Sent to</th>
-                <th scope="col">Last produced</th>
-                <th scope="col">
-                  <span className="visually-hidden">Stop</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.schedules.map((s) => (
-                <tr key={s.id}>
-                  <td>{s.kind}</td>
-                  <td>{s.practices.join(', ')}</td>
-                  <td>{s.period}</td>
-                  <td>
-                    <code>{s.cron}</code>
-                  </td>
-                  <td>{s.recipients.join(', ')}</td>
-                  <td>{s.lastDueAt ? formatDateTime(s.lastDueAt) : 'not yet'}</td>
-                  <td>
-                    <Form method="post">
-                      <CsrfField />
-                      <input type="hidden" name="intent" value="stop" />
-                      <input type="hidden" name="id" value={s.id} />
-                      <button type="submit" className="button button--secondary">
-                        Stop<span className="visually-hidden"> schedule {s.id}</span>
-                      </button>
-                    </Form>
-                  </td>
+            <table data-testid="schedules">
+              <caption>Reports scheduled for your practices</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Report</th>
+                  <th scope="col">Practices</th>
+                  <th scope="col">Period</th>
+                  <th scope="col">When (cron, {data.timezone})</th>
+                  <th scope="col">Sent to</th>
+                  <th scope="col">Last produced</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Stop</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {data.schedules.map((s) => (
+                  <tr key={s.id}>
+                    <td>{s.kind}</td>
+                    <td>{s.practices.join(', ')}</td>
+                    <td>{s.period}</td>
+                    <td>
+                      <code>{s.cron}</code>
+                    </td>
+                    <td>{s.recipients.join(', ')}</td>
+                    <td>{s.lastDueAt ? formatDateTime(s.lastDueAt) : 'not yet'}</td>
+                    <td>
+                      <Form method="post">
+                        <CsrfField />
+                        <input type="hidden" name="intent" value="stop" />
+                        <input type="hidden" name="id" value={s.id} />
+                        <button type="submit" className="button button--secondary">
+                          Stop<span className="visually-hidden"> schedule {s.id}</span>
+                        </button>
+                      </Form>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           </div>
         )}
       </section>
@@ -112,7 +122,13 @@ export default function ReportSchedules() {
             <div className="checkboxes">
               {data.practices.map((p) => (
                 <div key={p.odsCode}>
-                  <input type="checkbox" id={`schedule-practice-${p.odsCode}`} name="practice" value={p.odsCode} defaultChecked={chosen(values?.practice, p.odsCode)} />
+                  <input
+                    type="checkbox"
+                    id={`schedule-practice-${p.odsCode}`}
+                    name="practice"
+                    value={p.odsCode}
+                    defaultChecked={chosen(values?.practice, p.odsCode)}
+                  />
                   <label htmlFor={`schedule-practice-${p.odsCode}`}>
                     {p.name} ({p.odsCode})
                   </label>
@@ -139,7 +155,15 @@ export default function ReportSchedules() {
               <code>0 7 1 1,4,7,10 *</code> the first day of each quarter.
             </p>
             <FieldError form={FORM} field="cron" errors={errors} />
-            <input id={FIELD_IDS.cron} name="cron" type="text" spellCheck={false} autoComplete="off" defaultValue={values?.cron ?? ''} {...fieldProps(FORM, 'cron', errors, 'schedule-cron-hint')} />
+            <input
+              id={FIELD_IDS.cron}
+              name="cron"
+              type="text"
+              spellCheck={false}
+              autoComplete="off"
+              defaultValue={values?.cron ?? ''}
+              {...fieldProps(FORM, 'cron', errors, 'schedule-cron-hint')}
+            />
           </div>
           <fieldset id={FIELD_IDS.recipient} tabIndex={-1} {...groupProps(FORM, 'recipient', errors, 'schedule-recipients-hint')}>
             <legend>Send a link to</legend>
@@ -150,7 +174,13 @@ export default function ReportSchedules() {
             <div className="checkboxes">
               {data.recipients.map((u) => (
                 <div key={u.id}>
-                  <input type="checkbox" id={`schedule-recipient-${u.id}`} name="recipient" value={u.id} defaultChecked={chosen(values?.recipient, String(u.id))} />
+                  <input
+                    type="checkbox"
+                    id={`schedule-recipient-${u.id}`}
+                    name="recipient"
+                    value={u.id}
+                    defaultChecked={chosen(values?.recipient, String(u.id))}
+                  />
                   <label htmlFor={`schedule-recipient-${u.id}`}>{u.label}</label>
                 </div>
               ))}

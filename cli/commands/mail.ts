@@ -5,7 +5,9 @@ import { printTable } from '../format.js'
 
 /** `ledger mail digest|alerts [--dry-run]`: the scheduler's mail jobs, by hand (decision 034). */
 export function registerMailCommands(program: Command): void {
-  const mail = program.command('mail').description('mail: the daily digest and high-severity finding alerts (needs SMTP_URL, MAIL_FROM, PUBLIC_URL)')
+  const mail = program
+    .command('mail')
+    .description('mail: the daily digest and high-severity finding alerts (needs SMTP_URL, MAIL_FROM, PUBLIC_URL)')
   const action = (job: MailJob) => (o: { dryRun?: boolean; json?: boolean }) =>
     withLedger(async (deps) => {
       let outcome
@@ -21,8 +23,12 @@ export function registerMailCommands(program: Command): void {
         if (result) printTable(result.mails.map((m) => ({ to: m.to, subject: m.subject, outcome: m.outcome })))
         if (summary?.status === 'skipped') console.log(`Not run: ${summary.error}`)
         else if (result) {
-          const what = o.dryRun ? `${result.mails.filter((m) => m.outcome === 'would send').length} would be sent (dry run: nothing sent or recorded)` : `${result.sent} sent`
-          console.log(`${what}, ${result.mails.filter((m) => m.outcome === 'already sent').length} already sent earlier${summary?.runId ? ` (run ${summary.runId})` : ''}.`)
+          const what = o.dryRun
+            ? `${result.mails.filter((m) => m.outcome === 'would send').length} would be sent (dry run: nothing sent or recorded)`
+            : `${result.sent} sent`
+          console.log(
+            `${what}, ${result.mails.filter((m) => m.outcome === 'already sent').length} already sent earlier${summary?.runId ? ` (run ${summary.runId})` : ''}.`,
+          )
         }
       }
       if (summary?.status === 'failed') throw new UserError(`Mail run failed: ${summary.error}`)

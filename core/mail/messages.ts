@@ -11,7 +11,9 @@ export interface ComposedMail {
 
 /** "7 Dec 2026", as on the dashboard, from a YYYY-MM-DD day. */
 export function mailDay(day: string): string {
-  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`))
+  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(
+    new Date(`${day}T00:00:00Z`),
+  )
 }
 
 /** The day of `now` in the schedule's time zone (YYYY-MM-DD): a digest is one per user per such day. */
@@ -25,11 +27,30 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 
 /** One line per kind of thing (overdue and soon-due reviews apart), in the page's order of urgency. */
 function digestLines(items: Notification[], dueSoonDays: number): Line[] {
-  const count = (kind: NotificationKind, test: (n: Notification) => boolean = () => true) => items.filter((n) => n.kind === kind && test(n)).length
+  const count = (kind: NotificationKind, test: (n: Notification) => boolean = () => true) =>
+    items.filter((n) => n.kind === kind && test(n)).length
   const lines: Line[] = [
-    { key: 'overdue', count: count('override_due', (n) => n.urgency === 0), one: 'override review is past due', many: 'override reviews are past due', path: '/overrides' },
-    { key: 'countersignature', count: count('countersignature'), one: 'review awaits your countersignature', many: 'reviews await your countersignature', path: '/overrides' },
-    { key: 'high_finding', count: count('high_finding'), one: 'new high-severity finding is open', many: 'new high-severity findings are open', path: '/findings' },
+    {
+      key: 'overdue',
+      count: count('override_due', (n) => n.urgency === 0),
+      one: 'override review is past due',
+      many: 'override reviews are past due',
+      path: '/overrides',
+    },
+    {
+      key: 'countersignature',
+      count: count('countersignature'),
+      one: 'review awaits your countersignature',
+      many: 'reviews await your countersignature',
+      path: '/overrides',
+    },
+    {
+      key: 'high_finding',
+      count: count('high_finding'),
+      one: 'new high-severity finding is open',
+      many: 'new high-severity findings are open',
+      path: '/findings',
+    },
     {
       key: 'due_soon',
       count: count('override_due', (n) => n.urgency !== 0),
@@ -37,18 +58,40 @@ function digestLines(items: Notification[], dueSoonDays: number): Line[] {
       many: `override reviews fall due within ${dueSoonDays} days`,
       path: '/overrides',
     },
-    { key: 'failed_run', count: count('failed_run'), one: 'collection run failed in the last 7 days', many: 'collection runs failed in the last 7 days', path: '/jobs' },
-    { key: 'silent_source', count: count('silent_source'), one: 'source has been silent past its expected interval', many: 'sources have been silent past their expected interval', path: '/jobs' },
+    {
+      key: 'failed_run',
+      count: count('failed_run'),
+      one: 'collection run failed in the last 7 days',
+      many: 'collection runs failed in the last 7 days',
+      path: '/jobs',
+    },
+    {
+      key: 'silent_source',
+      count: count('silent_source'),
+      one: 'source has been silent past its expected interval',
+      many: 'sources have been silent past their expected interval',
+      path: '/jobs',
+    },
   ]
   return lines.filter((l) => l.count > 0)
 }
 
 /** The daily digest of a user's notifications, or null when there is nothing to tell. */
-export function composeDigest(input: { displayName: string; day: string; items: Notification[]; publicUrl: string; dueSoonDays: number }): ComposedMail | null {
+export function composeDigest(input: {
+  displayName: string
+  day: string
+  items: Notification[]
+  publicUrl: string
+  dueSoonDays: number
+}): ComposedMail | null {
   const lines = digestLines(input.items, input.dueSoonDays)
   if (lines.length === 0) return null
   const total = input.items.length
-  const practices = [...new Set(input.items.map((n) => (n.practiceName ? `${n.practiceName} (${n.practiceOds})` : null)).filter((p): p is string => p !== null))].sort()
+  const practices = [
+    ...new Set(
+      input.items.map((n) => (n.practiceName ? `${n.practiceName} (${n.practiceOds})` : null)).filter((p): p is string => p !== null),
+    ),
+  ].sort()
   const text = [
     `Hello ${input.displayName},`,
     '',
@@ -66,7 +109,14 @@ export function composeDigest(input: { displayName: string; day: string; items: 
 }
 
 /** The immediate mail to a Caldicott guardian about one new high-severity finding. */
-export function composeHighFindingAlert(input: { displayName: string; findingId: number; practiceName: string; practiceOds: string; ruleTitle: string; publicUrl: string }): ComposedMail {
+export function composeHighFindingAlert(input: {
+  displayName: string
+  findingId: number
+  practiceName: string
+  practiceOds: string
+  ruleTitle: string
+  publicUrl: string
+}): ComposedMail {
   const at = `${input.practiceName} (${input.practiceOds})`
   return {
     subject: `Sharing Ledger: new high-severity finding at ${at}`,
@@ -84,7 +134,16 @@ export function composeHighFindingAlert(input: { displayName: string; findingId:
 }
 
 /** A scheduled report is ready: a link to sign in and download it, never the file. */
-export function composeScheduledReport(input: { displayName: string; reportTitle: string; practices: string[]; from: string; to: string; reportId: string; publicUrl: string; keepDays: number }): ComposedMail {
+export function composeScheduledReport(input: {
+  displayName: string
+  reportTitle: string
+  practices: string[]
+  from: string
+  to: string
+  reportId: string
+  publicUrl: string
+  keepDays: number
+}): ComposedMail {
   const period = `${mailDay(input.from)} to ${mailDay(input.to)}`
   return {
     subject: `Sharing Ledger: ${input.reportTitle}, ${period}, is ready`,

@@ -1,5 +1,13 @@
 import type { Db } from '../../db/client.js'
-import { claimMail, hasMail, listMailRecipients, listUnsentHighFindingAlerts, markMailSent, releaseMail, type MailKind } from '../../db/queries/mail-log.js'
+import {
+  claimMail,
+  hasMail,
+  listMailRecipients,
+  listUnsentHighFindingAlerts,
+  markMailSent,
+  releaseMail,
+  type MailKind,
+} from '../../db/queries/mail-log.js'
 import { DUE_SOON_DAYS, listNotifications } from '../../db/queries/notifications.js'
 import { composeDigest, composeHighFindingAlert, dayIn, type ComposedMail } from './messages.js'
 import type { MailTransport } from './transport.js'
@@ -38,7 +46,13 @@ export interface MailRunResult {
 }
 
 /** Claims, sends and records one mail (or, without a transport, says whether it would go). */
-export async function deliver(deps: Pick<MailDeps, 'db' | 'transport' | 'log'>, result: MailRunResult, key: { userId: number; kind: MailKind; key: string }, to: string, mail: ComposedMail): Promise<void> {
+export async function deliver(
+  deps: Pick<MailDeps, 'db' | 'transport' | 'log'>,
+  result: MailRunResult,
+  key: { userId: number; kind: MailKind; key: string },
+  to: string,
+  mail: ComposedMail,
+): Promise<void> {
   const planned: PlannedMail = { to, subject: mail.subject, outcome: '' }
   result.mails.push(planned)
   if (!deps.transport) {
@@ -73,7 +87,13 @@ export async function sendDailyDigests(deps: MailDeps): Promise<MailRunResult> {
   const result: MailRunResult = { considered: 0, sent: 0, alreadySent: 0, failed: 0, mails: [] }
   for (const user of await listMailRecipients(deps.db)) {
     result.considered += 1
-    const items = await listNotifications(deps.db, { userId: user.userId, role: user.role, practiceIds: user.practiceIds }, deps.overrideReviewDays, deps.ruleTitle, now)
+    const items = await listNotifications(
+      deps.db,
+      { userId: user.userId, role: user.role, practiceIds: user.practiceIds },
+      deps.overrideReviewDays,
+      deps.ruleTitle,
+      now,
+    )
     const mail = composeDigest({ displayName: user.displayName, day, items, publicUrl: deps.publicUrl, dueSoonDays: DUE_SOON_DAYS })
     if (!mail) continue
     await deliver(deps, result, { userId: user.userId, kind: 'digest', key: day }, user.email, mail)

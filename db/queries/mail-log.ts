@@ -77,7 +77,10 @@ export async function listUnsentHighFindingAlerts(db: Db): Promise<HighFindingAl
 }
 
 /** True when this call claimed the mail (nobody had); false when it was already claimed or sent. */
-export async function claimMail(db: Db, m: { userId: number; kind: MailKind; key: string; recipient: string; subject: string }): Promise<boolean> {
+export async function claimMail(
+  db: Db,
+  m: { userId: number; kind: MailKind; key: string; recipient: string; subject: string },
+): Promise<boolean> {
   const { rows } = await db.raw(
     `INSERT INTO mail_log (user_id, kind, key, recipient, subject) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (user_id, kind, key) DO NOTHING RETURNING id`,

@@ -39,7 +39,14 @@ export async function listReportSchedules(db: Db, withinPracticeIds?: number[]):
 
 export async function addReportSchedule(db: Db, s: Omit<ReportScheduleRow, 'id' | 'createdAt' | 'lastDueAt'>): Promise<number> {
   const [row] = await db('report_schedules')
-    .insert({ kind: s.kind, practice_ids: s.practiceIds, period_rule: s.periodRule, cron: s.cron, recipient_ids: s.recipientIds, created_by_user_id: s.createdByUserId })
+    .insert({
+      kind: s.kind,
+      practice_ids: s.practiceIds,
+      period_rule: s.periodRule,
+      cron: s.cron,
+      recipient_ids: s.recipientIds,
+      created_by_user_id: s.createdByUserId,
+    })
     .returning('id')
   return Number(row.id)
 }

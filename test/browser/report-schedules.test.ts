@@ -18,8 +18,20 @@ const consoleErrors: string[] = []
 beforeAll(async () => {
   ensureAppBuilt()
   const practice = await ensurePractice(t.db, { odsCode: 'A81001', name: 'Riverside Surgery' })
-  await createUser(t.db, { email: 'manager@riverside.nhs.uk', password: TEST_PASSWORD, role: 'practice_manager', practiceIds: [practice.id], displayName: 'Mo Manager' })
-  await createUser(t.db, { email: 'auditor@riverside.nhs.uk', password: TEST_PASSWORD, role: 'auditor', practiceIds: [practice.id], displayName: 'Ada Auditor' })
+  await createUser(t.db, {
+    email: 'manager@riverside.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'practice_manager',
+    practiceIds: [practice.id],
+    displayName: 'Mo Manager',
+  })
+  await createUser(t.db, {
+    email: 'auditor@riverside.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'auditor',
+    practiceIds: [practice.id],
+    displayName: 'Ada Auditor',
+  })
   ;({ server, browser, page } = await openBrowserSession(t.db, testConfig(t.url), consoleErrors))
 })
 
@@ -61,7 +73,14 @@ describe('scheduled reports in a browser', () => {
     await page.getByText('The schedule is recorded.').waitFor()
     const row = page.getByTestId('schedules').getByRole('row').nth(1)
     const cells = await row.getByRole('cell').allTextContents()
-    expect(cells.slice(0, 6)).toEqual(['Audit evidence pack', 'Riverside Surgery (A81001)', 'Last calendar quarter', '0 7 1 1,4,7,10 *', 'auditor@riverside.nhs.uk', 'not yet'])
+    expect(cells.slice(0, 6)).toEqual([
+      'Audit evidence pack',
+      'Riverside Surgery (A81001)',
+      'Last calendar quarter',
+      '0 7 1 1,4,7,10 *',
+      'auditor@riverside.nhs.uk',
+      'not yet',
+    ])
     await saveScreenshot(page, 'report-schedules')
     // As the accessibility sweep checks every page: no serious or critical axe violation, and at
     // a phone's width no sideways scroll (the table scrolls in its own box). axe needs a page of
@@ -72,7 +91,9 @@ describe('scheduled reports in a browser', () => {
       await signIn(axePage, server.url, 'manager@riverside.nhs.uk', TEST_PASSWORD)
       await axePage.goto(`${server.url}/reports/schedules`)
       await axePage.getByTestId('schedules').waitFor()
-      const axe = await new AxeBuilder({ page: axePage }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze()
+      const axe = await new AxeBuilder({ page: axePage })
+        .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
+        .analyze()
       expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`)).toEqual([])
       await axePage.setViewportSize({ width: 390, height: 844 })
       expect(await axePage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0)

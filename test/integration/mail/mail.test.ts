@@ -54,7 +54,15 @@ async function user(key: string, role: 'caldicott_guardian' | 'practice_manager'
 async function highFinding(practiceId: number, key: string, days: number): Promise<number> {
   const [row] = await t
     .db('findings')
-    .insert({ rule_id: 'optout_disclosure', severity: 'high', status: 'open', practice_id: practiceId, subject_key: key, summary: `Disclosure of P-7KQ2-M9XD-4TZA (NHS ${NHS_NUMBER}) despite an opt-out`, opened_at: daysAgo(days) })
+    .insert({
+      rule_id: 'optout_disclosure',
+      severity: 'high',
+      status: 'open',
+      practice_id: practiceId,
+      subject_key: key,
+      summary: `Disclosure of P-7KQ2-M9XD-4TZA (NHS ${NHS_NUMBER}) despite an opt-out`,
+      opened_at: daysAgo(days),
+    })
     .returning('id')
   return Number(row.id)
 }
@@ -79,9 +87,28 @@ beforeAll(async () => {
   await user('disabled-a', 'caldicott_guardian', [a.id])
   await t.db('users').where({ id: users['disabled-a']!.id }).update({ disabled_at: new Date() })
 
-  const source = await addSource(t.db, { practiceId: a.id, kind: 'fhir', name: 'Riverside FHIR', baseUrl: 'http://127.0.0.1:1/fhir', expectedIntervalMinutes: 60 })
-  await t.db('sources').where({ id: source.id }).update({ created_at: daysAgo(2) })
-  await t.db('job_runs').insert({ job_name: 'collect', source_id: source.id, trigger: 'schedule', status: 'failed', started_at: daysAgo(1), finished_at: daysAgo(1), error: 'connection refused' })
+  const source = await addSource(t.db, {
+    practiceId: a.id,
+    kind: 'fhir',
+    name: 'Riverside FHIR',
+    baseUrl: 'http://127.0.0.1:1/fhir',
+    expectedIntervalMinutes: 60,
+  })
+  await t
+    .db('sources')
+    .where({ id: source.id })
+    .update({ created_at: daysAgo(2) })
+  await t
+    .db('job_runs')
+    .insert({
+      job_name: 'collect',
+      source_id: source.id,
+      trigger: 'schedule',
+      status: 'failed',
+      started_at: daysAgo(1),
+      finished_at: daysAgo(1),
+      error: 'connection refused',
+    })
   ids.findingA = await highFinding(a.id, 'a-new', 1)
   await highFinding(a.id, 'a-old', 10) // not new: never mailed
   ids.findingB = await highFinding(b.id, 'b-new', 1)
@@ -115,12 +142,23 @@ describe('configuration', () => {
   it('keeps mail off without SMTP_URL, and names what is missing in one sentence', () => {
     const base = { DATABASE_URL: 'postgres://x/y', PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, NODE_ENV: 'test' as const }
     expect(loadConfig(base).mail).toBeNull()
-    expect(() => loadConfig({ ...base, SMTP_URL: 'smtp://mail.example.nhs.uk' })).toThrow(/^Configuration error: MAIL_FROM must be set when SMTP_URL is set .*\.$/)
-    expect(() => loadConfig({ ...base, SMTP_URL: 'smtp://mail.example.nhs.uk', MAIL_FROM: 'ledger@example.nhs.uk' })).toThrow(/^Configuration error: PUBLIC_URL must be set/)
+    expect(() => loadConfig({ ...base, SMTP_URL: 'smtp://mail.example.nhs.uk' })).toThrow(
+      /^Configuration error: MAIL_FROM must be set when SMTP_URL is set .*\.$/,
+    )
+    expect(() => loadConfig({ ...base, SMTP_URL: 'smtp://mail.example.nhs.uk', MAIL_FROM: 'ledger@example.nhs.uk' })).toThrow(
+      /^Configuration error: PUBLIC_URL must be set/,
+    )
     expect(() => loadConfig({ ...base, SMTP_URL: 'http://mail.example.nhs.uk' })).toThrow(ConfigError)
-    expect(() => loadConfig({ ...base, PUBLIC_URL: 'ledger.example.nhs.uk' })).toThrow(/PUBLIC_URL must be the http:\/\/ or https:\/\/ address/)
+    expect(() => loadConfig({ ...base, PUBLIC_URL: 'ledger.example.nhs.uk' })).toThrow(
+      /PUBLIC_URL must be the http:\/\/ or https:\/\/ address/,
+    )
     expect(() => loadConfig({ ...base, MAIL_DIGEST_SCHEDULE: 'daily' })).toThrow(/MAIL_DIGEST_SCHEDULE must be a cron expression/)
-    const on = loadConfig({ ...base, SMTP_URL: 'smtps://u:p@mail.example.nhs.uk:465', MAIL_FROM: 'Sharing Ledger <ledger@example.nhs.uk>', PUBLIC_URL: 'https://ledger.example.nhs.uk/' })
+    const on = loadConfig({
+      ...base,
+      SMTP_URL: 'smtps://u:p@mail.example.nhs.uk:465',
+      MAIL_FROM: 'Sharing Ledger <ledger@example.nhs.uk>',
+      PUBLIC_URL: 'https://ledger.example.nhs.uk/',
+    })
     expect(on.mail).toEqual({ smtpUrl: 'smtps://u:p@mail.example.nhs.uk:465', from: 'Sharing Ledger <ledger@example.nhs.uk>' })
     expect(on.publicUrl).toBe('https://ledger.example.nhs.uk')
   })
@@ -128,7 +166,12 @@ describe('configuration', () => {
   it('schedules the mail jobs only when mail is on', () => {
     const off = scheduledJobs({ ...deps(), config: testConfig(t.url) }).map((j) => j.name)
     expect(off).not.toContain('mail-digest')
-    expect(scheduledJobs(deps()).map((j) => [j.name, j.expression])).toEqual(expect.arrayContaining([['mail-digest', '0 7 * * *'], ['mail-alerts', '*/10 * * * *']]))
+    expect(scheduledJobs(deps()).map((j) => [j.name, j.expression])).toEqual(
+      expect.arrayContaining([
+        ['mail-digest', '0 7 * * *'],
+        ['mail-alerts', '*/10 * * * *'],
+      ]),
+    )
   })
 
   it('refuses to send anything shaped like a pseudonym or an NHS number', () => {
@@ -156,7 +199,9 @@ describe('the daily digest', () => {
     expect(result!.failed).toBe(0)
     const mails = received(before)
     // Not the disabled user, not guardian-c (nothing at practice C).
-    expect(mails.map((m) => to(m)[0]).sort()).toEqual(['admin', 'auditor-a', 'guardian-a', 'guardian-a2', 'guardian-b', 'manager-a'].map((k) => users[k]!.email).sort())
+    expect(mails.map((m) => to(m)[0]).sort()).toEqual(
+      ['admin', 'auditor-a', 'guardian-a', 'guardian-a2', 'guardian-b', 'manager-a'].map((k) => users[k]!.email).sort(),
+    )
     expectNoPatient(mails)
     const byUser = (k: string) => mails.find((m) => to(m)[0] === users[k]!.email)!
     const guardian = byUser('guardian-a')
@@ -208,7 +253,9 @@ describe('high-severity finding alerts', () => {
       ].sort(),
     )
     expectNoPatient(mails)
-    expect(mails.find((m) => to(m)[0] === users['guardian-a']!.email)!.text).toContain(`Open finding ${ids.findingA}: ${PUBLIC_URL}/findings/${ids.findingA}`)
+    expect(mails.find((m) => to(m)[0] === users['guardian-a']!.email)!.text).toContain(
+      `Open finding ${ids.findingA}: ${PUBLIC_URL}/findings/${ids.findingA}`,
+    )
 
     const again = await runMailJob(deps(), 'alerts')
     expect(again.result!.considered).toBe(0)
@@ -231,7 +278,12 @@ describe('high-severity finding alerts', () => {
     const before = smtp.messages.length
     const refused = await runMailJob(deps(), 'alerts')
     expect(refused.summary).toMatchObject({ status: 'failed', error: expect.stringMatching(/refused 1 of 1 mail/) })
-    expect(await t.db('mail_log').where({ kind: 'high_finding', key: String(findingB2) }).first()).toBeUndefined()
+    expect(
+      await t
+        .db('mail_log')
+        .where({ kind: 'high_finding', key: String(findingB2) })
+        .first(),
+    ).toBeUndefined()
     smtp.refuse.clear()
     const retried = await runMailJob(deps(), 'alerts')
     expect(retried.summary?.status).toBe('completed')
@@ -241,7 +293,13 @@ describe('high-severity finding alerts', () => {
 
 describe('ledger mail', () => {
   it('runs the same operation from the command line, dry run first', async () => {
-    const env = { DATABASE_URL: t.url, PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, SMTP_URL: smtp.url, MAIL_FROM: 'ledger@example.nhs.uk', PUBLIC_URL }
+    const env = {
+      DATABASE_URL: t.url,
+      PSEUDONYM_KEY: TEST_PSEUDONYM_KEY,
+      SMTP_URL: smtp.url,
+      MAIL_FROM: 'ledger@example.nhs.uk',
+      PUBLIC_URL,
+    }
     await t.db('mail_log').where({ kind: 'digest' }).delete()
     const before = smtp.messages.length
     const dry = await runLedger(['mail', 'digest', '--dry-run'], env)
