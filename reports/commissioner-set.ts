@@ -1,5 +1,4 @@
-import type { Db } from '../db/client.js'
-import { latestPublishedNdop, monthlyOptOuts } from '../db/queries/opt-outs.js'
+import { codeLabels, collectionCoverage, disclosureBuckets, icbPracticeIds, latestPublishedNdop, monthlyOptOuts, practiceIcbs, setPractices, type Db } from './queries/index.js'
 import { controlSet, type ControlFigure, type ControlOutcome, type ControlProblem, type ControlTableSpec, type Decision } from './disclosure-set.js'
 import { formatTime } from './pdf/format.js'
 
@@ -152,9 +151,9 @@ export const MAX_SET_PRACTICES = 10
 
 /** The standard set a request belongs to (and whether the request is one of its reports). */
 export async function standardSet(db: Db, spec: ReportSpec): Promise<{ universe: number[]; reports: ReportSpec[]; member: boolean }> {
-  const requested = await db('practices').whereIn('id', spec.practiceIds).select('id', 'icb_code as icbCode')
-  const icb = requested.every((p: { icbCode: string | null }) => p.icbCode && p.icbCode === requested[0]?.icbCode) ? (requested[0]?.icbCode as string | undefined) : undefined
-  const icbPractices: number[] = icb ? (await db('practices').where({ icb_code: icb }).orderBy('id').pluck('id')).map(Number) : []
+  const requested = await practiceIcbs(db, spec.practiceIds)
+  const icb = requested.every((p) => p.icbCode && p.icbCode === requested[0]?.icbCode) ? (requested[0]?.icbCode ?? undefined) : undefined
+  const icbPractices = icb ? await icbPracticeIds(db, icb) : []
   const requestedIds = [...spec.practiceIds].sort((a, b) => a - b)
   // The programme grows with the practices (decision 021: ~13 s for 10 adversarial practices'
   // whole set); beyond MAX_SET_PRACTICES the set is the requested practices', and beyond that
@@ -176,31 +175,19 @@ export async function standardSet(db: Db, spec: ReportSpec): Promise<{ universe:
 
 export async function loadSetData(db: Db, reports: ReportSpec[], generatedAt: Date): Promise<SetData> {
   const practiceIds = [...new Set(reports.flatMap((r) => r.practiceIds))].sort((a, b) => a - b)
-  const practices = (
-    await db('practices')
-      .whereIn('id', practiceIds)
-      .orderBy('ods_code')
-      .select('id', 'ods_code as odsCode', 'name', 'list_size as listSize', db.raw(`to_char(list_size_as_of, 'YYYY-MM-DD') as "listSizeAsOf"`))
-  ).map((p: SetData['practices'][number]) => ({ ...p, id: Number(p.id) }))
+  const practices = await setPractices(db, practiceIds)
   const blocks = splitPoints(reports, false)
   const subs = splitPoints(reports, true)
   const subBlocks = subs.map((s) => ({ ...s, block: blocks.findIndex((b) => b.from <= s.from && s.to <= b.to) }))
   const lo = blocks[0]!.from
   const hi = blocks.at(-1)!.to
 
-  const { rows } = await db.raw(
-    `SELECT dd.practice_id AS "practiceId", width_bucket(dd.day, ?::date[]) - 1 AS sub, dd.purpose, o.recipient_type AS "type",
-            sum(dd.disclosures)::int AS n
-       FROM disclosure_daily dd JOIN organisations o ON o.id = dd.recipient_id
-      WHERE dd.practice_id = ANY(?) AND dd.day >= ?::date AND dd.day <= ?::date
-      GROUP BY 1, 2, 3, 4`,
-    [`{${subs.map((s) => s.from).join(',')}}`, practiceIds, lo, hi],
-  )
+  const rows = await disclosureBuckets(db, practiceIds, subs.map((s) => s.from), lo, hi)
   const byPurpose = new Map<string, number>()
   const byType = new Map<string, number>()
   const bySub = new Map<string, number>()
   const inc = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n)
-  for (const r of rows as Array<{ practiceId: number; sub: number; purpose: string; type: string; n: number }>) {
+  for (const r of rows) {
     if (r.n === 0) continue
     const b = subBlocks[r.sub]!.block
     inc(byPurpose, `${r.practiceId}|${b}|${r.purpose}`, r.n)
@@ -208,23 +195,9 @@ export async function loadSetData(db: Db, reports: ReportSpec[], generatedAt: Da
     inc(bySub, `${r.practiceId}|${r.sub}`, r.n)
   }
   const codes = (m: Map<string, number>) => new Set([...m.keys()].map((k) => k.split('|')[2]!))
-  const labels = async (table: string, cs: Set<string>) =>
-    new Map((await db(table).whereIn('code', [...cs]).orderBy('label').select('code', 'label')).map((r: { code: string; label: string }) => [r.code, r.label] as const))
-
-  // What collection can speak for: from the first disclosure ever collected for the practice to
-  // the later of its newest disclosure and its last successful collection.
-  const cov = await db.raw(
-    `SELECT p.id,
-            (SELECT to_char(min(day), 'YYYY-MM-DD') FROM disclosure_daily d WHERE d.practice_id = p.id AND d.disclosures > 0) AS first,
-            (SELECT to_char(greatest(
-               (SELECT max(day) FROM disclosure_daily d WHERE d.practice_id = p.id AND d.disclosures > 0),
-               (SELECT max((r.finished_at AT TIME ZONE 'Europe/London')::date) FROM job_runs r JOIN sources s ON s.id = r.source_id
-                 WHERE s.practice_id = p.id AND r.status = 'completed')), 'YYYY-MM-DD')) AS last
-       FROM practices p WHERE p.id = ANY(?)`,
-    [practiceIds],
-  )
+  const cov = await collectionCoverage(db, practiceIds)
   const coverage = new Map<number, { first: string; last: string } | null>()
-  for (const c of cov.rows as Array<{ id: number; first: string | null; last: string | null }>) coverage.set(Number(c.id), c.first && c.last ? { first: c.first, last: c.last } : null)
+  for (const c of cov) coverage.set(Number(c.id), c.first && c.last ? { first: c.first, last: c.last } : null)
 
   const asAt = new Map<string, { asAt: string; note: string }>()
   for (const r of reports) asAt.set(`${r.from}|${r.to}`, optOutAsAt(r.to, generatedAt))
@@ -243,8 +216,8 @@ export async function loadSetData(db: Db, reports: ReportSpec[], generatedAt: Da
     reports,
     blocks,
     subBlocks,
-    purposes: await labels('purposes', codes(byPurpose)),
-    types: await labels('recipient_types', codes(byType)),
+    purposes: await codeLabels(db, 'purposes', [...codes(byPurpose)]),
+    types: await codeLabels(db, 'recipient_types', [...codes(byType)]),
     byPurpose,
     byType,
     bySub,

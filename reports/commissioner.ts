@@ -3,7 +3,7 @@ import { commissionerTables, decideForRequest, NO_DATA, type CommissionerTables,
 import { controlledCount, controlledPercent, DISCLOSURE_CONTROL_NOTE, showCount } from './disclosure-control.js'
 import { barChart } from './pdf/chart.js'
 import { heading, paragraph } from './pdf/heading.js'
-import { drawTable, type Column } from './pdf/table.js'
+import { drawTable, type Column } from './pdf/table/index.js'
 import { titlePage } from './title-page.js'
 
 // The commissioner report (practice manager -> ICB): aggregates only, never a patient-level

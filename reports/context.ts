@@ -1,6 +1,6 @@
 import type { SigningKey } from '../core/signing.js'
-import type { Db } from '../db/client.js'
-import type { Scope } from '../db/queries/scope.js'
+import type { Db } from './queries/index.js'
+import type { ReportScope, ScopePractice } from './queries/index.js'
 import type { Contents } from './pdf/contents.js'
 import type { Doc } from './pdf/document.js'
 import { SectionDigest } from './pdf/digest.js'
@@ -38,14 +38,7 @@ export interface ReportProgress {
   total: number
 }
 
-export interface ScopePractice {
-  id: number
-  odsCode: string
-  name: string
-  icbCode: string | null
-  icbName: string | null
-  listSize: number | null
-}
+export type { ScopePractice } from './queries/practices.js'
 
 /** What a report module receives: the document, the database, the request, and a place for its section digests. */
 export interface ReportContext {
@@ -54,7 +47,7 @@ export interface ReportContext {
   /** The contents page, when the report has one: sections mark where they start; its page numbers are written at the end. */
   contents?: Contents
   request: ReportRequest
-  scope: Scope & { from: string; to: string }
+  scope: ReportScope
   practices: ScopePractice[]
   id: string
   generatedAt: Date

@@ -1,5 +1,15 @@
 import { SOURCE_KIND_LABELS } from '../core/labels.js'
-import type { Db } from '../db/client.js'
+import {
+  evidenceAgreement,
+  evidenceChoice,
+  evidenceDisclosure,
+  evidenceOrganisation,
+  evidenceOverride,
+  recipientAgreementIds,
+  type EvidenceAgreement,
+  type EvidenceDisclosure,
+  type Db,
+} from './queries/index.js'
 import type { Labels } from './labels.js'
 import { formatDay, formatTime } from './pdf/format.js'
 
@@ -32,17 +42,13 @@ export async function loadEvidence(db: Db, labels: Labels, finding: { rule_id: s
   const raw = typeof finding.evidence === 'string' ? JSON.parse(finding.evidence) : finding.evidence
   const items = (Array.isArray(raw) ? raw : []) as Item[]
   const out: EvidenceRecord[] = []
-  let disclosure: Record<string, any> | undefined
+  let disclosure: EvidenceDisclosure | undefined
   let agreementCited = false
   for (const item of items) {
     const id = Number(item.id)
     switch (item.type) {
       case 'disclosure': {
-        const d = await db('disclosures as d')
-          .join('organisations as o', 'o.id', 'd.recipient_id')
-          .leftJoin('sources as s', 's.id', 'd.source_id')
-          .where('d.id', id)
-          .first('d.*', 'o.name as recipient', 's.name as source_name', 's.kind as source_kind')
+        const d = await evidenceDisclosure(db, id)
         if (!d) {
           out.push(missing('Disclosure', id))
           break
@@ -59,7 +65,7 @@ export async function loadEvidence(db: Db, labels: Labels, finding: { rule_id: s
         break
       }
       case 'patient_choice': {
-        const c = await db('patient_choices as c').leftJoin('sources as s', 's.id', 'c.source_id').where('c.id', id).first('c.*', 's.name as source_name', 's.kind as source_kind')
+        const c = await evidenceChoice(db, id)
         if (!c) {
           out.push(missing('Patient choice', id))
           break
@@ -75,7 +81,7 @@ export async function loadEvidence(db: Db, labels: Labels, finding: { rule_id: s
         break
       }
       case 'override': {
-        const e = await db('override_events as e').leftJoin('sources as s', 's.id', 'e.source_id').where('e.id', id).first('e.*', 's.name as source_name', 's.kind as source_kind')
+        const e = await evidenceOverride(db, id)
         if (!e) {
           out.push(missing('Override event', id))
           break
@@ -91,7 +97,7 @@ export async function loadEvidence(db: Db, labels: Labels, finding: { rule_id: s
         break
       }
       case 'organisation': {
-        const o = await db('organisations').where('id', id).first()
+        const o = await evidenceOrganisation(db, id)
         if (!o) {
           out.push(missing('Organisation', id))
           break
@@ -108,7 +114,7 @@ export async function loadEvidence(db: Db, labels: Labels, finding: { rule_id: s
       }
       case 'agreement': {
         agreementCited = true
-        const a = await agreementRow(db, id)
+        const a = await evidenceAgreement(db, id)
         out.push(a ? agreementRecord(labels, a, 'Agreement') : missing('Agreement', id))
         break
       }
@@ -118,7 +124,7 @@ export async function loadEvidence(db: Db, labels: Labels, finding: { rule_id: s
   }
   // The missing agreement: say what the recipient's agreements are (or that there are none).
   if (finding.rule_id === 'no_agreement' && disclosure && !agreementCited) {
-    const ids: number[] = await db('data_sharing_agreements').where('recipient_id', disclosure.recipient_id).orderBy('valid_from').pluck('id')
+    const ids = await recipientAgreementIds(db, disclosure.recipient_id)
     if (ids.length === 0)
       out.push({
         record: 'Data sharing agreement',
@@ -128,24 +134,12 @@ export async function loadEvidence(db: Db, labels: Labels, finding: { rule_id: s
         sourceRecordId: '',
         canonical: ['agreement', null],
       })
-    for (const id of ids) out.push(agreementRecord(labels, (await agreementRow(db, id))!, 'Agreement with the recipient (does not cover this disclosure)'))
+    for (const id of ids) out.push(agreementRecord(labels, (await evidenceAgreement(db, id))!, 'Agreement with the recipient (does not cover this disclosure)'))
   }
   return out
 }
 
-async function agreementRow(db: Db, id: number): Promise<Record<string, any> | undefined> {
-  return db('data_sharing_agreements as a')
-    .where('a.id', id)
-    .first(
-      'a.*',
-      db.raw(`to_char(a.valid_from, 'YYYY-MM-DD') as from_day`),
-      db.raw(`to_char(a.valid_to, 'YYYY-MM-DD') as to_day`),
-      db.raw(`(SELECT string_agg(purpose, ',' ORDER BY purpose) FROM agreement_purposes WHERE agreement_id = a.id) as purposes`),
-      db.raw(`(SELECT string_agg(p.ods_code, ', ' ORDER BY p.ods_code) FROM agreement_practices ap JOIN practices p ON p.id = ap.practice_id WHERE ap.agreement_id = a.id) as practices`),
-    )
-}
-
-function agreementRecord(labels: Labels, a: Record<string, any>, title: string): EvidenceRecord {
+function agreementRecord(labels: Labels, a: EvidenceAgreement, title: string): EvidenceRecord {
   const purposes = a.purposes ? String(a.purposes).split(',').map(labels.purpose).join('; ') : 'no purpose'
   return {
     record: `${title} ${a.reference}`,

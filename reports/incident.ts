@@ -1,6 +1,20 @@
 import { USER_ROLE_LABELS } from '../core/labels.js'
-import type { Db } from '../db/client.js'
-import { listFindingEvents } from '../db/queries/findings.js'
+import {
+  listEventReviews,
+  listFindingEvents,
+  listRelatedFindings,
+  loadDisclosureAnchor,
+  loadFinding,
+  loadIncidentDisclosure,
+  loadIncidentEvent,
+  patientTimeline,
+  snapshotTime,
+  WINDOW_DAYS,
+  type FindingRecord,
+  type IncidentEvent,
+  type TimelineRow,
+  type Db,
+} from './queries/index.js'
 import { DEFAULT_OVERRIDE_REVIEW_DAYS, ReportError, type ReportContext, type ReportRequest } from './context.js'
 import { loadEvidence } from './incident-evidence.js'
 import { Labels } from './labels.js'
@@ -8,7 +22,7 @@ import { reviewTiming } from './review-timing.js'
 import { ensureSpace, frame } from './pdf/document.js'
 import { formatTime } from './pdf/format.js'
 import { heading, keyValues, paragraph } from './pdf/heading.js'
-import { drawTable } from './pdf/table.js'
+import { drawTable } from './pdf/table/index.js'
 import { titlePage } from './title-page.js'
 
 // The incident review (Caldicott guardian): one override event or finding; for a finding, the
@@ -18,27 +32,7 @@ import { titlePage } from './title-page.js'
 // and lateness (or a plain statement that no override is involved), related findings, the
 // outcome, and space for the guardian's conclusion. Patients appear only by pseudonym.
 
-export const WINDOW_DAYS = 30
-
-async function loadEvent(db: Db, id: number) {
-  return db('override_events as e')
-    .join('practices as p', 'p.id', 'e.practice_id')
-    .leftJoin('organisations as o', 'o.id', 'e.recipient_id')
-    .leftJoin('sources as s', 's.id', 'e.source_id')
-    .where('e.id', id)
-    .first(
-      'e.*',
-      'p.ods_code',
-      'o.name as recipient',
-      's.name as source_name',
-      // the purpose of use as the code map reads it (BTG, ETREAT: HL7 v3 ActReason)
-      db.raw(
-        `(SELECT pu.label FROM purpose_code_map m JOIN purposes pu ON pu.code = m.purpose WHERE m.code = e.purpose_code ORDER BY m.system = 'http://terminology.hl7.org/CodeSystem/v3-ActReason' DESC LIMIT 1) AS purpose_label`,
-      ),
-      db.raw(`to_char((e.occurred_at AT TIME ZONE 'Europe/London')::date - ${WINDOW_DAYS}, 'YYYY-MM-DD') as window_from`),
-      db.raw(`to_char((e.occurred_at AT TIME ZONE 'Europe/London')::date + ${WINDOW_DAYS}, 'YYYY-MM-DD') as window_to`),
-    )
-}
+export { WINDOW_DAYS }
 
 interface Anchor {
   practiceId: number
@@ -46,35 +40,28 @@ interface Anchor {
   pseudonym: string
   windowFrom: string
   windowTo: string
-  event?: Record<string, any>
-  finding?: Record<string, any>
+  event?: IncidentEvent
+  finding?: FindingRecord
   disclosureId?: number
 }
-
-const WINDOW_SQL = (col: string) =>
-  `to_char((${col} AT TIME ZONE 'Europe/London')::date - ${WINDOW_DAYS}, 'YYYY-MM-DD') as window_from, ` +
-  `to_char((${col} AT TIME ZONE 'Europe/London')::date + ${WINDOW_DAYS}, 'YYYY-MM-DD') as window_to`
 
 /** What the review is about: an override event, or a finding about a disclosure or an override. */
 async function loadAnchor(db: Db, r: ReportRequest): Promise<Anchor> {
   let eventId = r.eventId
-  let finding: Record<string, any> | undefined
+  let finding: FindingRecord | undefined
   if (r.findingId !== undefined) {
-    finding = await db('findings').where('id', r.findingId).first()
+    finding = await loadFinding(db, r.findingId)
     if (!finding) throw new ReportError(`There is no finding ${r.findingId}.`)
     const [kind, id] = String(finding.subject_key).split(':')
     if (kind === 'override') eventId = Number(id)
     else if (kind === 'disclosure') {
-      const d = await db('disclosures as d')
-        .join('practices as p', 'p.id', 'd.practice_id')
-        .where('d.id', Number(id))
-        .first('d.id', 'd.practice_id', 'p.ods_code', 'd.patient_pseudonym', db.raw(WINDOW_SQL('d.occurred_at')))
+      const d = await loadDisclosureAnchor(db, Number(id))
       if (!d) throw new ReportError(`Finding ${r.findingId} is about disclosure ${id}, which is not recorded.`)
       return { practiceId: d.practice_id, odsCode: d.ods_code, pseudonym: d.patient_pseudonym, windowFrom: d.window_from, windowTo: d.window_to, finding, disclosureId: Number(d.id) }
     } else throw new ReportError(`Finding ${r.findingId} is about ${finding.subject_key}, not about a patient: an incident review needs a disclosure or an override.`)
   }
   if (eventId === undefined) throw new ReportError('An incident review needs an override event id or a finding id.')
-  const e = await loadEvent(db, eventId)
+  const e = await loadIncidentEvent(db, eventId)
   if (!e) throw new ReportError(`There is no override event ${eventId}.`)
   return { practiceId: e.practice_id, odsCode: e.ods_code, pseudonym: e.patient_pseudonym, windowFrom: e.window_from, windowTo: e.window_to, event: e, finding }
 }
@@ -120,7 +107,7 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
       'Each record the finding cites, whenever it is dated, with the system it came from and its identifier there, so it can be checked at the source.',
       { size: 9 },
     )
-    const evidence = await loadEvidence(db, labels, f as { rule_id: string; evidence: unknown; practice_id: number | null })
+    const evidence = await loadEvidence(db, labels, f)
     const se = ctx.section('evidence')
     evidence.forEach((r) => se.add(r.canonical))
     drawTable(
@@ -168,12 +155,7 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
     ctx.section('event').add([String(e.id), e.occurred_at, e.kind, e.reason_code, e.purpose_code, e.legal_basis, e.actor_role, e.actor, e.recipient, e.description])
   }
   if (a.disclosureId !== undefined) {
-    const d = await db('disclosures as d')
-      .join('organisations as o', 'o.id', 'd.recipient_id')
-      .join('purposes as p', 'p.code', 'd.purpose')
-      .leftJoin('sources as s', 's.id', 'd.source_id')
-      .where('d.id', a.disclosureId)
-      .first('d.*', 'o.name as recipient', 's.name as source_name')
+    const d = await loadIncidentDisclosure(db, a.disclosureId)
     heading(doc, `${part++}. The disclosure`)
     keyValues(doc, [
       ['When', formatTime(d.occurred_at)],
@@ -189,36 +171,13 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
   }
 
   // ---- Timeline
-  const window = [scope.from, scope.to]
-  const { rows: timeline } = await db.raw(
-    `SELECT * FROM (
-       SELECT d.occurred_at AS at, 'disclosure' AS type, d.id::text AS ref,
-              d.purpose AS code, d.data_level AS detail, o.name AS organisation,
-              d.legal_basis, coalesce(d.disclosed_by_role, '') AS by
-         FROM disclosures d JOIN organisations o ON o.id = d.recipient_id
-        WHERE d.practice_id = :practice AND d.patient_pseudonym = :patient
-       UNION ALL
-       SELECT e.occurred_at, 'override', e.id::text, e.kind, e.reason_code, o.name,
-              e.legal_basis, coalesce(e.actor_role, '')
-         FROM override_events e LEFT JOIN organisations o ON o.id = e.recipient_id
-        WHERE e.practice_id = :practice AND e.patient_pseudonym = :patient
-       UNION ALL
-       SELECT c.effective_at, 'choice', c.id::text, c.kind || ' ' || c.decision, c.status, NULL, NULL, ''
-         FROM patient_choices c
-        WHERE c.practice_id = :practice AND c.patient_pseudonym = :patient
-     ) t
-     WHERE at >= (:from::date::timestamp AT TIME ZONE 'Europe/London')
-       AND at < ((:to::date + 1)::timestamp AT TIME ZONE 'Europe/London')
-     ORDER BY at, type, ref`,
-    { practice: a.practiceId, patient: a.pseudonym, from: window[0], to: window[1] },
-  )
+  const tl = await patientTimeline(db, a.practiceId, a.pseudonym, scope.from, scope.to)
   heading(doc, `${part++}. Timeline, ${scope.from} to ${scope.to}`)
   paragraph(doc, `Every recorded disclosure, override and opt-out choice for patient ${a.pseudonym} at ${a.odsCode}.`, { size: 9 })
   const st = ctx.section('timeline')
-  const tl = timeline as Array<Record<string, unknown>>
   tl.forEach((r) => st.add([r.at, r.type, r.ref, r.code, r.detail, r.organisation, r.legal_basis, r.by]))
   const TYPE_WORDS: Record<string, string> = { disclosure: 'Disclosure', override: 'Override', choice: 'Patient choice' }
-  const what = (r: Record<string, unknown>): string => {
+  const what = (r: TimelineRow): string => {
     if (r.type === 'disclosure') return `${labels.purpose(String(r.code))} (${labels.dataLevel(String(r.detail))})`
     if (r.type === 'override') return `${labels.overrideKind(String(r.code))}${r.detail ? `; reason: ${labels.overrideReason(String(r.detail))}` : ''}`
     const [kind, decision] = String(r.code).split(' ')
@@ -255,19 +214,14 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
 
   // ---- Reviews: when due, whether late, which stands; or, plainly, that no override is involved
   heading(doc, `${part++}. Override reviews`)
-  const reviews: Array<Record<string, unknown>> = await db('override_reviews as r')
-    .join('users as u', 'u.id', 'r.reviewer_id')
-    .leftJoin('users as s', 's.id', 'r.second_signer_id')
-    .where('r.override_event_id', e?.id ?? -1)
-    .orderBy([{ column: 'r.signed_at' }, { column: 'r.id' }])
-    .select('r.id', 'r.verdict', 'r.reasons', 'r.signed_at', 'r.escalated', 'r.supersedes_id', 'u.display_name as reviewer', 'u.role', 's.display_name as second_signer')
+  const reviews = await listEventReviews(db, e?.id ?? -1)
   const sr = ctx.section('reviews')
   reviews.forEach((r) => sr.add([String(r.id), r.verdict, r.reasons, r.signed_at, r.escalated, r.supersedes_id == null ? null : String(r.supersedes_id), r.reviewer, r.second_signer]))
   if (!e) {
     paragraph(doc, 'No override is involved in this finding: no override event is its subject or part of its evidence, so there is no review to be due.')
   } else {
     const reviewDays = ctx.request.overrideReviewDays ?? DEFAULT_OVERRIDE_REVIEW_DAYS
-    const asOf: Date = (await db.raw('SELECT now() AS at')).rows[0].at // the snapshot's time
+    const asOf = await snapshotTime(db)
     const due = new Date(new Date(e.occurred_at).getTime() + reviewDays * DAY_MS)
     const first = reviews.length > 0 ? (reviews[0]!.signed_at as Date) : null
     keyValues(doc, [
@@ -300,16 +254,7 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
 
   // ---- Findings
   heading(doc, `${part++}. Related compliance findings`)
-  const findings: Array<Record<string, unknown>> = await db('findings')
-    .where('practice_id', a.practiceId)
-    .where((q) => {
-      const keys = [e ? `override:${e.id}` : null, a.disclosureId !== undefined ? `disclosure:${a.disclosureId}` : null].filter((k): k is string => k !== null)
-      q.whereIn('subject_key', keys)
-      if (e) q.orWhereRaw(`evidence @> ?::jsonb`, [JSON.stringify([{ type: 'override', id: Number(e.id) }])])
-      if (a.disclosureId !== undefined) q.orWhereRaw(`evidence @> ?::jsonb`, [JSON.stringify([{ type: 'disclosure', id: a.disclosureId }])])
-    })
-    .orderBy('id')
-    .select('id', 'rule_id', 'severity', 'summary', 'status')
+  const findings = await listRelatedFindings(db, a.practiceId, e?.id, a.disclosureId)
   const sf = ctx.section('findings')
   findings.forEach((f) => sf.add([String(f.id), f.rule_id, f.severity, f.summary, f.status]))
   drawTable(

@@ -3,9 +3,10 @@ import fs from 'node:fs'
 import { Writable } from 'node:stream'
 import { once } from 'node:events'
 import { finished } from 'node:stream/promises'
-import type { Db } from '../db/client.js'
-import { renderAudit } from './audit.js'
+import type { Db } from './queries/index.js'
+import { renderAudit } from './audit/index.js'
 import { renderCommissioner } from './commissioner.js'
+import { loadScopePractices } from './queries/index.js'
 import { KIND_TITLES, REPORT_KINDS, ReportError, type ReportContext, type ReportKind, type ReportRequest, type ScopePractice } from './context.js'
 import { renderIncident, resolveIncidentScope } from './incident.js'
 import { checkStatementRequest, renderStatement } from './statement.js'
@@ -13,7 +14,7 @@ import { SectionDigest } from './pdf/digest.js'
 import { createDocument, endDocument } from './pdf/document.js'
 import { DASH, formatCount } from './pdf/format.js'
 import { heading, keyValues, paragraph } from './pdf/heading.js'
-import { drawTable } from './pdf/table.js'
+import { drawTable } from './pdf/table/index.js'
 import { describeFileVerdict, verifyReportFile } from './verify-file.js'
 import { developmentSigningKey, prepareSectionFiles, signatureLines, signDocument, type ReportManifest } from './signature.js'
 
@@ -25,6 +26,7 @@ import { developmentSigningKey, prepareSectionFiles, signatureLines, signDocumen
 // whatever the size of the disclosure log (docs/decisions/009-reports.md).
 
 export { REPORT_KINDS, ReportError, type ReportKind, type ReportRequest } from './context.js'
+export { loadScopePractices } from './queries/index.js'
 
 const RENDERERS: Record<ReportKind, (ctx: ReportContext) => Promise<void>> = {
   audit: renderAudit,
@@ -33,20 +35,12 @@ const RENDERERS: Record<ReportKind, (ctx: ReportContext) => Promise<void>> = {
   statement: renderStatement,
 }
 
-
 export interface GeneratedReport {
   id: string
   sha256: string
   pages: number
   rowCounts: Record<string, number>
   sectionDigests: Record<string, string>
-}
-
-export async function loadScopePractices(db: Db, practiceIds: number[]): Promise<ScopePractice[]> {
-  return db('practices')
-    .whereIn('id', practiceIds)
-    .orderBy('ods_code')
-    .select('id', 'ods_code as odsCode', 'name', 'icb_code as icbCode', 'icb_name as icbName', 'list_size as listSize')
 }
 
 interface RenderResult {

@@ -1,5 +1,5 @@
-import type { Db } from '../db/client.js'
-import { listLegalBases, listPurposes, listRecipientTypes } from '../db/queries/codes.js'
+import type { Db } from './queries/index.js'
+import { listLegalBases, listPurposes, listRecipientTypes } from './queries/index.js'
 import {
   CHOICE_DECISION_LABELS,
   CHOICE_KIND_LABELS,
@@ -12,7 +12,7 @@ import {
   VERDICT_LABELS,
 } from '../core/labels.js'
 import { getRule } from '../core/findings/index.js'
-import { drawTable } from './pdf/table.js'
+import { drawTable } from './pdf/table/index.js'
 import { heading, paragraph } from './pdf/heading.js'
 import type { Doc } from './pdf/document.js'
 

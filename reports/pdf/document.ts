@@ -26,6 +26,8 @@ export interface DocumentOptions {
   /** Written as CreationDate/ModDate: the report's generated-at time, not "now". */
   creationDate: Date
   marking?: string
+  /** Deflate the streams (default). Off only in tests that read the operators back. */
+  compress?: boolean
 }
 
 export type Doc = PDFKit.PDFDocument & { pageNumber: number }
@@ -83,7 +85,7 @@ export function createDocument(opts: DocumentOptions): Doc {
     margins: { top: MARGIN + 10, bottom: MARGIN + 10, left: MARGIN, right: MARGIN },
     autoFirstPage: false,
     bufferPages: false,
-    compress: true,
+    compress: opts.compress ?? true,
     // no default font: no standard font is ever loaded or written. (Not the Sans bytes either:
     // pdfkit would then find 'Sans' already open under its PostScript name and re-parse the
     // file on every doc.font('Sans') to compare them.)
