@@ -1,6 +1,9 @@
 import { ConfigError, loadConfig, type Config } from '../config/env.js'
 import { EmbeddedDatabaseBusyError, openDatabase, type DbHandle } from '../db/client.js'
 import { migrateLatest } from '../db/migrate.js'
+import os from 'node:os'
+import type { AdminContext } from '../core/admin/index.js'
+import { refreshFindings } from '../core/findings/refresh.js'
 import type { RunnerDeps } from '../jobs/runner.js'
 
 /** An error whose message is the whole story: printed as one line, no stack trace. */
@@ -60,4 +63,9 @@ export async function withLedger<T>(fn: (deps: RunnerDeps & { handle: DbHandle }
     process.off('SIGTERM', onSignal)
     await handle.close()
   }
+}
+
+/** The core administrative operations (core/admin/) acting as the operating-system user. */
+export function adminContextOf(deps: RunnerDeps): AdminContext {
+  return { db: deps.db, by: { userId: null, actor: `cli:${os.userInfo().username}` }, door: 'cli', refreshFindings: () => refreshFindings(deps) }
 }

@@ -1,5 +1,8 @@
 import { z } from 'zod'
 import { EARLIEST_DAY, LATEST_RECORD_DAY, latestPeriodDay } from './day-bounds.js'
+import { DATA_LEVELS, type DataLevel as DataLevelCode } from '../db/queries/disclosures.js'
+import { ODS_PRACTICE_PATTERN } from '../db/queries/practices.js'
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES, type Role as RoleCode } from '../db/queries/users.js'
 
 export { EARLIEST_DAY, LATEST_RECORD_DAY, latestPeriodDay }
 
@@ -57,10 +60,65 @@ export const RecordDay = daySchema(() => LATEST_RECORD_DAY)
 /** RecordDay for a form field: each error is a whole sentence shown beside the field. */
 export const RecordDayField = daySchema(() => LATEST_RECORD_DAY, SENTENCE)
 
+/**
+ * A day someone types for a record (an agreement's start or end): a real calendar date from
+ * 2000-01-01 to 2099-12-31. Its errors are whole sentences, shown at a web field or after the
+ * CLI option's name, so both doors say the same thing.
+ */
+export const IsoDay = RecordDayField
+
+/** Text that must be given, trimmed, at most `max` characters. */
+export const requiredText = (max: number, empty: string, tooLong: string) => z.string().trim().min(1, empty).max(max, tooLong)
+
+/** A GP practice's ODS code: one letter and five digits (A81001); lower case is accepted. */
+export const OdsCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(ODS_PRACTICE_PATTERN, 'Enter the practice ODS code: one letter and five digits, such as A81001')
+
+/** Any organisation's ODS code (3 to 10 letters and digits), or empty when it has none. */
+export const OrganisationOdsCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine((v) => v === '' || /^[A-Z0-9]{3,10}$/.test(v), 'An ODS code is 3 to 10 letters and digits; leave it empty if the recipient has none')
+
+export const Email = z
+  .string()
+  .trim()
+  .min(1, 'Enter an e-mail address')
+  .max(254, 'The e-mail address is too long')
+  .email('Enter an e-mail address like name@practice.nhs.uk')
+
+/** A new password: its bounds are the ones sign-in and hashing enforce (db/queries/users.ts). */
+export const Password = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `The password must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(MAX_PASSWORD_LENGTH, `The password is longer than ${MAX_PASSWORD_LENGTH} characters`)
+export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH }
+
+/** How identifiable the data an agreement allows or a disclosure carried is. */
+export { DATA_LEVELS, ROLES }
+export type DataLevel = DataLevelCode
+export type Role = RoleCode
+export const DataLevel = z.enum(DATA_LEVELS, { message: 'Choose the level of data the agreement allows' })
+export const Role = z.enum(ROLES, { message: 'Choose a role' })
+
 /** Checks one value against a schema; the sentence is ready for a field or a CLI error. */
 export function checkValue<T>(schema: z.ZodType<T>, value: unknown): { ok: true; value: T } | { ok: false; message: string } {
   const r = schema.safeParse(value)
   return r.success ? { ok: true, value: r.data } : { ok: false, message: r.error.issues[0]!.message }
+}
+
+/** The first problem with each field (keyed by the input's field name), as a sentence for the person who typed it. */
+export function issuesByField(error: z.ZodError, fallback = 'form'): Record<string, string> {
+  const errors: Record<string, string> = {}
+  for (const issue of error.issues) {
+    const field = String(issue.path[0] ?? fallback)
+    errors[field] ??= issue.message
+  }
+  return errors
 }
 
 /** A whole number within [min, max] from text; anything else (1e400, -0.5, "12abc") is refused. */

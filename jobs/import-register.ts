@@ -7,6 +7,7 @@ import { ODS_PRACTICE_PATTERN, getPracticeByOds } from '../db/queries/practices.
 import { upsertDisclosures, type DisclosureRecord, type WriteCounts } from '../db/queries/records.js'
 import { ensureFileSource } from '../db/queries/sources.js'
 import { importCsvRows, importResultOf, isoDate, lineKey, type CsvRow, type ImportResult, type RowOutcome } from './csv.js'
+import { DATA_LEVELS, type DataLevel } from '../core/inputs.js'
 import { hasNhsNumber, maskNhsNumbers, personSignal, quoteSafely, storableText } from '../core/identifiers.js'
 import { isValidNhsNumber, pseudonymiseNhsNumber } from './pseudonym.js'
 import { runJob, type RunnerDeps } from './runner.js'
@@ -26,8 +27,6 @@ export const REGISTER_COLUMNS = {
 } as const
 type RegisterColumn = (typeof REGISTER_COLUMNS)['required' | 'optional'][number]
 
-const DATA_LEVELS = ['identifiable', 'pseudonymised', 'anonymised'] as const
-type DataLevel = (typeof DATA_LEVELS)[number]
 
 /** Recipients who are people, not organisations: their names are personal data and are not kept. */
 const PATIENT_REPRESENTATIVE = 'patient_representative'

@@ -7,6 +7,7 @@ import type { Scope } from '../../db/queries/scope.js'
 import type { Role } from '../../db/queries/users.js'
 import type { Access } from './access.server.js'
 import { csvExport } from './csv.server.js'
+import { readQuery } from './request.server.js'
 import { requireScope } from './scope.server.js'
 
 type Args = { request: Request; context: AppLoadContext }
@@ -36,13 +37,7 @@ const FilterSchema = z.object({
 })
 
 function readFilter(url: URL) {
-  const p = url.searchParams
-  const parsed = FilterSchema.safeParse({ action: p.get('action'), actor: p.get('actor'), outcome: p.get('outcome'), patient: p.get('patient'), page: p.get('page') })
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    throw new Response(`The filters are not valid: "${String(issue.path[0])}": ${issue.message}.`, { status: 400 })
-  }
-  return parsed.data
+  return readQuery(url, FilterSchema, ['action', 'actor', 'outcome', 'patient', 'page'])
 }
 
 /**

@@ -4,6 +4,7 @@ import { FINDING_STATUS_LABELS, OVERRIDE_KIND_LABELS, USER_ROLE_LABELS, VERDICT_
 import { DECISION_KINDS, listDecisions, type DecisionRow } from '../../db/queries/decision-register.js'
 import type { Role } from '../../db/queries/users.js'
 import { csvExport } from './csv.server.js'
+import { readQuery } from './request.server.js'
 import { formatDateTime } from './format.js'
 import { requireScope } from './scope.server.js'
 
@@ -35,12 +36,7 @@ const FilterSchema = z.object({
 })
 
 function readFilter(url: URL) {
-  const parsed = FilterSchema.safeParse({ kind: url.searchParams.get('kind') || undefined, page: url.searchParams.get('page') || undefined })
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    throw new Response(`The filters are not valid: "${String(issue.path[0])}": ${issue.message}.`, { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
-  }
-  return parsed.data
+  return readQuery(url, FilterSchema, ['kind', 'page'])
 }
 
 const statusWord = (s: string | null) => (s ? (FINDING_STATUS_LABELS[s as keyof typeof FINDING_STATUS_LABELS] ?? s).toLowerCase() : 'none')

@@ -1,9 +1,9 @@
 import type { AppLoadContext } from '@remix-run/node'
 import { z } from 'zod'
+import { DATA_LEVELS, DataLevel } from '../../core/inputs.js'
 import { listLegalBases, listPurposes, listRecipientTypes } from '../../db/queries/codes.js'
 import {
   countMatchingDisclosures,
-  DATA_LEVELS,
   DISCLOSURE_SORTS,
   getAgreementReliedOn,
   getDisclosure,
@@ -26,6 +26,7 @@ import { getDisclosureDayRange } from '../../db/queries/overview.js'
 import type { Scope } from '../../db/queries/scope.js'
 import { notFound, requirePractice, type Access } from './access.server.js'
 import { csvExport } from './csv.server.js'
+import { badRequest, readQuery } from './request.server.js'
 import { requireScope } from './scope.server.js'
 import { DATA_LEVEL_LABELS } from '../../core/labels.js'
 import { prohibitedFirst } from './prohibited.js'
@@ -52,7 +53,7 @@ const FilterSchema = z.object({
   recipientType: z.preprocess(blank, Code.optional()),
   recipient: z.preprocess(blank, z.coerce.number().int().positive().max(2_147_483_647).optional()),
   legalBasis: z.preprocess(blank, Code.optional()),
-  dataLevel: z.preprocess(blank, z.enum(DATA_LEVELS).optional()),
+  dataLevel: z.preprocess(blank, DataLevel.optional()),
 })
 
 const ListSchema = z.object({
@@ -67,10 +68,6 @@ const FILTER_NAMES: Record<keyof z.infer<typeof FilterSchema>, string> = {
   recipient: 'recipient',
   legalBasis: 'legal basis',
   dataLevel: 'data level',
-}
-
-function badRequest(message: string): Response {
-  return new Response(message, { status: 400, statusText: 'Bad Request', headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
 }
 
 /** The code lists the filters choose from. Small reference tables, read per request. */
@@ -104,19 +101,10 @@ export interface ActiveFilter {
  * simply matches nothing: links stay valid when the period changes) but is shown only by number.
  */
 function readFilter(url: URL, vocabulary: Vocabulary): { filter: DisclosureFilter; form: Record<string, string>; active: ActiveFilter[] } {
-  const p = url.searchParams
-  const parsed = FilterSchema.safeParse({
-    purpose: p.get('purpose'),
-    recipientType: p.get('recipientType'),
-    recipient: p.get('recipient'),
-    legalBasis: p.get('legalBasis'),
-    dataLevel: p.get('dataLevel'),
+  const f = readQuery(url, FilterSchema, ['purpose', 'recipientType', 'recipient', 'legalBasis', 'dataLevel'], (issue) => {
+    const field = FILTER_NAMES[issue.path[0] as keyof typeof FILTER_NAMES] ?? 'filters'
+    return `The ${field} filter is not valid: choose a ${field} from the list.`
   })
-  if (!parsed.success) {
-    const field = FILTER_NAMES[parsed.error.issues[0]!.path[0] as keyof typeof FILTER_NAMES] ?? 'filters'
-    throw badRequest(`The ${field} filter is not valid: choose a ${field} from the list.`)
-  }
-  const f = parsed.data
   const active: ActiveFilter[] = []
   const check = <T extends { code: string; label: string }>(value: string | undefined, list: T[], param: string, name: string) => {
     if (value === undefined) return
@@ -149,14 +137,15 @@ async function readScopeAndFilter(args: Args) {
 }
 
 function readListOptions(url: URL) {
-  const p = url.searchParams
-  const parsed = ListSchema.safeParse({ sort: p.get('sort'), dir: p.get('dir'), page: p.get('page') })
-  if (!parsed.success) {
-    throw badRequest('The list options are not valid: sort by "occurred_at", "purpose" or "recipient", direction "asc" or "desc", and a page number of 1 or more.')
-  }
-  const { sort, page } = parsed.data
+  const options = readQuery(
+    url,
+    ListSchema,
+    ['sort', 'dir', 'page'],
+    'The list options are not valid: sort by "occurred_at", "purpose" or "recipient", direction "asc" or "desc", and a page number of 1 or more.',
+  )
+  const { sort, page } = options
   // Newest first by default; names read A to Z.
-  const dir = parsed.data.dir ?? (sort === 'occurred_at' ? 'desc' : 'asc')
+  const dir = options.dir ?? (sort === 'occurred_at' ? 'desc' : 'asc')
   return { sort, dir, page }
 }
 

@@ -6,7 +6,8 @@ import { setFindingStatus } from '../../core/findings/status.js'
 import { refreshFindings } from '../../core/findings/refresh.js'
 import { promiseEntry, promisesCheckedBy } from '../../core/promises.js'
 import { RULE_IDS, getRule, type RuleId } from '../../core/findings/index.js'
-import { notFound, requirePractice, type Access, readForm } from './access.server.js'
+import { notFound, requirePractice, type Access } from './access.server.js'
+import { readFormWith, readQuery } from './request.server.js'
 import { FINDING_REASON_LIMIT } from './limits.js'
 import { csvExport } from './csv.server.js'
 import { requireScope } from './scope.server.js'
@@ -18,14 +19,7 @@ const FilterSchema = z.object({
 })
 
 function readFilter(url: URL) {
-  const raw = {
-    status: url.searchParams.get('status') || undefined,
-    severity: url.searchParams.get('severity') || undefined,
-    rule: url.searchParams.get('rule') || undefined,
-  }
-  const parsed = FilterSchema.safeParse(raw)
-  if (!parsed.success) throw new Response('Choose a status (open, accepted, resolved), a severity (high, medium, low) and a rule from the lists.', { status: 400 })
-  return parsed.data
+  return readQuery(url, FilterSchema, ['status', 'severity', 'rule'], 'Choose a status (open, accepted, resolved), a severity (high, medium, low) and a rule from the lists.')
 }
 
 export async function getFindingsPage(args: { request: Request; context: AppLoadContext }) {
@@ -97,19 +91,12 @@ const DecisionSchema = z.object({
 export async function decideFinding(args: { request: Request; context: AppLoadContext; params: { id?: string } }) {
   const { access } = await requireScope(args, { roles: DECIDERS })
   const finding = await findingInScope(access, args.params.id)
-  const form = await readForm(args.request)
-  const parsed = DecisionSchema.safeParse({ status: form.get('status'), reason: form.get('reason') ?? '' })
-  if (!parsed.success) {
+  const read = await readFormWith(args.request, DecisionSchema, { fields: ['status', 'reason'] })
+  if (!read.ok) {
     // Each message goes beside its field and into the error summary; the typed reason comes back.
-    const errors: Record<string, string> = {}
-    for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message
-    const text = (name: string) => {
-      const v = form.get(name)
-      return typeof v === 'string' ? v : ''
-    }
-    return { ok: false as const, message: parsed.error.issues[0]!.message, errors, values: { reason: text('reason'), status: text('status') } }
+    return { ok: false as const, message: Object.values(read.errors)[0]!, errors: read.errors, values: read.values as { reason: string; status: string } }
   }
-  const result = await setFindingStatus(access.db, finding.id, parsed.data.status, parsed.data.reason, access.viewer.id)
+  const result = await setFindingStatus(access.db, finding.id, read.data.status, read.data.reason, access.viewer.id)
   await access.log('finding_status', {
     practiceId: finding.practiceId,
     target: `finding:${finding.id}`,

@@ -14,6 +14,7 @@ import { produceScheduledReport } from '../../reports/scheduled.js'
 import { ledgerStatusForPage } from '../../db/ledger/index.js'
 import { notFound, requireAccess, type Access } from './access.server.js'
 import { csvExport } from './csv.server.js'
+import { readQuery } from './request.server.js'
 import { requireScope } from './scope.server.js'
 
 type Args = { request: Request; context: AppLoadContext; params?: Record<string, string | undefined> }
@@ -39,15 +40,12 @@ const RunFilterSchema = z.object({
 })
 
 function readRunFilter(url: URL) {
-  const p = url.searchParams
-  const parsed = RunFilterSchema.safeParse({ source: p.get('source'), status: p.get('status'), job: p.get('job'), page: p.get('page'), qpage: p.get('qpage') })
-  if (!parsed.success) {
-    throw new Response(
-      'The filters are not valid: choose a source, a status (running, completed, failed, stopped) and a job from the lists, and a page number of 1 or more.',
-      { status: 400 },
-    )
-  }
-  return parsed.data
+  return readQuery(
+    url,
+    RunFilterSchema,
+    ['source', 'status', 'job', 'page', 'qpage'],
+    'The filters are not valid: choose a source, a status (running, completed, failed, stopped) and a job from the lists, and a page number of 1 or more.',
+  )
 }
 
 // What the redirect after "Run now" says. Only ids travel in the address; the sentence is built

@@ -16,6 +16,7 @@ import {
 import { notFound, requireAccess, requirePractice, ROLE_LABELS, type Access, readForm } from './access.server.js'
 import { REVIEW_REASONS_LIMIT } from './limits.js'
 import { csvExport } from './csv.server.js'
+import { formText, readQuery } from './request.server.js'
 import { refreshFindingsAfterChange } from './findings.server.js'
 import { requireScope } from './scope.server.js'
 import { OVERRIDE_KIND_LABELS as KIND_LABELS, OVERRIDE_REASON_LABELS as REASON_LABELS, VERDICT_LABELS } from '../../core/labels.js'
@@ -54,14 +55,8 @@ const QueueFilterSchema = z.object({
 })
 
 function readQueueFilter(url: URL): OverrideQueueFilter & { page: number } {
-  const raw = Object.fromEntries(['status', 'overdue', 'page'].map((k) => [k, url.searchParams.get(k) || undefined]))
-  const parsed = QueueFilterSchema.safeParse(raw)
-  if (!parsed.success) throw badRequest(`The filters are not valid: ${parsed.error.issues[0]!.message}.`)
-  return { status: parsed.data.status, overdueOnly: parsed.data.overdue !== undefined, page: parsed.data.page }
-}
-
-function badRequest(message: string): Response {
-  return new Response(message, { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
+  const f = readQuery(url, QueueFilterSchema, ['status', 'overdue', 'page'], (issue) => `The filters are not valid: ${issue.message}.`)
+  return { status: f.status, overdueOnly: f.overdue !== undefined, page: f.page }
 }
 
 /** What the queue and the event page show about an event: the facts in words, and its due date. */
@@ -249,10 +244,7 @@ export async function reviewOverrideAction(args: Args) {
   const id = eventIdOf(args)
   const event = await loadEvent(access, id)
   const form = await readForm(args.request)
-  const text = (name: string) => {
-    const v = form.get(name)
-    return typeof v === 'string' ? v : ''
-  }
+  const text = (name: string) => formText(form, name)
   const values = {
     verdict: text('verdict'),
     reasons: text('reasons'),
@@ -324,10 +316,7 @@ export async function countersignAction(args: Args, form: FormData) {
   const access = await requireAccess(args)
   const id = eventIdOf(args)
   await loadEvent(access, id)
-  const text = (name: string) => {
-    const v = form.get(name)
-    return typeof v === 'string' ? v : ''
-  }
+  const text = (name: string) => formText(form, name)
   const values = { intent: text('intent'), review: text('review'), reason: text('reason') }
   const parsed = CountersignSchema.safeParse(values)
   if (!parsed.success) {

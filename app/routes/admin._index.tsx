@@ -1,7 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { AdminNav } from '../components/admin-nav.js'
-import { getAdminIndex } from '../lib/admin.server.js'
+import { getAdminIndex } from '../lib/admin/index.server.js'
 import { formatCount } from '../lib/format.js'
 
 export const meta: MetaFunction = () => [{ title: 'Administration – Sharing Ledger' }]

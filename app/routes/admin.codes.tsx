@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-
 import { AdminNav } from '../components/admin-nav.js'
 import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, useFormResetKey } from '../components/form-errors.js'
-import { codesAction, getCodesPage } from '../lib/admin.server.js'
+import { codesAction, getCodesPage } from '../lib/admin/codes.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Code mappings – Administration – Sharing Ledger' }]
 

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react'
 import { AdminNav } from '../components/admin-nav.js'
 import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, useFormResetKey } from '../components/form-errors.js'
-import { getSourcesPage, sourcesAction } from '../lib/admin.server.js'
+import { getSourcesPage, sourcesAction } from '../lib/admin/sources.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Sources – Administration – Sharing Ledger' }]
 

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
-import { exportSources } from '../lib/admin.server.js'
+import { exportSources } from '../lib/admin/sources.server.js'
 
 /** /admin/sources.csv (administrators only; the export is access-logged). */
 export const loader = (args: LoaderFunctionArgs) => exportSources(args)

@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } 
 import { AdminNav } from '../components/admin-nav.js'
 import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, groupProps, useFormResetKey } from '../components/form-errors.js'
-import { getUsersPage, usersAction } from '../lib/admin.server.js'
+import { getUsersPage, usersAction } from '../lib/admin/users.server.js'
 import { formatDateTime } from '../lib/format.js'
 
 export const meta: MetaFunction = () => [{ title: 'Users – Administration – Sharing Ledger' }]

@@ -4,7 +4,7 @@ import { UserError, withLedger } from '../context.js'
 import { printTable } from '../format.js'
 
 /** `ledger mail digest|alerts [--dry-run]`: the scheduler's mail jobs, by hand (decision 034). */
-export function registerMailCommands(program: Command): void {
+export function register(program: Command): void {
   const mail = program
     .command('mail')
     .description('mail: the daily digest and high-severity finding alerts (needs SMTP_URL, MAIL_FROM, PUBLIC_URL)')

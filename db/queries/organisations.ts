@@ -30,6 +30,10 @@ export async function ensureOrganisation(db: Db, org: OrganisationInput): Promis
   return rows[0].id
 }
 
+export async function findOrganisationByOds(db: Db, odsCode: string): Promise<{ id: number } | undefined> {
+  return db('organisations').where({ ods_code: odsCode.toUpperCase() }).first('id')
+}
+
 /** A per-run memo so a batch of 1,000 disclosures to 12 recipients costs 12 look-ups. */
 export function organisationCache(db: Db) {
   const ids = new Map<string, number>()

@@ -1,0 +1,26 @@
+import { startSimulator } from '../../simulator/server.js'
+import type { Command } from 'commander'
+import { int } from '../options.js'
+
+/** `ledger simulate`: simulated practice systems for the demo and tests. */
+export function register(program: Command): void {
+  program
+    .command('simulate')
+    .description('serve simulated practice systems (FHIR R4) on loopback, for the demo and tests')
+    .requiredOption('--port <port>', 'port to listen on', int('--port'))
+    .option('--practices <n>', 'number of practices', int('--practices'), 3)
+    .option('--days <d>', 'days of history', int('--days'), 90)
+    .option('--seed <s>', 'random seed (same seed, same data)', int('--seed'), 1)
+    .option('--token <token>', 'require this bearer token')
+    .action(async (o) => {
+      const sim = await startSimulator({ port: o.port, practices: o.practices, days: o.days, seed: o.seed, token: o.token })
+      console.log(`Simulator serving ${sim.practices.length} practices at ${sim.url}`)
+      for (const p of sim.practices) console.log(`  ${p.odsCode} ${p.name}: ${p.fhirBaseUrl}`)
+      const stop = async () => {
+        await sim.close()
+        process.exit(0)
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
+}
