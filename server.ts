@@ -11,6 +11,8 @@ import { ConfigError, loadConfig, requireSessionSecret, requireSigningKey, type 
 import { EmbeddedDatabaseBusyError, openDatabase, type DbHandle } from './db/client.js'
 import { migrateLatest } from './db/migrate.js'
 import { startScheduler } from './jobs/scheduler.js'
+import { scheduledReportsJob } from './jobs/scheduled-reports.js'
+import { produceScheduledReport } from './reports/scheduled.js'
 import { createRequestHandler } from './server/request-handler.js'
 import { securityHeaders } from './server/security-headers.js'
 
@@ -90,7 +92,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`
 
   const scheduler = config.schedules.enabled
-    ? startScheduler({ db: handle.db, target: handle.target, config, signal: stopping.signal, log })
+    ? startScheduler({ db: handle.db, target: handle.target, config, signal: stopping.signal, log }, [scheduledReportsJob(produceScheduledReport)])
     : null
   log(`Sharing Ledger is running at ${url}${scheduler ? ' (scheduled collection on)' : ''}`)
 
@@ -227,7 +229,7 @@ async function runPrimary(config: Config, workers: number) {
     }
   })
   const scheduler = config.schedules.enabled
-    ? startScheduler({ db: handle.db, target: handle.target, config, signal: stopping.signal, log: (line) => console.log(line) })
+    ? startScheduler({ db: handle.db, target: handle.target, config, signal: stopping.signal, log: (line) => console.log(line) }, [scheduledReportsJob(produceScheduledReport)])
     : null
   let stopped: Promise<void> | undefined
   const stop = (code: number) =>

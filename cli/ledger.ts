@@ -6,6 +6,7 @@ import { register as imports } from './commands/imports.js'
 import { register as integrity } from './commands/integrity.js'
 import { register as jobs } from './commands/jobs.js'
 import { register as keys } from './commands/keys.js'
+import { register as mail } from './commands/mail.js'
 import { register as migrate } from './commands/migrate.js'
 import { register as notices } from './commands/notices.js'
 import { register as reports } from './commands/reports.js'
@@ -27,7 +28,7 @@ const program = new Command()
   .showHelpAfterError()
 
 // In the order `ledger --help` lists them.
-for (const register of [migrate, sources, collect, imports, jobs, users, simulate, findings, rollups, agreements, notices, reports, keys, integrity]) register(program)
+for (const register of [migrate, sources, collect, imports, jobs, users, simulate, findings, rollups, agreements, notices, reports, mail, keys, integrity]) register(program)
 
 try {
   await program.parseAsync(process.argv)

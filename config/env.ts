@@ -16,6 +16,9 @@ export class ConfigError extends Error {}
 
 const cronField = z.string().refine((v) => cron.validate(v), 'must be a cron expression such as "*/15 * * * *"')
 
+// "addr@host" or "Display Name <addr@host>"; nodemailer takes either.
+const MAIL_FROM_PATTERN = /^(?:[^<>@\r\n]+<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/
+
 const EnvSchema = z.object({
   DATABASE_URL: z
     .string()
@@ -50,7 +53,37 @@ const EnvSchema = z.object({
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(30),
   SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24).default(10),
   COOKIE_SECURE: z.enum(['on', 'off']).optional(),
+  // Mail (decision 034): off unless SMTP_URL is set; mails carry links to PUBLIC_URL, never patient data.
+  SMTP_URL: z
+    .string()
+    .refine(isSmtpUrl, 'must be an smtp:// or smtps:// address such as "smtp://user:password@mail.example.nhs.uk:587"')
+    .optional(),
+  MAIL_FROM: z.string().regex(MAIL_FROM_PATTERN, 'must be a mail address, optionally with a name: "Sharing Ledger <ledger@example.nhs.uk>"').optional(),
+  PUBLIC_URL: z.string().refine(isPublicUrl, 'must be the http:// or https:// address people open the dashboard at, such as "https://ledger.example.nhs.uk"').optional(),
+  /** Daily: one digest per user of what needs them (decision 034). */
+  MAIL_DIGEST_SCHEDULE: cronField.default('0 7 * * *'),
+  /** Frequent: mail guardians each new high-severity finding once (decision 034). */
+  MAIL_ALERT_SCHEDULE: cronField.default('*/10 * * * *'),
 })
+
+function isSmtpUrl(v: string): boolean {
+  try {
+    const u = new URL(v)
+    return (u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname !== ''
+  } catch {
+    return false
+  }
+}
+
+function isPublicUrl(v: string): boolean {
+  try {
+    const u = new URL(v)
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.search === '' && u.hash === '' && u.username === '' && u.password === ''
+  } catch {
+    return false
+  }
+}
+
 
 export interface Config {
   database: { kind: 'postgres'; url: string } | { kind: 'embedded'; dir: string }
@@ -67,7 +100,7 @@ export interface Config {
   signingKey: SigningKey | null
   nodeEnv: 'development' | 'production' | 'test'
   /** When each scheduled job runs; the inbox is where staff drop NDOP and register CSV files. */
-  schedules: { collect: string; import: string; ledger: string; timezone: string; enabled: boolean }
+  schedules: { collect: string; import: string; ledger: string; mailDigest: string; mailAlerts: string; timezone: string; enabled: boolean }
   inboxDir: string
   /**
    * FHIR requests and what a collector keeps of them. timeoutMs covers a whole request, body and
@@ -92,6 +125,10 @@ export interface Config {
   session: { idleMinutes: number; maxHours: number; secureCookies: boolean }
   /** True when SESSION_SECRET was not set: a random per-process secret signs cookies. */
   usingDevelopmentSessionSecret: boolean
+  /** Where people open the dashboard (no trailing slash), for links in mail; null when unset. */
+  publicUrl: string | null
+  /** Outgoing mail; null (mail off) when SMTP_URL is unset (decision 034). */
+  mail: { smtpUrl: string; from: string } | null
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -108,6 +145,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       'Configuration error: PSEUDONYM_KEY must be set when DATABASE_URL is set (the development key is only for the embedded demo database).',
     )
+  }
+  if (e.SMTP_URL && !e.MAIL_FROM) {
+    throw new ConfigError('Configuration error: MAIL_FROM must be set when SMTP_URL is set (the address mail comes from, such as "Sharing Ledger <ledger@example.nhs.uk>").')
+  }
+  if (e.SMTP_URL && !e.PUBLIC_URL) {
+    throw new ConfigError('Configuration error: PUBLIC_URL must be set when SMTP_URL is set (the https:// address of the dashboard, which mails link to).')
   }
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
     throw new ConfigError('Configuration error: SESSION_SECRET must be set in production.')
@@ -132,6 +175,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       collect: e.COLLECT_SCHEDULE,
       import: e.IMPORT_SCHEDULE,
       ledger: e.LEDGER_SCHEDULE,
+      mailDigest: e.MAIL_DIGEST_SCHEDULE,
+      mailAlerts: e.MAIL_ALERT_SCHEDULE,
       timezone: e.SCHEDULE_TIMEZONE,
       enabled: e.SCHEDULER === 'on',
     },
@@ -153,6 +198,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       secureCookies: e.COOKIE_SECURE ? e.COOKIE_SECURE === 'on' : e.NODE_ENV === 'production',
     },
     usingDevelopmentSessionSecret: !e.SESSION_SECRET,
+    publicUrl: e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null,
+    mail: e.SMTP_URL ? { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM! } : null,
   }
 }
 

@@ -3,6 +3,7 @@ import { requireSigningKey } from '../config/env.js'
 import { scheduledIntegrityCheck } from '../db/ledger/index.js'
 import { collect } from './collect.js'
 import { importInbox } from './import-inbox.js'
+import { MAIL_JOB_NAMES, runMailJob } from './mail.js'
 import { reapAbandonedRuns, type RunnerDeps } from './runner.js'
 
 /** A scheduled job: when (cron, from configuration) and what. Whether it may run is runJob's call. */
@@ -14,7 +15,8 @@ export interface ScheduledJob {
   run(deps: RunnerDeps): Promise<unknown>
 }
 
-export function scheduledJobs(deps: RunnerDeps): ScheduledJob[] {
+/** `extraMailJobs`: jobs that mail (scheduled reports), scheduled with the others when mail is on. */
+export function scheduledJobs(deps: RunnerDeps, extraMailJobs: ScheduledJob[] = []): ScheduledJob[] {
   return [
     {
       name: 'collect',
@@ -36,6 +38,25 @@ export function scheduledJobs(deps: RunnerDeps): ScheduledJob[] {
       recordsAs: [],
       run: (d) => scheduledIntegrityCheck(d.db, requireSigningKey(d.config), d.log),
     },
+    // Mail only when SMTP_URL is set (decision 034).
+    ...(deps.config.mail
+      ? [
+          {
+            name: MAIL_JOB_NAMES.digest,
+            expression: deps.config.schedules.mailDigest,
+            recordsAs: [MAIL_JOB_NAMES.digest],
+            run: (d: RunnerDeps) => runMailJob(d, 'digest', { trigger: 'schedule' }),
+          },
+          {
+            name: MAIL_JOB_NAMES.alerts,
+            expression: deps.config.schedules.mailAlerts,
+            recordsAs: [MAIL_JOB_NAMES.alerts],
+            run: (d: RunnerDeps) => runMailJob(d, 'alerts', { trigger: 'schedule' }),
+          },
+          // Scheduled reports, given by the entry point (jobs/ does not import reports/).
+          ...extraMailJobs,
+        ]
+      : []),
   ]
 }
 
@@ -45,7 +66,7 @@ export function scheduledJobs(deps: RunnerDeps): ScheduledJob[] {
  * is still collected by one of them at a time. noOverlap stops a slow run from stacking up
  * behind itself in this process.
  */
-export function startScheduler(deps: RunnerDeps): { stop(): Promise<void> } {
+export function startScheduler(deps: RunnerDeps, extraMailJobs: ScheduledJob[] = []): { stop(): Promise<void> } {
   const log = deps.log ?? ((line: string) => console.log(line))
   const inFlight = new Set<Promise<unknown>>()
   const reap = () =>
@@ -55,7 +76,7 @@ export function startScheduler(deps: RunnerDeps): { stop(): Promise<void> } {
   const first = reap()
   inFlight.add(first)
   void first.finally(() => inFlight.delete(first))
-  const tasks: ScheduledTask[] = scheduledJobs(deps).map((job) =>
+  const tasks: ScheduledTask[] = scheduledJobs(deps, extraMailJobs).map((job) =>
     cron.schedule(
       job.expression,
       async () => {

@@ -9,6 +9,8 @@ import type { Role } from '../../db/queries/users.js'
 import { COLLECT_JOB, collect, type SourceResult } from '../../jobs/collect.js'
 import type { RunnerDeps } from '../../jobs/runner.js'
 import { scheduledJobs } from '../../jobs/scheduler.js'
+import { scheduledReportsJob } from '../../jobs/scheduled-reports.js'
+import { produceScheduledReport } from '../../reports/scheduled.js'
 import { ledgerStatusForPage } from '../../db/ledger/index.js'
 import { notFound, requireAccess, type Access } from './access.server.js'
 import { csvExport } from './csv.server.js'
@@ -104,7 +106,7 @@ export async function getJobsPage(args: Args) {
     listPendingQuarantine(db, scope, { limit: QUARANTINE_PER_PAGE, offset: (filter.qpage - 1) * QUARANTINE_PER_PAGE }),
     countPendingQuarantine(db, scope),
     Promise.all(
-      scheduledJobs(runnerDeps(access)).map(async (job) => {
+      scheduledJobs(runnerDeps(access), [scheduledReportsJob(produceScheduledReport)]).map(async (job) => {
         const last = await lastRunOf(db, scope, job.recordsAs)
         return {
           name: job.name,

@@ -4,7 +4,8 @@ import path from 'node:path'
 import { createReadableStreamFromReadable, redirect, type AppLoadContext } from '@remix-run/node'
 import { boundedInt, ownValue } from '../../core/inputs.js'
 import { deleteReportFilesBefore, keptReportFiles, readReportFileChunk, storeReportFile } from '../../db/queries/report-files.js'
-import { ROLES, type Role } from '../../db/queries/users.js'
+import { ROLES } from '../../db/queries/users.js'
+import { REPORT_FILE_KEEP_DAYS, REPORT_ROLES } from '../../core/report-roles.js'
 import {
   checkReportRequest,
   produceReport,
@@ -24,19 +25,13 @@ import { checkPeriodFields } from './period.server.js'
 
 type Args = { request: Request; context: AppLoadContext }
 
-/** Who may produce which report, by the job each role does: auditors check (the evidence pack), managers report to the ICB, guardians review incidents; statements per decision 026. */
-export const REPORT_ROLES: Record<ReportKind, readonly Role[]> = {
-  audit: ['auditor', 'caldicott_guardian', 'practice_manager', 'admin'],
-  commissioner: ['practice_manager', 'caldicott_guardian', 'admin'],
-  incident: ['caldicott_guardian'],
-  statement: ['caldicott_guardian', 'practice_manager'],
-}
+// Who may produce which report: one list with the scheduled reports' recipients (core/report-roles.ts).
+export { REPORT_ROLES }
 
 /** Reports produced from the /reports form; a patient's statement has its own page (/statements). */
 const FORM_KINDS: readonly ReportKind[] = ['audit', 'commissioner', 'incident']
 
-/** How long the bytes of a report delivered from the web are kept for downloading again (its record stays for good). */
-export const REPORT_FILE_KEEP_DAYS = 90
+export { REPORT_FILE_KEEP_DAYS }
 
 type ReportFormField = 'kind' | 'practice' | 'from' | 'to' | 'eventId'
 export type ReportFormErrors = Partial<Record<ReportFormField | 'form', string>>

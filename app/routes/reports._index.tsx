@@ -1,5 +1,5 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Form, useActionData, useLoaderData, useRouteLoaderData } from '@remix-run/react'
+import { Form, Link, useActionData, useLoaderData, useRouteLoaderData } from '@remix-run/react'
 import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, groupProps } from '../components/form-errors.js'
@@ -27,13 +27,19 @@ const FIELD_IDS = { kind: 'report-kind', practice: 'report-practices', from: 're
 export default function Reports() {
   const { exports, allowed, form, keepDays, signingKey } = useLoaderData<typeof loader>()
   const verdict = useActionData<typeof action>()
-  const practices = useRouteLoaderData<typeof rootLoader>('root')?.viewer?.practices ?? []
+  const viewer = useRouteLoaderData<typeof rootLoader>('root')?.viewer
+  const practices = viewer?.practices ?? []
   const errors = form?.errors
   const values = form?.values
   const progress = useReportProgress()
   return (
     <>
       <h1>Reports</h1>
+      {(viewer?.role === 'admin' || viewer?.role === 'practice_manager') && (
+        <p>
+          <Link to="/reports/schedules">Scheduled reports</Link>: produce a report on a schedule and mail its recipients a link.
+        </p>
+      )}
       {allowed.length > 0 && (
         <section className="panel" aria-labelledby="produce-heading">
           <h2 id="produce-heading">Produce a report</h2>

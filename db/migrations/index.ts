@@ -16,6 +16,8 @@ import * as privacyNotices from './20261206092000_privacy_notices.js'
 import * as ledger from './20261207020000_ledger.js'
 import * as countersignatures from './20261207021000_countersignatures.js'
 import * as statementReportKind from './20261207030000_statement_report_kind.js'
+import * as mailLog from './20261207040000_mail_log.js'
+import * as reportSchedules from './20261207041000_report_schedules.js'
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -39,6 +41,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261207020000_ledger': ledger,
   '20261207021000_countersignatures': countersignatures,
   '20261207030000_statement_report_kind': statementReportKind,
+  '20261207040000_mail_log': mailLog,
+  '20261207041000_report_schedules': reportSchedules,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {
