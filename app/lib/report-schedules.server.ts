@@ -16,7 +16,8 @@ import {
   type ScheduleCandidate,
 } from '../../db/queries/report-schedules.js'
 import type { Role } from '../../db/queries/users.js'
-import { notFound, readForm, requireAccess, ROLE_LABELS, type Access } from './access.server.js'
+import { notFound, readForm, requireAccess, type Access } from './access.server.js'
+import { USER_ROLE_LABELS as ROLE_LABELS } from '../../core/labels.js'
 
 // /reports/schedules (decision 034): administrators and practice managers schedule a report
 // (kind, practices, period rule, cron, recipients); the scheduler produces it and mails links.

@@ -2,7 +2,7 @@ import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, groupProps, useFormResetKey } from '../components/form-errors.js'
-import { formatDateTime } from '../lib/format.js'
+import { formatDateTime } from '../../core/format.js'
 import { getSchedulesPage, schedulesAction } from '../lib/report-schedules.server.js'
 
 export const meta: MetaFunction = () => [{ title: 'Scheduled reports – Sharing Ledger' }]
