@@ -92,7 +92,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`
 
   const scheduler = config.schedules.enabled
-    ? startScheduler({ db: handle.db, target: handle.target, config, signal: stopping.signal, log }, [scheduledReportsJob(produceScheduledReport)])
+    ? startScheduler({ db: handle.db, target: handle.target, config, signal: stopping.signal, log }, [
+        scheduledReportsJob(produceScheduledReport),
+      ])
     : null
   log(`Sharing Ledger is running at ${url}${scheduler ? ' (scheduled collection on)' : ''}`)
 
@@ -180,7 +182,8 @@ function webWorkers(): number {
   if (asked === undefined || asked === '') return 1
   const n = Number(asked)
   const most = 4 * os.availableParallelism()
-  if (!Number.isInteger(n) || n < 1 || n > most) throw new ConfigError(`WEB_WORKERS must be a whole number from 1 to ${most} (how many processes serve the dashboard).`)
+  if (!Number.isInteger(n) || n < 1 || n > most)
+    throw new ConfigError(`WEB_WORKERS must be a whole number from 1 to ${most} (how many processes serve the dashboard).`)
   return n
 }
 
@@ -229,7 +232,9 @@ async function runPrimary(config: Config, workers: number) {
     }
   })
   const scheduler = config.schedules.enabled
-    ? startScheduler({ db: handle.db, target: handle.target, config, signal: stopping.signal, log: (line) => console.log(line) }, [scheduledReportsJob(produceScheduledReport)])
+    ? startScheduler({ db: handle.db, target: handle.target, config, signal: stopping.signal, log: (line) => console.log(line) }, [
+        scheduledReportsJob(produceScheduledReport),
+      ])
     : null
   let stopped: Promise<void> | undefined
   const stop = (code: number) =>

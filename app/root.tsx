@@ -87,7 +87,12 @@ export function Layout({ children }: { children: ReactNode }) {
             </Link>
             {viewer && <SiteMenu role={viewer.role} />}
             {viewer && data?.notificationCount != null && (
-              <Link to="/notifications" className="site-header__notifications" aria-label={`Notifications (${data.notificationCount})`} data-testid="notification-count">
+              <Link
+                to="/notifications"
+                className="site-header__notifications"
+                aria-label={`Notifications (${data.notificationCount})`}
+                data-testid="notification-count"
+              >
                 Notifications ({data.notificationCount})
               </Link>
             )}
@@ -106,7 +111,9 @@ export function Layout({ children }: { children: ReactNode }) {
         </header>
         <main id="main-content" className="container" tabIndex={-1}>
           <div role="status" data-testid="draft-restored">
-            {draftRestored && <p className="notice">What you typed before signing in again has been put back. Check it, then send the form.</p>}
+            {draftRestored && (
+              <p className="notice">What you typed before signing in again has been put back. Check it, then send the form.</p>
+            )}
           </div>
           {children}
         </main>

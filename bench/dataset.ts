@@ -8,20 +8,55 @@ import { BASE_URL, DB_NAME, END_DAY, START_DAY, benchUrl, log, ms, round, type B
 
 // Weighted vocabularies: most sharing is direct care with trusts and other practices.
 const PURPOSES: Array<[string, number]> = [
-  ['direct_care', 55], ['emergency_care', 6], ['safeguarding', 3], ['commissioning', 5], ['service_management', 4],
-  ['clinical_audit', 4], ['research', 4], ['risk_stratification', 3], ['public_health', 3], ['legal', 3],
-  ['subject_access', 3], ['secondary_processing', 2], ['surveys', 1], ['capacity_planning', 1], ['benchmarking', 1],
-  ['insurance', 1], ['marketing', 1],
+  ['direct_care', 55],
+  ['emergency_care', 6],
+  ['safeguarding', 3],
+  ['commissioning', 5],
+  ['service_management', 4],
+  ['clinical_audit', 4],
+  ['research', 4],
+  ['risk_stratification', 3],
+  ['public_health', 3],
+  ['legal', 3],
+  ['subject_access', 3],
+  ['secondary_processing', 2],
+  ['surveys', 1],
+  ['capacity_planning', 1],
+  ['benchmarking', 1],
+  ['insurance', 1],
+  ['marketing', 1],
 ]
 const LEGAL: Array<[string | null, number]> = [
-  ['implied_consent', 50], ['explicit_consent', 12], ['public_interest', 10], ['legal_obligation', 8], ['s251', 4],
-  ['safeguarding_duty', 3], ['vital_interests', 2], ['copi', 1], [null, 10],
+  ['implied_consent', 50],
+  ['explicit_consent', 12],
+  ['public_interest', 10],
+  ['legal_obligation', 8],
+  ['s251', 4],
+  ['safeguarding_duty', 3],
+  ['vital_interests', 2],
+  ['copi', 1],
+  [null, 10],
 ]
-const LEVELS: Array<[string, number]> = [['identifiable', 70], ['pseudonymised', 20], ['anonymised', 10]]
+const LEVELS: Array<[string, number]> = [
+  ['identifiable', 70],
+  ['pseudonymised', 20],
+  ['anonymised', 10],
+]
 const RECIPIENT_TYPES: Array<[string, number]> = [
-  ['nhs_trust', 12], ['gp_practice', 6], ['ambulance_trust', 2], ['icb', 2], ['social_care', 3], ['local_authority', 3],
-  ['private_provider', 3], ['research_org', 3], ['nhs_england', 1], ['police_judicial', 2], ['solicitor', 4], ['insurer', 3],
-  ['data_processor', 2], ['survey_contractor', 1],
+  ['nhs_trust', 12],
+  ['gp_practice', 6],
+  ['ambulance_trust', 2],
+  ['icb', 2],
+  ['social_care', 3],
+  ['local_authority', 3],
+  ['private_provider', 3],
+  ['research_org', 3],
+  ['nhs_england', 1],
+  ['police_judicial', 2],
+  ['solicitor', 4],
+  ['insurer', 3],
+  ['data_processor', 2],
+  ['survey_contractor', 1],
 ]
 const expand = <T>(xs: Array<[T, number]>): T[] => xs.flatMap(([v, w]) => Array<T>(w).fill(v))
 
@@ -56,12 +91,15 @@ export async function reuseDatabase(opts: BenchOptions): Promise<{ handle: DbHan
   const recipientIds = (await db('organisations').where('name', 'like', 'Bench recipient %').orderBy('id').pluck('id')) as number[]
   const { rows } = await db.raw(`SELECT count(*)::int AS n FROM disclosures WHERE source_id = ANY(?)`, [sourceIds])
   if (practiceIds.length !== opts.practices || rows[0].n !== opts.events) {
-    log(`--reuse: ${DB_NAME} holds ${rows[0].n} bulk disclosures over ${practiceIds.length} practices, not ${opts.events} over ${opts.practices}: building afresh`)
+    log(
+      `--reuse: ${DB_NAME} holds ${rows[0].n} bulk disclosures over ${practiceIds.length} practices, not ${opts.events} over ${opts.practices}: building afresh`,
+    )
     await handle.close()
     return null
   }
   const simulated = db('sources').where('name', 'like', 'Simulator %').select('id')
-  for (const table of ['disclosures', 'patient_choices', 'override_events', 'quarantine', 'source_cursors']) await db(table).whereIn('source_id', simulated).delete()
+  for (const table of ['disclosures', 'patient_choices', 'override_events', 'quarantine', 'source_cursors'])
+    await db(table).whereIn('source_id', simulated).delete()
   await db('job_runs').whereIn('source_id', simulated).delete()
   await db('sources').where('name', 'like', 'Simulator %').delete()
   await db.raw('VACUUM (ANALYZE) disclosures') // cheap when nothing changed; after a migration, needed
@@ -69,7 +107,17 @@ export async function reuseDatabase(opts: BenchOptions): Promise<{ handle: DbHan
   const choices = Number((await db('patient_choices').whereIn('source_id', sourceIds).count('* as n'))[0]!.n)
   return {
     handle,
-    bulk: { practiceIds, sourceIds, recipientIds, seconds: round(ms(t0) / 1000), disclosures: opts.events, overrides, choices, rollupRebuildSeconds: 0, rollups: [] },
+    bulk: {
+      practiceIds,
+      sourceIds,
+      recipientIds,
+      seconds: round(ms(t0) / 1000),
+      disclosures: opts.events,
+      overrides,
+      choices,
+      rollupRebuildSeconds: 0,
+      rollups: [],
+    },
   }
 }
 
@@ -151,7 +199,9 @@ export async function buildDataset(db: Db, opts: BenchOptions): Promise<Bulk> {
   const tr = performance.now()
   const rollups = await rebuildRollups(db)
   const rollupRebuildSeconds = round(ms(tr) / 1000)
-  log(`dataset: roll-ups rebuilt in ${rollupRebuildSeconds} s (${rollups.map((r) => `${r.table} ${r.rows.toLocaleString('en-GB')}`).join(', ')})`)
+  log(
+    `dataset: roll-ups rebuilt in ${rollupRebuildSeconds} s (${rollups.map((r) => `${r.table} ${r.rows.toLocaleString('en-GB')}`).join(', ')})`,
+  )
   const overrides = Math.max(10, Math.floor(opts.events / 500))
   await db.raw(
     `INSERT INTO override_events (practice_id, source_id, source_record_id, source_version, occurred_at, patient_pseudonym, kind, reason_code, purpose_code, actor_role, actor)
@@ -177,5 +227,15 @@ export async function buildDataset(db: Db, opts: BenchOptions): Promise<Bulk> {
   // As an operator would after a bulk load: statistics, and the visibility map that lets the
   // distinct-patient count scan its index alone.
   await db.raw('VACUUM (ANALYZE)')
-  return { practiceIds, sourceIds, recipientIds, seconds: round(ms(t0) / 1000), disclosures: opts.events, overrides, choices, rollupRebuildSeconds, rollups }
+  return {
+    practiceIds,
+    sourceIds,
+    recipientIds,
+    seconds: round(ms(t0) / 1000),
+    disclosures: opts.events,
+    overrides,
+    choices,
+    rollupRebuildSeconds,
+    rollups,
+  }
 }

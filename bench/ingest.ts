@@ -10,7 +10,17 @@ import { addSource } from '../db/queries/sources.js'
 import { collectSource } from '../jobs/collect.js'
 import { refreshFindings } from '../core/findings/refresh.js'
 import type { SimulatedPractice, SimulatorOptions } from '../simulator/server.js'
-import { BENCH_PSEUDONYM_KEY, BENCH_SESSION_SECRET, BENCH_SIGNING_KEY, END_DAY, benchUrl, log, ms, round, type BenchOptions } from './common.js'
+import {
+  BENCH_PSEUDONYM_KEY,
+  BENCH_SESSION_SECRET,
+  BENCH_SIGNING_KEY,
+  END_DAY,
+  benchUrl,
+  log,
+  ms,
+  round,
+  type BenchOptions,
+} from './common.js'
 export function benchConfig(): Config {
   return loadConfig({
     DATABASE_URL: benchUrl,
@@ -30,7 +40,14 @@ export async function ingest(handle: DbHandle, config: Config, opts: BenchOption
   const days = 100
   const perDay = Math.max(1, Math.ceil(target / (practices * days)))
   log(`ingest: simulator with ${practices} practices x ${days} days x ${perDay} events/day`)
-  const sim = await startSimulatorProcess({ practices, days, seed: 7, eventsPerPracticePerDay: perDay, endDate: END_DAY, maxPageSize: 1000 })
+  const sim = await startSimulatorProcess({
+    practices,
+    days,
+    seed: 7,
+    eventsPerPracticePerDay: perDay,
+    endDate: END_DAY,
+    maxPageSize: 1000,
+  })
   let simulatorRequests: number | null = null
   let measured
   try {
@@ -84,10 +101,14 @@ export async function ingest(handle: DbHandle, config: Config, opts: BenchOption
 
 /** bench/simulator-process.ts in a child process: the practice systems on their own core. */
 async function startSimulatorProcess(options: Omit<SimulatorOptions, 'port'>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'simulator-process.ts'), JSON.stringify(options)], {
-    cwd: path.resolve(import.meta.dirname, '..'),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, 'simulator-process.ts'), JSON.stringify(options)],
+    {
+      cwd: path.resolve(import.meta.dirname, '..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   const lines: string[] = []
   let waiting: (() => void) | undefined
   let buffered = ''

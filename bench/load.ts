@@ -10,7 +10,16 @@ import { performance } from 'node:perf_hooks'
 import autocannon from 'autocannon'
 import type { DbHandle } from '../db/client.js'
 import { createUser } from '../db/queries/users.js'
-import { BENCH_PSEUDONYM_KEY, BENCH_SESSION_SECRET, BENCH_SIGNING_KEY, benchUrl, log, quantile, round, type BenchOptions } from './common.js'
+import {
+  BENCH_PSEUDONYM_KEY,
+  BENCH_SESSION_SECRET,
+  BENCH_SIGNING_KEY,
+  benchUrl,
+  log,
+  quantile,
+  round,
+  type BenchOptions,
+} from './common.js'
 import type { Bulk } from './dataset.js'
 /**
  * The real server (server.ts) in its own process, so the load generator's event loop does not
@@ -84,7 +93,11 @@ function ensureProductionBuild() {
   const serverBuild = path.join(root, 'build/server/index.js')
   if (fs.existsSync(serverBuild) && !fs.readFileSync(serverBuild, 'utf8').includes('jsxDEV')) return
   log('load: building the app for production (npm run build)')
-  execFileSync(path.join(root, 'node_modules/.bin/remix'), ['build'], { cwd: root, stdio: 'ignore', env: { ...process.env, NODE_ENV: 'production' } })
+  execFileSync(path.join(root, 'node_modules/.bin/remix'), ['build'], {
+    cwd: root,
+    stdio: 'ignore',
+    env: { ...process.env, NODE_ENV: 'production' },
+  })
 }
 
 /**
@@ -97,7 +110,7 @@ function ensureProductionBuild() {
  */
 async function pacedSessions(o: { url: string; cookies: string[]; paths: string[]; sessions: number; rate: number; seconds: number }) {
   let seed = 20261205
-  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296)
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296
   const gap = () => (-Math.log(1 - random()) / o.rate) * 1000
   const get = (pathname: string, cookie: string, agent: http.Agent) =>
     new Promise<number>((resolve, reject) => {
@@ -157,20 +170,29 @@ export async function load(handle: DbHandle, bulk: Bulk, opts: BenchOptions) {
     const users: string[] = []
     for (let i = 0; i < 10; i++) {
       const email = `bench.manager${i}.${process.pid}@example.nhs.uk`
-      await createUser(handle.db, { email, password, role: 'practice_manager', practiceIds: [bulk.practiceIds[i % bulk.practiceIds.length]!] })
+      await createUser(handle.db, {
+        email,
+        password,
+        role: 'practice_manager',
+        practiceIds: [bulk.practiceIds[i % bulk.practiceIds.length]!],
+      })
       const res = await fetch(`${server.url}/login`, {
         method: 'POST',
         redirect: 'manual',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: server.url },
         body: new URLSearchParams({ email, password, redirectTo: '/' }),
       })
-      const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
+      const cookie = res.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ')
       if (res.status >= 400 || !cookie) throw new Error(`sign-in failed for the load test: HTTP ${res.status}`)
       users.push(cookie)
     }
     // Sanity: a signed-in GET renders the page, not the sign-in form.
     const check = await fetch(`${server.url}/`, { headers: { Cookie: users[0]! }, redirect: 'manual' })
-    if (check.status !== 200) throw new Error(`the overview answered HTTP ${check.status} to a signed-in user; the server said: ${server.stderr().slice(-2000)}`)
+    if (check.status !== 200)
+      throw new Error(`the overview answered HTTP ${check.status} to a signed-in user; the server said: ${server.stderr().slice(-2000)}`)
     await check.text()
 
     const paths = ['/', '/disclosures']
@@ -195,7 +217,9 @@ export async function load(handle: DbHandle, bulk: Bulk, opts: BenchOptions) {
     const saturate = async () => {
       connection = 0
       const result = await run(opts.loadSeconds, opts.concurrency)
-      const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, Number((s as { count: number | string }).count)]))
+      const statuses = Object.fromEntries(
+        Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, Number((s as { count: number | string }).count)]),
+      )
       return {
         pagesPerSecondPerSession: null,
         seconds: round(result.duration),
@@ -214,9 +238,18 @@ export async function load(handle: DbHandle, bulk: Bulk, opts: BenchOptions) {
     await run(3, Math.min(10, opts.concurrency))
     // Two questions: 50 signed-in people each opening a page about every second (already far
     // busier than a governance team), and the saturation point: 50 clients that never pause.
-    const paced = await pacedSessions({ url: server.url, cookies: users, paths, sessions: opts.concurrency, rate: opts.sessionRate, seconds: opts.loadSeconds })
+    const paced = await pacedSessions({
+      url: server.url,
+      cookies: users,
+      paths,
+      sessions: opts.concurrency,
+      rate: opts.sessionRate,
+      seconds: opts.loadSeconds,
+    })
     const saturated = await saturate()
-    const autocannonVersion = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../node_modules/autocannon/package.json'), 'utf8')).version
+    const autocannonVersion = JSON.parse(
+      fs.readFileSync(path.resolve(import.meta.dirname, '../node_modules/autocannon/package.json'), 'utf8'),
+    ).version
     return {
       generator: `autocannon ${autocannonVersion}`,
       webWorkers: Number(process.env.WEB_WORKERS ?? os.availableParallelism()),

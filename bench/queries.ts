@@ -29,7 +29,12 @@ import {
 import type { Scope } from '../db/queries/scope.js'
 import { ODD_YEAR, YEAR, log, round, time, type BenchOptions } from './common.js'
 import type { Bulk } from './dataset.js'
-type QuerySet = Array<{ page: string; query: string; run: (db: Db, scope: Scope) => Promise<unknown>; naive?: (db: Db, scope: Scope) => Promise<unknown> }>
+type QuerySet = Array<{
+  page: string
+  query: string
+  run: (db: Db, scope: Scope) => Promise<unknown>
+  naive?: (db: Db, scope: Scope) => Promise<unknown>
+}>
 
 /** The naive equivalent: the same aggregate straight from the raw disclosures table. */
 function naive(select: string, groupBy: string | null, join = '') {
@@ -70,7 +75,12 @@ async function naiveOptOuts(db: Db, scope: Scope) {
 
 const REVIEW_DAYS = 14
 const QUERIES: QuerySet = [
-  { page: 'overview', query: 'getDisclosureDayRange', run: getDisclosureDayRange, naive: naive('min(occurred_at), max(occurred_at)', null) },
+  {
+    page: 'overview',
+    query: 'getDisclosureDayRange',
+    run: getDisclosureDayRange,
+    naive: naive('min(occurred_at), max(occurred_at)', null),
+  },
   { page: 'overview', query: 'countDisclosures', run: countDisclosures, naive: naive('count(*)', null) },
   // Exact distinct patients: counted from the raw rows once per change of the scope's data (cold),
   // then from patient_count_cache until a collector changes one of its practices (warm).
@@ -100,7 +110,12 @@ const QUERIES: QuerySet = [
   },
   { page: 'overview', query: 'listLastRunPerSource', run: listLastRunPerSource },
   { page: 'disclosures', query: 'listRecipientsInScope', run: listRecipientsInScope, naive: naive('DISTINCT d.recipient_id', null) },
-  { page: 'disclosures', query: 'sumDisclosuresByPurpose', run: (db, s) => sumDisclosuresByPurpose(db, s), naive: naive('d.purpose, count(*)', '1') },
+  {
+    page: 'disclosures',
+    query: 'sumDisclosuresByPurpose',
+    run: (db, s) => sumDisclosuresByPurpose(db, s),
+    naive: naive('d.purpose, count(*)', '1'),
+  },
   {
     page: 'disclosures',
     query: 'sumDisclosuresByRecipient',
@@ -113,17 +128,41 @@ const QUERIES: QuerySet = [
     run: (db, s) => sumDisclosuresByPurposeAndRecipientType(db, s),
     naive: naive('d.purpose, o.recipient_type, count(*)', '1, 2', 'JOIN organisations o ON o.id = d.recipient_id'),
   },
-  { page: 'disclosures', query: 'sumDisclosuresByLegalBasis', run: (db, s) => sumDisclosuresByLegalBasis(db, s), naive: naive('d.legal_basis, count(*)', '1') },
-  { page: 'disclosures', query: 'sumDisclosuresByDataLevel', run: (db, s) => sumDisclosuresByDataLevel(db, s), naive: naive('d.data_level, count(*)', '1') },
-  { page: 'disclosures/list', query: 'countMatchingDisclosures', run: (db, s) => countMatchingDisclosures(db, s, {}), naive: naive('count(*)', null) },
-  { page: 'disclosures/list', query: 'listDisclosures page 1', run: (db, s) => listDisclosures(db, s, {}, { sort: 'occurred_at', dir: 'desc', limit: 50, offset: 0 }) },
+  {
+    page: 'disclosures',
+    query: 'sumDisclosuresByLegalBasis',
+    run: (db, s) => sumDisclosuresByLegalBasis(db, s),
+    naive: naive('d.legal_basis, count(*)', '1'),
+  },
+  {
+    page: 'disclosures',
+    query: 'sumDisclosuresByDataLevel',
+    run: (db, s) => sumDisclosuresByDataLevel(db, s),
+    naive: naive('d.data_level, count(*)', '1'),
+  },
+  {
+    page: 'disclosures/list',
+    query: 'countMatchingDisclosures',
+    run: (db, s) => countMatchingDisclosures(db, s, {}),
+    naive: naive('count(*)', null),
+  },
+  {
+    page: 'disclosures/list',
+    query: 'listDisclosures page 1',
+    run: (db, s) => listDisclosures(db, s, {}, { sort: 'occurred_at', dir: 'desc', limit: 50, offset: 0 }),
+  },
   {
     page: 'disclosures/list',
     query: 'listDisclosures purpose=research p3',
     run: (db, s) => listDisclosures(db, s, { purpose: 'research' }, { sort: 'occurred_at', dir: 'desc', limit: 50, offset: 100 }),
   },
   { page: 'opt-outs', query: 'listScopePractices', run: listScopePractices },
-  { page: 'opt-outs', query: 'monthlyOptOuts', run: (db, s) => monthlyOptOuts(db, { ...s, from: s.from!, to: s.to! }), naive: naiveOptOuts },
+  {
+    page: 'opt-outs',
+    query: 'monthlyOptOuts',
+    run: (db, s) => monthlyOptOuts(db, { ...s, from: s.from!, to: s.to! }),
+    naive: naiveOptOuts,
+  },
   { page: 'opt-outs', query: 'latestPublishedNdop', run: (db, s) => latestPublishedNdop(db, s, s.to!) },
   {
     page: 'overrides',
@@ -144,7 +183,10 @@ export async function dashboard(db: Db, bulk: Bulk, opts: BenchOptions) {
   for (const { name, scope } of scopes) {
     for (const q of QUERIES) {
       const t = await time(() => q.run(db, scope), opts.runs)
-      const n = q.naive && !name.includes('odd') && !opts.skip.has('naive') ? await time(() => q.naive!(db, scope), Math.min(opts.runs, opts.events >= 5_000_000 ? 3 : 10)) : null
+      const n =
+        q.naive && !name.includes('odd') && !opts.skip.has('naive')
+          ? await time(() => q.naive!(db, scope), Math.min(opts.runs, opts.events >= 5_000_000 ? 3 : 10))
+          : null
       results.push({
         scope: name,
         page: q.page,

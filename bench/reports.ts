@@ -20,7 +20,8 @@ export async function evidencePack(db: Db, bulk: Bulk, opts: BenchOptions) {
 }
 
 async function evidencePackOf(db: Db, bulk: Bulk, events: number, wanted: number) {
-  if (!fs.existsSync(path.resolve(import.meta.dirname, '../reports/index.ts'))) return { skipped: true, reason: 'reports/ does not exist yet' }
+  if (!fs.existsSync(path.resolve(import.meta.dirname, '../reports/index.ts')))
+    return { skipped: true, reason: 'reports/ does not exist yet' }
   const { generateReport } = await import('../reports/index.js')
   const perPractice = events / bulk.practiceIds.length
   const practiceIds = bulk.practiceIds.slice(0, Math.max(1, Math.min(bulk.practiceIds.length, Math.ceil(wanted / perPractice))))

@@ -10,10 +10,22 @@ const FROM = '2025-11-02'
 const TO = '2026-11-01'
 
 const GRAINS: Array<{ name: string; key: string; day: string }> = [
-  { name: 'daily: practice, day, purpose, recipient, legal basis, data level (current)', key: 'practice_id, day, purpose, recipient_id, legal_basis, data_level', day: 'day' },
+  {
+    name: 'daily: practice, day, purpose, recipient, legal basis, data level (current)',
+    key: 'practice_id, day, purpose, recipient_id, legal_basis, data_level',
+    day: 'day',
+  },
   { name: 'daily: practice, day, purpose, recipient', key: 'practice_id, day, purpose, recipient_id', day: 'day' },
-  { name: 'monthly: practice, month, purpose, recipient, legal basis, data level', key: "practice_id, date_trunc('month', day)::date, purpose, recipient_id, legal_basis, data_level", day: "date_trunc('month', day)::date" },
-  { name: 'monthly: practice, month, purpose', key: "practice_id, date_trunc('month', day)::date, purpose", day: "date_trunc('month', day)::date" },
+  {
+    name: 'monthly: practice, month, purpose, recipient, legal basis, data level',
+    key: "practice_id, date_trunc('month', day)::date, purpose, recipient_id, legal_basis, data_level",
+    day: "date_trunc('month', day)::date",
+  },
+  {
+    name: 'monthly: practice, month, purpose',
+    key: "practice_id, date_trunc('month', day)::date, purpose",
+    day: "date_trunc('month', day)::date",
+  },
 ]
 
 async function main() {
@@ -36,11 +48,10 @@ async function main() {
       await db.raw(`ANALYZE ${table}`)
       const { rows: c } = await db.raw(`SELECT count(*)::int AS n FROM ${table}`)
       const q = () =>
-        db.raw(`SELECT purpose, sum(disclosures) FROM ${table} WHERE practice_id = ANY(?) AND ${dayCol} BETWEEN ?::date AND ?::date GROUP BY 1`, [
-          practiceIds,
-          FROM,
-          TO,
-        ])
+        db.raw(
+          `SELECT purpose, sum(disclosures) FROM ${table} WHERE practice_id = ANY(?) AND ${dayCol} BETWEEN ?::date AND ?::date GROUP BY 1`,
+          [practiceIds, FROM, TO],
+        )
       await q()
       const samples: number[] = []
       for (let r = 0; r < 15; r++) {
@@ -49,7 +60,9 @@ async function main() {
         samples.push(performance.now() - t0)
       }
       samples.sort((a, b) => a - b)
-      console.log(`${g.name}: ${c[0].n} rows (${((100 * c[0].n) / n[0].n).toFixed(1)}% of disclosures), by purpose 150 practices x 1 year p50 ${samples[7]!.toFixed(1)} ms`)
+      console.log(
+        `${g.name}: ${c[0].n} rows (${((100 * c[0].n) / n[0].n).toFixed(1)}% of disclosures), by purpose 150 practices x 1 year p50 ${samples[7]!.toFixed(1)} ms`,
+      )
       await db.raw(`DROP TABLE ${table}`)
     }
   } finally {

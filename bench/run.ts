@@ -19,7 +19,17 @@ import { evidencePack } from './reports.js'
 // ---- Options --------------------------------------------------------------------------------
 
 function parseArgs(argv: string[]): BenchOptions {
-  const opts: BenchOptions = { events: 1_000_000, practices: 150, jsonOut: 'bench-output/latest.json', runs: 20, loadSeconds: 15, concurrency: 50, sessionRate: 1, skip: new Set<string>(), reuse: false }
+  const opts: BenchOptions = {
+    events: 1_000_000,
+    practices: 150,
+    jsonOut: 'bench-output/latest.json',
+    runs: 20,
+    loadSeconds: 15,
+    concurrency: 50,
+    sessionRate: 1,
+    skip: new Set<string>(),
+    reuse: false,
+  }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     const next = () => {
@@ -37,9 +47,13 @@ function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--skip') for (const phase of next().split(',')) opts.skip.add(phase.trim())
     else if (a === '--reuse') opts.reuse = true
     else if (a === '--') continue
-    else throw new Error(`Unknown option ${a}. Usage: npm run bench -- [--events N] [--practices 150] [--json-out FILE] [--runs 20] [--load-seconds 15] [--concurrency 50] [--session-rate 1] [--skip ingest,findings,dashboard,naive,reports,load] [--reuse]`)
+    else
+      throw new Error(
+        `Unknown option ${a}. Usage: npm run bench -- [--events N] [--practices 150] [--json-out FILE] [--runs 20] [--load-seconds 15] [--concurrency 50] [--session-rate 1] [--skip ingest,findings,dashboard,naive,reports,load] [--reuse]`,
+      )
   }
-  for (const [k, v] of Object.entries(opts)) if (typeof v === 'number' && (!Number.isFinite(v) || v < 1)) throw new Error(`--${k} must be a positive number`)
+  for (const [k, v] of Object.entries(opts))
+    if (typeof v === 'number' && (!Number.isFinite(v) || v < 1)) throw new Error(`--${k} must be a positive number`)
   return opts
 }
 
@@ -62,7 +76,10 @@ async function main() {
     )
     const skipped = (phase: string) => opts.skip.has(phase)
     const ingestResult = skipped('ingest') ? null : await ingest(handle, config, opts)
-    if (ingestResult) log(`ingest: ${ingestResult.events} events in ${ingestResult.collectorSeconds} s = ${ingestResult.collectorEventsPerSec} events/s; raw ${ingestResult.rawInsertRowsPerSec} rows/s`)
+    if (ingestResult)
+      log(
+        `ingest: ${ingestResult.events} events in ${ingestResult.collectorSeconds} s = ${ingestResult.collectorEventsPerSec} events/s; raw ${ingestResult.rawInsertRowsPerSec} rows/s`,
+      )
     // The synthetic rows carry no data sharing agreements, so nearly every one is a finding:
     // above 1M that is millions of findings and tens of minutes, measuring the data, not the rules.
     if (opts.events > 1_000_000 && !skipped('findings')) {
@@ -78,12 +95,19 @@ async function main() {
     const loadResult = skipped('load') ? null : await load(handle, bulk, opts)
     if (loadResult) {
       const { paced, saturated } = loadResult
-      log(`load: paced ${paced.requestsPerSec} req/s, p99 ${paced.p99} ms, errors ${paced.errors}; saturated ${saturated.requestsPerSec} req/s, p99 ${saturated.p99} ms, errors ${saturated.errors}`)
+      log(
+        `load: paced ${paced.requestsPerSec} req/s, p99 ${paced.p99} ms, errors ${paced.errors}; saturated ${saturated.requestsPerSec} req/s, p99 ${saturated.p99} ms, errors ${saturated.errors}`,
+      )
     }
 
     const output = {
       date: started.toISOString(),
-      machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? null, memoryGb: round(os.totalmem() / 2 ** 30, 1), node: process.version },
+      machine: {
+        cores: os.cpus().length,
+        cpu: os.cpus()[0]?.model ?? null,
+        memoryGb: round(os.totalmem() / 2 ** 30, 1),
+        node: process.version,
+      },
       postgres: (await handle.db.raw('SHOW server_version')).rows[0].server_version,
       n: opts.events,
       practices: opts.practices,
@@ -123,10 +147,24 @@ function printTable(o: {
       `ingest: ${i.events} events in ${i.collectorSeconds} s = ${i.collectorEventsPerSec} events/s (collector, end to end); raw INSERT..SELECT ${i.rawInsertRowsPerSec} rows/s; raw/collector = ${i.collectorToRawRatio}x`,
     )
   else lines.push('ingest: skipped')
-  lines.push(o.findings ? `findings: full re-evaluation of every rule in ${o.findings.seconds} s; ${o.findings.open} open findings` : 'findings: skipped')
+  lines.push(
+    o.findings
+      ? `findings: full re-evaluation of every rule in ${o.findings.seconds} s; ${o.findings.open} open findings`
+      : 'findings: skipped',
+  )
   lines.push('')
   if (o.dashboard) {
-    lines.push(['scope'.padEnd(22), 'page'.padEnd(17), 'query'.padEnd(40), 'p50 ms'.padStart(9), 'p95 ms'.padStart(9), 'naive p50'.padStart(10), 'x faster'.padStart(9)].join(' '))
+    lines.push(
+      [
+        'scope'.padEnd(22),
+        'page'.padEnd(17),
+        'query'.padEnd(40),
+        'p50 ms'.padStart(9),
+        'p95 ms'.padStart(9),
+        'naive p50'.padStart(10),
+        'x faster'.padStart(9),
+      ].join(' '),
+    )
     for (const r of o.dashboard.queries) {
       lines.push(
         [
@@ -142,7 +180,10 @@ function printTable(o: {
     }
     lines.push('')
     lines.push('whole pages (queries in parallel, as the loaders run them):')
-    for (const p of o.dashboard.pages) lines.push(`  ${p.scope.padEnd(22)} ${p.page.padEnd(17)} p50 ${p.p50.toFixed(1).padStart(8)} ms  p95 ${p.p95.toFixed(1).padStart(8)} ms`)
+    for (const p of o.dashboard.pages)
+      lines.push(
+        `  ${p.scope.padEnd(22)} ${p.page.padEnd(17)} p50 ${p.p50.toFixed(1).padStart(8)} ms  p95 ${p.p95.toFixed(1).padStart(8)} ms`,
+      )
   } else lines.push('dashboard: skipped')
   lines.push('')
   const r = o.reports
@@ -152,7 +193,9 @@ function printTable(o: {
       : r.skipped
         ? `reports: skipped (${'reason' in r ? r.reason : ''})`
         : `reports: audit evidence pack, ${'disclosureRows' in r ? `${r.disclosureRows} disclosure rows, ${r.pages} pages in ${r.seconds} s, peak RSS ${r.peakRssMb} MB (process baseline ${r.baselineRssMb} MB)` : ''}` +
-          ('larger' in r && r.larger && 'disclosureRows' in r.larger ? `; larger pack ${r.larger.disclosureRows} rows, ${r.larger.pages} pages in ${r.larger.seconds} s, peak RSS ${r.larger.peakRssMb} MB` : ''),
+          ('larger' in r && r.larger && 'disclosureRows' in r.larger
+            ? `; larger pack ${r.larger.disclosureRows} rows, ${r.larger.pages} pages in ${r.larger.seconds} s, peak RSS ${r.larger.peakRssMb} MB`
+            : ''),
   )
   const l = o.load
   const figures = (m: { seconds: number; requestsPerSec: number; p50: number; p90: number; p99: number; errors: number }) =>

@@ -67,5 +67,10 @@ export async function withLedger<T>(fn: (deps: RunnerDeps & { handle: DbHandle }
 
 /** The core administrative operations (core/admin/) acting as the operating-system user. */
 export function adminContextOf(deps: RunnerDeps): AdminContext {
-  return { db: deps.db, by: { userId: null, actor: `cli:${os.userInfo().username}` }, door: 'cli', refreshFindings: () => refreshFindings(deps) }
+  return {
+    db: deps.db,
+    by: { userId: null, actor: `cli:${os.userInfo().username}` },
+    door: 'cli',
+    refreshFindings: () => refreshFindings(deps),
+  }
 }

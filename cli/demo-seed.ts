@@ -14,7 +14,9 @@ import { demoAgreements, demoDsptRegister, noticeFileFor, type Dataset, type Dat
  */
 export function demoDatasetOptions(now = new Date()): DatasetOptions & { endDate: string } {
   const yesterday = new Date(now.getTime() - 86_400_000)
-  const endDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(yesterday)
+  const endDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    yesterday,
+  )
   return { practices: 3, days: 120, seed: 1, endDate }
 }
 
@@ -57,7 +59,9 @@ export async function seedDemoDspt(db: Db, dataset: Dataset): Promise<number> {
   let added = 0
   for (const s of demoDsptRegister(dataset)) {
     const organisationId = await ensureOrganisation(db, { odsCode: s.recipientOds, name: s.recipientName, recipientType: s.recipientType })
-    const known = await db('organisation_dspt').where({ organisation_id: organisationId, status: s.status, valid_from: s.validFrom }).first('id')
+    const known = await db('organisation_dspt')
+      .where({ organisation_id: organisationId, status: s.status, valid_from: s.validFrom })
+      .first('id')
     if (known) continue
     await recordDsptStatus(db, { organisationId, status: s.status, validFrom: s.validFrom, validTo: s.validTo, source: 'demo register' })
     added++

@@ -15,7 +15,15 @@ import { startServer } from '../server.js'
 import { UserError, readConfig } from './context.js'
 import { openDatabase } from '../db/client.js'
 import { migrateLatest } from '../db/migrate.js'
-import { DEMO_PASSWORD, DEMO_USERS, demoDatasetOptions, seedDemoAgreements, seedDemoDspt, seedDemoNotices, seedDemoUsers } from './demo-seed.js'
+import {
+  DEMO_PASSWORD,
+  DEMO_USERS,
+  demoDatasetOptions,
+  seedDemoAgreements,
+  seedDemoDspt,
+  seedDemoNotices,
+  seedDemoUsers,
+} from './demo-seed.js'
 
 const SIMULATOR_PORT = Number(process.env.DEMO_SIMULATOR_PORT ?? 3901)
 
@@ -36,12 +44,22 @@ async function main() {
     const practice = await ensurePractice(handle.db, { odsCode: p.odsCode, name: p.name, icbCode: p.icbCode })
     const existing = await listSources(handle.db, { kind: 'fhir', practiceId: practice.id })
     if (!existing.some((s) => s.base_url === p.fhirBaseUrl)) {
-      await addSource(handle.db, { practiceId: practice.id, kind: 'fhir', name: `${p.name} clinical system`, baseUrl: p.fhirBaseUrl, expectedIntervalMinutes: 60 })
+      await addSource(handle.db, {
+        practiceId: practice.id,
+        kind: 'fhir',
+        name: `${p.name} clinical system`,
+        baseUrl: p.fhirBaseUrl,
+        expectedIntervalMinutes: 60,
+      })
     }
   }
 
   const dataset = generateDataset(DEMO_OPTIONS)
-  const ndopFile = path.resolve(config.database.kind === 'embedded' ? path.dirname(config.database.dir) : 'data', 'demo', 'NDOP_reg_geog_Nov_2026.csv')
+  const ndopFile = path.resolve(
+    config.database.kind === 'embedded' ? path.dirname(config.database.dir) : 'data',
+    'demo',
+    'NDOP_reg_geog_Nov_2026.csv',
+  )
   fs.mkdirSync(path.dirname(ndopFile), { recursive: true })
   fs.writeFileSync(ndopFile, ndopCsv(dataset, { achDate: '2026-11-01' }))
   const ndop = await importNdopFile(deps, ndopFile)
@@ -54,10 +72,15 @@ async function main() {
   console.log('Collecting from every practice system...')
   for (const r of await collect(deps, { all: true })) {
     const c = r.counts
-    console.log(`  ${r.practice} ${r.status}: read ${c?.read ?? 0}, inserted ${c?.inserted ?? 0}, duplicates ${c?.duplicates ?? 0}, quarantined ${c?.quarantined ?? 0}${r.error ? ` (${r.error})` : ''}`)
+    console.log(
+      `  ${r.practice} ${r.status}: read ${c?.read ?? 0}, inserted ${c?.inserted ?? 0}, duplicates ${c?.duplicates ?? 0}, quarantined ${c?.quarantined ?? 0}${r.error ? ` (${r.error})` : ''}`,
+    )
   }
 
-  await seedDemoUsers(handle.db, sim.practices.map((p) => p.odsCode))
+  await seedDemoUsers(
+    handle.db,
+    sim.practices.map((p) => p.odsCode),
+  )
 
   const server = await startServer({ handle, config })
   console.log(`\nSharing Ledger demo is running at ${server.url}`)

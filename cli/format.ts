@@ -10,7 +10,11 @@ export function printTable(rows: Array<Record<string, unknown>>): void {
   const columns = Object.keys(rows[0]!)
   const cell = (v: unknown) => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? '' : String(v))
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)))
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd()
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()
   console.log(line(columns))
   for (const r of rows) console.log(line(columns.map((c) => cell(r[c]))))
 }
@@ -19,10 +23,17 @@ export function printTable(rows: Array<Record<string, unknown>>): void {
  * A live line per run on an interactive terminal ("source 3: 4,200 read, 4,180 new"); nothing
  * when output is piped, so logs and --json stay clean.
  */
-export function progressDisplay(): { update: (run: { id: number; source_id: number | null }, totals: RunCounts) => void; stop: () => void } | null {
+export function progressDisplay(): {
+  update: (run: { id: number; source_id: number | null }, totals: RunCounts) => void
+  stop: () => void
+} | null {
   if (!process.stderr.isTTY) return null
   const bars = new cliProgress.MultiBar(
-    { format: 'source {source}: {read} read, {inserted} new, {duplicates} duplicates, {quarantined} quarantined', stream: process.stderr, hideCursor: true },
+    {
+      format: 'source {source}: {read} read, {inserted} new, {duplicates} duplicates, {quarantined} quarantined',
+      stream: process.stderr,
+      hideCursor: true,
+    },
     cliProgress.Presets.shades_classic,
   )
   const byRun = new Map<number, cliProgress.SingleBar>()

@@ -28,7 +28,24 @@ const program = new Command()
   .showHelpAfterError()
 
 // In the order `ledger --help` lists them.
-for (const register of [migrate, sources, collect, imports, jobs, users, simulate, findings, rollups, agreements, notices, reports, mail, keys, integrity]) register(program)
+for (const register of [
+  migrate,
+  sources,
+  collect,
+  imports,
+  jobs,
+  users,
+  simulate,
+  findings,
+  rollups,
+  agreements,
+  notices,
+  reports,
+  mail,
+  keys,
+  integrity,
+])
+  register(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -21,7 +21,8 @@ export const periodDay = day(PeriodDay)
 export const recordDay = day(RecordDay)
 export const ods = (v: string) => {
   const code = v.toUpperCase()
-  if (!ODS_PRACTICE_PATTERN.test(code)) throw new InvalidArgumentError(`'${v}' is not a GP practice ODS code (one letter and five digits, e.g. A81001).`)
+  if (!ODS_PRACTICE_PATTERN.test(code))
+    throw new InvalidArgumentError(`'${v}' is not a GP practice ODS code (one letter and five digits, e.g. A81001).`)
   return code
 }
 

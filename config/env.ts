@@ -45,12 +45,21 @@ const EnvSchema = z.object({
   HTTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(5),
   HTTP_BACKOFF_MS: z.coerce.number().int().min(0).default(500),
   // Collector limits against a hostile or broken source (decision 016).
-  FHIR_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
+  FHIR_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(20 * 1024 * 1024),
   FHIR_MAX_PAGES: z.coerce.number().int().min(1).default(5000),
   FHIR_MAX_DEPTH: z.coerce.number().int().min(16).max(1000).default(64),
   FHIR_MAX_TEXT_CHARS: z.coerce.number().int().min(100).default(1000),
   OVERRIDE_REVIEW_DAYS: z.coerce.number().int().min(1).default(7),
-  SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(30),
+  SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 60)
+    .default(30),
   SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24).default(10),
   COOKIE_SECURE: z.enum(['on', 'off']).optional(),
   // Mail (decision 034): off unless SMTP_URL is set; mails carry links to PUBLIC_URL, never patient data.
@@ -58,8 +67,14 @@ const EnvSchema = z.object({
     .string()
     .refine(isSmtpUrl, 'must be an smtp:// or smtps:// address such as "smtp://user:password@mail.example.nhs.uk:587"')
     .optional(),
-  MAIL_FROM: z.string().regex(MAIL_FROM_PATTERN, 'must be a mail address, optionally with a name: "Sharing Ledger <ledger@example.nhs.uk>"').optional(),
-  PUBLIC_URL: z.string().refine(isPublicUrl, 'must be the http:// or https:// address people open the dashboard at, such as "https://ledger.example.nhs.uk"').optional(),
+  MAIL_FROM: z
+    .string()
+    .regex(MAIL_FROM_PATTERN, 'must be a mail address, optionally with a name: "Sharing Ledger <ledger@example.nhs.uk>"')
+    .optional(),
+  PUBLIC_URL: z
+    .string()
+    .refine(isPublicUrl, 'must be the http:// or https:// address people open the dashboard at, such as "https://ledger.example.nhs.uk"')
+    .optional(),
   /** Daily: one digest per user of what needs them (decision 034). */
   MAIL_DIGEST_SCHEDULE: cronField.default('0 7 * * *'),
   /** Frequent: mail guardians each new high-severity finding once (decision 034). */
@@ -83,7 +98,6 @@ function isPublicUrl(v: string): boolean {
     return false
   }
 }
-
 
 export interface Config {
   database: { kind: 'postgres'; url: string } | { kind: 'embedded'; dir: string }
@@ -147,18 +161,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     )
   }
   if (e.SMTP_URL && !e.MAIL_FROM) {
-    throw new ConfigError('Configuration error: MAIL_FROM must be set when SMTP_URL is set (the address mail comes from, such as "Sharing Ledger <ledger@example.nhs.uk>").')
+    throw new ConfigError(
+      'Configuration error: MAIL_FROM must be set when SMTP_URL is set (the address mail comes from, such as "Sharing Ledger <ledger@example.nhs.uk>").',
+    )
   }
   if (e.SMTP_URL && !e.PUBLIC_URL) {
-    throw new ConfigError('Configuration error: PUBLIC_URL must be set when SMTP_URL is set (the https:// address of the dashboard, which mails link to).')
+    throw new ConfigError(
+      'Configuration error: PUBLIC_URL must be set when SMTP_URL is set (the https:// address of the dashboard, which mails link to).',
+    )
   }
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
     throw new ConfigError('Configuration error: SESSION_SECRET must be set in production.')
   }
   return {
-    database: embedded
-      ? { kind: 'embedded', dir: path.resolve(e.LEDGER_DATA_DIR, 'pglite') }
-      : { kind: 'postgres', url: e.DATABASE_URL! },
+    database: embedded ? { kind: 'embedded', dir: path.resolve(e.LEDGER_DATA_DIR, 'pglite') } : { kind: 'postgres', url: e.DATABASE_URL! },
     port: e.PORT,
     pseudonymKey: e.PSEUDONYM_KEY ?? DEVELOPMENT_PSEUDONYM_KEY,
     usingDevelopmentSecrets: !e.PSEUDONYM_KEY,

@@ -35,7 +35,11 @@ export interface NhsNumberMatch {
 /** Every NHS-number-like sequence in `text`, valid check digit or not. */
 export function findNhsNumbers(text: string): NhsNumberMatch[] {
   if (!/\d/.test(text)) return []
-  return [...text.matchAll(NHS_NUMBER_LIKE)].map((m) => ({ index: m.index!, length: m[0].length, valid: isValidNhsNumber(m[0].replace(/\D/g, '')) }))
+  return [...text.matchAll(NHS_NUMBER_LIKE)].map((m) => ({
+    index: m.index!,
+    length: m[0].length,
+    valid: isValidNhsNumber(m[0].replace(/\D/g, '')),
+  }))
 }
 
 /**
@@ -98,7 +102,10 @@ const RELATIONS =
   'grandmother|grandfather|grandparent|grandson|granddaughter|aunt|uncle|niece|nephew|cousin|guardian|carer|friend|' +
   'relative|next of kin|family member|representative|advocate|attorney|executor|neighbour'
 /** "mother of patient", "carer of the patient", "the patient's wife", "patient (self)". */
-const RELATION_OF_PATIENT = new RegExp(`\\b(?:${RELATIONS})\\s+(?:of|to|for)\\s+(?:the\\s+)?(?:patient|pt)\\b|\\bpatient'?s\\s+(?:${RELATIONS})\\b`, 'i')
+const RELATION_OF_PATIENT = new RegExp(
+  `\\b(?:${RELATIONS})\\s+(?:of|to|for)\\s+(?:the\\s+)?(?:patient|pt)\\b|\\bpatient'?s\\s+(?:${RELATIONS})\\b`,
+  'i',
+)
 /** The whole name is a role, not an organisation: "Patient", "the patient", "Relative", "Next of kin". */
 const PERSON_ROLE_ONLY = new RegExp(
   `^(?:the\\s+)?(?:patient|pt|self|patient\\s*\\(?self\\)?|patient\\s+(?:himself|herself|themselves|themself)|(?:a\\s+|the\\s+)?(?:${RELATIONS}))\\.?$`,
@@ -121,7 +128,11 @@ const ORGANISATION_WORDS = new Set(
     .toLowerCase()
     .split(/\s+/),
 )
-const hasOrganisationWord = (name: string) => name.toLowerCase().split(/[^a-z&]+/).some((w) => ORGANISATION_WORDS.has(w))
+const hasOrganisationWord = (name: string) =>
+  name
+    .toLowerCase()
+    .split(/[^a-z&]+/)
+    .some((w) => ORGANISATION_WORDS.has(w))
 /** Two to four capitalised words or initials and nothing else: "John Doe", "Jane A. Doe". */
 const BARE_PERSONAL_NAME = /^(?:[A-Z][a-z'’-]+|[A-Z]\.?)(?:\s+(?:[A-Z][a-z'’-]+|[A-Z]\.?)){1,3}$/
 

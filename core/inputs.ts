@@ -82,7 +82,10 @@ export const OrganisationOdsCode = z
   .string()
   .trim()
   .toUpperCase()
-  .refine((v) => v === '' || /^[A-Z0-9]{3,10}$/.test(v), 'An ODS code is 3 to 10 letters and digits; leave it empty if the recipient has none')
+  .refine(
+    (v) => v === '' || /^[A-Z0-9]{3,10}$/.test(v),
+    'An ODS code is 3 to 10 letters and digits; leave it empty if the recipient has none',
+  )
 
 export const Email = z
   .string()

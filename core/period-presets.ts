@@ -44,7 +44,9 @@ function monthEnd(y: number, m: number): string {
 const monthName = (day: string) => `${MONTHS[Number(day.slice(5, 7)) - 1]} ${day.slice(0, 4)}`
 /** 'Oct to Dec 2026', or 'Dec 2025 to Nov 2026' across a year. */
 function span(from: string, to: string): string {
-  return from.slice(0, 4) === to.slice(0, 4) ? `${MONTHS[Number(from.slice(5, 7)) - 1]} to ${monthName(to)}` : `${monthName(from)} to ${monthName(to)}`
+  return from.slice(0, 4) === to.slice(0, 4)
+    ? `${MONTHS[Number(from.slice(5, 7)) - 1]} to ${monthName(to)}`
+    : `${monthName(from)} to ${monthName(to)}`
 }
 
 export function periodPresets(today: string): PeriodPreset[] {

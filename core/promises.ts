@@ -186,14 +186,20 @@ export function outsideNotice(
   d: { purpose: string; recipientType: string; recipientName: string; recipientOds: string | null },
 ): 'purpose' | 'recipient_type' | 'processor' | null {
   if (REQUIRED_PURPOSES.includes(d.purpose)) return null
-  if (notice.purposes && !notice.purposes.includes(d.purpose) && !(d.purpose === 'emergency_care' && notice.purposes.includes('direct_care'))) {
+  if (
+    notice.purposes &&
+    !notice.purposes.includes(d.purpose) &&
+    !(d.purpose === 'emergency_care' && notice.purposes.includes('direct_care'))
+  ) {
     return 'purpose'
   }
   if (d.recipientType === 'patient_representative') return null
   if (notice.recipientTypes && !notice.recipientTypes.includes(d.recipientType)) return 'recipient_type'
   if (d.recipientType === 'data_processor' && notice.processors) {
     const named = notice.processors.some(
-      (p) => (p.ods && d.recipientOds && p.ods.toUpperCase() === d.recipientOds.toUpperCase()) || p.name.toLowerCase() === d.recipientName.toLowerCase(),
+      (p) =>
+        (p.ods && d.recipientOds && p.ods.toUpperCase() === d.recipientOds.toUpperCase()) ||
+        p.name.toLowerCase() === d.recipientName.toLowerCase(),
     )
     if (!named) return 'processor'
   }
@@ -203,6 +209,7 @@ export function outsideNotice(
 /** The plain verdict on a promise for a period: open findings break it, reviewed ones are exceptions. */
 export function promiseVerdict(open: number, reviewed: number): { kind: 'kept' | 'kept_with_exceptions' | 'broken'; text: string } {
   if (open > 0) return { kind: 'broken', text: `broken ${open} ${open === 1 ? 'time' : 'times'}` }
-  if (reviewed > 0) return { kind: 'kept_with_exceptions', text: `kept with ${reviewed} ${reviewed === 1 ? 'exception' : 'exceptions'}, all reviewed` }
+  if (reviewed > 0)
+    return { kind: 'kept_with_exceptions', text: `kept with ${reviewed} ${reviewed === 1 ? 'exception' : 'exceptions'}, all reviewed` }
   return { kind: 'kept', text: 'kept' }
 }

@@ -75,5 +75,8 @@ export function verifySignature(publicKey: crypto.KeyObject, data: Buffer | stri
 /** SHA-256 of the SPKI bytes, hex: a short fingerprint to print beside a signature. */
 export function publicKeyFingerprint(key: SigningKey | crypto.KeyObject): string {
   const k = 'publicKey' in key ? key.publicKey : key
-  return crypto.createHash('sha256').update(k.export({ type: 'spki', format: 'der' })).digest('hex')
+  return crypto
+    .createHash('sha256')
+    .update(k.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
 }

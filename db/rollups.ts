@@ -44,7 +44,12 @@ export const NARROW_ROLLUPS_V1: NarrowRollup[] = [
     dims: [PURPOSE, RECIPIENT_TYPE],
     comment: 'disclosures per practice, month, purpose and recipient type (follows corrections of an organisation type)',
   },
-  { table: 'disclosure_month_legal_basis', grain: 'month', dims: [LEGAL_BASIS], comment: "disclosures per practice, month and legal basis ('' for none)" },
+  {
+    table: 'disclosure_month_legal_basis',
+    grain: 'month',
+    dims: [LEGAL_BASIS],
+    comment: "disclosures per practice, month and legal basis ('' for none)",
+  },
   { table: 'disclosure_month_data_level', grain: 'month', dims: [DATA_LEVEL], comment: 'disclosures per practice, month and data level' },
 ]
 
@@ -65,9 +70,18 @@ export const WEEKLY_ROLLUPS: NarrowRollup[] = NARROW_ROLLUPS_V1.filter((r) => r.
  * instead of the six-dimension cube (about 90 per practice-day at 10M). Recipients, with about
  * as many values per day as disclosures, would not shrink, so they stay with the cube.
  */
-export const DAILY_NARROW_ROLLUPS: NarrowRollup[] = ['disclosure_month_purpose', 'disclosure_month_legal_basis', 'disclosure_month_data_level'].map((name) => {
+export const DAILY_NARROW_ROLLUPS: NarrowRollup[] = [
+  'disclosure_month_purpose',
+  'disclosure_month_legal_basis',
+  'disclosure_month_data_level',
+].map((name) => {
   const monthly = NARROW_ROLLUPS_V1.find((r) => r.table === name)!
-  return { ...monthly, table: name.replace('disclosure_month_', 'disclosure_day_'), grain: 'day', comment: monthly.comment.replace('month', 'London day') }
+  return {
+    ...monthly,
+    table: name.replace('disclosure_month_', 'disclosure_day_'),
+    grain: 'day',
+    comment: monthly.comment.replace('month', 'London day'),
+  }
 })
 
 /** Kept by disclosure_rollups_apply(); a few rows per practice and day, week or month. */
@@ -162,8 +176,14 @@ export function rollupsApplyFunctionSql(rollups: RollupTable[]): string {
   return `
     CREATE OR REPLACE FUNCTION disclosure_rollups_apply() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      ${body("'UPDATE', 'DELETE'", rollups.map((r) => addRowsSql(r, 'old_rows', -1)))}
-      ${body("'INSERT', 'UPDATE'", rollups.map((r) => addRowsSql(r, 'new_rows', 1)))}
+      ${body(
+        "'UPDATE', 'DELETE'",
+        rollups.map((r) => addRowsSql(r, 'old_rows', -1)),
+      )}
+      ${body(
+        "'INSERT', 'UPDATE'",
+        rollups.map((r) => addRowsSql(r, 'new_rows', 1)),
+      )}
       ${body("'UPDATE', 'DELETE'", rollups.map(pruneSql))}
       ${body("'INSERT', 'UPDATE'", [bumpVersions('new_rows')])}
       ${body("'DELETE'", [bumpVersions('old_rows')])}

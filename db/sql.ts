@@ -31,7 +31,10 @@ export function sql(strings: TemplateStringsArray, ...parts: Array<Sql | SqlValu
 }
 
 export function joinSql(parts: Sql[], separator: string): Sql {
-  return new Sql(parts.map((p) => p.text).join(separator), parts.flatMap((p) => p.values))
+  return new Sql(
+    parts.map((p) => p.text).join(separator),
+    parts.flatMap((p) => p.values),
+  )
 }
 
 /** A PostgreSQL array literal of whole numbers, bound as one text parameter (works on pg and PGlite alike). */

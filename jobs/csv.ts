@@ -57,7 +57,10 @@ function columnPositions<C extends string>(file: string, header: string[], colum
   })
   const missing = columns.required.filter((c) => !found.has(headerKey(c)))
   if (missing.length > 0) {
-    const present = header.map((h) => h.trim().slice(0, 40)).filter(Boolean).slice(0, 20)
+    const present = header
+      .map((h) => h.trim().slice(0, 40))
+      .filter(Boolean)
+      .slice(0, 20)
     throw new CsvFileError(
       `The header row of ${path.basename(file)} lacks the required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` +
         ` (it has: ${present.join(', ') || 'nothing'}).`,
@@ -160,12 +163,29 @@ export async function importCsvRows<C extends string, T>(
       const loads = outcomes.flatMap((outcome) => (outcome.kind === 'load' ? [outcome] : []))
       const problems: QuarantineInput[] = outcomes.flatMap((outcome) =>
         outcome.kind === 'quarantine'
-          ? [{ sourceId, recordKey: outcome.key, resourceType: spec.resourceType, reason: outcome.reason, payload: outcome.payload, runId: ctx.run.id }]
+          ? [
+              {
+                sourceId,
+                recordKey: outcome.key,
+                resourceType: spec.resourceType,
+                reason: outcome.reason,
+                payload: outcome.payload,
+                runId: ctx.run.id,
+              },
+            ]
           : [],
       )
-      const written = await spec.writeBatch(trx, loads.map((l) => l.record))
+      const written = await spec.writeBatch(
+        trx,
+        loads.map((l) => l.record),
+      )
       // Resolve before quarantining, so a row quarantined in this very batch stays pending.
-      await resolveQuarantined(trx, sourceId, loads.map((l) => l.key), `loaded in run ${ctx.run.id}`)
+      await resolveQuarantined(
+        trx,
+        sourceId,
+        loads.map((l) => l.key),
+        `loaded in run ${ctx.run.id}`,
+      )
       const quarantined = await quarantineRecords(trx, problems)
       return { read: outcomes.length, ...written, quarantined }
     })

@@ -5,7 +5,16 @@ import { recordPracticeListSizes, upsertOptOutCounts } from '../db/queries/optou
 import { ODS_PRACTICE_PATTERN, ensurePractice } from '../db/queries/practices.js'
 import type { WriteCounts } from '../db/queries/records.js'
 import { ensureFileSource } from '../db/queries/sources.js'
-import { CsvFileError, importCsvRows, importResultOf, lineKey, parseUkDate, type CsvRow, type ImportResult, type RowOutcome } from './csv.js'
+import {
+  CsvFileError,
+  importCsvRows,
+  importResultOf,
+  lineKey,
+  parseUkDate,
+  type CsvRow,
+  type ImportResult,
+  type RowOutcome,
+} from './csv.js'
 import { runJob, type RunnerDeps } from './runner.js'
 
 /**
@@ -65,11 +74,14 @@ export function parseNdopRow(row: CsvRow<NdopColumn>): RowOutcome<NdopCount> {
   const isPracticeCode = ODS_PRACTICE_PATTERN.test(odsCode)
   if (!isPracticeCode) {
     problems.push(
-      odsCode === '' ? 'GP_PRACTICE is empty' : `GP_PRACTICE '${quoteSafely(v.GP_PRACTICE)}' is not a GP practice code (one letter and five digits, such as A81001)`,
+      odsCode === ''
+        ? 'GP_PRACTICE is empty'
+        : `GP_PRACTICE '${quoteSafely(v.GP_PRACTICE)}' is not a GP practice code (one letter and five digits, such as A81001)`,
     )
   }
   const asOf = parseUkDate(v.ACH_DATE)
-  if (!asOf) problems.push(v.ACH_DATE === '' ? 'ACH_DATE is empty' : `ACH_DATE '${quoteSafely(v.ACH_DATE)}' is not a date in the form dd/mm/yyyy`)
+  if (!asOf)
+    problems.push(v.ACH_DATE === '' ? 'ACH_DATE is empty' : `ACH_DATE '${quoteSafely(v.ACH_DATE)}' is not a date in the form dd/mm/yyyy`)
   const optOuts = parseCount('OPT_OUT', v.OPT_OUT, problems)
   const listSize = parseCount('LIST_SIZE', v.LIST_SIZE, problems)
   if (optOuts > listSize) problems.push(`OPT_OUT ${optOuts} is greater than LIST_SIZE ${listSize}`)
@@ -121,12 +133,19 @@ async function writeNdopBatch(trx: Db, counts: NdopCount[], sourceId: number, ru
       run_id: runId,
     })),
   )
-  await recordPracticeListSizes(trx, counts.map((c) => ({ practiceId: practiceId(c), listSize: c.listSize, asOf: c.asOf })))
+  await recordPracticeListSizes(
+    trx,
+    counts.map((c) => ({ practiceId: practiceId(c), listSize: c.listSize, asOf: c.asOf })),
+  )
   return written
 }
 
 /** Imports one publication file in its own run of the national NDOP source; failures are recorded on the run, not thrown. */
-export async function importNdopFile(deps: RunnerDeps, file: string, opts: { trigger?: 'manual' | 'schedule' } = {}): Promise<ImportResult> {
+export async function importNdopFile(
+  deps: RunnerDeps,
+  file: string,
+  opts: { trigger?: 'manual' | 'schedule' } = {},
+): Promise<ImportResult> {
   const source = await ensureFileSource(deps.db, 'ndop_csv', null, NDOP_SOURCE_NAME)
   const outcome = await runJob(
     deps,

@@ -15,7 +15,12 @@ import { recordNotice, type NoticeInput, type NoticeRow } from '../db/queries/no
 
 export class NoticeFileError extends Error {}
 
-const text = (max: number) => z.string({ required_error: 'is required', invalid_type_error: 'must be text' }).trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
+const text = (max: number) =>
+  z
+    .string({ required_error: 'is required', invalid_type_error: 'must be text' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
 const codeList = z.array(text(40), { invalid_type_error: 'must be a list of codes' }).max(60, 'lists too many codes')
 
 export const NoticeFileSchema = z
@@ -26,9 +31,19 @@ export const NoticeFileSchema = z
     purposes: codeList.optional(),
     recipient_types: codeList.optional(),
     processors: z
-      .array(z.object({ name: text(200), ods: text(10).regex(/^[A-Z0-9]{3,10}$/i, 'must be an ODS code such as 8HN21').optional() }).strict(), {
-        invalid_type_error: 'must be a list of {name, ods}',
-      })
+      .array(
+        z
+          .object({
+            name: text(200),
+            ods: text(10)
+              .regex(/^[A-Z0-9]{3,10}$/i, 'must be an ODS code such as 8HN21')
+              .optional(),
+          })
+          .strict(),
+        {
+          invalid_type_error: 'must be a list of {name, ods}',
+        },
+      )
       .max(100)
       .optional(),
     promises: z
@@ -71,13 +86,17 @@ export function checkNotice(raw: unknown, codes: { purposes: string[]; recipient
   checkCodes('purposes', n.purposes, codes.purposes, 'purpose')
   checkCodes('recipient_types', n.recipient_types, codes.recipientTypes, 'recipient type')
   n.promises.forEach((p, i) => {
-    if (n.promises.findIndex((q) => q.promise === p.promise) !== i) throw new NoticeFileError(`promises[${i}].promise: "${p.promise}" is listed twice`)
+    if (n.promises.findIndex((q) => q.promise === p.promise) !== i)
+      throw new NoticeFileError(`promises[${i}].promise: "${p.promise}" is listed twice`)
   })
   const listsGiven = !!(n.purposes || n.recipient_types || n.processors)
   const listing = n.promises.some((p) => p.promise === 'only_as_listed')
-  if (listing && !listsGiven) throw new NoticeFileError('promises: only_as_listed needs purposes, recipient_types or processors to check against')
+  if (listing && !listsGiven)
+    throw new NoticeFileError('promises: only_as_listed needs purposes, recipient_types or processors to check against')
   if (listsGiven && !listing) {
-    throw new NoticeFileError('promises: the notice lists purposes, recipient types or processors, so it needs an only_as_listed promise quoting the words that introduce the list')
+    throw new NoticeFileError(
+      'promises: the notice lists purposes, recipient types or processors, so it needs an only_as_listed promise quoting the words that introduce the list',
+    )
   }
   return n
 }
@@ -94,13 +113,18 @@ export function readNoticeFile(file: string): unknown {
     if (ext === '.json') return JSON.parse(body)
     if (ext === '.yaml' || ext === '.yml') return parseYaml(body)
   } catch (err) {
-    throw new NoticeFileError(`${path.basename(file)} is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`)
+    throw new NoticeFileError(
+      `${path.basename(file)} is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
+    )
   }
   throw new NoticeFileError(`${path.basename(file)}: a notice file must end in .json, .yaml or .yml`)
 }
 
 export async function knownCodes(db: Db): Promise<{ purposes: string[]; recipientTypes: string[] }> {
-  const [purposes, types] = await Promise.all([db('purposes').orderBy('code').pluck('code'), db('recipient_types').orderBy('code').pluck('code')])
+  const [purposes, types] = await Promise.all([
+    db('purposes').orderBy('code').pluck('code'),
+    db('recipient_types').orderBy('code').pluck('code'),
+  ])
   return { purposes, recipientTypes: types }
 }
 

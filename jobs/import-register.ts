@@ -27,7 +27,6 @@ export const REGISTER_COLUMNS = {
 } as const
 type RegisterColumn = (typeof REGISTER_COLUMNS)['required' | 'optional'][number]
 
-
 /** Recipients who are people, not organisations: their names are personal data and are not kept. */
 const PATIENT_REPRESENTATIVE = 'patient_representative'
 const PERSONAL_RECIPIENT_TYPES = new Set([PATIENT_REPRESENTATIVE])
@@ -36,7 +35,14 @@ const PERSONAL_RECIPIENT_TYPES = new Set([PATIENT_REPRESENTATIVE])
  * Cells that are stored, so must not carry an NHS number: any ten digits in any grouping, valid
  * check digit or not (decision 016). A row with one is quarantined for staff to correct.
  */
-const STORED_TEXT_COLUMNS = ['reference', 'recipient_name', 'recipient_ods', 'data_description', 'disclosed_by', 'disclosed_by_role'] as const
+const STORED_TEXT_COLUMNS = [
+  'reference',
+  'recipient_name',
+  'recipient_ods',
+  'data_description',
+  'disclosed_by',
+  'disclosed_by_role',
+] as const
 
 const MAX_REFERENCE_LENGTH = 100
 
@@ -88,7 +94,10 @@ export interface RegisterEntry {
 
 /** "Subject access", "subject-access" and "SUBJECT_ACCESS" all mean subject_access. */
 function codeKey(text: string): string {
-  return text.trim().toLowerCase().replace(/[\s-]+/g, '_')
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_')
 }
 
 const londonClock = new Intl.DateTimeFormat('en-GB', {
@@ -131,9 +140,9 @@ export function parseDisclosedAt(text: string): string | null {
       ? { year: uk[3], month: uk[2], day: uk[1], hour: uk[4], minute: uk[5], second: uk[6], ms: undefined, zone: undefined }
       : null
   if (!t) return null
-  const [year, month, day, hour, minute, second, ms] = [t.year, t.month, t.day, t.hour, t.minute, t.second, t.ms].map((x) => Number(x ?? 0)) as [
-    number, number, number, number, number, number, number,
-  ]
+  const [year, month, day, hour, minute, second, ms] = [t.year, t.month, t.day, t.hour, t.minute, t.second, t.ms].map((x) =>
+    Number(x ?? 0),
+  ) as [number, number, number, number, number, number, number]
   if (!isoDate(year, month, day) || hour > 23 || minute > 59 || second > 59) return null
   const wallClock = Date.UTC(year, month - 1, day, hour, minute, second, ms)
   if (t.zone === undefined) return new Date(fromLondonTime(wallClock)).toISOString()
@@ -164,7 +173,8 @@ export function parseRegisterRow(row: CsvRow<RegisterColumn>, ctx: RegisterRowCo
 
   const occurredAt = v.disclosed_at === '' ? null : parseDisclosedAt(v.disclosed_at)
   if (v.disclosed_at === '') problems.push('disclosed_at is empty')
-  else if (!occurredAt) problems.push(`disclosed_at '${quoteSafely(v.disclosed_at)}' is not a date (write YYYY-MM-DD, dd/mm/yyyy or YYYY-MM-DDTHH:MM)`)
+  else if (!occurredAt)
+    problems.push(`disclosed_at '${quoteSafely(v.disclosed_at)}' is not a date (write YYYY-MM-DD, dd/mm/yyyy or YYYY-MM-DDTHH:MM)`)
   else if (new Date(occurredAt) > ctx.now) problems.push(`disclosed_at '${quoteSafely(v.disclosed_at)}' is in the future`)
 
   // The number itself is never echoed in a reason or kept in a payload.
@@ -181,7 +191,10 @@ export function parseRegisterRow(row: CsvRow<RegisterColumn>, ctx: RegisterRowCo
   const recipientType = codeKey(v.recipient_type)
   const recipientLabel = ctx.codes.recipientTypes.get(recipientType)
   if (recipientType === '') problems.push(`recipient_type is empty (use one of: ${[...ctx.codes.recipientTypes.keys()].join(', ')})`)
-  else if (!recipientLabel) problems.push(`recipient_type '${quoteSafely(v.recipient_type)}' is not a recipient type (use one of: ${[...ctx.codes.recipientTypes.keys()].join(', ')})`)
+  else if (!recipientLabel)
+    problems.push(
+      `recipient_type '${quoteSafely(v.recipient_type)}' is not a recipient type (use one of: ${[...ctx.codes.recipientTypes.keys()].join(', ')})`,
+    )
 
   const recipientOds = v.recipient_ods.replace(/\s/g, '').toUpperCase()
   if (recipientOds !== '' && !hasNhsNumber(v.recipient_ods) && !/^[A-Z0-9]{3,10}$/.test(recipientOds)) {
@@ -210,7 +223,9 @@ export function parseRegisterRow(row: CsvRow<RegisterColumn>, ctx: RegisterRowCo
 
   const legalBasis = v.legal_basis === '' ? null : codeKey(v.legal_basis)
   if (legalBasis !== null && !ctx.codes.legalBases.has(legalBasis)) {
-    problems.push(`legal_basis '${quoteSafely(v.legal_basis)}' is not a legal basis (use one of: ${[...ctx.codes.legalBases].join(', ')}; or leave it empty)`)
+    problems.push(
+      `legal_basis '${quoteSafely(v.legal_basis)}' is not a legal basis (use one of: ${[...ctx.codes.legalBases].join(', ')}; or leave it empty)`,
+    )
   }
 
   const dataLevel = (v.data_level === '' ? 'identifiable' : codeKey(v.data_level)) as DataLevel
@@ -231,7 +246,11 @@ export function parseRegisterRow(row: CsvRow<RegisterColumn>, ctx: RegisterRowCo
     patientPseudonym,
     // A person receiving the record (the patient, a relative) is recorded by type, not by name.
     recipient: personal
-      ? { odsCode: null, name: ctx.codes.recipientTypes.get(PATIENT_REPRESENTATIVE) ?? PATIENT_REPRESENTATIVE, recipientType: PATIENT_REPRESENTATIVE }
+      ? {
+          odsCode: null,
+          name: ctx.codes.recipientTypes.get(PATIENT_REPRESENTATIVE) ?? PATIENT_REPRESENTATIVE,
+          recipientType: PATIENT_REPRESENTATIVE,
+        }
       : { odsCode: recipientOds || null, name: storableText(v.recipient_name, ctx.maxTextChars) ?? '', recipientType },
     purpose,
     purposeAsGiven: v.purpose,
@@ -249,7 +268,11 @@ export function parseRegisterRow(row: CsvRow<RegisterColumn>, ctx: RegisterRowCo
  * A bad row as it may be kept for the administrator: the recognised cells, with NHS numbers
  * removed, and without a recipient's name that reads as a person's.
  */
-function storablePayload(values: Record<RegisterColumn, string>, patientPseudonym: string | null, personalName: boolean): Record<string, string | null> {
+function storablePayload(
+  values: Record<RegisterColumn, string>,
+  patientPseudonym: string | null,
+  personalName: boolean,
+): Record<string, string | null> {
   const { nhs_number: _removed, ...rest } = values
   return {
     ...Object.fromEntries(Object.entries(rest).map(([k, text]) => [k, maskNhsNumbers(text.slice(0, 2000))])),
@@ -300,7 +323,12 @@ export async function importRegisterFile(
 ): Promise<ImportResult> {
   const odsCode = practiceOds.trim().toUpperCase()
   if (!ODS_PRACTICE_PATTERN.test(odsCode)) {
-    return { status: 'failed', runId: null, counts: null, error: `'${quoteSafely(practiceOds)}' is not a GP practice ODS code (one letter and five digits, such as A81001).` }
+    return {
+      status: 'failed',
+      runId: null,
+      counts: null,
+      error: `'${quoteSafely(practiceOds)}' is not a GP practice ODS code (one letter and five digits, such as A81001).`,
+    }
   }
   const practice = await getPracticeByOds(deps.db, odsCode)
   if (!practice) {
@@ -317,7 +345,12 @@ export async function importRegisterFile(
     { jobName: IMPORT_REGISTER_JOB, sourceId: source.id, trigger: opts.trigger ?? 'manual', params: { file: path.basename(file) } },
     async (ctx) => {
       const codes = await loadRegisterCodes(ctx.db)
-      const rowContext: RegisterRowContext = { codes, pseudonymKey: ctx.config.pseudonymKey, now: new Date(), maxTextChars: ctx.config.http.maxTextChars }
+      const rowContext: RegisterRowContext = {
+        codes,
+        pseudonymKey: ctx.config.pseudonymKey,
+        now: new Date(),
+        maxTextChars: ctx.config.http.maxTextChars,
+      }
       await importCsvRows(ctx, source.id, file, {
         columns: REGISTER_COLUMNS,
         resourceType: 'register_csv_row',

@@ -30,10 +30,7 @@ function advisoryLocks(url: string): JobLocks {
       const client = new pg.Client({ connectionString: url, application_name: `ledger-lock ${key}` })
       await client.connect()
       try {
-        const { rows } = await client.query(
-          'SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked',
-          [LOCK_NAMESPACE, key],
-        )
+        const { rows } = await client.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', [LOCK_NAMESPACE, key])
         if (!rows[0].locked) {
           await client.end()
           return null

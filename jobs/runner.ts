@@ -50,8 +50,7 @@ export interface RunRequest {
 }
 
 export type RunOutcome =
-  | { status: 'completed' | 'failed' | 'cancelled'; run: JobRunRow; error: string | null }
-  | { status: 'skipped'; reason: string }
+  { status: 'completed' | 'failed' | 'cancelled'; run: JobRunRow; error: string | null } | { status: 'skipped'; reason: string }
 
 /** How a run ended, in the shape commands and pages report it. */
 export interface RunSummary {
@@ -106,7 +105,10 @@ function locksFor(deps: RunnerDeps): JobLocks {
  * until its own source happens to be collected again.
  */
 export async function reapAbandonedRuns(deps: RunnerDeps): Promise<number> {
-  const active: Array<{ job_name: string; source_id: number | null }> = await deps.db('job_runs').where({ status: 'active' }).distinct('job_name', 'source_id')
+  const active: Array<{ job_name: string; source_id: number | null }> = await deps
+    .db('job_runs')
+    .where({ status: 'active' })
+    .distinct('job_name', 'source_id')
   let reaped = 0
   for (const run of active) {
     const release = await locksFor(deps).tryAcquire(`${run.job_name}:${run.source_id ?? '-'}`)

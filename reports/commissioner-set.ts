@@ -1,5 +1,22 @@
-import { codeLabels, collectionCoverage, disclosureBuckets, icbPracticeIds, latestPublishedNdop, monthlyOptOuts, practiceIcbs, setPractices, type Db } from './queries/index.js'
-import { controlSet, type ControlFigure, type ControlOutcome, type ControlProblem, type ControlTableSpec, type Decision } from './disclosure-set.js'
+import {
+  codeLabels,
+  collectionCoverage,
+  disclosureBuckets,
+  icbPracticeIds,
+  latestPublishedNdop,
+  monthlyOptOuts,
+  practiceIcbs,
+  setPractices,
+  type Db,
+} from './queries/index.js'
+import {
+  controlSet,
+  type ControlFigure,
+  type ControlOutcome,
+  type ControlProblem,
+  type ControlTableSpec,
+  type Decision,
+} from './disclosure-set.js'
 import { formatIsoDateTime } from '../core/format.js'
 
 // The commissioner report's figures, decided for the whole set an ICB receives
@@ -78,7 +95,12 @@ export function financialYear(day: string): { year: ReportSpec; quarters: Report
   const q = (from: string, to: string): ReportSpec => ({ practiceIds: [], from, to })
   return {
     year: q(`${y}-04-01`, `${y + 1}-03-31`),
-    quarters: [q(`${y}-04-01`, `${y}-06-30`), q(`${y}-07-01`, `${y}-09-30`), q(`${y}-10-01`, `${y}-12-31`), q(`${y + 1}-01-01`, `${y + 1}-03-31`)],
+    quarters: [
+      q(`${y}-04-01`, `${y}-06-30`),
+      q(`${y}-07-01`, `${y}-09-30`),
+      q(`${y}-10-01`, `${y}-12-31`),
+      q(`${y + 1}-01-01`, `${y + 1}-03-31`),
+    ],
   }
 }
 
@@ -162,8 +184,11 @@ export async function standardSet(db: Db, spec: ReportSpec): Promise<{ universe:
   if (universe.length > MAX_SET_PRACTICES) return { universe, reports: [], member: false }
   const periods: ReportSpec[] = []
   // The financial years the period touches (at most two; a longer period is controlled with its own years only).
-  const years = [financialYear(spec.from), financialYear(spec.to)].filter((y, i, a) => a.findIndex((o) => o.year.from === y.year.from) === i)
-  if (years.length <= 2 && Date.parse(spec.to) - Date.parse(spec.from) < 2 * 366 * 86_400_000) for (const y of years) periods.push(...y.quarters, y.year)
+  const years = [financialYear(spec.from), financialYear(spec.to)].filter(
+    (y, i, a) => a.findIndex((o) => o.year.from === y.year.from) === i,
+  )
+  if (years.length <= 2 && Date.parse(spec.to) - Date.parse(spec.from) < 2 * 366 * 86_400_000)
+    for (const y of years) periods.push(...y.quarters, y.year)
   const reports: ReportSpec[] = []
   for (const per of periods) {
     for (const p of universe) reports.push({ practiceIds: [p], from: per.from, to: per.to })
@@ -182,7 +207,13 @@ export async function loadSetData(db: Db, reports: ReportSpec[], generatedAt: Da
   const lo = blocks[0]!.from
   const hi = blocks.at(-1)!.to
 
-  const rows = await disclosureBuckets(db, practiceIds, subs.map((s) => s.from), lo, hi)
+  const rows = await disclosureBuckets(
+    db,
+    practiceIds,
+    subs.map((s) => s.from),
+    lo,
+    hi,
+  )
   const byPurpose = new Map<string, number>()
   const byType = new Map<string, number>()
   const bySub = new Map<string, number>()
@@ -204,7 +235,8 @@ export async function loadSetData(db: Db, reports: ReportSpec[], generatedAt: Da
   const optOuts = new Map<string, { ndop: number; type1: number }>()
   const published = new Map<string, { asOf: string; optOuts: number; listSize: number } | null>()
   for (const d of new Set([...asAt.values()].map((a) => a.asAt))) {
-    for (const o of await monthlyOptOuts(db, { practiceIds, from: d, to: d })) optOuts.set(`${o.practiceId}|${d}`, { ndop: o.ndop, type1: o.type1 })
+    for (const o of await monthlyOptOuts(db, { practiceIds, from: d, to: d }))
+      optOuts.set(`${o.practiceId}|${d}`, { ndop: o.ndop, type1: o.type1 })
     const pub = await latestPublishedNdop(db, { practiceIds }, d)
     for (const p of practiceIds) {
       const x = pub.find((q) => Number(q.practiceId) === p)
@@ -235,7 +267,12 @@ function blocksIn(data: SetData, from: string, to: string): number[] {
 }
 
 /** The figures one report prints, with their tables (total and parts) and their terms over atoms. */
-function reportFigures(data: SetData, r: ReportSpec, add: (key: string, raw: number, terms: string[]) => void, tables: ControlTableSpec[]): void {
+function reportFigures(
+  data: SetData,
+  r: ReportSpec,
+  add: (key: string, raw: number, terms: string[]) => void,
+  tables: ControlTableSpec[],
+): void {
   const P = r.practiceIds
   const blocks = blocksIn(data, r.from, r.to)
   const x = (p: number, b: number, u: string) => `x|${p}|${b}|${u}`
@@ -246,13 +283,21 @@ function reportFigures(data: SetData, r: ReportSpec, add: (key: string, raw: num
 
   const purposeParts = [...data.purposes.keys()].map((u) => {
     const key = purposeKey(P, r.from, r.to, u)
-    add(key, P.reduce((s, p) => s + blocks.reduce((t, b) => t + sum(data.byPurpose, p, b, u), 0), 0), P.flatMap((p) => blocks.map((b) => x(p, b, u))))
+    add(
+      key,
+      P.reduce((s, p) => s + blocks.reduce((t, b) => t + sum(data.byPurpose, p, b, u), 0), 0),
+      P.flatMap((p) => blocks.map((b) => x(p, b, u))),
+    )
     return key
   })
   tables.push({ total: total[0], parts: purposeParts })
   const typeParts = [...data.types.keys()].map((t) => {
     const key = typeKey(P, r.from, r.to, t)
-    add(key, P.reduce((s, p) => s + blocks.reduce((a, b) => a + sum(data.byType, p, b, t), 0), 0), P.flatMap((p) => blocks.map((b) => y(p, b, t))))
+    add(
+      key,
+      P.reduce((s, p) => s + blocks.reduce((a, b) => a + sum(data.byType, p, b, t), 0), 0),
+      P.flatMap((p) => blocks.map((b) => y(p, b, t))),
+    )
     return key
   })
   tables.push({ total: total[0], parts: typeParts })
@@ -282,7 +327,11 @@ function reportFigures(data: SetData, r: ReportSpec, add: (key: string, raw: num
     })
     if (P.length > 1) {
       const key = optOutKey(kind, P, d)
-      add(key, P.reduce((s, p) => s + (data.optOuts.get(`${p}|${d}`)?.[kind] ?? 0), 0), P.map((p) => `o|${kind}|${p}|${d}`))
+      add(
+        key,
+        P.reduce((s, p) => s + (data.optOuts.get(`${p}|${d}`)?.[kind] ?? 0), 0),
+        P.map((p) => `o|${kind}|${p}|${d}`),
+      )
       tables.push({ total: key, parts })
     }
   }
@@ -335,7 +384,11 @@ export interface SetDecisions {
 }
 
 /** Loads the set a request belongs to and decides every figure in it. */
-export async function decideForRequest(db: Db, spec: ReportSpec, generatedAt: Date): Promise<SetDecisions & { standardReports: ReportSpec[] }> {
+export async function decideForRequest(
+  db: Db,
+  spec: ReportSpec,
+  generatedAt: Date,
+): Promise<SetDecisions & { standardReports: ReportSpec[] }> {
   const set = await standardSet(db, spec)
   const all = set.member || set.reports.length === 0 ? set.reports : [...set.reports, spec]
   const reports = all.length === 0 ? [spec] : all
@@ -406,7 +459,11 @@ export function commissionerTables(data: SetData, decisions: Map<string, Decisio
 }
 
 /** The published tables of every report in the request's standard set (the attack test's input). */
-export async function standardSetTables(db: Db, spec: ReportSpec, generatedAt: Date): Promise<{ decisions: SetDecisions; tables: CommissionerTables[] }> {
+export async function standardSetTables(
+  db: Db,
+  spec: ReportSpec,
+  generatedAt: Date,
+): Promise<{ decisions: SetDecisions; tables: CommissionerTables[] }> {
   const d = await decideForRequest(db, spec, generatedAt)
   return { decisions: d, tables: d.standardReports.map((r) => commissionerTables(d.data, d.standard.published, r)) }
 }

@@ -19,9 +19,15 @@ export function cellText(c: PublishedCell): string {
 const num = (c: PublishedCell): number | null => (c.value === NO_DATA ? null : c.value)
 
 /** The rows each table prints, as text, in printed order (the PDF test compares these with pdftotext). */
-export function printedRows(t: CommissionerTables): { byPurpose: string[][]; byType: string[][]; byMonth: string[][]; optOuts: string[][] } {
+export function printedRows(t: CommissionerTables): {
+  byPurpose: string[][]
+  byType: string[][]
+  byMonth: string[][]
+  optOuts: string[][]
+} {
   const rollup = t.practices.length > 1
-  const list = (rows: CommissionerTables['byPurpose']) => (t.noData ? [] : [...rows.rows.map((r) => [r.label, cellText(r.cell)]), ['Total', cellText(rows.total)]])
+  const list = (rows: CommissionerTables['byPurpose']) =>
+    t.noData ? [] : [...rows.rows.map((r) => [r.label, cellText(r.cell)]), ['Total', cellText(rows.total)]]
   const lists = t.practices.map((p) => t.optOuts.rows.find((r) => r.practiceId === p.id)!)
   const listTotal = lists.every((r) => r.listSize != null) ? controlledCount(lists.reduce((s, r) => s + (r.listSize ?? 0), 0)) : null
   const optRow = (label: string, list: number | null, ndop: PublishedCell, type1: PublishedCell) => [
@@ -36,7 +42,11 @@ export function printedRows(t: CommissionerTables): { byPurpose: string[][]; byT
     byPurpose: list(t.byPurpose),
     byType: list(t.byType),
     byMonth: [
-      ...t.byMonth.months.map((m, i) => [m.month, ...t.byMonth.cells[i]!.map(cellText), ...(rollup ? [cellText(t.byMonth.rowTotals[i]!)] : [])]),
+      ...t.byMonth.months.map((m, i) => [
+        m.month,
+        ...t.byMonth.cells[i]!.map(cellText),
+        ...(rollup ? [cellText(t.byMonth.rowTotals[i]!)] : []),
+      ]),
       ['Total', ...t.byMonth.columnTotals.map(cellText), ...(rollup ? [cellText(t.byMonth.grandTotal)] : [])],
     ],
     optOuts: [
@@ -67,7 +77,11 @@ export async function renderCommissioner(ctx: ReportContext): Promise<void> {
   )
   paragraph(doc, DISCLOSURE_CONTROL_NOTE, { size: 9 })
   if (decided.outcome.unresolved.length > 0) {
-    paragraph(doc, `Caution: ${decided.outcome.unresolved.length} hidden figure(s) of this report could be narrowed with the standard reports of its financial year; prefer a quarter or the year.`, { size: 9, bold: true })
+    paragraph(
+      doc,
+      `Caution: ${decided.outcome.unresolved.length} hidden figure(s) of this report could be narrowed with the standard reports of its financial year; prefer a quarter or the year.`,
+      { size: 9, bold: true },
+    )
   }
   const noDataText = 'No data collected for this period.'
 
@@ -78,10 +92,18 @@ export async function renderCommissioner(ctx: ReportContext): Promise<void> {
     t.byPurpose.rows.forEach((r) => sp.add([r.code, num(r.cell)]))
     sp.add(['total', num(t.byPurpose.total)])
   }
-  drawTable(doc, [{ header: 'Purpose', width: 6 }, { header: 'Disclosures', width: 2, align: 'right' }], printed.byPurpose, {
-    emptyText: noDataText,
-    boldLast: true,
-  })
+  drawTable(
+    doc,
+    [
+      { header: 'Purpose', width: 6 },
+      { header: 'Disclosures', width: 2, align: 'right' },
+    ],
+    printed.byPurpose,
+    {
+      emptyText: noDataText,
+      boldLast: true,
+    },
+  )
   if (!t.noData) {
     barChart(
       doc,
@@ -97,18 +119,35 @@ export async function renderCommissioner(ctx: ReportContext): Promise<void> {
     t.byType.rows.forEach((r) => st.add([r.code, num(r.cell)]))
     st.add(['total', num(t.byType.total)])
   }
-  drawTable(doc, [{ header: 'Recipient type', width: 6 }, { header: 'Disclosures', width: 2, align: 'right' }], printed.byType, {
-    emptyText: noDataText,
-    boldLast: true,
-  })
+  drawTable(
+    doc,
+    [
+      { header: 'Recipient type', width: 6 },
+      { header: 'Disclosures', width: 2, align: 'right' },
+    ],
+    printed.byType,
+    {
+      emptyText: noDataText,
+      boldLast: true,
+    },
+  )
 
   // ---- 3. By month (and practice, for a roll-up)
   heading(doc, rollup ? '3. Disclosures by month and practice' : '3. Disclosures by month')
-  paragraph(doc, `"${NO_DATA}": the month lies outside what has been collected from the practice system (before its first collected record or after its last successful collection), which is not the same as 0.`, { size: 9 })
+  paragraph(
+    doc,
+    `"${NO_DATA}": the month lies outside what has been collected from the practice system (before its first collected record or after its last successful collection), which is not the same as 0.`,
+    { size: 9 },
+  )
   const sm = ctx.section('by_month')
-  t.byMonth.months.forEach((m, i) => sm.add([m.month, ...t.byMonth.cells[i]!.map((c) => (c.value === NO_DATA ? NO_DATA : c.value)), c2(t.byMonth.rowTotals[i]!)]))
+  t.byMonth.months.forEach((m, i) =>
+    sm.add([m.month, ...t.byMonth.cells[i]!.map((c) => (c.value === NO_DATA ? NO_DATA : c.value)), c2(t.byMonth.rowTotals[i]!)]),
+  )
   sm.add(['total', ...t.byMonth.columnTotals.map(c2), c2(t.byMonth.grandTotal)])
-  const monthColumns: Column[] = [{ header: 'Month', width: 1.4 }, ...t.practices.map((p) => ({ header: p.odsCode, width: 1.2, align: 'right' as const }))]
+  const monthColumns: Column[] = [
+    { header: 'Month', width: 1.4 },
+    ...t.practices.map((p) => ({ header: p.odsCode, width: 1.2, align: 'right' as const })),
+  ]
   if (rollup) monthColumns.push({ header: 'Total', width: 1.2, align: 'right' })
   drawTable(doc, monthColumns, printed.byMonth, { boldLast: true })
 
@@ -121,7 +160,9 @@ export async function renderCommissioner(ctx: ReportContext): Promise<void> {
     { size: 9 },
   )
   const so = ctx.section('opt_outs')
-  t.optOuts.rows.forEach((r) => so.add([r.label.split(' ')[0]!, r.listSize == null ? null : controlledCount(r.listSize), num(r.ndop), num(r.type1)]))
+  t.optOuts.rows.forEach((r) =>
+    so.add([r.label.split(' ')[0]!, r.listSize == null ? null : controlledCount(r.listSize), num(r.ndop), num(r.type1)]),
+  )
   if (t.optOuts.total) {
     const last = printed.optOuts.at(-1)!
     so.add(['total', last[1] === '*' ? null : Number(last[1]!.replace(/,/g, '')), num(t.optOuts.total.ndop), num(t.optOuts.total.type1)])
@@ -148,7 +189,9 @@ export async function renderCommissioner(ctx: ReportContext): Promise<void> {
     ],
     t.optOuts.rows.map((r) => [
       r.label,
-      r.published ? `${r.published.optOuts.toLocaleString('en-GB')} of ${r.published.listSize.toLocaleString('en-GB')} (as at ${r.published.asOf})` : 'not recorded',
+      r.published
+        ? `${r.published.optOuts.toLocaleString('en-GB')} of ${r.published.listSize.toLocaleString('en-GB')} (as at ${r.published.asOf})`
+        : 'not recorded',
     ]),
   )
 }

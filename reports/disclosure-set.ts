@@ -122,7 +122,12 @@ export class Attack {
     const c = new Map<string, Constraint>()
     for (const [key, f] of this.figures) {
       const b = bound(f.raw, published.get(key) ?? null)
-      c.set(`f:${key}`, b.equal !== undefined ? { equal: b.equal - f.raw } : { min: b.min! - f.raw, ...(b.max !== undefined ? { max: b.max - f.raw } : {}) })
+      c.set(
+        `f:${key}`,
+        b.equal !== undefined
+          ? { equal: b.equal - f.raw }
+          : { min: b.min! - f.raw, ...(b.max !== undefined ? { max: b.max - f.raw } : {}) },
+      )
     }
     for (let i = 0; i < this.linkCount; i++) c.set(`l:${i}`, { equal: 0 })
     for (const [name, t] of this.caps) c.set(name, { max: t })
@@ -148,7 +153,12 @@ export class Attack {
   }
 
   /** Least and greatest value of a figure: of the LP (integer=false, rounded inwards) or the integer programme; null when infeasible. */
-  interval(published: Map<string, Decision>, key: string, integer: boolean, constraints = this.constraintsFor(published)): [number, number] | null {
+  interval(
+    published: Map<string, Decision>,
+    key: string,
+    integer: boolean,
+    constraints = this.constraintsFor(published),
+  ): [number, number] | null {
     const variables = this.variables(key)
     const base = this.figures.get(key)!.raw
     const out: number[] = []
@@ -163,10 +173,16 @@ export class Attack {
 
   /** The published figures at a bound in the LP optimum pushing `key` towards `value` (the ones in the way). */
   binding(published: Map<string, Decision>, key: string, value: number): string[] {
-    const s = this.run({ direction: value <= BAND[0] ? 'minimize' : 'maximize', objective: 'obj', constraints: this.constraintsFor(published), variables: this.variables(key) })
+    const s = this.run({
+      direction: value <= BAND[0] ? 'minimize' : 'maximize',
+      objective: 'obj',
+      constraints: this.constraintsFor(published),
+      variables: this.variables(key),
+    })
     if (s.status !== 'optimal') return []
     const delta = new Map<string, number>()
-    for (const [name, v] of s.variables as Array<[string, number]>) delta.set(name.slice(1), (delta.get(name.slice(1)) ?? 0) + (name[0] === '+' ? v : -v))
+    for (const [name, v] of s.variables as Array<[string, number]>)
+      delta.set(name.slice(1), (delta.get(name.slice(1)) ?? 0) + (name[0] === '+' ? v : -v))
     const out: string[] = []
     for (const [k, f] of this.figures) {
       const d = published.get(k)
@@ -250,7 +266,10 @@ export function controlSet(problem: ControlProblem): ControlOutcome {
     // No table route left: any published figure sharing an atom with it.
     const mine = new Set(byKey.get(key)!.terms)
     const sharing = problem.figures
-      .filter((f) => published.get(f.key) !== null && published.get(f.key) !== 0 && !problem.fixed?.has(f.key) && f.terms.some((a) => mine.has(a)))
+      .filter(
+        (f) =>
+          published.get(f.key) !== null && published.get(f.key) !== 0 && !problem.fixed?.has(f.key) && f.terms.some((a) => mine.has(a)),
+      )
       .sort((a, b) => a.raw - b.raw || (a.key < b.key ? -1 : 1))
     return sharing[0]?.key
   }

@@ -36,9 +36,14 @@ export interface EvidenceRecord {
 
 type Item = { type: string; id: number; [k: string]: unknown }
 
-const sourceName = (name: string | null, kind: string | null) => (name ? `${name}, ${SOURCE_KIND_LABELS[kind ?? ''] ?? kind}` : 'not recorded')
+const sourceName = (name: string | null, kind: string | null) =>
+  name ? `${name}, ${SOURCE_KIND_LABELS[kind ?? ''] ?? kind}` : 'not recorded'
 
-export async function loadEvidence(db: Db, labels: Labels, finding: { rule_id: string; evidence: unknown; practice_id: number | null }): Promise<EvidenceRecord[]> {
+export async function loadEvidence(
+  db: Db,
+  labels: Labels,
+  finding: { rule_id: string; evidence: unknown; practice_id: number | null },
+): Promise<EvidenceRecord[]> {
   const raw = typeof finding.evidence === 'string' ? JSON.parse(finding.evidence) : finding.evidence
   const items = (Array.isArray(raw) ? raw : []) as Item[]
   const out: EvidenceRecord[] = []
@@ -60,7 +65,19 @@ export async function loadEvidence(db: Db, labels: Labels, finding: { rule_id: s
           dates: `occurred ${formatIsoDateTime(d.occurred_at)}; collected ${formatIsoDateTime(d.collected_at)}`,
           source: sourceName(d.source_name, d.source_kind),
           sourceRecordId: d.source_record_id,
-          canonical: ['disclosure', String(d.id), d.occurred_at, d.collected_at, d.recipient, d.purpose, d.legal_basis, d.data_level, d.patient_pseudonym, d.source_name, d.source_record_id],
+          canonical: [
+            'disclosure',
+            String(d.id),
+            d.occurred_at,
+            d.collected_at,
+            d.recipient,
+            d.purpose,
+            d.legal_basis,
+            d.data_level,
+            d.patient_pseudonym,
+            d.source_name,
+            d.source_record_id,
+          ],
         })
         break
       }
@@ -76,7 +93,18 @@ export async function loadEvidence(db: Db, labels: Labels, finding: { rule_id: s
           dates: `took effect ${formatIsoDateTime(c.effective_at)}; recorded ${formatIsoDateTime(c.collected_at)}`,
           source: sourceName(c.source_name, c.source_kind),
           sourceRecordId: c.source_record_id,
-          canonical: ['patient_choice', String(c.id), c.kind, c.decision, c.status, c.effective_at, c.collected_at, c.patient_pseudonym, c.source_name, c.source_record_id],
+          canonical: [
+            'patient_choice',
+            String(c.id),
+            c.kind,
+            c.decision,
+            c.status,
+            c.effective_at,
+            c.collected_at,
+            c.patient_pseudonym,
+            c.source_name,
+            c.source_record_id,
+          ],
         })
         break
       }
@@ -92,7 +120,17 @@ export async function loadEvidence(db: Db, labels: Labels, finding: { rule_id: s
           dates: `occurred ${formatIsoDateTime(e.occurred_at)}; collected ${formatIsoDateTime(e.collected_at)}`,
           source: sourceName(e.source_name, e.source_kind),
           sourceRecordId: e.source_record_id,
-          canonical: ['override', String(e.id), e.occurred_at, e.collected_at, e.kind, e.reason_code, e.patient_pseudonym, e.source_name, e.source_record_id],
+          canonical: [
+            'override',
+            String(e.id),
+            e.occurred_at,
+            e.collected_at,
+            e.kind,
+            e.reason_code,
+            e.patient_pseudonym,
+            e.source_name,
+            e.source_record_id,
+          ],
         })
         break
       }
@@ -119,7 +157,14 @@ export async function loadEvidence(db: Db, labels: Labels, finding: { rule_id: s
         break
       }
       default:
-        out.push({ record: `${item.type} ${id}`, what: '', dates: '', source: 'Sharing Ledger', sourceRecordId: '', canonical: [item.type, String(id)] })
+        out.push({
+          record: `${item.type} ${id}`,
+          what: '',
+          dates: '',
+          source: 'Sharing Ledger',
+          sourceRecordId: '',
+          canonical: [item.type, String(id)],
+        })
     }
   }
   // The missing agreement: say what the recipient's agreements are (or that there are none).
@@ -134,7 +179,8 @@ export async function loadEvidence(db: Db, labels: Labels, finding: { rule_id: s
         sourceRecordId: '',
         canonical: ['agreement', null],
       })
-    for (const id of ids) out.push(agreementRecord(labels, (await evidenceAgreement(db, id))!, 'Agreement with the recipient (does not cover this disclosure)'))
+    for (const id of ids)
+      out.push(agreementRecord(labels, (await evidenceAgreement(db, id))!, 'Agreement with the recipient (does not cover this disclosure)'))
   }
   return out
 }
@@ -152,5 +198,12 @@ function agreementRecord(labels: Labels, a: EvidenceAgreement, title: string): E
 }
 
 function missing(kind: string, id: number): EvidenceRecord {
-  return { record: `${kind} ${id}`, what: 'No longer recorded (removed since the finding was made).', dates: '', source: '', sourceRecordId: '', canonical: [kind, String(id), null] }
+  return {
+    record: `${kind} ${id}`,
+    what: 'No longer recorded (removed since the finding was made).',
+    dates: '',
+    source: '',
+    sourceRecordId: '',
+    canonical: [kind, String(id), null],
+  }
 }

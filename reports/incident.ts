@@ -57,19 +57,39 @@ async function loadAnchor(db: Db, r: ReportRequest): Promise<Anchor> {
     else if (kind === 'disclosure') {
       const d = await loadDisclosureAnchor(db, Number(id))
       if (!d) throw new ReportError(`Finding ${r.findingId} is about disclosure ${id}, which is not recorded.`)
-      return { practiceId: d.practice_id, odsCode: d.ods_code, pseudonym: d.patient_pseudonym, windowFrom: d.window_from, windowTo: d.window_to, finding, disclosureId: Number(d.id) }
-    } else throw new ReportError(`Finding ${r.findingId} is about ${finding.subject_key}, not about a patient: an incident review needs a disclosure or an override.`)
+      return {
+        practiceId: d.practice_id,
+        odsCode: d.ods_code,
+        pseudonym: d.patient_pseudonym,
+        windowFrom: d.window_from,
+        windowTo: d.window_to,
+        finding,
+        disclosureId: Number(d.id),
+      }
+    } else
+      throw new ReportError(
+        `Finding ${r.findingId} is about ${finding.subject_key}, not about a patient: an incident review needs a disclosure or an override.`,
+      )
   }
   if (eventId === undefined) throw new ReportError('An incident review needs an override event id or a finding id.')
   const e = await loadIncidentEvent(db, eventId)
   if (!e) throw new ReportError(`There is no override event ${eventId}.`)
-  return { practiceId: e.practice_id, odsCode: e.ods_code, pseudonym: e.patient_pseudonym, windowFrom: e.window_from, windowTo: e.window_to, event: e, finding }
+  return {
+    practiceId: e.practice_id,
+    odsCode: e.ods_code,
+    pseudonym: e.patient_pseudonym,
+    windowFrom: e.window_from,
+    windowTo: e.window_to,
+    event: e,
+    finding,
+  }
 }
 
 /** The scope of an incident review: the anchor's practice (which must be in the request) and its window. */
 export async function resolveIncidentScope(db: Db, r: ReportRequest): Promise<{ practiceIds: number[]; from: string; to: string }> {
   const a = await loadAnchor(db, r)
-  if (!r.practiceIds.includes(a.practiceId)) throw new ReportError(`The incident belongs to practice ${a.odsCode}, which is not in the scope.`)
+  if (!r.practiceIds.includes(a.practiceId))
+    throw new ReportError(`The incident belongs to practice ${a.odsCode}, which is not in the scope.`)
   return { practiceIds: [a.practiceId], from: a.windowFrom, to: a.windowTo }
 }
 
@@ -80,7 +100,14 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
   const e = a.event
   const f = a.finding
   titlePage(ctx, [
-    ...(f ? [['Finding', `${f.id}: ${labels.rule(f.rule_id)} (${labels.severity(f.severity)}, ${labels.findingStatus(f.status)})`] as [string, string]] : []),
+    ...(f
+      ? [
+          ['Finding', `${f.id}: ${labels.rule(f.rule_id)} (${labels.severity(f.severity)}, ${labels.findingStatus(f.status)})`] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
     ...(e ? [['Override event', `${e.id}: ${labels.overrideKind(e.kind)}, ${formatIsoDateTime(e.occurred_at)}`] as [string, string]] : []),
     ...(a.disclosureId !== undefined ? [['Disclosure', String(a.disclosureId)] as [string, string]] : []),
     ['Patient (pseudonym)', a.pseudonym],
@@ -134,7 +161,12 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
         { header: 'By', width: 2 },
         { header: 'Reason', width: 6 },
       ],
-      history.map((h) => [formatIsoDateTime(h.at), `${h.fromStatus ? labels.findingStatus(h.fromStatus) : 'New'} to ${labels.findingStatus(h.toStatus)}`, h.byUser ?? 'the system', h.reason]),
+      history.map((h) => [
+        formatIsoDateTime(h.at),
+        `${h.fromStatus ? labels.findingStatus(h.fromStatus) : 'New'} to ${labels.findingStatus(h.toStatus)}`,
+        h.byUser ?? 'the system',
+        h.reason,
+      ]),
       { emptyText: 'No change of status recorded: open since it was detected.' },
     )
   }
@@ -152,7 +184,20 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
       ['Practice', e.ods_code],
       ['Source', `${e.source_name ?? 'not recorded'}, record ${e.source_record_id}`],
     ])
-    ctx.section('event').add([String(e.id), e.occurred_at, e.kind, e.reason_code, e.purpose_code, e.legal_basis, e.actor_role, e.actor, e.recipient, e.description])
+    ctx
+      .section('event')
+      .add([
+        String(e.id),
+        e.occurred_at,
+        e.kind,
+        e.reason_code,
+        e.purpose_code,
+        e.legal_basis,
+        e.actor_role,
+        e.actor,
+        e.recipient,
+        e.description,
+      ])
   }
   if (a.disclosureId !== undefined) {
     const d = await loadIncidentDisclosure(db, a.disclosureId)
@@ -167,7 +212,9 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
       ['Practice', a.odsCode],
       ['Source', `${d.source_name ?? 'not recorded'}, record ${d.source_record_id}`],
     ])
-    ctx.section('disclosure').add([String(d.id), d.occurred_at, d.recipient, d.purpose, d.legal_basis, d.data_level, d.disclosed_by_role, d.disclosed_by])
+    ctx
+      .section('disclosure')
+      .add([String(d.id), d.occurred_at, d.recipient, d.purpose, d.legal_basis, d.data_level, d.disclosed_by_role, d.disclosed_by])
   }
 
   // ---- Timeline
@@ -179,7 +226,8 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
   const TYPE_WORDS: Record<string, string> = { disclosure: 'Disclosure', override: 'Override', choice: 'Patient choice' }
   const what = (r: TimelineRow): string => {
     if (r.type === 'disclosure') return `${labels.purpose(String(r.code))} (${labels.dataLevel(String(r.detail))})`
-    if (r.type === 'override') return `${labels.overrideKind(String(r.code))}${r.detail ? `; reason: ${labels.overrideReason(String(r.detail))}` : ''}`
+    if (r.type === 'override')
+      return `${labels.overrideKind(String(r.code))}${r.detail ? `; reason: ${labels.overrideReason(String(r.detail))}` : ''}`
     const [kind, decision] = String(r.code).split(' ')
     return `${labels.choice(kind!, decision!)}${r.detail === 'inactive' ? ' (inactive)' : ''}`
   }
@@ -196,7 +244,10 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
     ],
     tl.map((r) => [
       formatIsoDateTime(r.at as Date),
-      TYPE_WORDS[String(r.type)] + ((r.type === 'override' && e && Number(r.ref) === Number(e.id)) || (r.type === 'disclosure' && Number(r.ref) === a.disclosureId) ? ' (this)' : ''),
+      TYPE_WORDS[String(r.type)] +
+        ((r.type === 'override' && e && Number(r.ref) === Number(e.id)) || (r.type === 'disclosure' && Number(r.ref) === a.disclosureId)
+          ? ' (this)'
+          : ''),
       String(r.ref),
       what(r),
       String(r.organisation ?? ''),
@@ -216,9 +267,23 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
   heading(doc, `${part++}. Override reviews`)
   const reviews = await listEventReviews(db, e?.id ?? -1)
   const sr = ctx.section('reviews')
-  reviews.forEach((r) => sr.add([String(r.id), r.verdict, r.reasons, r.signed_at, r.escalated, r.supersedes_id == null ? null : String(r.supersedes_id), r.reviewer, r.second_signer]))
+  reviews.forEach((r) =>
+    sr.add([
+      String(r.id),
+      r.verdict,
+      r.reasons,
+      r.signed_at,
+      r.escalated,
+      r.supersedes_id == null ? null : String(r.supersedes_id),
+      r.reviewer,
+      r.second_signer,
+    ]),
+  )
   if (!e) {
-    paragraph(doc, 'No override is involved in this finding: no override event is its subject or part of its evidence, so there is no review to be due.')
+    paragraph(
+      doc,
+      'No override is involved in this finding: no override event is its subject or part of its evidence, so there is no review to be due.',
+    )
   } else {
     const reviewDays = ctx.request.overrideReviewDays ?? DEFAULT_OVERRIDE_REVIEW_DAYS
     const asOf = await snapshotTime(db)
@@ -259,8 +324,20 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
   findings.forEach((f) => sf.add([String(f.id), f.rule_id, f.severity, f.summary, f.status]))
   drawTable(
     doc,
-    [{ header: 'Id', width: 0.8, token: true }, { header: 'Rule', width: 2.4 }, { header: 'Severity', width: 1.2 }, { header: 'Summary', width: 5.6 }, { header: 'Status', width: 1.3 }],
-    findings.map((f) => [String(f.id), labels.rule(String(f.rule_id)), labels.severity(String(f.severity)), String(f.summary), labels.findingStatus(String(f.status))]),
+    [
+      { header: 'Id', width: 0.8, token: true },
+      { header: 'Rule', width: 2.4 },
+      { header: 'Severity', width: 1.2 },
+      { header: 'Summary', width: 5.6 },
+      { header: 'Status', width: 1.3 },
+    ],
+    findings.map((f) => [
+      String(f.id),
+      labels.rule(String(f.rule_id)),
+      labels.severity(String(f.severity)),
+      String(f.summary),
+      labels.findingStatus(String(f.status)),
+    ]),
     { emptyText: 'None recorded.' },
   )
 
@@ -269,7 +346,12 @@ export async function renderIncident(ctx: ReportContext): Promise<void> {
   const current = reviews.filter((r) => !reviews.some((o) => String(o.supersedes_id) === String(r.id))).at(-1)
   const outcome: string[] = []
   if (f) outcome.push(`Finding ${f.id} is ${labels.findingStatus(f.status).toLowerCase()}.`)
-  if (e) outcome.push(current ? `Current review: ${labels.verdict(String(current.verdict))}${current.escalated ? ' (escalated)' : ''} by ${current.reviewer}, ${formatIsoDateTime(current.signed_at as Date)}.` : 'The override event has not been reviewed.')
+  if (e)
+    outcome.push(
+      current
+        ? `Current review: ${labels.verdict(String(current.verdict))}${current.escalated ? ' (escalated)' : ''} by ${current.reviewer}, ${formatIsoDateTime(current.signed_at as Date)}.`
+        : 'The override event has not been reviewed.',
+    )
   else outcome.push('No override is involved.')
   paragraph(doc, outcome.join('\n'))
   ensureSpace(doc, 330) // heading, box and signature lines stay together

@@ -7,7 +7,15 @@ import type { Db } from './queries/index.js'
 import { renderAudit } from './audit/index.js'
 import { renderCommissioner } from './commissioner.js'
 import { loadScopePractices } from './queries/index.js'
-import { KIND_TITLES, REPORT_KINDS, ReportError, type ReportContext, type ReportKind, type ReportRequest, type ScopePractice } from './context.js'
+import {
+  KIND_TITLES,
+  REPORT_KINDS,
+  ReportError,
+  type ReportContext,
+  type ReportKind,
+  type ReportRequest,
+  type ScopePractice,
+} from './context.js'
 import { renderIncident, resolveIncidentScope } from './incident.js'
 import { checkStatementRequest, renderStatement } from './statement.js'
 import { SectionDigest } from './pdf/digest.js'
@@ -159,8 +167,8 @@ function manifestPage(ctx: ReportContext, sections: Map<string, SectionDigest>, 
   heading(doc, 'Signature', 2)
   paragraph(
     doc,
-    'Attached to this PDF: each section\'s rows (section-NAME.jsonl, whose SHA-256 is the digest above), and a manifest ' +
-      'with the SHA-256 of every page\'s text, signed with the key below. A changed character on any page, or a changed row, breaks it.',
+    "Attached to this PDF: each section's rows (section-NAME.jsonl, whose SHA-256 is the digest above), and a manifest " +
+      "with the SHA-256 of every page's text, signed with the key below. A changed character on any page, or a changed row, breaks it.",
     { size: 9 },
   )
   for (const line of keyLines) paragraph(doc, line, { size: 8, bold: line.startsWith('WARNING') })
@@ -206,7 +214,13 @@ export interface ProducedReport extends GeneratedReport {
 export async function produceReport(db: Db, request: ReportRequest, out: Writable | string): Promise<ProducedReport> {
   const scope = await checkReportRequest(db, request)
   const generatedAt = new Date(Math.floor(Date.now() / 1000) * 1000)
-  const base = { request, scope: { practiceIds: scope.practiceIds, from: scope.from, to: scope.to }, practices: scope.practices, id: crypto.randomUUID(), generatedAt }
+  const base = {
+    request,
+    scope: { practiceIds: scope.practiceIds, from: scope.from, to: scope.to },
+    practices: scope.practices,
+    id: crypto.randomUUID(),
+    generatedAt,
+  }
 
   const stream = typeof out === 'string' ? fs.createWriteStream(out) : out
   let result: RenderResult
@@ -222,7 +236,17 @@ export async function produceReport(db: Db, request: ReportRequest, out: Writabl
     if (typeof out === 'string') fs.rmSync(out, { force: true }) // never leave half a report behind
     throw err
   }
-  return { id: base.id, kind: request.kind, request, scope, generatedAt, sha256: result.sha256, pages: result.pages, rowCounts: result.rowCounts, sectionDigests: result.sectionDigests }
+  return {
+    id: base.id,
+    kind: request.kind,
+    request,
+    scope,
+    generatedAt,
+    sha256: result.sha256,
+    pages: result.pages,
+    rowCounts: result.rowCounts,
+    sectionDigests: result.sectionDigests,
+  }
 }
 
 /** Records a produced report in report_exports: from then on `verify` knows it. */
@@ -256,7 +280,12 @@ export async function generateReport(db: Db, request: ReportRequest, out: Writab
   return { id: r.id, sha256: r.sha256, pages: r.pages, rowCounts: r.rowCounts, sectionDigests: r.sectionDigests }
 }
 
-const FILE_KIND: Record<ReportKind, string> = { audit: 'evidence-pack', commissioner: 'commissioner-report', incident: 'incident-review', statement: 'disclosure-statement' }
+const FILE_KIND: Record<ReportKind, string> = {
+  audit: 'evidence-pack',
+  commissioner: 'commissioner-report',
+  incident: 'incident-review',
+  statement: 'disclosure-statement',
+}
 
 /**
  * The download's file name: type, scope and period, e.g. evidence-pack_Y12345_2026-07-01_2026-09-30.pdf
@@ -307,19 +336,35 @@ export async function verifyReport(db: Db, bytes: Buffer): Promise<VerifiedRepor
  * --public-key, and "Check a report" on /reports). Reports made before reports were signed
  * carry no manifest: they are still known by their recorded SHA-256.
  */
-export async function verifyRecordedReport(db: Db, bytes: Buffer, publicKey: crypto.KeyObject): Promise<{ ok: boolean; message: string; reportId?: string }> {
+export async function verifyRecordedReport(
+  db: Db,
+  bytes: Buffer,
+  publicKey: crypto.KeyObject,
+): Promise<{ ok: boolean; message: string; reportId?: string }> {
   const verdict = await verifyReportFile(bytes, publicKey)
   if (verdict.status === 'unsigned') {
     const recorded = await verifyReport(db, bytes)
-    if (recorded) return { ok: true, reportId: recorded.id, message: `${describeVerified(recorded)} (an unsigned report from before reports were signed: checked by its recorded SHA-256)` }
+    if (recorded)
+      return {
+        ok: true,
+        reportId: recorded.id,
+        message: `${describeVerified(recorded)} (an unsigned report from before reports were signed: checked by its recorded SHA-256)`,
+      }
   }
-  if (verdict.status !== 'genuine' && verdict.status !== 'resaved') return { ok: false, message: describeFileVerdict(verdict), ...(('manifest' in verdict) ? { reportId: verdict.manifest.reportId } : {}) }
+  if (verdict.status !== 'genuine' && verdict.status !== 'resaved')
+    return { ok: false, message: describeFileVerdict(verdict), ...('manifest' in verdict ? { reportId: verdict.manifest.reportId } : {}) }
   const id = verdict.manifest.reportId
   const row = await db('report_exports').where({ id }).first()
-  if (!row) return { ok: false, reportId: id, message: `not recorded: the signature is valid, but this database has no record of report ${id}` }
+  if (!row)
+    return { ok: false, reportId: id, message: `not recorded: the signature is valid, but this database has no record of report ${id}` }
   const sha256 = crypto.createHash('sha256').update(bytes).digest('hex')
-  if (row.pdf_sha256 === sha256) return { ok: true, reportId: id, message: `${describeFileVerdict(verdict)}; recorded in this database with the same SHA-256` }
-  return { ok: true, reportId: id, message: `${describeFileVerdict({ status: 'resaved', manifest: verdict.manifest })}; recorded in this database with SHA-256 ${row.pdf_sha256}, this file's is ${sha256}` }
+  if (row.pdf_sha256 === sha256)
+    return { ok: true, reportId: id, message: `${describeFileVerdict(verdict)}; recorded in this database with the same SHA-256` }
+  return {
+    ok: true,
+    reportId: id,
+    message: `${describeFileVerdict({ status: 'resaved', manifest: verdict.manifest })}; recorded in this database with SHA-256 ${row.pdf_sha256}, this file's is ${sha256}`,
+  }
 }
 
 /** The one line `ledger verify` prints for a genuine report. */

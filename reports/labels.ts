@@ -65,7 +65,11 @@ export class Labels {
 
   static async load(db: Db): Promise<Labels> {
     const [purposes, types, bases] = await Promise.all([listPurposes(db), listRecipientTypes(db), listLegalBases(db)])
-    return new Labels(new Map(purposes.map((p) => [p.code, p])), new Map(types.map((t) => [t.code, t.label])), new Map(bases.map((b) => [b.code, b])))
+    return new Labels(
+      new Map(purposes.map((p) => [p.code, p])),
+      new Map(types.map((t) => [t.code, t.label])),
+      new Map(bases.map((b) => [b.code, b])),
+    )
   }
 
   private note(kind: GlossaryKind, code: string): void {
@@ -107,7 +111,16 @@ export class Labels {
     switch (kind) {
       case 'purpose': {
         const p = this.purposes.get(code)
-        return p && { label: p.label, meaning: p.prohibited ? 'A prohibited purpose: data must never be shared for it.' : p.opt_out_applies ? 'Beyond direct care: national data opt-outs and Type 1 opt-outs apply.' : 'Opt-outs do not apply to this purpose.' }
+        return (
+          p && {
+            label: p.label,
+            meaning: p.prohibited
+              ? 'A prohibited purpose: data must never be shared for it.'
+              : p.opt_out_applies
+                ? 'Beyond direct care: national data opt-outs and Type 1 opt-outs apply.'
+                : 'Opt-outs do not apply to this purpose.',
+          }
+        )
       }
       case 'recipient_type': {
         const t = this.recipientTypes.get(code)
@@ -115,7 +128,12 @@ export class Labels {
       }
       case 'legal_basis': {
         const b = this.legalBases.get(code)
-        return b && { label: b.label, meaning: b.exempts_opt_out ? 'Sets a patient’s opt-out aside.' : 'Does not set a patient’s opt-out aside.' }
+        return (
+          b && {
+            label: b.label,
+            meaning: b.exempts_opt_out ? 'Sets a patient’s opt-out aside.' : 'Does not set a patient’s opt-out aside.',
+          }
+        )
       }
       case 'data_level': {
         const l = DATA_LEVEL_LABELS[code as keyof typeof DATA_LEVEL_LABELS]
@@ -132,16 +150,22 @@ export class Labels {
       case 'severity':
         return SEVERITY_MEANINGS[code] ? { label: code[0]!.toUpperCase() + code.slice(1), meaning: SEVERITY_MEANINGS[code]! } : undefined
       case 'override_kind':
-        return OVERRIDE_KIND_LABELS[code] ? { label: OVERRIDE_KIND_LABELS[code]!, meaning: 'How a person reached or shared the record outside the usual controls.' } : undefined
+        return OVERRIDE_KIND_LABELS[code]
+          ? { label: OVERRIDE_KIND_LABELS[code]!, meaning: 'How a person reached or shared the record outside the usual controls.' }
+          : undefined
       case 'override_reason':
-        return OVERRIDE_REASON_LABELS[code] ? { label: OVERRIDE_REASON_LABELS[code]!, meaning: 'HL7 v3 consent override reason given by the person.' } : undefined
+        return OVERRIDE_REASON_LABELS[code]
+          ? { label: OVERRIDE_REASON_LABELS[code]!, meaning: 'HL7 v3 consent override reason given by the person.' }
+          : undefined
       case 'verdict': {
         const v = VERDICT_LABELS[code as keyof typeof VERDICT_LABELS]
         return v && { label: v, meaning: 'The Caldicott guardian’s conclusion on an override.' }
       }
       case 'choice': {
         const [k, d] = code.split(' ')
-        return CHOICE_KIND_LABELS[k!] && CHOICE_DECISION_LABELS[d!] ? { label: `${CHOICE_KIND_LABELS[k!]}: ${CHOICE_DECISION_LABELS[d!]}`, meaning: 'A choice the patient recorded at the practice.' } : undefined
+        return CHOICE_KIND_LABELS[k!] && CHOICE_DECISION_LABELS[d!]
+          ? { label: `${CHOICE_KIND_LABELS[k!]}: ${CHOICE_DECISION_LABELS[d!]}`, meaning: 'A choice the patient recorded at the practice.' }
+          : undefined
       }
     }
   }
@@ -160,10 +184,20 @@ export class Labels {
 }
 
 /** The glossary section: each code the report printed, with its label and meaning. */
-export function glossary(doc: Doc, labels: Labels, title: string, section: { add(values: unknown[]): void }, afterHeading?: () => void): void {
+export function glossary(
+  doc: Doc,
+  labels: Labels,
+  title: string,
+  section: { add(values: unknown[]): void },
+  afterHeading?: () => void,
+): void {
   heading(doc, title)
   afterHeading?.() // the contents page and bookmarks note the page the heading landed on
-  paragraph(doc, 'The report prints labels. These are the codes behind them, as stored in the records and used in exports and the dashboard’s filters.', { size: 9 })
+  paragraph(
+    doc,
+    'The report prints labels. These are the codes behind them, as stored in the records and used in exports and the dashboard’s filters.',
+    { size: 9 },
+  )
   const rows = labels.glossaryRows()
   rows.forEach((r) => section.add(r))
   drawTable(

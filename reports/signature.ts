@@ -48,7 +48,9 @@ export function sectionFileName(name: string): string {
 export function signatureLines(key: SigningKey): string[] {
   return [
     ...(key.development
-      ? ['WARNING: signed with the published DEVELOPMENT key. Anyone can make this signature; it proves nothing. Configure SIGNING_KEY for real reports.']
+      ? [
+          'WARNING: signed with the published DEVELOPMENT key. Anyone can make this signature; it proves nothing. Configure SIGNING_KEY for real reports.',
+        ]
       : []),
     `Signed with Ed25519. Public key fingerprint (SHA-256 of the key): ${publicKeyFingerprint(key)}`,
     'Check this file offline with `npm run ledger -- verify FILE.pdf --public-key KEY.pem` (the key below, or from `npm run ledger -- keys public`).',
@@ -58,7 +60,9 @@ export function signatureLines(key: SigningKey): string[] {
 }
 
 function publicKeyBase64(key: SigningKey): string {
-  return publicKeyPem(key).replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '')
+  return publicKeyPem(key)
+    .replace(/-----[A-Z ]+-----/g, '')
+    .replace(/\s+/g, '')
 }
 
 /** Adds a file attachment whose content is already deflated (a section's rows, compressed while drawn). */
@@ -72,7 +76,14 @@ function attach(doc: Doc, name: string, deflated: Buffer[], size: number, descri
   for (const chunk of deflated) file.write(chunk)
   file.end()
   // eslint-disable-next-line no-new-wrappers -- pdfkit writes a String object as a PDF string, a plain string as a name
-  const spec = d.ref({ Type: 'Filespec', AFRelationship: 'Data', F: new String(name), UF: new String(name), Desc: new String(description), EF: { F: file } })
+  const spec = d.ref({
+    Type: 'Filespec',
+    AFRelationship: 'Data',
+    F: new String(name),
+    UF: new String(name),
+    Desc: new String(description),
+    EF: { F: file },
+  })
   spec.end()
   d.addNamedEmbeddedFile(name, spec)
   ;(d._root.data.AF ??= []).push(spec)

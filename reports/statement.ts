@@ -23,7 +23,8 @@ const OPT_OUT_NAMES: Record<string, string> = {
 }
 
 export function checkStatementRequest(r: ReportRequest): void {
-  if (!r.patientPseudonym) throw new ReportError("A disclosure statement needs the patient's NHS number (use `ledger statement` or the Statements page).")
+  if (!r.patientPseudonym)
+    throw new ReportError("A disclosure statement needs the patient's NHS number (use `ledger statement` or the Statements page).")
   if (r.practiceIds.length !== 1) throw new ReportError('A disclosure statement covers one practice.')
 }
 
@@ -60,7 +61,21 @@ export async function renderStatement(ctx: ReportContext): Promise<void> {
   heading(doc, 'Every time your information was shared')
   const rows = await statementDisclosures(db, scope, pseudonym)
   const s = ctx.section('statement_disclosures')
-  rows.forEach((r) => s.add([String(r.id), r.occurred_at, r.recipient, r.recipient_ods, r.recipient_type, r.purpose, r.legal_basis, r.data_level, r.data_description, r.ndop, r.type1]))
+  rows.forEach((r) =>
+    s.add([
+      String(r.id),
+      r.occurred_at,
+      r.recipient,
+      r.recipient_ods,
+      r.recipient_type,
+      r.purpose,
+      r.legal_basis,
+      r.data_level,
+      r.data_description,
+      r.ndop,
+      r.type1,
+    ]),
+  )
   drawTable(
     doc,
     [

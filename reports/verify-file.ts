@@ -37,9 +37,13 @@ export async function verifyReportFile(bytes: Buffer, publicKey: crypto.KeyObjec
     }
     const manifestBytes = attachments[MANIFEST_FILE]?.content
     const signature = attachments[SIGNATURE_FILE]?.content
-    if (!manifestBytes || !signature) return { status: 'unsigned', reason: 'no signed Sharing Ledger manifest in this file: not a report this system produced' }
+    if (!manifestBytes || !signature)
+      return { status: 'unsigned', reason: 'no signed Sharing Ledger manifest in this file: not a report this system produced' }
     if (!verifySignature(publicKey, Buffer.from(manifestBytes), Buffer.from(signature).toString('utf8'))) {
-      return { status: 'bad-signature', reason: 'the manifest\'s signature does not match this public key: altered, or signed by another key' }
+      return {
+        status: 'bad-signature',
+        reason: "the manifest's signature does not match this public key: altered, or signed by another key",
+      }
     }
     const manifest = JSON.parse(Buffer.from(manifestBytes).toString('utf8')) as ReportManifest
     if (manifest.format !== MANIFEST_FORMAT) return { status: 'unsigned', reason: `unknown manifest format ${String(manifest.format)}` }
@@ -65,7 +69,13 @@ export async function verifyReportFile(bytes: Buffer, publicKey: crypto.KeyObjec
       const digest = crypto.createHash('sha256').update(body).digest('hex')
       if (at < 0 || digest !== manifest.pageText[n - 1]) altered.push(n)
     }
-    if (altered.length > 0) return { status: 'altered', manifest, pages: altered, reason: `the text of ${altered.length === 1 ? 'page' : 'pages'} ${altered.join(', ')} differs from the signed report` }
+    if (altered.length > 0)
+      return {
+        status: 'altered',
+        manifest,
+        pages: altered,
+        reason: `the text of ${altered.length === 1 ? 'page' : 'pages'} ${altered.join(', ')} differs from the signed report`,
+      }
 
     for (const s of manifest.sections) {
       const rows = attachments[s.file]?.content

@@ -1,6 +1,11 @@
 import crypto from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import { createRequestHandler as createRemixHandler, writeReadableStreamToWritable, type AppLoadContext, type ServerBuild } from '@remix-run/node'
+import {
+  createRequestHandler as createRemixHandler,
+  writeReadableStreamToWritable,
+  type AppLoadContext,
+  type ServerBuild,
+} from '@remix-run/node'
 import type express from 'express'
 import { getViewer } from '../app/lib/access.server.js'
 

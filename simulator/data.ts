@@ -24,7 +24,8 @@ import type { Dataset, PracticeData } from './dataset/types.js'
 /** One practice's records, generated on their own (memory stays at one practice's worth). */
 export function generatePractice(options: DatasetOptions, index: number): PracticeData {
   const o = resolveDatasetOptions(options)
-  if (!Number.isInteger(index) || index < 0 || index >= o.practices) throw new RangeError(`practice index ${index} is outside 0 to ${o.practices - 1}.`)
+  if (!Number.isInteger(index) || index < 0 || index >= o.practices)
+    throw new RangeError(`practice index ${index} is outside 0 to ${o.practices - 1}.`)
   const practice = new PracticeRecords(o, index, practiceProfile(o, index))
   simulateChoices(practice, randomStream(o.seed, `choices:${index}`))
   plantSpecialRecords(practice, randomStream(o.seed, `special:${index}`))
@@ -58,7 +59,16 @@ export function generateDataset(options: DatasetOptions = {}): Dataset {
 }
 
 export { MAX_PRACTICES, resolveDatasetOptions, type DatasetOptions, type ResolvedDatasetOptions } from './dataset/options.js'
-export type { Dataset, MalformedProblem, MalformedRecord, NearMiss, PlantedViolation, PracticeData, PracticeProfile, RuleId } from './dataset/types.js'
+export type {
+  Dataset,
+  MalformedProblem,
+  MalformedRecord,
+  NearMiss,
+  PlantedViolation,
+  PracticeData,
+  PracticeProfile,
+  RuleId,
+} from './dataset/types.js'
 export { practiceProfiles } from './dataset/practices.js'
 export { countOptOuts } from './dataset/opt-outs.js'
 export { NDOP_COLUMNS, ndopCsv } from './dataset/ndop-publication.js'

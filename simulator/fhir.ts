@@ -74,9 +74,12 @@ const DATA_LEVEL_LABELS: Record<DataLevel, Coding[] | undefined> = deepFreeze({
 
 const actReason = memo((code): CodeableConcept => ({ coding: [{ system: SYSTEMS.v3ActReason, code }] }))
 const legalBasisConcept = memo((code): CodeableConcept => ({ coding: [{ system: SYSTEMS.legalBasis, code }] }))
-const dataEntity = memo(
-  (description): AuditEventEntity => ({ type: SYSTEM_OBJECT, role: DOMAIN_RESOURCE, lifecycle: DISCLOSURE_LIFECYCLE, description }),
-)
+const dataEntity = memo((description): AuditEventEntity => ({
+  type: SYSTEM_OBJECT,
+  role: DOMAIN_RESOURCE,
+  lifecycle: DISCLOSURE_LIFECYCLE,
+  description,
+}))
 /** The purpose first (our local code ahead of the v3 one, so its precise meaning is read first), then any override reason, then the legal basis. */
 const purposeOfEvent = memo((key): CodeableConcept[] => {
   const [localPurpose, purposeCode, overrideReason, legalBasis] = key.split('|')

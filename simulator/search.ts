@@ -14,7 +14,8 @@ export interface DateCriterion {
   to: number
 }
 
-const DATE_PARAM = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/
+const DATE_PARAM =
+  /^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/
 
 /** Parses one value such as `ge2026-09-01` or `gt2026-09-01T10:15:00.123Z`; an error says what is wrong. */
 export function parseDateCriterion(name: string, raw: string): DateCriterion | { error: string } {

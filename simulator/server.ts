@@ -1,6 +1,13 @@
 import http from 'node:http'
 import type { AuditEvent, Consent } from 'fhir/r4'
-import { generatePractice, practiceProfiles, resolveDatasetOptions, type DatasetOptions, type PracticeData, type PracticeProfile } from './data.js'
+import {
+  generatePractice,
+  practiceProfiles,
+  resolveDatasetOptions,
+  type DatasetOptions,
+  type PracticeData,
+  type PracticeProfile,
+} from './data.js'
 import { intervalOf, lowerBound, matchesDate, parseDateCriterion, type DateCriterion } from './search.js'
 
 /**
@@ -127,7 +134,10 @@ function filter(collection: Collection, lastUpdated: DateCriterion[], date: Date
   const { from, to } = intervalOf(lastUpdated)
   const start = lowerBound(collection.lastUpdated, from)
   const end = lowerBound(collection.lastUpdated, to)
-  const scanned = [...lastUpdated.filter((c) => c.prefix === 'ne').map((c) => ({ c, times: collection.lastUpdated })), ...date.map((c) => ({ c, times: collection.date }))]
+  const scanned = [
+    ...lastUpdated.filter((c) => c.prefix === 'ne').map((c) => ({ c, times: collection.lastUpdated })),
+    ...date.map((c) => ({ c, times: collection.date })),
+  ]
   const found: Resource[] = []
   for (let i = start; i < end; i++) {
     if (scanned.every(({ c, times }) => matchesDate(c, times[i]!))) found.push(collection.resources[i]!)
@@ -180,7 +190,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   const datasetOptions = resolveDatasetOptions(opts)
   const host = opts.host ?? '127.0.0.1'
   const maxPageSize = opts.maxPageSize ?? 500
-  if (!Number.isInteger(maxPageSize) || maxPageSize < 1) throw new RangeError(`maxPageSize must be a whole number of at least 1, not ${maxPageSize}.`)
+  if (!Number.isInteger(maxPageSize) || maxPageSize < 1)
+    throw new RangeError(`maxPageSize must be a whole number of at least 1, not ${maxPageSize}.`)
   const profiles = practiceProfiles(datasetOptions)
   const indexByOds = new Map(profiles.map((p, i) => [p.odsCode, i]))
 
@@ -221,7 +232,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
 
   function search(served: ServedPractice, practiceUrl: string, type: SearchableType, params: URLSearchParams) {
     const sort = params.get('_sort')
-    if (sort !== null && sort !== '_lastUpdated') throw new HttpProblem(400, 'not-supported', `_sort=${sort} is not supported; use _sort=_lastUpdated`)
+    if (sort !== null && sort !== '_lastUpdated')
+      throw new HttpProblem(400, 'not-supported', `_sort=${sort} is not supported; use _sort=_lastUpdated`)
     const count = Math.min(wholeNumber(params, '_count') ?? DEFAULT_PAGE_SIZE, maxPageSize)
     const offset = wholeNumber(params, '_getpagesoffset') ?? 0
     const lastUpdated = criteria(params, '_lastUpdated')
@@ -287,7 +299,12 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     }
     if (req.method !== 'GET') throw new HttpProblem(405, 'not-supported', `${req.method} is not supported; this server is read-only`)
     const route = /^\/fhir\/([^/]+)\/(metadata|AuditEvent|Consent)(?:\/([A-Za-z0-9\-.]{1,64}))?$/.exec(url.pathname)
-    if (!route) throw new HttpProblem(404, 'not-found', `Nothing at ${url.pathname}; practices are served at /fhir/{ODS}/(metadata|AuditEvent|Consent)`)
+    if (!route)
+      throw new HttpProblem(
+        404,
+        'not-found',
+        `Nothing at ${url.pathname}; practices are served at /fhir/{ODS}/(metadata|AuditEvent|Consent)`,
+      )
     const [, ods = '', resource = '', id] = route
     const index = indexByOds.get(ods)
     if (index === undefined) throw new HttpProblem(404, 'not-found', `There is no practice with ODS code ${ods} on this server`)
@@ -339,7 +356,13 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   let closing: Promise<void> | null = null
   return {
     url: baseUrl,
-    practices: profiles.map((p) => ({ odsCode: p.odsCode, name: p.name, icbCode: p.icbCode, listSize: p.listSize, fhirBaseUrl: `${baseUrl}/fhir/${p.odsCode}` })),
+    practices: profiles.map((p) => ({
+      odsCode: p.odsCode,
+      name: p.name,
+      icbCode: p.icbCode,
+      listSize: p.listSize,
+      fhirBaseUrl: `${baseUrl}/fhir/${p.odsCode}`,
+    })),
     setFaults(f: FaultConfig) {
       fault = { ...f }
       faultsLeft = f.times ?? Infinity

@@ -12,7 +12,10 @@ export function CharacterCount({
   describedBy,
   defaultValue,
   ...rest
-}: { id: string; limit: number; describedBy?: string; defaultValue?: string } & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'id' | 'defaultValue' | 'aria-describedby'>) {
+}: { id: string; limit: number; describedBy?: string; defaultValue?: string } & Omit<
+  TextareaHTMLAttributes<HTMLTextAreaElement>,
+  'id' | 'defaultValue' | 'aria-describedby'
+>) {
   const [length, setLength] = useState<number | null>(defaultValue ? defaultValue.length : null)
   const countId = `${id}-count`
   const left = limit - (length ?? 0)

@@ -13,13 +13,27 @@ export interface DisclosureVocabulary {
 }
 
 /** Everything that narrows what the disclosures pages show; paging and sorting are not filters. */
-export const DISCLOSURE_FILTER_PARAMS = ['practice', 'from', 'to', 'purpose', 'recipientType', 'recipient', 'legalBasis', 'dataLevel'] as const
+export const DISCLOSURE_FILTER_PARAMS = [
+  'practice',
+  'from',
+  'to',
+  'purpose',
+  'recipientType',
+  'recipient',
+  'legalBasis',
+  'dataLevel',
+] as const
 
 /**
  * `pathname?query` with the current filters kept, `changes` applied (null drops a parameter) and
  * the page number dropped, since a new filter starts at page 1. Sorting is kept only on the list.
  */
-export function disclosuresHref(pathname: string, search: string, changes: Record<string, string | number | null> = {}, keep: readonly string[] = DISCLOSURE_FILTER_PARAMS): string {
+export function disclosuresHref(
+  pathname: string,
+  search: string,
+  changes: Record<string, string | number | null> = {},
+  keep: readonly string[] = DISCLOSURE_FILTER_PARAMS,
+): string {
   return disclosuresHrefBuilder(pathname, search, keep)(changes)
 }
 
@@ -27,7 +41,11 @@ export function disclosuresHref(pathname: string, search: string, changes: Recor
  * disclosuresHref for many links from one address: the address is read once, not once per link
  * (the summary page links every row and cell of its tables).
  */
-export function disclosuresHrefBuilder(pathname: string, search: string, keep: readonly string[] = DISCLOSURE_FILTER_PARAMS): (changes?: Record<string, string | number | null>) => string {
+export function disclosuresHrefBuilder(
+  pathname: string,
+  search: string,
+  keep: readonly string[] = DISCLOSURE_FILTER_PARAMS,
+): (changes?: Record<string, string | number | null>) => string {
   const current = new URLSearchParams(search)
   const kept: Array<[string, string]> = []
   for (const name of keep) for (const v of current.getAll(name)) if (v) kept.push([name, v])
@@ -48,7 +66,19 @@ export function useListHref(): (changes: Record<string, string | number | null>)
   return useMemo(() => disclosuresHrefBuilder('/disclosures/list', search), [search])
 }
 
-function Select({ id, name, label, value, options }: { id: string; name: string; label: string; value?: string; options: Array<{ value: string; label: string }> }) {
+function Select({
+  id,
+  name,
+  label,
+  value,
+  options,
+}: {
+  id: string
+  name: string
+  label: string
+  value?: string
+  options: Array<{ value: string; label: string }>
+}) {
   return (
     <div>
       <label htmlFor={id}>{label}</label>
@@ -68,10 +98,17 @@ function Select({ id, name, label, value, options }: { id: string; name: string;
 export function DisclosureFilterFields({ vocabulary, form }: { vocabulary: DisclosureVocabulary; form: Record<string, string> }) {
   const recipients = vocabulary.recipients.map((r) => ({ value: String(r.id), label: r.label }))
   // A recipient chosen by a link but with nothing in this period still shows as chosen.
-  if (form.recipient && !recipients.some((r) => r.value === form.recipient)) recipients.push({ value: form.recipient, label: `Recipient no. ${form.recipient}` })
+  if (form.recipient && !recipients.some((r) => r.value === form.recipient))
+    recipients.push({ value: form.recipient, label: `Recipient no. ${form.recipient}` })
   return (
     <>
-      <Select id="filter-purpose" name="purpose" label="Purpose" value={form.purpose} options={vocabulary.purposes.map((p) => ({ value: p.code, label: p.label }))} />
+      <Select
+        id="filter-purpose"
+        name="purpose"
+        label="Purpose"
+        value={form.purpose}
+        options={vocabulary.purposes.map((p) => ({ value: p.code, label: p.label }))}
+      />
       <Select
         id="filter-recipient-type"
         name="recipientType"
@@ -80,14 +117,32 @@ export function DisclosureFilterFields({ vocabulary, form }: { vocabulary: Discl
         options={vocabulary.recipientTypes.map((t) => ({ value: t.code, label: t.label }))}
       />
       <Select id="filter-recipient" name="recipient" label="Recipient" value={form.recipient} options={recipients} />
-      <Select id="filter-legal-basis" name="legalBasis" label="Legal basis" value={form.legalBasis} options={vocabulary.legalBases.map((b) => ({ value: b.code, label: b.label }))} />
-      <Select id="filter-data-level" name="dataLevel" label="Data level" value={form.dataLevel} options={vocabulary.dataLevels.map((d) => ({ value: d.code, label: d.label }))} />
+      <Select
+        id="filter-legal-basis"
+        name="legalBasis"
+        label="Legal basis"
+        value={form.legalBasis}
+        options={vocabulary.legalBases.map((b) => ({ value: b.code, label: b.label }))}
+      />
+      <Select
+        id="filter-data-level"
+        name="dataLevel"
+        label="Data level"
+        value={form.dataLevel}
+        options={vocabulary.dataLevels.map((d) => ({ value: d.code, label: d.label }))}
+      />
     </>
   )
 }
 
 /** "Showing only: Purpose: Research (remove)": what narrows the page, each removable on its own. */
-export function ActiveDisclosureFilters({ active, keep }: { active: Array<{ param: string; name: string; label: string }>; keep?: readonly string[] }) {
+export function ActiveDisclosureFilters({
+  active,
+  keep,
+}: {
+  active: Array<{ param: string; name: string; label: string }>
+  keep?: readonly string[]
+}) {
   const { pathname, search } = useLocation()
   if (active.length === 0) return null
   return (
@@ -97,7 +152,10 @@ export function ActiveDisclosureFilters({ active, keep }: { active: Array<{ para
         {active.map((f) => (
           <li key={f.param}>
             {f.name}: <strong>{f.label}</strong>{' '}
-            <Link to={disclosuresHref(pathname, search, { [f.param]: null }, keep)} aria-label={`Remove the ${f.name.toLowerCase()} filter (${f.label})`}>
+            <Link
+              to={disclosuresHref(pathname, search, { [f.param]: null }, keep)}
+              aria-label={`Remove the ${f.name.toLowerCase()} filter (${f.label})`}
+            >
               remove
             </Link>
           </li>

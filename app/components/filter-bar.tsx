@@ -53,11 +53,29 @@ export function FilterBar({ from, to, children }: { from?: string; to?: string; 
         <div className="filter-bar__dates">
           <div>
             <label htmlFor="filter-from">From</label>
-            <input id="filter-from" name="from" type="date" min={EARLIEST_DAY} max={latestPeriodDay()} key={from ?? ''} defaultValue={from ?? ''} {...dateProps('from')} />
+            <input
+              id="filter-from"
+              name="from"
+              type="date"
+              min={EARLIEST_DAY}
+              max={latestPeriodDay()}
+              key={from ?? ''}
+              defaultValue={from ?? ''}
+              {...dateProps('from')}
+            />
           </div>
           <div>
             <label htmlFor="filter-to">To</label>
-            <input id="filter-to" name="to" type="date" min={EARLIEST_DAY} max={latestPeriodDay()} key={to ?? ''} defaultValue={to ?? ''} {...dateProps('to')} />
+            <input
+              id="filter-to"
+              name="to"
+              type="date"
+              min={EARLIEST_DAY}
+              max={latestPeriodDay()}
+              key={to ?? ''}
+              defaultValue={to ?? ''}
+              {...dateProps('to')}
+            />
           </div>
         </div>
       </div>

@@ -2,7 +2,16 @@ import { formatDateTime } from '../../core/format.js'
 
 export interface LedgerStatusData {
   lastCheckpoint: { id: number; createdAt: string; chains: number; developmentKey: boolean; createdBy: string } | null
-  lastVerification: { finishedAt: string; intact: boolean; runBy: string; scope: string; entries: number; rowsChecked: number; problemCount: number; problems: string[] } | null
+  lastVerification: {
+    finishedAt: string
+    intact: boolean
+    runBy: string
+    scope: string
+    entries: number
+    rowsChecked: number
+    problemCount: number
+    problems: string[]
+  } | null
 }
 
 /** The tamper-evident ledger's state (decision 024), on /jobs and the access log page. */
@@ -13,8 +22,8 @@ export function LedgerStatus({ status }: { status: LedgerStatusData }) {
     <section className="panel" aria-labelledby="ledger-heading" data-testid="ledger-status">
       <h2 id="ledger-heading">Tamper-evident ledger</h2>
       <p className="hint">
-        Every kept record is chained by hash, per practice. Anyone can check the chains with <code>npm run ledger -- integrity verify</code>; a
-        signed checkpoint kept elsewhere proves nothing before it was changed since.
+        Every kept record is chained by hash, per practice. Anyone can check the chains with <code>npm run ledger -- integrity verify</code>
+        ; a signed checkpoint kept elsewhere proves nothing before it was changed since.
       </p>
       <dl className="facts">
         <dt>Last checked</dt>
@@ -25,9 +34,12 @@ export function LedgerStatus({ status }: { status: LedgerStatusData }) {
               {v.intact ? (
                 <strong className="status--completed">intact</strong>
               ) : (
-                <strong className="status--failed">NOT INTACT ({v.problemCount} problem{v.problemCount === 1 ? '' : 's'})</strong>
+                <strong className="status--failed">
+                  NOT INTACT ({v.problemCount} problem{v.problemCount === 1 ? '' : 's'})
+                </strong>
               )}{' '}
-              ({v.scope === 'all' ? 'all chains' : v.scope}, {v.entries.toLocaleString('en-GB')} entries, {v.rowsChecked.toLocaleString('en-GB')} rows; by {v.runBy})
+              ({v.scope === 'all' ? 'all chains' : v.scope}, {v.entries.toLocaleString('en-GB')} entries,{' '}
+              {v.rowsChecked.toLocaleString('en-GB')} rows; by {v.runBy})
             </>
           ) : (
             'Never'

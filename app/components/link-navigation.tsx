@@ -21,7 +21,8 @@ export function useLinkNavigation(): (event: MouseEvent<HTMLElement>) => void {
       if (!anchor || !event.currentTarget.contains(anchor)) return
       const href = anchor.getAttribute('href')
       if (!href || !href.startsWith('/') || href.startsWith('//')) return
-      if ((anchor.target && anchor.target !== '_self') || anchor.hasAttribute('download') || anchor.hasAttribute('data-reload-document')) return
+      if ((anchor.target && anchor.target !== '_self') || anchor.hasAttribute('download') || anchor.hasAttribute('data-reload-document'))
+        return
       event.preventDefault()
       navigate(href)
     },

@@ -5,7 +5,12 @@
 export function DueStatus({
   event: e,
 }: {
-  event: { overdue: boolean; overdueDays: number; dueInDays: number | null; status: 'pending' | 'awaiting_countersignature' | 'reviewed' | 'not_required' }
+  event: {
+    overdue: boolean
+    overdueDays: number
+    dueInDays: number | null
+    status: 'pending' | 'awaiting_countersignature' | 'reviewed' | 'not_required'
+  }
 }) {
   if (e.overdue) {
     return (

@@ -4,7 +4,19 @@ import { Link, useLocation } from '@remix-run/react'
  * "Previous / Page 2 of 7 / Next" links for a paged list. The page number lives in the address
  * under `param` (so two lists on one page can page separately), and every other filter is kept.
  */
-export function Pager({ total, page, pageSize, param = 'page', label }: { total: number; page: number; pageSize: number; param?: string; label: string }) {
+export function Pager({
+  total,
+  page,
+  pageSize,
+  param = 'page',
+  label,
+}: {
+  total: number
+  page: number
+  pageSize: number
+  param?: string
+  label: string
+}) {
   const { search } = useLocation()
   const pages = Math.max(1, Math.ceil(total / pageSize))
   if (pages <= 1 && page <= 1) return null

@@ -167,7 +167,11 @@ export function SessionTimeout({ secondsLeft, stamp, owner, csrf }: { secondsLef
           </span>
           .
         </p>
-        <p>{cannotExtend ? 'You have been signed in for as long as a session may last: sign in again to carry on.' : 'Anything you have typed in a form on this page is kept: sign in again to finish it.'}</p>
+        <p>
+          {cannotExtend
+            ? 'You have been signed in for as long as a session may last: sign in again to carry on.'
+            : 'Anything you have typed in a form on this page is kept: sign in again to finish it.'}
+        </p>
       </div>
       <div className="timeout-dialog__actions">
         {!cannotExtend && (

@@ -18,7 +18,13 @@ export function SiteMenu({ role }: { role: Role }) {
   return (
     <nav aria-label="Main" className={`site-menu${hydrated ? ' site-menu--foldable' : ''}${open ? ' site-menu--open' : ''}`}>
       {hydrated && (
-        <button type="button" className="site-menu__toggle" aria-expanded={open} aria-controls="site-nav" onClick={() => setOpen((o) => !o)}>
+        <button
+          type="button"
+          className="site-menu__toggle"
+          aria-expanded={open}
+          aria-controls="site-nav"
+          onClick={() => setOpen((o) => !o)}
+        >
           Menu
         </button>
       )}

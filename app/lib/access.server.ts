@@ -71,7 +71,13 @@ export async function requireAccess(
       actor: viewer.email,
       action,
       ip: context.ip ?? null,
-      practiceIds: entry.practiceIds ?? (entry.practiceId ? [entry.practiceId] : viewer.role === 'admin' ? [] : (requestedPracticeIds(viewer, new URL(request.url)) ?? viewer.practices.map((p) => p.id))),
+      practiceIds:
+        entry.practiceIds ??
+        (entry.practiceId
+          ? [entry.practiceId]
+          : viewer.role === 'admin'
+            ? []
+            : (requestedPracticeIds(viewer, new URL(request.url)) ?? viewer.practices.map((p) => p.id))),
       ...entry,
     })
 
@@ -137,7 +143,10 @@ export function notFound(): Response {
 
 /** The viewer's practices narrowed by ?practice=ODS (repeatable); undefined when one asked for is not theirs. */
 function requestedPracticeIds(viewer: Viewer, url: URL): number[] | undefined {
-  const asked = url.searchParams.getAll('practice').filter(Boolean).map((s) => s.toUpperCase())
+  const asked = url.searchParams
+    .getAll('practice')
+    .filter(Boolean)
+    .map((s) => s.toUpperCase())
   if (asked.length === 0) return viewer.practices.map((p) => p.id)
   const ids = asked.map((ods) => viewer.practices.find((x) => x.odsCode === ods)?.id)
   return ids.every((id) => id !== undefined) ? (ids as number[]) : undefined

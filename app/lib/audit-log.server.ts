@@ -23,12 +23,22 @@ const CSV_MAX_ROWS = 100_000
 const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v)
 
 const FilterSchema = z.object({
-  action: z.preprocess(blankToUndefined, z.string().max(64).regex(/^[a-z0-9_:-]+$/, 'choose an action from the list').optional()),
+  action: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .max(64)
+      .regex(/^[a-z0-9_:-]+$/, 'choose an action from the list')
+      .optional(),
+  ),
   actor: z.preprocess(
     (v) => (typeof v === 'string' ? blankToUndefined(v.trim()) : blankToUndefined(v)),
     z.string().max(200, 'the user search is longer than 200 characters').optional(),
   ),
-  outcome: z.preprocess(blankToUndefined, z.enum(['ok', 'denied', 'failed'], { message: 'the outcome must be ok, denied or failed' }).optional()),
+  outcome: z.preprocess(
+    blankToUndefined,
+    z.enum(['ok', 'denied', 'failed'], { message: 'the outcome must be ok, denied or failed' }).optional(),
+  ),
   patient: z.preprocess(
     (v) => (typeof v === 'string' ? blankToUndefined(v.trim().toUpperCase()) : blankToUndefined(v)),
     z.string().regex(PSEUDONYM_PATTERN, 'the patient is a pseudonym like P-7F3A-0001-XXXX (never an NHS number)').optional(),
@@ -69,7 +79,12 @@ export async function getAuditLogPage(args: Args) {
     filter: { action: f.action ?? null, actor: f.actor ?? null, outcome: f.outcome ?? null, patient: f.patient ?? null },
     actions,
     ledger,
-    entries: { rows: rows.map((r) => ({ ...r, detail: r.detail ? JSON.stringify(r.detail) : null })), total, page: f.page, pageSize: ENTRIES_PER_PAGE },
+    entries: {
+      rows: rows.map((r) => ({ ...r, detail: r.detail ? JSON.stringify(r.detail) : null })),
+      total,
+      page: f.page,
+      pageSize: ENTRIES_PER_PAGE,
+    },
   }
 }
 

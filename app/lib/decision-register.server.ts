@@ -25,7 +25,12 @@ export const KIND_OPTIONS = [
 
 const FilterSchema = z.object({
   kind: z.enum(DECISION_KINDS, { message: 'choose a kind of decision from the list' }).optional(),
-  page: z.coerce.number({ message: 'the page must be a number' }).int('the page must be a whole number').min(1, 'pages start at 1').max(1_000_000, 'there are not that many pages').default(1),
+  page: z.coerce
+    .number({ message: 'the page must be a number' })
+    .int('the page must be a whole number')
+    .min(1, 'pages start at 1')
+    .max(1_000_000, 'there are not that many pages')
+    .default(1),
 })
 
 function readFilter(url: URL) {
@@ -43,11 +48,14 @@ export function describeDecision(r: DecisionRow) {
       : `Finding ${r.subjectId}: ${r.findingSummary}`
   let decision: string
   if (r.kind === 'review') {
-    decision = [verdictWord(r.decision), r.escalated ? 'escalated' : null, r.standing ? 'standing' : 'superseded by a later review'].filter(Boolean).join('; ')
+    decision = [verdictWord(r.decision), r.escalated ? 'escalated' : null, r.standing ? 'standing' : 'superseded by a later review']
+      .filter(Boolean)
+      .join('; ')
   } else if (r.kind === 'countersignature') {
     decision = `${r.decision === 'countersigned' ? 'Countersigned' : 'Declined to countersign'} (review: ${verdictWord(r.previous)})`
   } else {
-    const verb = r.decision === 'accepted' ? 'Accepted' : r.decision === 'resolved' ? 'Resolved' : r.decision === 'open' ? 'Reopened' : r.decision
+    const verb =
+      r.decision === 'accepted' ? 'Accepted' : r.decision === 'resolved' ? 'Resolved' : r.decision === 'open' ? 'Reopened' : r.decision
     decision = `${verb} (was ${statusWord(r.previous)})`
   }
   return {
@@ -70,11 +78,20 @@ export function describeDecision(r: DecisionRow) {
 export async function getDecisionRegisterPage(args: Args) {
   const { access, scope } = await requireScope(args, { roles: REGISTER_ROLES })
   const f = readFilter(new URL(args.request.url))
-  const { total, rows } = await listDecisions(access.db, scope, { kind: f.kind }, { limit: DECISIONS_PER_PAGE, offset: (f.page - 1) * DECISIONS_PER_PAGE })
+  const { total, rows } = await listDecisions(
+    access.db,
+    scope,
+    { kind: f.kind },
+    { limit: DECISIONS_PER_PAGE, offset: (f.page - 1) * DECISIONS_PER_PAGE },
+  )
   // The register names patients (override events) by pseudonym: looking is recorded, as for the disclosure list.
   const patients = [...new Set(rows.map((r) => r.patientPseudonym).filter((p): p is string => p !== null))]
   if (patients.length > 0) {
-    await access.log('view_decision_register', { practiceIds: scope.practiceIds, target: `register:page-${f.page}`, detail: { patients, rows: rows.length, kind: f.kind ?? null, from: scope.from ?? null, to: scope.to ?? null } })
+    await access.log('view_decision_register', {
+      practiceIds: scope.practiceIds,
+      target: `register:page-${f.page}`,
+      detail: { patients, rows: rows.length, kind: f.kind ?? null, from: scope.from ?? null, to: scope.to ?? null },
+    })
   }
   return {
     period: { from: scope.from, to: scope.to },

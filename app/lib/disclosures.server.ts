@@ -81,7 +81,10 @@ async function loadVocabulary(access: Access, scope: Scope) {
   return {
     purposes: purposes.map((p) => ({ code: p.code, label: p.label })).sort((a, b) => a.label.localeCompare(b.label)),
     recipientTypes: recipientTypes.sort((a, b) => a.label.localeCompare(b.label)),
-    legalBases: [...legalBases.map((b) => ({ code: b.code, label: b.label })).sort((a, b) => a.label.localeCompare(b.label)), { code: NO_LEGAL_BASIS, label: NO_LEGAL_BASIS_LABEL }],
+    legalBases: [
+      ...legalBases.map((b) => ({ code: b.code, label: b.label })).sort((a, b) => a.label.localeCompare(b.label)),
+      { code: NO_LEGAL_BASIS, label: NO_LEGAL_BASIS_LABEL },
+    ],
     dataLevels: DATA_LEVELS.map((code) => ({ code, label: DATA_LEVEL_LABELS[code] })),
     recipients: recipients.map((r) => ({ id: r.id, label: r.odsCode ? `${r.name} (${r.odsCode})` : r.name })),
   }
@@ -109,7 +112,8 @@ function readFilter(url: URL, vocabulary: Vocabulary): { filter: DisclosureFilte
   const check = <T extends { code: string; label: string }>(value: string | undefined, list: T[], param: string, name: string) => {
     if (value === undefined) return
     const found = list.find((x) => x.code === value)
-    if (!found) throw badRequest(`The ${name} filter is not valid: "${value}" is not a ${name} this service knows. Choose one from the list.`)
+    if (!found)
+      throw badRequest(`The ${name} filter is not valid: "${value}" is not a ${name} this service knows. Choose one from the list.`)
     active.push({ param, name: name[0]!.toUpperCase() + name.slice(1), label: found.label })
   }
   check(f.purpose, vocabulary.purposes, 'purpose', 'purpose')
@@ -123,7 +127,13 @@ function readFilter(url: URL, vocabulary: Vocabulary): { filter: DisclosureFilte
   const form: Record<string, string> = {}
   for (const [key, value] of Object.entries(f)) if (value !== undefined) form[key] = String(value)
   return {
-    filter: { purpose: f.purpose, recipientType: f.recipientType, recipientId: f.recipient, legalBasis: f.legalBasis, dataLevel: f.dataLevel },
+    filter: {
+      purpose: f.purpose,
+      recipientType: f.recipientType,
+      recipientId: f.recipient,
+      legalBasis: f.legalBasis,
+      dataLevel: f.dataLevel,
+    },
     form,
     active,
   }
@@ -177,7 +187,10 @@ export async function getDisclosureSummary(args: Args) {
     byPurpose,
     byRecipient,
     matrix: buildMatrix(cells, byPurpose, vocabulary),
-    byLegalBasis: byLegalBasis.map((b) => ({ ...b, label: b.legalBasis === NO_LEGAL_BASIS ? NO_LEGAL_BASIS_LABEL : (b.label ?? b.legalBasis) })),
+    byLegalBasis: byLegalBasis.map((b) => ({
+      ...b,
+      label: b.legalBasis === NO_LEGAL_BASIS ? NO_LEGAL_BASIS_LABEL : (b.label ?? b.legalBasis),
+    })),
     byDataLevel: byDataLevel.map((d) => ({ ...d, label: DATA_LEVEL_LABELS[d.dataLevel] })),
   }
 }
@@ -186,7 +199,10 @@ export async function getDisclosureSummary(args: Args) {
  * Recipients (most used first) with their disclosures for a prohibited purpose; those that
  * received any come first. The overview and /disclosures both use it.
  */
-export function withProhibited<T extends { recipientId: number }>(recipients: T[], prohibitedTo: Array<{ recipientId: number; disclosures: number }>) {
+export function withProhibited<T extends { recipientId: number }>(
+  recipients: T[],
+  prohibitedTo: Array<{ recipientId: number; disclosures: number }>,
+) {
   const prohibited = new Map(prohibitedTo.map((r) => [r.recipientId, r.disclosures]))
   return prohibitedFirst(
     recipients.map((r) => ({ ...r, prohibitedDisclosures: prohibited.get(r.recipientId) ?? 0 })),
@@ -199,7 +215,11 @@ export function withProhibited<T extends { recipientId: number }>(recipients: T[
  * received a prohibited purpose first, then most used first (so they are not lost off the
  * right of a wide table). Zero cells left out.
  */
-function buildMatrix(cells: Array<{ purpose: string; recipientType: string; disclosures: number }>, byPurpose: Array<{ purpose: string; label: string; prohibited: boolean }>, vocabulary: Vocabulary) {
+function buildMatrix(
+  cells: Array<{ purpose: string; recipientType: string; disclosures: number }>,
+  byPurpose: Array<{ purpose: string; label: string; prohibited: boolean }>,
+  vocabulary: Vocabulary,
+) {
   const columnTotals = new Map<string, number>()
   for (const c of cells) columnTotals.set(c.recipientType, (columnTotals.get(c.recipientType) ?? 0) + c.disclosures)
   const prohibitedPurposes = new Set(byPurpose.filter((p) => p.prohibited).map((p) => p.purpose))
@@ -259,7 +279,11 @@ export async function getDisclosureList(args: Args) {
   ])
   // A page of individual disclosures shows patients: recorded, with the pseudonyms it showed (issue 17).
   const patients = [...new Set(rows.map((r) => r.patientPseudonym))]
-  await access.log('view_disclosure_list', { practiceIds: scope.practiceIds, target: `disclosures:page-${page}`, detail: { patients, rows: rows.length, from: scope.from ?? null, to: scope.to ?? null } })
+  await access.log('view_disclosure_list', {
+    practiceIds: scope.practiceIds,
+    target: `disclosures:page-${page}`,
+    detail: { patients, rows: rows.length, from: scope.from ?? null, to: scope.to ?? null },
+  })
   return {
     period: { from: scope.from, to: scope.to },
     form,
@@ -338,7 +362,11 @@ export async function getDisclosurePage(args: Args) {
   // ?practice= narrows what this request may read: a record of another practice is not here.
   if (!access.practiceIds.includes(disclosure.practiceId)) throw notFound()
   // Looking at a patient's records is itself recorded: "who looked at this patient's sharing" (issue 17).
-  await access.log('view_disclosure', { practiceId: disclosure.practiceId, target: `disclosure:${id}`, detail: { patient: disclosure.patientPseudonym } })
+  await access.log('view_disclosure', {
+    practiceId: disclosure.practiceId,
+    target: `disclosure:${id}`,
+    detail: { patient: disclosure.patientPseudonym },
+  })
   // The patient's other events: every date, but only in the practices this request may read.
   const patientScope: Scope = { practiceIds: access.practiceIds }
   const [agreement, others, overrides] = await Promise.all([

@@ -19,7 +19,12 @@ const FilterSchema = z.object({
 })
 
 function readFilter(url: URL) {
-  return readQuery(url, FilterSchema, ['status', 'severity', 'rule'], 'Choose a status (open, accepted, resolved), a severity (high, medium, low) and a rule from the lists.')
+  return readQuery(
+    url,
+    FilterSchema,
+    ['status', 'severity', 'rule'],
+    'Choose a status (open, accepted, resolved), a severity (high, medium, low) and a rule from the lists.',
+  )
 }
 
 export async function getFindingsPage(args: { request: Request; context: AppLoadContext }) {
@@ -85,7 +90,11 @@ const DECIDERS: readonly Role[] = ['caldicott_guardian', 'practice_manager']
 
 const DecisionSchema = z.object({
   status: z.enum(['accepted', 'resolved', 'open'], { message: 'Choose accept, resolve or reopen.' }),
-  reason: z.string().trim().min(1, 'Write the reason for this decision.').max(FINDING_REASON_LIMIT, 'The reason is longer than 4,000 characters: shorten it.'),
+  reason: z
+    .string()
+    .trim()
+    .min(1, 'Write the reason for this decision.')
+    .max(FINDING_REASON_LIMIT, 'The reason is longer than 4,000 characters: shorten it.'),
 })
 
 export async function decideFinding(args: { request: Request; context: AppLoadContext; params: { id?: string } }) {
@@ -94,7 +103,12 @@ export async function decideFinding(args: { request: Request; context: AppLoadCo
   const read = await readFormWith(args.request, DecisionSchema, { fields: ['status', 'reason'] })
   if (!read.ok) {
     // Each message goes beside its field and into the error summary; the typed reason comes back.
-    return { ok: false as const, message: Object.values(read.errors)[0]!, errors: read.errors, values: read.values as { reason: string; status: string } }
+    return {
+      ok: false as const,
+      message: Object.values(read.errors)[0]!,
+      errors: read.errors,
+      values: read.values as { reason: string; status: string },
+    }
   }
   const result = await setFindingStatus(access.db, finding.id, read.data.status, read.data.reason, access.viewer.id)
   await access.log('finding_status', {

@@ -2,7 +2,15 @@ import { redirect, type AppLoadContext } from '@remix-run/node'
 import cron from 'node-cron'
 import { z } from 'zod'
 import { getQuarantineEntry, countPendingQuarantine, listPendingQuarantine } from '../../db/queries/quarantine.js'
-import { countRunHistory, lastRunOf, listRunHistory, listRunJobNames, newestRunId, runStartedAfter, type RunFilter } from '../../db/queries/run-history.js'
+import {
+  countRunHistory,
+  lastRunOf,
+  listRunHistory,
+  listRunJobNames,
+  newestRunId,
+  runStartedAfter,
+  type RunFilter,
+} from '../../db/queries/run-history.js'
 import { getSourceInScope, listSourceHealth } from '../../db/queries/source-health.js'
 import type { SourceRow } from '../../db/queries/sources.js'
 import type { Role } from '../../db/queries/users.js'
@@ -34,7 +42,13 @@ const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v
 const RunFilterSchema = z.object({
   source: z.preprocess(blankToUndefined, z.coerce.number().int().positive().optional()),
   status: z.preprocess(blankToUndefined, z.enum(RUN_STATUSES).optional()),
-  job: z.preprocess(blankToUndefined, z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/).optional()),
+  job: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/)
+      .optional(),
+  ),
   page: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(1_000_000).default(1)),
   qpage: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(1_000_000).default(1)),
 })
@@ -72,7 +86,8 @@ export function describeCron(expression: string): string | null {
   const everyMinutes = /^\*\/(\d+)$/.exec(minute)
   if (hour === '*' && minute === '*') return 'every minute'
   if (hour === '*' && everyMinutes) return Number(everyMinutes[1]) === 1 ? 'every minute' : `every ${Number(everyMinutes[1])} minutes`
-  if (hour === '*' && /^\d+$/.test(minute)) return Number(minute) === 0 ? 'every hour, on the hour' : `every hour at ${Number(minute)} minutes past`
+  if (hour === '*' && /^\d+$/.test(minute))
+    return Number(minute) === 0 ? 'every hour, on the hour' : `every hour at ${Number(minute)} minutes past`
   const everyHours = /^\*\/(\d+)$/.exec(hour)
   if (everyHours && /^\d+$/.test(minute)) return `every ${Number(everyHours[1])} hours at ${Number(minute)} minutes past`
   if (/^\d+$/.test(hour) && /^\d+$/.test(minute)) return `every day at ${hour.padStart(2, '0')}:${minute.padStart(2, '0')}`
@@ -126,7 +141,12 @@ export async function getJobsPage(args: Args) {
   let notice: { kind: 'started' | 'running'; runId: number | null; sourceName: string } | null = null
   if (parsedNotice.success) {
     const source = sources.find((s) => s.id === parsedNotice.data.noticeSource)
-    if (source) notice = { kind: parsedNotice.data.notice, runId: parsedNotice.data.notice === 'started' ? (parsedNotice.data.noticeRun ?? null) : null, sourceName: source.name }
+    if (source)
+      notice = {
+        kind: parsedNotice.data.notice,
+        runId: parsedNotice.data.notice === 'started' ? (parsedNotice.data.noticeRun ?? null) : null,
+        sourceName: source.name,
+      }
   }
   return {
     period: { from: scope.from, to: scope.to },
@@ -168,7 +188,12 @@ export async function exportRuns(args: Args) {
   const url = new URL(args.request.url)
   const filter = readRunFilter(url)
   if (filter.source !== undefined && !(await getSourceInScope(access.db, scope, filter.source))) throw notFound()
-  const rows = await listRunHistory(access.db, scope, { sourceId: filter.source, status: filter.status, job: filter.job }, { limit: CSV_MAX_ROWS, offset: 0 })
+  const rows = await listRunHistory(
+    access.db,
+    scope,
+    { sourceId: filter.source, status: filter.status, job: filter.job },
+    { limit: CSV_MAX_ROWS, offset: 0 },
+  )
   return csvExport(access, { name: 'collector-runs', url, rows, columns: RUN_CSV_COLUMNS })
 }
 
@@ -226,7 +251,10 @@ const START_WAIT_MS = 5000
  * against other server and runner processes). The collection itself may take minutes, so the
  * response does not wait for it; its progress shows in the run history.
  */
-export async function startCollection(access: Access, source: SourceRow): Promise<{ kind: 'started'; runId: number | null } | { kind: 'running' }> {
+export async function startCollection(
+  access: Access,
+  source: SourceRow,
+): Promise<{ kind: 'started'; runId: number | null } | { kind: 'running' }> {
   const db = access.db
   const before = await newestRunId(db, COLLECT_JOB, source.id)
   let settled: SourceResult | null = null
@@ -247,7 +275,8 @@ export async function startCollection(access: Access, source: SourceRow): Promis
   while (Date.now() < deadline) {
     const result = settled as SourceResult | null
     if (result) return result.status === 'skipped' ? { kind: 'running' } : { kind: 'started', runId: result.runId }
-    if (failed) throw new Response('The collection could not be started: the database did not answer. Try again in a moment.', { status: 503 })
+    if (failed)
+      throw new Response('The collection could not be started: the database did not answer. Try again in a moment.', { status: 503 })
     const run = await runStartedAfter(db, COLLECT_JOB, source.id, before)
     if (run) return { kind: 'started', runId: run.id }
     await new Promise((resolve) => setTimeout(resolve, 25))
@@ -262,7 +291,10 @@ export async function runNow(args: Args) {
   const source = await getSourceInScope(access.db, { practiceIds: access.viewer.practices.map((p) => p.id) }, id)
   if (!source) throw notFound()
   if (source.kind !== 'fhir') {
-    throw new Response('Only practice-system (FHIR) sources are collected on demand; CSV files are imported when they arrive in the inbox.', { status: 400 })
+    throw new Response(
+      'Only practice-system (FHIR) sources are collected on demand; CSV files are imported when they arrive in the inbox.',
+      { status: 400 },
+    )
   }
   if (!source.enabled) {
     throw new Response(`${source.name} is disabled: an administrator can enable it on the Admin > Sources page.`, { status: 400 })

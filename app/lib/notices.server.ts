@@ -31,7 +31,14 @@ export async function getNoticesPage(args: Args) {
   return {
     practices,
     practice,
-    versions: versions.map((v) => ({ id: v.id, version: v.version, title: v.title, inForceFrom: v.inForceFrom, recordedBy: v.recordedBy, promises: v.promises.map((p) => p.promise) })),
+    versions: versions.map((v) => ({
+      id: v.id,
+      version: v.version,
+      title: v.title,
+      inForceFrom: v.inForceFrom,
+      recordedBy: v.recordedBy,
+      promises: v.promises.map((p) => p.promise),
+    })),
     draft: versions[0] ? noticeToYaml(versions[0]) : TEMPLATE,
     catalogue: PROMISE_CATALOGUE.map((p) => ({ code: p.code, title: p.title })),
     recorded: url.searchParams.get('recorded'),
@@ -47,7 +54,11 @@ export async function noticesAction(args: Args) {
   const text = typeof form.get('notice') === 'string' ? (form.get('notice') as string) : ''
   try {
     const notice = checkNotice(parseNoticeText(text), await knownCodes(access.db))
-    const { id, version } = await recordNotice(access.db, practice.id, noticeInput(notice, { source: null, recordedBy: access.viewer.email }))
+    const { id, version } = await recordNotice(
+      access.db,
+      practice.id,
+      noticeInput(notice, { source: null, recordedBy: access.viewer.email }),
+    )
     await access.log('admin_notice_version', { practiceIds: [practice.id], target: `notice:${id}`, detail: { version } })
     await refreshFindingsAfterChange(access)
     return redirect(`/admin/notices?practice=${practice.odsCode}&recorded=${version}`)

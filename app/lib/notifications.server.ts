@@ -14,7 +14,14 @@ function who(viewer: Viewer, practiceIds: number[]): NotificationViewer {
 export async function getNotificationCount({ request, context }: Pick<LoaderFunctionArgs, 'request' | 'context'>): Promise<number | null> {
   const viewer = await getViewer(request, context)
   if (!viewer) return null
-  return countNotifications(getDb(context), who(viewer, viewer.practices.map((p) => p.id)), context.config.overrideReviewDays)
+  return countNotifications(
+    getDb(context),
+    who(
+      viewer,
+      viewer.practices.map((p) => p.id),
+    ),
+    context.config.overrideReviewDays,
+  )
 }
 
 /** The /notifications page: the viewer's notifications (narrowed by ?practice=), most urgent first. */

@@ -23,7 +23,6 @@ export function rate(optOuts: number | null, listSize: number | null): number | 
   return (100 * optOuts) / listSize
 }
 
-
 function monthsBetween(from: string, to: string): number {
   return (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7)) + 1
 }
@@ -77,7 +76,12 @@ async function loadOptOuts(args: Args) {
       ndopPublished:
         m.publishedAsOf === null
           ? null
-          : { asOf: m.publishedAsOf, optOuts: m.publishedOptOuts!, listSize: m.publishedListSize!, rate: rate(m.publishedOptOuts, m.publishedListSize) },
+          : {
+              asOf: m.publishedAsOf,
+              optOuts: m.publishedOptOuts!,
+              listSize: m.publishedListSize!,
+              rate: rate(m.publishedOptOuts, m.publishedListSize),
+            },
       ndopRecorded: { count: m.ndop, rate: rate(m.ndop, p.listSize) },
       type1: { count: m.type1, rate: rate(m.type1, p.listSize) },
     }
@@ -126,7 +130,13 @@ export async function getOptOutsPage(args: Args) {
     for (const p of drawn) {
       const t = trend.find((x) => x.practiceId === p.practiceId && x.month === month)
       for (const m of measures) {
-        const value = !t ? null : m === 'ndop_published' ? (t.ndopPublished?.rate ?? null) : m === 'ndop_recorded' ? t.ndopRecorded.rate : t.type1.rate
+        const value = !t
+          ? null
+          : m === 'ndop_published'
+            ? (t.ndopPublished?.rate ?? null)
+            : m === 'ndop_recorded'
+              ? t.ndopRecorded.rate
+              : t.type1.rate
         point[`${p.odsCode}_${m}`] = value === null ? null : Math.round(value * 100) / 100
       }
     }

@@ -19,7 +19,13 @@ import { csvExport } from './csv.server.js'
 import { formText, readQuery } from './request.server.js'
 import { refreshFindingsAfterChange } from './findings.server.js'
 import { requireScope } from './scope.server.js'
-import { OVERRIDE_KIND_LABELS as KIND_LABELS, OVERRIDE_REASON_LABELS as REASON_LABELS, OVERRIDE_STATUS_LABELS, USER_ROLE_LABELS, VERDICT_LABELS } from '../../core/labels.js'
+import {
+  OVERRIDE_KIND_LABELS as KIND_LABELS,
+  OVERRIDE_REASON_LABELS as REASON_LABELS,
+  OVERRIDE_STATUS_LABELS,
+  USER_ROLE_LABELS,
+  VERDICT_LABELS,
+} from '../../core/labels.js'
 
 type Args = { request: Request; context: AppLoadContext; params?: Record<string, string | undefined> }
 
@@ -30,7 +36,6 @@ const DAY_MS = 86_400_000
 
 // One source of these words (core/labels.ts): the reports print the same.
 export { OVERRIDE_KIND_LABELS as KIND_LABELS, OVERRIDE_REASON_LABELS as REASON_LABELS, VERDICT_LABELS } from '../../core/labels.js'
-
 
 export const describeReason = (code: string | null) =>
   code === null ? 'Not given' : REASON_LABELS[code] ? `${REASON_LABELS[code]} (${code})` : `Code ${code} (not a known override reason)`
@@ -43,9 +48,16 @@ const roleLabel = (role: string) => USER_ROLE_LABELS[role as keyof typeof USER_R
 // ---------------------------------------------------------------- queue
 
 const QueueFilterSchema = z.object({
-  status: z.enum(['pending', 'reviewed', 'all'], { message: 'Choose a status from the list: awaiting review, reviewed or all' }).default('all'),
+  status: z
+    .enum(['pending', 'reviewed', 'all'], { message: 'Choose a status from the list: awaiting review, reviewed or all' })
+    .default('all'),
   overdue: z.enum(['1', 'on', 'true'], { message: 'The "overdue only" box can only be ticked or not' }).optional(),
-  page: z.coerce.number({ message: 'The page number must be a whole number' }).int('The page number must be a whole number').min(1, 'Pages start at 1').max(100_000, 'There are not that many pages').default(1),
+  page: z.coerce
+    .number({ message: 'The page number must be a whole number' })
+    .int('The page number must be a whole number')
+    .min(1, 'Pages start at 1')
+    .max(100_000, 'There are not that many pages')
+    .default(1),
 })
 
 function readQueueFilter(url: URL): OverrideQueueFilter & { page: number } {
@@ -215,7 +227,9 @@ export async function getOverrideEventPage(args: Args) {
 }
 
 const ReviewSchema = z.object({
-  verdict: z.enum(['justified', 'not_justified', 'inconclusive'], { message: 'Choose a verdict: justified, not justified or inconclusive' }),
+  verdict: z.enum(['justified', 'not_justified', 'inconclusive'], {
+    message: 'Choose a verdict: justified, not justified or inconclusive',
+  }),
   reasons: z
     .string()
     .trim()
@@ -315,11 +329,15 @@ export async function countersignAction(args: Args, form: FormData) {
   const parsed = CountersignSchema.safeParse(values)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
-    const errors: CountersignErrors = issue.path[0] === 'reason' ? { reason: issue.message } : { form: 'The form was not complete. Reload the page and try again.' }
+    const errors: CountersignErrors =
+      issue.path[0] === 'reason' ? { reason: issue.message } : { form: 'The form was not complete. Reload the page and try again.' }
     return json({ countersignErrors: errors, values }, { status: 400 })
   }
   if (parsed.data.intent === 'decline' && parsed.data.reason === '') {
-    return json({ countersignErrors: { reason: 'Write why you decline to countersign this review' } as CountersignErrors, values }, { status: 400 })
+    return json(
+      { countersignErrors: { reason: 'Write why you decline to countersign this review' } as CountersignErrors, values },
+      { status: 400 },
+    )
   }
   const reviews = await listOverrideReviews(access.db, id)
   if (!reviews.some((r) => r.id === Number(parsed.data.review))) throw notFound()

@@ -31,7 +31,20 @@ export async function getOverview(args: { request: Request; context: AppLoadCont
   const db = access.db
   const days = spanDays(scope.from, scope.to)
   const bucket = days !== null && days <= 62 ? 'day' : days !== null && days <= 366 ? 'week' : 'month'
-  const [collected, total, cachedPatients, overrides, openFindings, openHighFindings, trend, purposeCounts, recipientCounts, prohibitedTo, sources, withoutNotice] = await Promise.all([
+  const [
+    collected,
+    total,
+    cachedPatients,
+    overrides,
+    openFindings,
+    openHighFindings,
+    trend,
+    purposeCounts,
+    recipientCounts,
+    prohibitedTo,
+    sources,
+    withoutNotice,
+  ] = await Promise.all([
     getDisclosureDayRange(db, scope),
     countDisclosures(db, scope),
     cachedPatientCount(db, scope),
@@ -50,10 +63,27 @@ export async function getOverview(args: { request: Request; context: AppLoadCont
   const patients: number | Promise<number> = cachedPatients ?? countPatientsAffected(db, scope)
   // A bucket is partial when the period or the collected data starts inside it, or when the
   // period, the collected data or today ends inside it (the earliest of the three counts).
-  const coverFrom = [scope.from, collected.first ?? undefined].filter((d): d is string => !!d).sort().at(-1)
+  const coverFrom = [scope.from, collected.first ?? undefined]
+    .filter((d): d is string => !!d)
+    .sort()
+    .at(-1)
   const coverTo = [scope.to, collected.last ?? undefined, englandToday()].filter((d): d is string => !!d).sort()[0]
   const markedTrend = trend.map((t) => ({ ...t, partial: isPartialBucket(t.period, bucket, coverFrom, coverTo) }))
-  return { period: { from: scope.from, to: scope.to }, collected, total, patients, overrides, openFindings, openHighFindings, trend: markedTrend, trendBucket: bucket, byPurpose, byRecipient, sources, withoutNotice }
+  return {
+    period: { from: scope.from, to: scope.to },
+    collected,
+    total,
+    patients,
+    overrides,
+    openFindings,
+    openHighFindings,
+    trend: markedTrend,
+    trendBucket: bucket,
+    byPurpose,
+    byRecipient,
+    sources,
+    withoutNotice,
+  }
 }
 
 function spanDays(from?: string, to?: string): number | null {

@@ -36,7 +36,8 @@ export function readPeriod(url: URL): { period: Period; error?: PeriodError } {
 /** For a file (a CSV export), which cannot show an error at a field: a bad period is a 400 that says which. */
 export function requirePeriod(url: URL): Period {
   const { period, error } = readPeriod(url)
-  if (error) throw new Response(error.message, { status: 400, statusText: 'Bad Request', headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
+  if (error)
+    throw new Response(error.message, { status: 400, statusText: 'Bad Request', headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
   return period
 }
 

@@ -50,7 +50,10 @@ function readValues(source: { get(name: string): unknown; getAll(name: string): 
   }
   return {
     kind: one('kind'),
-    practice: source.getAll('practice').filter((v): v is string => typeof v === 'string' && v !== '').map((v) => v.toUpperCase()),
+    practice: source
+      .getAll('practice')
+      .filter((v): v is string => typeof v === 'string' && v !== '')
+      .map((v) => v.toUpperCase()),
     from: one('from'),
     to: one('to'),
     eventId: one('eventId'),
@@ -72,7 +75,10 @@ function valuesQuery(v: ReportFormValues): string {
  * shows exactly why, with no state kept between the two. Practices outside the viewer's are a
  * 404 (the form never offers them).
  */
-async function checkReportForm(access: Access, v: ReportFormValues): Promise<{ ok: true; request: ReportRequest } | { ok: false; errors: ReportFormErrors }> {
+async function checkReportForm(
+  access: Access,
+  v: ReportFormValues,
+): Promise<{ ok: true; request: ReportRequest } | { ok: false; errors: ReportFormErrors }> {
   const errors: ReportFormErrors = {}
   const kind = (FORM_KINDS as readonly string[]).includes(v.kind) ? (v.kind as ReportKind) : undefined
   if (!kind) errors.kind = 'Choose which report to produce.'
@@ -87,7 +93,8 @@ async function checkReportForm(access: Access, v: ReportFormValues): Promise<{ o
     else {
       const event = await access.db('override_events').where({ id: r.data }).first('practice_id')
       // Outside the viewer's practices reads the same as absent.
-      if (!event || !access.viewer.practices.some((p) => p.id === event.practice_id)) errors.eventId = `There is no override event ${r.data} in your practices.`
+      if (!event || !access.viewer.practices.some((p) => p.id === event.practice_id))
+        errors.eventId = `There is no override event ${r.data} in your practices.`
       else eventId = r.data
     }
   }
@@ -121,7 +128,10 @@ export async function getReportsPage(args: Args) {
     .map((r) => ({ ...r, params: typeof r.params === 'string' ? JSON.parse(r.params) : r.params }))
     .filter((r) => (r.params.practices ?? []).every((ods: string) => mine.has(ods)))
     .slice(0, 50)
-  const kept = await keptReportFiles(access.db, listed.map((r) => r.id as string))
+  const kept = await keptReportFiles(
+    access.db,
+    listed.map((r) => r.id as string),
+  )
   const exports = listed.map((r) => ({
     id: r.id as string,
     kind: r.kind as ReportKind,
@@ -132,7 +142,11 @@ export async function getReportsPage(args: Args) {
     generatedAt: r.generated_at as Date,
     sha256: r.pdf_sha256 as string,
     // A link only to a file this viewer may fetch: kept, and a kind their role may produce.
-    file: !REPORT_ROLES[r.kind as ReportKind].includes(access.viewer.role) ? ('not_for_role' as const) : kept.has(r.id) ? ('kept' as const) : ('not_kept' as const),
+    file: !REPORT_ROLES[r.kind as ReportKind].includes(access.viewer.role)
+      ? ('not_for_role' as const)
+      : kept.has(r.id)
+        ? ('kept' as const)
+        : ('not_kept' as const),
   }))
   const allowed = FORM_KINDS.filter((k) => REPORT_ROLES[k].includes(access.viewer.role))
   // Values sent back by a refused download (see downloadReport): shown again with their errors.
@@ -144,7 +158,13 @@ export async function getReportsPage(args: Args) {
     form = { values, errors: checked.ok ? {} : checked.errors }
   }
   const key = requireSigningKey(access.config)
-  return { exports, allowed, form, keepDays: REPORT_FILE_KEEP_DAYS, signingKey: { fingerprint: publicKeyFingerprint(key), development: key.development } }
+  return {
+    exports,
+    allowed,
+    form,
+    keepDays: REPORT_FILE_KEEP_DAYS,
+    signingKey: { fingerprint: publicKeyFingerprint(key), development: key.development },
+  }
 }
 
 /**
@@ -183,9 +203,24 @@ export async function downloadReport(args: Args): Promise<Response> {
  * (report_exports, the file kept for downloading again) and writes `action` to the access log
  * only once the whole file has been sent. The reports page and the statements page both end here.
  */
-export function deliverProducedReport(args: Args, access: Access, produced: ProducedReport, dir: string, file: string, action: string, extraDetail: Record<string, unknown> = {}): Response {
+export function deliverProducedReport(
+  args: Args,
+  access: Access,
+  produced: ProducedReport,
+  dir: string,
+  file: string,
+  action: string,
+  extraDetail: Record<string, unknown> = {},
+): Response {
   const { scope } = produced
-  const detail = { kind: produced.kind, from: scope.from, to: scope.to, practices: scope.practices.map((p) => p.odsCode), sha256: produced.sha256, ...extraDetail }
+  const detail = {
+    kind: produced.kind,
+    from: scope.from,
+    to: scope.to,
+    practices: scope.practices.map((p) => p.odsCode),
+    sha256: produced.sha256,
+    ...extraDetail,
+  }
   return sendWhenDelivered(args, {
     body: createReadableStreamFromReadable(fs.createReadStream(file)),
     fileName: reportFileName(produced.kind, detail.practices, scope.from, scope.to, produced.request.eventId),
@@ -198,7 +233,12 @@ export function deliverProducedReport(args: Args, access: Access, produced: Prod
       await deleteReportFilesBefore(access.db, new Date(Date.now() - REPORT_FILE_KEEP_DAYS * 86_400_000))
     },
     async abandoned() {
-      await access.log(action, { outcome: 'failed', practiceIds: scope.practiceIds, target: `report:${produced.id}`, detail: { ...detail, reason: 'the connection closed before the whole file was sent; not recorded' } })
+      await access.log(action, {
+        outcome: 'failed',
+        practiceIds: scope.practiceIds,
+        target: `report:${produced.id}`,
+        detail: { ...detail, reason: 'the connection closed before the whole file was sent; not recorded' },
+      })
     },
     cleanUp: () => fs.rmSync(dir, { recursive: true, force: true }),
   })
@@ -216,7 +256,11 @@ export async function downloadReportAgain(args: Args & { params: { id?: string }
   const mine = new Set(access.viewer.practices.map((p) => p.odsCode))
   if (!practices.every((ods) => mine.has(ods)) || !REPORT_ROLES[row.kind as ReportKind].includes(access.viewer.role)) throw notFound()
   const first = await readReportFileChunk(access.db, id, 0)
-  if (!first) throw new Response(`This report's file is no longer kept (files are kept for ${REPORT_FILE_KEEP_DAYS} days, or it was produced from the command line). Produce it again.`, { status: 410 })
+  if (!first)
+    throw new Response(
+      `This report's file is no longer kept (files are kept for ${REPORT_FILE_KEEP_DAYS} days, or it was produced from the command line). Produce it again.`,
+      { status: 410 },
+    )
   let next = 1
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -234,7 +278,13 @@ export async function downloadReportAgain(args: Args & { params: { id?: string }
     body,
     fileName: reportFileName(row.kind, practices, params.from, params.to, params.eventId),
     delivered: () => access.log('report_download', { practiceIds, target: `report:${id}`, detail }),
-    abandoned: () => access.log('report_download', { outcome: 'failed', practiceIds, target: `report:${id}`, detail: { ...detail, reason: 'the connection closed before the whole file was sent' } }),
+    abandoned: () =>
+      access.log('report_download', {
+        outcome: 'failed',
+        practiceIds,
+        target: `report:${id}`,
+        detail: { ...detail, reason: 'the connection closed before the whole file was sent' },
+      }),
   })
 }
 
@@ -273,7 +323,9 @@ export async function reportProgress(args: Args) {
   const token = new URL(args.request.url).searchParams.get('token') ?? ''
   if (!PROGRESS_TOKEN.test(token)) return { status: 400, body: { error: 'The progress token is not one this page makes.' } }
   const progress = readProgress(token, access.viewer.id)
-  return progress ? { status: 200, body: progress } : { status: 404, body: { error: 'No report of yours is being produced with this token.' } }
+  return progress
+    ? { status: 200, body: progress }
+    : { status: 404, body: { error: 'No report of yours is being produced with this token.' } }
 }
 
 /**

@@ -61,7 +61,9 @@ export function formFailure(intent: string, errors: Record<string, string>, valu
   return json({ intent, errors, values }, { status: 400 })
 }
 
-export type FormRead<T> = { ok: true; data: T; values: FormValues; form: FormData } | { ok: false; errors: Record<string, string>; values: FormValues; form: FormData }
+export type FormRead<T> =
+  | { ok: true; data: T; values: FormValues; form: FormData }
+  | { ok: false; errors: Record<string, string>; values: FormValues; form: FormData }
 
 /**
  * Reads a posted form: `fields` are single texts, `lists` repeated ones (ticked boxes), and

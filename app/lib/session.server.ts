@@ -61,7 +61,11 @@ export async function startSession(context: AppLoadContext, userId: number): Pro
  * disabled). A request keeps the session alive (the idle clock restarts) unless `touch` is
  * false: the page's own "how long is left?" question must not answer "longer".
  */
-export async function readSession(context: AppLoadContext, request: Request, { touch = true }: { touch?: boolean } = {}): Promise<SessionInfo | null> {
+export async function readSession(
+  context: AppLoadContext,
+  request: Request,
+  { touch = true }: { touch?: boolean } = {},
+): Promise<SessionInfo | null> {
   const id = await sessionCookie(context.config).parse(request.headers.get('Cookie'))
   if (typeof id !== 'string' || id.length > 100) return null
   const db = getDb(context)
@@ -91,7 +95,9 @@ export async function readSession(context: AppLoadContext, request: Request, { t
 export async function endSession(context: AppLoadContext, request: Request): Promise<string> {
   const id = await sessionCookie(context.config).parse(request.headers.get('Cookie'))
   if (typeof id === 'string') {
-    await getDb(context).raw(`UPDATE sessions SET ended_at = now(), ended_reason = 'signed out' WHERE id_hash = ? AND ended_at IS NULL`, [hashId(id)])
+    await getDb(context).raw(`UPDATE sessions SET ended_at = now(), ended_reason = 'signed out' WHERE id_hash = ? AND ended_at IS NULL`, [
+      hashId(id),
+    ])
   }
   return sessionCookie(context.config).serialize('', { maxAge: 0 })
 }

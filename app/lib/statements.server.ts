@@ -47,7 +47,9 @@ export async function getStatementPage(args: Args) {
 }
 
 /** Checks the form; on success keeps a ticket for the download link. The NHS number goes no further than this function. */
-export async function requestStatement(args: Args): Promise<{ ok: true; ticket: string } | { ok: false; errors: StatementErrors; values: StatementValues }> {
+export async function requestStatement(
+  args: Args,
+): Promise<{ ok: true; ticket: string } | { ok: false; errors: StatementErrors; values: StatementValues }> {
   const access = await requireAccess(args, { roles: STATEMENT_ROLES })
   const form = await readForm(args.request)
   const text = (name: string) => {
@@ -61,7 +63,8 @@ export async function requestStatement(args: Args): Promise<{ ok: true; ticket: 
   const digits = values.nhsNumber.replace(/[\s-]+/g, '')
   if (digits === '') errors.nhsNumber = "Enter the patient's NHS number."
   else if (!/^\d{10}$/.test(digits)) errors.nhsNumber = 'An NHS number is 10 digits, often written in groups of 3, 3 and 4.'
-  else if (!isValidNhsNumber(digits)) errors.nhsNumber = 'This is not a valid NHS number: its last digit does not match the check. Check each digit.'
+  else if (!isValidNhsNumber(digits))
+    errors.nhsNumber = 'This is not a valid NHS number: its last digit does not match the check. Check each digit.'
   Object.assign(errors, checkPeriodFields(values.from, values.to))
   if (Object.keys(errors).length > 0 || !practice) return { ok: false, errors, values }
 
@@ -85,7 +88,9 @@ export async function downloadStatement(args: Args): Promise<Response> {
   const key = new URL(args.request.url).searchParams.get('ticket') ?? ''
   const ticket = TICKET.test(key) ? tickets.get(key) : undefined
   if (!ticket || ticket.userId !== access.viewer.id || Date.now() - ticket.at > TICKET_MS) {
-    throw new Response('This download link has expired or was already used. Enter the NHS number again on the Statements page.', { status: 410 })
+    throw new Response('This download link has expired or was already used. Enter the NHS number again on the Statements page.', {
+      status: 410,
+    })
   }
   tickets.delete(key) // one use
   if (!access.viewer.practices.some((p) => p.id === ticket.practiceId)) throw notFound()

@@ -37,9 +37,9 @@ export default function Overview() {
         <section className="panel" aria-labelledby="no-notice-heading" data-testid="no-notice">
           <h2 id="no-notice-heading">No privacy notice recorded</h2>
           <p>
-            The ledger cannot check the promises of {data.withoutNotice.length === 1 ? 'this practice’s' : 'these practices’'} own
-            privacy notice, because none is recorded: {data.withoutNotice.map((p) => `${p.name} (${p.odsCode})`).join(', ')}. An
-            administrator records one with <code>npm run ledger -- notice import FILE --practice ODS</code>; see{' '}
+            The ledger cannot check the promises of {data.withoutNotice.length === 1 ? 'this practice’s' : 'these practices’'} own privacy
+            notice, because none is recorded: {data.withoutNotice.map((p) => `${p.name} (${p.odsCode})`).join(', ')}. An administrator
+            records one with <code>npm run ledger -- notice import FILE --practice ODS</code>; see{' '}
             <Link to={`/promises${kept}`}>Promises</Link>.
           </p>
         </section>
@@ -55,7 +55,10 @@ export default function Overview() {
             <dt>Patients affected</dt>
             <dd data-testid="patients-affected">
               <Suspense fallback={<span className="hint">Counting…</span>}>
-                <Await resolve={data.patients as number | Promise<number>} errorElement={<span className="status--failed">Could not be counted; reload to try again</span>}>
+                <Await
+                  resolve={data.patients as number | Promise<number>}
+                  errorElement={<span className="status--failed">Could not be counted; reload to try again</span>}
+                >
                   {(patients) => formatCount(patients)}
                 </Await>
               </Suspense>
@@ -81,7 +84,11 @@ export default function Overview() {
               {data.openHighFindings > 0 && (
                 <span className="status--failed" data-testid="open-high-findings">
                   {' '}
-                  (<Link to={`/findings${practiceOnly}${practiceOnly ? '&' : '?'}severity=high`}>{formatCount(data.openHighFindings)} high severity</Link>)
+                  (
+                  <Link to={`/findings${practiceOnly}${practiceOnly ? '&' : '?'}severity=high`}>
+                    {formatCount(data.openHighFindings)} high severity
+                  </Link>
+                  )
                 </span>
               )}
             </dd>
@@ -92,8 +99,8 @@ export default function Overview() {
         <div className="panel">
           <h2>No disclosures collected yet</h2>
           <p>
-            Add a source with <code>npm run ledger -- source add ...</code> and run{' '}
-            <code>npm run ledger -- collect --all</code>; the figures appear here once the first collection has run.
+            Add a source with <code>npm run ledger -- source add ...</code> and run <code>npm run ledger -- collect --all</code>; the
+            figures appear here once the first collection has run.
           </p>
         </div>
       ) : (
@@ -118,7 +125,8 @@ function TopNote({ shown, of, noun }: { shown: number; of: number; noun: string 
   if (of <= shown) return null
   return (
     <p className="hint">
-      The chart shows {shown} of {formatCount(of)} {noun} (any with a prohibited purpose first, then the most used); the table lists them all.
+      The chart shows {shown} of {formatCount(of)} {noun} (any with a prohibited purpose first, then the most used); the table lists them
+      all.
     </p>
   )
 }
@@ -148,10 +156,15 @@ function Disclosures({ data }: { data: OverviewData }) {
         <>
           <section className="panel" aria-labelledby="trend-heading">
             <h2 id="trend-heading">Disclosures per {data.trendBucket}</h2>
-            <TrendChart name="Disclosures" partialLabel={`part ${data.trendBucket}`} data={data.trend.map((t) => ({ label: bucketLabel(t.period, data.trendBucket), value: t.disclosures, partial: t.partial }))} />
+            <TrendChart
+              name="Disclosures"
+              partialLabel={`part ${data.trendBucket}`}
+              data={data.trend.map((t) => ({ label: bucketLabel(t.period, data.trendBucket), value: t.disclosures, partial: t.partial }))}
+            />
             {data.trend.some((t) => t.partial) && (
               <p className="hint" data-testid="part-period-note">
-                A dashed line leads to a part {data.trendBucket}: the period, the collected data or today ends inside it, so its count is not comparable with a whole {data.trendBucket}.
+                A dashed line leads to a part {data.trendBucket}: the period, the collected data or today ends inside it, so its count is
+                not comparable with a whole {data.trendBucket}.
               </p>
             )}
             <details>
@@ -164,12 +177,18 @@ function Disclosures({ data }: { data: OverviewData }) {
                 rowProps={(t) => ({ 'data-partial': t.partial ? 'true' : undefined })}
                 columns={[
                   {
-                    header: data.trendBucket === 'day' ? 'Day' : `${data.trendBucket[0]!.toUpperCase()}${data.trendBucket.slice(1)} starting`,
+                    header:
+                      data.trendBucket === 'day' ? 'Day' : `${data.trendBucket[0]!.toUpperCase()}${data.trendBucket.slice(1)} starting`,
                     rowHeader: true,
                     cell: (t) => (
                       <>
                         {formatDay(t.period)}
-                        {t.partial && (<>{' '}<span className="tag tag--muted">part {data.trendBucket}</span></>)}
+                        {t.partial && (
+                          <>
+                            {' '}
+                            <span className="tag tag--muted">part {data.trendBucket}</span>
+                          </>
+                        )}
                       </>
                     ),
                   },
@@ -180,7 +199,10 @@ function Disclosures({ data }: { data: OverviewData }) {
           </section>
           <section className="panel" aria-labelledby="purpose-heading">
             <h2 id="purpose-heading">By purpose</h2>
-            <HorizontalBarChart name="Disclosures" data={byPurpose.slice(0, CHART_ROWS).map((p) => ({ label: p.label, value: p.disclosures }))} />
+            <HorizontalBarChart
+              name="Disclosures"
+              data={byPurpose.slice(0, CHART_ROWS).map((p) => ({ label: p.label, value: p.disclosures }))}
+            />
             <TopNote shown={CHART_ROWS} of={byPurpose.length} noun="purposes" />
             <DataTable
               caption={<>Disclosures by purpose, {when}</>}
@@ -210,7 +232,10 @@ function Disclosures({ data }: { data: OverviewData }) {
           </section>
           <section className="panel" aria-labelledby="recipient-heading">
             <h2 id="recipient-heading">By recipient</h2>
-            <HorizontalBarChart name="Disclosures" data={byRecipient.slice(0, CHART_ROWS).map((r) => ({ label: r.name, value: r.disclosures }))} />
+            <HorizontalBarChart
+              name="Disclosures"
+              data={byRecipient.slice(0, CHART_ROWS).map((r) => ({ label: r.name, value: r.disclosures }))}
+            />
             <TopNote shown={CHART_ROWS} of={byRecipient.length} noun="recipients" />
             <DataTable
               caption={<>Disclosures by recipient, {when}</>}
@@ -224,7 +249,9 @@ function Disclosures({ data }: { data: OverviewData }) {
                   cell: (r) => (
                     <>
                       {r.name}
-                      {r.prohibitedDisclosures > 0 && <strong className="tag tag--red">Prohibited purpose: {formatCount(r.prohibitedDisclosures)}</strong>}
+                      {r.prohibitedDisclosures > 0 && (
+                        <strong className="tag tag--red">Prohibited purpose: {formatCount(r.prohibitedDisclosures)}</strong>
+                      )}
                     </>
                   ),
                 },
@@ -267,7 +294,9 @@ function CollectionRuns({ sources }: { sources: OverviewData['sources'] }) {
               header: 'Status',
               cell: (s) => (
                 <>
-                  <span className={s.status ? `status--${s.status}` : undefined}>{s.status ? RUN_STATUS_LABELS[s.status] : 'Never run'}</span>
+                  <span className={s.status ? `status--${s.status}` : undefined}>
+                    {s.status ? RUN_STATUS_LABELS[s.status] : 'Never run'}
+                  </span>
                   {s.error && <div className="hint">{s.error}</div>}
                 </>
               ),

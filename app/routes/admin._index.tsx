@@ -24,8 +24,8 @@ export default function AdminIndex() {
           </h2>
           <p>
             {formatCount(counts.users)} {counts.users === 1 ? 'user' : 'users'}
-            {counts.disabledUsers > 0 && `, ${formatCount(counts.disabledUsers)} disabled`}. Add people, give them a role and their practices,
-            disable an account.
+            {counts.disabledUsers > 0 && `, ${formatCount(counts.disabledUsers)} disabled`}. Add people, give them a role and their
+            practices, disable an account.
           </p>
         </li>
         <li className="panel">
@@ -51,8 +51,8 @@ export default function AdminIndex() {
             <Link to="/admin/codes">Code mappings</Link>
           </h2>
           <p>
-            {formatCount(counts.purposeCodes)} purpose codes and {formatCount(counts.choiceCodes)} opt-out and choice codes. Teach the collectors a
-            code they quarantined as unknown.
+            {formatCount(counts.purposeCodes)} purpose codes and {formatCount(counts.choiceCodes)} opt-out and choice codes. Teach the
+            collectors a code they quarantined as unknown.
           </p>
         </li>
       </ul>

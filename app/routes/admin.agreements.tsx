@@ -116,7 +116,15 @@ export default function AdminAgreements() {
   )
 }
 
-function AddAgreementForm({ data, errors, values }: { data: PageData; errors: Record<string, string> | undefined; values: Record<string, string | string[]> }) {
+function AddAgreementForm({
+  data,
+  errors,
+  values,
+}: {
+  data: PageData
+  errors: Record<string, string> | undefined
+  values: Record<string, string | string[]>
+}) {
   const busy = useNavigation().state === 'submitting'
   const value = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : '')
   const many = (name: string) => new Set([values[name] ?? []].flat())
@@ -135,12 +143,24 @@ function AddAgreementForm({ data, errors, values }: { data: PageData; errors: Re
           As written on the signed agreement, such as DSA-2026-014.
         </p>
         <FieldError form="agreement" field="reference" errors={errors} />
-        <input id={FIELD_IDS.reference} name="reference" type="text" defaultValue={value('reference')} {...fieldProps('agreement', 'reference', errors, 'agreement-reference-hint')} />
+        <input
+          id={FIELD_IDS.reference}
+          name="reference"
+          type="text"
+          defaultValue={value('reference')}
+          {...fieldProps('agreement', 'reference', errors, 'agreement-reference-hint')}
+        />
       </div>
       <div>
         <label htmlFor={FIELD_IDS.recipient}>Recipient</label>
         <FieldError form="agreement" field="recipient" errors={errors} />
-        <select id={FIELD_IDS.recipient} name="recipient" value={recipient} onChange={(e) => setRecipient(e.target.value)} {...fieldProps('agreement', 'recipient', errors)}>
+        <select
+          id={FIELD_IDS.recipient}
+          name="recipient"
+          value={recipient}
+          onChange={(e) => setRecipient(e.target.value)}
+          {...fieldProps('agreement', 'recipient', errors)}
+        >
           <option value="">Choose the organisation that receives the data</option>
           {data.organisations.map((o) => (
             <option key={o.id} value={o.id}>
@@ -156,17 +176,35 @@ function AddAgreementForm({ data, errors, values }: { data: PageData; errors: Re
         <div>
           <label htmlFor={FIELD_IDS.newRecipientName}>Organisation name</label>
           <FieldError form="agreement" field="newRecipientName" errors={errors} />
-          <input id={FIELD_IDS.newRecipientName} name="newRecipientName" type="text" defaultValue={value('newRecipientName')} {...fieldProps('agreement', 'newRecipientName', errors)} />
+          <input
+            id={FIELD_IDS.newRecipientName}
+            name="newRecipientName"
+            type="text"
+            defaultValue={value('newRecipientName')}
+            {...fieldProps('agreement', 'newRecipientName', errors)}
+          />
         </div>
         <div>
           <label htmlFor={FIELD_IDS.newRecipientOds}>ODS code (if it has one)</label>
           <FieldError form="agreement" field="newRecipientOds" errors={errors} />
-          <input id={FIELD_IDS.newRecipientOds} name="newRecipientOds" type="text" className="input--short" defaultValue={value('newRecipientOds')} {...fieldProps('agreement', 'newRecipientOds', errors)} />
+          <input
+            id={FIELD_IDS.newRecipientOds}
+            name="newRecipientOds"
+            type="text"
+            className="input--short"
+            defaultValue={value('newRecipientOds')}
+            {...fieldProps('agreement', 'newRecipientOds', errors)}
+          />
         </div>
         <div>
           <label htmlFor={FIELD_IDS.newRecipientType}>Recipient type</label>
           <FieldError form="agreement" field="newRecipientType" errors={errors} />
-          <select id={FIELD_IDS.newRecipientType} name="newRecipientType" defaultValue={value('newRecipientType')} {...fieldProps('agreement', 'newRecipientType', errors)}>
+          <select
+            id={FIELD_IDS.newRecipientType}
+            name="newRecipientType"
+            defaultValue={value('newRecipientType')}
+            {...fieldProps('agreement', 'newRecipientType', errors)}
+          >
             <option value="">Choose a type</option>
             {data.recipientTypes.map((t) => (
               <option key={t.code} value={t.code}>
@@ -185,7 +223,13 @@ function AddAgreementForm({ data, errors, values }: { data: PageData; errors: Re
         <div className="checkboxes checkboxes--columns">
           {data.purposes.map((p) => (
             <div key={p.code}>
-              <input type="checkbox" id={`agreement-purpose-${p.code}`} name="purposes" value={p.code} defaultChecked={chosenPurposes.has(p.code)} />
+              <input
+                type="checkbox"
+                id={`agreement-purpose-${p.code}`}
+                name="purposes"
+                value={p.code}
+                defaultChecked={chosenPurposes.has(p.code)}
+              />
               <label htmlFor={`agreement-purpose-${p.code}`}>{p.label}</label>
             </div>
           ))}
@@ -194,7 +238,12 @@ function AddAgreementForm({ data, errors, values }: { data: PageData; errors: Re
       <div>
         <label htmlFor={FIELD_IDS.dataLevel}>Data level allowed</label>
         <FieldError form="agreement" field="dataLevel" errors={errors} />
-        <select id={FIELD_IDS.dataLevel} name="dataLevel" defaultValue={value('dataLevel')} {...fieldProps('agreement', 'dataLevel', errors)}>
+        <select
+          id={FIELD_IDS.dataLevel}
+          name="dataLevel"
+          defaultValue={value('dataLevel')}
+          {...fieldProps('agreement', 'dataLevel', errors)}
+        >
           <option value="">Choose a level</option>
           {data.dataLevels.map((l) => (
             <option key={l.value} value={l.value}>
@@ -207,12 +256,28 @@ function AddAgreementForm({ data, errors, values }: { data: PageData; errors: Re
         <div>
           <label htmlFor={FIELD_IDS.validFrom}>Valid from</label>
           <FieldError form="agreement" field="validFrom" errors={errors} />
-          <input id={FIELD_IDS.validFrom} name="validFrom" type="date" min={EARLIEST_DAY} max={LATEST_RECORD_DAY} defaultValue={value('validFrom')} {...fieldProps('agreement', 'validFrom', errors)} />
+          <input
+            id={FIELD_IDS.validFrom}
+            name="validFrom"
+            type="date"
+            min={EARLIEST_DAY}
+            max={LATEST_RECORD_DAY}
+            defaultValue={value('validFrom')}
+            {...fieldProps('agreement', 'validFrom', errors)}
+          />
         </div>
         <div>
           <label htmlFor={FIELD_IDS.validTo}>Valid to (leave empty if open-ended)</label>
           <FieldError form="agreement" field="validTo" errors={errors} />
-          <input id={FIELD_IDS.validTo} name="validTo" type="date" min={EARLIEST_DAY} max={LATEST_RECORD_DAY} defaultValue={value('validTo')} {...fieldProps('agreement', 'validTo', errors)} />
+          <input
+            id={FIELD_IDS.validTo}
+            name="validTo"
+            type="date"
+            min={EARLIEST_DAY}
+            max={LATEST_RECORD_DAY}
+            defaultValue={value('validTo')}
+            {...fieldProps('agreement', 'validTo', errors)}
+          />
         </div>
       </div>
       <fieldset id={FIELD_IDS.practices} tabIndex={-1} {...groupProps('agreement', 'practices', errors)}>
@@ -224,7 +289,13 @@ function AddAgreementForm({ data, errors, values }: { data: PageData; errors: Re
           <div className="checkboxes">
             {data.practices.map((p) => (
               <div key={p.id}>
-                <input type="checkbox" id={`agreement-practice-${p.id}`} name="practices" value={p.id} defaultChecked={chosenPractices.has(String(p.id))} />
+                <input
+                  type="checkbox"
+                  id={`agreement-practice-${p.id}`}
+                  name="practices"
+                  value={p.id}
+                  defaultChecked={chosenPractices.has(String(p.id))}
+                />
                 <label htmlFor={`agreement-practice-${p.id}`}>
                   {p.name} ({p.odsCode})
                 </label>

@@ -41,8 +41,8 @@ export default function AdminCodes() {
         The collectors never guess what a code means: a record with a code missing from these tables goes to the{' '}
         <Link to="/jobs">quarantine</Link> with the code in its reason. Add the mapping here and the collectors use it from their next run;
         records already in quarantine load when the source sends them again or a backfill re-reads their dates (
-        <code>npm run ledger -- collect --source ID --from YYYY-MM-DD --to YYYY-MM-DD</code>). Existing mappings are not changed here, because
-        records already loaded were read with them.{' '}
+        <code>npm run ledger -- collect --source ID --from YYYY-MM-DD --to YYYY-MM-DD</code>). Existing mappings are not changed here,
+        because records already loaded were read with them.{' '}
         <Link to="/admin/codes.csv" reloadDocument>
           Download every mapping as CSV
         </Link>
@@ -62,17 +62,36 @@ export default function AdminCodes() {
             <div>
               <label htmlFor={PURPOSE_IDS.system}>Code system</label>
               <FieldError form="purpose-map" field="system" errors={purposeErrors} />
-              <input id={PURPOSE_IDS.system} name="system" type="text" list="known-systems" defaultValue={purposeValue('system')} {...fieldProps('purpose-map', 'system', purposeErrors)} />
+              <input
+                id={PURPOSE_IDS.system}
+                name="system"
+                type="text"
+                list="known-systems"
+                defaultValue={purposeValue('system')}
+                {...fieldProps('purpose-map', 'system', purposeErrors)}
+              />
             </div>
             <div>
               <label htmlFor={PURPOSE_IDS.code}>Code</label>
               <FieldError form="purpose-map" field="code" errors={purposeErrors} />
-              <input id={PURPOSE_IDS.code} name="code" type="text" className="input--short" defaultValue={purposeValue('code')} {...fieldProps('purpose-map', 'code', purposeErrors)} />
+              <input
+                id={PURPOSE_IDS.code}
+                name="code"
+                type="text"
+                className="input--short"
+                defaultValue={purposeValue('code')}
+                {...fieldProps('purpose-map', 'code', purposeErrors)}
+              />
             </div>
             <div>
               <label htmlFor={PURPOSE_IDS.purpose}>Means the purpose</label>
               <FieldError form="purpose-map" field="purpose" errors={purposeErrors} />
-              <select id={PURPOSE_IDS.purpose} name="purpose" defaultValue={purposeValue('purpose')} {...fieldProps('purpose-map', 'purpose', purposeErrors)}>
+              <select
+                id={PURPOSE_IDS.purpose}
+                name="purpose"
+                defaultValue={purposeValue('purpose')}
+                {...fieldProps('purpose-map', 'purpose', purposeErrors)}
+              >
                 <option value="">Choose a purpose</option>
                 {data.purposes.map((p) => (
                   <option key={p.code} value={p.code}>
@@ -96,17 +115,36 @@ export default function AdminCodes() {
             <div>
               <label htmlFor={CHOICE_IDS.system}>Code system</label>
               <FieldError form="choice-map" field="system" errors={choiceErrors} />
-              <input id={CHOICE_IDS.system} name="system" type="text" list="known-systems" defaultValue={choiceValue('system')} {...fieldProps('choice-map', 'system', choiceErrors)} />
+              <input
+                id={CHOICE_IDS.system}
+                name="system"
+                type="text"
+                list="known-systems"
+                defaultValue={choiceValue('system')}
+                {...fieldProps('choice-map', 'system', choiceErrors)}
+              />
             </div>
             <div>
               <label htmlFor={CHOICE_IDS.code}>Code</label>
               <FieldError form="choice-map" field="code" errors={choiceErrors} />
-              <input id={CHOICE_IDS.code} name="code" type="text" className="input--short" defaultValue={choiceValue('code')} {...fieldProps('choice-map', 'code', choiceErrors)} />
+              <input
+                id={CHOICE_IDS.code}
+                name="code"
+                type="text"
+                className="input--short"
+                defaultValue={choiceValue('code')}
+                {...fieldProps('choice-map', 'code', choiceErrors)}
+              />
             </div>
             <div>
               <label htmlFor={CHOICE_IDS.kind}>Records the choice</label>
               <FieldError form="choice-map" field="kind" errors={choiceErrors} />
-              <select id={CHOICE_IDS.kind} name="kind" defaultValue={choiceValue('kind')} {...fieldProps('choice-map', 'kind', choiceErrors)}>
+              <select
+                id={CHOICE_IDS.kind}
+                name="kind"
+                defaultValue={choiceValue('kind')}
+                {...fieldProps('choice-map', 'kind', choiceErrors)}
+              >
                 <option value="">Choose a kind</option>
                 {data.choiceKinds.map((k) => (
                   <option key={k.value} value={k.value}>
@@ -118,7 +156,12 @@ export default function AdminCodes() {
             <div>
               <label htmlFor={CHOICE_IDS.decision}>Decision</label>
               <FieldError form="choice-map" field="decision" errors={choiceErrors} />
-              <select id={CHOICE_IDS.decision} name="decision" defaultValue={choiceValue('decision')} {...fieldProps('choice-map', 'decision', choiceErrors)}>
+              <select
+                id={CHOICE_IDS.decision}
+                name="decision"
+                defaultValue={choiceValue('decision')}
+                {...fieldProps('choice-map', 'decision', choiceErrors)}
+              >
                 <option value="">Choose a decision</option>
                 <option value="deny">Deny: the patient opted out or dissented</option>
                 <option value="permit">Permit: the patient consented or withdrew an opt-out</option>

@@ -68,9 +68,9 @@ export default function AdminNotices() {
           <section className="panel" aria-labelledby="edit-heading">
             <h2 id="edit-heading">Record a new version</h2>
             <p>
-              Edit the latest version below (YAML, the same format as <code>npm run ledger -- notice import</code>; see the
-              README) and save it as the next version: set <code>in_force_from</code> to the day it takes effect. Promises come
-              from the catalogue: {data.catalogue.map((c) => c.code).join(', ')}.
+              Edit the latest version below (YAML, the same format as <code>npm run ledger -- notice import</code>; see the README) and save
+              it as the next version: set <code>in_force_from</code> to the day it takes effect. Promises come from the catalogue:{' '}
+              {data.catalogue.map((c) => c.code).join(', ')}.
             </p>
             {failed?.error && (
               <div className="error-summary" role="alert" data-testid="notice-error">

@@ -123,7 +123,13 @@ function AddSourceForm({
       <div>
         <label htmlFor={FIELD_IDS.practice}>Practice</label>
         <FieldError form="source" field="practice" errors={errors} />
-        <select id={FIELD_IDS.practice} name="practice" value={practice} onChange={(e) => setPractice(e.target.value)} {...fieldProps('source', 'practice', errors)}>
+        <select
+          id={FIELD_IDS.practice}
+          name="practice"
+          value={practice}
+          onChange={(e) => setPractice(e.target.value)}
+          {...fieldProps('source', 'practice', errors)}
+        >
           <option value="">Choose a practice</option>
           {practices.map((p) => (
             <option key={p.id} value={p.id}>
@@ -139,12 +145,25 @@ function AddSourceForm({
         <div>
           <label htmlFor={FIELD_IDS.newPracticeOds}>Practice ODS code</label>
           <FieldError form="source" field="newPracticeOds" errors={errors} />
-          <input id={FIELD_IDS.newPracticeOds} name="newPracticeOds" type="text" className="input--short" defaultValue={value('newPracticeOds')} {...fieldProps('source', 'newPracticeOds', errors)} />
+          <input
+            id={FIELD_IDS.newPracticeOds}
+            name="newPracticeOds"
+            type="text"
+            className="input--short"
+            defaultValue={value('newPracticeOds')}
+            {...fieldProps('source', 'newPracticeOds', errors)}
+          />
         </div>
         <div>
           <label htmlFor={FIELD_IDS.newPracticeName}>Practice name</label>
           <FieldError form="source" field="newPracticeName" errors={errors} />
-          <input id={FIELD_IDS.newPracticeName} name="newPracticeName" type="text" defaultValue={value('newPracticeName')} {...fieldProps('source', 'newPracticeName', errors)} />
+          <input
+            id={FIELD_IDS.newPracticeName}
+            name="newPracticeName"
+            type="text"
+            defaultValue={value('newPracticeName')}
+            {...fieldProps('source', 'newPracticeName', errors)}
+          />
         </div>
       </fieldset>
       <div>
@@ -153,7 +172,13 @@ function AddSourceForm({
           What people will call it, such as &ldquo;Riverside EMIS Web&rdquo;.
         </p>
         <FieldError form="source" field="name" errors={errors} />
-        <input id={FIELD_IDS.name} name="name" type="text" defaultValue={value('name')} {...fieldProps('source', 'name', errors, 'source-name-hint')} />
+        <input
+          id={FIELD_IDS.name}
+          name="name"
+          type="text"
+          defaultValue={value('name')}
+          {...fieldProps('source', 'name', errors, 'source-name-hint')}
+        />
       </div>
       <div>
         <label htmlFor={FIELD_IDS.baseUrl}>FHIR base URL</label>
@@ -161,7 +186,13 @@ function AddSourceForm({
           Starts with https:// (or http:// inside the practice network), such as https://practice.example/fhir.
         </p>
         <FieldError form="source" field="baseUrl" errors={errors} />
-        <input id={FIELD_IDS.baseUrl} name="baseUrl" type="url" defaultValue={value('baseUrl')} {...fieldProps('source', 'baseUrl', errors, 'source-url-hint')} />
+        <input
+          id={FIELD_IDS.baseUrl}
+          name="baseUrl"
+          type="url"
+          defaultValue={value('baseUrl')}
+          {...fieldProps('source', 'baseUrl', errors, 'source-url-hint')}
+        />
       </div>
       <div>
         <label htmlFor={FIELD_IDS.token}>Bearer token (optional)</label>
@@ -169,7 +200,13 @@ function AddSourceForm({
           Stored for the collector and never shown again: the list only says whether a token is set.
         </p>
         <FieldError form="source" field="token" errors={errors} />
-        <input id={FIELD_IDS.token} name="token" type="password" autoComplete="off" {...fieldProps('source', 'token', errors, 'source-token-hint')} />
+        <input
+          id={FIELD_IDS.token}
+          name="token"
+          type="password"
+          autoComplete="off"
+          {...fieldProps('source', 'token', errors, 'source-token-hint')}
+        />
       </div>
       <div>
         <label htmlFor={FIELD_IDS.expectedInterval}>Expected to deliver at least every (minutes)</label>

@@ -15,7 +15,13 @@ export async function loader(args: LoaderFunctionArgs) {
 
 export const action = (args: ActionFunctionArgs) => usersAction(args)
 
-const FIELD_IDS = { email: 'user-email', displayName: 'user-name', role: 'user-role', practices: 'user-practices', password: 'user-password' }
+const FIELD_IDS = {
+  email: 'user-email',
+  displayName: 'user-name',
+  role: 'user-role',
+  practices: 'user-practices',
+  password: 'user-password',
+}
 
 export default function AdminUsers() {
   const { users, practices, roles, minPasswordLength, notice, viewerId } = useLoaderData<typeof loader>()
@@ -65,7 +71,11 @@ export default function AdminUsers() {
               ),
             },
             { header: 'Role', cell: (u) => roles.find((r) => r.value === u.role)?.label ?? u.role },
-            { header: 'Practices', cell: (u) => (u.role === 'admin' ? 'All practices' : u.practices.length ? u.practices.map((p) => p.odsCode).join(', ') : 'None') },
+            {
+              header: 'Practices',
+              cell: (u) =>
+                u.role === 'admin' ? 'All practices' : u.practices.length ? u.practices.map((p) => p.odsCode).join(', ') : 'None',
+            },
             {
               header: 'Status',
               cell: (u) =>
@@ -106,12 +116,26 @@ export default function AdminUsers() {
           <div>
             <label htmlFor={FIELD_IDS.email}>E-mail address</label>
             <FieldError form="user" field="email" errors={addErrors} />
-            <input id={FIELD_IDS.email} name="email" type="email" autoComplete="off" defaultValue={value('email')} {...fieldProps('user', 'email', addErrors)} />
+            <input
+              id={FIELD_IDS.email}
+              name="email"
+              type="email"
+              autoComplete="off"
+              defaultValue={value('email')}
+              {...fieldProps('user', 'email', addErrors)}
+            />
           </div>
           <div>
             <label htmlFor={FIELD_IDS.displayName}>Name</label>
             <FieldError form="user" field="displayName" errors={addErrors} />
-            <input id={FIELD_IDS.displayName} name="displayName" type="text" autoComplete="off" defaultValue={value('displayName')} {...fieldProps('user', 'displayName', addErrors)} />
+            <input
+              id={FIELD_IDS.displayName}
+              name="displayName"
+              type="text"
+              autoComplete="off"
+              defaultValue={value('displayName')}
+              {...fieldProps('user', 'displayName', addErrors)}
+            />
           </div>
           <div>
             <label htmlFor={FIELD_IDS.role}>Role</label>
@@ -137,7 +161,13 @@ export default function AdminUsers() {
               <div className="checkboxes">
                 {practices.map((p) => (
                   <div key={p.id}>
-                    <input type="checkbox" id={`user-practice-${p.id}`} name="practices" value={p.id} defaultChecked={chosenPractices.has(String(p.id))} />
+                    <input
+                      type="checkbox"
+                      id={`user-practice-${p.id}`}
+                      name="practices"
+                      value={p.id}
+                      defaultChecked={chosenPractices.has(String(p.id))}
+                    />
                     <label htmlFor={`user-practice-${p.id}`}>
                       {p.name} ({p.odsCode})
                     </label>

@@ -43,14 +43,29 @@ export default function AuditLog() {
         </div>
         <div>
           <label htmlFor="filter-actor">User</label>
-          <input id="filter-actor" key={String(filter.actor ?? '')} name="actor" type="search" defaultValue={filter.actor ?? ''} aria-describedby="filter-actor-hint" />
+          <input
+            id="filter-actor"
+            key={String(filter.actor ?? '')}
+            name="actor"
+            type="search"
+            defaultValue={filter.actor ?? ''}
+            aria-describedby="filter-actor-hint"
+          />
           <div id="filter-actor-hint" className="hint filter-hint">
             Part of an e-mail address
           </div>
         </div>
         <div>
           <label htmlFor="filter-patient">Patient</label>
-          <input id="filter-patient" key={String(filter.patient ?? '')} name="patient" type="search" defaultValue={filter.patient ?? ''} aria-describedby="filter-patient-hint" spellCheck={false} />
+          <input
+            id="filter-patient"
+            key={String(filter.patient ?? '')}
+            name="patient"
+            type="search"
+            defaultValue={filter.patient ?? ''}
+            aria-describedby="filter-patient-hint"
+            spellCheck={false}
+          />
           <div id="filter-patient-hint" className="hint filter-hint">
             A pseudonym: who looked at this patient&apos;s records
           </div>

@@ -6,7 +6,9 @@ import { formatCount, formatDateTime, formatDay } from '../../core/format.js'
 import { OVERRIDE_KIND_LABELS, SOURCE_KIND_LABELS } from '../../core/labels.js'
 import { useKeptSearch } from '../lib/navigation.js'
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data ? `Disclosure ${data.disclosure.id}` : 'Disclosure'} – Sharing Ledger` }]
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `${data ? `Disclosure ${data.disclosure.id}` : 'Disclosure'} – Sharing Ledger` },
+]
 
 export async function loader(args: LoaderFunctionArgs) {
   return json(await getDisclosurePage(args), { headers: { 'Cache-Control': 'no-store' } })
@@ -63,7 +65,11 @@ export default function DisclosureDetail() {
           <Fact term="Data level">{d.dataLevelLabel}</Fact>
           <Fact term="Data disclosed">{d.dataDescription ?? <span className="hint">Not described by the source</span>}</Fact>
           <Fact term="Disclosed by">
-            {d.disclosedByRole || d.disclosedBy ? [d.disclosedByRole, d.disclosedBy].filter(Boolean).join(', ') : <span className="hint">Not recorded</span>}
+            {d.disclosedByRole || d.disclosedBy ? (
+              [d.disclosedByRole, d.disclosedBy].filter(Boolean).join(', ')
+            ) : (
+              <span className="hint">Not recorded</span>
+            )}
           </Fact>
         </dl>
       </section>
@@ -119,7 +125,8 @@ function Agreement({ d, agreement: a }: { d: DetailData['disclosure']; agreement
         <p data-testid="agreement">The source named no data sharing agreement for this disclosure.</p>
       ) : a === null ? (
         <p data-testid="agreement">
-          The source names agreement no. {d.agreementId}, which is not recorded in Sharing Ledger. An administrator can add it under Admin, Agreements.
+          The source names agreement no. {d.agreementId}, which is not recorded in Sharing Ledger. An administrator can add it under Admin,
+          Agreements.
         </p>
       ) : (
         <dl className="disclosures-facts" data-testid="agreement">

@@ -43,8 +43,9 @@ export default function DisclosureSummary() {
         <div className="panel">
           <h2>No disclosures match</h2>
           <p>
-            Collected disclosures run from {formatDay(data.collected.first)} to {formatDay(data.collected.last!)}, but none of them matches this period
-            and these filters. Choose other dates, remove a filter above, or <Link to={disclosuresHref('/disclosures', search, {}, ['practice'])}>clear every filter</Link>.
+            Collected disclosures run from {formatDay(data.collected.first)} to {formatDay(data.collected.last!)}, but none of them matches
+            this period and these filters. Choose other dates, remove a filter above, or{' '}
+            <Link to={disclosuresHref('/disclosures', search, {}, ['practice'])}>clear every filter</Link>.
           </p>
         </div>
       ) : (
@@ -61,7 +62,10 @@ export default function DisclosureSummary() {
               </li>
               <li>
                 {data.total > data.csvLimit ? (
-                  <>A CSV download holds at most {formatCount(data.csvLimit)} disclosures: choose a shorter period or more filters to download them.</>
+                  <>
+                    A CSV download holds at most {formatCount(data.csvLimit)} disclosures: choose a shorter period or more filters to
+                    download them.
+                  </>
                 ) : (
                   <Link to={disclosuresHref('/disclosures.csv', search)} reloadDocument>
                     Download these disclosures as CSV
@@ -101,11 +105,14 @@ function ByPurpose({ data, when }: { data: SummaryData; when: string }) {
       <h2 id="by-purpose-heading">By purpose</h2>
       <LinkedBarChart
         name="Disclosures"
-        data={data.byPurpose.slice(0, CHART_ROWS).map((p) => ({ label: p.label, value: p.disclosures, href: listHref({ purpose: p.purpose }) }))}
+        data={data.byPurpose
+          .slice(0, CHART_ROWS)
+          .map((p) => ({ label: p.label, value: p.disclosures, href: listHref({ purpose: p.purpose }) }))}
       />
       {data.byPurpose.length > CHART_ROWS && (
         <p className="hint" data-testid="purpose-chart-top">
-          The chart shows {CHART_ROWS} of {formatCount(data.byPurpose.length)} purposes (prohibited ones first, then the most used); the table lists them all.
+          The chart shows {CHART_ROWS} of {formatCount(data.byPurpose.length)} purposes (prohibited ones first, then the most used); the
+          table lists them all.
         </p>
       )}
       <DataTable
@@ -145,11 +152,14 @@ function ByRecipient({ data, when }: { data: SummaryData; when: string }) {
       <h2 id="by-recipient-heading">By recipient</h2>
       <LinkedBarChart
         name="Disclosures"
-        data={data.byRecipient.slice(0, CHART_ROWS).map((r) => ({ label: r.name, value: r.disclosures, href: listHref({ recipient: r.recipientId }) }))}
+        data={data.byRecipient
+          .slice(0, CHART_ROWS)
+          .map((r) => ({ label: r.name, value: r.disclosures, href: listHref({ recipient: r.recipientId }) }))}
       />
       {data.byRecipient.length > CHART_ROWS && (
         <p className="hint">
-          The chart shows {CHART_ROWS} of {formatCount(data.byRecipient.length)} recipients (those sent a prohibited purpose first, then the most used); the table lists them all.
+          The chart shows {CHART_ROWS} of {formatCount(data.byRecipient.length)} recipients (those sent a prohibited purpose first, then the
+          most used); the table lists them all.
         </p>
       )}
       <DataTable
@@ -165,7 +175,9 @@ function ByRecipient({ data, when }: { data: SummaryData; when: string }) {
               <>
                 <a href={listHref({ recipient: r.recipientId })}>{r.name}</a>
                 {r.odsCode && <span className="hint"> ({r.odsCode})</span>}
-                {r.prohibitedDisclosures > 0 && <strong className="tag tag--red">Prohibited purpose: {formatCount(r.prohibitedDisclosures)}</strong>}
+                {r.prohibitedDisclosures > 0 && (
+                  <strong className="tag tag--red">Prohibited purpose: {formatCount(r.prohibitedDisclosures)}</strong>
+                )}
               </>
             ),
           },
@@ -220,7 +232,10 @@ function Matrix({ data, when }: { data: SummaryData; when: string }) {
               return n === 0 ? (
                 <span className="hint">0</span>
               ) : (
-                <a href={listHref({ purpose: row.purpose, recipientType: column.code })} aria-label={`${formatCount(n)}: ${row.label}, to ${column.label}`}>
+                <a
+                  href={listHref({ purpose: row.purpose, recipientType: column.code })}
+                  aria-label={`${formatCount(n)}: ${row.label}, to ${column.label}`}
+                >
                   {formatCount(n)}
                 </a>
               )

@@ -1,6 +1,11 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData, useLocation } from '@remix-run/react'
-import { ActiveDisclosureFilters, DISCLOSURE_FILTER_PARAMS, DisclosureFilterFields, disclosuresHref } from '../components/disclosure-filters.js'
+import {
+  ActiveDisclosureFilters,
+  DISCLOSURE_FILTER_PARAMS,
+  DisclosureFilterFields,
+  disclosuresHref,
+} from '../components/disclosure-filters.js'
 import { FilterBar } from '../components/filter-bar.js'
 import { getDisclosureList } from '../lib/disclosures.server.js'
 import { formatCount, formatDateTime } from '../../core/format.js'
@@ -59,7 +64,8 @@ export default function DisclosureList() {
             <p>
               {data.total > data.csvLimit ? (
                 <>
-                  A CSV download holds at most {formatCount(data.csvLimit)} disclosures: choose a shorter period or more filters to download these.
+                  A CSV download holds at most {formatCount(data.csvLimit)} disclosures: choose a shorter period or more filters to download
+                  these.
                 </>
               ) : (
                 <Link to={disclosuresHref('/disclosures.csv', search, {}, LIST_PARAMS)} reloadDocument>
@@ -107,7 +113,10 @@ export default function DisclosureList() {
                 {
                   header: <span className="disclosures-sr">Details</span>,
                   cell: (r) => (
-                    <Link to={disclosuresHref(`/disclosures/${r.id}`, search, {}, DETAIL_PARAMS)} aria-label={`Details of disclosure ${r.id}`}>
+                    <Link
+                      to={disclosuresHref(`/disclosures/${r.id}`, search, {}, DETAIL_PARAMS)}
+                      aria-label={`Details of disclosure ${r.id}`}
+                    >
                       Details
                     </Link>
                   ),
@@ -156,7 +165,9 @@ function PageLinks({ page, pages }: { page: number; pages: number }) {
   const { search } = useLocation()
   if (pages <= 1 && page <= 1) return null
   const href = (n: number) => disclosuresHref('/disclosures/list', search, { page: n <= 1 ? null : n }, LIST_PARAMS)
-  const shown = [...new Set([1, page - 2, page - 1, page, page + 1, page + 2, pages])].filter((n) => n >= 1 && n <= pages).sort((a, b) => a - b)
+  const shown = [...new Set([1, page - 2, page - 1, page, page + 1, page + 2, pages])]
+    .filter((n) => n >= 1 && n <= pages)
+    .sort((a, b) => a - b)
   return (
     <nav className="disclosures-pages" aria-label="Pages of disclosures">
       <ul>
@@ -169,7 +180,11 @@ function PageLinks({ page, pages }: { page: number; pages: number }) {
         )}
         {shown.map((n, i) => (
           <li key={n}>
-            {i > 0 && n - shown[i - 1]! > 1 && <span className="hint" aria-hidden="true">… </span>}
+            {i > 0 && n - shown[i - 1]! > 1 && (
+              <span className="hint" aria-hidden="true">
+                …{' '}
+              </span>
+            )}
             {n === page ? (
               <Link to={href(n)} aria-current="page" aria-label={`Page ${n}, current page`}>
                 {n}

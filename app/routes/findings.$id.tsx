@@ -112,7 +112,17 @@ const DECISIONS = [
 ] as const
 
 /** The same radios, hints, error summary and character count as the override review. */
-function DecisionForm({ status, decisions, result, busy }: { status: string; decisions: number; result: SerializeFrom<typeof action> | undefined; busy: boolean }) {
+function DecisionForm({
+  status,
+  decisions,
+  result,
+  busy,
+}: {
+  status: string
+  decisions: number
+  result: SerializeFrom<typeof action> | undefined
+  busy: boolean
+}) {
   const errors = result && !result.ok ? result.errors : undefined
   const values = result && !result.ok ? result.values : undefined
   return (
@@ -128,7 +138,14 @@ function DecisionForm({ status, decisions, result, busy }: { status: string; dec
           <div className="radios">
             {DECISIONS.filter((d) => d.value !== status).map((d) => (
               <div key={d.value}>
-                <input type="radio" id={`status-${d.value}`} name="status" value={d.value} defaultChecked={values?.status === d.value} aria-describedby={`status-${d.value}-hint`} />
+                <input
+                  type="radio"
+                  id={`status-${d.value}`}
+                  name="status"
+                  value={d.value}
+                  defaultChecked={values?.status === d.value}
+                  aria-describedby={`status-${d.value}-hint`}
+                />
                 <label htmlFor={`status-${d.value}`}>{d.label}</label>
                 <div className="hint" id={`status-${d.value}-hint`}>
                   {d.hint}

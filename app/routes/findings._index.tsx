@@ -52,9 +52,8 @@ export default function Findings() {
         <div className="panel">
           <h2>No findings</h2>
           <p>
-            No compliance finding is recorded for these practices and filters. Findings appear here when the compliance
-            rules (opt-outs, prohibited purposes, agreements, overrides, silent sources) find something in the collected
-            records.
+            No compliance finding is recorded for these practices and filters. Findings appear here when the compliance rules (opt-outs,
+            prohibited purposes, agreements, overrides, silent sources) find something in the collected records.
           </p>
         </div>
       ) : (
@@ -71,7 +70,10 @@ export default function Findings() {
             rowKey={(f) => f.id}
             rowProps={(f) => ({ className: f.severity === 'high' && f.status === 'open' ? 'row--prohibited' : undefined })}
             columns={[
-              { header: 'Severity', cell: (f) => (f.severity === 'high' && f.status === 'open' ? <strong className="tag tag--red">high</strong> : f.severity) },
+              {
+                header: 'Severity',
+                cell: (f) => (f.severity === 'high' && f.status === 'open' ? <strong className="tag tag--red">high</strong> : f.severity),
+              },
               { header: 'Rule', cell: (f) => f.ruleTitle },
               { header: 'Practice', cell: (f) => f.practiceOds },
               { header: 'What was found', cell: (f) => <Link to={`/findings/${f.id}${search}`}>{f.summary}</Link> },

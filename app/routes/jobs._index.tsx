@@ -107,8 +107,8 @@ function Schedules({ schedules }: { schedules: JobsData['schedules'] }) {
     <section className="panel" aria-labelledby="schedules-heading">
       <h2 id="schedules-heading">Schedules</h2>
       <p className="hint">
-        Set in the server's configuration (COLLECT_SCHEDULE, IMPORT_SCHEDULE, LEDGER_SCHEDULE, SCHEDULE_TIMEZONE). Any number of runner processes may share
-        a schedule: a database lock lets only one of them collect a source at a time.
+        Set in the server's configuration (COLLECT_SCHEDULE, IMPORT_SCHEDULE, LEDGER_SCHEDULE, SCHEDULE_TIMEZONE). Any number of runner
+        processes may share a schedule: a database lock lets only one of them collect a source at a time.
       </p>
       <DataTable
         caption="Scheduled jobs"
@@ -153,8 +153,8 @@ function Sources({ sources, canRunNow }: { sources: JobsData['sources']; canRunN
       <h2 id="sources-heading">Sources</h2>
       {sources.length === 0 ? (
         <p>
-          No sources yet for these practices. An administrator adds a practice system on the <Link to="/admin/sources">Admin &gt; Sources</Link>{' '}
-          page; NDOP and disclosure register files are picked up from the inbox.
+          No sources yet for these practices. An administrator adds a practice system on the{' '}
+          <Link to="/admin/sources">Admin &gt; Sources</Link> page; NDOP and disclosure register files are picked up from the inbox.
         </p>
       ) : (
         <>
@@ -201,7 +201,8 @@ function Sources({ sources, canRunNow }: { sources: JobsData['sources']; canRunN
                 cell: (s) =>
                   s.lastRunId ? (
                     <>
-                      Run {s.lastRunId}, <span className={`status--${s.lastRunStatus}`}>{RUN_STATUS_LABELS[s.lastRunStatus ?? ''] ?? s.lastRunStatus}</span>
+                      Run {s.lastRunId},{' '}
+                      <span className={`status--${s.lastRunStatus}`}>{RUN_STATUS_LABELS[s.lastRunStatus ?? ''] ?? s.lastRunStatus}</span>
                       <div className="hint">{formatDateTime(s.lastRunFinishedAt ?? s.lastRunStartedAt!)}</div>
                       {s.lastRunError && <div className="hint">{s.lastRunError}</div>}
                     </>
@@ -242,8 +243,8 @@ function RunHistory({ runs, search }: { runs: JobsData['runs']; search: string }
       <h2 id="runs-heading">Run history</h2>
       {runs.total === 0 ? (
         <p>
-          No runs match these filters. Runs appear here once a scheduled collection or import has run, or after Run now; clear the filters to
-          see every run.
+          No runs match these filters. Runs appear here once a scheduled collection or import has run, or after Run now; clear the filters
+          to see every run.
         </p>
       ) : (
         <>
@@ -303,8 +304,8 @@ function Quarantine({ quarantine, canSeePayload, search }: { quarantine: JobsDat
     <section className="panel" aria-labelledby="quarantine-heading">
       <h2 id="quarantine-heading">Quarantine</h2>
       <p className="hint">
-        Records a collector could not load (an unknown code, a missing patient, an R5 shape), set aside with the reason while the rest of the
-        batch went on. A record leaves the quarantine when a later collection loads it, for example after an administrator adds a code
+        Records a collector could not load (an unknown code, a missing patient, an R5 shape), set aside with the reason while the rest of
+        the batch went on. A record leaves the quarantine when a later collection loads it, for example after an administrator adds a code
         mapping.{' '}
         {canSeePayload
           ? 'Open a record to see the raw payload (it may identify a patient; each view is logged).'

@@ -66,7 +66,9 @@ export default function QuarantineDetail() {
           </p>
         ) : (
           <>
-            <p className="hint">This may identify a patient. Your viewing it has been written to the access log. Do not copy it elsewhere.</p>
+            <p className="hint">
+              This may identify a patient. Your viewing it has been written to the access log. Do not copy it elsewhere.
+            </p>
             <pre className="payload" data-testid="quarantine-payload" tabIndex={0} aria-label="Raw record (JSON)">
               {payload}
             </pre>

@@ -34,7 +34,8 @@ export default function Login() {
       <h1>Sign in</h1>
       {params.get('timedOut') === '1' && !actionData?.message && (
         <p className="notice" data-testid="timed-out">
-          For your security, you were signed out after a time without activity. Sign in again to carry on: what you had typed in a form is put back.
+          For your security, you were signed out after a time without activity. Sign in again to carry on: what you had typed in a form is
+          put back.
         </p>
       )}
       {actionData?.message && (

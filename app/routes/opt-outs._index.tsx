@@ -26,9 +26,9 @@ export default function OptOuts() {
     <>
       <h1>Opt-outs</h1>
       <p className="hint">
-        The National Data Opt-out (NDOP) stops a patient’s data being used for research and planning; NHS England publishes each
-        practice’s count. A Type 1 opt-out, recorded at the practice, stops identifiable data leaving the practice for purposes
-        other than the patient’s care. Rates are opt-outs per 100 registered patients (list size).
+        The National Data Opt-out (NDOP) stops a patient’s data being used for research and planning; NHS England publishes each practice’s
+        count. A Type 1 opt-out, recorded at the practice, stops identifiable data leaving the practice for purposes other than the
+        patient’s care. Rates are opt-outs per 100 registered patients (list size).
       </p>
       <FilterBar from={params.get('from') ?? undefined} to={params.get('to') ?? undefined}>
         <div>
@@ -57,9 +57,9 @@ export default function OptOuts() {
             <div className="panel" data-testid="opt-outs-empty">
               <h2>No opt-outs recorded yet</h2>
               <p>
-                Import the NHS England publication with <code>npm run ledger -- import ndop NDOP_reg_geog_Mon_YYYY.csv</code>, or
-                collect the practice system’s Consent records (<code>npm run ledger -- collect --all</code>); the figures appear
-                here once there are any for this period.
+                Import the NHS England publication with <code>npm run ledger -- import ndop NDOP_reg_geog_Mon_YYYY.csv</code>, or collect
+                the practice system’s Consent records (<code>npm run ledger -- collect --all</code>); the figures appear here once there are
+                any for this period.
               </p>
             </div>
           )}
@@ -162,8 +162,8 @@ function LatestTable({ data, search }: { data: Data; search: string }) {
         </table>
       </div>
       <p className="hint">
-        Practice-system rates use the practice’s latest known list size; “no rate” means the list size is not known or is 0.
-        Published rates use the list size in the same publication.
+        Practice-system rates use the practice’s latest known list size; “no rate” means the list size is not known or is 0. Published rates
+        use the list size in the same publication.
       </p>
     </section>
   )
@@ -175,8 +175,8 @@ function Trend({ data }: { data: Data }) {
     <section className="panel" aria-labelledby="trend-heading">
       <h2 id="trend-heading">Opt-out rate per month</h2>
       <p className="hint">
-        Solid lines: Type 1. Short dashes: NDOP recorded in the practice system. Long dashes: NDOP publication (drawn in the
-        months a publication is dated, joined across the months between).
+        Solid lines: Type 1. Short dashes: NDOP recorded in the practice system. Long dashes: NDOP publication (drawn in the months a
+        publication is dated, joined across the months between).
         {chart.practicesLeftOut > 0 &&
           ` The chart shows the ${chart.practicesDrawn} largest practices; the table lists all ${data.latest.length}. Choose one practice or one measure to draw others.`}
       </p>
@@ -195,7 +195,9 @@ function Trend({ data }: { data: Data }) {
               cell: (t) => (
                 <>
                   {formatMonth(t.month)}
-                  {t.asOf.slice(0, 7) === t.month.slice(0, 7) && t.asOf !== lastDayOf(t.month) && <span className="hint"> (to {formatDay(t.asOf)})</span>}
+                  {t.asOf.slice(0, 7) === t.month.slice(0, 7) && t.asOf !== lastDayOf(t.month) && (
+                    <span className="hint"> (to {formatDay(t.asOf)})</span>
+                  )}
                 </>
               ),
             },

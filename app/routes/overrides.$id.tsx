@@ -94,8 +94,7 @@ export default function OverrideEvent() {
           <div>
             <dt>Review due</dt>
             <dd>
-              {formatDateTime(event.dueAt)} ({data.reviewDays} days after the event){' '}
-              <DueStatus event={event} />
+              {formatDateTime(event.dueAt)} ({data.reviewDays} days after the event) <DueStatus event={event} />
             </dd>
           </div>
           <div>
@@ -121,9 +120,7 @@ export default function OverrideEvent() {
           </p>
         ) : (
           <>
-            <p className="hint">
-              Newest first. A signed review is never changed: a later review supersedes it, and both stay on record.
-            </p>
+            <p className="hint">Newest first. A signed review is never changed: a later review supersedes it, and both stay on record.</p>
             <ol className="review-list" reversed>
               {reviews.map((r) => (
                 <ReviewEntry key={r.id} review={r} />
@@ -220,7 +217,8 @@ function ReviewForm({ data }: { data: PageData }) {
         {superseding
           ? 'A signed review cannot be edited. If it needs correcting or more is now known, sign a new review: it supersedes the current one and both stay on record.'
           : 'Your review is signed in your name with today’s date and cannot be edited afterwards.'}
-        {data.event.status === 'not_required' && ' This event records the end of an emergency access; the access that started it is the event that needs a review.'}
+        {data.event.status === 'not_required' &&
+          ' This event records the end of an emergency access; the access that started it is the event that needs a review.'}
       </p>
       <ErrorSummary form={FORM} errors={errors} fieldIds={FIELD_IDS} />
       <Form method="post" action={`/overrides/${data.event.id}${search}`} className="stack admin-form review-form" noValidate key={formKey}>
@@ -287,7 +285,14 @@ function ReviewForm({ data }: { data: PageData }) {
         </div>
         <div className="checkboxes">
           <div>
-            <input type="checkbox" id="review-escalate" name="escalate" value="on" defaultChecked={values.escalate === 'on'} aria-describedby="review-escalate-hint" />
+            <input
+              type="checkbox"
+              id="review-escalate"
+              name="escalate"
+              value="on"
+              defaultChecked={values.escalate === 'on'}
+              aria-describedby="review-escalate-hint"
+            />
             <label htmlFor="review-escalate">Escalate to an incident</label>
           </div>
           <p className="hint" id="review-escalate-hint">
@@ -317,9 +322,9 @@ function CountersignForm({ data }: { data: PageData }) {
     <section className="panel" aria-labelledby="countersign-heading" data-testid="countersign-panel">
       <h2 id="countersign-heading">Your countersignature</h2>
       <p className="hint">
-        {cs.reviewerName} named you as second signer of review {cs.reviewNumber}. Read it above: the review is complete only when you countersign it.
-        If you do not agree, decline and say why; the event then needs a new review. Either way your decision is signed in your name and cannot be
-        changed.
+        {cs.reviewerName} named you as second signer of review {cs.reviewNumber}. Read it above: the review is complete only when you
+        countersign it. If you do not agree, decline and say why; the event then needs a new review. Either way your decision is signed in
+        your name and cannot be changed.
       </p>
       <ErrorSummary form={CS_FORM} errors={errors} fieldIds={{ reason: 'countersign-reason' }} />
       <Form method="post" action={`/overrides/${data.event.id}${search}`} className="stack admin-form" noValidate>

@@ -24,8 +24,8 @@ export default function OverrideQueue() {
     <>
       <h1>Override reviews</h1>
       <p className="hint">
-        Every emergency access (“break glass”) and every sharing against a patient’s recorded choice needs a Caldicott guardian’s
-        review within {reviewDays} days. Open an event to see its facts, its reviews, and to sign a review.
+        Every emergency access (“break glass”) and every sharing against a patient’s recorded choice needs a Caldicott guardian’s review
+        within {reviewDays} days. Open an event to see its facts, its reviews, and to sign a review.
       </p>
       <FilterBar from={period.from} to={period.to}>
         <div>
@@ -45,7 +45,8 @@ export default function OverrideQueue() {
         <section className="panel" aria-labelledby="awaiting-mine-heading" data-testid="awaiting-mine">
           <h2 id="awaiting-mine-heading">Awaiting your countersignature</h2>
           <p className="hint">
-            These reviews name you as second signer. Each is complete only when you countersign it; you may instead decline, with your reason.
+            These reviews name you as second signer. Each is complete only when you countersign it; you may instead decline, with your
+            reason.
           </p>
           <ul>
             {awaitingMine.map((a) => (
@@ -180,7 +181,9 @@ function LatestVerdict({ event: e }: { event: QueueEvent }) {
   return (
     <>
       <strong>{e.latest.verdictLabel}</strong>
-      {e.status === 'awaiting_countersignature' && <div className="status-pending">Awaiting countersignature by {e.awaitingCountersignatureBy}</div>}
+      {e.status === 'awaiting_countersignature' && (
+        <div className="status-pending">Awaiting countersignature by {e.awaitingCountersignatureBy}</div>
+      )}
       {e.status === 'pending' && <div className="status-pending">Countersignature declined: needs a new review</div>}
       <div className="hint">
         {e.latest.reviewerName}, {formatDateTime(e.latest.signedAt)}

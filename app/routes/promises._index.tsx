@@ -18,9 +18,8 @@ export default function Promises() {
     <>
       <h1>Promises of the privacy notice</h1>
       <p>
-        Each promise of the practice’s own privacy notice, in its own words, with what checks it, how many records of the
-        period it applied to, and its findings. Open findings break a promise; accepted or resolved ones are exceptions a
-        person has reviewed.
+        Each promise of the practice’s own privacy notice, in its own words, with what checks it, how many records of the period it applied
+        to, and its findings. Open findings break a promise; accepted or resolved ones are exceptions a person has reviewed.
       </p>
       <FilterBar from={period.from} to={period.to} />
       {practices.map((p) => (
@@ -30,8 +29,8 @@ export default function Promises() {
           </h2>
           {p.notice === null ? (
             <p data-testid="no-notice">
-              No privacy notice is recorded for this practice for the period, so its own promises cannot be checked. An
-              administrator records one with <code>npm run ledger -- notice import FILE --practice {p.odsCode}</code>.
+              No privacy notice is recorded for this practice for the period, so its own promises cannot be checked. An administrator
+              records one with <code>npm run ledger -- notice import FILE --practice {p.odsCode}</code>.
             </p>
           ) : (
             <>
@@ -94,7 +93,10 @@ export default function Promises() {
                   },
                   {
                     header: 'Verdict',
-                    cellProps: (pr) => ({ 'data-testid': 'verdict', className: pr.verdict.kind === 'broken' ? 'status--failed' : undefined }),
+                    cellProps: (pr) => ({
+                      'data-testid': 'verdict',
+                      className: pr.verdict.kind === 'broken' ? 'status--failed' : undefined,
+                    }),
                     cell: (pr) => pr.verdict.text,
                   },
                 ]}

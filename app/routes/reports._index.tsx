@@ -44,8 +44,8 @@ export default function Reports() {
         <section className="panel" aria-labelledby="produce-heading">
           <h2 id="produce-heading">Produce a report</h2>
           <p className="hint">
-            The PDF downloads to your computer. It is recorded with its SHA-256 digest, so it can be proved genuine later, and the download is written to the
-            access log once the whole file has been sent.
+            The PDF downloads to your computer. It is recorded with its SHA-256 digest, so it can be proved genuine later, and the download
+            is written to the access log once the whole file has been sent.
           </p>
           <ErrorSummary form={FORM} errors={errors} fieldIds={FIELD_IDS} />
           {/* A plain form post (reloadDocument) to a resource route: its answer is the file. A request to correct comes back here with its values. */}
@@ -56,7 +56,13 @@ export default function Reports() {
             <div>
               <label htmlFor={FIELD_IDS.kind}>Report</label>
               <FieldError form={FORM} field="kind" errors={errors} />
-              <select id={FIELD_IDS.kind} name="kind" required defaultValue={values?.kind ?? allowed[0]} {...fieldProps(FORM, 'kind', errors)}>
+              <select
+                id={FIELD_IDS.kind}
+                name="kind"
+                required
+                defaultValue={values?.kind ?? allowed[0]}
+                {...fieldProps(FORM, 'kind', errors)}
+              >
                 {allowed.map((k) => (
                   <option key={k} value={k}>
                     {REPORT_KIND_LABELS[k]}
@@ -69,7 +75,13 @@ export default function Reports() {
               <FieldError form={FORM} field="practice" errors={errors} />
               {practices.map((p) => (
                 <div key={p.odsCode}>
-                  <input type="checkbox" id={`practice-${p.odsCode}`} name="practice" value={p.odsCode} defaultChecked={values?.practice.includes(p.odsCode)} />{' '}
+                  <input
+                    type="checkbox"
+                    id={`practice-${p.odsCode}`}
+                    name="practice"
+                    value={p.odsCode}
+                    defaultChecked={values?.practice.includes(p.odsCode)}
+                  />{' '}
                   <label htmlFor={`practice-${p.odsCode}`} style={{ display: 'inline' }}>
                     {p.name} ({p.odsCode})
                   </label>
@@ -79,7 +91,14 @@ export default function Reports() {
             <div>
               <label htmlFor={FIELD_IDS.from}>From</label>
               <FieldError form={FORM} field="from" errors={errors} />
-              <input id={FIELD_IDS.from} name="from" type="date" required defaultValue={values?.from} {...fieldProps(FORM, 'from', errors)} />
+              <input
+                id={FIELD_IDS.from}
+                name="from"
+                type="date"
+                required
+                defaultValue={values?.from}
+                {...fieldProps(FORM, 'from', errors)}
+              />
             </div>
             <div>
               <label htmlFor={FIELD_IDS.to}>To</label>
@@ -89,7 +108,13 @@ export default function Reports() {
             <div>
               <label htmlFor={FIELD_IDS.eventId}>Override event number (incident review only)</label>
               <FieldError form={FORM} field="eventId" errors={errors} />
-              <input id={FIELD_IDS.eventId} name="eventId" inputMode="numeric" defaultValue={values?.eventId} {...fieldProps(FORM, 'eventId', errors)} />
+              <input
+                id={FIELD_IDS.eventId}
+                name="eventId"
+                inputMode="numeric"
+                defaultValue={values?.eventId}
+                {...fieldProps(FORM, 'eventId', errors)}
+              />
             </div>
             <button type="submit" className="button">
               Produce and download
@@ -99,8 +124,15 @@ export default function Reports() {
             {progress.state && !progress.state.finished && (
               <p>
                 Producing the report: {progress.state.stage}
-                {progress.state.total > 0 ? `, ${progress.state.done.toLocaleString('en-GB')} of ${progress.state.total.toLocaleString('en-GB')} rows` : ''}.{' '}
-                <progress value={progress.state.total > 0 ? progress.state.done : undefined} max={progress.state.total > 0 ? progress.state.total : undefined} aria-label="Report progress" />
+                {progress.state.total > 0
+                  ? `, ${progress.state.done.toLocaleString('en-GB')} of ${progress.state.total.toLocaleString('en-GB')} rows`
+                  : ''}
+                .{' '}
+                <progress
+                  value={progress.state.total > 0 ? progress.state.done : undefined}
+                  max={progress.state.total > 0 ? progress.state.total : undefined}
+                  aria-label="Report progress"
+                />
               </p>
             )}
             {progress.state?.finished && <p>The report is ready: your browser is saving the file.</p>}
@@ -110,10 +142,14 @@ export default function Reports() {
       <section className="panel" aria-labelledby="verify-heading">
         <h2 id="verify-heading">Check a report</h2>
         <p className="hint" id="verify-hint">
-          Checks the report&apos;s signature, the text of every page and this system&apos;s record of it. Reports are signed with the key whose fingerprint is{' '}
-          <code className="digest" data-testid="signing-key-fingerprint">{signingKey.fingerprint}</code>
-          {signingKey.development ? ' (the published development key: its signature proves nothing)' : ''}. Anyone can check a report without this service:{' '}
-          <code>npm run ledger -- verify FILE.pdf --public-key KEY.pem</code>, with the key from <code>npm run ledger -- keys public</code>.
+          Checks the report&apos;s signature, the text of every page and this system&apos;s record of it. Reports are signed with the key
+          whose fingerprint is{' '}
+          <code className="digest" data-testid="signing-key-fingerprint">
+            {signingKey.fingerprint}
+          </code>
+          {signingKey.development ? ' (the published development key: its signature proves nothing)' : ''}. Anyone can check a report
+          without this service: <code>npm run ledger -- verify FILE.pdf --public-key KEY.pem</code>, with the key from{' '}
+          <code>npm run ledger -- keys public</code>.
         </p>
         <div aria-live="polite">{verdict && <p className={verdict.ok ? 'notice' : 'error-summary'}>{verdict.message}</p>}</div>
         <Form method="post" encType="multipart/form-data" className="stack">

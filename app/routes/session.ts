@@ -17,5 +17,8 @@ export async function action(args: ActionFunctionArgs) {
   const { viewer } = await requireAccess(args)
   const end = await extendSession(args.context, args.request)
   if (!end) throw redirect('/login?redirectTo=%2F', { headers: NO_STORE })
-  return json({ secondsLeft: sessionSecondsLeft({ idleExpiresAt: end, absoluteExpiresAt: viewer.session.absoluteExpiresAt }) }, { headers: NO_STORE })
+  return json(
+    { secondsLeft: sessionSecondsLeft({ idleExpiresAt: end, absoluteExpiresAt: viewer.session.absoluteExpiresAt }) },
+    { headers: NO_STORE },
+  )
 }

@@ -30,9 +30,10 @@ export default function Statements() {
       <section className="panel" aria-labelledby="statement-heading">
         <h2 id="statement-heading">A statement for a patient</h2>
         <p className="hint">
-          When a patient asks which organisations received their information, why and on what basis (their right of access, UK GDPR Article 15), enter their
-          NHS number. It is checked, turned into the patient&apos;s pseudonym and then forgotten: it is not stored, logged or printed. The statement lists every
-          disclosure of that patient at the practice over the period, in plain words, with their rights and how to complain.
+          When a patient asks which organisations received their information, why and on what basis (their right of access, UK GDPR Article
+          15), enter their NHS number. It is checked, turned into the patient&apos;s pseudonym and then forgotten: it is not stored, logged
+          or printed. The statement lists every disclosure of that patient at the practice over the period, in plain words, with their
+          rights and how to complain.
         </p>
         <ErrorSummary form={FORM} errors={errors} fieldIds={FIELD_IDS} />
         {/* data-no-draft: an NHS number is never kept, not even in this tab's storage */}
@@ -41,7 +42,12 @@ export default function Statements() {
           <div>
             <label htmlFor={FIELD_IDS.practice}>Practice</label>
             <FieldError form={FORM} field="practice" errors={errors} />
-            <select id={FIELD_IDS.practice} name="practice" defaultValue={values?.practice ?? practices[0]?.odsCode} {...fieldProps(FORM, 'practice', errors)}>
+            <select
+              id={FIELD_IDS.practice}
+              name="practice"
+              defaultValue={values?.practice ?? practices[0]?.odsCode}
+              {...fieldProps(FORM, 'practice', errors)}
+            >
               {practices.map((p) => (
                 <option key={p.odsCode} value={p.odsCode}>
                   {p.name} ({p.odsCode})
@@ -69,7 +75,13 @@ export default function Statements() {
           <div>
             <label htmlFor={FIELD_IDS.from}>From</label>
             <FieldError form={FORM} field="from" errors={errors} />
-            <input id={FIELD_IDS.from} name="from" type="date" defaultValue={values?.from ?? defaults.from} {...fieldProps(FORM, 'from', errors)} />
+            <input
+              id={FIELD_IDS.from}
+              name="from"
+              type="date"
+              defaultValue={values?.from ?? defaults.from}
+              {...fieldProps(FORM, 'from', errors)}
+            />
           </div>
           <div>
             <label htmlFor={FIELD_IDS.to}>To</label>

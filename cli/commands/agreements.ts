@@ -67,8 +67,13 @@ export function register(program: Command): void {
         })
         if (!added.ok) throw refusal(added.errors, OPTION_OF_FIELD)
         const { id, reference, recipientId, findings } = added.value
-        if (o.json) return console.log(JSON.stringify({ id, reference, recipientId, findings: { opened: findings?.opened ?? 0, resolved: findings?.resolved ?? 0 } }))
-        console.log(`Added agreement ${reference} (id ${id}). Findings: ${findings?.resolved ?? 0} resolved, ${findings?.opened ?? 0} opened.`)
+        if (o.json)
+          return console.log(
+            JSON.stringify({ id, reference, recipientId, findings: { opened: findings?.opened ?? 0, resolved: findings?.resolved ?? 0 } }),
+          )
+        console.log(
+          `Added agreement ${reference} (id ${id}). Findings: ${findings?.resolved ?? 0} resolved, ${findings?.opened ?? 0} opened.`,
+        )
       }),
     )
 }
@@ -80,7 +85,11 @@ export function register(program: Command): void {
  */
 function recipientOf(o: AgreementOptions): Partial<AddAgreementInput> {
   if (o.recipientOds !== undefined) {
-    return { recipientOds: o.recipientOds, newRecipientName: o.recipientName, newRecipientType: o.recipientType ?? recipientTypeFromOds(o.recipientOds.trim().toUpperCase()) }
+    return {
+      recipientOds: o.recipientOds,
+      newRecipientName: o.recipientName,
+      newRecipientType: o.recipientType ?? recipientTypeFromOds(o.recipientOds.trim().toUpperCase()),
+    }
   }
   return { recipient: 'new', newRecipientName: o.recipientName ?? '', newRecipientOds: '', newRecipientType: o.recipientType ?? '' }
 }

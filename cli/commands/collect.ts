@@ -21,15 +21,15 @@ export function register(program: Command): void {
         if (chosen !== 1) throw new UserError('Choose exactly one of --source ID, --practice ODS or --all.', 2)
         if (!!o.from !== !!o.to) throw new UserError('A backfill needs both --from and --to.', 2)
         if (o.from && o.from > o.to) throw new UserError('--from must not be after --to.', 2)
-        const selection: Selection = o.source !== undefined ? { sourceId: o.source } : o.practice ? { practiceOds: o.practice } : { all: true }
+        const selection: Selection =
+          o.source !== undefined ? { sourceId: o.source } : o.practice ? { practiceOds: o.practice } : { all: true }
         let results
         const progress = o.json ? null : progressDisplay()
         try {
-          results = await collect(
-            { ...deps, onBatch: progress?.update },
-            selection,
-            { trigger: 'manual', backfill: o.from ? { from: o.from, to: o.to } : undefined },
-          )
+          results = await collect({ ...deps, onBatch: progress?.update }, selection, {
+            trigger: 'manual',
+            backfill: o.from ? { from: o.from, to: o.to } : undefined,
+          })
         } catch (err) {
           throw new UserError((err as Error).message)
         } finally {

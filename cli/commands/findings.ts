@@ -42,7 +42,16 @@ export function register(program: Command): void {
             ),
           )
         } else {
-          printTable(rows.map((f) => ({ id: f.id, severity: f.severity, rule: f.ruleId, practice: f.practiceOds ?? '', opened: f.openedAt.toISOString().slice(0, 10), summary: f.summary })))
+          printTable(
+            rows.map((f) => ({
+              id: f.id,
+              severity: f.severity,
+              rule: f.ruleId,
+              practice: f.practiceOds ?? '',
+              opened: f.openedAt.toISOString().slice(0, 10),
+              summary: f.summary,
+            })),
+          )
         }
       }),
     )
@@ -55,17 +64,25 @@ export function register(program: Command): void {
     .action((o) =>
       withLedger(async (deps) => {
         const codes: string[] = (o.practice ?? []).map(ods)
-        if (codes.length && !o.full) throw new UserError('--practice narrows a --full re-evaluation; an incremental refresh always covers every practice.', 2)
+        if (codes.length && !o.full)
+          throw new UserError('--practice narrows a --full re-evaluation; an incremental refresh always covers every practice.', 2)
         const practiceIds: number[] = []
         for (const code of codes) {
           const practice = await getPracticeByOds(deps.db, code)
           if (!practice) throw new UserError(`There is no practice with ODS code ${code}.`)
           practiceIds.push(practice.id)
         }
-        const result = await refreshFindings(deps, { mode: o.full ? 'full' : 'incremental', practiceIds: codes.length ? practiceIds : undefined })
+        const result = await refreshFindings(deps, {
+          mode: o.full ? 'full' : 'incremental',
+          practiceIds: codes.length ? practiceIds : undefined,
+        })
         if (o.json) return console.log(JSON.stringify(result))
-        printTable(result.rules.map((r) => ({ rule: r.ruleId, mode: r.mode, opened: r.opened, reopened: r.reopened, resolved: r.resolved })))
-        console.log(`Findings refreshed in ${result.ms} ms: ${result.opened} opened, ${result.reopened} reopened, ${result.resolved} resolved.`)
+        printTable(
+          result.rules.map((r) => ({ rule: r.ruleId, mode: r.mode, opened: r.opened, reopened: r.reopened, resolved: r.resolved })),
+        )
+        console.log(
+          `Findings refreshed in ${result.ms} ms: ${result.opened} opened, ${result.reopened} reopened, ${result.resolved} resolved.`,
+        )
       }),
     )
 }

@@ -21,9 +21,7 @@ export function register(program: Command): void {
     .argument('<file>')
     .requiredOption('--practice <ODS>', 'practice ODS code', ods)
     .option('--json', 'print JSON')
-    .action((file, o) =>
-      withLedger(async (deps) => reportImport(deps, await importRegisterFile(deps, file, o.practice), o.json)),
-    )
+    .action((file, o) => withLedger(async (deps) => reportImport(deps, await importRegisterFile(deps, file, o.practice), o.json)))
 }
 
 /** Prints how an import went and, when it loaded anything, brings the findings up to date. */
@@ -32,7 +30,9 @@ async function reportImport(deps: RunnerDeps, r: Awaited<ReturnType<typeof impor
   if (json) console.log(JSON.stringify(r))
   else if (r.status === 'completed') {
     const c = r.counts!
-    console.log(`Imported (run ${r.runId}): read ${c.read}, inserted ${c.inserted}, updated ${c.updated}, duplicates ${c.duplicates}, quarantined ${c.quarantined}.`)
+    console.log(
+      `Imported (run ${r.runId}): read ${c.read}, inserted ${c.inserted}, updated ${c.updated}, duplicates ${c.duplicates}, quarantined ${c.quarantined}.`,
+    )
   } else console.error(`Import ${r.status}${r.runId ? ` (run ${r.runId})` : ''}: ${r.error}`)
   if (r.status !== 'completed') process.exitCode = 1
 }

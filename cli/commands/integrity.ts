@@ -50,14 +50,26 @@ export function register(program: Command): void {
         }
         const bar = progressBar()
         try {
-          const r = await verifyIntegrity(db, { chain, checkpoint, publicKey, runBy: `cli:${os.userInfo().username}`, onProgress: bar?.update })
+          const r = await verifyIntegrity(db, {
+            chain,
+            checkpoint,
+            publicKey,
+            runBy: `cli:${os.userInfo().username}`,
+            onProgress: bar?.update,
+          })
           bar?.stop()
           if (r.checkpoint) console.log(`Checkpoint of ${r.checkpoint.createdAt}: signature valid.`)
           for (const p of r.problems) console.log(`${p.kind.toUpperCase()}: ${p.message}`)
           if (r.moreProblems > 0) console.log(`... and ${r.moreProblems} more problem(s).`)
           const scope = chain === undefined ? `${r.heads.length} chain(s)` : `the chain of ${o.practice}`
-          if (!r.intact) throw new UserError(`NOT INTACT: ${r.problems.length + r.moreProblems} problem(s) in ${scope} (${r.entries} entries, ${r.rowsChecked} rows checked).`, 1)
-          console.log(`Intact: ${scope}, ${r.entries} entries, ${r.rowsChecked} rows checked${r.checkpoint ? ', every checkpointed head present' : ''}.`)
+          if (!r.intact)
+            throw new UserError(
+              `NOT INTACT: ${r.problems.length + r.moreProblems} problem(s) in ${scope} (${r.entries} entries, ${r.rowsChecked} rows checked).`,
+              1,
+            )
+          console.log(
+            `Intact: ${scope}, ${r.entries} entries, ${r.rowsChecked} rows checked${r.checkpoint ? ', every checkpointed head present' : ''}.`,
+          )
         } catch (err) {
           bar?.stop()
           if (err instanceof CheckpointRefused) throw new UserError(err.message, 1)
@@ -81,7 +93,10 @@ export function register(program: Command): void {
           if (err instanceof ConfigError) throw new UserError(err.message)
           throw err
         }
-        if (key.development) process.stderr.write('WARNING: signing with the published DEVELOPMENT key: this checkpoint proves nothing. Set SIGNING_KEY for real data.\n')
+        if (key.development)
+          process.stderr.write(
+            'WARNING: signing with the published DEVELOPMENT key: this checkpoint proves nothing. Set SIGNING_KEY for real data.\n',
+          )
         const cp = await createCheckpoint(db, key, `cli:${os.userInfo().username}`)
         const text = `${JSON.stringify(cp, null, 2)}\n`
         if (o.out) {
@@ -107,7 +122,10 @@ function progressBar(): { update: (p: { phase: string; label: string; done: numb
       stop: () => {},
     }
   }
-  const bar = new cliProgress.SingleBar({ format: 'verifying {what} |{bar}| {value}/{total}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+  const bar = new cliProgress.SingleBar(
+    { format: 'verifying {what} |{bar}| {value}/{total}', stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  )
   let started = false
   return {
     update: (p) => {

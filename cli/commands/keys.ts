@@ -12,7 +12,10 @@ export function register(program: Command): void {
       const { publicKeyFingerprint, publicKeyPem } = await import('../../core/signing.js')
       const config = readConfig()
       const key = signingKeyOf(config)
-      if (key.development) process.stderr.write('WARNING: this is the published DEVELOPMENT signing key (embedded demo). Anything it signs proves nothing. Set SIGNING_KEY.\n')
+      if (key.development)
+        process.stderr.write(
+          'WARNING: this is the published DEVELOPMENT signing key (embedded demo). Anything it signs proves nothing. Set SIGNING_KEY.\n',
+        )
       process.stderr.write(`Fingerprint (SHA-256 of the key): ${publicKeyFingerprint(key)}\n`)
       process.stdout.write(publicKeyPem(key))
     })

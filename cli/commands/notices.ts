@@ -17,7 +17,7 @@ import { ods, recordDay } from '../options.js'
 
 /** `ledger notice import|list` and `ledger dspt`: privacy notices and the DSPT register. */
 export function register(program: Command): void {
-  const noticeCmd = program.command('notice').description("practice privacy notices: what each practice promises")
+  const noticeCmd = program.command('notice').description('practice privacy notices: what each practice promises')
   noticeCmd
     .command('import')
     .description("record a notice file (JSON or YAML, see seeds/notices/) as the practice's next version, then refresh the findings")
@@ -37,10 +37,22 @@ export function register(program: Command): void {
           if (err instanceof NoticeFileError) throw new UserError(`${file}: ${err.message}`, 2)
           throw err
         }
-        await writeAccessLog(db, { userId: null, actor, action: 'notice_import', practiceIds: [practice.id], target: `notice:${recorded.id}`, detail: { file: path.basename(file), version: recorded.version } })
+        await writeAccessLog(db, {
+          userId: null,
+          actor,
+          action: 'notice_import',
+          practiceIds: [practice.id],
+          target: `notice:${recorded.id}`,
+          detail: { file: path.basename(file), version: recorded.version },
+        })
         const findings = await refreshFindings(deps)
-        if (o.json) return console.log(JSON.stringify({ ...recorded, practice: o.practice, findings: { opened: findings.opened, resolved: findings.resolved } }))
-        console.log(`Recorded version ${recorded.version} of the privacy notice of ${o.practice}. Findings: ${findings.resolved} resolved, ${findings.opened} opened.`)
+        if (o.json)
+          return console.log(
+            JSON.stringify({ ...recorded, practice: o.practice, findings: { opened: findings.opened, resolved: findings.resolved } }),
+          )
+        console.log(
+          `Recorded version ${recorded.version} of the privacy notice of ${o.practice}. Findings: ${findings.resolved} resolved, ${findings.opened} opened.`,
+        )
       }),
     )
   noticeCmd
@@ -54,7 +66,14 @@ export function register(program: Command): void {
         if (!practice) throw new UserError(`There is no practice with ODS code ${o.practice}.`)
         const versions = await listNoticeVersions(db, practice.id)
         if (o.json) return console.log(JSON.stringify(versions))
-        printTable(versions.map((v) => ({ version: v.version, in_force_from: v.inForceFrom, title: v.title, promises: v.promises.map((p) => p.promise).join(', ') })))
+        printTable(
+          versions.map((v) => ({
+            version: v.version,
+            in_force_from: v.inForceFrom,
+            title: v.title,
+            promises: v.promises.map((p) => p.promise).join(', '),
+          })),
+        )
       }),
     )
 
@@ -73,10 +92,24 @@ export function register(program: Command): void {
         const { db } = deps
         if (o.to && o.to < o.from) throw new UserError('--to must not be before --from.', 2)
         const organisationId = await organisationFromFlags(db, { ods: o.orgOds, name: o.orgName, type: o.orgType }, 'org')
-        const id = await recordDsptStatus(db, { organisationId, status: o.status, validFrom: o.from, validTo: o.to ?? null, source: o.source ?? null })
-        await writeAccessLog(db, { userId: null, actor: `cli:${os.userInfo().username}`, action: 'dspt_record', target: `organisation:${organisationId}`, detail: { id, status: o.status, from: o.from, to: o.to ?? null } })
+        const id = await recordDsptStatus(db, {
+          organisationId,
+          status: o.status,
+          validFrom: o.from,
+          validTo: o.to ?? null,
+          source: o.source ?? null,
+        })
+        await writeAccessLog(db, {
+          userId: null,
+          actor: `cli:${os.userInfo().username}`,
+          action: 'dspt_record',
+          target: `organisation:${organisationId}`,
+          detail: { id, status: o.status, from: o.from, to: o.to ?? null },
+        })
         const findings = await refreshFindings(deps)
-        console.log(`Recorded DSPT status ${o.status} from ${o.from} for organisation ${organisationId}. Findings: ${findings.resolved} resolved, ${findings.opened} opened.`)
+        console.log(
+          `Recorded DSPT status ${o.status} from ${o.from} for organisation ${organisationId}. Findings: ${findings.resolved} resolved, ${findings.opened} opened.`,
+        )
       }),
     )
 }
@@ -92,7 +125,8 @@ async function organisationFromFlags(db: Db, given: { ods?: string; name?: strin
     if (!/^[A-Z0-9]{3,10}$/.test(code)) throw new UserError(`--${flag}-ods '${given.ods}' is not an ODS code.`, 2)
     const existing = await db('organisations').where({ ods_code: code }).first('id')
     if (existing) return existing.id
-    if (!given.name) throw new UserError(`No organisation with ODS code ${code} is known yet: give its --${flag}-name (and --${flag}-type) too.`, 2)
+    if (!given.name)
+      throw new UserError(`No organisation with ODS code ${code} is known yet: give its --${flag}-name (and --${flag}-type) too.`, 2)
     const type = given.type ?? recipientTypeFromOds(code)
     if (!(await known(type))) throw new UserError(`'${type}' is not a recipient type.`, 2)
     return ensureOrganisation(db, { odsCode: code, name: given.name, recipientType: type })

@@ -23,8 +23,10 @@ export function register(program: Command): void {
     .action(async (kind: string, o: { practice: string[]; from: string; to: string; event?: number; finding?: number; out: string }) =>
       withLedger(async ({ db, config }) => {
         const { generateReport, ReportError, REPORT_KINDS } = await import('../../reports/index.js')
-        if (!(REPORT_KINDS as readonly string[]).includes(kind)) throw new UserError(`Unknown report kind '${kind}': use audit, commissioner or incident.`)
-        if (kind === 'incident' && o.event === undefined && o.finding === undefined) throw new UserError('An incident review needs --event ID (an override event) or --finding ID.')
+        if (!(REPORT_KINDS as readonly string[]).includes(kind))
+          throw new UserError(`Unknown report kind '${kind}': use audit, commissioner or incident.`)
+        if (kind === 'incident' && o.event === undefined && o.finding === undefined)
+          throw new UserError('An incident review needs --event ID (an override event) or --finding ID.')
         const practiceIds: number[] = []
         for (const code of o.practice) {
           const practice = await getPracticeByOds(db, code)
@@ -35,7 +37,17 @@ export function register(program: Command): void {
         try {
           const r = await generateReport(
             db,
-            { kind: kind as 'audit', practiceIds, from: o.from, to: o.to, eventId: o.event, findingId: o.finding, generatedBy, overrideReviewDays: config.overrideReviewDays, signingKey: signingKeyOf(config) },
+            {
+              kind: kind as 'audit',
+              practiceIds,
+              from: o.from,
+              to: o.to,
+              eventId: o.event,
+              findingId: o.finding,
+              generatedBy,
+              overrideReviewDays: config.overrideReviewDays,
+              signingKey: signingKeyOf(config),
+            },
             o.out,
           )
           await writeAccessLog(db, {
@@ -44,7 +56,16 @@ export function register(program: Command): void {
             action: 'report_export',
             practiceIds,
             target: `report:${r.id}`,
-            detail: { kind, practices: o.practice, from: o.from, to: o.to, eventId: o.event ?? null, findingId: o.finding ?? null, sha256: r.sha256, rowCounts: r.rowCounts },
+            detail: {
+              kind,
+              practices: o.practice,
+              from: o.from,
+              to: o.to,
+              eventId: o.event ?? null,
+              findingId: o.finding ?? null,
+              sha256: r.sha256,
+              rowCounts: r.rowCounts,
+            },
           })
           console.log(`Wrote ${kind} report ${r.id} to ${o.out} (${r.pages} pages, SHA-256 ${r.sha256}).`)
         } catch (err) {
@@ -56,7 +77,9 @@ export function register(program: Command): void {
 
   program
     .command('statement')
-    .description("write a patient's disclosure statement (every disclosure of that patient at the practice, in plain words); the NHS number is pseudonymised in memory and never stored or logged")
+    .description(
+      "write a patient's disclosure statement (every disclosure of that patient at the practice, in plain words); the NHS number is pseudonymised in memory and never stored or logged",
+    )
     .requiredOption('--practice <ODS>', 'the practice', ods)
     .requiredOption('--nhs-number <N>', "the patient's NHS number (10 digits; spaces allowed)")
     .option('--from <YYYY-MM-DD>', 'first day (default: six years before --to)', periodDay)
@@ -65,7 +88,8 @@ export function register(program: Command): void {
     .action(async (o: { practice: string; nhsNumber: string; from?: string; to?: string; out: string }) => {
       const { isValidNhsNumber, pseudonymiseNhsNumber } = await import('../../jobs/pseudonym.js')
       const digits = o.nhsNumber.replace(/[\s-]+/g, '')
-      if (!/^\d{10}$/.test(digits) || !isValidNhsNumber(digits)) throw new UserError('--nhs-number is not a valid NHS number (10 digits, the last being the modulus 11 check digit).', 2)
+      if (!/^\d{10}$/.test(digits) || !isValidNhsNumber(digits))
+        throw new UserError('--nhs-number is not a valid NHS number (10 digits, the last being the modulus 11 check digit).', 2)
       const { defaultStatementPeriod } = await import('../../core/statement-period.js')
       const period = defaultStatementPeriod()
       const to = o.to ?? period.to
@@ -77,7 +101,19 @@ export function register(program: Command): void {
         if (!practice) throw new UserError(`There is no practice with ODS code ${o.practice}.`)
         const patient = pseudonymiseNhsNumber(config.pseudonymKey, digits)
         const generatedBy = `cli:${os.userInfo().username}`
-        const r = await generateReport(db, { kind: 'statement', practiceIds: [practice.id], from, to, patientPseudonym: patient, generatedBy, signingKey: signingKeyOf(config) }, o.out)
+        const r = await generateReport(
+          db,
+          {
+            kind: 'statement',
+            practiceIds: [practice.id],
+            from,
+            to,
+            patientPseudonym: patient,
+            generatedBy,
+            signingKey: signingKeyOf(config),
+          },
+          o.out,
+        )
         await writeAccessLog(db, {
           userId: null,
           actor: generatedBy,
@@ -86,7 +122,9 @@ export function register(program: Command): void {
           target: `report:${r.id}`,
           detail: { kind: 'statement', practices: [o.practice], from, to, patient, sha256: r.sha256 },
         })
-        console.log(`Wrote the disclosure statement ${r.id} for patient ${patient} at ${o.practice}, ${from} to ${to}, to ${o.out} (${r.rowCounts.statement_disclosures ?? 0} disclosures, ${r.pages} pages).`)
+        console.log(
+          `Wrote the disclosure statement ${r.id} for patient ${patient} at ${o.practice}, ${from} to ${to}, to ${o.out} (${r.rowCounts.statement_disclosures ?? 0} disclosures, ${r.pages} pages).`,
+        )
       })
     })
 
@@ -94,10 +132,13 @@ export function register(program: Command): void {
     .command('verify')
     .description(
       'check that a PDF is a report this system produced with its content as signed (exit 0: genuine, or content unchanged in a re-saved file) or not (exit 1). ' +
-        'With --public-key no database is used; without it, the configured key and the database\'s record of the report are checked.',
+        "With --public-key no database is used; without it, the configured key and the database's record of the report are checked.",
     )
     .argument('<file>', 'the PDF')
-    .option('--public-key <KEY.pem>', 'the public key the report should be signed with (from `ledger keys public`); checks the file alone, offline')
+    .option(
+      '--public-key <KEY.pem>',
+      'the public key the report should be signed with (from `ledger keys public`); checks the file alone, offline',
+    )
     .action(async (file: string, o: { publicKey?: string }) => {
       const fs = await import('node:fs')
       const { verifyReportFile, describeFileVerdict, verdictExitCode } = await import('../../reports/verify-file.js')

@@ -25,7 +25,14 @@ export function register(program: Command): void {
           token: o.token ?? '',
           expectedInterval: o.expectedInterval,
         })
-        if (!added.ok) throw refusal(added.errors, { practiceOds: '--practice', name: '--name', baseUrl: '--url', token: '--token', expectedInterval: '--expected-interval' })
+        if (!added.ok)
+          throw refusal(added.errors, {
+            practiceOds: '--practice',
+            name: '--name',
+            baseUrl: '--url',
+            token: '--token',
+            expectedInterval: '--expected-interval',
+          })
         const { source: row, practiceOds } = added.value
         console.log(`Added source ${row.id} (${row.name}) for practice ${practiceOds}.`)
       }),

@@ -17,11 +17,19 @@ export function register(program: Command): void {
     .action((o: { email: string; role: string; practice?: string[]; name?: string }) =>
       withLedger(async (deps) => {
         const password = (await readStdin()).replace(/\r?\n$/, '')
-        const added = await addUser(adminContextOf(deps), { email: o.email, displayName: o.name, role: o.role, password, practices: o.practice ?? [] })
+        const added = await addUser(adminContextOf(deps), {
+          email: o.email,
+          displayName: o.name,
+          role: o.role,
+          password,
+          practices: o.practice ?? [],
+        })
         // The password has no option to name: its sentence says what it is about.
         if (!added.ok) throw refusal(added.errors, { email: '--email', displayName: '--name', role: '--role', practices: '--practice' })
         const { user: row, practiceOds } = added.value
-        console.log(`Added ${row.role} ${row.email} (user ${row.id})${practiceOds.length ? ` for ${practiceOds.join(', ')}` : ' for every practice'}.`)
+        console.log(
+          `Added ${row.role} ${row.email} (user ${row.id})${practiceOds.length ? ` for ${practiceOds.join(', ')}` : ' for every practice'}.`,
+        )
       }),
     )
 }

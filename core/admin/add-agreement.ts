@@ -5,7 +5,15 @@ import { listPurposes, listRecipientTypes } from '../../db/queries/codes.js'
 import { ensureOrganisation, findOrganisationByOds } from '../../db/queries/organisations.js'
 import { AGREEMENT_DESCRIPTION_LIMIT } from '../limits.js'
 import { DataLevel, IsoDay, issuesByField, OrganisationOdsCode, requiredText } from '../inputs.js'
-import { hasErrors, refused, RefusedInTransaction, writeOnce, type AdminContext, type AdminResult, type FindingsChange } from './operation.js'
+import {
+  hasErrors,
+  refused,
+  RefusedInTransaction,
+  writeOnce,
+  type AdminContext,
+  type AdminResult,
+  type FindingsChange,
+} from './operation.js'
 import { knownPractices } from './practices.js'
 
 const REFERENCE_TAKEN = 'An agreement with this reference already exists'
@@ -20,7 +28,8 @@ export const AddAgreementSchema = z
     description: z.string().trim().max(AGREEMENT_DESCRIPTION_LIMIT, 'The description is longer than 2,000 characters').default(''),
   })
   .superRefine((a, ctx) => {
-    if (a.validTo && a.validTo < a.validFrom) ctx.addIssue({ code: 'custom', path: ['validTo'], message: 'The end date must be on or after the start date' })
+    if (a.validTo && a.validTo < a.validFrom)
+      ctx.addIssue({ code: 'custom', path: ['validTo'], message: 'The end date must be on or after the start date' })
   })
 
 const NewRecipientInput = z.object({
@@ -71,7 +80,8 @@ export async function addAgreement(ctx: AdminContext, input: AddAgreementInput):
     const known = new Set(purposes.map((p) => p.code))
     const unknown = chosenPurposes.find((p) => !known.has(p))
     if (unknown !== undefined) errors.purposes = `Choose purposes from the list: ${JSON.stringify(unknown.slice(0, 40))} is not one`
-    else if (chosenPurposes.some((p) => !allowedPurposes.has(p))) errors.purposes = 'Choose purposes from the list (marketing and insurance are never allowed)'
+    else if (chosenPurposes.some((p) => !allowedPurposes.has(p)))
+      errors.purposes = 'Choose purposes from the list (marketing and insurance are never allowed)'
   }
   const chosen = await knownPractices(db, input.practices)
   if ('error' in chosen) errors.practices = chosen.error
@@ -82,7 +92,8 @@ export async function addAgreement(ctx: AdminContext, input: AddAgreementInput):
   const readNew = (given: Partial<z.input<typeof NewRecipientInput>>) => {
     const r = NewRecipientInput.safeParse(given)
     if (!r.success) Object.assign(errors, issuesByField(r.error))
-    else if (!recipientTypes.some((t) => t.code === r.data.newRecipientType)) errors.newRecipientType = 'Choose the recipient type from the list'
+    else if (!recipientTypes.some((t) => t.code === r.data.newRecipientType))
+      errors.newRecipientType = 'Choose the recipient type from the list'
     else newRecipient = r.data
   }
   if (input.recipientOds !== undefined && input.recipient !== 'new') {
@@ -90,10 +101,15 @@ export async function addAgreement(ctx: AdminContext, input: AddAgreementInput):
     const known = code.success && code.data ? await findOrganisationByOds(db, code.data) : undefined
     if (!code.success || !code.data) errors.recipientOds = 'An ODS code is 3 to 10 letters and digits'
     else if (known) recipientId = known.id
-    else if (input.newRecipientName === undefined) errors.recipientOds = `No organisation with ODS code ${code.data} is known yet: give its name and type too`
+    else if (input.newRecipientName === undefined)
+      errors.recipientOds = `No organisation with ODS code ${code.data} is known yet: give its name and type too`
     else readNew({ newRecipientName: input.newRecipientName, newRecipientOds: code.data, newRecipientType: input.newRecipientType ?? '' })
   } else if (input.recipient === 'new') {
-    readNew({ newRecipientName: input.newRecipientName ?? '', newRecipientOds: input.newRecipientOds ?? '', newRecipientType: input.newRecipientType ?? '' })
+    readNew({
+      newRecipientName: input.newRecipientName ?? '',
+      newRecipientOds: input.newRecipientOds ?? '',
+      newRecipientType: input.newRecipientType ?? '',
+    })
   } else if (/^\d{1,9}$/.test(input.recipient ?? '') && (await organisationExists(db, Number(input.recipient)))) {
     recipientId = Number(input.recipient)
   } else {
@@ -108,7 +124,11 @@ export async function addAgreement(ctx: AdminContext, input: AddAgreementInput):
   const written = await writeOnce(ctx, async (trx, log) => {
     // A new recipient is created in the same transaction: a refusal below takes it back out.
     const recipient = fresh
-      ? await ensureOrganisation(trx, { name: fresh.newRecipientName, odsCode: fresh.newRecipientOds || null, recipientType: fresh.newRecipientType })
+      ? await ensureOrganisation(trx, {
+          name: fresh.newRecipientName,
+          odsCode: fresh.newRecipientOds || null,
+          recipientType: fresh.newRecipientType,
+        })
       : recipientId!
     const { id, created } = await insertAgreement(trx, {
       reference: a.reference,

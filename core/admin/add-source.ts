@@ -23,8 +23,10 @@ export const AddSourceSchema = z.object({
         ctx.addIssue({ code: 'custom', message: 'Enter a full address starting with https:// or http://' })
         return
       }
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') ctx.addIssue({ code: 'custom', message: 'The address must start with https:// or http://' })
-      else if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'Put the credentials in the token field, not in the address' })
+      if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        ctx.addIssue({ code: 'custom', message: 'The address must start with https:// or http://' })
+      else if (url.username || url.password)
+        ctx.addIssue({ code: 'custom', message: 'Put the credentials in the token field, not in the address' })
     })
     .transform((v) => v.replace(/\/+$/, '')),
   token: z.string().max(4096, 'The token is longer than 4,096 characters').default(''),
@@ -55,7 +57,10 @@ export interface AddSourceInput {
   practiceOds?: string
 }
 
-export async function addSource(ctx: AdminContext, input: AddSourceInput): Promise<AdminResult<{ source: SourceRow; practiceOds: string }>> {
+export async function addSource(
+  ctx: AdminContext,
+  input: AddSourceInput,
+): Promise<AdminResult<{ source: SourceRow; practiceOds: string }>> {
   const { db } = ctx
   const parsed = AddSourceSchema.safeParse(input)
   const errors = parsed.success ? {} : issuesByField(parsed.error)
@@ -73,7 +78,8 @@ export async function addSource(ctx: AdminContext, input: AddSourceInput): Promi
     if (known) practice = known
     else errors.practice = 'Choose the practice whose system this is'
   }
-  if (parsed.success && practice && 'id' in practice && (await findFhirSource(db, practice.id, parsed.data.baseUrl))) errors.baseUrl = ALREADY_THERE
+  if (parsed.success && practice && 'id' in practice && (await findFhirSource(db, practice.id, parsed.data.baseUrl)))
+    errors.baseUrl = ALREADY_THERE
   if (!parsed.success || !practice || hasErrors(errors)) return refused(errors)
 
   const s = parsed.data
@@ -93,7 +99,12 @@ export async function addSource(ctx: AdminContext, input: AddSourceInput): Promi
     await log('source_add', {
       practiceId: row.id,
       target: `source:${source.id}`,
-      detail: { name: source.name, baseUrl: source.base_url, tokenSet: !!source.token, expectedIntervalMinutes: source.expected_interval_minutes },
+      detail: {
+        name: source.name,
+        baseUrl: source.base_url,
+        tokenSet: !!source.token,
+        expectedIntervalMinutes: source.expected_interval_minutes,
+      },
     })
     return { source, practiceOds: row.ods_code }
   })

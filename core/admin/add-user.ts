@@ -31,7 +31,8 @@ export async function addUser(ctx: AdminContext, input: AddUserInput): Promise<A
   // An administrator sees every practice by role; anyone else sees only what they are given.
   else {
     const role = Role.safeParse(input.role)
-    if (role.success && role.data !== 'admin' && chosen.practices.length === 0) errors.practices ??= 'Choose at least one practice this user works for'
+    if (role.success && role.data !== 'admin' && chosen.practices.length === 0)
+      errors.practices ??= 'Choose at least one practice this user works for'
   }
   const email = Email.safeParse(input.email)
   if (email.success && (await findUserByEmail(ctx.db, email.data))) errors.email ??= 'A user with this e-mail address already exists'

@@ -44,7 +44,10 @@ export class RefusedInTransaction extends Error {
  * Runs the writes and the access-log entry in one transaction: a refusal or a failure leaves
  * nothing behind, and the log never records a change that did not happen.
  */
-export async function writeOnce<T>(ctx: AdminContext, write: (trx: Db, log: (operation: string, entry: LogEntry) => Promise<void>) => Promise<T>): Promise<AdminResult<T>> {
+export async function writeOnce<T>(
+  ctx: AdminContext,
+  write: (trx: Db, log: (operation: string, entry: LogEntry) => Promise<void>) => Promise<T>,
+): Promise<AdminResult<T>> {
   try {
     const value = await ctx.db.transaction(async (trx) =>
       write(trx, (operation, entry) =>

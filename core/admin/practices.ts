@@ -10,7 +10,8 @@ export async function knownPractices(db: Db, codes: readonly string[]): Promise<
   const practices: PracticeRow[] = []
   for (const typed of new Set(codes)) {
     const code = OdsCode.safeParse(typed)
-    if (!code.success) return { error: `${JSON.stringify(typed.slice(0, 20))} is not a GP practice ODS code (one letter and five digits, such as A81001)` }
+    if (!code.success)
+      return { error: `${JSON.stringify(typed.slice(0, 20))} is not a GP practice ODS code (one letter and five digits, such as A81001)` }
     const practice = await getPracticeByOds(db, code.data)
     if (!practice) return { error: `There is no practice with ODS code ${code.data}` }
     if (!practices.some((p) => p.id === practice.id)) practices.push(practice)

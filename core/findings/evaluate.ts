@@ -57,10 +57,13 @@ export async function evaluateFindings(db: Db, options: EvaluateOptions = {}): P
 
 export function resolveSettings(given: Partial<FindingSettings> = {}): FindingSettings {
   const s = { ...DEFAULT_FINDING_SETTINGS, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) }
-  if (!Number.isInteger(s.overrideReviewDays) || s.overrideReviewDays < 0) throw new RangeError('overrideReviewDays must be a whole number of days.')
-  if (!Number.isInteger(s.dissentOverrideWindowHours) || s.dissentOverrideWindowHours < 0) throw new RangeError('dissentOverrideWindowHours must be a whole number of hours.')
+  if (!Number.isInteger(s.overrideReviewDays) || s.overrideReviewDays < 0)
+    throw new RangeError('overrideReviewDays must be a whole number of days.')
+  if (!Number.isInteger(s.dissentOverrideWindowHours) || s.dissentOverrideWindowHours < 0)
+    throw new RangeError('dissentOverrideWindowHours must be a whole number of hours.')
   if (!(s.ndopMargin >= 0 && s.ndopMargin < 10)) throw new RangeError('ndopMargin must be a fraction such as 0.1 (10%).')
-  if (!Number.isInteger(s.quarantineMaxPending) || s.quarantineMaxPending < 0) throw new RangeError('quarantineMaxPending must be a whole number.')
+  if (!Number.isInteger(s.quarantineMaxPending) || s.quarantineMaxPending < 0)
+    throw new RangeError('quarantineMaxPending must be a whole number.')
   return s
 }
 

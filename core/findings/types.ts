@@ -10,8 +10,7 @@ export type FindingSeverity = 'high' | 'medium' | 'low'
  * `previousNow`, and the rule's open findings (so a cause that went away is always noticed).
  */
 export type RuleScope =
-  | { kind: 'full'; practiceIds: number[] | null }
-  | { kind: 'incremental'; since: string; previousNow: string; recipients: number[] }
+  { kind: 'full'; practiceIds: number[] | null } | { kind: 'incremental'; since: string; previousNow: string; recipients: number[] }
 
 export interface FindingSettings {
   /** Days a Caldicott guardian has to review an override (config.overrideReviewDays). */

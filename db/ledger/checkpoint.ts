@@ -36,7 +36,16 @@ export function signedBytes(c: Pick<Checkpoint, 'format' | 'createdAt' | 'chains
   const chains = [...c.chains]
     .sort((a, b) => a.chain - b.chain)
     .map((h) => ({ chain: h.chain, practice: h.practice, seq: h.seq, hash: h.hash }))
-  return Buffer.from(JSON.stringify({ format: c.format, createdAt: c.createdAt, chains, keyFingerprint: c.keyFingerprint, developmentKey: c.developmentKey }), 'utf8')
+  return Buffer.from(
+    JSON.stringify({
+      format: c.format,
+      createdAt: c.createdAt,
+      chains,
+      keyFingerprint: c.keyFingerprint,
+      developmentKey: c.developmentKey,
+    }),
+    'utf8',
+  )
 }
 
 /** Reads every chain's head (committed writes only), signs them and stores the checkpoint. */
@@ -61,7 +70,12 @@ export async function createCheckpoint(db: Db, key: SigningKey, createdBy: strin
   const signature = sign(key, signedBytes(body))
   const doc: Omit<Checkpoint, 'id'> = { ...body, publicKey: publicKeyPem(key), signature }
   const [row] = await db('ledger_checkpoints')
-    .insert({ created_by: createdBy, document: JSON.stringify(doc), key_fingerprint: body.keyFingerprint, development_key: key.development })
+    .insert({
+      created_by: createdBy,
+      document: JSON.stringify(doc),
+      key_fingerprint: body.keyFingerprint,
+      development_key: key.development,
+    })
     .returning('id')
   return { ...doc, id: Number(row.id), format: CHECKPOINT_FORMAT }
 }
@@ -85,7 +99,13 @@ export function parseCheckpoint(text: string): Checkpoint {
     !hexOk(c.keyFingerprint, 64) ||
     typeof c.developmentKey !== 'boolean' ||
     typeof c.signature !== 'string' ||
-    !c.chains.every((h) => Number.isInteger(h?.chain) && Number.isInteger(h?.seq) && hexOk(h?.hash, 64) && (h.practice === null || typeof h.practice === 'string'))
+    !c.chains.every(
+      (h) =>
+        Number.isInteger(h?.chain) &&
+        Number.isInteger(h?.seq) &&
+        hexOk(h?.hash, 64) &&
+        (h.practice === null || typeof h.practice === 'string'),
+    )
   ) {
     throw new CheckpointError('The checkpoint file is incomplete or malformed.')
   }

@@ -70,29 +70,46 @@ export async function verifyIntegrity(
 }
 
 /** The scheduled job: verify everything against the newest stored checkpoint, then sign a new one. */
-export async function scheduledIntegrityCheck(db: Db, key: SigningKey, log: (line: string) => void = () => {}): Promise<{ intact: boolean; checkpointId: number }> {
+export async function scheduledIntegrityCheck(
+  db: Db,
+  key: SigningKey,
+  log: (line: string) => void = () => {},
+): Promise<{ intact: boolean; checkpointId: number }> {
   const previous = await latestCheckpoint(db)
   const usable = previous && checkpointSignatureValid(previous, key.publicKey) ? previous : undefined
   if (previous && !usable) log('ledger: the newest stored checkpoint does not verify with the signing key: verifying without it')
   const run = await verifyIntegrity(db, { checkpoint: usable, publicKey: key.publicKey, runBy: 'scheduler' })
-  if (!run.intact) log(`ledger: integrity check FAILED: ${run.problems.length + run.moreProblems} problem(s); first: ${run.problems[0]?.message}`)
+  if (!run.intact)
+    log(`ledger: integrity check FAILED: ${run.problems.length + run.moreProblems} problem(s); first: ${run.problems[0]?.message}`)
   const cp = await createCheckpoint(db, key, 'scheduler')
   return { intact: run.intact, checkpointId: cp.id! }
 }
 
 export interface LedgerStatus {
   lastCheckpoint: { id: number; createdAt: string; chains: number; developmentKey: boolean; createdBy: string } | null
-  lastVerification: { finishedAt: Date; intact: boolean; runBy: string; scope: string; entries: number; rowsChecked: number; problems: Array<{ kind: string; message: string }> } | null
+  lastVerification: {
+    finishedAt: Date
+    intact: boolean
+    runBy: string
+    scope: string
+    entries: number
+    rowsChecked: number
+    problems: Array<{ kind: string; message: string }>
+  } | null
 }
 
 /** What /jobs and the audit log page show about the ledger. */
 export async function ledgerStatus(db: Db): Promise<LedgerStatus> {
   const [cp, v] = await Promise.all([
     latestCheckpoint(db),
-    db('ledger_verifications').orderBy('id', 'desc').first('finished_at', 'intact', 'run_by', 'scope', 'entries', 'rows_checked', 'problems'),
+    db('ledger_verifications')
+      .orderBy('id', 'desc')
+      .first('finished_at', 'intact', 'run_by', 'scope', 'entries', 'rows_checked', 'problems'),
   ])
   return {
-    lastCheckpoint: cp ? { id: cp.id!, createdAt: cp.createdAt, chains: cp.chains.length, developmentKey: cp.developmentKey, createdBy: cp.createdBy } : null,
+    lastCheckpoint: cp
+      ? { id: cp.id!, createdAt: cp.createdAt, chains: cp.chains.length, developmentKey: cp.developmentKey, createdBy: cp.createdBy }
+      : null,
     lastVerification: v
       ? {
           finishedAt: v.finished_at,
@@ -101,7 +118,10 @@ export async function ledgerStatus(db: Db): Promise<LedgerStatus> {
           scope: v.scope,
           entries: Number(v.entries),
           rowsChecked: Number(v.rows_checked),
-          problems: (typeof v.problems === 'string' ? JSON.parse(v.problems) : v.problems).map((p: { kind: string; message: string }) => ({ kind: p.kind, message: p.message })),
+          problems: (typeof v.problems === 'string' ? JSON.parse(v.problems) : v.problems).map((p: { kind: string; message: string }) => ({
+            kind: p.kind,
+            message: p.message,
+          })),
         }
       : null,
   }

@@ -55,7 +55,8 @@ export interface VerifyResult {
 const MAX_PROBLEMS = 1000
 
 /** bytea arrives as a Buffer from pg and as a Uint8Array from the embedded database. */
-const bytes = (v: Uint8Array | null): Buffer | null => (v === null ? null : Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength))
+const bytes = (v: Uint8Array | null): Buffer | null =>
+  v === null ? null : Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength)
 
 export const genesisHash = (chain: number) => crypto.createHash('sha256').update(`sharing-ledger chain ${chain}`, 'utf8').digest()
 
@@ -114,24 +115,60 @@ export async function verifyLedger(db: Db, opts: VerifyOptions = {}): Promise<Ve
           WHERE chain_key = ? AND seq > ? ORDER BY seq LIMIT ?`,
         [chain, after, pageSize],
       )
-      for (const raw of rows as Array<{ seq: number; table_name: string; row_key: string; op: string; row_hash: Uint8Array | null; prev_hash: Uint8Array; hash: Uint8Array }>) {
+      for (const raw of rows as Array<{
+        seq: number
+        table_name: string
+        row_key: string
+        op: string
+        row_hash: Uint8Array | null
+        prev_hash: Uint8Array
+        hash: Uint8Array
+      }>) {
         const e = { ...raw, row_hash: bytes(raw.row_hash), prev_hash: bytes(raw.prev_hash)!, hash: bytes(raw.hash)! }
         const seq = Number(e.seq)
         if (seq !== expected) {
-          problems.add({ kind: 'broken', table: null, row: null, chain, seq: expected, message: `chain ${chain}: ${seq - expected === 1 ? `entry ${expected} is` : `entries ${expected}-${seq - 1} are`} missing from the ledger` })
+          problems.add({
+            kind: 'broken',
+            table: null,
+            row: null,
+            chain,
+            seq: expected,
+            message: `chain ${chain}: ${seq - expected === 1 ? `entry ${expected} is` : `entries ${expected}-${seq - 1} are`} missing from the ledger`,
+          })
           running = e.prev_hash // carry on from what is there, so one gap is one problem
         }
         if (!e.prev_hash.equals(running)) {
-          problems.add({ kind: 'broken', table: e.table_name, row: e.row_key, chain, seq, message: `chain ${chain} entry ${seq} (${e.table_name} row ${e.row_key}): its link to the entry before it does not match` })
+          problems.add({
+            kind: 'broken',
+            table: e.table_name,
+            row: e.row_key,
+            chain,
+            seq,
+            message: `chain ${chain} entry ${seq} (${e.table_name} row ${e.row_key}): its link to the entry before it does not match`,
+          })
         }
         const h = entryHash(e.prev_hash, seq, e.table_name, e.row_key, e.op, e.row_hash)
         if (!h.equals(e.hash)) {
-          problems.add({ kind: 'broken', table: e.table_name, row: e.row_key, chain, seq, message: `chain ${chain} entry ${seq} (${e.table_name} row ${e.row_key}) was altered: its hash does not match its contents` })
+          problems.add({
+            kind: 'broken',
+            table: e.table_name,
+            row: e.row_key,
+            chain,
+            seq,
+            message: `chain ${chain} entry ${seq} (${e.table_name} row ${e.row_key}) was altered: its hash does not match its contents`,
+          })
         }
         if (cp && cp.seq === seq) {
           cpSeen = true
           if (cp.hash !== e.hash.toString('hex')) {
-            problems.add({ kind: 'checkpoint', table: null, row: null, chain, seq, message: `chain ${chain}: entry ${seq} is not the one the checkpoint signed (the chain was rewritten)` })
+            problems.add({
+              kind: 'checkpoint',
+              table: null,
+              row: null,
+              chain,
+              seq,
+              message: `chain ${chain}: entry ${seq} is not the one the checkpoint signed (the chain was rewritten)`,
+            })
           }
         }
         running = e.hash
@@ -159,13 +196,27 @@ export async function verifyLedger(db: Db, opts: VerifyOptions = {}): Promise<Ve
       })
     }
     if (cp && !cpSeen) {
-      problems.add({ kind: 'checkpoint', table: null, row: null, chain, seq: cp.seq, message: `chain ${chain} ends at entry ${last}, before the checkpoint's head ${cp.seq}: entries were removed or an older ledger restored` })
+      problems.add({
+        kind: 'checkpoint',
+        table: null,
+        row: null,
+        chain,
+        seq: cp.seq,
+        message: `chain ${chain} ends at entry ${last}, before the checkpoint's head ${cp.seq}: entries were removed or an older ledger restored`,
+      })
     }
     heads.push({ chain, seq: last, hash: running.toString('hex') })
   }
   for (const cp of checkpoint.values()) {
     if (!heads.some((h) => h.chain === cp.chain) && (onlyChain === undefined || onlyChain === cp.chain)) {
-      problems.add({ kind: 'checkpoint', table: null, row: null, chain: cp.chain, seq: cp.seq, message: `chain ${cp.chain}, signed at entry ${cp.seq} by the checkpoint, is gone from the ledger` })
+      problems.add({
+        kind: 'checkpoint',
+        table: null,
+        row: null,
+        chain: cp.chain,
+        seq: cp.seq,
+        message: `chain ${cp.chain}, signed at entry ${cp.seq} by the checkpoint, is gone from the ledger`,
+      })
     }
   }
 
@@ -217,7 +268,15 @@ async function compareTable(
       // to_jsonb renders a timestamptz in the session's zone: the canonical zone is UTC.
       await trx.raw(`SET LOCAL "TimeZone" = 'UTC'`)
       const { rows } = await trx.raw(sql, bindings)
-      return rows as Array<{ key: string | null; cur: Uint8Array | null; led: Uint8Array | null; op: string | null; chain_key: number | null; seq: number | null; n: number }>
+      return rows as Array<{
+        key: string | null
+        cur: Uint8Array | null
+        led: Uint8Array | null
+        op: string | null
+        chain_key: number | null
+        seq: number | null
+        n: number
+      }>
     })
   const collect = (rows: Awaited<ReturnType<typeof run>>) => {
     for (const r of rows) {
@@ -225,7 +284,15 @@ async function compareTable(
         checked += Number(r.n)
         continue
       }
-      if (mismatches.length < MAX_PROBLEMS) mismatches.push({ key: r.key, cur: bytes(r.cur), led: bytes(r.led), op: r.op, chain: r.chain_key === null ? null : Number(r.chain_key), seq: r.seq === null ? null : Number(r.seq) })
+      if (mismatches.length < MAX_PROBLEMS)
+        mismatches.push({
+          key: r.key,
+          cur: bytes(r.cur),
+          led: bytes(r.led),
+          op: r.op,
+          chain: r.chain_key === null ? null : Number(r.chain_key),
+          seq: r.seq === null ? null : Number(r.seq),
+        })
       else ctx.problems.more++
     }
   }
@@ -278,18 +345,30 @@ async function classify(db: Db, t: ChainedTable, mismatches: Mismatch[], problem
     const base = { table: t.table, row: m.key, chain: m.chain, seq: m.seq }
     const where = `${t.table} row ${m.key}`
     if (m.cur === null) {
-      problems.add({ ...base, kind: 'deleted', message: `${where} was deleted: the ledger holds it (chain ${m.chain}, entry ${m.seq}) but the table does not` })
+      problems.add({
+        ...base,
+        kind: 'deleted',
+        message: `${where} was deleted: the ledger holds it (chain ${m.chain}, entry ${m.seq}) but the table does not`,
+      })
       continue
     }
     if (m.led === null) {
       if (m.op === 'delete') {
-        problems.add({ ...base, kind: 'inserted', message: `${where} is back: the ledger recorded its deletion (chain ${m.chain}, entry ${m.seq})` })
+        problems.add({
+          ...base,
+          kind: 'inserted',
+          message: `${where} is back: the ledger recorded its deletion (chain ${m.chain}, entry ${m.seq})`,
+        })
         continue
       }
       const elsewhere = (seen.get(m.cur.toString('hex')) ?? []).find((s) => s.key !== m.key)
       problems.add(
         elsewhere
-          ? { ...base, kind: 'reordered', message: `${where} has no entry of its own but holds what the ledger recorded for row ${elsewhere.key}: rows were moved` }
+          ? {
+              ...base,
+              kind: 'reordered',
+              message: `${where} has no entry of its own but holds what the ledger recorded for row ${elsewhere.key}: rows were moved`,
+            }
           : { ...base, kind: 'inserted', message: `${where} was inserted behind the ledger's back: no chain holds it` },
       )
       continue
@@ -299,11 +378,23 @@ async function classify(db: Db, t: ChainedTable, mismatches: Mismatch[], problem
     const other = hits.find((s) => s.key !== m.key && (latestByKey.get(s.key) ?? hex) === hex)
     const older = hits.find((s) => s.key === m.key)
     if (other) {
-      problems.add({ ...base, kind: 'reordered', message: `${where} now holds what the ledger recorded for row ${other.key}: rows were swapped or reordered` })
+      problems.add({
+        ...base,
+        kind: 'reordered',
+        message: `${where} now holds what the ledger recorded for row ${other.key}: rows were swapped or reordered`,
+      })
     } else if (older) {
-      problems.add({ ...base, kind: 'restored', message: `${where} was changed back to an older version (chain ${older.chain}, entry ${older.seq}): an older copy was restored` })
+      problems.add({
+        ...base,
+        kind: 'restored',
+        message: `${where} was changed back to an older version (chain ${older.chain}, entry ${older.seq}): an older copy was restored`,
+      })
     } else {
-      problems.add({ ...base, kind: 'changed', message: `${where} was changed: it no longer matches the ledger (chain ${m.chain}, entry ${m.seq})` })
+      problems.add({
+        ...base,
+        kind: 'changed',
+        message: `${where} was changed: it no longer matches the ledger (chain ${m.chain}, entry ${m.seq})`,
+      })
     }
   }
 }

@@ -45,7 +45,8 @@ export async function setUserDisabled(db: Db, userId: number, disabled: boolean)
     const n = await trx('users')
       .where({ id: userId })
       .update({ disabled_at: disabled ? trx.fn.now() : null, ...(disabled ? {} : { failed_attempts: 0, locked_until: null }) })
-    if (disabled) await trx.raw(`UPDATE sessions SET ended_at = now(), ended_reason = 'user disabled' WHERE user_id = ? AND ended_at IS NULL`, [userId])
+    if (disabled)
+      await trx.raw(`UPDATE sessions SET ended_at = now(), ended_reason = 'user disabled' WHERE user_id = ? AND ended_at IS NULL`, [userId])
     return n > 0
   })
 }
@@ -136,7 +137,9 @@ export async function agreementReferenceExists(db: Db, reference: string): Promi
 }
 
 /** Organisations to choose a recipient from. */
-export async function listOrganisations(db: Db): Promise<Array<{ id: number; name: string; odsCode: string | null; recipientTypeLabel: string }>> {
+export async function listOrganisations(
+  db: Db,
+): Promise<Array<{ id: number; name: string; odsCode: string | null; recipientTypeLabel: string }>> {
   return db('organisations as o')
     .join('recipient_types as rt', 'rt.code', 'o.recipient_type')
     .select('o.id', 'o.name', 'o.ods_code as odsCode', 'rt.label as recipientTypeLabel')
@@ -163,11 +166,18 @@ export async function existingChoiceMapping(db: Db, m: CodeMapping): Promise<{ k
 
 /** Adds a mapping; an existing one is never overwritten (records already loaded were read with it). */
 export async function addPurposeMapping(db: Db, m: CodeMapping & { purpose: string }): Promise<boolean> {
-  const rows = await db('purpose_code_map').insert({ system: m.system, code: m.code, purpose: m.purpose }).onConflict(['system', 'code']).ignore().returning('code')
+  const rows = await db('purpose_code_map')
+    .insert({ system: m.system, code: m.code, purpose: m.purpose })
+    .onConflict(['system', 'code'])
+    .ignore()
+    .returning('code')
   return rows.length > 0
 }
 
-export async function addChoiceMapping(db: Db, m: CodeMapping & { kind: 'ndop' | 'type1' | 'record_sharing' | 'scr'; decision: 'deny' | 'permit' }): Promise<boolean> {
+export async function addChoiceMapping(
+  db: Db,
+  m: CodeMapping & { kind: 'ndop' | 'type1' | 'record_sharing' | 'scr'; decision: 'deny' | 'permit' },
+): Promise<boolean> {
   const rows = await db('choice_code_map')
     .insert({ system: m.system, code: m.code, kind: m.kind, decision: m.decision })
     .onConflict(['system', 'code'])
@@ -177,7 +187,10 @@ export async function addChoiceMapping(db: Db, m: CodeMapping & { kind: 'ndop' |
 }
 
 /** Counts for the administration index page. */
-export async function adminCounts(db: Db, scope: Scope): Promise<{ users: number; disabledUsers: number; sources: number; agreements: number; purposeCodes: number; choiceCodes: number }> {
+export async function adminCounts(
+  db: Db,
+  scope: Scope,
+): Promise<{ users: number; disabledUsers: number; sources: number; agreements: number; purposeCodes: number; choiceCodes: number }> {
   const [users, sources, agreements, purposeCodes, choiceCodes] = await Promise.all([
     listUsers(db, scope),
     listSourcesForAdmin(db, scope),

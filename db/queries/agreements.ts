@@ -29,7 +29,8 @@ export async function addAgreement(db: Db, a: AgreementInput): Promise<{ id: num
       })
       .returning('id')
     if (a.purposes.length) await trx('agreement_purposes').insert(a.purposes.map((purpose) => ({ agreement_id: row.id, purpose })))
-    if (a.practiceIds.length) await trx('agreement_practices').insert(a.practiceIds.map((practice_id) => ({ agreement_id: row.id, practice_id })))
+    if (a.practiceIds.length)
+      await trx('agreement_practices').insert(a.practiceIds.map((practice_id) => ({ agreement_id: row.id, practice_id })))
     return { id: row.id, created: true }
   })
 }

@@ -49,7 +49,9 @@ function scoped(db: Db, scope: Scope, filter: AuditLogFilter): Knex.QueryBuilder
   if (filter.actor) q.whereRaw(`l.actor ILIKE ? ESCAPE '\\'`, [likeContains(filter.actor)])
   if (filter.patient) {
     const patient = filter.patient
-    q.where((w) => w.whereRaw(`l.detail->>'patient' = ?`, [patient]).orWhereRaw(`l.detail->'patients' @> jsonb_build_array(?::text)`, [patient]))
+    q.where((w) =>
+      w.whereRaw(`l.detail->>'patient' = ?`, [patient]).orWhereRaw(`l.detail->'patients' @> jsonb_build_array(?::text)`, [patient]),
+    )
   }
   if (scope.from) q.whereRaw(`l.at >= (?::date::timestamp AT TIME ZONE 'Europe/London')`, [scope.from])
   if (scope.to) q.whereRaw(`l.at < ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London')`, [scope.to])
@@ -57,10 +59,17 @@ function scoped(db: Db, scope: Scope, filter: AuditLogFilter): Knex.QueryBuilder
 }
 
 /** Entries newest first, one page at a time. */
-export async function listAuditLog(db: Db, scope: Scope, filter: AuditLogFilter, page: { limit: number; offset: number }): Promise<AuditLogRow[]> {
+export async function listAuditLog(
+  db: Db,
+  scope: Scope,
+  filter: AuditLogFilter,
+  page: { limit: number; offset: number },
+): Promise<AuditLogRow[]> {
   return scoped(db, scope, filter)
     .select('l.id', 'l.at', 'l.user_id as userId', 'l.actor', 'l.action', 'l.outcome', 'l.target', 'l.ip', 'l.detail')
-    .select(db.raw(`(SELECT string_agg(p.ods_code, ' ' ORDER BY p.ods_code) FROM practices p WHERE p.id = ANY(l.practice_ids)) AS "practiceOds"`))
+    .select(
+      db.raw(`(SELECT string_agg(p.ods_code, ' ' ORDER BY p.ods_code) FROM practices p WHERE p.id = ANY(l.practice_ids)) AS "practiceOds"`),
+    )
     .orderBy('l.id', 'desc')
     .limit(page.limit)
     .offset(page.offset)
@@ -73,8 +82,6 @@ export async function countAuditLog(db: Db, scope: Scope, filter: AuditLogFilter
 
 /** The actions recorded among the entries the viewer may read, for the filter list. */
 export async function listAuditActions(db: Db, scope: Scope, includeUnattributed: boolean): Promise<string[]> {
-  const rows = await scoped(db, { practiceIds: scope.practiceIds }, { includeUnattributed })
-    .distinct('l.action')
-    .orderBy('l.action')
+  const rows = await scoped(db, { practiceIds: scope.practiceIds }, { includeUnattributed }).distinct('l.action').orderBy('l.action')
   return rows.map((r: { action: string }) => r.action)
 }

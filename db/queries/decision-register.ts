@@ -71,7 +71,12 @@ function registerSql(scope: Scope, filter: DecisionFilter): { sql: string; bindi
   const findingKinds = kinds.filter((k) => k === 'accepted_risk' || k === 'finding')
   if (findingKinds.length > 0) {
     // Only what a person decided: the rules engine's own opening and closing (by_user_id null) is not a decision.
-    const which = findingKinds.length === 2 ? '' : findingKinds[0] === 'accepted_risk' ? `AND e.to_status = 'accepted'` : `AND e.to_status <> 'accepted'`
+    const which =
+      findingKinds.length === 2
+        ? ''
+        : findingKinds[0] === 'accepted_risk'
+          ? `AND e.to_status = 'accepted'`
+          : `AND e.to_status <> 'accepted'`
     parts.push(`
       SELECT 'finding_event:' || e.id, CASE WHEN e.to_status = 'accepted' THEN 'accepted_risk' ELSE 'finding' END, e.at, f.practice_id, 'finding', f.id,
              NULL::text, NULL::text, NULL::timestamptz, f.summary,
@@ -103,7 +108,12 @@ function registerSql(scope: Scope, filter: DecisionFilter): { sql: string; bindi
 }
 
 /** One page of the register, newest first, and how many rows there are in all. */
-export async function listDecisions(db: Db, scope: Scope, filter: DecisionFilter, page: { limit: number; offset: number }): Promise<{ total: number; rows: DecisionRow[] }> {
+export async function listDecisions(
+  db: Db,
+  scope: Scope,
+  filter: DecisionFilter,
+  page: { limit: number; offset: number },
+): Promise<{ total: number; rows: DecisionRow[] }> {
   if (scope.practiceIds.length === 0) return { total: 0, rows: [] }
   const { sql, bindings } = registerSql(scope, filter)
   const [count, list] = await Promise.all([

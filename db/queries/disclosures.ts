@@ -84,14 +84,21 @@ export async function sumDisclosuresByRecipient(db: Db, scope: Scope, filter: Di
  * Disclosures for a prohibited purpose (marketing, insurance) per recipient id: the pages name
  * those recipients first and tag them. Only recipients with any are listed.
  */
-export async function sumProhibitedByRecipient(db: Db, scope: Scope, filter: DisclosureFilter = {}): Promise<Array<{ recipientId: number; disclosures: number }>> {
+export async function sumProhibitedByRecipient(
+  db: Db,
+  scope: Scope,
+  filter: DisclosureFilter = {},
+): Promise<Array<{ recipientId: number; disclosures: number }>> {
   const rows = await rollup(db, scope, filter, ['purpose', 'recipient_id'])
     .join('purposes as p', 'p.code', 'dd.purpose')
     .where('p.prohibited', true)
     .groupBy('dd.recipient_id')
     .select('dd.recipient_id as recipientId')
     .sum('dd.disclosures as disclosures')
-  return rows.map((r: { recipientId: number; disclosures: number }) => ({ recipientId: Number(r.recipientId), disclosures: Number(r.disclosures) }))
+  return rows.map((r: { recipientId: number; disclosures: number }) => ({
+    recipientId: Number(r.recipientId),
+    disclosures: Number(r.disclosures),
+  }))
 }
 
 export interface MatrixCell {
@@ -125,12 +132,23 @@ export async function sumDisclosuresByLegalBasis(db: Db, scope: Scope, filter: D
     .select('dd.legal_basis as legalBasis', 'lb.label')
     .sum('dd.disclosures as disclosures')
     .orderBy([{ column: 'disclosures', order: 'desc' }, { column: 'dd.legal_basis' }])
-  return rows.map((r: LegalBasisTotal) => ({ legalBasis: r.legalBasis || NO_LEGAL_BASIS, label: r.label, disclosures: Number(r.disclosures) }))
+  return rows.map((r: LegalBasisTotal) => ({
+    legalBasis: r.legalBasis || NO_LEGAL_BASIS,
+    label: r.label,
+    disclosures: Number(r.disclosures),
+  }))
 }
 
 /** Disclosures per data level, in the order identifiable, pseudonymised, anonymised. */
-export async function sumDisclosuresByDataLevel(db: Db, scope: Scope, filter: DisclosureFilter = {}): Promise<Array<{ dataLevel: DataLevel; disclosures: number }>> {
-  const rows = await rollup(db, scope, filter, ['data_level']).groupBy('dd.data_level').select('dd.data_level as dataLevel').sum('dd.disclosures as disclosures')
+export async function sumDisclosuresByDataLevel(
+  db: Db,
+  scope: Scope,
+  filter: DisclosureFilter = {},
+): Promise<Array<{ dataLevel: DataLevel; disclosures: number }>> {
+  const rows = await rollup(db, scope, filter, ['data_level'])
+    .groupBy('dd.data_level')
+    .select('dd.data_level as dataLevel')
+    .sum('dd.disclosures as disclosures')
   return rows
     .map((r: { dataLevel: DataLevel; disclosures: number }) => ({ dataLevel: r.dataLevel, disclosures: Number(r.disclosures) }))
     .sort((a: { dataLevel: DataLevel }, b: { dataLevel: DataLevel }) => DATA_LEVELS.indexOf(a.dataLevel) - DATA_LEVELS.indexOf(b.dataLevel))
@@ -167,7 +185,10 @@ export async function sumDisclosuresCube(db: Db, scope: Scope, filter: Disclosur
 }
 
 /** Recipients with any disclosure in the scope's practices (for the recipient filter), by name. */
-export async function listRecipientsInScope(db: Db, scope: Scope): Promise<Array<{ id: number; name: string; odsCode: string | null; recipientType: string }>> {
+export async function listRecipientsInScope(
+  db: Db,
+  scope: Scope,
+): Promise<Array<{ id: number; name: string; odsCode: string | null; recipientType: string }>> {
   return db
     .from(rollupRows(db, scope, ['recipient_id']))
     .join('organisations as o', 'o.id', 'dd.recipient_id')
@@ -196,7 +217,11 @@ export interface DisclosureListItem {
 }
 
 function rawRows(db: Db, scope: Scope, filter: DisclosureFilter): Knex.QueryBuilder {
-  const q = whereScopeInstants(db('disclosures as d'), scope, 'd.practice_id', 'd.occurred_at').join('organisations as o', 'o.id', 'd.recipient_id')
+  const q = whereScopeInstants(db('disclosures as d'), scope, 'd.practice_id', 'd.occurred_at').join(
+    'organisations as o',
+    'o.id',
+    'd.recipient_id',
+  )
   if (filter.purpose) q.where('d.purpose', filter.purpose)
   if (filter.recipientType) q.where('o.recipient_type', filter.recipientType)
   if (filter.recipientId !== undefined) q.where('d.recipient_id', filter.recipientId)
@@ -221,7 +246,11 @@ export async function listDisclosures(
 ): Promise<DisclosureListItem[]> {
   const [first, ...rest] = SORT_COLUMNS[options.sort]
   // The first column follows the chosen direction; ties fall back to newest first.
-  const order = [{ column: first!, order: options.dir }, ...rest.map((column) => ({ column, order: 'desc' as const })), { column: 'd.id', order: options.sort === 'occurred_at' ? options.dir : ('desc' as const) }]
+  const order = [
+    { column: first!, order: options.dir },
+    ...rest.map((column) => ({ column, order: 'desc' as const })),
+    { column: 'd.id', order: options.sort === 'occurred_at' ? options.dir : ('desc' as const) },
+  ]
   return rawRows(db, scope, filter)
     .join('practices as pr', 'pr.id', 'd.practice_id')
     .join('recipient_types as rt', 'rt.code', 'o.recipient_type')
@@ -387,7 +416,10 @@ export async function listDisclosuresOfPatient(
       .join('organisations as o', 'o.id', 'd.recipient_id')
       .join('purposes as p', 'p.code', 'd.purpose')
       .select('d.id', 'd.occurred_at as occurredAt', 'pr.ods_code as practiceOds', 'o.name as recipientName', 'p.label as purposeLabel')
-      .orderBy([{ column: 'd.occurred_at', order: 'desc' }, { column: 'd.id', order: 'desc' }])
+      .orderBy([
+        { column: 'd.occurred_at', order: 'desc' },
+        { column: 'd.id', order: 'desc' },
+      ])
       .limit(options.limit),
     base().count('* as n').first(),
   ])
@@ -407,8 +439,14 @@ export interface PatientOverride {
  * Override events of one pseudonym in the scope's practices, newest first, for a disclosure's
  * context (the override pages own the events themselves).
  */
-export async function listOverridesOfPatient(db: Db, scope: Scope, pseudonym: string, options: { limit: number }): Promise<{ items: PatientOverride[]; total: number }> {
-  const base = () => whereScopeInstants(db('override_events as e'), scope, 'e.practice_id', 'e.occurred_at').where('e.patient_pseudonym', pseudonym)
+export async function listOverridesOfPatient(
+  db: Db,
+  scope: Scope,
+  pseudonym: string,
+  options: { limit: number },
+): Promise<{ items: PatientOverride[]; total: number }> {
+  const base = () =>
+    whereScopeInstants(db('override_events as e'), scope, 'e.practice_id', 'e.occurred_at').where('e.patient_pseudonym', pseudonym)
   const [items, count] = await Promise.all([
     base()
       .join('practices as pr', 'pr.id', 'e.practice_id')
@@ -420,7 +458,10 @@ export async function listOverridesOfPatient(db: Db, scope: Scope, pseudonym: st
         'e.reason_code as reasonCode',
         db.raw('EXISTS (SELECT 1 FROM override_reviews r WHERE r.override_event_id = e.id) AS reviewed'),
       )
-      .orderBy([{ column: 'e.occurred_at', order: 'desc' }, { column: 'e.id', order: 'desc' }])
+      .orderBy([
+        { column: 'e.occurred_at', order: 'desc' },
+        { column: 'e.id', order: 'desc' },
+      ])
       .limit(options.limit),
     base().count('* as n').first(),
   ])

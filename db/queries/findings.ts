@@ -36,7 +36,9 @@ export async function listFindings(db: Db, scope: Scope, filter: FindingFilter =
       'f.opened_at as openedAt',
       'f.updated_at as updatedAt',
     )
-    .orderByRaw(`CASE f.status WHEN 'open' THEN 0 ELSE 1 END, CASE f.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, f.opened_at DESC, f.id DESC`)
+    .orderByRaw(
+      `CASE f.status WHEN 'open' THEN 0 ELSE 1 END, CASE f.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, f.opened_at DESC, f.id DESC`,
+    )
     .limit(500)
   if (filter.status) q.where('f.status', filter.status)
   if (filter.severity) q.where('f.severity', filter.severity)
@@ -154,7 +156,10 @@ export interface PeriodFinding {
  * run, or first unreadable record, the finding cites; else when it was detected) to when the
  * finding was closed (its latest status change), or still open.
  */
-export async function listFindingsAboutPeriod(db: Db, scope: { practiceIds: number[]; from: string; to: string }): Promise<PeriodFinding[]> {
+export async function listFindingsAboutPeriod(
+  db: Db,
+  scope: { practiceIds: number[]; from: string; to: string },
+): Promise<PeriodFinding[]> {
   const start = 'b.start_at'
   const end = 'b.end_at'
   const { rows } = await db.raw(
@@ -202,5 +207,14 @@ export async function listFindingEvents(db: Db, findingIds: number[]): Promise<A
     .leftJoin('users as u', 'u.id', 'e.by_user_id')
     .whereIn('e.finding_id', findingIds)
     .orderBy([{ column: 'e.finding_id' }, { column: 'e.at' }, { column: 'e.id' }])
-    .select('e.finding_id as findingId', 'e.id', 'e.from_status as fromStatus', 'e.to_status as toStatus', 'e.reason', 'e.by_user_id as byUserId', 'u.display_name as byUser', 'e.at')
+    .select(
+      'e.finding_id as findingId',
+      'e.id',
+      'e.from_status as fromStatus',
+      'e.to_status as toStatus',
+      'e.reason',
+      'e.by_user_id as byUserId',
+      'u.display_name as byUser',
+      'e.at',
+    )
 }

@@ -51,15 +51,13 @@ export async function startRun(
 
 /** Adds a committed batch's counts to its run; called inside the batch's own transaction. */
 export async function addRunCounts(db: Db, runId: number, c: RunCounts): Promise<void> {
-  await db('job_runs')
-    .where({ id: runId })
-    .increment({
-      read_count: c.read,
-      inserted_count: c.inserted,
-      updated_count: c.updated,
-      duplicate_count: c.duplicates,
-      quarantined_count: c.quarantined,
-    })
+  await db('job_runs').where({ id: runId }).increment({
+    read_count: c.read,
+    inserted_count: c.inserted,
+    updated_count: c.updated,
+    duplicate_count: c.duplicates,
+    quarantined_count: c.quarantined,
+  })
 }
 
 export async function finishRun(db: Db, runId: number, status: Exclude<RunStatus, 'active'>, error: string | null): Promise<JobRunRow> {
@@ -82,11 +80,10 @@ export async function abandonStaleRuns(db: Db, jobName: string, sourceId: number
     .update({ status: 'failed', finished_at: db.fn.now(), error: 'abandoned: the runner process ended before the run finished' })
 }
 
-export async function listRuns(
-  db: Db,
-  filter: { jobNames?: string[]; sourceId?: number; limit?: number } = {},
-): Promise<JobRunRow[]> {
-  const q = db('job_runs').orderBy('id', 'desc').limit(filter.limit ?? 50)
+export async function listRuns(db: Db, filter: { jobNames?: string[]; sourceId?: number; limit?: number } = {}): Promise<JobRunRow[]> {
+  const q = db('job_runs')
+    .orderBy('id', 'desc')
+    .limit(filter.limit ?? 50)
   if (filter.jobNames) q.whereIn('job_name', filter.jobNames)
   if (filter.sourceId !== undefined) q.where({ source_id: filter.sourceId })
   return q

@@ -43,11 +43,23 @@ export async function recordNotice(db: Db, practiceId: number, n: NoticeInput): 
        SELECT ?, coalesce(max(version), 0) + 1, ?, ?::date, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?
          FROM privacy_notices WHERE practice_id = ?
        RETURNING id, version`,
-      [practiceId, n.title, n.inForceFrom, json(n.purposes), json(n.recipientTypes), json(n.processors), n.source, n.recordedBy, practiceId],
+      [
+        practiceId,
+        n.title,
+        n.inForceFrom,
+        json(n.purposes),
+        json(n.recipientTypes),
+        json(n.processors),
+        n.source,
+        n.recordedBy,
+        practiceId,
+      ],
     )
     const { id, version } = rows[0]
     if (n.promises.length > 0) {
-      await trx('notice_promises').insert(n.promises.map((p, i) => ({ notice_id: id, promise: p.promise, words: p.words, position: i + 1 })))
+      await trx('notice_promises').insert(
+        n.promises.map((p, i) => ({ notice_id: id, promise: p.promise, words: p.words, position: i + 1 })),
+      )
     }
     return { id, version }
   })
@@ -72,15 +84,27 @@ function toRow(r: Record<string, any>, promises: Array<{ promise: string; words:
 
 async function withPromises(db: Db, rows: Array<Record<string, any>>): Promise<NoticeRow[]> {
   if (rows.length === 0) return []
-  const promises = await db('notice_promises').whereIn('notice_id', rows.map((r) => r.id)).orderBy(['notice_id', 'position'])
-  return rows.map((r) => toRow(r, promises.filter((p) => p.notice_id === r.id).map((p) => ({ promise: p.promise, words: p.words }))))
+  const promises = await db('notice_promises')
+    .whereIn(
+      'notice_id',
+      rows.map((r) => r.id),
+    )
+    .orderBy(['notice_id', 'position'])
+  return rows.map((r) =>
+    toRow(
+      r,
+      promises.filter((p) => p.notice_id === r.id).map((p) => ({ promise: p.promise, words: p.words })),
+    ),
+  )
 }
 
 const NOTICE_COLUMNS = `n.*, to_char(n.in_force_from, 'YYYY-MM-DD') AS in_force_from_text`
 
 /** Every version of a practice's notice, newest first. */
 export async function listNoticeVersions(db: Db, practiceId: number): Promise<NoticeRow[]> {
-  const { rows } = await db.raw(`SELECT ${NOTICE_COLUMNS} FROM privacy_notices n WHERE n.practice_id = ? ORDER BY n.version DESC`, [practiceId])
+  const { rows } = await db.raw(`SELECT ${NOTICE_COLUMNS} FROM privacy_notices n WHERE n.practice_id = ? ORDER BY n.version DESC`, [
+    practiceId,
+  ])
   return withPromises(db, rows)
 }
 
@@ -124,7 +148,13 @@ export interface DsptInput {
 
 export async function recordDsptStatus(db: Db, s: DsptInput): Promise<number> {
   const [row] = await db('organisation_dspt')
-    .insert({ organisation_id: s.organisationId, status: s.status, valid_from: s.validFrom, valid_to: s.validTo ?? null, source: s.source ?? null })
+    .insert({
+      organisation_id: s.organisationId,
+      status: s.status,
+      valid_from: s.validFrom,
+      valid_to: s.validTo ?? null,
+      source: s.source ?? null,
+    })
     .returning('id')
   return row.id
 }

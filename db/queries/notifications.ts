@@ -185,7 +185,9 @@ export async function listNotifications(
   const u = union(ps)
   const { rows } = await db.raw(u.sql, u.bindings as never[])
   const items = (rows as Row[]).map((r) => describe(r, reviewDays, ruleTitle, now))
-  return items.sort((a, b) => a.urgency - b.urgency || (a.urgency <= 2 ? a.when.getTime() - b.when.getTime() : b.when.getTime() - a.when.getTime()))
+  return items.sort(
+    (a, b) => a.urgency - b.urgency || (a.urgency <= 2 ? a.when.getTime() - b.when.getTime() : b.when.getTime() - a.when.getTime()),
+  )
 }
 
 function describe(r: Row, reviewDays: number, ruleTitle: (id: string) => string, now: Date): Notification {
@@ -196,17 +198,41 @@ function describe(r: Row, reviewDays: number, ruleTitle: (id: string) => string,
   const dayWord = (n: number) => `${n} day${n === 1 ? '' : 's'}`
   switch (r.kind) {
     case 'high_finding':
-      return { ...base, urgency: 1, sentence: `A new high-severity finding is open at ${at}: ${ruleTitle(r.detail ?? '')}.`, link: `/findings/${r.id}`, linkLabel: `finding ${r.id}` }
+      return {
+        ...base,
+        urgency: 1,
+        sentence: `A new high-severity finding is open at ${at}: ${ruleTitle(r.detail ?? '')}.`,
+        link: `/findings/${r.id}`,
+        linkLabel: `finding ${r.id}`,
+      }
     case 'override_due': {
       const overdue = when.getTime() < now.getTime()
       const state = r.detail === 'awaiting' ? `awaits the countersignature of ${r.other ?? 'its second signer'}` : 'awaits review'
       const timing = overdue ? `overdue by ${dayWord(days)}` : days === 0 ? 'due within a day' : `due in ${dayWord(days)}`
-      return { ...base, urgency: overdue ? 0 : 2, sentence: `An override event at ${at} ${state} (${reviewDays}-day review, ${timing}).`, link: `/overrides/${r.id}`, linkLabel: `override event ${r.id}` }
+      return {
+        ...base,
+        urgency: overdue ? 0 : 2,
+        sentence: `An override event at ${at} ${state} (${reviewDays}-day review, ${timing}).`,
+        link: `/overrides/${r.id}`,
+        linkLabel: `override event ${r.id}`,
+      }
     }
     case 'countersignature':
-      return { ...base, urgency: 0, sentence: `A review of an override event at ${at} awaits your countersignature.`, link: `/overrides/${r.id}`, linkLabel: `override event ${r.id}` }
+      return {
+        ...base,
+        urgency: 0,
+        sentence: `A review of an override event at ${at} awaits your countersignature.`,
+        link: `/overrides/${r.id}`,
+        linkLabel: `override event ${r.id}`,
+      }
     case 'silent_source':
-      return { ...base, urgency: 3, sentence: `The source "${r.other}" of ${at} has been silent past its expected interval.`, link: '/jobs', linkLabel: `source ${r.id} on the jobs page` }
+      return {
+        ...base,
+        urgency: 3,
+        sentence: `The source "${r.other}" of ${at} has been silent past its expected interval.`,
+        link: '/jobs',
+        linkLabel: `source ${r.id} on the jobs page`,
+      }
     case 'failed_run':
       return {
         ...base,

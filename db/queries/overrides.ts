@@ -250,7 +250,12 @@ export async function listOverrideReviews(db: Db, eventId: number): Promise<Over
       ORDER BY c.signed_at DESC, c.id DESC`,
     [eventId],
   )
-  type Row = Omit<OverrideReview, 'countersignature'> & { csDecision: 'countersigned' | 'declined' | null; csReason: string | null; csSignedAt: Date; csSignerName: string }
+  type Row = Omit<OverrideReview, 'countersignature'> & {
+    csDecision: 'countersigned' | 'declined' | null
+    csReason: string | null
+    csSignedAt: Date
+    csSignerName: string
+  }
   return (rows as Row[]).map(({ csDecision, csReason, csSignedAt, csSignerName, ...r }) => ({
     ...r,
     countersignature: csDecision ? { decision: csDecision, reason: csReason, signedAt: csSignedAt, signerName: csSignerName } : null,
@@ -267,7 +272,11 @@ export async function listOverrideReviews(db: Db, eventId: number): Promise<Over
  * Who may co-sign a review of this practice's events: Caldicott guardians and practice
  * managers who work for the practice and are not disabled, never the reviewer themself.
  */
-export async function listSecondSigners(db: Db, practiceId: number, reviewerId: number): Promise<Array<{ id: number; name: string; role: string }>> {
+export async function listSecondSigners(
+  db: Db,
+  practiceId: number,
+  reviewerId: number,
+): Promise<Array<{ id: number; name: string; role: string }>> {
   return db('users as u')
     .join('user_practices as up', 'up.user_id', 'u.id')
     .where('up.practice_id', practiceId)
@@ -297,7 +306,11 @@ export type SignResult = { ok: true; reviewId: number; supersedes: number | null
  * reviewer loaded the page, inserts the review superseding the current latest, and appends the
  * access-log entry, all in one transaction: no review without its log entry, or the reverse.
  */
-export async function signOverrideReview(db: Db, review: NewReview, log: Omit<AccessLogEntry, 'detail' | 'target' | 'practiceId'>): Promise<SignResult> {
+export async function signOverrideReview(
+  db: Db,
+  review: NewReview,
+  log: Omit<AccessLogEntry, 'detail' | 'target' | 'practiceId'>,
+): Promise<SignResult> {
   try {
     return await db.transaction(async (trx) => {
       const event = await trx('override_events').where({ id: review.eventId }).forUpdate().first('id', 'practice_id')
@@ -305,7 +318,10 @@ export async function signOverrideReview(db: Db, review: NewReview, log: Omit<Ac
       const latest = await trx('override_reviews as r')
         .where('r.override_event_id', review.eventId)
         .whereNotExists(trx('override_reviews as s').whereRaw('s.supersedes_id = r.id'))
-        .orderBy([{ column: 'r.signed_at', order: 'desc' }, { column: 'r.id', order: 'desc' }])
+        .orderBy([
+          { column: 'r.signed_at', order: 'desc' },
+          { column: 'r.id', order: 'desc' },
+        ])
         .first('r.id')
       const latestId = latest ? Number(latest.id) : null
       if (latestId !== review.expectedLatestId) return { ok: false, conflict: true } as const
@@ -325,13 +341,22 @@ export async function signOverrideReview(db: Db, review: NewReview, log: Omit<Ac
         ...log,
         practiceId: event.practice_id,
         target: `override:${review.eventId}`,
-        detail: { verdict: review.verdict, escalated: review.escalated, supersedes: latestId, review: reviewId, secondSigner: review.secondSignerId },
+        detail: {
+          verdict: review.verdict,
+          escalated: review.escalated,
+          supersedes: latestId,
+          review: reviewId,
+          secondSigner: review.secondSignerId,
+        },
       })
       return { ok: true, reviewId, supersedes: latestId } as const
     })
   } catch (error) {
     // The unique key on supersedes_id: someone else superseded the same review first.
-    if ((error as { code?: string }).code === '23505' && String((error as { constraint?: string }).constraint ?? '').includes('supersedes')) {
+    if (
+      (error as { code?: string }).code === '23505' &&
+      String((error as { constraint?: string }).constraint ?? '').includes('supersedes')
+    ) {
       return { ok: false, conflict: true }
     }
     throw error
@@ -362,7 +387,16 @@ export async function listAwaitingCountersignature(db: Db, userId: number): Prom
     .whereNotExists(db('override_countersignatures as c').whereRaw('c.review_id = r.id'))
     .orderBy([{ column: 'r.signed_at' }, { column: 'r.id' }])
     .limit(200)
-    .select('r.id as reviewId', 'o.id as eventId', 'p.ods_code as practiceOds', 'o.occurred_at as occurredAt', 'o.kind', 'r.verdict', 'u.display_name as reviewerName', 'r.signed_at as signedAt')
+    .select(
+      'r.id as reviewId',
+      'o.id as eventId',
+      'p.ods_code as practiceOds',
+      'o.occurred_at as occurredAt',
+      'o.kind',
+      'r.verdict',
+      'u.display_name as reviewerName',
+      'r.signed_at as signedAt',
+    )
   return rows.map((r) => ({ ...r, reviewId: Number(r.reviewId), eventId: Number(r.eventId) }))
 }
 
@@ -373,7 +407,8 @@ export interface CountersignInput {
   reason: string | null
 }
 
-export type CountersignResult = { ok: true; id: number } | { ok: false; reason: 'not_signer' | 'superseded' | 'already_decided' | 'not_found' }
+export type CountersignResult =
+  { ok: true; id: number } | { ok: false; reason: 'not_signer' | 'superseded' | 'already_decided' | 'not_found' }
 
 /**
  * Records the named second signer's countersignature or decline. Only the person the review
@@ -381,7 +416,11 @@ export type CountersignResult = { ok: true; id: number } | { ok: false; reason: 
  * review, and only once (the unique key on review_id backs the check). The access-log entry
  * commits with it.
  */
-export async function countersignReview(db: Db, input: CountersignInput, log: Omit<AccessLogEntry, 'detail' | 'target' | 'practiceId' | 'action'>): Promise<CountersignResult> {
+export async function countersignReview(
+  db: Db,
+  input: CountersignInput,
+  log: Omit<AccessLogEntry, 'detail' | 'target' | 'practiceId' | 'action'>,
+): Promise<CountersignResult> {
   try {
     return await db.transaction(async (trx) => {
       const review = await trx('override_reviews').where({ id: input.reviewId }).first('id', 'override_event_id', 'second_signer_id')
@@ -389,8 +428,10 @@ export async function countersignReview(db: Db, input: CountersignInput, log: Om
       // The event row lock orders this against a new review of the same event.
       const event = await trx('override_events').where({ id: review.override_event_id }).forUpdate().first('id', 'practice_id')
       if (review.second_signer_id !== input.signerId) return { ok: false, reason: 'not_signer' } as const
-      if (await trx('override_reviews').where({ supersedes_id: input.reviewId }).first('id')) return { ok: false, reason: 'superseded' } as const
-      if (await trx('override_countersignatures').where({ review_id: input.reviewId }).first('id')) return { ok: false, reason: 'already_decided' } as const
+      if (await trx('override_reviews').where({ supersedes_id: input.reviewId }).first('id'))
+        return { ok: false, reason: 'superseded' } as const
+      if (await trx('override_countersignatures').where({ review_id: input.reviewId }).first('id'))
+        return { ok: false, reason: 'already_decided' } as const
       const [row] = await trx('override_countersignatures')
         .insert({ review_id: input.reviewId, signer_id: input.signerId, decision: input.decision, reason: input.reason })
         .returning('id')

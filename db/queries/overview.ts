@@ -48,7 +48,10 @@ export async function getDisclosureDayRange(db: Db, scope: Scope): Promise<{ fir
 }
 
 export async function countDisclosures(db: Db, scope: Scope): Promise<number> {
-  const row = await db.from(rollupRows(db, scope, [])).sum('dd.disclosures as n').first()
+  const row = await db
+    .from(rollupRows(db, scope, []))
+    .sum('dd.disclosures as n')
+    .first()
   return row?.n ?? 0
 }
 
@@ -152,7 +155,11 @@ function patientCountKey(scope: Scope) {
  * Override events with no complete review yet (none signed, or every one naming a second signer
  * who has not countersigned it: issue 16), and how many of them are past the review deadline.
  */
-export async function countOverridesAwaitingReview(db: Db, scope: Scope, reviewDays: number): Promise<{ pending: number; overdue: number }> {
+export async function countOverridesAwaitingReview(
+  db: Db,
+  scope: Scope,
+  reviewDays: number,
+): Promise<{ pending: number; overdue: number }> {
   const row = await db('override_events as o')
     .whereIn('o.practice_id', scope.practiceIds)
     .whereNot('o.kind', 'override_stopped')
@@ -176,12 +183,20 @@ export async function countOpenFindings(db: Db, scope: Scope): Promise<number> {
 
 /** Open high-severity findings (likely breaches): the overview names them first, not inside the total. */
 export async function countOpenHighFindings(db: Db, scope: Scope): Promise<number> {
-  const row = await db('findings').whereIn('practice_id', scope.practiceIds).where({ status: 'open', severity: 'high' }).count('* as n').first()
+  const row = await db('findings')
+    .whereIn('practice_id', scope.practiceIds)
+    .where({ status: 'open', severity: 'high' })
+    .count('* as n')
+    .first()
   return Number(row?.n ?? 0)
 }
 
 /** Disclosures per day (or per month for long periods), for the trend chart. */
-export async function disclosureTrend(db: Db, scope: Scope, bucket: 'day' | 'week' | 'month'): Promise<Array<{ period: string; disclosures: number }>> {
+export async function disclosureTrend(
+  db: Db,
+  scope: Scope,
+  bucket: 'day' | 'week' | 'month',
+): Promise<Array<{ period: string; disclosures: number }>> {
   const rows = await db
     .from(rollupRows(db, scope, [], {}, { byDay: bucket !== 'month' }))
     .select(db.raw(`to_char(date_trunc(?, dd.day), 'YYYY-MM-DD') AS period`, [bucket]))

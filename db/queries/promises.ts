@@ -121,7 +121,9 @@ export async function listPromiseEvidence(db: Db, scope: Scope): Promise<Practic
       practiceId: p.id,
       odsCode: p.ods_code,
       name: p.name,
-      notice: notice ? { id: notice.id, version: notice.version, title: notice.title, inForceFrom: notice.inForceFrom, source: notice.source } : null,
+      notice: notice
+        ? { id: notice.id, version: notice.version, title: notice.title, inForceFrom: notice.inForceFrom, source: notice.source }
+        : null,
       earlierVersions: versions.slice(1).map((v) => ({ version: v.version, inForceFrom: v.inForceFrom })),
       promises: (notice?.promises ?? [])
         .map((np) => ({ np, entry: promiseEntry(np.promise) }))
@@ -143,7 +145,9 @@ export async function listPromiseEvidence(db: Db, scope: Scope): Promise<Practic
             open,
             reviewed,
             verdict: promiseVerdict(open, reviewed),
-            findings: mine.slice(0, SHOWN_FINDINGS).map((f) => ({ id: Number(f.id), ruleId: f.rule_id, status: f.status, summary: f.summary })),
+            findings: mine
+              .slice(0, SHOWN_FINDINGS)
+              .map((f) => ({ id: Number(f.id), ruleId: f.rule_id, status: f.status, summary: f.summary })),
           }
         }),
     }

@@ -55,7 +55,13 @@ export async function listPendingQuarantine(
   scope: Scope,
   page: { limit: number; offset: number; sourceId?: number },
 ): Promise<QuarantineItem[]> {
-  const q = scoped(db, scope).where('q.status', 'pending').select(COLUMNS).orderBy([{ column: 'q.last_seen_at', order: 'desc' }, { column: 'q.id', order: 'desc' }])
+  const q = scoped(db, scope)
+    .where('q.status', 'pending')
+    .select(COLUMNS)
+    .orderBy([
+      { column: 'q.last_seen_at', order: 'desc' },
+      { column: 'q.id', order: 'desc' },
+    ])
   if (page.sourceId !== undefined) q.where('q.source_id', page.sourceId)
   return q.limit(page.limit).offset(page.offset)
 }
@@ -68,7 +74,12 @@ export async function countPendingQuarantine(db: Db, scope: Scope, filter: { sou
 }
 
 /** One quarantine entry (pending or resolved) if it is in scope; the payload only when asked for. */
-export async function getQuarantineEntry(db: Db, scope: Scope, id: number, options: { withPayload: boolean }): Promise<QuarantineEntry | undefined> {
+export async function getQuarantineEntry(
+  db: Db,
+  scope: Scope,
+  id: number,
+  options: { withPayload: boolean },
+): Promise<QuarantineEntry | undefined> {
   const columns = [...COLUMNS, 's.practice_id as practiceId', 'q.status', 'q.resolution']
   if (options.withPayload) columns.push('q.payload')
   return scoped(db, scope).where('q.id', id).first(columns)

@@ -28,7 +28,9 @@ function rowsPerPeriod(t: RollupTable): number {
 }
 
 /** The dimensions a query groups by plus those it filters on. */
-const neededDimensions = (dims: RollupDimension[], filter: RollupFilter) => [...new Set([...dims, ...(Object.keys(filter) as RollupDimension[])])]
+const neededDimensions = (dims: RollupDimension[], filter: RollupFilter) => [
+  ...new Set([...dims, ...(Object.keys(filter) as RollupDimension[])]),
+]
 
 function pick(candidates: RollupTable[], needed: RollupDimension[]): RollupTable | undefined {
   return candidates.find((t) => needed.every((d) => covers(t, d)))
@@ -108,7 +110,14 @@ function splitAtMonths(range: { from: string; to: string }): Array<{ from: strin
   return parts
 }
 
-function branch(db: Db, table: RollupTable, scope: Scope, dims: RollupDimension[], filter: RollupFilter, ranges: DayRange[]): Knex.QueryBuilder {
+function branch(
+  db: Db,
+  table: RollupTable,
+  scope: Scope,
+  dims: RollupDimension[],
+  filter: RollupFilter,
+  ranges: DayRange[],
+): Knex.QueryBuilder {
   const needed = neededDimensions(dims, filter)
   const column = (d: RollupDimension) => (has(table, d) ? `t.${d}` : 'o.recipient_type')
   const q = db(`${table.table} as t`)
@@ -135,7 +144,13 @@ function branch(db: Db, table: RollupTable, scope: Scope, dims: RollupDimension[
  * (day and week trends); otherwise whole months come from a monthly roll-up when one covers the
  * dimensions and filter.
  */
-export function rollupRows(db: Db, scope: Scope, dims: RollupDimension[], filter: RollupFilter = {}, options: { byDay?: boolean } = {}): Knex.Raw {
+export function rollupRows(
+  db: Db,
+  scope: Scope,
+  dims: RollupDimension[],
+  filter: RollupFilter = {},
+  options: { byDay?: boolean } = {},
+): Knex.Raw {
   const needed = neededDimensions(dims, filter)
   const daily = pick(DAILY, needed)!
   const monthly = options.byDay ? undefined : pick(MONTHLY, needed)

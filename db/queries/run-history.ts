@@ -103,10 +103,11 @@ export async function newestRunId(db: Db, jobName: string, sourceId: number): Pr
 }
 
 /** The first run of a job for one source started after `afterId`, if one has started. */
-export async function runStartedAfter(db: Db, jobName: string, sourceId: number, afterId: number): Promise<{ id: number; status: RunStatus } | undefined> {
-  return db('job_runs')
-    .where({ job_name: jobName, source_id: sourceId })
-    .where('id', '>', afterId)
-    .orderBy('id')
-    .first('id', 'status')
+export async function runStartedAfter(
+  db: Db,
+  jobName: string,
+  sourceId: number,
+  afterId: number,
+): Promise<{ id: number; status: RunStatus } | undefined> {
+  return db('job_runs').where({ job_name: jobName, source_id: sourceId }).where('id', '>', afterId).orderBy('id').first('id', 'status')
 }

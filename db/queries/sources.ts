@@ -16,7 +16,14 @@ export interface SourceRow {
 
 export async function addSource(
   db: Db,
-  s: { practiceId: number | null; kind: SourceKind; name: string; baseUrl?: string | null; token?: string | null; expectedIntervalMinutes?: number },
+  s: {
+    practiceId: number | null
+    kind: SourceKind
+    name: string
+    baseUrl?: string | null
+    token?: string | null
+    expectedIntervalMinutes?: number
+  },
 ): Promise<SourceRow> {
   const [row] = await db('sources')
     .insert({
@@ -32,7 +39,12 @@ export async function addSource(
 }
 
 /** The one source of a kind for a practice (CSV imports), created on first use. */
-export async function ensureFileSource(db: Db, kind: 'ndop_csv' | 'register_csv', practiceId: number | null, name: string): Promise<SourceRow> {
+export async function ensureFileSource(
+  db: Db,
+  kind: 'ndop_csv' | 'register_csv',
+  practiceId: number | null,
+  name: string,
+): Promise<SourceRow> {
   const existing = await db('sources')
     .where({ kind })
     .andWhere((q) => (practiceId === null ? q.whereNull('practice_id') : q.where({ practice_id: practiceId })))

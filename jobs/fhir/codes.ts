@@ -80,7 +80,9 @@ export function describeCoding(c: { system?: string; code?: string }): string {
 }
 
 /** Every Coding of some CodeableConcepts, in order. */
-export function codingsOf(concepts: ReadonlyArray<{ coding?: Array<{ system?: string; code?: string; display?: string }> } | undefined> | undefined) {
+export function codingsOf(
+  concepts: ReadonlyArray<{ coding?: Array<{ system?: string; code?: string; display?: string }> } | undefined> | undefined,
+) {
   return (concepts ?? []).flatMap((c) => c?.coding ?? [])
 }
 

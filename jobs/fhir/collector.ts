@@ -52,7 +52,8 @@ interface PendingBatch {
  */
 export async function collectFhirSource(ctx: JobContext, source: SourceRow, opts: CollectFhirOptions): Promise<void> {
   if (!source.base_url) throw new Error(`FHIR source "${source.name}" has no base URL.`)
-  if (source.practice_id === null) throw new Error(`FHIR source "${source.name}" belongs to no practice, so its records could not be attributed.`)
+  if (source.practice_id === null)
+    throw new Error(`FHIR source "${source.name}" belongs to no practice, so its records could not be attributed.`)
   for (const day of opts.backfill ? [opts.backfill.from, opts.backfill.to] : []) {
     if (toUtcIso(day) === null) throw new Error(`Backfill dates must be dates such as 2026-03-01, not "${day}".`)
   }
@@ -162,7 +163,9 @@ function nextPageUrl(bundle: Bundle, current: string, base: string, visited: Rea
     throw new FhirSourceError("FHIR source's next-page link points to another server, where its token will not be sent")
   }
   if (visited.has(next.href)) {
-    throw new FhirSourceError(`FHIR source's next-page links go round in a circle (back to ${next.pathname} after ${visited.size} pages); what was read is kept`)
+    throw new FhirSourceError(
+      `FHIR source's next-page links go round in a circle (back to ${next.pathname} after ${visited.size} pages); what was read is kept`,
+    )
   }
   return next.href
 }
@@ -179,7 +182,11 @@ interface PreparedBatch {
  * outside the batch's transaction: one that outlives a rolled-back batch is harmless, and the
  * transaction stays short.
  */
-async function prepareBatch(runId: number, page: MappedPage, recipientId: (org: OrganisationInput) => Promise<number>): Promise<PreparedBatch> {
+async function prepareBatch(
+  runId: number,
+  page: MappedPage,
+  recipientId: (org: OrganisationInput) => Promise<number>,
+): Promise<PreparedBatch> {
   const disclosures: DisclosureRecord[] = []
   for (const { recipient, ...d } of page.disclosures) disclosures.push({ ...d, recipient_id: await recipientId(recipient), run_id: runId })
   const overrides: OverrideEventRecord[] = []
@@ -199,7 +206,10 @@ async function writeBatch(ctx: JobContext, sourceId: number, stream: FhirStream,
       await upsertOverrideEvents(trx, overrides),
       await upsertPatientChoices(trx, choices),
     ]
-    const quarantined = await quarantineRecords(trx, page.quarantine.map((q) => ({ ...q, sourceId, runId })))
+    const quarantined = await quarantineRecords(
+      trx,
+      page.quarantine.map((q) => ({ ...q, sourceId, runId })),
+    )
     await resolveQuarantined(trx, sourceId, page.loadedKeys, `loaded in run ${runId}`)
     if (moveCursor && page.highWaterMark) await advanceCursor(trx, sourceId, stream, page.highWaterMark, runId)
     const total = (k: keyof WriteCounts) => written.reduce((n, w) => n + w[k], 0)

@@ -105,7 +105,11 @@ async function attemptOnce(url: string, options: FetchBundleOptions): Promise<At
  * and a source that could send the collector to any address could use it to probe the network
  * around it (which local ports answer) and read the answers back from the run's error.
  */
-async function fetchOnSameServer(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ response: Response } | Failure> {
+async function fetchOnSameServer(
+  url: string,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<{ response: Response } | Failure> {
   let current = new URL(url)
   for (let hop = 0; ; hop++) {
     const response = await fetch(current, { headers, signal, redirect: 'manual' })
@@ -114,7 +118,8 @@ async function fetchOnSameServer(url: string, headers: Record<string, string>, s
     const location = response.headers.get('location')
     if (!location) return { failure: `sent a redirect (HTTP ${response.status}) without a Location`, retry: false }
     const next = new URL(location, current)
-    if (next.origin !== current.origin) return { failure: 'redirected the request to another server, where it is not followed', retry: false }
+    if (next.origin !== current.origin)
+      return { failure: 'redirected the request to another server, where it is not followed', retry: false }
     if (hop >= MAX_REDIRECTS) return { failure: `redirected more than ${MAX_REDIRECTS} times`, retry: false }
     current = next
   }

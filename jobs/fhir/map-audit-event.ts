@@ -133,7 +133,10 @@ export function mapAuditEvent(raw: unknown, ctx: MapContext): AuditEventMapping 
         actor_role: actorRole,
         actor: actorId,
         recipient: disclosureDraft?.recipient ?? null,
-        description: storableText([event.type.display, ...(event.subtype ?? []).map((s) => s.display)].filter(Boolean).join(': ') || null, ctx),
+        description: storableText(
+          [event.type.display, ...(event.subtype ?? []).map((s) => s.display)].filter(Boolean).join(': ') || null,
+          ctx,
+        ),
       }
     : null
   return { disclosure: disclosureDraft, override }
@@ -154,7 +157,8 @@ function isDisclosure(event: AuditEvent, recipientAgent: AuditEventAgent | undef
   // HL7's R4 example-disclosure: an Export, subtype "Disclosure", a data entity with lifecycle 11.
   if (
     is(event.type, DCM, EXPORT) &&
-    (subtypes.some((c) => c.code === 'Disclosure') || (event.entity ?? []).some((e) => is(e.lifecycle, DICOM_AUDIT_LIFECYCLE, LIFECYCLE_DISCLOSURE)))
+    (subtypes.some((c) => c.code === 'Disclosure') ||
+      (event.entity ?? []).some((e) => is(e.lifecycle, DICOM_AUDIT_LIFECYCLE, LIFECYCLE_DISCLOSURE)))
   ) {
     return true
   }
@@ -187,13 +191,16 @@ function findPurpose(codings: Coding[], codes: CodeTables): { purpose: string; c
     if (purpose) return { purpose, code: c.code! }
   }
   const got = codings.filter((c) => c.system !== LEGAL_BASIS_SYSTEM).map(describeCoding)
-  return { error: `AuditEvent has no purposeOfEvent code that maps to a known purpose (${got.length ? `got ${got.join(', ')}` : 'it has none'})` }
+  return {
+    error: `AuditEvent has no purposeOfEvent code that maps to a known purpose (${got.length ? `got ${got.join(', ')}` : 'it has none'})`,
+  }
 }
 
 function findLegalBasis(codings: Coding[], codes: CodeTables): { code: string | null } | { error: string } {
   const coding = codings.find((c) => c.system === LEGAL_BASIS_SYSTEM)
   if (!coding) return { code: null }
-  if (!codes.legalBases.has(coding.code ?? '')) return { error: `legal basis "${quoteSafely(coding.code ?? '')}" is not a known legal basis (${LEGAL_BASIS_SYSTEM})` }
+  if (!codes.legalBases.has(coding.code ?? ''))
+    return { error: `legal basis "${quoteSafely(coding.code ?? '')}" is not a known legal basis (${LEGAL_BASIS_SYSTEM})` }
   return { code: coding.code! }
 }
 
@@ -207,8 +214,10 @@ function recipientOf(agent: AuditEventAgent, ctx: MapContext): { recipient: Orga
   const codes = ctx.codes
   const identifier = agent.who?.identifier
   const ods = identifier?.system === ODS_ORGANISATION_SYSTEM ? (identifier.value ?? '').trim().toUpperCase() : undefined
-  if (ods !== undefined && hasNhsNumber(ods)) return { error: 'recipient ODS code holds ten digits that could be an NHS number (not shown)' }
-  if (ods !== undefined && !/^[A-Z0-9]{3,10}$/.test(ods)) return { error: `recipient ODS code "${quoteSafely(ods, 20)}" is not a valid ODS code` }
+  if (ods !== undefined && hasNhsNumber(ods))
+    return { error: 'recipient ODS code holds ten digits that could be an NHS number (not shown)' }
+  if (ods !== undefined && !/^[A-Z0-9]{3,10}$/.test(ods))
+    return { error: `recipient ODS code "${quoteSafely(ods, 20)}" is not a valid ODS code` }
   const typeCoding = codingsOf([agent.type, ...(agent.role ?? [])]).find((c) => c.system === RECIPIENT_TYPE_SYSTEM)
   if (typeCoding && !codes.recipientTypes.has(typeCoding.code ?? '')) {
     return { error: `recipient type "${quoteSafely(typeCoding.code ?? '', 40)}" is not a known recipient type (${RECIPIENT_TYPE_SYSTEM})` }
@@ -222,11 +231,17 @@ function recipientOf(agent: AuditEventAgent, ctx: MapContext): { recipient: Orga
     carriesNhsNumber(agent.who) ||
     personSignal(name) === 'patient_or_representative'
   if (personal) return { recipient: { odsCode: null, name: PATIENT_REPRESENTATIVE_LABEL, recipientType: PATIENT_REPRESENTATIVE } }
-  if (!name) return { error: 'recipient agent has no identifier, display name or network address, so there is no saying who received the data' }
+  if (!name)
+    return { error: 'recipient agent has no identifier, display name or network address, so there is no saying who received the data' }
   if (!ods && personSignal(name) === 'personal_name') {
-    return { error: "recipient is named like a person (name not shown) and has no ODS code: send the organisation's ODS code, or the recipient type patient_representative" }
+    return {
+      error:
+        "recipient is named like a person (name not shown) and has no ODS code: send the organisation's ODS code, or the recipient type patient_representative",
+    }
   }
-  return { recipient: { odsCode: ods ?? null, name: storableText(name, ctx)!, recipientType: typeCoding?.code ?? recipientTypeFromOds(ods) } }
+  return {
+    recipient: { odsCode: ods ?? null, name: storableText(name, ctx)!, recipientType: typeCoding?.code ?? recipientTypeFromOds(ods) },
+  }
 }
 
 const PATIENT_REPRESENTATIVE = 'patient_representative'
@@ -252,7 +267,9 @@ function actorName(actor: AuditEventAgent | undefined, ctx: MapContext): string 
 
 /** The member of staff or system that made the disclosure: the requestor, else the source agent. Never a patient or relative. */
 function actingAgent(event: AuditEvent, recipientAgent: AuditEventAgent | undefined): AuditEventAgent | undefined {
-  const candidates = event.agent.filter((a) => a !== recipientAgent && !PERSONAL_REFERENCE.test(a.who?.reference ?? '') && !carriesNhsNumber(a.who))
+  const candidates = event.agent.filter(
+    (a) => a !== recipientAgent && !PERSONAL_REFERENCE.test(a.who?.reference ?? '') && !carriesNhsNumber(a.who),
+  )
   return candidates.find((a) => a.requestor) ?? candidates.find((a) => agentTyped(a, SOURCE_ROLE_ID))
 }
 

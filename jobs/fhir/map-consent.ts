@@ -88,16 +88,21 @@ function decideChoice(consent: Consent, codes: CodeTables): Choice | { error: st
   if (first) {
     const meanings = new Set(matches.map((m) => `${m.kind} ${m.decision}`))
     if (meanings.size > 1) {
-      return { error: `Consent codes disagree: ${matches.map((m) => `${describeCoding(m.coding)} means ${m.kind} ${m.decision}`).join(', ')}` }
+      return {
+        error: `Consent codes disagree: ${matches.map((m) => `${describeCoding(m.coding)} means ${m.kind} ${m.decision}`).join(', ')}`,
+      }
     }
     if (explicit && explicit !== first.decision) {
-      return { error: `Consent contradicts itself: ${describeCoding(first.coding)} means ${first.kind} ${first.decision} but provision.type is ${explicit}` }
+      return {
+        error: `Consent contradicts itself: ${describeCoding(first.coding)} means ${first.kind} ${first.decision} but provision.type is ${explicit}`,
+      }
     }
     return { kind: first.kind, decision: first.decision, code_system: first.coding.system ?? null, code: first.coding.code ?? null }
   }
   if (explicit) return { kind: 'record_sharing', decision: explicit, code_system: CONSENT_PROVISION_TYPE, code: explicit }
   const policy = codingsOf([consent.policyRule]).find((c) => c.system === V3_ACT_CODE && (c.code === 'OPTOUT' || c.code === 'OPTIN'))
-  if (policy) return { kind: 'record_sharing', decision: policy.code === 'OPTOUT' ? 'deny' : 'permit', code_system: V3_ACT_CODE, code: policy.code! }
+  if (policy)
+    return { kind: 'record_sharing', decision: policy.code === 'OPTOUT' ? 'deny' : 'permit', code_system: V3_ACT_CODE, code: policy.code! }
   const got = codings.map(describeCoding)
   return {
     error: `Consent has no code that says which choice it records (${got.length ? `got ${got.join(', ')}` : 'it has none'}) and no policyRule OPTOUT/OPTIN or provision.type to say deny or permit`,

@@ -36,7 +36,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 export function recordKey(resource: unknown, ctx: Pick<MapContext, 'pseudonymKey' | 'sourceId'>): string {
   if (isObject(resource) && typeof resource.id === 'string' && resource.id !== '') return storableId(resource.id, ctx)!
-  return `sha256:${crypto.createHash('sha256').update(JSON.stringify(resource ?? null)).digest('hex')}`
+  return `sha256:${crypto
+    .createHash('sha256')
+    .update(JSON.stringify(resource ?? null))
+    .digest('hex')}`
 }
 
 export function mapPage(bundle: Bundle, stream: FhirStream, ctx: MapContext): MappedPage {
@@ -48,7 +51,10 @@ export function mapPage(bundle: Bundle, stream: FhirStream, ctx: MapContext): Ma
     page.read++
     const key = recordKey(resource, ctx)
     // Every record read moves the high-water mark, quarantined ones too: they wait in quarantine, not in the feed.
-    const lastUpdated = isObject(resource) && isObject(resource.meta) && typeof resource.meta.lastUpdated === 'string' ? toUtcIso(resource.meta.lastUpdated) : null
+    const lastUpdated =
+      isObject(resource) && isObject(resource.meta) && typeof resource.meta.lastUpdated === 'string'
+        ? toUtcIso(resource.meta.lastUpdated)
+        : null
     if (lastUpdated && (page.highWaterMark === null || lastUpdated > page.highWaterMark)) page.highWaterMark = lastUpdated
 
     const type = isObject(resource) && typeof resource.resourceType === 'string' ? resource.resourceType : null
@@ -56,7 +62,10 @@ export function mapPage(bundle: Bundle, stream: FhirStream, ctx: MapContext): Ma
     // all recurse, and a record 5,000 levels deep would fail the whole batch on every run.
     if (deeperThan(resource, ctx.maxDepth)) {
       page.quarantine.push({
-        recordKey: isObject(resource) && typeof resource.id === 'string' && resource.id !== '' ? storableId(resource.id, ctx)! : `depth:${page.read}:${lastUpdated ?? ''}`,
+        recordKey:
+          isObject(resource) && typeof resource.id === 'string' && resource.id !== ''
+            ? storableId(resource.id, ctx)!
+            : `depth:${page.read}:${lastUpdated ?? ''}`,
         resourceType: type,
         reason: `the record is nested more than ${ctx.maxDepth} levels deep (FHIR_MAX_DEPTH), so it was not read; it is not kept`,
         payload: null,
@@ -65,7 +74,11 @@ export function mapPage(bundle: Bundle, stream: FhirStream, ctx: MapContext): Ma
     }
     const result =
       type !== stream
-        ? { error: type ? `the ${stream} search returned a resource of type ${type}` : `the ${stream} search returned an entry without a resource` }
+        ? {
+            error: type
+              ? `the ${stream} search returned a resource of type ${type}`
+              : `the ${stream} search returned an entry without a resource`,
+          }
         : stream === 'AuditEvent'
           ? mapAuditEvent(resource, ctx)
           : mapConsent(resource, ctx)
@@ -108,7 +121,10 @@ export function appendPage(earlier: MappedPage, later: MappedPage): MappedPage {
   const requarantined = new Set(later.quarantine.map((q) => q.recordKey))
   const loadedKeys = requarantined.size > 0 ? earlier.loadedKeys.filter((k) => !requarantined.has(k)) : earlier.loadedKeys
   for (const k of later.loadedKeys) loadedKeys.push(k)
-  const hwm = earlier.highWaterMark === null || (later.highWaterMark !== null && later.highWaterMark > earlier.highWaterMark) ? later.highWaterMark : earlier.highWaterMark
+  const hwm =
+    earlier.highWaterMark === null || (later.highWaterMark !== null && later.highWaterMark > earlier.highWaterMark)
+      ? later.highWaterMark
+      : earlier.highWaterMark
   return {
     read: earlier.read + later.read,
     disclosures: pushAll(earlier.disclosures, later.disclosures),

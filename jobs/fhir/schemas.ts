@@ -6,9 +6,11 @@ import { z } from 'zod'
  * quarantine, never the parsed one.
  */
 
-const DATE_TIME = /^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00)))?)?)?$/
+const DATE_TIME =
+  /^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00)))?)?)?$/
 const UTC_MILLIS = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/
-const INSTANT = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))$/
+const INSTANT =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))$/
 
 /**
  * A FHIR dateTime (possibly partial: "2015", "2015-11", "2015-11-18") as a UTC ISO instant.
@@ -113,9 +115,7 @@ export type Consent = z.infer<typeof ConsentSchema>
 export const BundleSchema = z.object({
   resourceType: z.literal('Bundle'),
   link: z.array(z.object({ relation: z.string(), url: z.string() })).optional(),
-  entry: z
-    .array(z.object({ resource: z.unknown().optional(), search: z.object({ mode: z.string().optional() }).optional() }))
-    .optional(),
+  entry: z.array(z.object({ resource: z.unknown().optional(), search: z.object({ mode: z.string().optional() }).optional() })).optional(),
 })
 export type Bundle = z.infer<typeof BundleSchema>
 
@@ -141,9 +141,30 @@ export function describeInvalid(resourceType: string, error: z.ZodError): string
     .join('; ')
 }
 
-const R5_AUDIT_EVENT_FIELDS = ['category', 'code', 'occurredDateTime', 'occurredPeriod', 'authorization', 'severity', 'basedOn', 'encounter', 'patient']
+const R5_AUDIT_EVENT_FIELDS = [
+  'category',
+  'code',
+  'occurredDateTime',
+  'occurredPeriod',
+  'authorization',
+  'severity',
+  'basedOn',
+  'encounter',
+  'patient',
+]
 const R5_AGENT_FIELDS = ['networkString', 'networkUri', 'networkReference', 'authorization']
-const R5_CONSENT_FIELDS = ['decision', 'date', 'grantor', 'grantee', 'controller', 'manager', 'regulatoryBasis', 'policyBasis', 'subject', 'period']
+const R5_CONSENT_FIELDS = [
+  'decision',
+  'date',
+  'grantor',
+  'grantee',
+  'controller',
+  'manager',
+  'regulatoryBasis',
+  'policyBasis',
+  'subject',
+  'period',
+]
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 

@@ -21,7 +21,8 @@ const optArray = (v: unknown, check: (o: Obj) => boolean) => {
   return true
 }
 
-const INSTANT = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))$/
+const INSTANT =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))$/
 const isDateTime = (v: unknown) => typeof v === 'string' && toUtcIso(v) !== null
 const isInstant = (v: unknown) => typeof v === 'string' && INSTANT.test(v) && toUtcIso(v) !== null
 

@@ -8,7 +8,17 @@ export async function agreementsSection({ ctx, labels, section }: AuditPack): Pr
   section('8. Data sharing agreements in force')
   const agreements = await listAgreementsInForce(db, scope)
   const sa = ctx.section('agreements')
-  agreements.forEach((a) => sa.add([a.reference, a.recipient, a.data_level, a.valid_from, a.valid_to, a.purposes == null ? null : String(a.purposes).split(',').join(', '), a.practices]))
+  agreements.forEach((a) =>
+    sa.add([
+      a.reference,
+      a.recipient,
+      a.data_level,
+      a.valid_from,
+      a.valid_to,
+      a.purposes == null ? null : String(a.purposes).split(',').join(', '),
+      a.practices,
+    ]),
+  )
   drawTable(
     doc,
     [

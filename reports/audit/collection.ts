@@ -5,7 +5,11 @@ import { heading, keyValues, paragraph } from '../pdf/heading.js'
 import { drawTable } from '../pdf/table/index.js'
 import type { AuditPack } from './pack.js'
 
-export async function collectionSection({ ctx, section, overview: { coverage, runs, gaps, quarantine, uncovered, failedRuns } }: AuditPack): Promise<void> {
+export async function collectionSection({
+  ctx,
+  section,
+  overview: { coverage, runs, gaps, quarantine, uncovered, failedRuns },
+}: AuditPack): Promise<void> {
   const { doc, db } = ctx
   // Collection completeness: by each source's window (issue 15), not runs started in the period
   section('9. Collection completeness')
@@ -18,13 +22,22 @@ export async function collectionSection({ ctx, section, overview: { coverage, ru
     { size: 9 },
   )
   const totals = runs.reduce(
-    (t, r) => ({ read: t.read + r.read, inserted: t.inserted + r.inserted, updated: t.updated + r.updated, duplicates: t.duplicates + r.duplicates, quarantined: t.quarantined + r.quarantined }),
+    (t, r) => ({
+      read: t.read + r.read,
+      inserted: t.inserted + r.inserted,
+      updated: t.updated + r.updated,
+      duplicates: t.duplicates + r.duplicates,
+      quarantined: t.quarantined + r.quarantined,
+    }),
     { read: 0, inserted: 0, updated: 0, duplicates: 0, quarantined: 0 },
   )
   keyValues(doc, [
     ['Data as of', `${formatIsoDateTime(asOf)} (${asOf.toISOString()})`],
     ['Sources', formatCount(coverage.length)],
-    ['Sources not yet collected after the period', uncovered.length === 0 ? 'none' : `${formatCount(uncovered.length)}: ${uncovered.map((c) => c.name).join(', ')}`],
+    [
+      'Sources not yet collected after the period',
+      uncovered.length === 0 ? 'none' : `${formatCount(uncovered.length)}: ${uncovered.map((c) => c.name).join(', ')}`,
+    ],
     ['Runs in the windows', formatCount(runs.length)],
     ['Failed runs', formatCount(failedRuns.length)],
     ['Gaps between successful runs', formatCount(gaps.length)],
@@ -60,7 +73,23 @@ export async function collectionSection({ ctx, section, overview: { coverage, ru
     { size: 9 },
   )
   const sj = ctx.section('job_runs')
-  runs.forEach((r) => sj.add([String(r.id), r.jobName, r.source, r.trigger, r.status, r.startedAt, r.finishedAt, r.read, r.inserted, r.updated, r.duplicates, r.quarantined, r.error]))
+  runs.forEach((r) =>
+    sj.add([
+      String(r.id),
+      r.jobName,
+      r.source,
+      r.trigger,
+      r.status,
+      r.startedAt,
+      r.finishedAt,
+      r.read,
+      r.inserted,
+      r.updated,
+      r.duplicates,
+      r.quarantined,
+      r.error,
+    ]),
+  )
   drawTable(
     doc,
     [
@@ -87,7 +116,11 @@ export async function collectionSection({ ctx, section, overview: { coverage, ru
     heading(doc, 'Gaps between successful runs', 2)
     drawTable(
       doc,
-      [{ header: 'Source', width: 3 }, { header: 'Last success', width: 2 }, { header: 'Next success', width: 2 }],
+      [
+        { header: 'Source', width: 3 },
+        { header: 'Last success', width: 2 },
+        { header: 'Next success', width: 2 },
+      ],
       gaps.map((g) => [g.source, formatIsoDateTime(g.lastSuccess), g.nextSuccess ? formatIsoDateTime(g.nextSuccess) : 'none yet']),
     )
   }

@@ -13,19 +13,25 @@ export async function disclosureLogSection({ ctx, labels, section, overview: { t
   // Disclosure log, streamed
   doc.addPage()
   section('4. Disclosure log')
-  paragraph(doc, `Every disclosure recorded in the period, oldest first (${formatCount(total)} rows). Patients appear only by pseudonym.`, { size: 9 })
+  paragraph(doc, `Every disclosure recorded in the period, oldest first (${formatCount(total)} rows). Patients appear only by pseudonym.`, {
+    size: 9,
+  })
   // Identifiers never wrap: their columns are just wide enough to hold them whole (an id of 8
   // digits, an ODS code, a pseudonym); the time wraps at its space; labels wrap at spaces and
   // share what is left (a row is usually two lines).
-  const log = new Table(doc, [
-    { header: 'Id', width: 0.1, token: true, fit: '12345678' },
-    { header: 'When', width: 0.1, fit: '2026-10-25' },
-    { header: 'Practice', width: 0.1, token: true, fit: 'AAAAAAA' },
-    { header: 'Patient (pseudonym)', width: 0.1, token: true, fit: PSEUDONYM_SAMPLE },
-    { header: 'Recipient', width: 1.9 },
-    { header: 'Purpose', width: 4.1 },
-    { header: 'Legal basis, data level', width: 2.6 },
-  ], { fontSize: 7 })
+  const log = new Table(
+    doc,
+    [
+      { header: 'Id', width: 0.1, token: true, fit: '12345678' },
+      { header: 'When', width: 0.1, fit: '2026-10-25' },
+      { header: 'Practice', width: 0.1, token: true, fit: 'AAAAAAA' },
+      { header: 'Patient (pseudonym)', width: 0.1, token: true, fit: PSEUDONYM_SAMPLE },
+      { header: 'Recipient', width: 1.9 },
+      { header: 'Purpose', width: 4.1 },
+      { header: 'Legal basis, data level', width: 2.6 },
+    ],
+    { fontSize: 7 },
+  )
   const sl = ctx.section('disclosure_log')
   const logQuery = disclosureLogQuery(db, scope)
   const progress = (done: number) => ctx.request.onProgress?.({ stage: 'Disclosure log', done, total })

@@ -16,7 +16,9 @@ export async function findingsSection({ ctx, labels, section, overview: { findin
     { size: 9 },
   )
   const sf = ctx.section('findings')
-  findings.forEach((f) => sf.add([String(f.id), f.ruleId, f.severity, f.odsCode, f.subjectKey, f.subjectAt, f.summary, f.status, f.statusReason, f.openedAt]))
+  findings.forEach((f) =>
+    sf.add([String(f.id), f.ruleId, f.severity, f.odsCode, f.subjectKey, f.subjectAt, f.summary, f.status, f.statusReason, f.openedAt]),
+  )
   drawTable(
     doc,
     [
@@ -44,12 +46,18 @@ export async function findingsSection({ ctx, labels, section, overview: { findin
   findings.forEach((f) => (counts[f.severity] = (counts[f.severity] ?? 0) + 1))
   keyValues(doc, [
     ['Findings about the period', formatCount(findings.length)],
-    ['By severity', `${formatCount(counts.high ?? 0)} high, ${formatCount(counts.medium ?? 0)} medium, ${formatCount(counts.low ?? 0)} low`],
+    [
+      'By severity',
+      `${formatCount(counts.high ?? 0)} high, ${formatCount(counts.medium ?? 0)} medium, ${formatCount(counts.low ?? 0)} low`,
+    ],
     ['Still open', formatCount(findings.filter((f) => f.status === 'open').length)],
   ])
   if (findings.length > 0) {
     heading(doc, 'Status history of these findings', 2)
-    const history = await listFindingEvents(db, findings.map((f) => f.id))
+    const history = await listFindingEvents(
+      db,
+      findings.map((f) => f.id),
+    )
     const sh = ctx.section('finding_history')
     history.forEach((e) => sh.add([String(e.findingId), e.at, e.fromStatus, e.toStatus, e.byUser, e.reason]))
     drawTable(
@@ -61,7 +69,13 @@ export async function findingsSection({ ctx, labels, section, overview: { findin
         { header: 'By', width: 2.6 },
         { header: 'Reason', width: 5.4 },
       ],
-      history.map((e) => [String(e.findingId), formatIsoDateTime(e.at), `${e.fromStatus ? labels.findingStatus(e.fromStatus) : 'New'} to ${labels.findingStatus(e.toStatus)}`, e.byUser ?? 'the system', e.reason]),
+      history.map((e) => [
+        String(e.findingId),
+        formatIsoDateTime(e.at),
+        `${e.fromStatus ? labels.findingStatus(e.fromStatus) : 'New'} to ${labels.findingStatus(e.toStatus)}`,
+        e.byUser ?? 'the system',
+        e.reason,
+      ]),
     )
   }
 }

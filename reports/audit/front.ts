@@ -8,31 +8,69 @@ import type { AuditPack } from './pack.js'
 /** The executive summary (page 2): what needs attention first, from the overview's figures. */
 export function executiveSummary({ ctx, overview }: AuditPack): void {
   const { doc } = ctx
-  const { promiseEvidence, total, purposes, findings, reviewState, gaps, quarantine, openFindings, openHigh, uncovered, failedRuns } = overview
+  const { promiseEvidence, total, purposes, findings, reviewState, gaps, quarantine, openFindings, openHigh, uncovered, failedRuns } =
+    overview
   heading(doc, 'Executive summary')
-  const broken = promiseEvidence.flatMap((p) => p.promises.filter((pr) => pr.verdict.kind === 'broken').map((pr) => `${p.odsCode}: ${pr.title}`))
+  const broken = promiseEvidence.flatMap((p) =>
+    p.promises.filter((pr) => pr.verdict.kind === 'broken').map((pr) => `${p.odsCode}: ${pr.title}`),
+  )
   const noNotice = promiseEvidence.filter((p) => !p.notice).map((p) => p.odsCode)
   const prohibited = purposes.filter((p) => p.prohibited && p.disclosures > 0)
   const waiting = quarantine.reduce((n, q) => n + q.pending, 0)
   const attention: Array<[string, string]> = [
     ['Promises broken', broken.length === 0 ? 'none' : `${formatCount(broken.length)}: ${broken.join('; ')} (see Promises)`],
     ...(noNotice.length > 0 ? [['No privacy notice recorded', noNotice.join(', ')] as [string, string]] : []),
-    ['Open high-severity findings', `${formatCount(openHigh.length)} of ${formatCount(openFindings.length)} open findings about the period (see 6)`],
-    ['Prohibited purposes', prohibited.length === 0 ? 'no disclosure' : `${prohibited.map((p) => `${formatCount(p.disclosures)} for ${p.label}`).join(', ')} (see 2)`],
+    [
+      'Open high-severity findings',
+      `${formatCount(openHigh.length)} of ${formatCount(openFindings.length)} open findings about the period (see 6)`,
+    ],
+    [
+      'Prohibited purposes',
+      prohibited.length === 0
+        ? 'no disclosure'
+        : `${prohibited.map((p) => `${formatCount(p.disclosures)} for ${p.label}`).join(', ')} (see 2)`,
+    ],
     ['Override reviews overdue', `${formatCount(reviewState.overdue)}; signed late: ${formatCount(reviewState.late)} (see 5)`],
-    ['Collection', `${uncovered.length === 0 ? 'every source collected since the period ended' : `${formatCount(uncovered.length)} source(s) not collected since the period ended`}; ${formatCount(failedRuns.length)} failed run(s), ${formatCount(gaps.length)} gap(s), ${formatCount(waiting)} record(s) set aside and waiting (see 9)`],
+    [
+      'Collection',
+      `${uncovered.length === 0 ? 'every source collected since the period ended' : `${formatCount(uncovered.length)} source(s) not collected since the period ended`}; ${formatCount(failedRuns.length)} failed run(s), ${formatCount(gaps.length)} gap(s), ${formatCount(waiting)} record(s) set aside and waiting (see 9)`,
+    ],
   ]
-  const clear = broken.length === 0 && openHigh.length === 0 && prohibited.length === 0 && reviewState.overdue === 0 && uncovered.length === 0 && failedRuns.length === 0 && gaps.length === 0 && waiting === 0
-  paragraph(doc, clear ? 'Nothing in this period needs an auditor\'s attention first: no promise broken, no open high-severity finding, no prohibited purpose, no overdue review and no gap in collection.' : 'Look at these first:', { bold: !clear })
+  const clear =
+    broken.length === 0 &&
+    openHigh.length === 0 &&
+    prohibited.length === 0 &&
+    reviewState.overdue === 0 &&
+    uncovered.length === 0 &&
+    failedRuns.length === 0 &&
+    gaps.length === 0 &&
+    waiting === 0
+  paragraph(
+    doc,
+    clear
+      ? "Nothing in this period needs an auditor's attention first: no promise broken, no open high-severity finding, no prohibited purpose, no overdue review and no gap in collection."
+      : 'Look at these first:',
+    { bold: !clear },
+  )
   keyValues(doc, attention)
   keyValues(doc, [
     ['Disclosures in the period', formatCount(total)],
     ['Findings about the period', `${formatCount(findings.length)} (${formatCount(openFindings.length)} still open)`],
   ])
-  ctx.section('executive_summary').add([broken.length, openHigh.length, openFindings.length, prohibited.reduce((n, p) => n + p.disclosures, 0), reviewState.overdue, reviewState.late, uncovered.length, failedRuns.length, gaps.length, waiting])
-
-
-
+  ctx
+    .section('executive_summary')
+    .add([
+      broken.length,
+      openHigh.length,
+      openFindings.length,
+      prohibited.reduce((n, p) => n + p.disclosures, 0),
+      reviewState.overdue,
+      reviewState.late,
+      uncovered.length,
+      failedRuns.length,
+      gaps.length,
+      waiting,
+    ])
 }
 
 export function methodAndLimitations({ ctx, section }: AuditPack): void {
@@ -43,7 +81,7 @@ export function methodAndLimitations({ ctx, section }: AuditPack): void {
     'Period. Days are England days (Europe/London), inclusive. A disclosure, override or opt-out belongs to the period by when it happened, not when it was collected; findings by the date of their subject, whenever they were detected.',
     'Patients. Patients appear only as keyed pseudonyms; no NHS number, name or address is held or printed.',
     'Limitations. Only what the sources recorded can be reported: a source not collected since the period ended (section 9) may still hold records of the period; records set aside by the collectors (quarantine) are counted by reason but are not in the figures until resolved. Findings are the checks the privacy notices promise (decision record 008); a finding is evidence to review, not a verdict.',
-    'Checking. The last page lists each section\'s rows and digest; the rows are attached to this file, and the whole report is signed: see the Manifest.',
+    "Checking. The last page lists each section's rows and digest; the rows are attached to this file, and the whole report is signed: see the Manifest.",
   ]) {
     paragraph(doc, text, { size: 9 })
   }

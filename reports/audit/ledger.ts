@@ -12,7 +12,7 @@ export async function ledgerSection({ ctx, section }: AuditPack): Promise<void> 
   paragraph(
     doc,
     'Every record that must never change (disclosures and opt-out choices as collected, overrides, reviews and countersignatures, finding changes, ' +
-      'agreements, report records and the access log) is hash-chained, one chain per practice and one for system-wide records. Below, each chain\'s head ' +
+      "agreements, report records and the access log) is hash-chained, one chain per practice and one for system-wide records. Below, each chain's head " +
       'at the time of this report, and the latest checkpoint signed over the heads. Check them: `npm run ledger -- integrity verify --checkpoint FILE.json`.',
     { size: 9 },
   )
@@ -41,7 +41,11 @@ export async function ledgerSection({ ctx, section }: AuditPack): Promise<void> 
     heads.map((h) => {
       const seq = Number(h.seq)
       const c = checkpointed.get(h.chain_key)
-      const covers = !c ? 'not checkpointed' : c.seq >= seq ? 'every entry' : `${formatCount(c.seq)} entries; ${formatCount(seq - c.seq)} since`
+      const covers = !c
+        ? 'not checkpointed'
+        : c.seq >= seq
+          ? 'every entry'
+          : `${formatCount(c.seq)} entries; ${formatCount(seq - c.seq)} since`
       sled.add([chainName(h.chain_key), seq, h.hash, c?.seq ?? null, c?.hash ?? null])
       return [chainName(h.chain_key), formatCount(seq), h.hash, covers]
     }),

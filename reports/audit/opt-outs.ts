@@ -8,11 +8,17 @@ export async function optOutsSection({ ctx, section }: AuditPack): Promise<void>
   const { doc, db, scope } = ctx
   // Opt-outs
   section('7. Opt-out figures')
-  paragraph(doc, 'Patients whose latest choice in the practice system is an active opt-out, at each month end; NHS England NDOP publication where imported.', { size: 9 })
+  paragraph(
+    doc,
+    'Patients whose latest choice in the practice system is an active opt-out, at each month end; NHS England NDOP publication where imported.',
+    { size: 9 },
+  )
   const optouts = await monthlyOptOuts(db, scope)
   const odsById = new Map(ctx.practices.map((p) => [p.id, p.odsCode]))
   const soo = ctx.section('opt_outs')
-  optouts.forEach((o) => soo.add([odsById.get(o.practiceId), o.month, o.ndop, o.type1, o.publishedAsOf, o.publishedOptOuts, o.publishedListSize]))
+  optouts.forEach((o) =>
+    soo.add([odsById.get(o.practiceId), o.month, o.ndop, o.type1, o.publishedAsOf, o.publishedOptOuts, o.publishedListSize]),
+  )
   drawTable(
     doc,
     [

@@ -22,8 +22,23 @@ export function promisesSection({ ctx, labels, section, overview: { promiseEvide
       continue
     }
     const earlier = p.earlierVersions.map((v) => `version ${v.version} (from ${formatIsoDay(v.inForceFrom)})`).join(', ')
-    paragraph(doc, `Privacy notice version ${p.notice.version}, “${p.notice.title}”, in force from ${formatIsoDay(p.notice.inForceFrom)}${earlier ? `; earlier in the period: ${earlier}` : ''}.`, { size: 9 })
-    for (const pr of p.promises) sPromises.add([p.odsCode, p.notice.version, pr.code, pr.words, pr.checkedBy.join(','), pr.applied, pr.open, pr.reviewed, pr.verdict.text])
+    paragraph(
+      doc,
+      `Privacy notice version ${p.notice.version}, “${p.notice.title}”, in force from ${formatIsoDay(p.notice.inForceFrom)}${earlier ? `; earlier in the period: ${earlier}` : ''}.`,
+      { size: 9 },
+    )
+    for (const pr of p.promises)
+      sPromises.add([
+        p.odsCode,
+        p.notice.version,
+        pr.code,
+        pr.words,
+        pr.checkedBy.join(','),
+        pr.applied,
+        pr.open,
+        pr.reviewed,
+        pr.verdict.text,
+      ])
     drawTable(
       doc,
       [

@@ -19,12 +19,26 @@ export async function sharingSections({ ctx, labels, section, overview: { purpos
       { header: 'Purpose', width: 7 },
       { header: 'Disclosures', width: 2, align: 'right' },
     ],
-    [...purposes.map((p) => [labels.purpose(p.purpose) + (p.prohibited && !/prohibited/i.test(labels.purpose(p.purpose)) ? ' (prohibited)' : ''), formatCount(p.disclosures)]), ['Total', formatCount(total)]],
+    [
+      ...purposes.map((p) => [
+        labels.purpose(p.purpose) + (p.prohibited && !/prohibited/i.test(labels.purpose(p.purpose)) ? ' (prohibited)' : ''),
+        formatCount(p.disclosures),
+      ]),
+      ['Total', formatCount(total)],
+    ],
     { emptyText: 'No disclosures in the period.', boldLast: true },
   )
-  barChart(doc, purposes.map((p) => ({ label: p.label, value: p.disclosures, display: formatCount(p.disclosures) })), { title: 'Disclosures by purpose' })
+  barChart(
+    doc,
+    purposes.map((p) => ({ label: p.label, value: p.disclosures, display: formatCount(p.disclosures) })),
+    { title: 'Disclosures by purpose' },
+  )
   section('By legal basis', 2)
-  paragraph(doc, 'The legal basis each source recorded for the disclosure; "none recorded" where it gave none (consent-based direct care usually carries none).', { size: 9 })
+  paragraph(
+    doc,
+    'The legal basis each source recorded for the disclosure; "none recorded" where it gave none (consent-based direct care usually carries none).',
+    { size: 9 },
+  )
   const bases = await sumDisclosuresByLegalBasis(db, scope)
   const sb = ctx.section('legal_bases')
   bases.forEach((b) => sb.add([b.code, b.disclosures]))

@@ -44,7 +44,10 @@ export async function summarySection({ ctx, section, overview: { total, findings
         { header: 'Open findings', width: 1.6, align: 'right' },
         { header: 'of which high', width: 1.6, align: 'right' },
       ],
-      [...rows, ['All practices', formatCount(total), formatCount(overrideCount), formatCount(openFindings.length), formatCount(openHigh.length)]],
+      [
+        ...rows,
+        ['All practices', formatCount(total), formatCount(overrideCount), formatCount(openFindings.length), formatCount(openHigh.length)],
+      ],
       { boldLast: true },
     )
   }

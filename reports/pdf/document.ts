@@ -70,7 +70,9 @@ let fontBytes: Record<FontName, Buffer> | undefined
 function loadFonts(): Record<FontName, Buffer> {
   if (!fontBytes) {
     const dir = path.join(path.dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf')
-    fontBytes = Object.fromEntries(Object.entries(FONT_FILES).map(([name, file]) => [name, fs.readFileSync(path.join(dir, file))])) as Record<FontName, Buffer>
+    fontBytes = Object.fromEntries(
+      Object.entries(FONT_FILES).map(([name, file]) => [name, fs.readFileSync(path.join(dir, file))]),
+    ) as Record<FontName, Buffer>
   }
   return fontBytes
 }

@@ -17,7 +17,8 @@ export function wrapAtSpaces(doc: Doc, text: string, width: number): string[] {
     for (const word of para.split(' ')) {
       if (word === '') continue
       const joined = line ? `${line} ${word}` : word
-      if (!line || doc.widthOfString(joined) <= width) line = joined // a word wider than the line stays whole
+      if (!line || doc.widthOfString(joined) <= width)
+        line = joined // a word wider than the line stays whole
       else {
         out.push(line)
         line = word

@@ -26,7 +26,10 @@ export async function overrideReviewState(db: Db, scope: Scope, reviewDays: numb
         `count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM override_reviews r WHERE r.override_event_id = e.id) AND e.occurred_at + make_interval(days => ?) < now()) AS overdue`,
         [reviewDays],
       ),
-      db.raw(`count(*) FILTER (WHERE (SELECT min(r.signed_at) FROM override_reviews r WHERE r.override_event_id = e.id) > e.occurred_at + make_interval(days => ?)) AS late`, [reviewDays]),
+      db.raw(
+        `count(*) FILTER (WHERE (SELECT min(r.signed_at) FROM override_reviews r WHERE r.override_event_id = e.id) > e.occurred_at + make_interval(days => ?)) AS late`,
+        [reviewDays],
+      ),
     )
     .first()
   return { overdue: Number(row?.overdue ?? 0), late: Number(row?.late ?? 0) }
@@ -35,15 +38,25 @@ export async function overrideReviewState(db: Db, scope: Scope, reviewDays: numb
 /** Disclosures and override events per practice (the summary's subtotals). */
 export async function practiceSubtotals(db: Db, scope: Scope): Promise<Map<number, { disclosures: number; overrides: number }>> {
   const out = new Map<number, { disclosures: number; overrides: number }>()
-  const disclosures = await whereScopeDays(db('disclosure_daily as dd'), scope, 'dd.practice_id', 'dd.day').groupBy('dd.practice_id').select('dd.practice_id as id').sum('dd.disclosures as n')
+  const disclosures = await whereScopeDays(db('disclosure_daily as dd'), scope, 'dd.practice_id', 'dd.day')
+    .groupBy('dd.practice_id')
+    .select('dd.practice_id as id')
+    .sum('dd.disclosures as n')
   for (const r of disclosures as Array<{ id: number; n: string }>) out.set(r.id, { disclosures: Number(r.n), overrides: 0 })
-  const overrides = await whereScopeInstants(db('override_events'), scope, 'practice_id', 'occurred_at').groupBy('practice_id').select('practice_id as id').count({ n: '*' })
-  for (const r of overrides as Array<{ id: number; n: string }>) out.set(r.id, { disclosures: out.get(r.id)?.disclosures ?? 0, overrides: Number(r.n) })
+  const overrides = await whereScopeInstants(db('override_events'), scope, 'practice_id', 'occurred_at')
+    .groupBy('practice_id')
+    .select('practice_id as id')
+    .count({ n: '*' })
+  for (const r of overrides as Array<{ id: number; n: string }>)
+    out.set(r.id, { disclosures: out.get(r.id)?.disclosures ?? 0, overrides: Number(r.n) })
   return out
 }
 
 /** Disclosures per legal basis, most first; code null where the source recorded none. */
-export async function sumDisclosuresByLegalBasis(db: Db, scope: Scope): Promise<Array<{ code: string | null; label: string; disclosures: number }>> {
+export async function sumDisclosuresByLegalBasis(
+  db: Db,
+  scope: Scope,
+): Promise<Array<{ code: string | null; label: string; disclosures: number }>> {
   const rows = await whereScopeDays(db('disclosure_daily as dd'), scope, 'dd.practice_id', 'dd.day')
     .leftJoin('legal_bases as lb', 'lb.code', 'dd.legal_basis')
     .groupBy('dd.legal_basis', 'lb.label')
@@ -51,7 +64,11 @@ export async function sumDisclosuresByLegalBasis(db: Db, scope: Scope): Promise<
     .sum('dd.disclosures as n')
     .orderBy([{ column: 'n', order: 'desc' }, { column: 'dd.legal_basis' }])
   return (rows as Array<{ code: string; label: string | null; n: string }>)
-    .map((r) => ({ code: r.code === '' ? null : r.code, label: r.code === '' ? 'None recorded' : (r.label ?? r.code), disclosures: Number(r.n) }))
+    .map((r) => ({
+      code: r.code === '' ? null : r.code,
+      label: r.code === '' ? 'None recorded' : (r.label ?? r.code),
+      disclosures: Number(r.n),
+    }))
     .filter((r) => r.disclosures > 0)
 }
 
@@ -72,7 +89,16 @@ export function disclosureLogQuery(db: Db, scope: Scope): Knex.QueryBuilder {
   return whereScopeInstants(db('disclosures as d'), scope, 'd.practice_id', 'd.occurred_at')
     .join('organisations as o', 'o.id', 'd.recipient_id')
     .join('practices as p', 'p.id', 'd.practice_id')
-    .select('d.id', 'd.occurred_at', 'p.ods_code', 'd.patient_pseudonym', 'o.name as recipient', 'd.purpose', 'd.legal_basis', 'd.data_level')
+    .select(
+      'd.id',
+      'd.occurred_at',
+      'p.ods_code',
+      'd.patient_pseudonym',
+      'o.name as recipient',
+      'd.purpose',
+      'd.legal_basis',
+      'd.data_level',
+    )
     .orderBy([{ column: 'd.occurred_at' }, { column: 'd.id' }])
 }
 
@@ -104,37 +130,39 @@ export interface OverrideReviewRow {
 
 /** Override events of the period, one row per review (every review, superseded ones too), oldest first. */
 export async function listOverridesWithReviews(db: Db, scope: Scope, reviewDays: number): Promise<OverrideReviewRow[]> {
-  return whereScopeInstants(db('override_events as e'), scope, 'e.practice_id', 'e.occurred_at')
-    .join('practices as p', 'p.id', 'e.practice_id')
-    .leftJoin('override_reviews as r', 'r.override_event_id', 'e.id')
-    .leftJoin('users as u', 'u.id', 'r.reviewer_id')
-    .leftJoin('users as s', 's.id', 'r.second_signer_id')
-    // Issue 16: the second signer's own decision, signed by them (or its absence).
-    .leftJoin('override_countersignatures as cs', 'cs.review_id', 'r.id')
-    .select(
-      'e.id',
-      'e.occurred_at',
-      'p.ods_code',
-      'e.patient_pseudonym',
-      'e.kind',
-      'e.reason_code',
-      'e.actor_role',
-      db.raw('e.occurred_at + make_interval(days => ?) AS due_at', [reviewDays]),
-      db.raw('(SELECT min(x.signed_at) FROM override_reviews x WHERE x.override_event_id = e.id) AS first_signed_at'),
-      db.raw('now() AS as_of'),
-      'r.id as review_id',
-      'r.verdict',
-      'r.reasons',
-      'r.signed_at',
-      'r.escalated',
-      db.raw('(SELECT n.id FROM override_reviews n WHERE n.supersedes_id = r.id) AS superseded_by'),
-      'u.display_name as reviewer',
-      's.display_name as second_signer',
-      'cs.decision as cs_decision',
-      'cs.signed_at as cs_signed_at',
-      'cs.reason as cs_reason',
-    )
-    .orderBy([{ column: 'e.occurred_at' }, { column: 'e.id' }, { column: 'r.signed_at' }, { column: 'r.id' }])
+  return (
+    whereScopeInstants(db('override_events as e'), scope, 'e.practice_id', 'e.occurred_at')
+      .join('practices as p', 'p.id', 'e.practice_id')
+      .leftJoin('override_reviews as r', 'r.override_event_id', 'e.id')
+      .leftJoin('users as u', 'u.id', 'r.reviewer_id')
+      .leftJoin('users as s', 's.id', 'r.second_signer_id')
+      // Issue 16: the second signer's own decision, signed by them (or its absence).
+      .leftJoin('override_countersignatures as cs', 'cs.review_id', 'r.id')
+      .select(
+        'e.id',
+        'e.occurred_at',
+        'p.ods_code',
+        'e.patient_pseudonym',
+        'e.kind',
+        'e.reason_code',
+        'e.actor_role',
+        db.raw('e.occurred_at + make_interval(days => ?) AS due_at', [reviewDays]),
+        db.raw('(SELECT min(x.signed_at) FROM override_reviews x WHERE x.override_event_id = e.id) AS first_signed_at'),
+        db.raw('now() AS as_of'),
+        'r.id as review_id',
+        'r.verdict',
+        'r.reasons',
+        'r.signed_at',
+        'r.escalated',
+        db.raw('(SELECT n.id FROM override_reviews n WHERE n.supersedes_id = r.id) AS superseded_by'),
+        'u.display_name as reviewer',
+        's.display_name as second_signer',
+        'cs.decision as cs_decision',
+        'cs.signed_at as cs_signed_at',
+        'cs.reason as cs_reason',
+      )
+      .orderBy([{ column: 'e.occurred_at' }, { column: 'e.id' }, { column: 'r.signed_at' }, { column: 'r.id' }])
+  )
 }
 
 export interface AgreementInForce {
@@ -181,5 +209,8 @@ export interface ChainHead {
 
 /** The heads of the given chains (practice ids, 0 for the system-wide chain), by chain. */
 export async function listChainHeads(db: Db, chainKeys: number[]): Promise<ChainHead[]> {
-  return db('ledger_heads').whereIn('chain_key', chainKeys).orderBy('chain_key').select('chain_key', 'seq', db.raw(`encode(hash, 'hex') AS hash`))
+  return db('ledger_heads')
+    .whereIn('chain_key', chainKeys)
+    .orderBy('chain_key')
+    .select('chain_key', 'seq', db.raw(`encode(hash, 'hex') AS hash`))
 }

@@ -26,7 +26,13 @@ export async function setPractices(db: Db, practiceIds: number[]): Promise<SetPr
     await db('practices')
       .whereIn('id', practiceIds)
       .orderBy('ods_code')
-      .select('id', 'ods_code as odsCode', 'name', 'list_size as listSize', db.raw(`to_char(list_size_as_of, 'YYYY-MM-DD') as "listSizeAsOf"`))
+      .select(
+        'id',
+        'ods_code as odsCode',
+        'name',
+        'list_size as listSize',
+        db.raw(`to_char(list_size_as_of, 'YYYY-MM-DD') as "listSizeAsOf"`),
+      )
   ).map((p: SetPractice) => ({ ...p, id: Number(p.id) }))
 }
 
@@ -40,7 +46,13 @@ export interface DisclosureBucket {
 }
 
 /** Disclosures from `from` to `to` (days, inclusive), bucketed by the sub-periods starting at `subStarts`. */
-export async function disclosureBuckets(db: Db, practiceIds: number[], subStarts: string[], from: string, to: string): Promise<DisclosureBucket[]> {
+export async function disclosureBuckets(
+  db: Db,
+  practiceIds: number[],
+  subStarts: string[],
+  from: string,
+  to: string,
+): Promise<DisclosureBucket[]> {
   const { rows } = await db.raw(
     `SELECT dd.practice_id AS "practiceId", width_bucket(dd.day, ?::date[]) - 1 AS sub, dd.purpose, o.recipient_type AS "type",
             sum(dd.disclosures)::int AS n
@@ -54,14 +66,21 @@ export async function disclosureBuckets(db: Db, practiceIds: number[], subStarts
 
 /** The labels of the given codes in a code table, by label. */
 export async function codeLabels(db: Db, table: 'purposes' | 'recipient_types', codes: string[]): Promise<Map<string, string>> {
-  return new Map((await db(table).whereIn('code', codes).orderBy('label').select('code', 'label')).map((r: { code: string; label: string }) => [r.code, r.label] as const))
+  return new Map(
+    (await db(table).whereIn('code', codes).orderBy('label').select('code', 'label')).map(
+      (r: { code: string; label: string }) => [r.code, r.label] as const,
+    ),
+  )
 }
 
 /**
  * What collection can speak for, per practice: from the first disclosure ever collected for
  * the practice to the later of its newest disclosure and its last successful collection.
  */
-export async function collectionCoverage(db: Db, practiceIds: number[]): Promise<Array<{ id: number; first: string | null; last: string | null }>> {
+export async function collectionCoverage(
+  db: Db,
+  practiceIds: number[],
+): Promise<Array<{ id: number; first: string | null; last: string | null }>> {
   const { rows } = await db.raw(
     `SELECT p.id,
             (SELECT to_char(min(day), 'YYYY-MM-DD') FROM disclosure_daily d WHERE d.practice_id = p.id AND d.disclosures > 0) AS first,

@@ -42,7 +42,10 @@ export interface EvidenceChoice extends Provenance {
 }
 
 export async function evidenceChoice(db: Db, id: number): Promise<EvidenceChoice | undefined> {
-  return db('patient_choices as c').leftJoin('sources as s', 's.id', 'c.source_id').where('c.id', id).first('c.*', 's.name as source_name', 's.kind as source_kind')
+  return db('patient_choices as c')
+    .leftJoin('sources as s', 's.id', 'c.source_id')
+    .where('c.id', id)
+    .first('c.*', 's.name as source_name', 's.kind as source_kind')
 }
 
 export interface EvidenceOverride extends Provenance {
@@ -55,7 +58,10 @@ export interface EvidenceOverride extends Provenance {
 }
 
 export async function evidenceOverride(db: Db, id: number): Promise<EvidenceOverride | undefined> {
-  return db('override_events as e').leftJoin('sources as s', 's.id', 'e.source_id').where('e.id', id).first('e.*', 's.name as source_name', 's.kind as source_kind')
+  return db('override_events as e')
+    .leftJoin('sources as s', 's.id', 'e.source_id')
+    .where('e.id', id)
+    .first('e.*', 's.name as source_name', 's.kind as source_kind')
 }
 
 export interface EvidenceOrganisation {
@@ -90,7 +96,9 @@ export async function evidenceAgreement(db: Db, id: number): Promise<EvidenceAgr
       db.raw(`to_char(a.valid_from, 'YYYY-MM-DD') as from_day`),
       db.raw(`to_char(a.valid_to, 'YYYY-MM-DD') as to_day`),
       db.raw(`(SELECT string_agg(purpose, ',' ORDER BY purpose) FROM agreement_purposes WHERE agreement_id = a.id) as purposes`),
-      db.raw(`(SELECT string_agg(p.ods_code, ', ' ORDER BY p.ods_code) FROM agreement_practices ap JOIN practices p ON p.id = ap.practice_id WHERE ap.agreement_id = a.id) as practices`),
+      db.raw(
+        `(SELECT string_agg(p.ods_code, ', ' ORDER BY p.ods_code) FROM agreement_practices ap JOIN practices p ON p.id = ap.practice_id WHERE ap.agreement_id = a.id) as practices`,
+      ),
     )
 }
 

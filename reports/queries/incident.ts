@@ -74,7 +74,9 @@ export async function loadFinding(db: Db, id: number): Promise<FindingRecord | u
 export async function loadDisclosureAnchor(
   db: Db,
   id: number,
-): Promise<{ id: string; practice_id: number; ods_code: string; patient_pseudonym: string; window_from: string; window_to: string } | undefined> {
+): Promise<
+  { id: string; practice_id: number; ods_code: string; patient_pseudonym: string; window_from: string; window_to: string } | undefined
+> {
   return db('disclosures as d')
     .join('practices as p', 'p.id', 'd.practice_id')
     .where('d.id', id)
@@ -164,7 +166,17 @@ export async function listEventReviews(db: Db, eventId: string | number): Promis
     .leftJoin('users as s', 's.id', 'r.second_signer_id')
     .where('r.override_event_id', eventId)
     .orderBy([{ column: 'r.signed_at' }, { column: 'r.id' }])
-    .select('r.id', 'r.verdict', 'r.reasons', 'r.signed_at', 'r.escalated', 'r.supersedes_id', 'u.display_name as reviewer', 'u.role', 's.display_name as second_signer')
+    .select(
+      'r.id',
+      'r.verdict',
+      'r.reasons',
+      'r.signed_at',
+      'r.escalated',
+      'r.supersedes_id',
+      'u.display_name as reviewer',
+      'u.role',
+      's.display_name as second_signer',
+    )
 }
 
 export interface RelatedFinding {
@@ -176,11 +188,19 @@ export interface RelatedFinding {
 }
 
 /** Findings at the practice about, or citing, the override event or the disclosure. */
-export async function listRelatedFindings(db: Db, practiceId: number, eventId: string | undefined, disclosureId: number | undefined): Promise<RelatedFinding[]> {
+export async function listRelatedFindings(
+  db: Db,
+  practiceId: number,
+  eventId: string | undefined,
+  disclosureId: number | undefined,
+): Promise<RelatedFinding[]> {
   return db('findings')
     .where('practice_id', practiceId)
     .where((q) => {
-      const keys = [eventId !== undefined ? `override:${eventId}` : null, disclosureId !== undefined ? `disclosure:${disclosureId}` : null].filter((k): k is string => k !== null)
+      const keys = [
+        eventId !== undefined ? `override:${eventId}` : null,
+        disclosureId !== undefined ? `disclosure:${disclosureId}` : null,
+      ].filter((k): k is string => k !== null)
       q.whereIn('subject_key', keys)
       if (eventId !== undefined) q.orWhereRaw(`evidence @> ?::jsonb`, [JSON.stringify([{ type: 'override', id: Number(eventId) }])])
       if (disclosureId !== undefined) q.orWhereRaw(`evidence @> ?::jsonb`, [JSON.stringify([{ type: 'disclosure', id: disclosureId }])])

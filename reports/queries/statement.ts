@@ -64,14 +64,16 @@ export interface StatementOverride {
 
 /** The patient's override events in the scope, oldest first. */
 export async function statementOverrides(db: Db, scope: Scope, pseudonym: string): Promise<StatementOverride[]> {
-  return whereScopeInstants(db('override_events as e'), scope, 'e.practice_id', 'e.occurred_at')
-    .where('e.patient_pseudonym', pseudonym)
-    .leftJoin('organisations as o', 'o.id', 'e.recipient_id')
-    // the review that stands: the latest one nobody superseded
-    .joinRaw(
-      `LEFT JOIN LATERAL (SELECT r.verdict, r.signed_at FROM override_reviews r WHERE r.override_event_id = e.id
+  return (
+    whereScopeInstants(db('override_events as e'), scope, 'e.practice_id', 'e.occurred_at')
+      .where('e.patient_pseudonym', pseudonym)
+      .leftJoin('organisations as o', 'o.id', 'e.recipient_id')
+      // the review that stands: the latest one nobody superseded
+      .joinRaw(
+        `LEFT JOIN LATERAL (SELECT r.verdict, r.signed_at FROM override_reviews r WHERE r.override_event_id = e.id
          AND NOT EXISTS (SELECT 1 FROM override_reviews n WHERE n.supersedes_id = r.id) ORDER BY r.signed_at DESC LIMIT 1) AS standing ON true`,
-    )
-    .select('e.id', 'e.occurred_at', 'e.kind', 'e.actor_role', 'o.name as recipient', 'standing.verdict', 'standing.signed_at')
-    .orderBy([{ column: 'e.occurred_at' }, { column: 'e.id' }])
+      )
+      .select('e.id', 'e.occurred_at', 'e.kind', 'e.actor_role', 'o.name as recipient', 'standing.verdict', 'standing.signed_at')
+      .orderBy([{ column: 'e.occurred_at' }, { column: 'e.id' }])
+  )
 }

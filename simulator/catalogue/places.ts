@@ -134,11 +134,35 @@ export const PLACES: readonly Place[] = [
 ]
 
 export const PRACTICE_STREETS = [
-  'Park Road', 'Victoria', 'Queensway', 'Church Lane', 'Station Road', 'Market Place', 'Northgate', 'Fernlea',
-  'Riverside', 'The Grange', 'Oakwood', 'Millfield', 'Harbour View', 'Elm Tree', "St Andrew's", 'Castle View',
-  'Westgate', 'Beechwood', 'Rosemount', 'Kingsway',
+  'Park Road',
+  'Victoria',
+  'Queensway',
+  'Church Lane',
+  'Station Road',
+  'Market Place',
+  'Northgate',
+  'Fernlea',
+  'Riverside',
+  'The Grange',
+  'Oakwood',
+  'Millfield',
+  'Harbour View',
+  'Elm Tree',
+  "St Andrew's",
+  'Castle View',
+  'Westgate',
+  'Beechwood',
+  'Rosemount',
+  'Kingsway',
 ] as const
-export const PRACTICE_KINDS = ['Surgery', 'Medical Centre', 'Health Centre', 'Medical Practice', 'Family Practice', 'Group Practice'] as const
+export const PRACTICE_KINDS = [
+  'Surgery',
+  'Medical Centre',
+  'Health Centre',
+  'Medical Practice',
+  'Family Practice',
+  'Group Practice',
+] as const
 
 // ---- Recipients shared by every practice -----------------------------------------------
 
@@ -206,7 +230,11 @@ export function recipientsFor(at: Place, placeIndex: number): PracticeRecipients
     careCoordination: [adultSocialCare, adultSocialCare, at.subIcb.mentalHealthTrust, mainAcute!],
     pharmacy,
     safeguarding: [childrensServices, childrensServices, adultSocialCare, at.subIcb.police],
-    publicHealth: [NATIONAL.healthProtection, NATIONAL.healthProtection, { ods: null, name: `${council} Public Health`, type: 'local_authority' }],
+    publicHealth: [
+      NATIONAL.healthProtection,
+      NATIONAL.healthProtection,
+      { ods: null, name: `${council} Public Health`, type: 'local_authority' },
+    ],
     legal: [at.subIcb.court, at.subIcb.police],
     police: at.subIcb.police,
     incident: [mainAcute!, NATIONAL.icb],

@@ -1,7 +1,14 @@
 /** Patients' recorded choices: national data opt-outs, Type 1 opt-outs and record-sharing dissent. */
 import { between, type Random } from '../random.js'
 import { DAY, HOUR, SECOND, YEAR } from './options.js'
-import { DISSENT_THROUGHOUT, HAS_DISSENT, HAS_OPT_OUT, NDOP_THROUGHOUT, TYPE1_THROUGHOUT, type PracticeRecords } from './practice-records.js'
+import {
+  DISSENT_THROUGHOUT,
+  HAS_DISSENT,
+  HAS_OPT_OUT,
+  NDOP_THROUGHOUT,
+  TYPE1_THROUGHOUT,
+  type PracticeRecords,
+} from './practice-records.js'
 
 /**
  * NDOP ~3-5% of patients, Type 1 ~2-3%, record-sharing dissent ~1-2%, most recorded before
@@ -13,7 +20,9 @@ export function simulateChoices(practice: PracticeRecords, random: Random) {
   const dissentRate = 0.01 + 0.01 * random()
   const sharingConsentRate = 0.05 + 0.05 * random()
   const choiceTime = () =>
-    random() < 0.12 ? practice.timeOn(random, practice.anyDay(random)) : practice.window.start - Math.floor(random() * 3 * YEAR / SECOND) * SECOND - HOUR
+    random() < 0.12
+      ? practice.timeOn(random, practice.anyDay(random))
+      : practice.window.start - Math.floor((random() * 3 * YEAR) / SECOND) * SECOND - HOUR
 
   const optOut = (patient: number, kind: 'ndop' | 'type1', throughoutFlag: number) => {
     const readCoded = kind === 'type1' && random() < 0.2

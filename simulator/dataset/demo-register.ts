@@ -62,7 +62,10 @@ export function demoAgreements(dataset: Pick<Dataset, 'options' | 'practices'>):
   const agreements: Omit<DemoAgreement, 'reference'>[] = []
   for (const { recipient, levels, practicesByPurpose } of uses.values()) {
     for (const dataLevel of ['identifiable', 'pseudonymised', 'anonymised'] as const) {
-      const purposes = [...levels].filter(([, level]) => level === dataLevel).map(([purpose]) => purpose).sort()
+      const purposes = [...levels]
+        .filter(([, level]) => level === dataLevel)
+        .map(([purpose]) => purpose)
+        .sort()
       if (purposes.length === 0) continue
       const practices = [...new Set(purposes.flatMap((p) => [...practicesByPurpose.get(p)!]))].sort()
       agreements.push({

@@ -1,6 +1,10 @@
 import type { Consent } from 'fhir/r4'
 
-const OPT_OUT_KIND_BY_CODE: Readonly<Record<string, 'ndop' | 'type1'>> = { '370856009': 'ndop', '827241000000103': 'type1', '9Nu0': 'type1' }
+const OPT_OUT_KIND_BY_CODE: Readonly<Record<string, 'ndop' | 'type1'>> = {
+  '370856009': 'ndop',
+  '827241000000103': 'type1',
+  '9Nu0': 'type1',
+}
 
 /** Patients whose latest recorded choice of this kind, dated on or before `asOf`, is an opt-out in force. */
 export function countOptOuts(consents: readonly Consent[], kind: 'ndop' | 'type1', asOf: number): number {

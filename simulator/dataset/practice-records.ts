@@ -9,7 +9,14 @@ import { CONSENT_ANSWERED_BASES, SECONDARY_PURPOSES, outsideNotice, type NoticeL
 import { PURPOSE_OF_USE, STAFFING, type Recipient, type StaffRole } from '../catalogue/codes.js'
 import { DISCLOSURE_KINDS, type DisclosureKind } from '../catalogue/disclosure-kinds.js'
 import { UNAGREED, recipientsFor, type PracticeRecipients } from '../catalogue/places.js'
-import { practiceResourceBuilder, type AuditEventInput, type ConsentInput, type DisclosureInput, type RecordTimes, type StaffMember } from '../fhir.js'
+import {
+  practiceResourceBuilder,
+  type AuditEventInput,
+  type ConsentInput,
+  type DisclosureInput,
+  type RecordTimes,
+  type StaffMember,
+} from '../fhir.js'
 import { noticeFileFor } from '../notices.js'
 import { between, pick, randomStream, type Random } from '../random.js'
 import { pharmacyLapseOf, registerValidFrom } from './demo-register.js'
@@ -73,7 +80,11 @@ export class PracticeRecords {
     this.recipients = recipientsFor(place, placeIndex)
     for (const kind of DISCLOSURE_KINDS) this.kindRecipients.set(kind, kind.recipients(this.recipients))
     this.notice = noticeFileFor(index).notice
-    this.noticeLists = { purposes: this.notice.purposes ?? null, recipientTypes: this.notice.recipient_types ?? null, processors: this.notice.processors ?? null }
+    this.noticeLists = {
+      purposes: this.notice.purposes ?? null,
+      recipientTypes: this.notice.recipient_types ?? null,
+      processors: this.notice.processors ?? null,
+    }
     this.pharmacyLapse = pharmacyLapseOf(options, placeIndex)
     const random = randomStream(options.seed, `staff:${index}`)
     let staffNumber = between(random, 100, 800)
@@ -127,7 +138,10 @@ export class PracticeRecords {
     const prompt = at + between(random, 1, 30) * MINUTE + between(random, 0, 999)
     const late = random() < 0.02 ? prompt + between(random, 60, 5 * 24 * 60) * MINUTE : prompt
     const lastUpdated = late <= this.window.end ? late : prompt
-    const draft = { times: { id: '', at, recorded: at, lastUpdated, versionId: '1' }, input: { ...input, nhsNumber: this.patients[patient]! } }
+    const draft = {
+      times: { id: '', at, recorded: at, lastUpdated, versionId: '1' },
+      input: { ...input, nhsNumber: this.patients[patient]! },
+    }
     this.consents.push(draft)
     return draft
   }
@@ -212,14 +226,25 @@ export class PracticeRecords {
       if (day < this.notice.in_force_from) continue
       const purpose = input.localPurpose ?? PURPOSE_OF_USE[input.purposeCode]!
       const r = input.recipient
-      if (this.outside(purpose, r)) this.label('planted', 'outside_notice', draft, `${purpose.replaceAll('_', ' ')} disclosure to ${r.name}, outside the practice's notice`)
+      if (this.outside(purpose, r))
+        this.label(
+          'planted',
+          'outside_notice',
+          draft,
+          `${purpose.replaceAll('_', ' ')} disclosure to ${r.name}, outside the practice's notice`,
+        )
       if (
         this.promises('ask_before_identifiable_secondary') &&
         input.dataLevel === 'identifiable' &&
         SECONDARY_PURPOSES.includes(purpose) &&
         !(input.legalBasis && CONSENT_ANSWERED_BASES.includes(input.legalBasis))
       ) {
-        this.label('planted', 'secondary_without_consent', draft, `Identifiable ${purpose.replaceAll('_', ' ')} data to ${r.name} without explicit consent or s251 support`)
+        this.label(
+          'planted',
+          'secondary_without_consent',
+          draft,
+          `Identifiable ${purpose.replaceAll('_', ' ')} data to ${r.name} without explicit consent or s251 support`,
+        )
       }
       if (this.promises('safe_systems') && r.type !== 'patient_representative' && !this.assured(r, day)) {
         this.label('planted', 'recipient_unassured', draft, `Disclosure to ${r.name}, whose DSPT status was not "standards met" that day`)
@@ -252,7 +277,13 @@ export class PracticeRecords {
       consents: consentResources,
       planted: labelled('planted'),
       nearMisses: labelled('nearMisses'),
-      malformed: this.malformed.map((m) => ({ practice: ods, resourceType: m.resourceType, resourceId: m.draft.times.id, problem: m.problem, reason: m.reason })),
+      malformed: this.malformed.map((m) => ({
+        practice: ods,
+        resourceType: m.resourceType,
+        resourceId: m.draft.times.id,
+        problem: m.problem,
+        reason: m.reason,
+      })),
       optOuts: {
         ndop: countOptOuts(consentResources, 'ndop', this.window.end),
         type1: countOptOuts(consentResources, 'type1', this.window.end),

@@ -43,7 +43,13 @@ beforeAll(async () => {
   for (const p of sim.practices) {
     const practice = await ensurePractice(t.db, { odsCode: p.odsCode, name: p.name })
     practiceIds.push(practice.id)
-    await addSource(t.db, { practiceId: practice.id, kind: 'fhir', name: `${p.name} clinical system`, baseUrl: p.fhirBaseUrl, expectedIntervalMinutes: 60 })
+    await addSource(t.db, {
+      practiceId: practice.id,
+      kind: 'fhir',
+      name: `${p.name} clinical system`,
+      baseUrl: p.fhirBaseUrl,
+      expectedIntervalMinutes: 60,
+    })
   }
   const config = testConfig(t.url)
   await seedDemoAgreements(t.db, generateDataset(OPTIONS))
@@ -61,11 +67,22 @@ beforeAll(async () => {
     },
   ])
   for (const role of ROLES) {
-    await createUser(t.db, { email: `${role}@ledger.test`, password: TEST_PASSWORD, role, practiceIds: role === 'admin' ? [] : practiceIds, displayName: `Test ${role.replace('_', ' ')}` })
+    await createUser(t.db, {
+      email: `${role}@ledger.test`,
+      password: TEST_PASSWORD,
+      role,
+      practiceIds: role === 'admin' ? [] : practiceIds,
+      displayName: `Test ${role.replace('_', ' ')}`,
+    })
   }
   // One of each record page, with a seeded record.
   const id = async (table: string) => Number((await t.db(table).orderBy('id').first('id'))!.id)
-  records.push(`/disclosures/${await id('disclosures')}`, `/findings/${await id('findings')}`, `/overrides/${await id('override_events')}`, `/jobs/quarantine/${await id('quarantine')}`)
+  records.push(
+    `/disclosures/${await id('disclosures')}`,
+    `/findings/${await id('findings')}`,
+    `/overrides/${await id('override_events')}`,
+    `/jobs/quarantine/${await id('quarantine')}`,
+  )
   server = await startServer({ port: 0, handle: { db: t.db, target: config.database, close: async () => {} }, config, quiet: true })
   browser = await launchBrowser()
 }, 180_000)
@@ -83,10 +100,18 @@ function pagesFor(role: Role): string[] {
 
 /** Serious and critical axe violations on the page as it stands, one line each. */
 async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze()
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
+    .analyze()
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`)
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} at ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(' '))
+          .join(', ')}`,
+    )
 }
 
 /** How far the page scrolls sideways, and the outermost elements that stick out (to fix them). */
@@ -94,10 +119,13 @@ async function sidewaysOverflow(page: Page): Promise<{ by: number; culprits: str
   return page.evaluate(() => {
     const by = document.documentElement.scrollWidth - window.innerWidth
     const sticksOut = (el: Element) => el.getBoundingClientRect().right > window.innerWidth + 1
-    const culprits = by <= 0 ? [] : [...document.querySelectorAll('body *')]
-      .filter((el) => sticksOut(el) && el.parentElement && !sticksOut(el.parentElement))
-      .slice(0, 3)
-      .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} "${(el.textContent ?? '').trim().slice(0, 40)}"`)
+    const culprits =
+      by <= 0
+        ? []
+        : [...document.querySelectorAll('body *')]
+            .filter((el) => sticksOut(el) && el.parentElement && !sticksOut(el.parentElement))
+            .slice(0, 3)
+            .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} "${(el.textContent ?? '').trim().slice(0, 40)}"`)
     return { by, culprits }
   })
 }
@@ -130,7 +158,11 @@ async function check(page: Page, path: string, shot: string, problems: string[])
 }
 
 async function newPage(width: (typeof WIDTHS)[number]): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: width.width, height: width.height }, locale: 'en-GB', timezoneId: 'Europe/London' })
+  const context = await browser.newContext({
+    viewport: { width: width.width, height: width.height },
+    locale: 'en-GB',
+    timezoneId: 'Europe/London',
+  })
   return { context, page: await context.newPage() }
 }
 

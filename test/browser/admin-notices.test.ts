@@ -26,7 +26,12 @@ const consoleErrors: string[] = []
 beforeAll(async () => {
   ensureAppBuilt()
   const practice = await ensurePractice(t.db, { odsCode: 'D81001', name: 'Version Row Surgery' })
-  const source = await addSource(t.db, { practiceId: practice.id, kind: 'fhir', name: 'Version Row FHIR', baseUrl: 'http://127.0.0.1:1/fhir' })
+  const source = await addSource(t.db, {
+    practiceId: practice.id,
+    kind: 'fhir',
+    name: 'Version Row FHIR',
+    baseUrl: 'http://127.0.0.1:1/fhir',
+  })
   const university = await ensureOrganisation(t.db, { odsCode: 'EE9', name: 'Row University', recipientType: 'research_org' })
   await createUser(t.db, { email: 'admin@row.nhs.uk', password: TEST_PASSWORD, role: 'admin', practiceIds: [], displayName: 'Row Admin' })
   await recordNotice(t.db, practice.id, {
@@ -41,25 +46,23 @@ beforeAll(async () => {
   })
   await upsertDisclosures(
     t.db,
-    ['2026-05-10T02:00:00Z', '2026-06-10T02:00:00Z'].map(
-      (occurredAt, i): DisclosureRecord => ({
-        practice_id: practice.id,
-        source_id: source.id,
-        source_record_id: `ae-${i}`,
-        source_version: '1',
-        occurred_at: occurredAt,
-        patient_pseudonym: `P-ROW-${i}`,
-        recipient_id: university,
-        purpose: 'research',
-        purpose_code: null,
-        legal_basis: null,
-        data_level: 'pseudonymised',
-        data_description: null,
-        disclosed_by_role: null,
-        disclosed_by: null,
-        run_id: null,
-      }),
-    ),
+    ['2026-05-10T02:00:00Z', '2026-06-10T02:00:00Z'].map((occurredAt, i): DisclosureRecord => ({
+      practice_id: practice.id,
+      source_id: source.id,
+      source_record_id: `ae-${i}`,
+      source_version: '1',
+      occurred_at: occurredAt,
+      patient_pseudonym: `P-ROW-${i}`,
+      recipient_id: university,
+      purpose: 'research',
+      purpose_code: null,
+      legal_basis: null,
+      data_level: 'pseudonymised',
+      data_description: null,
+      disclosed_by_role: null,
+      disclosed_by: null,
+      run_id: null,
+    })),
   )
   await evaluateFindings(t.db)
   ;({ server, browser, page } = await openBrowserSession(t.db, testConfig(t.url), consoleErrors))
@@ -98,7 +101,12 @@ describe('editing a privacy notice in a browser', () => {
     consoleErrors.length = 0
 
     // Research removed from 1 June 2026.
-    await box.fill(latest.replace('  - research\n', '').replace(/in_force_from: .*\n/, 'in_force_from: 2026-06-01\n').replace(/title: .*\n/, 'title: How we share your information (June 2026)\n'))
+    await box.fill(
+      latest
+        .replace('  - research\n', '')
+        .replace(/in_force_from: .*\n/, 'in_force_from: 2026-06-01\n')
+        .replace(/title: .*\n/, 'title: How we share your information (June 2026)\n'),
+    )
     await page.getByRole('button', { name: 'Save as a new version' }).click()
     await page.getByText('Version 2 of the notice is recorded').waitFor()
     expect(await page.getByTestId('notice-version-2').textContent()).toContain('How we share your information (June 2026)')
@@ -108,7 +116,9 @@ describe('editing a privacy notice in a browser', () => {
     expect(await verdict('2026-06-01', '2026-06-30')).toBe('broken 1 time')
     expect(await verdict('2026-05-01', '2026-05-31')).toBe('kept')
     const findings = await t.db('findings').where({ rule_id: 'outside_notice' }).select('summary')
-    expect(findings.map((f) => f.summary)).toEqual([expect.stringContaining('P-ROW-1 was disclosed to Row University on 10 Jun 2026 for research')])
+    expect(findings.map((f) => f.summary)).toEqual([
+      expect.stringContaining('P-ROW-1 was disclosed to Row University on 10 Jun 2026 for research'),
+    ])
     expect(await t.db('access_log').where({ action: 'admin_notice_version' }).count({ n: '*' }).first()).toEqual({ n: 1 })
     expect(consoleErrors).toEqual([])
   })

@@ -21,9 +21,21 @@ async function seed() {
   const hillside = await ensurePractice(t.db, { odsCode: 'B82002', name: 'Hillside Practice' })
   await t.db('practices').where({ id: riverside.id }).update({ name: 'Riverside Surgery' })
   await t.db('practices').where({ id: hillside.id }).update({ name: 'Hillside Practice' })
-  await addSource(t.db, { practiceId: riverside.id, kind: 'fhir', name: 'Riverside FHIR', baseUrl: 'http://127.0.0.1:1/fhir', token: 'never-shown' })
+  await addSource(t.db, {
+    practiceId: riverside.id,
+    kind: 'fhir',
+    name: 'Riverside FHIR',
+    baseUrl: 'http://127.0.0.1:1/fhir',
+    token: 'never-shown',
+  })
   await createUser(t.db, { email: 'admin@ledger.test', password: TEST_PASSWORD, role: 'admin', practiceIds: [], displayName: 'Ada Admin' })
-  await createUser(t.db, { email: 'guardian@riverside.nhs.uk', password: TEST_PASSWORD, role: 'caldicott_guardian', practiceIds: [riverside.id], displayName: 'Dr Guardian' })
+  await createUser(t.db, {
+    email: 'guardian@riverside.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'caldicott_guardian',
+    practiceIds: [riverside.id],
+    displayName: 'Dr Guardian',
+  })
 }
 
 beforeAll(async () => {
@@ -56,7 +68,10 @@ describe('administration in a browser', () => {
     const summary = page.getByRole('alert').filter({ hasText: 'There is a problem' })
     await summary.waitFor()
     await expect(summary.evaluate((el) => el === document.activeElement)).resolves.toBe(true)
-    expect(await summary.locator('li').allTextContents()).toEqual(['Choose at least one practice this user works for', 'The password must be at least 12 characters'])
+    expect(await summary.locator('li').allTextContents()).toEqual([
+      'Choose at least one practice this user works for',
+      'The password must be at least 12 characters',
+    ])
     await expect(page.getByLabel('Initial password').getAttribute('aria-invalid')).resolves.toBe('true')
     // The password never comes back from the server: it must be typed again.
     await expect(page.getByLabel('Initial password').inputValue()).resolves.toBe('')
@@ -67,7 +82,13 @@ describe('administration in a browser', () => {
     await page.getByRole('button', { name: 'Add user' }).click()
     await page.getByText('Added sam.manager@riverside.nhs.uk.').waitFor()
     const row = page.getByTestId('user-sam.manager@riverside.nhs.uk')
-    expect(await row.locator('th, td').allTextContents()).toEqual(['Sam Managersam.manager@riverside.nhs.uk', 'Practice manager', 'A81001', 'Active', 'Disable sam.manager@riverside.nhs.uk'])
+    expect(await row.locator('th, td').allTextContents()).toEqual([
+      'Sam Managersam.manager@riverside.nhs.uk',
+      'Practice manager',
+      'A81001',
+      'Active',
+      'Disable sam.manager@riverside.nhs.uk',
+    ])
     // The form is empty again, ready for the next person.
     expect(await page.getByLabel('E-mail address').inputValue()).toBe('')
     await saveScreenshot(page, 'admin-users')
@@ -108,7 +129,14 @@ describe('administration in a browser', () => {
     await page.getByRole('button', { name: 'Add agreement' }).click()
     await page.getByText('Added agreement DSA-2026-007 with City University.').waitFor()
     const cells = await page.getByTestId('agreement-DSA-2026-007').locator('th, td').allTextContents()
-    expect(cells).toEqual(['DSA-2026-007', 'City UniversityResearch organisation, EE1', 'Research', 'Pseudonymised', '1 Apr 2026 to 31 Mar 2027In force', 'A81001'])
+    expect(cells).toEqual([
+      'DSA-2026-007',
+      'City UniversityResearch organisation, EE1',
+      'Research',
+      'Pseudonymised',
+      '1 Apr 2026 to 31 Mar 2027In force',
+      'A81001',
+    ])
     await saveScreenshot(page, 'admin-agreements')
     expect(consoleErrors.filter((m) => !m.includes('status of 400'))).toEqual([])
     consoleErrors.length = 0

@@ -55,7 +55,13 @@ beforeAll(async () => {
   const config = testConfig(t.url)
   const result = await collectSource({ db: t.db, target: { kind: 'postgres', url: t.url }, config }, source)
   expect(result.counts).toMatchObject({ read: 2, inserted: 1, quarantined: 1 })
-  await createUser(t.db, { email: 'manager@riverside.nhs.uk', password: TEST_PASSWORD, role: 'practice_manager', practiceIds: [practice.id], displayName: 'Practice Manager' })
+  await createUser(t.db, {
+    email: 'manager@riverside.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'practice_manager',
+    practiceIds: [practice.id],
+    displayName: 'Practice Manager',
+  })
   ;({ server, browser, page } = await openBrowserSession(t.db, config, consoleErrors))
 }, 120_000)
 
@@ -66,25 +72,32 @@ afterAll(async () => {
 })
 
 describe('collected identifiers in a browser', () => {
-  it('shows the relative as a recipient type and the numbers masked, and a reason that does not quote the number', { timeout: 120_000 }, async () => {
-    await signIn(page, server.url, 'manager@riverside.nhs.uk', TEST_PASSWORD)
-    await page.goto(`${server.url}/disclosures/list?from=2026-03-01&to=2026-03-31`)
-    await page.getByTestId('list-summary').filter({ hasText: 'of 1 disclosure' }).waitFor()
-    await page.getByRole('link', { name: /^Details of disclosure / }).first().click()
-    await page.waitForURL(/\/disclosures\/\d+/)
-    expect(await page.getByTestId('recipient').textContent()).toContain('The patient or their representative')
-    // Named once: the type's label is the recipient's name, not repeated after it.
-    expect((await page.getByTestId('recipient').textContent())!.split('The patient or their representative').length - 1).toBe(1)
-    const detail = await page.locator('main').innerText()
-    expect(detail).toContain('Referral letter for [NHS number removed]')
-    expect(detail).toContain('Secretary, [NHS number removed]')
-    expect(detail).not.toContain('Jane Doe')
-    expect(findNhsNumbers(await page.content())).toEqual([])
-    await saveScreenshot(page, 'collected-identifiers-disclosure')
+  it(
+    'shows the relative as a recipient type and the numbers masked, and a reason that does not quote the number',
+    { timeout: 120_000 },
+    async () => {
+      await signIn(page, server.url, 'manager@riverside.nhs.uk', TEST_PASSWORD)
+      await page.goto(`${server.url}/disclosures/list?from=2026-03-01&to=2026-03-31`)
+      await page.getByTestId('list-summary').filter({ hasText: 'of 1 disclosure' }).waitFor()
+      await page
+        .getByRole('link', { name: /^Details of disclosure / })
+        .first()
+        .click()
+      await page.waitForURL(/\/disclosures\/\d+/)
+      expect(await page.getByTestId('recipient').textContent()).toContain('The patient or their representative')
+      // Named once: the type's label is the recipient's name, not repeated after it.
+      expect((await page.getByTestId('recipient').textContent())!.split('The patient or their representative').length - 1).toBe(1)
+      const detail = await page.locator('main').innerText()
+      expect(detail).toContain('Referral letter for [NHS number removed]')
+      expect(detail).toContain('Secretary, [NHS number removed]')
+      expect(detail).not.toContain('Jane Doe')
+      expect(findNhsNumbers(await page.content())).toEqual([])
+      await saveScreenshot(page, 'collected-identifiers-disclosure')
 
-    await page.goto(`${server.url}/jobs`)
-    await page.getByText('recipient ODS code holds ten digits that could be an NHS number (not shown)').first().waitFor()
-    expect(findNhsNumbers(await page.content())).toEqual([])
-    expect(consoleErrors).toEqual([])
-  })
+      await page.goto(`${server.url}/jobs`)
+      await page.getByText('recipient ODS code holds ten digits that could be an NHS number (not shown)').first().waitFor()
+      expect(findNhsNumbers(await page.content())).toEqual([])
+      expect(consoleErrors).toEqual([])
+    },
+  )
 })

@@ -40,8 +40,7 @@ function parseCsv(text: string): string[][] {
       if (c === '"' && text[i + 1] === '"') {
         field += '"'
         i++
-      }
-      else if (c === '"') quoted = false
+      } else if (c === '"') quoted = false
       else field += c
     } else if (c === '"') quoted = true
     else if (c === ',') {
@@ -64,7 +63,12 @@ function parseCsv(text: string): string[][] {
 
 describe('the decision register in a browser', () => {
   it('a guardian opens Decisions, narrows it to countersignatures, and downloads the same rows as CSV', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London', acceptDownloads: true })
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      locale: 'en-GB',
+      timezoneId: 'Europe/London',
+      acceptDownloads: true,
+    })
     const p = await context.newPage()
     hydratedGoto(p)
     p.on('console', (m) => (m.type() === 'error' ? consoleErrors.push(m.text()) : undefined))
@@ -77,7 +81,9 @@ describe('the decision register in a browser', () => {
     await p.getByRole('button', { name: 'Apply filters' }).click()
     await waitForPage(p, /^\/register\?.*kind=countersignature/)
     await p.getByRole('heading', { name: '2 decisions' }).waitFor()
-    const shown = await p.locator('table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')))
+    const shown = await p
+      .locator('table tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')))
     expect(shown).toHaveLength(2)
     expect(shown.map((r) => r[2])).toEqual(['Countersignature', 'Countersignature'])
     expect(shown[0]![4]).toBe('Declined to countersign (review: Not justified)')
@@ -97,7 +103,9 @@ describe('the decision register in a browser', () => {
     const [header, ...rows] = parseCsv(bytes.subarray(3).toString('utf8'))
     expect(header).toEqual(['decided_at', 'practice', 'kind', 'about', 'about_page', 'decision', 'reasons', 'by', 'by_role'])
     // Row for row, the page's columns: practice, kind, about, decision, reasons, who.
-    expect(rows.map((r) => [r[1], r[2], r[3], r[5], r[6] || '–', `${r[7]} (${r[8]})`])).toEqual(shown.map((r) => [r[1], r[2], r[3], r[4], r[5], r[6]]))
+    expect(rows.map((r) => [r[1], r[2], r[3], r[5], r[6] || '–', `${r[7]} (${r[8]})`])).toEqual(
+      shown.map((r) => [r[1], r[2], r[3], r[4], r[5], r[6]]),
+    )
     expect(consoleErrors).toEqual([])
     await context.close()
   }, 180_000)

@@ -31,15 +31,34 @@ async function seed() {
   const b = await ensurePractice(t.db, { odsCode: 'B82002', name: 'Hillside Practice' })
   const sourceA = await addSource(t.db, { practiceId: a.id, kind: 'fhir', name: 'Riverside FHIR', baseUrl: 'http://127.0.0.1:1/fhir' })
   const sourceB = await addSource(t.db, { practiceId: b.id, kind: 'fhir', name: 'Hillside FHIR', baseUrl: 'http://127.0.0.1:2/fhir' })
-  const hospital = await ensureOrganisation(t.db, { odsCode: 'RX1', name: 'County Hospital NHS Foundation Trust', recipientType: 'nhs_trust' })
+  const hospital = await ensureOrganisation(t.db, {
+    odsCode: 'RX1',
+    name: 'County Hospital NHS Foundation Trust',
+    recipientType: 'nhs_trust',
+  })
   const ambulance = await ensureOrganisation(t.db, { odsCode: 'RYA', name: 'West Ambulance Service', recipientType: 'ambulance_trust' })
   const council = await ensureOrganisation(t.db, { name: 'Riverside Borough Council', recipientType: 'local_authority' })
   const university = await ensureOrganisation(t.db, { odsCode: 'EE1', name: 'City University', recipientType: 'research_org' })
   const acme = await ensureOrganisation(t.db, { name: 'Acme Marketing Ltd', recipientType: 'private_provider' })
-  await createUser(t.db, { email: 'guardian@riverside.nhs.uk', password: TEST_PASSWORD, role: 'caldicott_guardian', practiceIds: [a.id], displayName: 'Dr Guardian' })
+  await createUser(t.db, {
+    email: 'guardian@riverside.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'caldicott_guardian',
+    practiceIds: [a.id],
+    displayName: 'Dr Guardian',
+  })
   const run = await startRun(t.db, { jobName: 'collect', sourceId: sourceA.id, trigger: 'schedule', lockedBy: 'test' })
   await finishRun(t.db, run.id, 'completed', null)
-  const row = (practice: number, source: number, key: string, at: number, recipient: number, purpose: string, legalBasis: string | null, level: DisclosureRecord['data_level']): DisclosureRecord => ({
+  const row = (
+    practice: number,
+    source: number,
+    key: string,
+    at: number,
+    recipient: number,
+    purpose: string,
+    legalBasis: string | null,
+    level: DisclosureRecord['data_level'],
+  ): DisclosureRecord => ({
     practice_id: practice,
     source_id: source,
     source_record_id: key,
@@ -59,9 +78,34 @@ async function seed() {
   })
   const start = Date.parse('2026-03-02T09:00:00Z')
   const rows: DisclosureRecord[] = []
-  for (let i = 0; i < 55; i++) rows.push(row(a.id, sourceA.id, `dc${i}`, start + i * 6 * 3_600_000, i < 40 ? hospital : ambulance, 'direct_care', 'implied_consent', 'identifiable'))
-  for (let i = 0; i < 3; i++) rows.push(row(a.id, sourceA.id, `sg${i}`, start + (i + 1) * 86_400_000, council, 'safeguarding', i === 0 ? null : 'safeguarding_duty', 'identifiable'))
-  for (let i = 0; i < 2; i++) rows.push(row(a.id, sourceA.id, `rs${i}`, start + (i + 5) * 86_400_000, university, 'research', 's251', 'pseudonymised'))
+  for (let i = 0; i < 55; i++)
+    rows.push(
+      row(
+        a.id,
+        sourceA.id,
+        `dc${i}`,
+        start + i * 6 * 3_600_000,
+        i < 40 ? hospital : ambulance,
+        'direct_care',
+        'implied_consent',
+        'identifiable',
+      ),
+    )
+  for (let i = 0; i < 3; i++)
+    rows.push(
+      row(
+        a.id,
+        sourceA.id,
+        `sg${i}`,
+        start + (i + 1) * 86_400_000,
+        council,
+        'safeguarding',
+        i === 0 ? null : 'safeguarding_duty',
+        'identifiable',
+      ),
+    )
+  for (let i = 0; i < 2; i++)
+    rows.push(row(a.id, sourceA.id, `rs${i}`, start + (i + 5) * 86_400_000, university, 'research', 's251', 'pseudonymised'))
   for (let i = 0; i < 4; i++) rows.push(row(b.id, sourceB.id, `mk${i}`, start + i * 86_400_000, acme, 'marketing', null, 'identifiable'))
   await upsertDisclosures(t.db, rows)
   const agreement = await addAgreement(t.db, {
@@ -75,13 +119,31 @@ async function seed() {
   })
   await t.db('disclosures').where({ practice_id: a.id, recipient_id: ambulance }).update({ agreement_id: agreement.id })
   await upsertOverrideEvents(t.db, [
-    { practice_id: a.id, source_id: sourceA.id, source_record_id: 'ov1', source_version: '1', occurred_at: '2026-03-14T02:00:00Z', patient_pseudonym: 'P-DC-14', kind: 'break_glass', reason_code: 'OVRER', purpose_code: 'ETREAT', legal_basis: 'vital_interests', actor_role: 'Paramedic', actor: 'amb-9', recipient_id: ambulance, description: null, run_id: null },
+    {
+      practice_id: a.id,
+      source_id: sourceA.id,
+      source_record_id: 'ov1',
+      source_version: '1',
+      occurred_at: '2026-03-14T02:00:00Z',
+      patient_pseudonym: 'P-DC-14',
+      kind: 'break_glass',
+      reason_code: 'OVRER',
+      purpose_code: 'ETREAT',
+      legal_basis: 'vital_interests',
+      actor_role: 'Paramedic',
+      actor: 'amb-9',
+      recipient_id: ambulance,
+      description: null,
+      run_id: null,
+    },
   ])
 }
 
 async function tableRows(caption: string): Promise<string[][]> {
   const table = page.locator('table', { has: page.locator('caption', { hasText: caption }) })
-  return table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td'), (cell) => cell.textContent?.trim() ?? '')))
+  return table
+    .locator('tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td'), (cell) => cell.textContent?.trim() ?? '')))
 }
 
 beforeAll(async () => {
@@ -144,7 +206,9 @@ describe('disclosures pages in a browser', () => {
     expect(await rows.count()).toBe(50)
     // Newest first: the last direct-care disclosure, 54 x 6 hours after 2 Mar 09:00 UTC.
     expect(await rows.first().locator('td').first().textContent()).toBe('15 Mar 2026, 21:00')
-    expect(await page.getByRole('link', { name: /Download all 55 disclosures as CSV/ }).getAttribute('href')).toBe('/disclosures.csv?from=2026-03-01&to=2026-03-31&purpose=direct_care')
+    expect(await page.getByRole('link', { name: /Download all 55 disclosures as CSV/ }).getAttribute('href')).toBe(
+      '/disclosures.csv?from=2026-03-01&to=2026-03-31&purpose=direct_care',
+    )
     await saveScreenshot(page, 'disclosures-list')
 
     // The export downloads the same 55 rows the list pages through.
@@ -154,7 +218,11 @@ describe('disclosures pages in a browser', () => {
     ])
     // Named by what made it (issue 13): type, the guardian's one practice, the period.
     expect(download.suggestedFilename()).toBe('disclosures_A81001_2026-03-01_2026-03-31.csv')
-    const csv = fs.readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '').trim().split('\r\n')
+    const csv = fs
+      .readFileSync((await download.path())!, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n')
     expect(csv).toHaveLength(56)
     expect(csv.slice(1).every((line) => line.includes('direct_care') || line.includes('Direct care'))).toBe(true)
 
@@ -177,18 +245,25 @@ describe('disclosures pages in a browser', () => {
 
   it('drills down from a matrix cell with the keyboard, then opens a disclosure', async () => {
     await page.goto(`${server.url}/disclosures?from=2026-03-01&to=2026-03-31`)
-    const cell = page.getByRole('link', { name: '15: Direct care by the team and other providers caring for the patient, to Ambulance trust' })
+    const cell = page.getByRole('link', {
+      name: '15: Direct care by the team and other providers caring for the patient, to Ambulance trust',
+    })
     // The tables' links are plain anchors; once hydrated they navigate without reloading the page.
     await page.locator('.linked-bar-chart .recharts-surface').first().waitFor({ state: 'visible' })
     await page.evaluate(() => ((window as unknown as { samePage: boolean }).samePage = true))
     await cell.focus()
     await page.keyboard.press('Enter')
-    await page.waitForURL((url) => url.searchParams.get('recipientType') === 'ambulance_trust' && url.searchParams.get('purpose') === 'direct_care')
+    await page.waitForURL(
+      (url) => url.searchParams.get('recipientType') === 'ambulance_trust' && url.searchParams.get('purpose') === 'direct_care',
+    )
     await page.getByTestId('list-summary').filter({ hasText: 'Showing 1–15 of 15 disclosures' }).waitFor()
     expect(await page.evaluate(() => (window as unknown as { samePage?: boolean }).samePage)).toBe(true)
     expect(await page.getByRole('navigation', { name: 'Pages of disclosures' }).count()).toBe(0)
 
-    await page.getByRole('link', { name: /^Details of disclosure/ }).first().click()
+    await page
+      .getByRole('link', { name: /^Details of disclosure/ })
+      .first()
+      .click()
     await page.waitForURL(/\/disclosures\/\d+/)
     await page.getByRole('heading', { name: 'Where this record came from' }).waitFor()
     expect(await page.getByTestId('recipient').textContent()).toBe('West Ambulance Service (ODS RYA), Ambulance trust')

@@ -25,9 +25,20 @@ let findingId: number
 beforeAll(async () => {
   ensureAppBuilt()
   const practice = await ensurePractice(t.db, { odsCode: 'A81001', name: 'Riverside Surgery' })
-  const source = await addSource(t.db, { practiceId: practice.id, kind: 'fhir', name: 'Riverside FHIR', baseUrl: 'http://127.0.0.1:1/fhir' })
+  const source = await addSource(t.db, {
+    practiceId: practice.id,
+    kind: 'fhir',
+    name: 'Riverside FHIR',
+    baseUrl: 'http://127.0.0.1:1/fhir',
+  })
   const hospital = await ensureOrganisation(t.db, { odsCode: 'RX2', name: 'Valley NHS Foundation Trust', recipientType: 'nhs_trust' })
-  await createUser(t.db, { email: 'guardian@riverside.nhs.uk', password: TEST_PASSWORD, role: 'caldicott_guardian', practiceIds: [practice.id], displayName: 'Dr Grace Guardian' })
+  await createUser(t.db, {
+    email: 'guardian@riverside.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'caldicott_guardian',
+    practiceIds: [practice.id],
+    displayName: 'Dr Grace Guardian',
+  })
   await upsertOverrideEvents(t.db, [
     {
       practice_id: practice.id,
@@ -48,8 +59,15 @@ beforeAll(async () => {
     },
   ])
   eventId = Number((await t.db('override_events').first('id')).id)
-  const [finding] = await t.db('findings')
-    .insert({ rule_id: 'prohibited_purpose', severity: 'high', practice_id: practice.id, subject_key: 'disclosure:1', summary: 'Records sent to an insurer for marketing' })
+  const [finding] = await t
+    .db('findings')
+    .insert({
+      rule_id: 'prohibited_purpose',
+      severity: 'high',
+      practice_id: practice.id,
+      subject_key: 'disclosure:1',
+      summary: 'Records sent to an insurer for marketing',
+    })
     .returning('id')
   findingId = Number(finding.id)
   ;({ server, browser, page } = await openBrowserSession(t.db, testConfig(t.url), consoleErrors))

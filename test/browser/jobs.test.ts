@@ -24,15 +24,35 @@ async function seed() {
   sim = await startSimulator({ port: 0, practices: 1, days: 4, seed: 21 })
   const practice = await ensurePractice(t.db, { odsCode: sim.practices[0]!.odsCode, name: 'Riverside Surgery' })
   await t.db('practices').where({ id: practice.id }).update({ name: 'Riverside Surgery' })
-  const source = await addSource(t.db, { practiceId: practice.id, kind: 'fhir', name: 'Riverside FHIR', baseUrl: sim.practices[0]!.fhirBaseUrl, expectedIntervalMinutes: 60 })
+  const source = await addSource(t.db, {
+    practiceId: practice.id,
+    kind: 'fhir',
+    name: 'Riverside FHIR',
+    baseUrl: sim.practices[0]!.fhirBaseUrl,
+    expectedIntervalMinutes: 60,
+  })
   sourceId = source.id
   // Added three hours ago; never delivered since (its one run failed): silent against an expected hour.
-  await t.db('sources').where({ id: source.id }).update({ created_at: t.db.raw(`now() - interval '3 hours'`) })
-  const ndop = await addSource(t.db, { practiceId: null, kind: 'ndop_csv', name: 'NDOP publication', expectedIntervalMinutes: 60 * 24 * 400 })
+  await t
+    .db('sources')
+    .where({ id: source.id })
+    .update({ created_at: t.db.raw(`now() - interval '3 hours'`) })
+  const ndop = await addSource(t.db, {
+    practiceId: null,
+    kind: 'ndop_csv',
+    name: 'NDOP publication',
+    expectedIntervalMinutes: 60 * 24 * 400,
+  })
   const failed = await startRun(t.db, { jobName: 'collect', sourceId: source.id, trigger: 'schedule', lockedBy: 'test' })
   await addRunCounts(t.db, failed.id, { read: 40, inserted: 38, updated: 0, duplicates: 1, quarantined: 1 })
   await finishRun(t.db, failed.id, 'failed', 'HTTP 503 from the practice system after 5 attempts')
-  await t.db('job_runs').where({ id: failed.id }).update({ started_at: t.db.raw(`now() - interval '2 hours'`), finished_at: t.db.raw(`now() - interval '2 hours' + interval '40 seconds'`) })
+  await t
+    .db('job_runs')
+    .where({ id: failed.id })
+    .update({
+      started_at: t.db.raw(`now() - interval '2 hours'`),
+      finished_at: t.db.raw(`now() - interval '2 hours' + interval '40 seconds'`),
+    })
   const imported = await startRun(t.db, { jobName: 'import-ndop', sourceId: ndop.id, trigger: 'schedule', lockedBy: 'test' })
   await addRunCounts(t.db, imported.id, { read: 6, inserted: 6, updated: 0, duplicates: 0, quarantined: 0 })
   await finishRun(t.db, imported.id, 'completed', null)
@@ -47,12 +67,20 @@ async function seed() {
     },
   ])
   await createUser(t.db, { email: 'admin@ledger.test', password: TEST_PASSWORD, role: 'admin', practiceIds: [], displayName: 'Ada Admin' })
-  await createUser(t.db, { email: 'manager@riverside.nhs.uk', password: TEST_PASSWORD, role: 'practice_manager', practiceIds: [practice.id], displayName: 'Pat Manager' })
+  await createUser(t.db, {
+    email: 'manager@riverside.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'practice_manager',
+    practiceIds: [practice.id],
+    displayName: 'Pat Manager',
+  })
 }
 
 async function tableRows(caption: string): Promise<string[][]> {
   const table = page.locator('table', { has: page.locator('caption', { hasText: caption }) })
-  return table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td'), (cell) => cell.textContent?.trim() ?? '')))
+  return table
+    .locator('tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td'), (cell) => cell.textContent?.trim() ?? '')))
 }
 
 beforeAll(async () => {
@@ -106,7 +134,11 @@ describe('jobs page in a browser', () => {
     const cells = await row.locator('th, td').allTextContents()
     expect(cells.slice(0, 5)).toEqual([String(runId), 'collect', 'Riverside FHIRA81001', 'Manual', 'Completed'])
     expect(Number(cells[8]!.replace(/,/g, ''))).toBeGreaterThan(50)
-    expect(await t.db('job_runs').where({ id: runId }).first()).toMatchObject({ status: 'completed', trigger: 'manual', source_id: sourceId })
+    expect(await t.db('job_runs').where({ id: runId }).first()).toMatchObject({
+      status: 'completed',
+      trigger: 'manual',
+      source_id: sourceId,
+    })
     await page.getByTestId(`source-${sourceId}`).locator('td', { hasText: 'Delivering' }).waitFor()
     await saveScreenshot(page, 'jobs')
     expect(consoleErrors).toEqual([])
@@ -129,7 +161,13 @@ describe('jobs page in a browser', () => {
       const entry = await t.db('quarantine').where({ record_key: 'AuditEvent/ae-odd-1' }).first('id')
       await adminPage.goto(`${server.url}/jobs/quarantine/${entry.id}`)
       expect(await adminPage.getByTestId('quarantine-payload').textContent()).toContain('9434765919')
-      expect(await t.db('access_log').where({ action: 'view_quarantine_payload', target: `quarantine:${entry.id}` }).count('* as n').first()).toEqual({ n: 1 })
+      expect(
+        await t
+          .db('access_log')
+          .where({ action: 'view_quarantine_payload', target: `quarantine:${entry.id}` })
+          .count('* as n')
+          .first(),
+      ).toEqual({ n: 1 })
       await saveScreenshot(adminPage, 'jobs-quarantine-admin')
     } finally {
       await context.close()

@@ -22,7 +22,13 @@ beforeAll(async () => {
   ensureAppBuilt()
   const practice = await ensurePractice(t.db, { odsCode: 'A81001', name: 'Riverside Surgery' })
   await createUser(t.db, { email: 'admin@ledger.test', password: TEST_PASSWORD, role: 'admin', practiceIds: [], displayName: 'Ada Admin' })
-  await createUser(t.db, { email: 'manager@riverside.nhs.uk', password: TEST_PASSWORD, role: 'practice_manager', practiceIds: [practice.id], displayName: 'Pat Manager' })
+  await createUser(t.db, {
+    email: 'manager@riverside.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'practice_manager',
+    practiceIds: [practice.id],
+    displayName: 'Pat Manager',
+  })
   for (let i = 0; i < 3; i++) await writeAccessLog(t.db, { userId: null, actor: 'system', action: 'seed', target: `seed:${i}` })
   const config = testConfig(t.url)
   await verifyIntegrity(t.db, { runBy: 'scheduler' })
@@ -43,7 +49,10 @@ describe('ledger status in the browser', () => {
     await panel.getByRole('heading', { name: 'Tamper-evident ledger' }).waitFor()
     expect(await page.getByTestId('ledger-verified').textContent()).toMatch(/intact \(all chains, 3 entries, 3 rows; by scheduler\)/)
     expect(await page.getByTestId('ledger-checkpoint').textContent()).toMatch(/checkpoint 1, 1 chain, by scheduler/)
-    const schedules = await page.locator('table', { has: page.locator('caption', { hasText: 'Scheduled jobs' }) }).locator('tbody th').allTextContents()
+    const schedules = await page
+      .locator('table', { has: page.locator('caption', { hasText: 'Scheduled jobs' }) })
+      .locator('tbody th')
+      .allTextContents()
     expect(schedules).toContain('ledger-integrity')
   })
 

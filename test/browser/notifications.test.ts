@@ -24,12 +24,25 @@ async function seed() {
   const practice = await ensurePractice(t.db, { odsCode: 'B82005', name: 'Hillside Medical Centre' })
   const source = await addSource(t.db, { practiceId: practice.id, kind: 'fhir', name: 'Hillside FHIR', baseUrl: 'http://127.0.0.1:1/fhir' })
   const hospital = await ensureOrganisation(t.db, { odsCode: 'RX2', name: 'Valley NHS Foundation Trust', recipientType: 'nhs_trust' })
-  await createUser(t.db, { email: 'guardian@hillside.nhs.uk', password: TEST_PASSWORD, role: 'caldicott_guardian', practiceIds: [practice.id], displayName: 'Dr Grace Guardian' })
+  await createUser(t.db, {
+    email: 'guardian@hillside.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'caldicott_guardian',
+    practiceIds: [practice.id],
+    displayName: 'Dr Grace Guardian',
+  })
   ids.finding = Number(
     (
       await t
         .db('findings')
-        .insert({ rule_id: 'optout_disclosure', severity: 'high', practice_id: practice.id, subject_key: 'disclosure:1', summary: 'Disclosure despite an opt-out', opened_at: new Date(Date.now() - DAY) })
+        .insert({
+          rule_id: 'optout_disclosure',
+          severity: 'high',
+          practice_id: practice.id,
+          subject_key: 'disclosure:1',
+          summary: 'Disclosure despite an opt-out',
+          opened_at: new Date(Date.now() - DAY),
+        })
         .returning('id')
     )[0].id,
   )
@@ -76,7 +89,9 @@ describe('notifications in a browser', () => {
     await page.getByRole('heading', { level: 1, name: 'Notifications' }).waitFor()
     const items = page.getByTestId('notifications').getByRole('listitem')
     expect(await items.count()).toBe(2)
-    expect(await items.nth(0).textContent()).toContain('An override event at Hillside Medical Centre (B82005) awaits review (7-day review, overdue by 3 days).')
+    expect(await items.nth(0).textContent()).toContain(
+      'An override event at Hillside Medical Centre (B82005) awaits review (7-day review, overdue by 3 days).',
+    )
     expect(await items.nth(1).textContent()).toContain('A new high-severity finding is open at Hillside Medical Centre (B82005)')
     // The list names no patient: the pseudonym is on the event's page, behind the link.
     expect(await page.locator('main').textContent()).not.toContain('P-7F3A')

@@ -31,10 +31,22 @@ async function seed() {
     { practiceId: valley.id, listSize: 1000, asOf: '2026-04-01' },
   ])
   const source = await addSource(t.db, { practiceId: hillside.id, kind: 'fhir', name: 'Hillside FHIR', baseUrl: 'http://127.0.0.1:1/fhir' })
-  const valleySource = await addSource(t.db, { practiceId: valley.id, kind: 'fhir', name: 'Valley FHIR', baseUrl: 'http://127.0.0.1:2/fhir' })
+  const valleySource = await addSource(t.db, {
+    practiceId: valley.id,
+    kind: 'fhir',
+    name: 'Valley FHIR',
+    baseUrl: 'http://127.0.0.1:2/fhir',
+  })
   const ndop = await addSource(t.db, { practiceId: null, kind: 'ndop_csv', name: 'NDOP publication' })
   let n = 0
-  const choice = (practiceId: number, sourceId: number, patient: string, kind: 'ndop' | 'type1', at: string, decision: 'deny' | 'permit' = 'deny'): PatientChoiceRecord => ({
+  const choice = (
+    practiceId: number,
+    sourceId: number,
+    patient: string,
+    kind: 'ndop' | 'type1',
+    at: string,
+    decision: 'deny' | 'permit' = 'deny',
+  ): PatientChoiceRecord => ({
     practice_id: practiceId,
     source_id: sourceId,
     source_record_id: `c-${++n}`,
@@ -54,9 +66,28 @@ async function seed() {
   for (let i = 0; i < 8; i++) records.push(choice(hillside.id, source.id, `N${i}`, 'ndop', `2026-03-0${1 + i}T10:00:00Z`))
   for (let i = 0; i < 10; i++) records.push(choice(valley.id, valleySource.id, `V${i}`, 'type1', '2026-02-03T10:00:00Z'))
   await upsertPatientChoices(t.db, records)
-  const pub = (practiceId: number, asOf: string, optOuts: number, listSize: number) => ({ practice_id: practiceId, kind: 'ndop' as const, origin: 'ndop_publication' as const, as_of: asOf, opt_outs: optOuts, list_size: listSize, source_id: ndop.id, run_id: null })
-  await upsertOptOutCounts(t.db, [pub(hillside.id, '2026-01-31', 20, 400), pub(hillside.id, '2026-04-30', 24, 400), pub(valley.id, '2026-03-31', 45, 1000)])
-  await createUser(t.db, { email: 'manager@hillside.nhs.uk', password: TEST_PASSWORD, role: 'practice_manager', practiceIds: [hillside.id, valley.id], displayName: 'Pat Manager' })
+  const pub = (practiceId: number, asOf: string, optOuts: number, listSize: number) => ({
+    practice_id: practiceId,
+    kind: 'ndop' as const,
+    origin: 'ndop_publication' as const,
+    as_of: asOf,
+    opt_outs: optOuts,
+    list_size: listSize,
+    source_id: ndop.id,
+    run_id: null,
+  })
+  await upsertOptOutCounts(t.db, [
+    pub(hillside.id, '2026-01-31', 20, 400),
+    pub(hillside.id, '2026-04-30', 24, 400),
+    pub(valley.id, '2026-03-31', 45, 1000),
+  ])
+  await createUser(t.db, {
+    email: 'manager@hillside.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'practice_manager',
+    practiceIds: [hillside.id, valley.id],
+    displayName: 'Pat Manager',
+  })
 }
 
 beforeAll(async () => {
@@ -73,7 +104,9 @@ afterAll(async () => {
 
 async function tableRows(caption: string): Promise<string[][]> {
   const table = page.locator('table', { has: page.locator('caption', { hasText: caption }) })
-  return table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td'), (cell) => cell.textContent?.trim() ?? '')))
+  return table
+    .locator('tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td'), (cell) => cell.textContent?.trim() ?? '')))
 }
 
 describe('opt-outs page in a browser', () => {

@@ -25,8 +25,20 @@ async function seed() {
   const source = await addSource(t.db, { practiceId: practice.id, kind: 'fhir', name: 'Hillside FHIR', baseUrl: 'http://127.0.0.1:1/fhir' })
   const hospital = await ensureOrganisation(t.db, { odsCode: 'RX2', name: 'Valley NHS Foundation Trust', recipientType: 'nhs_trust' })
   const police = await ensureOrganisation(t.db, { name: 'Valley Police', recipientType: 'police_judicial' })
-  const guardian = await createUser(t.db, { email: 'guardian@hillside.nhs.uk', password: TEST_PASSWORD, role: 'caldicott_guardian', practiceIds: [practice.id], displayName: 'Dr Grace Guardian' })
-  await createUser(t.db, { email: 'manager@hillside.nhs.uk', password: TEST_PASSWORD, role: 'practice_manager', practiceIds: [practice.id], displayName: 'Pat Manager' })
+  const guardian = await createUser(t.db, {
+    email: 'guardian@hillside.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'caldicott_guardian',
+    practiceIds: [practice.id],
+    displayName: 'Dr Grace Guardian',
+  })
+  await createUser(t.db, {
+    email: 'manager@hillside.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'practice_manager',
+    practiceIds: [practice.id],
+    displayName: 'Pat Manager',
+  })
   const base = (id: string, daysAgo: number): OverrideEventRecord => ({
     practice_id: practice.id,
     source_id: source.id,
@@ -61,7 +73,13 @@ async function seed() {
   ])
   overdueId = Number((await t.db('override_events').where({ source_record_id: 'e1' }).first('id')).id)
   const reviewedId = Number((await t.db('override_events').where({ source_record_id: 'e3' }).first('id')).id)
-  await t.db('override_reviews').insert({ override_event_id: reviewedId, reviewer_id: guardian.id, verdict: 'justified', reasons: 'Emergency; proportionate.', signed_at: new Date(Date.now() - 20 * DAY) })
+  await t.db('override_reviews').insert({
+    override_event_id: reviewedId,
+    reviewer_id: guardian.id,
+    verdict: 'justified',
+    reasons: 'Emergency; proportionate.',
+    signed_at: new Date(Date.now() - 20 * DAY),
+  })
 }
 
 beforeAll(async () => {
@@ -111,11 +129,18 @@ describe('override reviews in a browser', () => {
     expect(await page.getByLabel('Reasons').getAttribute('aria-invalid')).toBe('true')
 
     await page.getByRole('group', { name: 'Verdict' }).getByLabel('Justified', { exact: true }).check()
-    await page.getByLabel('Reasons').fill('Unconscious patient; the GP record was needed for safe emergency treatment. Access ended within the hour.')
+    await page
+      .getByLabel('Reasons')
+      .fill('Unconscious patient; the GP record was needed for safe emergency treatment. Access ended within the hour.')
     await page.getByLabel('Second signer (optional)').selectOption({ label: 'Pat Manager (Practice manager)' })
     await page.getByLabel('Escalate to an incident').check()
     await page.getByRole('button', { name: 'Sign review' }).click()
-    await page.getByTestId('review-notice').getByText('Your review is signed and recorded as review 1, and escalated as an incident. It is complete once Pat Manager countersigns it.').waitFor()
+    await page
+      .getByTestId('review-notice')
+      .getByText(
+        'Your review is signed and recorded as review 1, and escalated as an incident. It is complete once Pat Manager countersigns it.',
+      )
+      .waitFor()
     const review = page.getByTestId('review-1')
     expect(await review.getByRole('heading').textContent()).toBe('Review 1: Justified Current')
     const text = await review.textContent()
@@ -162,7 +187,9 @@ describe('override reviews in a browser', () => {
     expect(await other.getByRole('button', { name: 'Sign review', exact: true }).count()).toBe(0)
     await other.getByRole('button', { name: 'Countersign review 1' }).click()
     await other.getByTestId('review-notice').getByText('You countersigned review 1: the review is complete.').waitFor()
-    expect(await other.getByTestId('review-1-second-signer').textContent()).toMatch(/^Countersigned by Pat Manager \(Practice manager\), \d/)
+    expect(await other.getByTestId('review-1-second-signer').textContent()).toMatch(
+      /^Countersigned by Pat Manager \(Practice manager\), \d/,
+    )
     expect(await other.getByTestId('event-status').textContent()).toBe('Reviewed: Justified')
     expect(await other.getByTestId('countersign-panel').count()).toBe(0)
     await other.goto(`${server.url}/overrides`)
@@ -181,7 +208,10 @@ describe('override reviews in a browser', () => {
     await page.getByLabel('Reasons').fill('Court order on file; disclosure limited to what it required.')
     await page.getByLabel('Second signer (optional)').selectOption({ label: 'Pat Manager (Practice manager)' })
     await page.getByRole('button', { name: 'Sign review' }).click()
-    await page.getByTestId('review-notice').getByText(/It is complete once Pat Manager countersigns it\./).waitFor()
+    await page
+      .getByTestId('review-notice')
+      .getByText(/It is complete once Pat Manager countersigns it\./)
+      .waitFor()
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' })
     const other = await context.newPage()
@@ -198,8 +228,12 @@ describe('override reviews in a browser', () => {
     await other.getByRole('button', { name: 'Decline to countersign' }).click()
     await other.getByTestId('review-notice').getByText('You declined to countersign review 1. The event needs a new review.').waitFor()
     expect(await other.getByTestId('review-1-second-signer').textContent()).toMatch(/^Declined by Pat Manager \(Practice manager\)/)
-    expect(await other.getByTestId('review-1').textContent()).toContain('The court order covers the hospital letters only, not the full record.')
-    expect(await other.getByTestId('event-status').textContent()).toBe('Awaiting review: the second signer declined to countersign the latest review')
+    expect(await other.getByTestId('review-1').textContent()).toContain(
+      'The court order covers the hospital letters only, not the full record.',
+    )
+    expect(await other.getByTestId('event-status').textContent()).toBe(
+      'Awaiting review: the second signer declined to countersign the latest review',
+    )
     await context.close()
     expect(errors.filter((m) => !m.includes('status of 400'))).toEqual([])
     const decisions = await t.db('override_countersignatures').orderBy('id').select('decision', 'reason')

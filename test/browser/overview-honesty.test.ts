@@ -36,7 +36,13 @@ beforeAll(async () => {
   const hospital = await ensureOrganisation(t.db, { odsCode: 'RX2', name: 'Valley NHS Foundation Trust', recipientType: 'nhs_trust' })
   const marketer = await ensureOrganisation(t.db, { name: 'Acme Direct Marketing Ltd', recipientType: 'other' })
   const insurer = await ensureOrganisation(t.db, { name: 'Shield Life Insurance', recipientType: 'insurer' })
-  await createUser(t.db, { email: 'guardian@meadow.nhs.uk', password: TEST_PASSWORD, role: 'caldicott_guardian', practiceIds: [practice.id], displayName: 'Dr Meadow' })
+  await createUser(t.db, {
+    email: 'guardian@meadow.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'caldicott_guardian',
+    practiceIds: [practice.id],
+    displayName: 'Dr Meadow',
+  })
   // Direct care: 3 on the 10th of each of the last 14 months, and 1 on the 1st of this month
   // (00:30 UTC: already today, wherever in the day the test runs after it). One marketing and
   // one insurance disclosure last month.
@@ -67,9 +73,31 @@ beforeAll(async () => {
     })),
   )
   await t.db('findings').insert([
-    { rule_id: 'prohibited_purpose', severity: 'high', practice_id: practice.id, subject_key: 'disclosure:closed', summary: 'Closed high finding', status: 'resolved', opened_at: monthsAgo(1, 20) },
-    { rule_id: 'unreviewed_override', severity: 'medium', practice_id: practice.id, subject_key: 'override:1', summary: 'Open medium finding', opened_at: monthsAgo(1, 21) },
-    { rule_id: 'prohibited_purpose', severity: 'high', practice_id: practice.id, subject_key: 'disclosure:open', summary: 'Open high finding', opened_at: monthsAgo(2, 1) },
+    {
+      rule_id: 'prohibited_purpose',
+      severity: 'high',
+      practice_id: practice.id,
+      subject_key: 'disclosure:closed',
+      summary: 'Closed high finding',
+      status: 'resolved',
+      opened_at: monthsAgo(1, 20),
+    },
+    {
+      rule_id: 'unreviewed_override',
+      severity: 'medium',
+      practice_id: practice.id,
+      subject_key: 'override:1',
+      summary: 'Open medium finding',
+      opened_at: monthsAgo(1, 21),
+    },
+    {
+      rule_id: 'prohibited_purpose',
+      severity: 'high',
+      practice_id: practice.id,
+      subject_key: 'disclosure:open',
+      summary: 'Open high finding',
+      opened_at: monthsAgo(2, 1),
+    },
   ])
   ;({ server, browser, page } = await openBrowserSession(t.db, testConfig(t.url), consoleErrors))
   await signIn(page, server.url, 'guardian@meadow.nhs.uk', TEST_PASSWORD)
@@ -82,7 +110,9 @@ afterAll(async () => {
 
 async function tableRows(caption: string): Promise<string[][]> {
   const table = page.locator('table', { has: page.locator('caption', { hasText: caption }) })
-  return table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td'), (cell) => cell.textContent?.trim() ?? '')))
+  return table
+    .locator('tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td'), (cell) => cell.textContent?.trim() ?? '')))
 }
 
 describe('quick periods', () => {
@@ -96,7 +126,9 @@ describe('quick periods', () => {
     expect(await page.getByLabel('To', { exact: true }).inputValue()).toBe(last.to)
     // 3 direct care, 1 marketing, 1 insurance last month.
     expect(await page.getByTestId('total-disclosures').textContent()).toBe('5')
-    expect(await page.getByRole('navigation', { name: 'Quick periods' }).getByRole('link', { name: last.label }).getAttribute('aria-current')).toBe('true')
+    expect(
+      await page.getByRole('navigation', { name: 'Quick periods' }).getByRole('link', { name: last.label }).getAttribute('aria-current'),
+    ).toBe('true')
     expect(consoleErrors).toEqual([])
   })
 
@@ -153,7 +185,10 @@ describe('prohibited purposes and high-severity findings first', () => {
     expect(purposes.slice(0, 2).map((r) => r[0]!.split(' (')[0])).toEqual(['Insurance', 'Marketing'])
     expect(purposes[2]![0]).toContain('Direct care')
     const recipients = await tableRows('Disclosures by recipient')
-    expect(recipients.slice(0, 2).map((r) => r[0])).toEqual(['Acme Direct Marketing LtdProhibited purpose: 1', 'Shield Life InsuranceProhibited purpose: 1'])
+    expect(recipients.slice(0, 2).map((r) => r[0])).toEqual([
+      'Acme Direct Marketing LtdProhibited purpose: 1',
+      'Shield Life InsuranceProhibited purpose: 1',
+    ])
     expect(recipients[2]![0]).toBe('Valley NHS Foundation Trust')
     await saveScreenshot(page, 'overview-prohibited-first')
   })
@@ -162,9 +197,7 @@ describe('prohibited purposes and high-severity findings first', () => {
     await page.goto(`${server.url}/disclosures`)
     const matrix = await tableRows('Disclosures by purpose (rows) and recipient type (columns)')
     expect(matrix.slice(0, 2).every((r) => r[0]!.includes('Prohibited purpose'))).toBe(true)
-    const headers = await page
-      .locator('table.disclosures-matrix thead th')
-      .evaluateAll((ths) => ths.map((th) => th.textContent?.trim()))
+    const headers = await page.locator('table.disclosures-matrix thead th').evaluateAll((ths) => ths.map((th) => th.textContent?.trim()))
     // The recipient types that received them come before the NHS trust, which has far more.
     expect(headers.indexOf('NHS trust / foundation trust')).toBe(3)
     // On a phone the purposes stay readable and the columns scroll in their own box.
@@ -184,7 +217,11 @@ describe('prohibited purposes and high-severity findings first', () => {
     const rows = await tableRows('Findings, most severe first')
     expect(rows.map((r) => r[3])).toEqual(['Open high finding', 'Open medium finding', 'Closed high finding'])
     // rules by their titles, not their ids
-    expect(rows.map((r) => r[1])).toEqual(['Disclosure for a prohibited purpose', expect.stringMatching(/override/i), 'Disclosure for a prohibited purpose'])
+    expect(rows.map((r) => r[1])).toEqual([
+      'Disclosure for a prohibited purpose',
+      expect.stringMatching(/override/i),
+      'Disclosure for a prohibited purpose',
+    ])
     expect(rows.flat().join(' ')).not.toMatch(/prohibited_purpose|unreviewed_override/)
     // On a phone the six columns scroll in their box, each wide enough to read.
     await page.setViewportSize({ width: 390, height: 844 })

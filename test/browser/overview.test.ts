@@ -24,7 +24,13 @@ async function seed() {
   const hospital = await ensureOrganisation(t.db, { odsCode: 'RX2', name: 'Valley NHS Foundation Trust', recipientType: 'nhs_trust' })
   const council = await ensureOrganisation(t.db, { name: 'Valley Borough Council', recipientType: 'local_authority' })
   const university = await ensureOrganisation(t.db, { odsCode: 'EE2', name: 'Valley University', recipientType: 'research_org' })
-  await createUser(t.db, { email: 'guardian@hillside.nhs.uk', password: TEST_PASSWORD, role: 'caldicott_guardian', practiceIds: [practice.id], displayName: 'Dr Guardian' })
+  await createUser(t.db, {
+    email: 'guardian@hillside.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'caldicott_guardian',
+    practiceIds: [practice.id],
+    displayName: 'Dr Guardian',
+  })
   const rows: Array<[string, number, string]> = [
     ['2026-03-02T10:00:00Z', hospital, 'direct_care'],
     ['2026-03-03T10:00:00Z', hospital, 'direct_care'],
@@ -58,9 +64,9 @@ async function seed() {
 /** The cells of a table, row by row, as the page shows them. */
 async function tableRows(caption: string): Promise<string[][]> {
   const table = page.locator('table', { has: page.locator('caption', { hasText: caption }) })
-  return table.locator('tbody tr').evaluateAll((trs) =>
-    trs.map((tr) => Array.from(tr.querySelectorAll('th, td'), (cell) => cell.textContent?.trim() ?? '')),
-  )
+  return table
+    .locator('tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td'), (cell) => cell.textContent?.trim() ?? '')))
 }
 
 beforeAll(async () => {
@@ -135,7 +141,9 @@ describe('overview page in a browser', () => {
     expect(response?.status()).toBe(200)
     expect(await page.locator('h1').textContent()).toBe('Overview')
     const text = await page.locator('main').textContent()
-    expect(await page.locator('#filter-period-error').textContent()).toContain('The period is not valid: "from" is not a real calendar date.')
+    expect(await page.locator('#filter-period-error').textContent()).toContain(
+      'The period is not valid: "from" is not a real calendar date.',
+    )
     expect(text).not.toMatch(/at .+\.(js|ts):\d+/)
     await saveScreenshot(page, 'overview-bad-period')
   })

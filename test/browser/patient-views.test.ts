@@ -20,7 +20,13 @@ const consoleErrors: string[] = []
 beforeAll(async () => {
   ensureAppBuilt()
   const seed = await seedStatementData(t.db, 'S20001', 'S20002')
-  await createUser(t.db, { email: 'guardian@harbour.nhs.uk', password: TEST_PASSWORD, role: 'caldicott_guardian', practiceIds: [seed.practiceId], displayName: 'Dr Harbour' })
+  await createUser(t.db, {
+    email: 'guardian@harbour.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'caldicott_guardian',
+    practiceIds: [seed.practiceId],
+    displayName: 'Dr Harbour',
+  })
   ;({ server, browser, page } = await openBrowserSession(t.db, testConfig(t.url), consoleErrors))
 }, 60_000)
 

@@ -23,15 +23,27 @@ let server: RunningServer
 let browser: Browser
 let page: Page
 const consoleErrors: string[] = []
-const ASK = 'Whenever there is such a purpose and your data is not anonymised we will always first contact you to ask for your permission to share your data.'
+const ASK =
+  'Whenever there is such a purpose and your data is not anonymised we will always first contact you to ask for your permission to share your data.'
 
 async function seed() {
   const practice = await ensurePractice(t.db, { odsCode: 'C81001', name: 'Promise Lane Surgery' })
   const silent = await ensurePractice(t.db, { odsCode: 'C81002', name: 'Unwritten Medical Centre' })
-  const source = await addSource(t.db, { practiceId: practice.id, kind: 'fhir', name: 'Promise Lane FHIR', baseUrl: 'http://127.0.0.1:1/fhir' })
+  const source = await addSource(t.db, {
+    practiceId: practice.id,
+    kind: 'fhir',
+    name: 'Promise Lane FHIR',
+    baseUrl: 'http://127.0.0.1:1/fhir',
+  })
   const university = await ensureOrganisation(t.db, { odsCode: 'EE7', name: 'Lane University', recipientType: 'research_org' })
   const icb = await ensureOrganisation(t.db, { odsCode: 'QZZ', name: 'Lane ICB', recipientType: 'icb' })
-  const user = await createUser(t.db, { email: 'guardian@lane.nhs.uk', password: TEST_PASSWORD, role: 'caldicott_guardian', practiceIds: [practice.id, silent.id], displayName: 'Dr Lane' })
+  const user = await createUser(t.db, {
+    email: 'guardian@lane.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'caldicott_guardian',
+    practiceIds: [practice.id, silent.id],
+    displayName: 'Dr Lane',
+  })
   await recordNotice(t.db, practice.id, {
     title: 'How we share your information',
     inForceFrom: '2026-01-01',
@@ -74,7 +86,13 @@ async function seed() {
   )
   await evaluateFindings(t.db)
   const outside = await t.db('findings').where({ rule_id: 'outside_notice' }).first('id')
-  await setFindingStatus(t.db, outside.id, 'accepted', 'The ICB extract is under the new notice being drafted; accepted by the guardian.', user.id)
+  await setFindingStatus(
+    t.db,
+    outside.id,
+    'accepted',
+    'The ICB extract is under the new notice being drafted; accepted by the guardian.',
+    user.id,
+  )
 }
 
 async function verdicts(ods: string): Promise<Record<string, string>> {
@@ -122,7 +140,9 @@ describe('promises page in a browser', () => {
     expect(await ask.locator('blockquote').textContent()).toBe(`“${ASK}”`)
     expect(await ask.textContent()).toContain('2 identifiable disclosures beyond care')
     expect(await page.getByTestId('promise-C81001-never_marketing_insurance').textContent()).toContain('3 disclosures')
-    expect(await page.getByTestId('promises-C81002').getByTestId('no-notice').textContent()).toContain('No privacy notice is recorded for this practice')
+    expect(await page.getByTestId('promises-C81002').getByTestId('no-notice').textContent()).toContain(
+      'No privacy notice is recorded for this practice',
+    )
     expect(await page.content()).not.toContain('P-PROMISE-')
     await saveScreenshot(page, 'promises')
 
@@ -132,7 +152,9 @@ describe('promises page in a browser', () => {
     await page.getByRole('heading', { name: '1 findings' }).waitFor()
     const rows = page.locator('table', { has: page.locator('caption', { hasText: 'Findings, most severe first' }) }).locator('tbody tr')
     expect(await rows.count()).toBe(1)
-    expect(await rows.first().textContent()).toContain('Identifiable research data about patient P-PROMISE-0 was disclosed to Lane University on 2 Mar 2026 on implied consent only')
+    expect(await rows.first().textContent()).toContain(
+      'Identifiable research data about patient P-PROMISE-0 was disclosed to Lane University on 2 Mar 2026 on implied consent only',
+    )
     // The finding names the promise it checks, in the notice's words.
     await rows.first().getByRole('link').click()
     await page.getByRole('heading', { name: /Identifiable data used beyond care without permission/ }).waitFor()

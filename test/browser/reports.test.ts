@@ -34,22 +34,51 @@ async function seed() {
   await upsertDisclosures(
     t.db,
     Array.from({ length: 12 }, (_, i) => ({
-      practice_id: practice.id, source_id: source.id, source_record_id: `ae-${i}`, source_version: '1',
-      occurred_at: `2026-03-${String(i + 2).padStart(2, '0')}T10:00:00Z`, patient_pseudonym: `P-AAAA-BBBB-${String(i).padStart(4, '0')}`, recipient_id: hospital,
-      purpose: 'direct_care', purpose_code: 'TREAT', legal_basis: null, data_level: 'identifiable' as const,
-      data_description: null, disclosed_by_role: null, disclosed_by: null, run_id: null,
+      practice_id: practice.id,
+      source_id: source.id,
+      source_record_id: `ae-${i}`,
+      source_version: '1',
+      occurred_at: `2026-03-${String(i + 2).padStart(2, '0')}T10:00:00Z`,
+      patient_pseudonym: `P-AAAA-BBBB-${String(i).padStart(4, '0')}`,
+      recipient_id: hospital,
+      purpose: 'direct_care',
+      purpose_code: 'TREAT',
+      legal_basis: null,
+      data_level: 'identifiable' as const,
+      data_description: null,
+      disclosed_by_role: null,
+      disclosed_by: null,
+      run_id: null,
     })),
   )
   await upsertOverrideEvents(t.db, [
     {
-      practice_id: practice.id, source_id: source.id, source_record_id: 'bg-1', source_version: '1', occurred_at: '2026-03-10T09:00:00Z',
-      patient_pseudonym: 'P-7F3A-0001', kind: 'break_glass', reason_code: 'OVRER', purpose_code: 'ETREAT', legal_basis: 'vital_interests',
-      actor_role: 'A&E registrar', actor: 'dr.patel', recipient_id: hospital, description: 'Emergency access', run_id: null,
+      practice_id: practice.id,
+      source_id: source.id,
+      source_record_id: 'bg-1',
+      source_version: '1',
+      occurred_at: '2026-03-10T09:00:00Z',
+      patient_pseudonym: 'P-7F3A-0001',
+      kind: 'break_glass',
+      reason_code: 'OVRER',
+      purpose_code: 'ETREAT',
+      legal_basis: 'vital_interests',
+      actor_role: 'A&E registrar',
+      actor: 'dr.patel',
+      recipient_id: hospital,
+      description: 'Emergency access',
+      run_id: null,
     },
   ])
   eventId = Number((await t.db('override_events').first('id')).id)
   for (const role of ['auditor', 'practice_manager', 'caldicott_guardian'] as Role[]) {
-    await createUser(t.db, { email: `${role}@harbour.nhs.uk`, password: TEST_PASSWORD, role, practiceIds: [practice.id], displayName: `Test ${role}` })
+    await createUser(t.db, {
+      email: `${role}@harbour.nhs.uk`,
+      password: TEST_PASSWORD,
+      role,
+      practiceIds: [practice.id],
+      displayName: `Test ${role}`,
+    })
   }
   await createUser(t.db, { email: 'admin@ledger.test', password: TEST_PASSWORD, role: 'admin', practiceIds: [], displayName: 'Ada Admin' })
 }
@@ -77,7 +106,11 @@ async function until<T>(fn: () => Promise<T | undefined>, ms = 15_000): Promise<
   }
 }
 
-const LABELS = { audit: 'Audit evidence pack', commissioner: 'Commissioner report (aggregates, disclosure control)', incident: 'Incident review' } as const
+const LABELS = {
+  audit: 'Audit evidence pack',
+  commissioner: 'Commissioner report (aggregates, disclosure control)',
+  incident: 'Incident review',
+} as const
 
 /** Fills the form, clicks "Produce and download", saves the file; returns its path, name and text. */
 async function produce(p: Page, kind: keyof typeof LABELS, from: string, to: string) {
@@ -86,7 +119,10 @@ async function produce(p: Page, kind: keyof typeof LABELS, from: string, to: str
   await p.getByLabel('From').fill(from)
   await p.getByLabel('To', { exact: true }).fill(to)
   if (kind === 'incident') await p.getByLabel('Override event number (incident review only)').fill(String(eventId))
-  const [download] = await Promise.all([p.waitForEvent('download', { timeout: 60_000 }), p.getByRole('button', { name: 'Produce and download' }).click()])
+  const [download] = await Promise.all([
+    p.waitForEvent('download', { timeout: 60_000 }),
+    p.getByRole('button', { name: 'Produce and download' }).click(),
+  ])
   const file = path.join(downloads, `${crypto.randomUUID()}.pdf`)
   await download.saveAs(file)
   expect(await download.failure()).toBeNull()
@@ -97,7 +133,12 @@ async function produce(p: Page, kind: keyof typeof LABELS, from: string, to: str
 /** The report recorded with exactly these bytes, and its access-log line (once the server has recorded them). */
 async function recorded(sha256: string, email: string) {
   const report = await until(() => t.db('report_exports').where({ pdf_sha256: sha256 }).first())
-  const logged = await until(() => t.db('access_log').where({ action: 'report_download', target: `report:${report.id}` }).first())
+  const logged = await until(() =>
+    t
+      .db('access_log')
+      .where({ action: 'report_download', target: `report:${report.id}` })
+      .first(),
+  )
   expect(report.generated_by).toBe(email)
   expect(logged).toMatchObject({ actor: email, outcome: 'ok' })
   return report
@@ -113,7 +154,12 @@ const ALLOWED: Array<[Role, Array<keyof typeof LABELS>]> = [
 describe('reports in a browser', () => {
   for (const [role, kinds] of ALLOWED) {
     it(`downloads every report a ${role} may produce, recorded and logged, and parses each back`, async () => {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London', acceptDownloads: true })
+      const context = await browser.newContext({
+        viewport: { width: 1280, height: 900 },
+        locale: 'en-GB',
+        timezoneId: 'Europe/London',
+        acceptDownloads: true,
+      })
       const p = await context.newPage()
       const email = role === 'admin' ? 'admin@ledger.test' : `${role}@harbour.nhs.uk`
       await signIn(p, server.url, email, TEST_PASSWORD)
@@ -150,7 +196,17 @@ describe('reports in a browser', () => {
       const file = path.join(downloads, 'again.pdf')
       await again.saveAs(file)
       expect(crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex')).toBe(mine.pdf_sha256)
-      await until(async () => (Number((await t.db('access_log').where({ action: 'report_download', target: `report:${mine.id}` }).count({ n: '*' }).first())!.n) === 2 ? true : undefined))
+      await until(async () =>
+        Number(
+          (await t
+            .db('access_log')
+            .where({ action: 'report_download', target: `report:${mine.id}` })
+            .count({ n: '*' })
+            .first())!.n,
+        ) === 2
+          ? true
+          : undefined,
+      )
       await context.close()
     }, 180_000)
   }
@@ -182,7 +238,12 @@ describe('reports in a browser', () => {
   })
 
   it('works without JavaScript: an impossible date is named at its field, a valid request downloads', async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false, acceptDownloads: true, locale: 'en-GB', timezoneId: 'Europe/London' })
+    const context = await browser.newContext({
+      javaScriptEnabled: false,
+      acceptDownloads: true,
+      locale: 'en-GB',
+      timezoneId: 'Europe/London',
+    })
     const p = await context.newPage()
     await p.goto(`${server.url}/login`)
     await p.getByLabel('E-mail address').fill('auditor@harbour.nhs.uk')
@@ -191,7 +252,10 @@ describe('reports in a browser', () => {
     await p.waitForURL((url) => !url.pathname.startsWith('/login'))
     await p.goto(`${server.url}/reports`)
     // Typed as text: a browser without a date picker sends what was typed.
-    await p.getByLabel('From').evaluate((el: HTMLInputElement) => { el.type = 'text'; el.value = '2026-02-30' })
+    await p.getByLabel('From').evaluate((el: HTMLInputElement) => {
+      el.type = 'text'
+      el.value = '2026-02-30'
+    })
     await p.getByLabel('To', { exact: true }).fill('2026-03-31')
     await p.getByRole('button', { name: 'Produce and download' }).click()
     await p.locator('#report-from-error').waitFor()
@@ -204,7 +268,12 @@ describe('reports in a browser', () => {
   }, 120_000)
 
   it('checks a report by upload: genuine, re-saved by another program, and altered on a named page', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London', acceptDownloads: true })
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      locale: 'en-GB',
+      timezoneId: 'Europe/London',
+      acceptDownloads: true,
+    })
     const p = await context.newPage()
     hydratedGoto(p)
     await signIn(p, server.url, 'auditor@harbour.nhs.uk', TEST_PASSWORD)
@@ -223,11 +292,19 @@ describe('reports in a browser', () => {
       await verdict.waitFor()
       return (await verdict.textContent()) ?? ''
     }
-    expect(await check(got.file)).toMatch(new RegExp(`^Genuine: audit report ${report.id} for ${ODS} 2026-03-01 to 2026-03-31.*recorded in this database with the same SHA-256$`))
+    expect(await check(got.file)).toMatch(
+      new RegExp(
+        `^Genuine: audit report ${report.id} for ${ODS} 2026-03-01 to 2026-03-31.*recorded in this database with the same SHA-256$`,
+      ),
+    )
     expect(await check(resaved)).toMatch(new RegExp(`^Content unchanged, file re-saved: audit report ${report.id}`))
     expect(await check(altered)).toMatch(/^Altered: the text of page 2 differs from the signed report/)
     await saveScreenshot(p, 'reports-check-altered')
-    const logged = await t.db('access_log').where({ action: 'report_verify', actor: 'auditor@harbour.nhs.uk' }).orderBy('id').select('outcome', 'target')
+    const logged = await t
+      .db('access_log')
+      .where({ action: 'report_verify', actor: 'auditor@harbour.nhs.uk' })
+      .orderBy('id')
+      .select('outcome', 'target')
     expect(logged).toEqual([
       { outcome: 'ok', target: `report:${report.id}` },
       { outcome: 'ok', target: `report:${report.id}` },
@@ -237,7 +314,12 @@ describe('reports in a browser', () => {
   }, 180_000)
 
   it('shows how far a report has got while the browser waits, then that it is ready', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London', acceptDownloads: true })
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      locale: 'en-GB',
+      timezoneId: 'Europe/London',
+      acceptDownloads: true,
+    })
     const p = await context.newPage()
     hydratedGoto(p)
     await signIn(p, server.url, 'practice_manager@harbour.nhs.uk', TEST_PASSWORD)

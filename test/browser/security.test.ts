@@ -25,13 +25,21 @@ const consoleErrors: string[] = []
 beforeAll(async () => {
   ensureAppBuilt()
   const practice = await ensurePractice(t.db, { odsCode: 'A81001', name: 'Riverside Surgery' })
-  await createUser(t.db, { email: 'guardian@riverside.nhs.uk', password: TEST_PASSWORD, role: 'caldicott_guardian', practiceIds: [practice.id], displayName: 'Dr Guardian' })
+  await createUser(t.db, {
+    email: 'guardian@riverside.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'caldicott_guardian',
+    practiceIds: [practice.id],
+    displayName: 'Dr Guardian',
+  })
   ;({ server, browser, page } = await openBrowserSession(t.db, testConfig(t.url), consoleErrors))
   // Another origin on this machine (same site, other port): it tries to frame our pages and to
   // inject a script.
   attacker = http.createServer((req, res) => {
     res.setHeader('Content-Type', 'text/html')
-    res.end(`<!doctype html><title>Attacker</title><iframe id="victim" src="${server.url}${req.url === '/frame-review' ? '/overrides' : '/login'}" width="800" height="600"></iframe>`)
+    res.end(
+      `<!doctype html><title>Attacker</title><iframe id="victim" src="${server.url}${req.url === '/frame-review' ? '/overrides' : '/login'}" width="800" height="600"></iframe>`,
+    )
   })
   await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve))
   attackerUrl = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}`
@@ -48,7 +56,9 @@ describe('security in the browser', () => {
     const violations: string[] = []
     await page.exposeFunction('reportViolation', (v: string) => violations.push(v))
     await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => (window as unknown as { reportViolation(v: string): void }).reportViolation(`${e.violatedDirective} ${e.blockedURI}`))
+      document.addEventListener('securitypolicyviolation', (e) =>
+        (window as unknown as { reportViolation(v: string): void }).reportViolation(`${e.violatedDirective} ${e.blockedURI}`),
+      )
     })
     await signIn(page, server.url, 'guardian@riverside.nhs.uk', TEST_PASSWORD)
     // Signed in through the client-side form, and navigation works: the app's scripts ran.

@@ -25,17 +25,31 @@ const EMAIL = 'guardian@riverside.nhs.uk'
 
 /** Makes every live session end in `seconds` (and counts it as just seen, so a page view does not extend it). */
 async function sessionEndsIn(seconds: number): Promise<void> {
-  await t.db.raw(`UPDATE sessions SET last_seen_at = now(), idle_expires_at = now() + make_interval(secs => ?) WHERE ended_at IS NULL`, [seconds])
+  await t.db.raw(`UPDATE sessions SET last_seen_at = now(), idle_expires_at = now() + make_interval(secs => ?) WHERE ended_at IS NULL`, [
+    seconds,
+  ])
 }
 const liveSessionEnd = async () =>
-  (await t.db('sessions').whereNull('ended_at').where('idle_expires_at', '>', t.db.fn.now()).max('idle_expires_at as end').first())?.end as Date | null
+  (await t.db('sessions').whereNull('ended_at').where('idle_expires_at', '>', t.db.fn.now()).max('idle_expires_at as end').first())
+    ?.end as Date | null
 
 beforeAll(async () => {
   ensureAppBuilt()
   const practice = await ensurePractice(t.db, { odsCode: 'A81001', name: 'Riverside Surgery' })
-  const source = await addSource(t.db, { practiceId: practice.id, kind: 'fhir', name: 'Riverside FHIR', baseUrl: 'http://127.0.0.1:1/fhir' })
+  const source = await addSource(t.db, {
+    practiceId: practice.id,
+    kind: 'fhir',
+    name: 'Riverside FHIR',
+    baseUrl: 'http://127.0.0.1:1/fhir',
+  })
   const hospital = await ensureOrganisation(t.db, { odsCode: 'RX2', name: 'Valley NHS Foundation Trust', recipientType: 'nhs_trust' })
-  await createUser(t.db, { email: EMAIL, password: TEST_PASSWORD, role: 'caldicott_guardian', practiceIds: [practice.id], displayName: 'Dr Grace Guardian' })
+  await createUser(t.db, {
+    email: EMAIL,
+    password: TEST_PASSWORD,
+    role: 'caldicott_guardian',
+    practiceIds: [practice.id],
+    displayName: 'Dr Grace Guardian',
+  })
   await upsertOverrideEvents(t.db, [
     {
       practice_id: practice.id,
@@ -132,7 +146,9 @@ describe('a form’s words kept across a re-sign-in', () => {
     expect(await page.getByLabel('Justified', { exact: true }).isChecked()).toBe(true)
     expect(await page.getByLabel('Escalate to an incident').isChecked()).toBe(true)
     // The character count heard the words put back.
-    expect(await page.locator('#review-reasons-count').textContent()).toBe(`You have ${(REVIEW_REASONS_LIMIT - words.length).toLocaleString('en-GB')} characters remaining`)
+    expect(await page.locator('#review-reasons-count').textContent()).toBe(
+      `You have ${(REVIEW_REASONS_LIMIT - words.length).toLocaleString('en-GB')} characters remaining`,
+    )
     await saveScreenshot(page, 'session-draft-restored')
     await page.getByRole('button', { name: 'Sign review' }).click()
     await page.getByTestId('review-1').waitFor()

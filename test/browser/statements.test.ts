@@ -25,8 +25,20 @@ const downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-statements-'))
 beforeAll(async () => {
   ensureAppBuilt()
   const seed = await seedStatementData(t.db)
-  await createUser(t.db, { email: 'guardian@harbour.nhs.uk', password: TEST_PASSWORD, role: 'caldicott_guardian', practiceIds: [seed.practiceId], displayName: 'Dr Harbour' })
-  await createUser(t.db, { email: 'auditor@harbour.nhs.uk', password: TEST_PASSWORD, role: 'auditor', practiceIds: [seed.practiceId], displayName: 'Audrey Auditor' })
+  await createUser(t.db, {
+    email: 'guardian@harbour.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'caldicott_guardian',
+    practiceIds: [seed.practiceId],
+    displayName: 'Dr Harbour',
+  })
+  await createUser(t.db, {
+    email: 'auditor@harbour.nhs.uk',
+    password: TEST_PASSWORD,
+    role: 'auditor',
+    practiceIds: [seed.practiceId],
+    displayName: 'Audrey Auditor',
+  })
   ;({ server, browser, page } = await openBrowserSession(t.db, testConfig(t.url), consoleErrors))
 }, 60_000)
 
@@ -38,7 +50,12 @@ afterAll(async () => {
 
 describe('disclosure statements in a browser', () => {
   it("a guardian corrects a mistyped NHS number at its field, then downloads the patient's statement", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London', acceptDownloads: true })
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      locale: 'en-GB',
+      timezoneId: 'Europe/London',
+      acceptDownloads: true,
+    })
     const p = await context.newPage()
     hydratedGoto(p)
     await signIn(p, server.url, 'guardian@harbour.nhs.uk', TEST_PASSWORD)

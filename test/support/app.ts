@@ -46,7 +46,12 @@ export function get(path: string, user?: TestUser): Request {
 }
 
 /** A same-origin form POST as this user, carrying their anti-forgery token unless told otherwise. */
-export function post(path: string, user: TestUser | undefined, fields: Record<string, string | string[]>, opts: { csrf?: string | null; origin?: string } = {}): Request {
+export function post(
+  path: string,
+  user: TestUser | undefined,
+  fields: Record<string, string | string[]>,
+  opts: { csrf?: string | null; origin?: string } = {},
+): Request {
   const body = new URLSearchParams()
   for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) body.append(k, one)
   const csrf = opts.csrf === undefined ? user?.csrf : opts.csrf

@@ -37,7 +37,11 @@ export function buildAppIfStale(): void {
   if (!fs.existsSync(SERVER_BUILD) || newestSourceMtime() > fs.statSync(SERVER_BUILD).mtimeMs) {
     // The production build, as deployed: under vitest NODE_ENV is "test", and remix would emit
     // development JSX that a NODE_ENV=production server (npm start, the benchmark) cannot run.
-    execFileSync(path.join(ROOT, 'node_modules/.bin/remix'), ['build'], { cwd: ROOT, stdio: 'pipe', env: { ...process.env, NODE_ENV: 'production' } })
+    execFileSync(path.join(ROOT, 'node_modules/.bin/remix'), ['build'], {
+      cwd: ROOT,
+      stdio: 'pipe',
+      env: { ...process.env, NODE_ENV: 'production' },
+    })
   }
 }
 
@@ -52,7 +56,8 @@ function newestSourceMtime(): number {
 }
 
 function listFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile())
     .map((entry) => path.join(entry.parentPath, entry.name))
 }
@@ -131,7 +136,9 @@ export function hydratedGoto(page: Page): void {
     const response = await goto(url, options)
     const type = response?.headers()['content-type'] ?? ''
     if (type.startsWith('text/html')) {
-      await page.waitForFunction(() => document.documentElement.dataset.rendered !== undefined || !document.querySelector('script[type=module]'))
+      await page.waitForFunction(
+        () => document.documentElement.dataset.rendered !== undefined || !document.querySelector('script[type=module]'),
+      )
     }
     return response
   }

@@ -29,7 +29,11 @@ export interface ServerProcess {
  * `npm start` as its own process against a test database: what an attacker meets. Resolves
  * once it says it is running (or rejects with its output when it exits first).
  */
-export async function startServerProcess(databaseUrl: string, env: Record<string, string> = {}, runningPattern = /running at /): Promise<ServerProcess> {
+export async function startServerProcess(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  runningPattern = /running at /,
+): Promise<ServerProcess> {
   const port = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
     env: {

@@ -27,13 +27,39 @@ export async function seedStatementData(db: Db, ods = 'S10001', otherOds = 'S100
   const source = await addSource(db, { practiceId: practice.id, kind: 'fhir', name: 'Harbour FHIR', baseUrl: 'http://127.0.0.1:1/fhir' })
   const otherSource = await addSource(db, { practiceId: other.id, kind: 'fhir', name: 'Hill FHIR', baseUrl: 'http://127.0.0.1:1/fhir' })
   const hospital = await ensureOrganisation(db, { odsCode: 'RX1', name: 'County Hospital', recipientType: 'nhs_trust' })
-  const university = await ensureOrganisation(db, { odsCode: 'EE1', name: 'Northern University Research Unit', recipientType: 'research_org' })
+  const university = await ensureOrganisation(db, {
+    odsCode: 'EE1',
+    name: 'Northern University Research Unit',
+    recipientType: 'research_org',
+  })
   const welsh = await ensureOrganisation(db, { odsCode: 'W7A', name: 'Ysbyty Gwynedd', recipientType: 'nhs_trust' })
   const elsewhere = await ensureOrganisation(db, { odsCode: 'RY9', name: 'Faraway Clinic', recipientType: 'nhs_trust' })
-  const row = (practiceId: number, sourceId: number, id: string, at: string, patient: string, recipient: number, purpose: string, legal: string | null, level: DisclosureRecord['data_level']): DisclosureRecord => ({
-    practice_id: practiceId, source_id: sourceId, source_record_id: id, source_version: '1', occurred_at: at, patient_pseudonym: patient, recipient_id: recipient,
-    purpose, purpose_code: null, legal_basis: legal, data_level: level, data_description: purpose === 'research' ? 'Blood test results 2024' : null,
-    disclosed_by_role: null, disclosed_by: null, run_id: null,
+  const row = (
+    practiceId: number,
+    sourceId: number,
+    id: string,
+    at: string,
+    patient: string,
+    recipient: number,
+    purpose: string,
+    legal: string | null,
+    level: DisclosureRecord['data_level'],
+  ): DisclosureRecord => ({
+    practice_id: practiceId,
+    source_id: sourceId,
+    source_record_id: id,
+    source_version: '1',
+    occurred_at: at,
+    patient_pseudonym: patient,
+    recipient_id: recipient,
+    purpose,
+    purpose_code: null,
+    legal_basis: legal,
+    data_level: level,
+    data_description: purpose === 'research' ? 'Blood test results 2024' : null,
+    disclosed_by_role: null,
+    disclosed_by: null,
+    run_id: null,
   })
   await upsertDisclosures(db, [
     row(practice.id, source.id, 'st-1', '2025-02-03T10:00:00Z', PATIENT, hospital, 'direct_care', null, 'identifiable'),
@@ -47,13 +73,38 @@ export async function seedStatementData(db: Db, ods = 'S10001', otherOds = 'S100
     row(practice.id, source.id, 'st-7', '2019-06-01T09:00:00Z', PATIENT, hospital, 'direct_care', null, 'identifiable'),
   ])
   await upsertPatientChoices(db, [
-    { practice_id: practice.id, source_id: source.id, source_record_id: 'c-1', source_version: '1', patient_pseudonym: PATIENT, kind: 'ndop', decision: 'deny', effective_at: '2024-08-01T00:00:00Z', code_system: null, code: null, status: 'active', run_id: null },
+    {
+      practice_id: practice.id,
+      source_id: source.id,
+      source_record_id: 'c-1',
+      source_version: '1',
+      patient_pseudonym: PATIENT,
+      kind: 'ndop',
+      decision: 'deny',
+      effective_at: '2024-08-01T00:00:00Z',
+      code_system: null,
+      code: null,
+      status: 'active',
+      run_id: null,
+    },
   ])
   await upsertOverrideEvents(db, [
     {
-      practice_id: practice.id, source_id: source.id, source_record_id: 'bg-1', source_version: '1', occurred_at: '2026-01-15T08:00:00Z',
-      patient_pseudonym: PATIENT, kind: 'break_glass', reason_code: 'OVRER', purpose_code: 'ETREAT', legal_basis: 'vital_interests',
-      actor_role: 'A&E registrar', actor: 'dr.patel', recipient_id: welsh, description: 'Emergency access', run_id: null,
+      practice_id: practice.id,
+      source_id: source.id,
+      source_record_id: 'bg-1',
+      source_version: '1',
+      occurred_at: '2026-01-15T08:00:00Z',
+      patient_pseudonym: PATIENT,
+      kind: 'break_glass',
+      reason_code: 'OVRER',
+      purpose_code: 'ETREAT',
+      legal_basis: 'vital_interests',
+      actor_role: 'A&E registrar',
+      actor: 'dr.patel',
+      recipient_id: welsh,
+      description: 'Emergency access',
+      run_id: null,
     },
   ])
   const eventId = Number((await db('override_events').where({ source_record_id: 'bg-1' }).first('id')).id)
@@ -62,7 +113,9 @@ export async function seedStatementData(db: Db, ods = 'S10001', otherOds = 'S100
 
 /** Every table row, as text, that holds `needle` (the NHS number must be nowhere). */
 export async function rowsContaining(db: Db, needle: string): Promise<string[]> {
-  const tables: string[] = (await db.raw(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`)).rows.map((r: { table_name: string }) => r.table_name)
+  const tables: string[] = (
+    await db.raw(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`)
+  ).rows.map((r: { table_name: string }) => r.table_name)
   const found: string[] = []
   for (const table of tables) {
     const { rows } = await db.raw(`SELECT count(*)::int AS n FROM ?? AS t WHERE t::text LIKE ?`, [table, `%${needle}%`])

@@ -47,10 +47,7 @@ describe('folder boundaries', () => {
   })
 
   it('refuse core/ importing an entry point', async () => {
-    const messages = await boundaryMessages(
-      "import { formatDay } from '../app/lib/format.js'\nexport const day = formatDay\n",
-      'core/x.ts',
-    )
+    const messages = await boundaryMessages("import { formatDay } from '../app/lib/format.js'\nexport const day = formatDay\n", 'core/x.ts')
     expect(messages).toHaveLength(1)
     expect(messages[0]).toContain('core/ is shared by every entry point')
   })

@@ -31,23 +31,23 @@ export function HorizontalBarChart({ data, name }: { data: BarDatum[]; name: str
           const narrow = window.matchMedia('(max-width: 40rem)').matches
           const maxChars = narrow ? NARROW_LABEL_CHARS : MAX_LABEL_CHARS
           return (
-          <ResponsiveContainer width="100%" height="100%">
-            <BarChart accessibilityLayer={false} data={data} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 4 }}>
-              <CartesianGrid horizontal={false} stroke="#d8dde0" />
-              <XAxis type="number" allowDecimals={false} tickFormatter={formatCount} stroke="#4c6272" />
-              <YAxis
-                type="category"
-                dataKey="label"
-                width={narrow ? NARROW_LABEL_WIDTH : LABEL_WIDTH}
-                tickFormatter={(label: string) => shorten(label, maxChars)}
-                interval={0}
-                stroke="#4c6272"
-                tick={{ fontSize: 13, fill: '#212b32' }}
-              />
-              <Tooltip formatter={(v) => formatCount(Number(v))} />
-              <Bar dataKey="value" name={name} fill="#005eb8" isAnimationActive={false} />
-            </BarChart>
-          </ResponsiveContainer>
+            <ResponsiveContainer width="100%" height="100%">
+              <BarChart accessibilityLayer={false} data={data} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 4 }}>
+                <CartesianGrid horizontal={false} stroke="#d8dde0" />
+                <XAxis type="number" allowDecimals={false} tickFormatter={formatCount} stroke="#4c6272" />
+                <YAxis
+                  type="category"
+                  dataKey="label"
+                  width={narrow ? NARROW_LABEL_WIDTH : LABEL_WIDTH}
+                  tickFormatter={(label: string) => shorten(label, maxChars)}
+                  interval={0}
+                  stroke="#4c6272"
+                  tick={{ fontSize: 13, fill: '#212b32' }}
+                />
+                <Tooltip formatter={(v) => formatCount(Number(v))} />
+                <Bar dataKey="value" name={name} fill="#005eb8" isAnimationActive={false} />
+              </BarChart>
+            </ResponsiveContainer>
           )
         }}
       </ClientOnly>

@@ -21,7 +21,17 @@ const percent = (v: unknown) => (typeof v === 'number' ? `${v.toFixed(2)}%` : 'n
  * (recharts 3 renders nothing on the server) and hidden from screen readers: the page puts a
  * table with the same figures beside it. Gaps (no publication that month) are bridged.
  */
-export function RateTrendChart({ points, series, xKey, formatX }: { points: Array<Record<string, string | number | null>>; series: RateSeries[]; xKey: string; formatX: (x: string) => string }) {
+export function RateTrendChart({
+  points,
+  series,
+  xKey,
+  formatX,
+}: {
+  points: Array<Record<string, string | number | null>>
+  series: RateSeries[]
+  xKey: string
+  formatX: (x: string) => string
+}) {
   return (
     <div className="chart" style={{ height: 320 + Math.ceil(series.length / 3) * 20 }} aria-hidden="true">
       <ClientOnly>

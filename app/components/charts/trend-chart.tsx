@@ -66,10 +66,30 @@ export function TrendChart({ data, name, partialLabel = 'part period' }: { data:
               />
               <Line type="linear" dataKey="whole" name={name} stroke="#005eb8" strokeWidth={2} dot={false} isAnimationActive={false} />
               {leadPartial && (
-                <Line type="linear" dataKey="lead" name={name} stroke="#005eb8" strokeWidth={2} strokeDasharray="6 4" dot={partialDot('start')} isAnimationActive={false} className="trend-chart__part" />
+                <Line
+                  type="linear"
+                  dataKey="lead"
+                  name={name}
+                  stroke="#005eb8"
+                  strokeWidth={2}
+                  strokeDasharray="6 4"
+                  dot={partialDot('start')}
+                  isAnimationActive={false}
+                  className="trend-chart__part"
+                />
               )}
               {tailPartial && (
-                <Line type="linear" dataKey="tail" name={name} stroke="#005eb8" strokeWidth={2} strokeDasharray="6 4" dot={partialDot('end')} isAnimationActive={false} className="trend-chart__part" />
+                <Line
+                  type="linear"
+                  dataKey="tail"
+                  name={name}
+                  stroke="#005eb8"
+                  strokeWidth={2}
+                  strokeDasharray="6 4"
+                  dot={partialDot('end')}
+                  isAnimationActive={false}
+                  className="trend-chart__part"
+                />
               )}
             </LineChart>
           </ResponsiveContainer>

@@ -75,11 +75,15 @@ export async function codesAction(args: Args) {
     if (!purposes.some((p) => p.code === values.purpose)) errors.purpose = 'Choose the purpose this code means'
     if (read.ok) {
       const existing = await existingPurposeMapping(db, read.data)
-      if (existing) errors.code = `This code is already mapped to the purpose "${existing}"; mappings are not changed, because records already loaded were read with them`
+      if (existing)
+        errors.code = `This code is already mapped to the purpose "${existing}"; mappings are not changed, because records already loaded were read with them`
     }
     if (!read.ok || Object.keys(errors).length > 0) return formFailure(intent, errors, values)
     await addPurposeMapping(db, { ...read.data, purpose: values.purpose })
-    await access.log('admin_code_map_add', { target: `purpose_code_map:${read.data.system}#${read.data.code}`, detail: { ...read.data, purpose: values.purpose } })
+    await access.log('admin_code_map_add', {
+      target: `purpose_code_map:${read.data.system}#${read.data.code}`,
+      detail: { ...read.data, purpose: values.purpose },
+    })
     return redirect(`/admin/codes?${new URLSearchParams({ notice: 'purpose', system: read.data.system, code: read.data.code })}`)
   }
   const kind = CHOICE_KINDS.find((k) => k.value === values.kind)?.value
@@ -88,11 +92,15 @@ export async function codesAction(args: Args) {
   if (!decision) errors.decision = 'Choose whether the code means the patient said no (opt-out) or yes'
   if (read.ok) {
     const existing = await existingChoiceMapping(db, read.data)
-    if (existing) errors.code = `This code is already mapped to ${existing.kind} ${existing.decision}; mappings are not changed, because records already loaded were read with them`
+    if (existing)
+      errors.code = `This code is already mapped to ${existing.kind} ${existing.decision}; mappings are not changed, because records already loaded were read with them`
   }
   if (!read.ok || !kind || !decision || Object.keys(errors).length > 0) return formFailure(intent, errors, values)
   await addChoiceMapping(db, { ...read.data, kind, decision })
-  await access.log('admin_code_map_add', { target: `choice_code_map:${read.data.system}#${read.data.code}`, detail: { ...read.data, kind, decision } })
+  await access.log('admin_code_map_add', {
+    target: `choice_code_map:${read.data.system}#${read.data.code}`,
+    detail: { ...read.data, kind, decision },
+  })
   return redirect(`/admin/codes?${new URLSearchParams({ notice: 'choice', system: read.data.system, code: read.data.code })}`)
 }
 

@@ -37,13 +37,18 @@ export function intentOf(form: FormData, allowed: readonly string[]): string {
 
 export function targetId(form: FormData, name: string): number {
   const raw = formText(form, name)
-  if (!/^\d{1,9}$/.test(raw)) throw new Response('The form did not say which record to change. Reload the page and try again.', { status: 400 })
+  if (!/^\d{1,9}$/.test(raw))
+    throw new Response('The form did not say which record to change. Reload the page and try again.', { status: 400 })
   return Number(raw)
 }
 
 /** The ODS codes of the practices whose boxes were ticked (ids in the form; unknown ids are ignored). */
 export async function tickedPracticeCodes(access: Access, form: FormData, name = 'practices'): Promise<string[]> {
-  const ids = new Set(formTexts(form, name).filter((v) => /^\d{1,9}$/.test(v)).map(Number))
+  const ids = new Set(
+    formTexts(form, name)
+      .filter((v) => /^\d{1,9}$/.test(v))
+      .map(Number),
+  )
   return (await listPractices(access.db)).filter((p) => ids.has(p.id)).map((p) => p.ods_code)
 }
 

@@ -8,7 +8,16 @@ import { readForm } from '../access.server.js'
 import { USER_ROLE_LABELS as ROLE_LABELS } from '../../../core/labels.js'
 import { csvExport } from '../csv.server.js'
 import { formFailure, formText, formTexts } from '../request.server.js'
-import { adminContext, intentOf, noticeOf, practiceOptions, requireAdmin, targetId, tickedPracticeCodes, type Args } from './shared.server.js'
+import {
+  adminContext,
+  intentOf,
+  noticeOf,
+  practiceOptions,
+  requireAdmin,
+  targetId,
+  tickedPracticeCodes,
+  type Args,
+} from './shared.server.js'
 
 export async function getUsersPage(args: Args) {
   const { access, scope } = await requireAdmin(args)
@@ -37,7 +46,12 @@ export async function usersAction(args: Args) {
   const db = access.db
   if (intent === 'add') {
     // The password is never among the values sent back with the errors.
-    const values = { email: formText(form, 'email'), displayName: formText(form, 'displayName'), role: formText(form, 'role'), practices: formTexts(form, 'practices') }
+    const values = {
+      email: formText(form, 'email'),
+      displayName: formText(form, 'displayName'),
+      role: formText(form, 'role'),
+      practices: formTexts(form, 'practices'),
+    }
     const added = await addUser(adminContext(access, args), {
       ...values,
       password: formText(form, 'password'),

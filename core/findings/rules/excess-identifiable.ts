@@ -1,5 +1,17 @@
 import { Sql, sql } from '../../../db/sql.js'
-import { SAY_DAY, SAY_PURPOSE, LEVEL_RANK, evidence, RECIPIENT_EVIDENCE, COVERING_AGREEMENT, COVERAGE_CTE, COVERED, FINDING_DISCLOSURE, GONE, disclosureScope } from '../fragments.js'
+import {
+  SAY_DAY,
+  SAY_PURPOSE,
+  LEVEL_RANK,
+  evidence,
+  RECIPIENT_EVIDENCE,
+  COVERING_AGREEMENT,
+  COVERAGE_CTE,
+  COVERED,
+  FINDING_DISCLOSURE,
+  GONE,
+  disclosureScope,
+} from '../fragments.js'
 import { defineRule, type RuleQuery } from '../types.js'
 
 const query: RuleQuery = {

@@ -1,5 +1,18 @@
 import { Sql, sql } from '../../../db/sql.js'
-import { LONDON_DAY, SAY_DAY, SAY_PURPOSE, evidence, DISCLOSURE_EVIDENCE, RECIPIENT_EVIDENCE, COVERING_AGREEMENT, COVERAGE_CTE, COVERED, FINDING_DISCLOSURE, GONE, disclosureScope } from '../fragments.js'
+import {
+  LONDON_DAY,
+  SAY_DAY,
+  SAY_PURPOSE,
+  evidence,
+  DISCLOSURE_EVIDENCE,
+  RECIPIENT_EVIDENCE,
+  COVERING_AGREEMENT,
+  COVERAGE_CTE,
+  COVERED,
+  FINDING_DISCLOSURE,
+  GONE,
+  disclosureScope,
+} from '../fragments.js'
 import { defineRule, type RuleQuery } from '../types.js'
 
 const query: RuleQuery = {

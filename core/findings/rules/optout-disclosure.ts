@@ -1,5 +1,17 @@
 import { Sql, sql } from '../../../db/sql.js'
-import { SAY_DAY, SAY_PURPOSE, evidence, DISCLOSURE_EVIDENCE, RECIPIENT_EVIDENCE, choiceInForce, IN_FORCE, HAS_DENIAL, FINDING_DISCLOSURE, GONE, disclosureScope } from '../fragments.js'
+import {
+  SAY_DAY,
+  SAY_PURPOSE,
+  evidence,
+  DISCLOSURE_EVIDENCE,
+  RECIPIENT_EVIDENCE,
+  choiceInForce,
+  IN_FORCE,
+  HAS_DENIAL,
+  FINDING_DISCLOSURE,
+  GONE,
+  disclosureScope,
+} from '../fragments.js'
 import { defineRule, type RuleQuery } from '../types.js'
 
 const query: RuleQuery = {

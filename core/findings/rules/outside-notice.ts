@@ -1,6 +1,23 @@
 import { Sql, sql } from '../../../db/sql.js'
-import { SAY_DAY, SAY_PURPOSE, evidence, DISCLOSURE_EVIDENCE, RECIPIENT_EVIDENCE, FINDING_DISCLOSURE, GONE, disclosureScope } from '../fragments.js'
-import { NOTICE_SPANS_CTE, NOTICE_IN_FORCE, MAKES_PROMISE, NOTICE_EVIDENCE, QUOTE, NOTICE_NOW, NO_LONGER_PROMISED } from '../notice-fragments.js'
+import {
+  SAY_DAY,
+  SAY_PURPOSE,
+  evidence,
+  DISCLOSURE_EVIDENCE,
+  RECIPIENT_EVIDENCE,
+  FINDING_DISCLOSURE,
+  GONE,
+  disclosureScope,
+} from '../fragments.js'
+import {
+  NOTICE_SPANS_CTE,
+  NOTICE_IN_FORCE,
+  MAKES_PROMISE,
+  NOTICE_EVIDENCE,
+  QUOTE,
+  NOTICE_NOW,
+  NO_LONGER_PROMISED,
+} from '../notice-fragments.js'
 import { defineRule, type RuleQuery } from '../types.js'
 
 const REQUIRED = `ARRAY['legal', 'safeguarding', 'public_health', 'subject_access']`

@@ -1,6 +1,23 @@
 import { Sql, sql } from '../../../db/sql.js'
-import { LONDON_DAY, SAY_DAY, evidence, DISCLOSURE_EVIDENCE, RECIPIENT_EVIDENCE, FINDING_DISCLOSURE, GONE, disclosureScope } from '../fragments.js'
-import { NOTICE_SPANS_CTE, NOTICE_IN_FORCE, MAKES_PROMISE, NOTICE_EVIDENCE, QUOTE, NOTICE_NOW, NO_LONGER_PROMISED } from '../notice-fragments.js'
+import {
+  LONDON_DAY,
+  SAY_DAY,
+  evidence,
+  DISCLOSURE_EVIDENCE,
+  RECIPIENT_EVIDENCE,
+  FINDING_DISCLOSURE,
+  GONE,
+  disclosureScope,
+} from '../fragments.js'
+import {
+  NOTICE_SPANS_CTE,
+  NOTICE_IN_FORCE,
+  MAKES_PROMISE,
+  NOTICE_EVIDENCE,
+  QUOTE,
+  NOTICE_NOW,
+  NO_LONGER_PROMISED,
+} from '../notice-fragments.js'
 import { defineRule, type RuleQuery } from '../types.js'
 
 const DSPT_WORDS = (col: string) => `replace(${col}, '_', ' ')`
@@ -22,7 +39,12 @@ const query: RuleQuery = {
                                    ${new Sql(DSPT_WORDS('ds.status'), [])}, to_char(ds.valid_from, 'FMDD Mon YYYY')) END,
                   ${new Sql(QUOTE, [])}) AS summary,
            ${new Sql(
-             evidence(DISCLOSURE_EVIDENCE, RECIPIENT_EVIDENCE, `CASE WHEN ds.id IS NOT NULL THEN jsonb_build_object('type', 'dspt', 'id', ds.id, 'status', ds.status) END`, NOTICE_EVIDENCE),
+             evidence(
+               DISCLOSURE_EVIDENCE,
+               RECIPIENT_EVIDENCE,
+               `CASE WHEN ds.id IS NOT NULL THEN jsonb_build_object('type', 'dspt', 'id', ds.id, 'status', ds.status) END`,
+               NOTICE_EVIDENCE,
+             ),
              [],
            )} AS evidence
       FROM (WITH ${new Sql(NOTICE_SPANS_CTE, [])}

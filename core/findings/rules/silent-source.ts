@@ -3,7 +3,9 @@ import { SAY_TIME, evidence, GONE, practiceScope } from '../fragments.js'
 import { defineRule, type RuleQuery } from '../types.js'
 
 /** A number of minutes as people say it: "24 hours", "2 days", "90 minutes". */
-const SAY_MINUTES = (col: string) => `CASE WHEN ${col} % 1440 = 0 THEN (${col} / 1440) || CASE WHEN ${col} = 1440 THEN ' day' ELSE ' days' END
+const SAY_MINUTES = (
+  col: string,
+) => `CASE WHEN ${col} % 1440 = 0 THEN (${col} / 1440) || CASE WHEN ${col} = 1440 THEN ' day' ELSE ' days' END
                                           WHEN ${col} % 60 = 0 THEN (${col} / 60) || CASE WHEN ${col} = 60 THEN ' hour' ELSE ' hours' END
                                           ELSE ${col} || ' minutes' END`
 

@@ -49,7 +49,9 @@ export function drawRow(doc: Doc, table: RowPlacement, row: RowLayout, y: number
         current = tf
       }
       const dx = align === 'right' ? inner - line.width : align === 'center' ? (inner - line.width) / 2 : 0
-      ops.push(`1 0 0 1 ${num(x + PAD + dx)} ${num(top - j * wrapper.lineHeight)} Tm\n${line.tj ?? (line.tj = wrapper.metrics.showText(line.text))}`)
+      ops.push(
+        `1 0 0 1 ${num(x + PAD + dx)} ${num(top - j * wrapper.lineHeight)} Tm\n${line.tj ?? (line.tj = wrapper.metrics.showText(line.text))}`,
+      )
       text.push(line.text)
     })
     x += widths[i]!

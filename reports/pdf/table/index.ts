@@ -117,7 +117,11 @@ export class Table {
       this.flush()
     }
     const y = doc.y
-    doc.font(FONTS.oblique).fontSize(this.size).fillColor('#000000').text(text, this.left + PAD, y + PAD, { width: width - 2 * PAD })
+    doc
+      .font(FONTS.oblique)
+      .fontSize(this.size)
+      .fillColor('#000000')
+      .text(text, this.left + PAD, y + PAD, { width: width - 2 * PAD })
     doc.x = this.left
     doc.y = y + h
   }

@@ -26,7 +26,9 @@ beforeAll(async () => {
   A = await ensurePractice(t.db, { odsCode: 'A81001', name: 'Riverside Surgery' })
   hospital = await ensureOrganisation(t.db, { odsCode: 'RX1', name: 'County Hospital NHS Trust', recipientType: 'nhs_trust' })
   admin = await signedInUser(context(), 'admin', [], 'root.admin@ledger.test')
-  await t.db('data_sharing_agreements').insert({ reference: 'DSA-TAKEN', recipient_id: hospital, data_level: 'identifiable', valid_from: '2026-01-01' })
+  await t
+    .db('data_sharing_agreements')
+    .insert({ reference: 'DSA-TAKEN', recipient_id: hospital, data_level: 'identifiable', valid_from: '2026-01-01' })
 })
 
 /** Every row either door could write, counted. */
@@ -69,7 +71,24 @@ const agreement = () => ({
   practices: [String(A.id)],
   description: '',
 })
-const agreementArgs = ['agreement', 'add', '--reference', 'DSA-2026-100', '--recipient-ods', 'QRS1', '--recipient-name', 'Quayside Research Ltd', '--recipient-type', 'research_org', '--purpose', 'research', '--data-level', 'pseudonymised', '--practice', 'A81001']
+const agreementArgs = [
+  'agreement',
+  'add',
+  '--reference',
+  'DSA-2026-100',
+  '--recipient-ods',
+  'QRS1',
+  '--recipient-name',
+  'Quayside Research Ltd',
+  '--recipient-type',
+  'research_org',
+  '--purpose',
+  'research',
+  '--data-level',
+  'pseudonymised',
+  '--practice',
+  'A81001',
+]
 
 const CASES: Case[] = [
   {
@@ -116,7 +135,14 @@ const CASES: Case[] = [
     what: 'a user with a short password',
     route: usersRoute,
     path: '/admin/users',
-    web: () => ({ intent: 'add', email: 'new.auditor@example.nhs.uk', displayName: 'New Auditor', role: 'auditor', practices: [String(A.id)], password: 'too short' }),
+    web: () => ({
+      intent: 'add',
+      email: 'new.auditor@example.nhs.uk',
+      displayName: 'New Auditor',
+      role: 'auditor',
+      practices: [String(A.id)],
+      password: 'too short',
+    }),
     cli: ['user', 'add', '--email', 'new.auditor@example.nhs.uk', '--name', 'New Auditor', '--role', 'auditor', '--practice', 'A81001'],
     stdin: 'too short\n',
     field: 'password',
@@ -127,7 +153,13 @@ const CASES: Case[] = [
     what: 'a user who works for no practice',
     route: usersRoute,
     path: '/admin/users',
-    web: () => ({ intent: 'add', email: 'new.auditor@example.nhs.uk', displayName: 'New Auditor', role: 'auditor', password: 'a long enough password' }),
+    web: () => ({
+      intent: 'add',
+      email: 'new.auditor@example.nhs.uk',
+      displayName: 'New Auditor',
+      role: 'auditor',
+      password: 'a long enough password',
+    }),
     cli: ['user', 'add', '--email', 'new.auditor@example.nhs.uk', '--name', 'New Auditor', '--role', 'auditor'],
     stdin: 'a long enough password\n',
     field: 'practices',
@@ -138,7 +170,16 @@ const CASES: Case[] = [
     what: 'a source at an address that is not http(s), for a practice not known yet',
     route: sourcesRoute,
     path: '/admin/sources',
-    web: () => ({ intent: 'add', practice: 'new', newPracticeOds: 'C83003', newPracticeName: 'C83003', name: 'C83003 practice system', baseUrl: 'ftp://castle.example/fhir', token: '', expectedInterval: '1440' }),
+    web: () => ({
+      intent: 'add',
+      practice: 'new',
+      newPracticeOds: 'C83003',
+      newPracticeName: 'C83003',
+      name: 'C83003 practice system',
+      baseUrl: 'ftp://castle.example/fhir',
+      token: '',
+      expectedInterval: '1440',
+    }),
     cli: ['source', 'add', '--practice', 'C83003', '--url', 'ftp://castle.example/fhir'],
     field: 'baseUrl',
     sentence: 'The address must start with https:// or http://',
@@ -151,7 +192,9 @@ describe('the same refusal through the web form and the CLI', () => {
     it(`refuses ${c.what}: the same sentence, status 400 or exit 2, nothing written`, { timeout: 60_000 }, async () => {
       const before = await written()
 
-      const response = await respond(() => c.route.action({ request: post(c.path, admin, c.web()), params: {}, context: context() } as never))
+      const response = await respond(() =>
+        c.route.action({ request: post(c.path, admin, c.web()), params: {}, context: context() } as never),
+      )
       expect(response.status).toBe(400)
       const failure = (await response.json()) as { errors: Record<string, string> }
       expect(failure.errors[c.field]).toBe(c.sentence)

@@ -18,9 +18,19 @@ const e: Record<string, number> = {}
 const MARCH = 'from=2026-03-01&to=2026-03-31'
 
 // An entry concerns the practices it names (practice_ids); none named means system-wide.
-async function entry(name: string, row: { at: string; actor: string; action: string; outcome?: string; practice_ids: number[]; target?: string; detail?: object }) {
-  const [inserted] = await t.db('access_log')
-    .insert({ ...row, practice_id: row.practice_ids.length === 1 ? row.practice_ids[0] : null, outcome: row.outcome ?? 'ok', detail: row.detail ? JSON.stringify(row.detail) : null, ip: '10.0.0.1' })
+async function entry(
+  name: string,
+  row: { at: string; actor: string; action: string; outcome?: string; practice_ids: number[]; target?: string; detail?: object },
+) {
+  const [inserted] = await t
+    .db('access_log')
+    .insert({
+      ...row,
+      practice_id: row.practice_ids.length === 1 ? row.practice_ids[0] : null,
+      outcome: row.outcome ?? 'ok',
+      detail: row.detail ? JSON.stringify(row.detail) : null,
+      ip: '10.0.0.1',
+    })
     .returning('id')
   e[name] = inserted.id
 }
@@ -28,10 +38,36 @@ async function entry(name: string, row: { at: string; actor: string; action: str
 beforeAll(async () => {
   const a = await ensurePractice(t.db, { odsCode: 'A81001', name: 'Riverside' })
   const b = await ensurePractice(t.db, { odsCode: 'B82002', name: 'Hillside' })
-  await entry('exportA', { at: '2026-03-01T10:00:00Z', actor: 'pm@riverside.nhs.uk', action: 'export', practice_ids: [a.id], target: '/disclosures.csv', detail: { rows: 12 } })
-  await entry('exportB', { at: '2026-03-02T10:00:00Z', actor: 'pm@hillside.nhs.uk', action: 'export', practice_ids: [b.id], target: '/disclosures.csv' })
-  await entry('signInFailed', { at: '2026-03-03T10:00:00Z', actor: 'mallory_x@example.com', action: 'sign_in', outcome: 'failed', practice_ids: [], detail: { reason: 'wrong password' } })
-  await entry('review', { at: '2026-03-04T10:00:00Z', actor: 'guardian@riverside.nhs.uk', action: 'override_review', practice_ids: [a.id], target: 'override:7' })
+  await entry('exportA', {
+    at: '2026-03-01T10:00:00Z',
+    actor: 'pm@riverside.nhs.uk',
+    action: 'export',
+    practice_ids: [a.id],
+    target: '/disclosures.csv',
+    detail: { rows: 12 },
+  })
+  await entry('exportB', {
+    at: '2026-03-02T10:00:00Z',
+    actor: 'pm@hillside.nhs.uk',
+    action: 'export',
+    practice_ids: [b.id],
+    target: '/disclosures.csv',
+  })
+  await entry('signInFailed', {
+    at: '2026-03-03T10:00:00Z',
+    actor: 'mallory_x@example.com',
+    action: 'sign_in',
+    outcome: 'failed',
+    practice_ids: [],
+    detail: { reason: 'wrong password' },
+  })
+  await entry('review', {
+    at: '2026-03-04T10:00:00Z',
+    actor: 'guardian@riverside.nhs.uk',
+    action: 'override_review',
+    practice_ids: [a.id],
+    target: 'override:7',
+  })
   // 23:30 UTC on 31 March is 00:30 on 1 April in England: outside March.
   await entry('lateNight', { at: '2026-03-31T23:30:00Z', actor: 'pm@riverside.nhs.uk', action: 'export', practice_ids: [a.id] })
   auditor = await signedInUser(context(), 'auditor', ['A81001'])
@@ -71,11 +107,21 @@ describe('/audit-log', () => {
     expect(idsOf(await page(MARCH, guardian))).toEqual([e.review, e.exportA])
     expect(idsOf(await page(MARCH, admin))).toEqual([e.review, e.signInFailed, e.exportB, e.exportA])
     const data = await page(MARCH)
-    expect(data.entries.rows[1]).toMatchObject({ actor: 'pm@riverside.nhs.uk', action: 'export', outcome: 'ok', practiceOds: 'A81001', target: '/disclosures.csv', ip: '10.0.0.1', detail: '{"rows":12}' })
+    expect(data.entries.rows[1]).toMatchObject({
+      actor: 'pm@riverside.nhs.uk',
+      action: 'export',
+      outcome: 'ok',
+      practiceOds: 'A81001',
+      target: '/disclosures.csv',
+      ip: '10.0.0.1',
+      detail: '{"rows":12}',
+    })
     expect(JSON.stringify(data)).not.toContain('hillside')
     // Narrowed to a practice: only that practice's entries; another practice is a 404.
     expect(idsOf(await page(`${MARCH}&practice=A81001`))).toEqual([e.review, e.exportA])
-    expect((await respond(() => loader({ request: get('/audit-log?practice=B82002', auditor), params: {}, context: context() }))).status).toBe(404)
+    expect(
+      (await respond(() => loader({ request: get('/audit-log?practice=B82002', auditor), params: {}, context: context() }))).status,
+    ).toBe(404)
   })
 
   it('filters by action, user, outcome and dates (days in England)', async () => {
@@ -96,17 +142,31 @@ describe('/audit-log', () => {
       expect((await respond(() => loader({ request: get(`/audit-log?${bad}`, auditor), params: {}, context: context() }))).status).toBe(400)
     }
     // A bad period keeps the page (the filter bar says it at the field).
-    expect((await respond(() => loader({ request: get('/audit-log?from=2026-02-30', auditor), params: {}, context: context() }))).status).toBe(200)
+    expect(
+      (await respond(() => loader({ request: get('/audit-log?from=2026-02-30', auditor), params: {}, context: context() }))).status,
+    ).toBe(200)
   })
 
   it('pages through long logs, 50 entries a page', async () => {
-    const rows = Array.from({ length: 60 }, (_, i) => ({ at: `2026-05-01T10:${String(i).padStart(2, '0')}:00Z`, actor: 'bulk@example.nhs.uk', action: 'export', outcome: 'ok', practice_id: null, practice_ids: [] }))
+    const rows = Array.from({ length: 60 }, (_, i) => ({
+      at: `2026-05-01T10:${String(i).padStart(2, '0')}:00Z`,
+      actor: 'bulk@example.nhs.uk',
+      action: 'export',
+      outcome: 'ok',
+      practice_id: null,
+      practice_ids: [],
+    }))
     const inserted: Array<{ id: number }> = await t.db('access_log').insert(rows).returning('id')
     const first = await page('from=2026-05-01&to=2026-05-01', admin)
     expect(first.entries).toMatchObject({ total: 60, page: 1, pageSize: 50 })
     expect(idsOf(first)[0]).toBe(inserted[59]!.id)
     const second = await page('from=2026-05-01&to=2026-05-01&page=2', admin)
-    expect(idsOf(second)).toEqual(inserted.slice(0, 10).map((r) => r.id).reverse())
+    expect(idsOf(second)).toEqual(
+      inserted
+        .slice(0, 10)
+        .map((r) => r.id)
+        .reverse(),
+    )
   })
 
   it('exports the filtered log as CSV, and records the export in the log', async () => {
@@ -127,7 +187,10 @@ describe('/audit-log', () => {
   })
 
   it('scopes entries about several practices, and system-wide ones, as the issue asks (finding 7)', async () => {
-    const [a, b] = await Promise.all([t.db('practices').where({ ods_code: 'A81001' }).first(), t.db('practices').where({ ods_code: 'B82002' }).first()])
+    const [a, b] = await Promise.all([
+      t.db('practices').where({ ods_code: 'A81001' }).first(),
+      t.db('practices').where({ ods_code: 'B82002' }).first(),
+    ])
     await entry('both', { at: '2026-06-02T10:00:00Z', actor: 'admin@example.nhs.uk', action: 'agreement_add', practice_ids: [a.id, b.id] })
     await entry('onlyB', { at: '2026-06-03T10:00:00Z', actor: 'pm@hillside.nhs.uk', action: 'export', practice_ids: [b.id] })
     await entry('userChange', { at: '2026-06-04T10:00:00Z', actor: 'admin@example.nhs.uk', action: 'user_add', practice_ids: [] })

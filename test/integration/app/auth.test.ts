@@ -21,20 +21,34 @@ describe('sign-in', () => {
   it('signs in with the right password into an httpOnly, SameSite session and logs it', async () => {
     const context = loadContext(t)
     const practice = await ensurePractice(t.db, { odsCode: 'A81001' })
-    const user = await createUser(t.db, { email: 'Guardian@Example.nhs.uk', password: TEST_PASSWORD, role: 'caldicott_guardian', practiceIds: [practice.id] })
-    const response = await respond(() => loginAction({ request: signInRequest('guardian@example.nhs.uk', TEST_PASSWORD), params: {}, context }))
+    const user = await createUser(t.db, {
+      email: 'Guardian@Example.nhs.uk',
+      password: TEST_PASSWORD,
+      role: 'caldicott_guardian',
+      practiceIds: [practice.id],
+    })
+    const response = await respond(() =>
+      loginAction({ request: signInRequest('guardian@example.nhs.uk', TEST_PASSWORD), params: {}, context }),
+    )
     expect(response.status).toBe(302)
     expect(response.headers.get('Location')).toBe('/disclosures')
     const cookie = response.headers.get('Set-Cookie')!
     expect(cookie).toMatch(/HttpOnly/i)
     expect(cookie).toMatch(/SameSite=Lax/i)
-    expect(await t.db('access_log').where({ user_id: user.id, action: 'sign_in' }).first()).toMatchObject({ outcome: 'ok', ip: '127.0.0.1' })
+    expect(await t.db('access_log').where({ user_id: user.id, action: 'sign_in' }).first()).toMatchObject({
+      outcome: 'ok',
+      ip: '127.0.0.1',
+    })
   })
 
   it('refuses a wrong password with the same words as an unknown account, and logs both', async () => {
     const context = loadContext(t)
-    const wrong = await respond(() => loginAction({ request: signInRequest('guardian@example.nhs.uk', 'not the password'), params: {}, context }))
-    const unknown = await respond(() => loginAction({ request: signInRequest('nobody@example.nhs.uk', 'whatever it is'), params: {}, context }))
+    const wrong = await respond(() =>
+      loginAction({ request: signInRequest('guardian@example.nhs.uk', 'not the password'), params: {}, context }),
+    )
+    const unknown = await respond(() =>
+      loginAction({ request: signInRequest('nobody@example.nhs.uk', 'whatever it is'), params: {}, context }),
+    )
     expect(wrong.status).toBe(401)
     expect(await wrong.json()).toEqual(await unknown.json())
     const failures = await t.db('access_log').where({ action: 'sign_in', outcome: 'failed' }).orderBy('id').select('actor')
@@ -44,7 +58,8 @@ describe('sign-in', () => {
   it('slows guessing at one account after five free failures, says the same words, and never locks the real user out (finding 9)', async () => {
     await t.db('sign_in_throttle').delete()
     const context = loadContext(t)
-    const attempt = (password: string) => respond(() => loginAction({ request: signInRequest('guardian@example.nhs.uk', password), params: {}, context }))
+    const attempt = (password: string) =>
+      respond(() => loginAction({ request: signInRequest('guardian@example.nhs.uk', password), params: {}, context }))
     const first = await attempt('wrong 0')
     const message = (await first.json()).message
     for (let i = 1; i < 6; i++) expect((await attempt(`wrong ${i}`)).status).toBe(401)
@@ -61,7 +76,10 @@ describe('sign-in', () => {
     expect(waitSeconds).toBeLessThanOrEqual(60)
     // However many failures pile up, the wait is capped at a minute.
     await t.db('sign_in_throttle').where({ key: row.key }).update({ failures: 10_000 })
-    await t.db('sign_in_throttle').where({ key: row.key }).update({ next_attempt_at: t.db.raw("now() - interval '1 second'") })
+    await t
+      .db('sign_in_throttle')
+      .where({ key: row.key })
+      .update({ next_attempt_at: t.db.raw("now() - interval '1 second'") })
     await attempt('wrong again')
     const capped = await t.db('sign_in_throttle').where({ key: row.key }).first()
     expect((capped.next_attempt_at.getTime() - Date.now()) / 1000).toBeLessThanOrEqual(60)
@@ -79,14 +97,22 @@ describe('sign-in', () => {
     for (let i = 0; i < 11; i++) expect((await attempt(`person${i}@example.nhs.uk`)).status).toBe(401)
     expect((await attempt('someone.new@example.nhs.uk')).status).toBe(429)
     // Another address is not slowed by this one.
-    const elsewhere = await respond(() => loginAction({ request: signInRequest('guardian@example.nhs.uk', TEST_PASSWORD), params: {}, context: { ...context, ip: '198.51.100.7' } }))
+    const elsewhere = await respond(() =>
+      loginAction({
+        request: signInRequest('guardian@example.nhs.uk', TEST_PASSWORD),
+        params: {},
+        context: { ...context, ip: '198.51.100.7' },
+      }),
+    )
     expect(elsewhere.status).toBe(302)
   })
 
   it('refuses an over-long password without hashing it, and answers a disabled account like any other failure', async () => {
     await t.db('sign_in_throttle').delete()
     const context = loadContext(t)
-    const long = await respond(() => loginAction({ request: signInRequest('guardian@example.nhs.uk', 'x'.repeat(257)), params: {}, context }))
+    const long = await respond(() =>
+      loginAction({ request: signInRequest('guardian@example.nhs.uk', 'x'.repeat(257)), params: {}, context }),
+    )
     expect(long.status).toBe(401)
     const practice = await ensurePractice(t.db, { odsCode: 'A81001' })
     await createUser(t.db, { email: 'gone@example.nhs.uk', password: TEST_PASSWORD, role: 'auditor', practiceIds: [practice.id] })
@@ -94,7 +120,13 @@ describe('sign-in', () => {
     const disabled = await respond(() => loginAction({ request: signInRequest('gone@example.nhs.uk', TEST_PASSWORD), params: {}, context }))
     expect(disabled.status).toBe(401)
     expect((await disabled.json()).message).toBe((await long.json()).message)
-    const reasons = await t.db('access_log').where({ action: 'sign_in', outcome: 'failed' }).whereIn('actor', ['guardian@example.nhs.uk', 'gone@example.nhs.uk']).orderBy('id', 'desc').limit(2).pluck('detail')
+    const reasons = await t
+      .db('access_log')
+      .where({ action: 'sign_in', outcome: 'failed' })
+      .whereIn('actor', ['guardian@example.nhs.uk', 'gone@example.nhs.uk'])
+      .orderBy('id', 'desc')
+      .limit(2)
+      .pluck('detail')
     expect(reasons.map((d) => d.reason)).toEqual(['account disabled', 'password longer than allowed'])
   })
 
@@ -103,16 +135,28 @@ describe('sign-in', () => {
     const salt = crypto.randomBytes(16)
     const weak = crypto.scryptSync(TEST_PASSWORD, salt, 32, { N: 2 ** 14, r: 8, p: 1 })
     const practice = await ensurePractice(t.db, { odsCode: 'A81001' })
-    const user = await createUser(t.db, { email: 'old.hash@example.nhs.uk', password: 'placeholder password', role: 'auditor', practiceIds: [practice.id] })
-    await t.db('users').where({ id: user.id }).update({ password_hash: `scrypt$16384$8$1$${salt.toString('base64')}$${weak.toString('base64')}` })
-    const response = await respond(() => loginAction({ request: signInRequest('old.hash@example.nhs.uk', TEST_PASSWORD), params: {}, context: loadContext(t) }))
+    const user = await createUser(t.db, {
+      email: 'old.hash@example.nhs.uk',
+      password: 'placeholder password',
+      role: 'auditor',
+      practiceIds: [practice.id],
+    })
+    await t
+      .db('users')
+      .where({ id: user.id })
+      .update({ password_hash: `scrypt$16384$8$1$${salt.toString('base64')}$${weak.toString('base64')}` })
+    const response = await respond(() =>
+      loginAction({ request: signInRequest('old.hash@example.nhs.uk', TEST_PASSWORD), params: {}, context: loadContext(t) }),
+    )
     expect(response.status).toBe(302)
     const stored = (await t.db('users').where({ id: user.id }).first()).password_hash as string
     expect(stored).toMatch(/^scrypt\$32768\$8\$3\$/)
   })
 
   it('refuses a sign-in form posted from another site', async () => {
-    const response = await respond(() => loginAction({ request: signInRequest('x@example.nhs.uk', 'y', 'https://evil.example'), params: {}, context: loadContext(t) }))
+    const response = await respond(() =>
+      loginAction({ request: signInRequest('x@example.nhs.uk', 'y', 'https://evil.example'), params: {}, context: loadContext(t) }),
+    )
     expect(response.status).toBe(403)
   })
 
@@ -122,7 +166,18 @@ describe('sign-in', () => {
     expect(safeRedirect('https://evil.example/')).toBe('/')
     expect(safeRedirect(null)).toBe('/')
     // The known bypasses (finding 4): browsers drop tabs and newlines and read "\\" as "/".
-    for (const bypass of ['/\\evil.example/', '/%09/evil.example', '/\t/evil.example', '/\n/evil.example', '/%2F/evil.example', '/%5C/evil.example', '\\/evil.example', '/ /evil.example', 'javascript:alert(1)', '/\\\\evil.example']) {
+    for (const bypass of [
+      '/\\evil.example/',
+      '/%09/evil.example',
+      '/\t/evil.example',
+      '/\n/evil.example',
+      '/%2F/evil.example',
+      '/%5C/evil.example',
+      '\\/evil.example',
+      '/ /evil.example',
+      'javascript:alert(1)',
+      '/\\\\evil.example',
+    ]) {
       const target = safeRedirect(bypass)
       expect(new URL(target, 'https://ledger.example').origin, bypass).toBe('https://ledger.example')
       expect(target.startsWith('//') || target.startsWith('/\\'), bypass).toBe(false)
@@ -136,9 +191,13 @@ describe('state-changing requests', () => {
     const user = await signedInUser(context, 'auditor', ['A81001'])
     const noToken = await respond(() => logoutAction({ request: post('/logout', user, {}, { csrf: null }), params: {}, context }))
     expect(noToken.status).toBe(403)
-    const wrongToken = await respond(() => logoutAction({ request: post('/logout', user, {}, { csrf: 'x'.repeat(user.csrf.length) }), params: {}, context }))
+    const wrongToken = await respond(() =>
+      logoutAction({ request: post('/logout', user, {}, { csrf: 'x'.repeat(user.csrf.length) }), params: {}, context }),
+    )
     expect(wrongToken.status).toBe(403)
-    const foreign = await respond(() => logoutAction({ request: post('/logout', user, {}, { origin: 'https://evil.example' }), params: {}, context }))
+    const foreign = await respond(() =>
+      logoutAction({ request: post('/logout', user, {}, { origin: 'https://evil.example' }), params: {}, context }),
+    )
     expect(foreign.status).toBe(403)
     expect(await t.db('access_log').where({ user_id: user.id, action: 'csrf_refused' }).count('* as n').first()).toEqual({ n: 3 })
     const ok = await respond(() => logoutAction({ request: post('/logout', user, {}), params: {}, context }))

@@ -31,13 +31,23 @@ async function page(query: string, user: TestUser = signed.guardian) {
 
 /** The decisions of these practices straight from the tables, as register keys, newest first. */
 async function directKeys(practiceIds: number[]): Promise<Array<{ key: string; at: Date }>> {
-  const reviews = await t.db('override_reviews as r').join('override_events as o', 'o.id', 'r.override_event_id').whereIn('o.practice_id', practiceIds).select('r.id', 'r.signed_at as at')
-  const countersignatures = await t.db('override_countersignatures as c')
+  const reviews = await t
+    .db('override_reviews as r')
+    .join('override_events as o', 'o.id', 'r.override_event_id')
+    .whereIn('o.practice_id', practiceIds)
+    .select('r.id', 'r.signed_at as at')
+  const countersignatures = await t
+    .db('override_countersignatures as c')
     .join('override_reviews as r', 'r.id', 'c.review_id')
     .join('override_events as o', 'o.id', 'r.override_event_id')
     .whereIn('o.practice_id', practiceIds)
     .select('c.id', 'c.signed_at as at')
-  const findingEvents = await t.db('finding_events as e').join('findings as f', 'f.id', 'e.finding_id').whereIn('f.practice_id', practiceIds).whereNotNull('e.by_user_id').select('e.id', 'e.at')
+  const findingEvents = await t
+    .db('finding_events as e')
+    .join('findings as f', 'f.id', 'e.finding_id')
+    .whereIn('f.practice_id', practiceIds)
+    .whereNotNull('e.by_user_id')
+    .select('e.id', 'e.at')
   return [
     ...reviews.map((r) => ({ key: `review:${r.id}`, at: r.at })),
     ...countersignatures.map((c) => ({ key: `countersignature:${c.id}`, at: c.at })),
@@ -54,14 +64,19 @@ describe('/register', () => {
     expect(data.decisions.rows.map((r: { key: string }) => r.key)).toEqual(expected.map((e) => e.key))
     expect(data.decisions.total).toBe(8)
     const text = JSON.stringify(data)
-    for (const word of ['Hillside', 'B82002', 'P-DEC-B1', 'Dr Hills', 'Closed by the system', 'Detected by rule']) expect(text).not.toContain(word)
+    for (const word of ['Hillside', 'B82002', 'P-DEC-B1', 'Dr Hills', 'Closed by the system', 'Detected by rule'])
+      expect(text).not.toContain(word)
   })
 
   it('says each decision in words, with its reasons, who took it and a link to what it is about', async () => {
     const { data } = await page('')
     const rows = data.decisions.rows as Array<Record<string, string>>
     const byKind = (kind: string) => rows.filter((r) => r.kind === kind)
-    expect(byKind('review').map((r) => r.decision)).toEqual(['Not justified; escalated; standing', 'Justified; standing', 'Inconclusive; superseded by a later review'])
+    expect(byKind('review').map((r) => r.decision)).toEqual([
+      'Not justified; escalated; standing',
+      'Justified; standing',
+      'Inconclusive; superseded by a later review',
+    ])
     expect(byKind('review')[0]).toMatchObject({
       kindLabel: 'Override review',
       practiceOds: 'A81001',
@@ -72,11 +87,22 @@ describe('/register', () => {
       byRole: 'Caldicott guardian',
     })
     expect(byKind('countersignature').map((r) => [r.decision, r.reasons, r.by, r.byRole])).toEqual([
-      ['Declined to countersign (review: Not justified)', 'The verdict should wait for the clinician’s account.', 'Morag Manager', 'Practice manager'],
+      [
+        'Declined to countersign (review: Not justified)',
+        'The verdict should wait for the clinician’s account.',
+        'Morag Manager',
+        'Practice manager',
+      ],
       ['Countersigned (review: Justified)', null, 'Morag Manager', 'Practice manager'],
     ])
     expect(byKind('accepted_risk')).toEqual([
-      expect.objectContaining({ kindLabel: 'Accepted risk', decision: 'Accepted (was open)', href: `/findings/${seed.findings.f1}`, about: `Finding ${seed.findings.f1}: Marketing disclosure to Acme Leaflets`, by: 'Dr Rivers' }),
+      expect.objectContaining({
+        kindLabel: 'Accepted risk',
+        decision: 'Accepted (was open)',
+        href: `/findings/${seed.findings.f1}`,
+        about: `Finding ${seed.findings.f1}: Marketing disclosure to Acme Leaflets`,
+        by: 'Dr Rivers',
+      }),
     ])
     expect(byKind('finding').map((r) => r.decision)).toEqual(['Reopened (was resolved)', 'Resolved (was open)'])
   })
@@ -89,7 +115,9 @@ describe('/register', () => {
     }
     // 3 March 09:00 UTC is in the period; the reopening on 20 February and the April decisions are not.
     const { data } = await page('?from=2026-03-01&to=2026-03-31')
-    const expected = (await directKeys([seed.practiceA.id])).filter((e) => e.at >= new Date('2026-03-01T00:00:00Z') && e.at < new Date('2026-04-01T00:00:00+01:00'))
+    const expected = (await directKeys([seed.practiceA.id])).filter(
+      (e) => e.at >= new Date('2026-03-01T00:00:00Z') && e.at < new Date('2026-04-01T00:00:00+01:00'),
+    )
     expect(data.decisions.rows.map((r: { key: string }) => r.key)).toEqual(expected.map((e) => e.key))
     expect(expected).toHaveLength(3)
   })
@@ -110,12 +138,20 @@ describe('/register', () => {
 
   it('records that the pseudonyms it showed were looked at', async () => {
     await page('?kind=review')
-    const entry = await t.db('access_log').where({ user_id: signed.guardian.id, action: 'view_decision_register' }).orderBy('id', 'desc').first()
+    const entry = await t
+      .db('access_log')
+      .where({ user_id: signed.guardian.id, action: 'view_decision_register' })
+      .orderBy('id', 'desc')
+      .first()
     expect(entry.detail.patients.sort()).toEqual(['P-DEC-A1', 'P-DEC-A2'])
   })
 
   it('exports the same rows as CSV with the same filters, named by type, practice and period', async () => {
-    const response = await csvLoader({ request: get('/register.csv?kind=countersignature&from=2026-01-01&to=2026-12-31', signed.guardian), params: {}, context: loadContext(t) })
+    const response = await csvLoader({
+      request: get('/register.csv?kind=countersignature&from=2026-01-01&to=2026-12-31', signed.guardian),
+      params: {},
+      context: loadContext(t),
+    })
     expect(response.headers.get('Content-Disposition')).toBe('attachment; filename="decisions_A81001_2026-01-01_2026-12-31.csv"')
     const bytes = Buffer.from(await response.arrayBuffer())
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
@@ -126,7 +162,18 @@ describe('/register', () => {
     expect(lines.join()).not.toContain('Hillside')
     const all = await csvLoader({ request: get('/register.csv', signed.guardian), params: {}, context: loadContext(t) })
     expect((await all.text()).trim().split('\r\n')).toHaveLength(1 + 8)
-    expect(Number((await t.db('access_log').where({ user_id: signed.guardian.id, action: 'export', target: '/register.csv' }).count('* as n').first())?.n)).toBe(2)
-    expect((await respond(() => csvLoader({ request: get('/register.csv?from=2026-02-30', signed.guardian), params: {}, context: loadContext(t) }))).status).toBe(400)
+    expect(
+      Number(
+        (await t.db('access_log').where({ user_id: signed.guardian.id, action: 'export', target: '/register.csv' }).count('* as n').first())
+          ?.n,
+      ),
+    ).toBe(2)
+    expect(
+      (
+        await respond(() =>
+          csvLoader({ request: get('/register.csv?from=2026-02-30', signed.guardian), params: {}, context: loadContext(t) }),
+        )
+      ).status,
+    ).toBe(400)
   })
 })

@@ -88,22 +88,72 @@ async function seed() {
   })
   const a: DisclosureRecord[] = []
   for (let i = 0; i < 120; i++) {
-    a.push(row(A, sourceA.id, `dc-${i}`, BASE + i * HOUR, `P-A-${i % 40}`, i < 100 ? ids.hospital : ids.trust, 'direct_care', 'implied_consent', 'identifiable'))
+    a.push(
+      row(
+        A,
+        sourceA.id,
+        `dc-${i}`,
+        BASE + i * HOUR,
+        `P-A-${i % 40}`,
+        i < 100 ? ids.hospital : ids.trust,
+        'direct_care',
+        'implied_consent',
+        'identifiable',
+      ),
+    )
   }
-  for (let i = 1; i <= 5; i++) a.push(row(A, sourceA.id, `R${i}`, `2026-03-20T1${i}:00:00Z`, i === 1 ? 'P-A-7' : `P-R-${i}`, ids.university, 'research', 's251', 'pseudonymised'))
+  for (let i = 1; i <= 5; i++)
+    a.push(
+      row(
+        A,
+        sourceA.id,
+        `R${i}`,
+        `2026-03-20T1${i}:00:00Z`,
+        i === 1 ? 'P-A-7' : `P-R-${i}`,
+        ids.university,
+        'research',
+        's251',
+        'pseudonymised',
+      ),
+    )
   a.push(row(A, sourceA.id, 'R6', '2026-04-02T10:00:00Z', 'P-R-6', ids.university, 'research', 's251', 'pseudonymised'))
-  for (let i = 1; i <= 2; i++) a.push(row(A, sourceA.id, `EC${i}`, `2026-03-21T1${i}:00:00Z`, `P-E-${i}`, ids.university, 'research', 'explicit_consent', 'identifiable'))
-  for (let i = 1; i <= 3; i++) a.push(row(A, sourceA.id, `L${i}`, `2026-03-22T1${i}:00:00Z`, `P-L-${i}`, ids.police, 'legal', 'legal_obligation', 'identifiable'))
-  for (let i = 1; i <= 2; i++) a.push(row(A, sourceA.id, `S${i}`, `2026-03-23T1${i}:00:00Z`, `P-S-${i}`, ids.council, 'safeguarding', 'safeguarding_duty', 'identifiable'))
+  for (let i = 1; i <= 2; i++)
+    a.push(
+      row(A, sourceA.id, `EC${i}`, `2026-03-21T1${i}:00:00Z`, `P-E-${i}`, ids.university, 'research', 'explicit_consent', 'identifiable'),
+    )
+  for (let i = 1; i <= 3; i++)
+    a.push(row(A, sourceA.id, `L${i}`, `2026-03-22T1${i}:00:00Z`, `P-L-${i}`, ids.police, 'legal', 'legal_obligation', 'identifiable'))
+  for (let i = 1; i <= 2; i++)
+    a.push(
+      row(A, sourceA.id, `S${i}`, `2026-03-23T1${i}:00:00Z`, `P-S-${i}`, ids.council, 'safeguarding', 'safeguarding_duty', 'identifiable'),
+    )
   a.push(row(A, sourceA.id, 'S3', '2026-03-23T15:00:00Z', 'P-S-3', ids.police, 'safeguarding', null, 'identifiable'))
-  for (let i = 1; i <= 4; i++) a.push(row(A, sourceA.id, `C${i}`, `2026-03-24T1${i}:00:00Z`, `P-C-${i}`, ids.council, 'commissioning', null, 'anonymised'))
+  for (let i = 1; i <= 4; i++)
+    a.push(row(A, sourceA.id, `C${i}`, `2026-03-24T1${i}:00:00Z`, `P-C-${i}`, ids.council, 'commissioning', null, 'anonymised'))
   await upsertDisclosures(t.db, a)
 
   const b: DisclosureRecord[] = []
   // P-A-7 also has records in practice B: a user of A must never see them.
-  for (let i = 0; i < 6; i++) b.push(row(B, sourceB.id, `b-${i}`, `2026-03-1${i}T09:00:00Z`, i === 0 ? 'P-A-7' : `P-B-${i}`, ids.hospital, 'direct_care', 'implied_consent', 'identifiable'))
-  for (let i = 0; i < 2; i++) b.push(row(B, sourceB.id, `bm-${i}`, `2026-03-1${i}T11:00:00Z`, `P-B-M${i}`, ids.acme, 'marketing', null, 'identifiable'))
-  await upsertDisclosures(t.db, b.map((r) => ({ ...r, run_id: null })))
+  for (let i = 0; i < 6; i++)
+    b.push(
+      row(
+        B,
+        sourceB.id,
+        `b-${i}`,
+        `2026-03-1${i}T09:00:00Z`,
+        i === 0 ? 'P-A-7' : `P-B-${i}`,
+        ids.hospital,
+        'direct_care',
+        'implied_consent',
+        'identifiable',
+      ),
+    )
+  for (let i = 0; i < 2; i++)
+    b.push(row(B, sourceB.id, `bm-${i}`, `2026-03-1${i}T11:00:00Z`, `P-B-M${i}`, ids.acme, 'marketing', null, 'identifiable'))
+  await upsertDisclosures(
+    t.db,
+    b.map((r) => ({ ...r, run_id: null })),
+  )
 
   agreementId = (
     await addAgreement(t.db, {
@@ -137,10 +187,14 @@ async function seed() {
     description: null,
     run_id: null,
   })
-  await upsertOverrideEvents(t.db, [override(A, sourceA.id, 'ov-a', '2026-03-05T10:00:00Z', 'break_glass'), override(B, sourceB.id, 'ov-b', '2026-03-06T10:00:00Z', 'consent_override')])
+  await upsertOverrideEvents(t.db, [
+    override(A, sourceA.id, 'ov-a', '2026-03-05T10:00:00Z', 'break_glass'),
+    override(B, sourceB.id, 'ov-b', '2026-03-06T10:00:00Z', 'consent_override'),
+  ])
 }
 
-const idOf = async (practice: number, key: string): Promise<number> => (await t.db('disclosures').where({ practice_id: practice, source_record_id: key }).first('id')).id
+const idOf = async (practice: number, key: string): Promise<number> =>
+  (await t.db('disclosures').where({ practice_id: practice, source_record_id: key }).first('id')).id
 
 // Loader data as plain JSON: the tests compare it with literal values.
 type Json = any
@@ -158,7 +212,12 @@ async function csv(query = '', user: TestUser = guardian): Promise<Response> {
   return respond(() => csvLoader({ request: get(`/disclosures.csv${query}`, user), params: {}, context: context() }))
 }
 /** The Response a loader threw or returned, for 400/404/redirect checks. */
-async function status(fn: (args: { request: Request; params: Record<string, string>; context: AppLoadContext }) => Promise<unknown>, path: string, user: TestUser | null = guardian, params: Record<string, string> = {}) {
+async function status(
+  fn: (args: { request: Request; params: Record<string, string>; context: AppLoadContext }) => Promise<unknown>,
+  path: string,
+  user: TestUser | null = guardian,
+  params: Record<string, string> = {},
+) {
   return respond(() => fn({ request: get(path, user ?? undefined), params, context: context() }))
 }
 /** RFC 4180: quoted cells may hold commas, line breaks and doubled quotes. */
@@ -173,8 +232,7 @@ function parseCsv(text: string): string[][] {
       if (c === '"' && text[i + 1] === '"') {
         cell += '"'
         i++
-      }
-      else if (c === '"') quoted = false
+      } else if (c === '"') quoted = false
       else cell += c
     } else if (c === '"') quoted = true
     else if (c === ',') {
@@ -313,7 +371,18 @@ describe('/disclosures summary', () => {
       ['disclosure_month_purpose_recipient_type', { ...month, purpose: 'research', recipient_type: 'research_org' }],
       ['disclosure_month_legal_basis', { ...month, legal_basis: '' }],
       ['disclosure_month_data_level', { ...month, data_level: 'anonymised' }],
-      ['disclosure_daily', { practice_id: A, day, purpose: 'research', recipient_id: ids.university, legal_basis: '', data_level: 'anonymised', disclosures: 5 }],
+      [
+        'disclosure_daily',
+        {
+          practice_id: A,
+          day,
+          purpose: 'research',
+          recipient_id: ids.university,
+          legal_basis: '',
+          data_level: 'anonymised',
+          disclosures: 5,
+        },
+      ],
       ['disclosure_day_purpose', { practice_id: A, day, purpose: 'research', disclosures: 5 }],
       ['disclosure_day_legal_basis', { practice_id: A, day, legal_basis: '', disclosures: 5 }],
       ['disclosure_day_data_level', { practice_id: A, day, data_level: 'anonymised', disclosures: 5 }],
@@ -328,7 +397,12 @@ describe('/disclosures summary', () => {
       expect(oddDay.byPurpose).toEqual([expect.objectContaining({ purpose: 'research', disclosures: 5 })])
       expect((await list(`?from=${monthStart}`)).rows).toEqual([])
     } finally {
-      for (const [table] of fakes) await t.db(table).where({ practice_id: A }).where(table.startsWith('disclosure_month_') ? 'month' : 'day', '>=', monthStart).delete()
+      for (const [table] of fakes)
+        await t
+          .db(table)
+          .where({ practice_id: A })
+          .where(table.startsWith('disclosure_month_') ? 'month' : 'day', '>=', monthStart)
+          .delete()
     }
   })
 
@@ -378,7 +452,13 @@ describe('/disclosures/list', () => {
     const oldest = await list('?sort=occurred_at&dir=asc')
     expect(oldest.rows[0].occurredAt).toBe(new Date(BASE).toISOString())
     const byPurpose = await list('?sort=purpose&dir=asc')
-    expect(byPurpose.rows.slice(0, 5).map((r: Row) => r.purpose)).toEqual(['commissioning', 'commissioning', 'commissioning', 'commissioning', 'legal'])
+    expect(byPurpose.rows.slice(0, 5).map((r: Row) => r.purpose)).toEqual([
+      'commissioning',
+      'commissioning',
+      'commissioning',
+      'commissioning',
+      'legal',
+    ])
     // Within one purpose, newest first.
     expect(byPurpose.rows.slice(0, 4).map((r: Row) => r.patientPseudonym)).toEqual(['P-C-4', 'P-C-3', 'P-C-2', 'P-C-1'])
     const byPurposeDesc = await list('?sort=purpose&dir=desc')
@@ -580,7 +660,11 @@ describe('CSV exports', () => {
       'identifiable',
       '',
     ])
-    const log = await t.db('access_log').where({ user_id: guardian.id, action: 'export', target: '/disclosures.csv' }).orderBy('id', 'desc').first()
+    const log = await t
+      .db('access_log')
+      .where({ user_id: guardian.id, action: 'export', target: '/disclosures.csv' })
+      .orderBy('id', 'desc')
+      .first()
     expect(log.outcome).toBe('ok')
     expect(log.detail).toEqual({ filters: { purpose: 'direct_care', sort: 'recipient', dir: 'desc' }, rows: 120 })
   })
@@ -588,7 +672,23 @@ describe('CSV exports', () => {
   it('shows dates in UK time: 23:30 UTC on 31 March is 00:30 on 1 April (BST)', async () => {
     const source = await t.db('sources').where({ name: 'Riverside FHIR' }).first()
     await upsertDisclosures(t.db, [
-      { practice_id: A, source_id: source.id, source_record_id: 'late', source_version: '1', occurred_at: '2026-03-31T23:30:00Z', patient_pseudonym: 'P-LATE', recipient_id: ids.police, purpose: 'legal', purpose_code: null, legal_basis: 'legal_obligation', data_level: 'identifiable', data_description: 'Notes, "full" record, 2025', disclosed_by_role: null, disclosed_by: null, run_id: null },
+      {
+        practice_id: A,
+        source_id: source.id,
+        source_record_id: 'late',
+        source_version: '1',
+        occurred_at: '2026-03-31T23:30:00Z',
+        patient_pseudonym: 'P-LATE',
+        recipient_id: ids.police,
+        purpose: 'legal',
+        purpose_code: null,
+        legal_basis: 'legal_obligation',
+        data_level: 'identifiable',
+        data_description: 'Notes, "full" record, 2025',
+        disclosed_by_role: null,
+        disclosed_by: null,
+        run_id: null,
+      },
     ])
     const text = await (await csv('?from=2026-04-01&to=2026-04-01&purpose=legal')).text()
     expect(text).toContain('2026-03-31T23:30:00.000Z,2026-04-01 00:30:00,A81001,P-LATE,')
@@ -599,10 +699,27 @@ describe('CSV exports', () => {
   })
 
   it('exports the summary counts, every combination once, and logs it', async () => {
-    const response = await respond(() => summaryCsvLoader({ request: get('/disclosures/summary.csv?from=2026-03-01&to=2026-03-31', guardian), params: {}, context: context() }))
+    const response = await respond(() =>
+      summaryCsvLoader({
+        request: get('/disclosures/summary.csv?from=2026-03-01&to=2026-03-31', guardian),
+        params: {},
+        context: context(),
+      }),
+    )
     expect(response.status).toBe(200)
     const [header, ...rows] = parseCsv(await response.text())
-    expect(header).toEqual(['purpose', 'purpose_label', 'recipient_type', 'recipient_type_label', 'recipient_id', 'recipient', 'recipient_ods', 'legal_basis', 'data_level', 'disclosures'])
+    expect(header).toEqual([
+      'purpose',
+      'purpose_label',
+      'recipient_type',
+      'recipient_type_label',
+      'recipient_id',
+      'recipient',
+      'recipient_ods',
+      'legal_basis',
+      'data_level',
+      'disclosures',
+    ])
     expect(rows.reduce((n, r) => n + Number(r[9]), 0)).toBe(137)
     expect(rows.map((r) => [r[0], r[5], r[7], r[8], r[9]])).toEqual([
       ['commissioning', 'Borough Council', 'none', 'anonymised', '4'],

@@ -12,9 +12,31 @@ async function seed() {
   const a = await ensurePractice(t.db, { odsCode: 'A81001', name: 'Riverside' })
   const b = await ensurePractice(t.db, { odsCode: 'B82002', name: 'Hillside' })
   await t.db('findings').insert([
-    { rule_id: 'prohibited_purpose', severity: 'high', practice_id: a.id, subject_key: 'disclosure:1', summary: 'Marketing disclosure to Acme', opened_at: '2026-03-02T10:00:00Z' },
-    { rule_id: 'unreviewed_override', severity: 'medium', practice_id: a.id, subject_key: 'override:2', summary: 'Override not reviewed', status: 'resolved', opened_at: '2026-03-03T10:00:00Z' },
-    { rule_id: 'prohibited_purpose', severity: 'high', practice_id: b.id, subject_key: 'disclosure:9', summary: 'Insurance disclosure at Hillside', opened_at: '2026-03-04T10:00:00Z' },
+    {
+      rule_id: 'prohibited_purpose',
+      severity: 'high',
+      practice_id: a.id,
+      subject_key: 'disclosure:1',
+      summary: 'Marketing disclosure to Acme',
+      opened_at: '2026-03-02T10:00:00Z',
+    },
+    {
+      rule_id: 'unreviewed_override',
+      severity: 'medium',
+      practice_id: a.id,
+      subject_key: 'override:2',
+      summary: 'Override not reviewed',
+      status: 'resolved',
+      opened_at: '2026-03-03T10:00:00Z',
+    },
+    {
+      rule_id: 'prohibited_purpose',
+      severity: 'high',
+      practice_id: b.id,
+      subject_key: 'disclosure:9',
+      summary: 'Insurance disclosure at Hillside',
+      opened_at: '2026-03-04T10:00:00Z',
+    },
   ])
 }
 
@@ -51,15 +73,34 @@ describe('/findings', () => {
     const { id } = await t.db('findings').where({ subject_key: 'disclosure:1' }).first('id')
     const params = { id: String(id) }
     const page = await (await detailLoader({ request: get(`/findings/${id}`, guardian), params, context })).json()
-    expect(page).toMatchObject({ canDecide: true, rule: { title: expect.any(String) }, finding: { summary: 'Marketing disclosure to Acme' } })
+    expect(page).toMatchObject({
+      canDecide: true,
+      rule: { title: expect.any(String) },
+      finding: { summary: 'Marketing disclosure to Acme' },
+    })
 
-    const missing = await respond(() => decide({ request: post(`/findings/${id}`, guardian, { status: 'accepted', reason: ' ' }), params, context }))
+    const missing = await respond(() =>
+      decide({ request: post(`/findings/${id}`, guardian, { status: 'accepted', reason: ' ' }), params, context }),
+    )
     expect(missing.status).toBe(400)
-    const ok = await respond(() => decide({ request: post(`/findings/${id}`, guardian, { status: 'accepted', reason: 'Marketing consent was explicit' }), params, context }))
+    const ok = await respond(() =>
+      decide({
+        request: post(`/findings/${id}`, guardian, { status: 'accepted', reason: 'Marketing consent was explicit' }),
+        params,
+        context,
+      }),
+    )
     expect(ok.status).toBe(200)
     expect(await t.db('findings').where({ id }).first()).toMatchObject({ status: 'accepted' })
-    expect(await t.db('finding_events').where({ finding_id: id }).first()).toMatchObject({ from_status: 'open', to_status: 'accepted', by_user_id: guardian.id, reason: 'Marketing consent was explicit' })
-    expect(await t.db('access_log').where({ user_id: guardian.id, action: 'finding_status' }).first()).toMatchObject({ target: `finding:${id}` })
+    expect(await t.db('finding_events').where({ finding_id: id }).first()).toMatchObject({
+      from_status: 'open',
+      to_status: 'accepted',
+      by_user_id: guardian.id,
+      reason: 'Marketing consent was explicit',
+    })
+    expect(await t.db('access_log').where({ user_id: guardian.id, action: 'finding_status' }).first()).toMatchObject({
+      target: `finding:${id}`,
+    })
   })
 
   it('refuses auditors, forged forms and findings of other practices', async () => {
@@ -69,10 +110,23 @@ describe('/findings', () => {
     const mine = (await t.db('findings').where({ subject_key: 'override:2' }).first('id')).id
     const theirs = (await t.db('findings').where({ subject_key: 'disclosure:9' }).first('id')).id
     const fields = { status: 'open', reason: 'reopen' }
-    expect((await respond(() => decide({ request: post(`/findings/${mine}`, auditor, fields), params: { id: String(mine) }, context }))).status).toBe(403)
-    expect((await respond(() => decide({ request: post(`/findings/${mine}`, manager, fields, { csrf: null }), params: { id: String(mine) }, context }))).status).toBe(403)
-    expect((await respond(() => decide({ request: post(`/findings/${theirs}`, manager, fields), params: { id: String(theirs) }, context }))).status).toBe(404)
-    expect((await respond(() => detailLoader({ request: get(`/findings/${theirs}`, manager), params: { id: String(theirs) }, context }))).status).toBe(404)
+    expect(
+      (await respond(() => decide({ request: post(`/findings/${mine}`, auditor, fields), params: { id: String(mine) }, context }))).status,
+    ).toBe(403)
+    expect(
+      (
+        await respond(() =>
+          decide({ request: post(`/findings/${mine}`, manager, fields, { csrf: null }), params: { id: String(mine) }, context }),
+        )
+      ).status,
+    ).toBe(403)
+    expect(
+      (await respond(() => decide({ request: post(`/findings/${theirs}`, manager, fields), params: { id: String(theirs) }, context })))
+        .status,
+    ).toBe(404)
+    expect(
+      (await respond(() => detailLoader({ request: get(`/findings/${theirs}`, manager), params: { id: String(theirs) }, context }))).status,
+    ).toBe(404)
     expect(await t.db('findings').where({ id: mine }).first()).toMatchObject({ status: 'resolved' })
   })
 })

@@ -42,7 +42,14 @@ const ids = {} as {
   quarantineB: number
 }
 
-async function recordRun(source: SourceRow, job: string, counts: RunCounts, status: 'completed' | 'failed', error: string | null = null, trigger: 'schedule' | 'manual' = 'schedule') {
+async function recordRun(
+  source: SourceRow,
+  job: string,
+  counts: RunCounts,
+  status: 'completed' | 'failed',
+  error: string | null = null,
+  trigger: 'schedule' | 'manual' = 'schedule',
+) {
   const run = await startRun(t.db, { jobName: job, sourceId: source.id, trigger, lockedBy: 'test' })
   await addRunCounts(t.db, run.id, counts)
   await finishRun(t.db, run.id, status, error)
@@ -55,20 +62,62 @@ beforeAll(async () => {
   const b = await ensurePractice(t.db, { odsCode: 'B82002', name: 'Hillside Practice' })
   await t.db('practices').where({ id: a.id }).update({ name: 'Riverside Surgery' })
   await t.db('practices').where({ id: b.id }).update({ name: 'Hillside Practice' })
-  ids.riverside = await addSource(t.db, { practiceId: a.id, kind: 'fhir', name: 'Riverside FHIR', baseUrl: sim.practices[0]!.fhirBaseUrl, expectedIntervalMinutes: 60 })
-  ids.silentSource = await addSource(t.db, { practiceId: a.id, kind: 'fhir', name: 'Riverside old system', baseUrl: 'http://127.0.0.1:9/fhir', expectedIntervalMinutes: 60 })
-  ids.disabled = await addSource(t.db, { practiceId: a.id, kind: 'fhir', name: 'Riverside retired', baseUrl: 'http://127.0.0.1:8/fhir', expectedIntervalMinutes: 60 })
+  ids.riverside = await addSource(t.db, {
+    practiceId: a.id,
+    kind: 'fhir',
+    name: 'Riverside FHIR',
+    baseUrl: sim.practices[0]!.fhirBaseUrl,
+    expectedIntervalMinutes: 60,
+  })
+  ids.silentSource = await addSource(t.db, {
+    practiceId: a.id,
+    kind: 'fhir',
+    name: 'Riverside old system',
+    baseUrl: 'http://127.0.0.1:9/fhir',
+    expectedIntervalMinutes: 60,
+  })
+  ids.disabled = await addSource(t.db, {
+    practiceId: a.id,
+    kind: 'fhir',
+    name: 'Riverside retired',
+    baseUrl: 'http://127.0.0.1:8/fhir',
+    expectedIntervalMinutes: 60,
+  })
   await t.db('sources').where({ id: ids.disabled.id }).update({ enabled: false })
   ids.ndop = await addSource(t.db, { practiceId: null, kind: 'ndop_csv', name: 'NDOP publication', expectedIntervalMinutes: 60 * 24 * 400 })
   ids.hillside = await addSource(t.db, { practiceId: b.id, kind: 'fhir', name: 'Hillside FHIR', baseUrl: 'http://127.0.0.1:7/fhir' })
 
-  ids.completedRun = await recordRun(ids.riverside, 'collect', { read: 12, inserted: 9, updated: 1, duplicates: 1, quarantined: 1 }, 'completed')
-  ids.failedRun = await recordRun(ids.riverside, 'collect', { read: 3, inserted: 3, updated: 0, duplicates: 0, quarantined: 0 }, 'failed', 'HTTP 503 from the practice system after 3 attempts')
+  ids.completedRun = await recordRun(
+    ids.riverside,
+    'collect',
+    { read: 12, inserted: 9, updated: 1, duplicates: 1, quarantined: 1 },
+    'completed',
+  )
+  ids.failedRun = await recordRun(
+    ids.riverside,
+    'collect',
+    { read: 3, inserted: 3, updated: 0, duplicates: 0, quarantined: 0 },
+    'failed',
+    'HTTP 503 from the practice system after 3 attempts',
+  )
   ids.ndopRun = await recordRun(ids.ndop, 'import-ndop', { read: 6, inserted: 6, updated: 0, duplicates: 0, quarantined: 0 }, 'completed')
-  ids.hillsideRun = await recordRun(ids.hillside, 'collect', { read: 99, inserted: 99, updated: 0, duplicates: 0, quarantined: 0 }, 'completed')
+  ids.hillsideRun = await recordRun(
+    ids.hillside,
+    'collect',
+    { read: 99, inserted: 99, updated: 0, duplicates: 0, quarantined: 0 },
+    'completed',
+  )
   // The old system last delivered three hours ago, three times its expected interval.
-  ids.oldRun = await recordRun(ids.silentSource, 'collect', { read: 1, inserted: 1, updated: 0, duplicates: 0, quarantined: 0 }, 'completed')
-  await t.db('job_runs').where({ id: ids.oldRun }).update({ started_at: t.db.raw(`now() - interval '3 hours 5 minutes'`), finished_at: t.db.raw(`now() - interval '3 hours'`) })
+  ids.oldRun = await recordRun(
+    ids.silentSource,
+    'collect',
+    { read: 1, inserted: 1, updated: 0, duplicates: 0, quarantined: 0 },
+    'completed',
+  )
+  await t
+    .db('job_runs')
+    .where({ id: ids.oldRun })
+    .update({ started_at: t.db.raw(`now() - interval '3 hours 5 minutes'`), finished_at: t.db.raw(`now() - interval '3 hours'`) })
 
   await quarantineRecords(t.db, [
     {
@@ -76,7 +125,11 @@ beforeAll(async () => {
       recordKey: 'AuditEvent/ae-unknown-1',
       resourceType: 'AuditEvent',
       reason: 'AuditEvent has no purposeOfEvent code that maps to a known purpose (got v3-ActReason#XYZZY)',
-      payload: { resourceType: 'AuditEvent', id: 'ae-unknown-1', entity: [{ what: { identifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: NHS_NUMBER } } }] },
+      payload: {
+        resourceType: 'AuditEvent',
+        id: 'ae-unknown-1',
+        entity: [{ what: { identifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: NHS_NUMBER } } }],
+      },
       runId: ids.completedRun,
     },
     {
@@ -113,7 +166,9 @@ async function status(fn: () => Promise<unknown>): Promise<number> {
 }
 
 function runNow(sourceId: number, user: TestUser, opts: { csrf?: string | null; origin?: string } = {}) {
-  return respond(() => runNowAction({ request: post(`/jobs/sources/${sourceId}/run`, user, {}, opts), params: { id: String(sourceId) }, context: context() }))
+  return respond(() =>
+    runNowAction({ request: post(`/jobs/sources/${sourceId}/run`, user, {}, opts), params: { id: String(sourceId) }, context: context() }),
+  )
 }
 
 async function waitForRun(runId: number, timeoutMs = 30_000) {
@@ -130,9 +185,29 @@ describe('/jobs', () => {
   it('lists the scheduled jobs with their cron expressions, in words where simple', async () => {
     const data = await jobsPage()
     expect(data.schedules).toEqual([
-      expect.objectContaining({ name: 'collect', expression: '*/15 * * * *', description: 'every 15 minutes', timezone: 'Europe/London', enabled: false, nextRun: null }),
-      expect.objectContaining({ name: 'import-inbox', expression: '5 * * * *', description: 'every hour at 5 minutes past', enabled: false, nextRun: null }),
-      expect.objectContaining({ name: 'ledger-integrity', expression: '30 2 * * *', description: 'every day at 02:30', enabled: false, nextRun: null, lastRun: null }),
+      expect.objectContaining({
+        name: 'collect',
+        expression: '*/15 * * * *',
+        description: 'every 15 minutes',
+        timezone: 'Europe/London',
+        enabled: false,
+        nextRun: null,
+      }),
+      expect.objectContaining({
+        name: 'import-inbox',
+        expression: '5 * * * *',
+        description: 'every hour at 5 minutes past',
+        enabled: false,
+        nextRun: null,
+      }),
+      expect.objectContaining({
+        name: 'ledger-integrity',
+        expression: '30 2 * * *',
+        description: 'every day at 02:30',
+        enabled: false,
+        nextRun: null,
+        lastRun: null,
+      }),
     ])
     expect(data.schedules[0].lastRun).toMatchObject({ id: ids.oldRun, status: 'completed' })
     expect(data.schedules[1].lastRun).toMatchObject({ id: ids.ndopRun, status: 'completed' })
@@ -160,7 +235,13 @@ describe('/jobs', () => {
     const data = await jobsPage()
     const byName = Object.fromEntries(data.sources.map((s: { name: string }) => [s.name, s]))
     expect(Object.keys(byName).sort()).toEqual(['NDOP publication', 'Riverside FHIR', 'Riverside old system', 'Riverside retired'])
-    expect(byName['Riverside FHIR']).toMatchObject({ lastRunId: ids.failedRun, lastRunStatus: 'failed', lastRunError: 'HTTP 503 from the practice system after 3 attempts', silent: false, practiceOds: 'A81001' })
+    expect(byName['Riverside FHIR']).toMatchObject({
+      lastRunId: ids.failedRun,
+      lastRunStatus: 'failed',
+      lastRunError: 'HTTP 503 from the practice system after 3 attempts',
+      silent: false,
+      practiceOds: 'A81001',
+    })
     expect(byName['Riverside FHIR'].lastSuccessAt).not.toBeNull()
     // No successful run for 3 hours against an expected hour: silent.
     expect(byName['Riverside old system']).toMatchObject({ silent: true, expectedIntervalMinutes: 60 })
@@ -191,7 +272,9 @@ describe('/jobs', () => {
     const ordered = data.runs.rows.map((r: { id: number }) => r.id)
     expect(ordered).toEqual([...ordered].sort((x: number, y: number) => y - x))
 
-    expect((await jobsPage('?status=failed')).runs.rows).toEqual([expect.objectContaining({ id: ids.failedRun, error: 'HTTP 503 from the practice system after 3 attempts' })])
+    expect((await jobsPage('?status=failed')).runs.rows).toEqual([
+      expect.objectContaining({ id: ids.failedRun, error: 'HTTP 503 from the practice system after 3 attempts' }),
+    ])
     expect((await jobsPage('?job=import-ndop')).runs.rows.map((r: { id: number }) => r.id)).toEqual([ids.ndopRun])
     expect((await jobsPage(`?source=${ids.riverside.id}`)).runs.total).toBe(2)
     expect((await jobsPage('?from=2020-01-01&to=2020-01-31')).runs.total).toBe(0)
@@ -199,9 +282,15 @@ describe('/jobs', () => {
   })
 
   it('pages through a long run history', async () => {
-    const pager = await addSource(t.db, { practiceId: (await ensurePractice(t.db, { odsCode: 'A81001' })).id, kind: 'fhir', name: 'Riverside busy', baseUrl: 'http://127.0.0.1:6/fhir' })
+    const pager = await addSource(t.db, {
+      practiceId: (await ensurePractice(t.db, { odsCode: 'A81001' })).id,
+      kind: 'fhir',
+      name: 'Riverside busy',
+      baseUrl: 'http://127.0.0.1:6/fhir',
+    })
     const created: number[] = []
-    for (let i = 0; i < 30; i++) created.push(await recordRun(pager, 'collect', { read: i, inserted: i, updated: 0, duplicates: 0, quarantined: 0 }, 'completed'))
+    for (let i = 0; i < 30; i++)
+      created.push(await recordRun(pager, 'collect', { read: i, inserted: i, updated: 0, duplicates: 0, quarantined: 0 }, 'completed'))
     const first = await jobsPage(`?source=${pager.id}`)
     expect(first.runs).toMatchObject({ total: 30, page: 1, pageSize: 25 })
     expect(first.runs.rows).toHaveLength(25)
@@ -215,7 +304,9 @@ describe('/jobs', () => {
   it('answers bad filters with 400 and another practice’s source with 404', async () => {
     expect(await status(() => jobsLoader({ request: get('/jobs?status=exploded', guardian), params: {}, context: context() }))).toBe(400)
     expect(await status(() => jobsLoader({ request: get('/jobs?page=0', guardian), params: {}, context: context() }))).toBe(400)
-    expect(await status(() => jobsLoader({ request: get(`/jobs?source=${ids.hillside.id}`, guardian), params: {}, context: context() }))).toBe(404)
+    expect(
+      await status(() => jobsLoader({ request: get(`/jobs?source=${ids.hillside.id}`, guardian), params: {}, context: context() })),
+    ).toBe(404)
     expect(await status(() => jobsLoader({ request: get('/jobs?practice=B82002', guardian), params: {}, context: context() }))).toBe(404)
   })
 
@@ -253,13 +344,18 @@ describe('/jobs', () => {
     const asAdmin = await (await detail(admin)).json()
     expect(asAdmin.payload).toContain(NHS_NUMBER)
     expect(asAdmin.entry).toMatchObject({ status: 'pending', practiceOds: 'A81001' })
-    expect(await t.db('access_log').where({ user_id: admin.id, action: 'view_quarantine_payload' }).first()).toMatchObject({ target: `quarantine:${ids.quarantineA}` })
+    expect(await t.db('access_log').where({ user_id: admin.id, action: 'view_quarantine_payload' }).first()).toMatchObject({
+      target: `quarantine:${ids.quarantineA}`,
+    })
     expect(await t.db('access_log').where({ user_id: guardian.id, action: 'view_quarantine_payload' }).first()).toBeUndefined()
 
     // Another practice's quarantine entry does not exist for this viewer; nor does a made-up one.
     expect((await detail(guardian, ids.quarantineB)).status).toBe(404)
     expect((await detail(guardian, 999_999)).status).toBe(404)
-    expect((await respond(() => quarantineLoader({ request: get('/jobs/quarantine/abc', guardian), params: { id: 'abc' }, context: context() }))).status).toBe(404)
+    expect(
+      (await respond(() => quarantineLoader({ request: get('/jobs/quarantine/abc', guardian), params: { id: 'abc' }, context: context() })))
+        .status,
+    ).toBe(404)
   })
 
   it('starts a collection for a practice manager with Run now, in the background, and logs it', async () => {
@@ -309,7 +405,10 @@ describe('/jobs', () => {
   it('refuses Run now to other roles (403), without the form token or from another site (403)', async () => {
     for (const user of [guardian, auditor]) {
       expect((await runNow(ids.riverside.id, user)).status).toBe(403)
-      expect(await t.db('access_log').where({ user_id: user.id, action: 'forbidden' }).first()).toMatchObject({ outcome: 'denied', target: `/jobs/sources/${ids.riverside.id}/run` })
+      expect(await t.db('access_log').where({ user_id: user.id, action: 'forbidden' }).first()).toMatchObject({
+        outcome: 'denied',
+        target: `/jobs/sources/${ids.riverside.id}/run`,
+      })
     }
     expect((await jobsPage('', guardian)).canRunNow).toBe(false)
     expect((await runNow(ids.riverside.id, manager, { csrf: null })).status).toBe(403)
@@ -317,7 +416,13 @@ describe('/jobs', () => {
     expect((await runNow(ids.riverside.id, manager, { origin: 'https://evil.example' })).status).toBe(403)
     expect(await t.db('access_log').where({ user_id: manager.id, action: 'csrf_refused' }).count('* as n').first()).toEqual({ n: 3 })
     // Not signed in: to the sign-in page.
-    const anonymous = await respond(() => runNowAction({ request: post(`/jobs/sources/${ids.riverside.id}/run`, undefined, {}), params: { id: String(ids.riverside.id) }, context: context() }))
+    const anonymous = await respond(() =>
+      runNowAction({
+        request: post(`/jobs/sources/${ids.riverside.id}/run`, undefined, {}),
+        params: { id: String(ids.riverside.id) },
+        context: context(),
+      }),
+    )
     expect(anonymous.status).toBe(302)
     expect(anonymous.headers.get('Location')).toMatch(/^\/login/)
   })
@@ -336,27 +441,46 @@ describe('/jobs', () => {
   })
 
   it('exports the run history as CSV with the same filters, and logs the export', async () => {
-    const response = await respond(() => runsCsvLoader({ request: get('/jobs.csv?status=failed', auditor), params: {}, context: context() }))
+    const response = await respond(() =>
+      runsCsvLoader({ request: get('/jobs.csv?status=failed', auditor), params: {}, context: context() }),
+    )
     expect(response.status).toBe(200)
     expect(response.headers.get('Content-Type')).toContain('text/csv')
     const lines = (await response.text()).trim().split('\r\n')
-    expect(lines[0]).toBe('run,job,source_id,source,practice,trigger,status,started_at,finished_at,read,inserted,updated,duplicates,quarantined,error')
+    expect(lines[0]).toBe(
+      'run,job,source_id,source,practice,trigger,status,started_at,finished_at,read,inserted,updated,duplicates,quarantined,error',
+    )
     expect(lines).toHaveLength(2)
-    expect(lines[1]).toMatch(new RegExp(`^${ids.failedRun},collect,${ids.riverside.id},Riverside FHIR,A81001,schedule,failed,.+,3,3,0,0,0,HTTP 503 from the practice system after 3 attempts$`))
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^${ids.failedRun},collect,${ids.riverside.id},Riverside FHIR,A81001,schedule,failed,.+,3,3,0,0,0,HTTP 503 from the practice system after 3 attempts$`,
+      ),
+    )
     const all = await (await respond(() => runsCsvLoader({ request: get('/jobs.csv', auditor), params: {}, context: context() }))).text()
     expect(all).not.toContain('Hillside')
     expect(all).toContain('NDOP publication')
-    expect(await t.db('access_log').where({ user_id: auditor.id, action: 'export', target: '/jobs.csv' }).count('* as n').first()).toEqual({ n: 2 })
-    expect((await respond(() => runsCsvLoader({ request: get(`/jobs.csv?source=${ids.hillside.id}`, auditor), params: {}, context: context() }))).status).toBe(404)
+    expect(await t.db('access_log').where({ user_id: auditor.id, action: 'export', target: '/jobs.csv' }).count('* as n').first()).toEqual({
+      n: 2,
+    })
+    expect(
+      (await respond(() => runsCsvLoader({ request: get(`/jobs.csv?source=${ids.hillside.id}`, auditor), params: {}, context: context() })))
+        .status,
+    ).toBe(404)
   })
 
   it('exports the quarantine as CSV without payloads', async () => {
-    const response = await respond(() => quarantineCsvLoader({ request: get('/jobs/quarantine.csv', admin), params: {}, context: context() }))
+    const response = await respond(() =>
+      quarantineCsvLoader({ request: get('/jobs/quarantine.csv', admin), params: {}, context: context() }),
+    )
     const text = await response.text()
-    expect(text.split('\r\n')[0]).toBe('id,source_id,source,practice,record_key,resource_type,reason,first_run,last_run,first_seen_at,last_seen_at')
+    expect(text.split('\r\n')[0]).toBe(
+      'id,source_id,source,practice,record_key,resource_type,reason,first_run,last_run,first_seen_at,last_seen_at',
+    )
     expect(text).toContain('AuditEvent/ae-unknown-1')
     expect(text).not.toContain(NHS_NUMBER)
-    const mine = await (await respond(() => quarantineCsvLoader({ request: get('/jobs/quarantine.csv', guardian), params: {}, context: context() }))).text()
+    const mine = await (
+      await respond(() => quarantineCsvLoader({ request: get('/jobs/quarantine.csv', guardian), params: {}, context: context() }))
+    ).text()
     expect(mine).not.toContain('hill-1')
   })
 })

@@ -36,16 +36,61 @@ async function seed() {
 
   // Sources: A's FHIR source has never delivered in its hourly interval (silent); A's file
   // source delivered an hour ago (healthy). B's source is silent too.
-  const sourceA = await addSource(t.db, { practiceId: a.id, kind: 'fhir', name: 'Riverside FHIR', baseUrl: 'http://127.0.0.1:1/fhir', expectedIntervalMinutes: 60 })
-  await t.db('sources').where({ id: sourceA.id }).update({ created_at: daysAgo(2) })
-  const healthy = await addSource(t.db, { practiceId: a.id, kind: 'fhir', name: 'Riverside second FHIR', baseUrl: 'http://127.0.0.1:4/fhir' })
-  await t.db('job_runs').insert({ job_name: 'collect', source_id: healthy.id, trigger: 'schedule', status: 'completed', started_at: new Date(Date.now() - 3_600_000), finished_at: new Date(Date.now() - 3_500_000) })
-  const sourceB = await addSource(t.db, { practiceId: b.id, kind: 'fhir', name: 'Hillside FHIR', baseUrl: 'http://127.0.0.1:2/fhir', expectedIntervalMinutes: 60 })
-  await t.db('sources').where({ id: sourceB.id }).update({ created_at: daysAgo(2) })
+  const sourceA = await addSource(t.db, {
+    practiceId: a.id,
+    kind: 'fhir',
+    name: 'Riverside FHIR',
+    baseUrl: 'http://127.0.0.1:1/fhir',
+    expectedIntervalMinutes: 60,
+  })
+  await t
+    .db('sources')
+    .where({ id: sourceA.id })
+    .update({ created_at: daysAgo(2) })
+  const healthy = await addSource(t.db, {
+    practiceId: a.id,
+    kind: 'fhir',
+    name: 'Riverside second FHIR',
+    baseUrl: 'http://127.0.0.1:4/fhir',
+  })
+  await t.db('job_runs').insert({
+    job_name: 'collect',
+    source_id: healthy.id,
+    trigger: 'schedule',
+    status: 'completed',
+    started_at: new Date(Date.now() - 3_600_000),
+    finished_at: new Date(Date.now() - 3_500_000),
+  })
+  const sourceB = await addSource(t.db, {
+    practiceId: b.id,
+    kind: 'fhir',
+    name: 'Hillside FHIR',
+    baseUrl: 'http://127.0.0.1:2/fhir',
+    expectedIntervalMinutes: 60,
+  })
+  await t
+    .db('sources')
+    .where({ id: sourceB.id })
+    .update({ created_at: daysAgo(2) })
   ids.sourceA = sourceA.id
 
   const run = async (sourceId: number, days: number) =>
-    Number((await t.db('job_runs').insert({ job_name: 'collect', source_id: sourceId, trigger: 'schedule', status: 'failed', started_at: daysAgo(days), finished_at: daysAgo(days), error: 'connection refused' }).returning('id'))[0].id)
+    Number(
+      (
+        await t
+          .db('job_runs')
+          .insert({
+            job_name: 'collect',
+            source_id: sourceId,
+            trigger: 'schedule',
+            status: 'failed',
+            started_at: daysAgo(days),
+            finished_at: daysAgo(days),
+            error: 'connection refused',
+          })
+          .returning('id')
+      )[0].id,
+    )
   ids.failedA = await run(sourceA.id, 1)
   await run(sourceA.id, 10) // older than a week
   ids.failedB = await run(sourceB.id, 1)
@@ -55,7 +100,15 @@ async function seed() {
       (
         await t
           .db('findings')
-          .insert({ rule_id: 'optout_disclosure', severity, status, practice_id: practiceId, subject_key: key, summary: `Disclosure of P-SECRET-${key} despite an opt-out`, opened_at: daysAgo(days) })
+          .insert({
+            rule_id: 'optout_disclosure',
+            severity,
+            status,
+            practice_id: practiceId,
+            subject_key: key,
+            summary: `Disclosure of P-SECRET-${key} despite an opt-out`,
+            opened_at: daysAgo(days),
+          })
           .returning('id')
       )[0].id,
     )
@@ -66,7 +119,13 @@ async function seed() {
   ids.findingB = await finding(b.id, 'b-new', 'high', 'open', 1)
 
   const hospital = await ensureOrganisation(t.db, { odsCode: 'RX1', name: 'County Hospital', recipientType: 'nhs_trust' })
-  const event = (practiceId: number, sourceId: number, id: string, days: number, kind: OverrideEventRecord['kind'] = 'break_glass'): OverrideEventRecord => ({
+  const event = (
+    practiceId: number,
+    sourceId: number,
+    id: string,
+    days: number,
+    kind: OverrideEventRecord['kind'] = 'break_glass',
+  ): OverrideEventRecord => ({
     practice_id: practiceId,
     source_id: sourceId,
     source_record_id: id,
@@ -101,7 +160,14 @@ async function seed() {
       (
         await t
           .db('override_reviews')
-          .insert({ override_event_id: eventId, reviewer_id: users.guardianA.id, verdict: 'justified', reasons: 'Proportionate.', second_signer_id: secondSignerId, signed_at: daysAgo(1) })
+          .insert({
+            override_event_id: eventId,
+            reviewer_id: users.guardianA.id,
+            verdict: 'justified',
+            reasons: 'Proportionate.',
+            second_signer_id: secondSignerId,
+            signed_at: daysAgo(1),
+          })
           .returning('id')
       )[0].id,
     )
@@ -151,7 +217,9 @@ describe('notifications', () => {
     expect(items.every((i) => i.practiceOds === 'A81001')).toBe(true)
     expect(items[0]!.sentence).toBe('An override event at Riverside Surgery (A81001) awaits review (7-day review, overdue by 3 days).')
     expect(items[1]!.sentence).toContain('awaits the countersignature of Test caldicott_guardian')
-    expect(items[2]!.sentence).toBe('A new high-severity finding is open at Riverside Surgery (A81001): Opted-out patient’s data disclosed.')
+    expect(items[2]!.sentence).toBe(
+      'A new high-severity finding is open at Riverside Surgery (A81001): Opted-out patient’s data disclosed.',
+    )
     expect(items[3]!.sentence).toContain('due within a day')
     expect(items[4]!.sentence).toBe('A collection run of "Riverside FHIR" (Riverside Surgery (A81001)) failed.')
     expect(items[4]!.linkLabel).toBe(`run ${ids.failedA} on the jobs page`)
@@ -165,18 +233,25 @@ describe('notifications', () => {
     }
   })
 
-  it("tell the named second signer about the countersignature awaiting them, instead of as a due review", async () => {
+  it('tell the named second signer about the countersignature awaiting them, instead of as a due review', async () => {
     const { items } = await page(users.guardianA2)
     expect(links(items)).toContain(`countersignature /overrides/${ids['a-cs-overdue']}`)
     expect(links(items)).not.toContain(`override_due /overrides/${ids['a-cs-overdue']}`)
-    expect(items.find((i) => i.kind === 'countersignature')!.sentence).toBe('A review of an override event at Riverside Surgery (A81001) awaits your countersignature.')
+    expect(items.find((i) => i.kind === 'countersignature')!.sentence).toBe(
+      'A review of an override event at Riverside Surgery (A81001) awaits your countersignature.',
+    )
     expect(await headerCount(users.guardianA2)).toBe(6)
   })
 
   it('tell a practice manager of high findings, countersignatures awaiting them, silent sources and failed runs', async () => {
     const { items } = await page(users.managerA)
     expect(links(items).sort()).toEqual(
-      [`high_finding /findings/${ids.findingA}`, `countersignature /overrides/${ids['a-cs-manager']}`, 'failed_run /jobs', 'silent_source /jobs'].sort(),
+      [
+        `high_finding /findings/${ids.findingA}`,
+        `countersignature /overrides/${ids['a-cs-manager']}`,
+        'failed_run /jobs',
+        'silent_source /jobs',
+      ].sort(),
     )
     expect(await headerCount(users.managerA)).toBe(4)
   })
@@ -188,13 +263,23 @@ describe('notifications', () => {
 
   it('tell an administrator of silent sources and failed runs at every practice, not findings or reviews', async () => {
     const { items } = await page(users.adminAll)
-    expect(items.map((i) => `${i.kind} ${i.practiceOds}`).sort()).toEqual(['failed_run A81001', 'failed_run B82002', 'silent_source A81001', 'silent_source B82002'])
+    expect(items.map((i) => `${i.kind} ${i.practiceOds}`).sort()).toEqual([
+      'failed_run A81001',
+      'failed_run B82002',
+      'silent_source A81001',
+      'silent_source B82002',
+    ])
     expect(await headerCount(users.adminAll)).toBe(4)
   })
 
   it("keep each practice's notifications to its own users", async () => {
     const { items } = await page(users.guardianB)
-    expect(links(items)).toEqual([`override_due /overrides/${ids['b-overdue']}`, `high_finding /findings/${ids.findingB}`, 'failed_run /jobs', 'silent_source /jobs'])
+    expect(links(items)).toEqual([
+      `override_due /overrides/${ids['b-overdue']}`,
+      `high_finding /findings/${ids.findingB}`,
+      'failed_run /jobs',
+      'silent_source /jobs',
+    ])
     expect(items.every((i) => i.practiceOds === 'B82002')).toBe(true)
     // Asking for another practice through the filter is a 404, as everywhere else.
     expect((await page(users.guardianA, '?practice=B82002')).status).toBe(404)

@@ -87,7 +87,13 @@ async function seed() {
     choice(B, sourceB.id, 'R1', 'type1', '2026-01-15T10:00:00Z'),
     choice(B, sourceB.id, 'R2', 'ndop', '2026-01-15T10:00:00Z'),
   ])
-  const published = (practiceId: number, asOf: string, optOuts: number, listSize: number, origin: 'ndop_publication' | 'practice_system' = 'ndop_publication') => ({
+  const published = (
+    practiceId: number,
+    asOf: string,
+    optOuts: number,
+    listSize: number,
+    origin: 'ndop_publication' | 'practice_system' = 'ndop_publication',
+  ) => ({
     practice_id: practiceId,
     kind: 'ndop' as const,
     origin,
@@ -141,7 +147,16 @@ describe('opt-outs', () => {
     expect(status).toBe(200)
     expect(data.period).toEqual({ from: '2026-01-01', to: '2026-03-31' })
     const riverside = data.trend.filter((r: { odsCode: string }) => r.odsCode === 'A81001')
-    expect(riverside.map((r: { month: string; ndopRecorded: { rate: number }; type1: { rate: number }; ndopPublished: { rate: number } | null }) => [r.month, r.ndopRecorded.rate, r.type1.rate, r.ndopPublished?.rate ?? null])).toEqual([
+    expect(
+      riverside.map(
+        (r: { month: string; ndopRecorded: { rate: number }; type1: { rate: number }; ndopPublished: { rate: number } | null }) => [
+          r.month,
+          r.ndopRecorded.rate,
+          r.type1.rate,
+          r.ndopPublished?.rate ?? null,
+        ],
+      ),
+    ).toEqual([
       ['2026-01-01', 0.5, 1.5, 5],
       ['2026-02-01', 0.5, 1.5, null],
       ['2026-03-01', 1, 1, 6],
@@ -233,7 +248,13 @@ describe('opt-outs', () => {
     // Hillside's own user sees only Hillside's numbers.
     const other = await signedInUser(context(), 'auditor', ['B82002'])
     const theirs = await page(Q1, other)
-    expect(theirs.data.latest).toEqual([expect.objectContaining({ odsCode: 'B82002', ndopPublished: expect.objectContaining({ optOuts: 77, rate: 7.7 }), type1: { count: 1, rate: 0.1 } })])
+    expect(theirs.data.latest).toEqual([
+      expect.objectContaining({
+        odsCode: 'B82002',
+        ndopPublished: expect.objectContaining({ optOuts: 77, rate: 7.7 }),
+        type1: { count: 1, rate: 0.1 },
+      }),
+    ])
   })
 
   it('exports the monthly figures as CSV with the same filters, and logs the export', async () => {
@@ -251,9 +272,14 @@ describe('opt-outs', () => {
       'A81002,Brookside Surgery,2026-02,2026-02-28,0,,,,,0,,1,',
       'A81002,Brookside Surgery,2026-03,2026-03-31,0,2026-03-01,3,0,,0,,1,',
     ])
-    const narrowed = await respond(() => csvLoader({ request: get(`/opt-outs.csv${Q1}&practice=A81002`, manager), params: {}, context: context() }))
+    const narrowed = await respond(() =>
+      csvLoader({ request: get(`/opt-outs.csv${Q1}&practice=A81002`, manager), params: {}, context: context() }),
+    )
     expect((await narrowed.text()).trim().split('\r\n')).toHaveLength(4)
-    expect((await respond(() => csvLoader({ request: get(`/opt-outs.csv${Q1}&practice=B82002`, manager), params: {}, context: context() }))).status).toBe(404)
+    expect(
+      (await respond(() => csvLoader({ request: get(`/opt-outs.csv${Q1}&practice=B82002`, manager), params: {}, context: context() })))
+        .status,
+    ).toBe(404)
     const logged = await t.db('access_log').where({ user_id: manager.id, action: 'export', target: '/opt-outs.csv' }).orderBy('id')
     expect(logged).toHaveLength(2)
     expect(logged[0].detail).toEqual({ filters: { from: '2026-01-01', to: '2026-03-31' }, rows: 6 })
@@ -271,9 +297,11 @@ describe('opt-outs monthly query', () => {
     const practice = await ensurePractice(t.db, { odsCode: 'D84004', name: 'Random Practice' })
     const source = await addSource(t.db, { practiceId: practice.id, kind: 'fhir', name: 'Random FHIR', baseUrl: 'http://127.0.0.1:4/fhir' })
     let seed = 42
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
-    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!
-    const instants = Array.from({ length: 40 }, (_, i) => new Date(Date.UTC(2025, 9, 1) + i * 9 * 86_400_000 + Math.floor(random() * 86_400_000)).toISOString())
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!
+    const instants = Array.from({ length: 40 }, (_, i) =>
+      new Date(Date.UTC(2025, 9, 1) + i * 9 * 86_400_000 + Math.floor(random() * 86_400_000)).toISOString(),
+    )
     const records: PatientChoiceRecord[] = []
     for (let p = 0; p < 80; p++) {
       for (let k = 0; k < 1 + Math.floor(random() * 4); k++) {

@@ -16,7 +16,10 @@ const context = (): AppLoadContext => loadContext(t)
 const DAY = 86_400_000
 const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString()
 
-const users = {} as Record<'guardianA' | 'guardianA2' | 'managerA' | 'auditorA' | 'adminAll' | 'guardianB' | 'managerB' | 'managerC', TestUser>
+const users = {} as Record<
+  'guardianA' | 'guardianA2' | 'managerA' | 'auditorA' | 'adminAll' | 'guardianB' | 'managerB' | 'managerC',
+  TestUser
+>
 const ids = {} as Record<'overdue' | 'recent' | 'reviewed' | 'stopped' | 'other', number>
 
 async function eventIdOf(sourceRecordId: string): Promise<number> {
@@ -36,7 +39,13 @@ async function seed() {
   const sourceB = await addSource(t.db, { practiceId: b.id, kind: 'fhir', name: 'Hillside FHIR', baseUrl: 'http://127.0.0.1:2/fhir' })
   const sourceC = await addSource(t.db, { practiceId: c.id, kind: 'fhir', name: 'Lakeside FHIR', baseUrl: 'http://127.0.0.1:3/fhir' })
   const hospital = await ensureOrganisation(t.db, { odsCode: 'RX1', name: 'County Hospital', recipientType: 'nhs_trust' })
-  const event = (practiceId: number, sourceId: number, id: string, occurredAt: string, extra: Partial<OverrideEventRecord> = {}): OverrideEventRecord => ({
+  const event = (
+    practiceId: number,
+    sourceId: number,
+    id: string,
+    occurredAt: string,
+    extra: Partial<OverrideEventRecord> = {},
+  ): OverrideEventRecord => ({
     practice_id: practiceId,
     source_id: sourceId,
     source_record_id: id,
@@ -56,9 +65,22 @@ async function seed() {
   })
   await upsertOverrideEvents(t.db, [
     event(a.id, sourceA.id, 'a-overdue', daysAgo(10)),
-    event(a.id, sourceA.id, 'a-recent', daysAgo(2), { kind: 'consent_override', reason_code: 'OVRPS', purpose_code: 'HLEGAL', legal_basis: 'legal_obligation', actor_role: 'Practice manager', actor: 'pm.smith', description: 'Records sent to police under a court order' }),
+    event(a.id, sourceA.id, 'a-recent', daysAgo(2), {
+      kind: 'consent_override',
+      reason_code: 'OVRPS',
+      purpose_code: 'HLEGAL',
+      legal_basis: 'legal_obligation',
+      actor_role: 'Practice manager',
+      actor: 'pm.smith',
+      description: 'Records sent to police under a court order',
+    }),
     event(a.id, sourceA.id, 'a-reviewed', daysAgo(20), { reason_code: 'OVRTPS' }),
-    event(a.id, sourceA.id, 'a-stopped', daysAgo(9), { kind: 'override_stopped', reason_code: null, description: null, recipient_id: null }),
+    event(a.id, sourceA.id, 'a-stopped', daysAgo(9), {
+      kind: 'override_stopped',
+      reason_code: null,
+      description: null,
+      recipient_id: null,
+    }),
     event(b.id, sourceB.id, 'b-event', daysAgo(3), { patient_pseudonym: 'P-OVR-OTHER-PRACTICE' }),
     ...Array.from({ length: 27 }, (_, i) => event(c.id, sourceC.id, `c-${i}`, daysAgo(30 - i))),
   ])
@@ -93,16 +115,31 @@ async function queue(query = '', user: TestUser = users.guardianA) {
 }
 
 async function eventPage(id: number, user: TestUser = users.guardianA, query = '') {
-  const response = await respond(() => eventRoute.loader({ request: get(`/overrides/${id}${query}`, user), params: { id: String(id) }, context: context() }))
+  const response = await respond(() =>
+    eventRoute.loader({ request: get(`/overrides/${id}${query}`, user), params: { id: String(id) }, context: context() }),
+  )
   return response.status === 200 ? { status: 200, data: await response.json() } : { status: response.status, data: await response.text() }
 }
 
-function review(id: number | string, user: TestUser | undefined, fields: Record<string, string>, opts: { csrf?: string | null; origin?: string } = {}) {
-  return respond(() => eventRoute.action({ request: post(`/overrides/${id}`, user, fields, opts), params: { id: String(id) }, context: context() }))
+function review(
+  id: number | string,
+  user: TestUser | undefined,
+  fields: Record<string, string>,
+  opts: { csrf?: string | null; origin?: string } = {},
+) {
+  return respond(() =>
+    eventRoute.action({ request: post(`/overrides/${id}`, user, fields, opts), params: { id: String(id) }, context: context() }),
+  )
 }
 
 const reviewsOf = (eventId: number) => t.db('override_reviews').where({ override_event_id: eventId }).orderBy('id')
-const firstReview = { verdict: 'justified', reasons: 'Unconscious patient; the shared record was needed for safe treatment.', secondSigner: '', escalate: '', supersedes: '' }
+const firstReview = {
+  verdict: 'justified',
+  reasons: 'Unconscious patient; the shared record was needed for safe treatment.',
+  secondSigner: '',
+  escalate: '',
+  supersedes: '',
+}
 
 describe('override review queue', () => {
   it('lists events awaiting review first, oldest due date first, then the rest by due date', async () => {
@@ -144,8 +181,17 @@ describe('override review queue', () => {
       latest: null,
       statusLabel: 'Awaiting review',
     })
-    expect(recent).toMatchObject({ reason: 'Public safety (OVRPS)', purpose: 'Court order or other legal duty (HLEGAL)', legalBasis: 'Legal obligation / court order', kindLabel: expect.stringContaining('consent override') })
-    expect(reviewed).toMatchObject({ reason: 'Third-party safety (OVRTPS)', reviewCount: 1, latest: { verdict: 'justified', verdictLabel: 'Justified', escalated: false, reviewerName: 'Test caldicott_guardian' } })
+    expect(recent).toMatchObject({
+      reason: 'Public safety (OVRPS)',
+      purpose: 'Court order or other legal duty (HLEGAL)',
+      legalBasis: 'Legal obligation / court order',
+      kindLabel: expect.stringContaining('consent override'),
+    })
+    expect(reviewed).toMatchObject({
+      reason: 'Third-party safety (OVRTPS)',
+      reviewCount: 1,
+      latest: { verdict: 'justified', verdictLabel: 'Justified', escalated: false, reviewerName: 'Test caldicott_guardian' },
+    })
     expect(stopped).toMatchObject({ kindLabel: 'Emergency access ended', reason: 'Not given', recipient: null })
   })
 
@@ -183,7 +229,9 @@ describe('override review queue', () => {
     expect((await eventPage(ids.other)).status).toBe(404)
     expect((await eventPage(ids.other, users.auditorA)).status).toBe(404)
     // Not a number, or no such event: the same answer.
-    const notAnId = await respond(() => eventRoute.loader({ request: get('/overrides/abc', users.guardianA), params: { id: 'abc' }, context: context() }))
+    const notAnId = await respond(() =>
+      eventRoute.loader({ request: get('/overrides/abc', users.guardianA), params: { id: 'abc' }, context: context() }),
+    )
     expect(notAnId.status).toBe(404)
     expect((await eventPage(987654)).status).toBe(404)
     // Practice B's own guardian sees it.
@@ -193,7 +241,9 @@ describe('override review queue', () => {
   })
 
   it('exports the queue as CSV with the same filters, and logs the export', async () => {
-    const response = await respond(() => csvLoader({ request: get('/overrides.csv?status=pending', users.auditorA), params: {}, context: context() }))
+    const response = await respond(() =>
+      csvLoader({ request: get('/overrides.csv?status=pending', users.auditorA), params: {}, context: context() }),
+    )
     expect(response.status).toBe(200)
     expect(response.headers.get('Content-Type')).toBe('text/csv; charset=utf-8')
     const lines = (await response.text()).trim().split('\r\n')
@@ -202,7 +252,9 @@ describe('override review queue', () => {
     )
     expect(lines).toHaveLength(3)
     expect(lines[1]).toContain(`${ids.overdue},`)
-    expect(lines[1]).toContain(',A81001,P-OVR-a-overdue,break_glass,OVRER,Emergency treatment (OVRER),ETREAT,Vital interests / emergency,GP,dr.jones,County Hospital (RX1),')
+    expect(lines[1]).toContain(
+      ',A81001,P-OVR-a-overdue,break_glass,OVRER,Emergency treatment (OVRER),ETREAT,Vital interests / emergency,GP,dr.jones,County Hospital (RX1),',
+    )
     expect(lines[1]).toContain(',pending,yes,0,')
     expect(lines[2]).toContain('P-OVR-a-recent')
     expect(lines.join('\n')).not.toContain('OTHER-PRACTICE')
@@ -243,7 +295,9 @@ describe('override review form', () => {
     expect((await review(ids.overdue, users.guardianA, firstReview, { csrf: null })).status).toBe(403)
     expect((await review(ids.overdue, users.guardianA, firstReview, { origin: 'https://evil.example' })).status).toBe(403)
     expect(await reviewsOf(ids.overdue)).toEqual([])
-    expect(Number((await t.db('access_log').where({ user_id: users.guardianA.id, action: 'csrf_refused' }).count('* as n').first())!.n)).toBe(2)
+    expect(
+      Number((await t.db('access_log').where({ user_id: users.guardianA.id, action: 'csrf_refused' }).count('* as n').first())!.n),
+    ).toBe(2)
   })
 
   it('requires written reasons and a verdict: 400 with the message for the field', async () => {
@@ -293,9 +347,20 @@ describe('override review form', () => {
     expect(log[0].detail).toMatchObject({ verdict: 'justified', escalated: true, supersedes: null })
 
     const page = await eventPage(ids.overdue, users.guardianA, `?signed=${row.id}`)
-    expect(page.data.notice).toBe('Your review is signed and recorded as review 1, and escalated as an incident. It is complete once Test practice_manager countersigns it.')
+    expect(page.data.notice).toBe(
+      'Your review is signed and recorded as review 1, and escalated as an incident. It is complete once Test practice_manager countersigns it.',
+    )
     expect(page.data.reviews).toEqual([
-      expect.objectContaining({ number: 1, verdictLabel: 'Justified', reviewerRoleLabel: 'Caldicott guardian', secondSignerName: 'Test practice_manager', secondSignerRoleLabel: 'Practice manager', escalated: true, supersededByNumber: null, countersignature: null }),
+      expect.objectContaining({
+        number: 1,
+        verdictLabel: 'Justified',
+        reviewerRoleLabel: 'Caldicott guardian',
+        secondSignerName: 'Test practice_manager',
+        secondSignerRoleLabel: 'Practice manager',
+        escalated: true,
+        supersededByNumber: null,
+        countersignature: null,
+      }),
     ])
     // Issue 16: naming a second signer is not enough; the review awaits their countersignature.
     expect(page.data.event.status).toBe('awaiting_countersignature')
@@ -310,15 +375,25 @@ describe('override review form', () => {
     // Only the named signer may countersign: anyone else, even a guardian of the practice, gets 403.
     expect((await review(ids.overdue, users.guardianA2, { intent: 'countersign', review: String(row.id), reason: '' })).status).toBe(403)
     const mine = await queue('', users.managerA)
-    expect(mine.data.awaitingMine).toEqual([expect.objectContaining({ reviewId: row.id, eventId: ids.overdue, reviewerName: 'Test caldicott_guardian' })])
+    expect(mine.data.awaitingMine).toEqual([
+      expect.objectContaining({ reviewId: row.id, eventId: ids.overdue, reviewerName: 'Test caldicott_guardian' }),
+    ])
     expect((await eventPage(ids.overdue, users.managerA)).data.countersign).toMatchObject({ reviewId: row.id, reviewNumber: 1 })
     const signed = await review(ids.overdue, users.managerA, { intent: 'countersign', review: String(row.id), reason: '' })
     expect(signed.status).toBe(302)
     expect(signed.headers.get('Location')).toBe(`/overrides/${ids.overdue}?countersigned=countersigned`)
-    expect(await t.db('override_countersignatures').where({ review_id: row.id }).first()).toMatchObject({ signer_id: users.managerA.id, decision: 'countersigned', reason: null })
-    expect(await t.db('access_log').where({ user_id: users.managerA.id, action: 'override_countersign' }).first()).toMatchObject({ target: `override:${ids.overdue}` })
+    expect(await t.db('override_countersignatures').where({ review_id: row.id }).first()).toMatchObject({
+      signer_id: users.managerA.id,
+      decision: 'countersigned',
+      reason: null,
+    })
+    expect(await t.db('access_log').where({ user_id: users.managerA.id, action: 'override_countersign' }).first()).toMatchObject({
+      target: `override:${ids.overdue}`,
+    })
     // Once only.
-    expect((await review(ids.overdue, users.managerA, { intent: 'decline', review: String(row.id), reason: 'Changed my mind' })).status).toBe(409)
+    expect(
+      (await review(ids.overdue, users.managerA, { intent: 'decline', review: String(row.id), reason: 'Changed my mind' })).status,
+    ).toBe(409)
     expect((await eventPage(ids.overdue, users.guardianA)).data.event.status).toBe('reviewed')
     expect(await overview()).toEqual({ pending: 1, overdue: 0 })
     expect((await queue('', users.managerA)).data.awaitingMine).toEqual([])
@@ -352,7 +427,13 @@ describe('override review form', () => {
     expect(log.detail).toMatchObject({ verdict: 'not_justified', escalated: false, supersedes: first.id })
 
     const page = await eventPage(ids.overdue, users.guardianA)
-    expect(page.data.reviews.map((r: { number: number; supersededByNumber: number | null; supersedesNumber: number | null }) => [r.number, r.supersededByNumber, r.supersedesNumber])).toEqual([
+    expect(
+      page.data.reviews.map((r: { number: number; supersededByNumber: number | null; supersedesNumber: number | null }) => [
+        r.number,
+        r.supersededByNumber,
+        r.supersedesNumber,
+      ]),
+    ).toEqual([
       [2, null, 1],
       [1, 2, null],
     ])
@@ -362,13 +443,26 @@ describe('override review form', () => {
     const noReason = await review(ids.overdue, users.guardianA, { intent: 'decline', review: String(rows[1].id), reason: ' ' })
     expect(noReason.status).toBe(400)
     expect((await noReason.json()).countersignErrors.reason).toBe('Write why you decline to countersign this review')
-    expect((await review(ids.overdue, users.guardianA, { intent: 'decline', review: String(rows[1].id), reason: 'The notes show the patient had capacity.' })).status).toBe(302)
+    expect(
+      (
+        await review(ids.overdue, users.guardianA, {
+          intent: 'decline',
+          review: String(rows[1].id),
+          reason: 'The notes show the patient had capacity.',
+        })
+      ).status,
+    ).toBe(302)
     const declined = await eventPage(ids.overdue, users.guardianA, '?countersigned=declined')
     expect(declined.data.event.status).toBe('pending')
     expect(declined.data.notice).toBe('You declined to countersign review 2. The event needs a new review.')
-    expect(declined.data.reviews[0].countersignature).toMatchObject({ decision: 'declined', reason: 'The notes show the patient had capacity.' })
+    expect(declined.data.reviews[0].countersignature).toMatchObject({
+      decision: 'declined',
+      reason: 'The notes show the patient had capacity.',
+    })
     // A third review with no second signer completes it.
-    expect((await review(ids.overdue, users.guardianA2, { ...firstReview, verdict: 'not_justified', supersedes: String(rows[1].id) })).status).toBe(302)
+    expect(
+      (await review(ids.overdue, users.guardianA2, { ...firstReview, verdict: 'not_justified', supersedes: String(rows[1].id) })).status,
+    ).toBe(302)
     const third = (await reviewsOf(ids.overdue))[2]
     const listed = (await queue('?status=reviewed')).data.events.find((e: { id: number }) => e.id === ids.overdue)
     expect(listed.latest).toMatchObject({ verdict: 'not_justified', id: third.id })
@@ -378,7 +472,11 @@ describe('override review form', () => {
   it('tells the reviewer when someone else reviewed meanwhile (409) and keeps their words', async () => {
     const [first] = await reviewsOf(ids.overdue)
     // guardianA still has the page from before the second review: it superseded review 1.
-    const stale = await review(ids.overdue, users.guardianA, { ...firstReview, reasons: 'My late second thoughts', supersedes: String(first.id) })
+    const stale = await review(ids.overdue, users.guardianA, {
+      ...firstReview,
+      reasons: 'My late second thoughts',
+      supersedes: String(first.id),
+    })
     expect(stale.status).toBe(409)
     const body = await stale.json()
     expect(body.errors.form).toContain('Someone else signed a review of this event while you were writing yours')
@@ -388,7 +486,13 @@ describe('override review form', () => {
     expect(await reviewsOf(ids.overdue)).toHaveLength(3)
     // And the database itself refuses two reviews superseding the same one.
     await expect(
-      t.db('override_reviews').insert({ override_event_id: ids.overdue, reviewer_id: users.guardianA.id, verdict: 'inconclusive', reasons: 'x', supersedes_id: first.id }),
+      t.db('override_reviews').insert({
+        override_event_id: ids.overdue,
+        reviewer_id: users.guardianA.id,
+        verdict: 'inconclusive',
+        reasons: 'x',
+        supersedes_id: first.id,
+      }),
     ).rejects.toThrow(/override_reviews_supersedes_id_unique/)
   })
 
@@ -402,7 +506,10 @@ describe('override review form', () => {
   it('keeps the queue filters across the sign-and-return round trip', async () => {
     const response = await respond(() =>
       eventRoute.action({
-        request: post(`/overrides/${ids.recent}?status=pending&practice=A81001`, users.guardianA, { ...firstReview, verdict: 'inconclusive' }),
+        request: post(`/overrides/${ids.recent}?status=pending&practice=A81001`, users.guardianA, {
+          ...firstReview,
+          verdict: 'inconclusive',
+        }),
         params: { id: String(ids.recent) },
         context: context(),
       }),

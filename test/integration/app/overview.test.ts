@@ -30,7 +30,8 @@ async function loadOverview(query = '', user: TestUser = guardian) {
 
 /** What the loader sent: JSON (every figure at once) or deferred data (the patient count still being counted). */
 async function loadOverviewAsSent(query = '', user: TestUser = guardian) {
-  const result = (await loader({ request: get(`/${query}`, user), params: {}, context: context() })) as unknown as Response | { data: unknown }
+  const result = (await loader({ request: get(`/${query}`, user), params: {}, context: context() })) as unknown as
+    Response | { data: unknown }
   if (result instanceof Response) return { deferred: false, data: await result.json() }
   return { deferred: true, data: result.data as Record<string, unknown> & { patients: Promise<number> } }
 }
@@ -110,12 +111,22 @@ describe('overview', () => {
     expect(await getDisclosureDayRange(t.db, all())).toEqual({ first: '2026-03-01', last: '2026-04-01' })
     expect(await countDisclosures(t.db, all())).toBe(8)
     expect(await countDisclosuresByPurpose(t.db, all())).toEqual([
-      { purpose: 'direct_care', label: 'Direct care by the team and other providers caring for the patient', prohibited: false, disclosures: 4 },
+      {
+        purpose: 'direct_care',
+        label: 'Direct care by the team and other providers caring for the patient',
+        prohibited: false,
+        disclosures: 4,
+      },
       { purpose: 'legal', label: 'Court order or other legal duty', prohibited: false, disclosures: 2 },
       { purpose: 'research', label: 'Research', prohibited: false, disclosures: 2 },
     ])
     expect(await countDisclosuresByRecipient(t.db, all())).toEqual([
-      expect.objectContaining({ name: 'County Hospital', recipientType: 'nhs_trust', recipientTypeLabel: 'NHS trust / foundation trust', disclosures: 4 }),
+      expect.objectContaining({
+        name: 'County Hospital',
+        recipientType: 'nhs_trust',
+        recipientTypeLabel: 'NHS trust / foundation trust',
+        disclosures: 4,
+      }),
       expect.objectContaining({ name: 'City University', recipientTypeLabel: 'Research organisation', disclosures: 2 }),
       expect.objectContaining({ name: 'County Police', recipientTypeLabel: 'Police and judicial', disclosures: 2 }),
     ])
@@ -200,7 +211,23 @@ describe('overview', () => {
     const source = await addSource(t.db, { practiceId: other.id, kind: 'fhir', name: 'Hillside FHIR', baseUrl: 'http://127.0.0.1:2/fhir' })
     const org = await ensureOrganisation(t.db, { odsCode: 'RX9', name: 'Far Hospital', recipientType: 'nhs_trust' })
     await upsertDisclosures(t.db, [
-      { practice_id: other.id, source_id: source.id, source_record_id: 'b-1', source_version: '1', occurred_at: '2026-03-05T10:00:00Z', patient_pseudonym: 'P-OTHR-0001-0001', recipient_id: org, purpose: 'research', purpose_code: null, legal_basis: null, data_level: 'identifiable', data_description: null, disclosed_by_role: null, disclosed_by: null, run_id: null },
+      {
+        practice_id: other.id,
+        source_id: source.id,
+        source_record_id: 'b-1',
+        source_version: '1',
+        occurred_at: '2026-03-05T10:00:00Z',
+        patient_pseudonym: 'P-OTHR-0001-0001',
+        recipient_id: org,
+        purpose: 'research',
+        purpose_code: null,
+        legal_basis: null,
+        data_level: 'identifiable',
+        data_description: null,
+        disclosed_by_role: null,
+        disclosed_by: null,
+        run_id: null,
+      },
     ])
     const mine = await loadOverview()
     expect(mine.total).toBe(8)

@@ -25,10 +25,21 @@ async function seed() {
   await upsertDisclosures(
     t.db,
     [1, 2, 3].map((n) => ({
-      practice_id: practice.id, source_id: source.id, source_record_id: `ae-${n}`, source_version: '1',
-      occurred_at: `2026-03-0${n}T10:00:00Z`, patient_pseudonym: `P-AAAA-BBBB-000${n}`, recipient_id: hospital,
-      purpose: 'direct_care', purpose_code: 'TREAT', legal_basis: null, data_level: 'identifiable' as const,
-      data_description: null, disclosed_by_role: null, disclosed_by: null, run_id: null,
+      practice_id: practice.id,
+      source_id: source.id,
+      source_record_id: `ae-${n}`,
+      source_version: '1',
+      occurred_at: `2026-03-0${n}T10:00:00Z`,
+      patient_pseudonym: `P-AAAA-BBBB-000${n}`,
+      recipient_id: hospital,
+      purpose: 'direct_care',
+      purpose_code: 'TREAT',
+      legal_basis: null,
+      data_level: 'identifiable' as const,
+      data_description: null,
+      disclosed_by_role: null,
+      disclosed_by: null,
+      run_id: null,
     })),
   )
 }
@@ -80,15 +91,22 @@ describe('/reports', () => {
     const recorded = await until(() => t.db('report_exports').first())
     expect(recorded).toMatchObject({ kind: 'audit', generated_by: auditor.email, generated_by_user_id: auditor.id })
     expect(recorded.pdf_sha256).toBe(crypto.createHash('sha256').update(pdf).digest('hex'))
-    expect(await until(() => t.db('access_log').where({ user_id: auditor.id, action: 'report_download' }).first())).toMatchObject({ target: `report:${recorded.id}`, outcome: 'ok' })
+    expect(await until(() => t.db('access_log').where({ user_id: auditor.id, action: 'report_download' }).first())).toMatchObject({
+      target: `report:${recorded.id}`,
+      outcome: 'ok',
+    })
 
     const page = await (await loader({ request: get('/reports', auditor), params: {}, context })).json()
     expect(page.allowed).toEqual(['audit'])
-    expect(page.exports.map((e: { id: string; sha256: string; file: string }) => [e.id, e.sha256, e.file])).toEqual([[recorded.id, recorded.pdf_sha256, 'kept']])
+    expect(page.exports.map((e: { id: string; sha256: string; file: string }) => [e.id, e.sha256, e.file])).toEqual([
+      [recorded.id, recorded.pdf_sha256, 'kept'],
+    ])
 
     // The kept file is the very file sent: same bytes.
     const again = deliveryContext()
-    const refetched = await respond(() => downloadAgain({ request: get(`/reports/${recorded.id}/pdf`, auditor), params: { id: recorded.id }, context: again.context }))
+    const refetched = await respond(() =>
+      downloadAgain({ request: get(`/reports/${recorded.id}/pdf`, auditor), params: { id: recorded.id }, context: again.context }),
+    )
     expect(refetched.status).toBe(200)
     expect(Buffer.from(await refetched.arrayBuffer()).equals(Buffer.from(pdf))).toBe(true)
     again.settle(true)
@@ -142,15 +160,35 @@ describe('/reports', () => {
   it('keeps each report to its role and the viewer’s practices', async () => {
     const context = loadContext(t)
     const manager = await signedInUser(context, 'practice_manager', ['A81001'])
-    expect((await generate(manager, { kind: 'incident', from: '2026-03-01', to: '2026-03-31', eventId: '1' }, null)).response.status).toBe(403)
-    expect((await generate(manager, { kind: 'commissioner', from: '2026-03-01', to: '2026-03-31', practice: 'B82002' }, null)).response.status).toBe(404)
+    expect((await generate(manager, { kind: 'incident', from: '2026-03-01', to: '2026-03-31', eventId: '1' }, null)).response.status).toBe(
+      403,
+    )
+    expect(
+      (await generate(manager, { kind: 'commissioner', from: '2026-03-01', to: '2026-03-31', practice: 'B82002' }, null)).response.status,
+    ).toBe(404)
     expect((await generate(manager, { kind: 'commissioner', from: '2026-03-01', to: '2026-03-31' })).response.status).toBe(200)
-    const forged = await respond(() => download({ request: post('/reports/download', manager, { kind: 'audit', from: '2026-03-01', to: '2026-03-31' }, { csrf: null }), params: {}, context }))
+    const forged = await respond(() =>
+      download({
+        request: post('/reports/download', manager, { kind: 'audit', from: '2026-03-01', to: '2026-03-31' }, { csrf: null }),
+        params: {},
+        context,
+      }),
+    )
     expect(forged.status).toBe(403)
     // The other practice's user does not see reports about A81001, nor fetch their files.
     const other = await signedInUser(context, 'auditor', ['B82002'])
     expect((await (await loader({ request: get('/reports', other), params: {}, context })).json()).exports).toEqual([])
     const someReport = (await t.db('report_exports').first()).id
-    expect((await respond(() => downloadAgain({ request: get(`/reports/${someReport}/pdf`, other), params: { id: someReport }, context: deliveryContext().context }))).status).toBe(404)
+    expect(
+      (
+        await respond(() =>
+          downloadAgain({
+            request: get(`/reports/${someReport}/pdf`, other),
+            params: { id: someReport },
+            context: deliveryContext().context,
+          }),
+        )
+      ).status,
+    ).toBe(404)
   })
 })

@@ -29,13 +29,25 @@ describe('ledger user add', () => {
   })
 
   it('refuses short passwords, unknown roles and unknown practices with a clear message', async () => {
-    const short = await runLedger(['user', 'add', '--email', 'a@example.nhs.uk', '--role', 'auditor', '--practice', 'A81001'], env(), 'short\n')
+    const short = await runLedger(
+      ['user', 'add', '--email', 'a@example.nhs.uk', '--role', 'auditor', '--practice', 'A81001'],
+      env(),
+      'short\n',
+    )
     expect(short.code).toBe(2)
     expect(short.stderr.trim()).toBe('The password must be at least 12 characters.')
-    const role = await runLedger(['user', 'add', '--email', 'a@example.nhs.uk', '--role', 'superuser', '--practice', 'A81001'], env(), 'a long enough password\n')
+    const role = await runLedger(
+      ['user', 'add', '--email', 'a@example.nhs.uk', '--role', 'superuser', '--practice', 'A81001'],
+      env(),
+      'a long enough password\n',
+    )
     expect(role.code).toBe(2)
     expect(role.stderr).toMatch(/superuser/)
-    const practice = await runLedger(['user', 'add', '--email', 'a@example.nhs.uk', '--role', 'auditor', '--practice', 'C99999'], env(), 'a long enough password\n')
+    const practice = await runLedger(
+      ['user', 'add', '--email', 'a@example.nhs.uk', '--role', 'auditor', '--practice', 'C99999'],
+      env(),
+      'a long enough password\n',
+    )
     expect(practice.code).toBe(2)
     expect(practice.stderr.trim()).toBe('--practice: There is no practice with ODS code C99999.')
     expect(await t.db('users').where({ email: 'a@example.nhs.uk' }).first()).toBeUndefined()

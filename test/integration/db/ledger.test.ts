@@ -53,37 +53,126 @@ async function seeded() {
     disclosed_by: null,
     run_id: null,
   })
-  await upsertDisclosures(db, [1, 2, 3, 4, 5].map((i) => disclosure(practice, source, `d${i}`)))
-  await upsertDisclosures(db, [1, 2].map((i) => disclosure(other, source2, `e${i}`)))
+  await upsertDisclosures(
+    db,
+    [1, 2, 3, 4, 5].map((i) => disclosure(practice, source, `d${i}`)),
+  )
+  await upsertDisclosures(
+    db,
+    [1, 2].map((i) => disclosure(other, source2, `e${i}`)),
+  )
   // A correction from the source: a new version, the old one kept.
   await upsertDisclosures(db, [disclosure(practice, source, 'd2', '2')])
   await upsertPatientChoices(db, [
-    { practice_id: practice.id, source_id: source.id, source_record_id: 'c1', source_version: '1', patient_pseudonym: 'P-X', kind: 'ndop', decision: 'deny', effective_at: '2026-01-01T00:00:00Z', code_system: null, code: null, status: 'active', run_id: null },
+    {
+      practice_id: practice.id,
+      source_id: source.id,
+      source_record_id: 'c1',
+      source_version: '1',
+      patient_pseudonym: 'P-X',
+      kind: 'ndop',
+      decision: 'deny',
+      effective_at: '2026-01-01T00:00:00Z',
+      code_system: null,
+      code: null,
+      status: 'active',
+      run_id: null,
+    },
   ])
   await upsertOverrideEvents(db, [
-    { practice_id: practice.id, source_id: source.id, source_record_id: 'o1', source_version: '1', occurred_at: '2026-03-02T10:00:00Z', patient_pseudonym: 'P-Y', kind: 'break_glass', reason_code: 'OVRER', purpose_code: 'ETREAT', legal_basis: null, actor_role: 'GP', actor: 'staff-1', recipient_id: null, description: null, run_id: null },
+    {
+      practice_id: practice.id,
+      source_id: source.id,
+      source_record_id: 'o1',
+      source_version: '1',
+      occurred_at: '2026-03-02T10:00:00Z',
+      patient_pseudonym: 'P-Y',
+      kind: 'break_glass',
+      reason_code: 'OVRER',
+      purpose_code: 'ETREAT',
+      legal_basis: null,
+      actor_role: 'GP',
+      actor: 'staff-1',
+      recipient_id: null,
+      description: null,
+      run_id: null,
+    },
   ])
   const event = await db('override_events').first('id')
-  const guardian = await createUser(db, { email: 'cg@example.org', password: 'a long enough password', role: 'caldicott_guardian', practiceIds: [practice.id] })
+  const guardian = await createUser(db, {
+    email: 'cg@example.org',
+    password: 'a long enough password',
+    role: 'caldicott_guardian',
+    practiceIds: [practice.id],
+  })
   const signed = await signOverrideReview(
     db,
-    { eventId: event.id, reviewerId: guardian.id, verdict: 'justified', reasons: 'Emergency care, documented.', secondSignerId: null, escalated: false, expectedLatestId: null },
+    {
+      eventId: event.id,
+      reviewerId: guardian.id,
+      verdict: 'justified',
+      reasons: 'Emergency care, documented.',
+      secondSignerId: null,
+      escalated: false,
+      expectedLatestId: null,
+    },
     { userId: guardian.id, actor: guardian.email, action: 'override_review' },
   )
   expect(signed.ok).toBe(true)
   const [finding] = await db('findings')
-    .insert({ rule_id: 'test_rule', severity: 'high', practice_id: practice.id, subject_key: 'disclosure:1', summary: 'A test finding', evidence: '[]' })
+    .insert({
+      rule_id: 'test_rule',
+      severity: 'high',
+      practice_id: practice.id,
+      subject_key: 'disclosure:1',
+      summary: 'A test finding',
+      evidence: '[]',
+    })
     .returning('id')
-  await db('finding_events').insert({ finding_id: finding.id, from_status: null, to_status: 'open', reason: 'Found by rule test_rule', by_user_id: null })
+  await db('finding_events').insert({
+    finding_id: finding.id,
+    from_status: null,
+    to_status: 'open',
+    reason: 'Found by rule test_rule',
+    by_user_id: null,
+  })
   await setFindingStatus(db, finding.id, 'accepted', 'Risk accepted by the guardian', guardian.id)
   await setFindingStatus(db, finding.id, 'open', 'Reopened: new evidence', guardian.id)
-  await addAgreement(db, { reference: 'DSA-1', recipientId: recipient, dataLevel: 'identifiable', validFrom: '2026-01-01', validTo: null, purposes: ['direct_care'], practiceIds: [practice.id] })
-  await db('report_exports').insert({ id: '11111111-2222-4333-8444-555555555555', kind: 'audit', params: '{}', generated_by: 'test', row_counts: '{}', section_digests: '{}', pdf_sha256: 'ab'.repeat(32) })
-  for (let i = 0; i < 5; i++) await writeAccessLog(db, { userId: guardian.id, actor: guardian.email, action: 'page_view', target: `/x/${i}`, practiceId: practice.id })
+  await addAgreement(db, {
+    reference: 'DSA-1',
+    recipientId: recipient,
+    dataLevel: 'identifiable',
+    validFrom: '2026-01-01',
+    validTo: null,
+    purposes: ['direct_care'],
+    practiceIds: [practice.id],
+  })
+  await db('report_exports').insert({
+    id: '11111111-2222-4333-8444-555555555555',
+    kind: 'audit',
+    params: '{}',
+    generated_by: 'test',
+    row_counts: '{}',
+    section_digests: '{}',
+    pdf_sha256: 'ab'.repeat(32),
+  })
+  for (let i = 0; i < 5; i++)
+    await writeAccessLog(db, {
+      userId: guardian.id,
+      actor: guardian.email,
+      action: 'page_view',
+      target: `/x/${i}`,
+      practiceId: practice.id,
+    })
   return { t, db, practice, other, source, recipient, disclosure, finding: Number(finding.id), guardian }
 }
 
-const env = (url: string, extra: Record<string, string> = {}) => ({ DATABASE_URL: url, PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, SIGNING_KEY: TEST_SIGNING_KEY, ...extra })
+const env = (url: string, extra: Record<string, string> = {}) => ({
+  DATABASE_URL: url,
+  PSEUDONYM_KEY: TEST_PSEUDONYM_KEY,
+  SIGNING_KEY: TEST_SIGNING_KEY,
+  ...extra,
+})
 
 /** As a superuser with every trigger off: what the append-only triggers cannot stop. */
 async function tamper(db: Db, fn: (trx: Db) => Promise<unknown>) {
@@ -100,12 +189,30 @@ describe('the tamper-evident ledger', () => {
     const { t, db } = await seeded()
     const tables = (await db('ledger_entries').distinct('table_name').pluck('table_name')).sort()
     expect(tables).toEqual(
-      ['access_log', 'agreement_practices', 'agreement_purposes', 'data_sharing_agreements', 'disclosures', 'finding_events', 'override_events', 'override_reviews', 'patient_choices', 'report_exports'].sort(),
+      [
+        'access_log',
+        'agreement_practices',
+        'agreement_purposes',
+        'data_sharing_agreements',
+        'disclosures',
+        'finding_events',
+        'override_events',
+        'override_reviews',
+        'patient_choices',
+        'report_exports',
+      ].sort(),
     )
     // The correction of d2 is a second entry; the version it replaced is kept.
     const d2 = await db('disclosures').where({ source_record_id: 'd2' }).first('id')
-    expect(await db('ledger_entries').where({ table_name: 'disclosures', row_key: String(d2.id) }).orderBy('seq').pluck('op')).toEqual(['insert', 'update'])
-    const kept = await db('ledger_versions').where({ table_name: 'disclosures', row_key: String(d2.id) }).first('row_data')
+    expect(
+      await db('ledger_entries')
+        .where({ table_name: 'disclosures', row_key: String(d2.id) })
+        .orderBy('seq')
+        .pluck('op'),
+    ).toEqual(['insert', 'update'])
+    const kept = await db('ledger_versions')
+      .where({ table_name: 'disclosures', row_key: String(d2.id) })
+      .first('row_data')
     expect(kept.row_data.source_version).toBe('1')
     // Sequence numbers without gaps, per chain.
     const { rows } = await db.raw('SELECT chain_key, count(*)::int AS n, max(seq)::int AS top FROM ledger_entries GROUP BY 1')
@@ -141,7 +248,13 @@ describe('the tamper-evident ledger', () => {
     const event = await db('override_events').first('id')
     const latest = await db('override_reviews').first('id')
     const [forged] = await tamper(db, async (trx) => {
-      await trx('override_reviews').insert({ override_event_id: event.id, reviewer_id: guardian.id, verdict: 'not_justified', reasons: 'forged', supersedes_id: latest.id })
+      await trx('override_reviews').insert({
+        override_event_id: event.id,
+        reviewer_id: guardian.id,
+        verdict: 'not_justified',
+        reasons: 'forged',
+        supersedes_id: latest.id,
+      })
     }).then(() => db('override_reviews').where({ reasons: 'forged' }).select('id'))
     const run = await verify(t.url)
     expect(run.code).toBe(1)
@@ -170,7 +283,11 @@ describe('the tamper-evident ledger', () => {
     const { t, db, practice, source, disclosure } = await seeded()
     // An old copy of the disclosures, taken before a correction and two new records.
     await db.raw('CREATE TABLE disclosures_copy AS SELECT * FROM disclosures')
-    await upsertDisclosures(db, [disclosure(practice, source, 'd4', '2'), disclosure(practice, source, 'd6'), disclosure(practice, source, 'd7')])
+    await upsertDisclosures(db, [
+      disclosure(practice, source, 'd4', '2'),
+      disclosure(practice, source, 'd6'),
+      disclosure(practice, source, 'd7'),
+    ])
     const d4 = await db('disclosures').where({ source_record_id: 'd4' }).first('id')
     const newer = await db('disclosures').whereIn('source_record_id', ['d6', 'd7']).orderBy('id').pluck('id')
     await tamper(db, async (trx) => {
@@ -192,7 +309,9 @@ describe('the tamper-evident ledger', () => {
     // An entry rewritten to match a changed row, without recomputing the chain after it.
     const entry = await db('ledger_entries').where({ chain_key: practice.id, seq: 2 }).first('row_key')
     await tamper(db, async (trx) => {
-      await trx('disclosures').where({ id: Number(entry.row_key) }).update({ purpose: 'research' })
+      await trx('disclosures')
+        .where({ id: Number(entry.row_key) })
+        .update({ purpose: 'research' })
       await trx.raw(
         `UPDATE ledger_entries l SET row_hash = sha256(convert_to((jsonb_strip_nulls(to_jsonb(d)) - '{id}'::text[])::text, 'UTF8'))
            FROM disclosures d WHERE d.id = ? AND l.chain_key = ? AND l.seq = 2`,
@@ -242,12 +361,18 @@ describe('the tamper-evident ledger', () => {
     const lastBefore = cp.chains.find((c: { chain: number }) => c.chain === practice.id)
     await tamper(db, async (trx) => {
       await trx('ledger_entries').where({ chain_key: practice.id }).where('seq', '>=', lastBefore.seq).delete()
-      const prev = await trx('ledger_entries').where({ chain_key: practice.id, seq: lastBefore.seq - 1 }).first('hash')
-      await trx('ledger_heads').where({ chain_key: practice.id }).update({ seq: lastBefore.seq - 1, hash: prev.hash })
+      const prev = await trx('ledger_entries')
+        .where({ chain_key: practice.id, seq: lastBefore.seq - 1 })
+        .first('hash')
+      await trx('ledger_heads')
+        .where({ chain_key: practice.id })
+        .update({ seq: lastBefore.seq - 1, hash: prev.hash })
     })
     const rolledBack = await verify(t.url, '--checkpoint', file)
     expect(rolledBack.code).toBe(1)
-    expect(rolledBack.stdout).toMatch(new RegExp(`CHECKPOINT: chain ${practice.id} ends at entry ${lastBefore.seq - 1}, before the checkpoint's head ${lastBefore.seq}`))
+    expect(rolledBack.stdout).toMatch(
+      new RegExp(`CHECKPOINT: chain ${practice.id} ends at entry ${lastBefore.seq - 1}, before the checkpoint's head ${lastBefore.seq}`),
+    )
   })
 
   it('verifies one practice with --practice, through the same function the scheduler calls', async () => {
@@ -270,7 +395,10 @@ describe('the tamper-evident ledger', () => {
     const writers = Array.from({ length: 8 }, (_, w) =>
       (async () => {
         for (let b = 0; b < 5; b++) {
-          await upsertDisclosures(db, Array.from({ length: 40 }, (_, i) => disclosure(practice, source, `w${w}-${b}-${i}`)))
+          await upsertDisclosures(
+            db,
+            Array.from({ length: 40 }, (_, i) => disclosure(practice, source, `w${w}-${b}-${i}`)),
+          )
           await writeAccessLog(db, { userId: guardian.id, actor: guardian.email, action: 'page_view', practiceId: practice.id })
           await db.transaction(async (trx) => {
             await upsertDisclosures(trx, [disclosure(practice, source, `w${w}-${b}-x`)])
@@ -280,7 +408,10 @@ describe('the tamper-evident ledger', () => {
       })(),
     )
     await Promise.all(writers)
-    const { rows } = await db.raw('SELECT count(*)::int AS n, count(DISTINCT seq)::int AS d, max(seq)::int AS top FROM ledger_entries WHERE chain_key = ?', [practice.id])
+    const { rows } = await db.raw(
+      'SELECT count(*)::int AS n, count(DISTINCT seq)::int AS d, max(seq)::int AS top FROM ledger_entries WHERE chain_key = ?',
+      [practice.id],
+    )
     expect(rows[0].n).toBe(rows[0].top)
     expect(rows[0].d).toBe(rows[0].n)
     const r = await verifyIntegrity(db, { runBy: 'test', record: false })
@@ -299,12 +430,19 @@ describe('the tamper-evident ledger', () => {
     await tamper(db, async (trx) => {
       const head = await trx('ledger_heads').where({ chain_key: practice.id }).first('seq')
       await trx('ledger_entries').where({ chain_key: practice.id, seq: head.seq }).delete()
-      const prev = await trx('ledger_entries').where({ chain_key: practice.id, seq: head.seq - 1 }).first('hash')
-      await trx('ledger_heads').where({ chain_key: practice.id }).update({ seq: head.seq - 1, hash: prev.hash })
+      const prev = await trx('ledger_entries')
+        .where({ chain_key: practice.id, seq: head.seq - 1 })
+        .first('hash')
+      await trx('ledger_heads')
+        .where({ chain_key: practice.id })
+        .update({ seq: head.seq - 1, hash: prev.hash })
     })
     expect(await scheduledIntegrityCheck(db, key, (l) => lines.push(l))).toMatchObject({ intact: false, checkpointId: 2 })
     expect(lines.join('\n')).toMatch(/integrity check FAILED/)
     const v = await db('ledger_verifications').orderBy('id').select('intact', 'run_by')
-    expect(v).toEqual([{ intact: true, run_by: 'scheduler' }, { intact: false, run_by: 'scheduler' }])
+    expect(v).toEqual([
+      { intact: true, run_by: 'scheduler' },
+      { intact: false, run_by: 'scheduler' },
+    ])
   })
 })

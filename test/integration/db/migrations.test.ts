@@ -9,7 +9,12 @@ describe('reporting schema', () => {
     const purposes = await t.db('purposes').select('code', 'opt_out_applies', 'prohibited')
     expect(purposes).toHaveLength(21)
     expect(purposes.find((p) => p.code === 'research')).toMatchObject({ opt_out_applies: true, prohibited: false })
-    expect(purposes.filter((p) => p.prohibited).map((p) => p.code).sort()).toEqual(['insurance', 'marketing'])
+    expect(
+      purposes
+        .filter((p) => p.prohibited)
+        .map((p) => p.code)
+        .sort(),
+    ).toEqual(['insurance', 'marketing'])
     const hmarkt = await t.db('purpose_code_map').where({ code: 'HMARKT' }).first()
     expect(hmarkt.purpose).toBe('marketing')
     const type1 = await t.db('choice_code_map').where({ code: '827241000000103' }).first()

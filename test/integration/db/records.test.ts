@@ -37,15 +37,31 @@ describe('record upserts', () => {
     expect(await upsertDisclosures(t.db, [row('a', '1'), row('b', '1'), row('b', '1')])).toEqual({ inserted: 2, updated: 0, duplicates: 1 })
     expect(await upsertDisclosures(t.db, [row('a', '1'), row('b', '1')])).toEqual({ inserted: 0, updated: 0, duplicates: 2 })
     expect(await upsertDisclosures(t.db, [row('a', '2', 'research'), row('c', '1')])).toEqual({ inserted: 1, updated: 1, duplicates: 0 })
-    const raw = await t.db('disclosures').where({ source_id: source.id }).select('purpose').count('* as n').groupBy('purpose').orderBy('purpose')
+    const raw = await t
+      .db('disclosures')
+      .where({ source_id: source.id })
+      .select('purpose')
+      .count('* as n')
+      .groupBy('purpose')
+      .orderBy('purpose')
     const rolled = await t.db('disclosure_daily').select('purpose').sum('disclosures as n').groupBy('purpose').orderBy('purpose')
-    expect(raw).toEqual([{ purpose: 'direct_care', n: 2 }, { purpose: 'research', n: 1 }])
+    expect(raw).toEqual([
+      { purpose: 'direct_care', n: 2 },
+      { purpose: 'research', n: 1 },
+    ])
     expect(rolled.map((r) => ({ purpose: r.purpose, n: Number(r.n) }))).toEqual(raw)
   })
 
   it('quarantines a record once however often it is seen, and resolves it when it later loads', async () => {
     const source = (await t.db('sources').first())!
-    const item = { sourceId: source.id, recordKey: 'bad-1', resourceType: 'AuditEvent', reason: 'no purpose', payload: { id: 'bad-1' }, runId: null }
+    const item = {
+      sourceId: source.id,
+      recordKey: 'bad-1',
+      resourceType: 'AuditEvent',
+      reason: 'no purpose',
+      payload: { id: 'bad-1' },
+      runId: null,
+    }
     await quarantineRecords(t.db, [item])
     await quarantineRecords(t.db, [{ ...item, reason: 'still no purpose' }])
     const rows = await t.db('quarantine').where({ record_key: 'bad-1' })

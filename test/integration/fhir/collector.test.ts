@@ -58,11 +58,18 @@ let sourceCount = 0
 async function newSource(token: string | null = 'practice-token'): Promise<{ source: SourceRow; slug: string }> {
   const practice = await ensurePractice(t.db, { odsCode: 'A81001', name: 'Test Surgery' })
   const slug = `A81001-${++sourceCount}`
-  const source = await addSource(t.db, { practiceId: practice.id, kind: 'fhir', name: `System ${slug}`, baseUrl: `http://practice.test/fhir/${slug}`, token })
+  const source = await addSource(t.db, {
+    practiceId: practice.id,
+    kind: 'fhir',
+    name: `System ${slug}`,
+    baseUrl: `http://practice.test/fhir/${slug}`,
+    token,
+  })
   return { source, slug }
 }
 
-const fhirJson = (body: unknown, status = 200) => new HttpResponse(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/fhir+json' } })
+const fhirJson = (body: unknown, status = 200) =>
+  new HttpResponse(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/fhir+json' } })
 
 /**
  * The practice system: a FHIR R4 server holding `data`, answering searches as a real one does
@@ -96,7 +103,9 @@ function practiceSystem(slug: string, data: Record<Stream, Json[]>) {
         type: 'searchset',
         total: matches.length,
         link,
-        entry: matches.slice(offset, offset + count).map((resource) => ({ fullUrl: `${url.origin}${url.pathname}/${resource.id}`, resource, search: { mode: 'match' } })),
+        entry: matches
+          .slice(offset, offset + count)
+          .map((resource) => ({ fullUrl: `${url.origin}${url.pathname}/${resource.id}`, resource, search: { mode: 'match' } })),
       })
     })
   server.use(handler('AuditEvent'), handler('Consent'))
@@ -147,7 +156,9 @@ describe('FHIR collector', () => {
       occurred_at: new Date(iso(1)),
     })
     expect(await t.db('organisations').where({ ods_code: 'RR8' }).first()).toMatchObject({ recipient_type: 'nhs_trust' })
-    expect(await t.db('override_events').where({ source_id: source.id }).select('kind', 'purpose_code')).toEqual([{ kind: 'break_glass', purpose_code: 'BTG' }])
+    expect(await t.db('override_events').where({ source_id: source.id }).select('kind', 'purpose_code')).toEqual([
+      { kind: 'break_glass', purpose_code: 'BTG' },
+    ])
     expect(await t.db('patient_choices').where({ source_id: source.id }).orderBy('kind').select('kind', 'decision')).toEqual([
       { kind: 'record_sharing', decision: 'deny' },
       { kind: 'type1', decision: 'deny' },
@@ -159,9 +170,11 @@ describe('FHIR collector', () => {
   it('loads the HL7 R4 and IHE BALP examples as published', async () => {
     const { source, slug } = await newSource()
     practiceSystem(slug, {
-      AuditEvent: ['auditevent-example-disclosure', 'auditevent-balp-privacy-disclosure-source', 'auditevent-balp-privacy-disclosure-recipient'].map(
-        (name, i) => stamped(name, i),
-      ),
+      AuditEvent: [
+        'auditevent-example-disclosure',
+        'auditevent-balp-privacy-disclosure-source',
+        'auditevent-balp-privacy-disclosure-recipient',
+      ].map((name, i) => stamped(name, i)),
       Consent: ['consent-example-Out', 'consent-example-notOrg', 'consent-example-Emergency'].map((name, i) => stamped(name, i)),
     })
     const result = await collectSource(deps(), source)
@@ -264,10 +277,28 @@ describe('FHIR collector', () => {
     expect(result.counts).toEqual({ read: 7, inserted: 3, updated: 0, duplicates: 0, quarantined: 4 })
     const quarantined = await t.db('quarantine').where({ source_id: source.id }).orderBy('record_key')
     expect(quarantined.map((q) => [q.record_key, q.resource_type, q.reason, q.status, q.first_run_id])).toEqual([
-      ['consent-example-Out-r5', 'Consent', expect.stringMatching(/^resource looks like FHIR R5 \(Consent\.decision/), 'pending', result.runId],
-      ['disclosure-2', 'AuditEvent', 'AuditEvent has no purposeOfEvent code that maps to a known purpose (got v3-ActReason#XYZ)', 'pending', result.runId],
+      [
+        'consent-example-Out-r5',
+        'Consent',
+        expect.stringMatching(/^resource looks like FHIR R5 \(Consent\.decision/),
+        'pending',
+        result.runId,
+      ],
+      [
+        'disclosure-2',
+        'AuditEvent',
+        'AuditEvent has no purposeOfEvent code that maps to a known purpose (got v3-ActReason#XYZ)',
+        'pending',
+        result.runId,
+      ],
       ['disclosure-3', 'AuditEvent', 'patient NHS number ending 918 fails the modulus-11 check', 'pending', result.runId],
-      ['example-disclosure-r5', 'AuditEvent', expect.stringMatching(/^resource looks like FHIR R5 \(AuditEvent\.category/), 'pending', result.runId],
+      [
+        'example-disclosure-r5',
+        'AuditEvent',
+        expect.stringMatching(/^resource looks like FHIR R5 \(AuditEvent\.category/),
+        'pending',
+        result.runId,
+      ],
     ])
     expect(quarantined.find((q) => q.record_key === 'disclosure-2').payload).toEqual(unknownPurpose)
     expect(await getCursor(t.db, source.id, 'AuditEvent')).toBe(iso(5))
@@ -383,7 +414,11 @@ describe('FHIR collector: source faults', () => {
   })
 
   it('retries a 5xx answer', async () => {
-    const { source, system } = await faultySource('AuditEvent', () => new HttpResponse('oops', { status: 502 }), () => new HttpResponse(null, { status: 500 }))
+    const { source, system } = await faultySource(
+      'AuditEvent',
+      () => new HttpResponse('oops', { status: 502 }),
+      () => new HttpResponse(null, { status: 500 }),
+    )
     expect(await collectSource(deps({ pageSize: 50 }), source)).toMatchObject({ status: 'completed', counts: fullLoad })
     expect(system.of('AuditEvent')).toHaveLength(1)
   })
@@ -391,7 +426,10 @@ describe('FHIR collector: source faults', () => {
   it('retries a truncated body', async () => {
     const { source } = await faultySource(
       'AuditEvent',
-      () => new HttpResponse('{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"AuditEv', { headers: { 'Content-Type': 'application/fhir+json' } }),
+      () =>
+        new HttpResponse('{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"AuditEv', {
+          headers: { 'Content-Type': 'application/fhir+json' },
+        }),
     )
     expect(await collectSource(deps({ pageSize: 50 }), source)).toMatchObject({ status: 'completed', counts: fullLoad })
   })

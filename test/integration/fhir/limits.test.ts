@@ -50,7 +50,11 @@ async function sourceAt(baseUrl: string): Promise<SourceRow> {
   const practice = await ensurePractice(t.db, { odsCode: 'A81001', name: 'Test Surgery' })
   return addSource(t.db, { practiceId: practice.id, kind: 'fhir', name: `System ${++n}`, baseUrl, token: 'practice-token' })
 }
-const deps = (http: Partial<Config['http']> = {}): RunnerDeps => ({ db: t.db, target: { kind: 'postgres', url: t.url }, config: testConfig(t.url, http) })
+const deps = (http: Partial<Config['http']> = {}): RunnerDeps => ({
+  db: t.db,
+  target: { kind: 'postgres', url: t.url },
+  config: testConfig(t.url, http),
+})
 const json = (res: http.ServerResponse, body: unknown) => {
   res.writeHead(200, { 'Content-Type': 'application/fhir+json' })
   res.end(JSON.stringify(body))
@@ -128,9 +132,15 @@ describe('collector limits against a hostile source', () => {
     const source = await sourceAt(`${server.url}/fhir`)
     const result = await collectSource(deps(), source)
     expect(result.status).toBe('failed')
-    expect(result.error).toBe("FHIR source's next-page links go round in a circle (back to /fhir/AuditEvent after 3 pages); what was read is kept")
+    expect(result.error).toBe(
+      "FHIR source's next-page links go round in a circle (back to /fhir/AuditEvent after 3 pages); what was read is kept",
+    )
     expect(requested).toHaveLength(3)
-    expect(await t.db('disclosures').where({ source_id: source.id }).orderBy('source_record_id').pluck('source_record_id')).toEqual(['d-1', 'd-2', 'd-3'])
+    expect(await t.db('disclosures').where({ source_id: source.id }).orderBy('source_record_id').pluck('source_record_id')).toEqual([
+      'd-1',
+      'd-2',
+      'd-3',
+    ])
   })
 
   it('stops after the per-run page cap when every next link is new', { timeout: 60_000 }, async () => {
@@ -152,7 +162,10 @@ describe('collector limits against a hostile source', () => {
     const long = disclosure(3)
     long.entity[1].description = `Referral letter ${'x'.repeat(10 * 1024 * 1024)}`
     // Written out by hand: JSON.stringify itself overflows the stack on 5,000 levels.
-    const body = JSON.stringify(searchset([disclosure(1), deep, long, disclosure(4)])).replace('"NEST"', `${'{"a":['.repeat(5000)}{"leaf":true}${']}'.repeat(5000)}`)
+    const body = JSON.stringify(searchset([disclosure(1), deep, long, disclosure(4)])).replace(
+      '"NEST"',
+      `${'{"a":['.repeat(5000)}{"leaf":true}${']}'.repeat(5000)}`,
+    )
     const server = await serve((req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/fhir+json' })
       res.end(streamOf(req) === 'AuditEvent' ? body : JSON.stringify(searchset([])))
@@ -162,8 +175,13 @@ describe('collector limits against a hostile source', () => {
     expect(result.error).toBeNull()
     expect(result.counts).toMatchObject({ read: 4, inserted: 3, quarantined: 1 })
     const quarantined = await t.db('quarantine').where({ source_id: source.id }).first()
-    expect(quarantined).toMatchObject({ record_key: 'd-2', reason: 'the record is nested more than 64 levels deep (FHIR_MAX_DEPTH), so it was not read; it is not kept', payload: null })
-    const description = (await t.db('disclosures').where({ source_id: source.id, source_record_id: 'd-3' }).first()).data_description as string
+    expect(quarantined).toMatchObject({
+      record_key: 'd-2',
+      reason: 'the record is nested more than 64 levels deep (FHIR_MAX_DEPTH), so it was not read; it is not kept',
+      payload: null,
+    })
+    const description = (await t.db('disclosures').where({ source_id: source.id, source_record_id: 'd-3' }).first())
+      .data_description as string
     expect(description.length).toBeLessThan(1100)
     expect(description).toMatch(/^Referral letter x+… \[cut at 1,000 characters\]$/)
     // Run again: the same record stays quarantined, the run does not fail on it.
@@ -228,13 +246,23 @@ describe('collector limits against a hostile source', () => {
     expect(await t.db('job_runs').where({ status: 'active' }).count('* as n').first()).toEqual({ n: 0 })
   })
 
-  it('has a starting scheduler mark a dead runner\'s run failed at once, not at its next collection', { timeout: 60_000 }, async () => {
-    const [run] = await t.db('job_runs').insert({ job_name: 'import-register', source_id: null, trigger: 'schedule', status: 'active', locked_by: 'gone:2' }).returning('id')
+  it("has a starting scheduler mark a dead runner's run failed at once, not at its next collection", { timeout: 60_000 }, async () => {
+    const [run] = await t
+      .db('job_runs')
+      .insert({ job_name: 'import-register', source_id: null, trigger: 'schedule', status: 'active', locked_by: 'gone:2' })
+      .returning('id')
     const base = deps()
     // Schedules that will not fire during the test: only the start-up check runs.
-    const scheduler = startScheduler({ ...base, config: { ...base.config, schedules: { ...base.config.schedules, collect: '0 0 1 1 *', import: '0 0 1 1 *' } }, log: () => {} })
+    const scheduler = startScheduler({
+      ...base,
+      config: { ...base.config, schedules: { ...base.config.schedules, collect: '0 0 1 1 *', import: '0 0 1 1 *' } },
+      log: () => {},
+    })
     try {
-      await waitFor(async () => (await t.db('job_runs').where({ id: run.id }).first()).status === 'failed', 'the abandoned run to be marked failed')
+      await waitFor(
+        async () => (await t.db('job_runs').where({ id: run.id }).first()).status === 'failed',
+        'the abandoned run to be marked failed',
+      )
     } finally {
       await scheduler.stop()
     }
@@ -243,5 +271,8 @@ describe('collector limits against a hostile source', () => {
 
 /** test/support/processes/hold-job.ts as its own process, so SIGKILL really kills a runner. */
 function spawnHolder(env: Record<string, string>) {
-  return spawn(process.execPath, ['--import', 'tsx', 'test/support/processes/hold-job.ts'], { env: { ...process.env, ...env }, stdio: 'ignore' })
+  return spawn(process.execPath, ['--import', 'tsx', 'test/support/processes/hold-job.ts'], {
+    env: { ...process.env, ...env },
+    stdio: 'ignore',
+  })
 }

@@ -75,7 +75,10 @@ describe('ledger findings', () => {
     const expected = [...new Set(dataset.planted.map((x) => [x.rule, x.practice, x.resourceId].filter(Boolean).join(' ')))].sort()
     expect(findings.map(keyOf).sort()).toEqual(expected)
     expect(findings[0]!.severity).toBe('high')
-    expect(findings.find((f) => f.ruleId === 'prohibited_purpose')).toMatchObject({ title: 'Disclosure for a prohibited purpose', practice: p!.odsCode })
+    expect(findings.find((f) => f.ruleId === 'prohibited_purpose')).toMatchObject({
+      title: 'Disclosure for a prohibited purpose',
+      practice: p!.odsCode,
+    })
     expect(await listed(['--practice', p!.odsCode])).toHaveLength(findings.length)
 
     const table = await runLedger(['findings'], env())
@@ -87,21 +90,49 @@ describe('ledger findings', () => {
     expect(unknown.stderr).toMatch(/no practice with ODS code B99999/)
 
     // The genomics company's research extract has no agreement; one is added by the CLI.
-    const noAgreement = findings.find((f) => f.ruleId === 'no_agreement' && f.evidence.some((e) => e.name === 'Northern Genomics Analytics Ltd'))!
+    const noAgreement = findings.find(
+      (f) => f.ruleId === 'no_agreement' && f.evidence.some((e) => e.name === 'Northern Genomics Analytics Ltd'),
+    )!
     const disclosure = await t.db('disclosures').where({ id: noAgreement.evidence[0]!.id }).first('purpose', 'occurred_at')
     const added = await runLedger(
       [
-        'agreement', 'add', '--reference', 'DSA-CLI-001', '--recipient-name', 'Northern Genomics Analytics Ltd', '--recipient-type', 'research_org',
-        '--purpose', disclosure.purpose, '--purpose', 'benchmarking', '--data-level', 'pseudonymised', '--from', '2026-01-01', '--practice', p!.odsCode,
+        'agreement',
+        'add',
+        '--reference',
+        'DSA-CLI-001',
+        '--recipient-name',
+        'Northern Genomics Analytics Ltd',
+        '--recipient-type',
+        'research_org',
+        '--purpose',
+        disclosure.purpose,
+        '--purpose',
+        'benchmarking',
+        '--data-level',
+        'pseudonymised',
+        '--from',
+        '2026-01-01',
+        '--practice',
+        p!.odsCode,
       ],
       env(),
     )
     expect(added.code, added.stderr).toBe(0)
     expect(added.stdout).toMatch(/^Added agreement DSA-CLI-001 \(id \d+\)\. Findings: 1 resolved, 0 opened\./)
     expect((await listed()).map((f) => f.id)).not.toContain(noAgreement.id)
-    const events = await t.db('finding_events').where({ finding_id: noAgreement.id }).orderBy('id').select('to_status', 'reason', 'by_user_id')
-    expect(events.at(-1)).toEqual({ to_status: 'resolved', reason: expect.stringMatching(/^Agreement DSA-CLI-001 now covers /), by_user_id: null })
-    expect(await t.db('access_log').where({ action: 'agreement_add' }).first()).toMatchObject({ target: expect.stringMatching(/^agreement:\d+$/) })
+    const events = await t
+      .db('finding_events')
+      .where({ finding_id: noAgreement.id })
+      .orderBy('id')
+      .select('to_status', 'reason', 'by_user_id')
+    expect(events.at(-1)).toEqual({
+      to_status: 'resolved',
+      reason: expect.stringMatching(/^Agreement DSA-CLI-001 now covers /),
+      by_user_id: null,
+    })
+    expect(await t.db('access_log').where({ action: 'agreement_add' }).first()).toMatchObject({
+      target: expect.stringMatching(/^agreement:\d+$/),
+    })
 
     const refreshed = await runLedger(['findings', 'refresh', '--full', '--json'], env())
     expect(refreshed.code, refreshed.stderr).toBe(0)
@@ -119,14 +150,34 @@ describe('ledger findings', () => {
     }
     const good = 'title: T\nin_force_from: 2026-01-01\npromises:\n  - promise: safe_systems\n    words: We share only with safe systems.\n'
     expect(await attempt('a.yaml', good.replace('title: T\n', ''))).toMatch(/a\.yaml: title: is required$/)
-    expect(await attempt('b.yaml', `${good}purposes: [research, reserch]\n`)).toMatch(/b\.yaml: purposes\[1\]: "reserch" is not a purpose code \(known: /)
+    expect(await attempt('b.yaml', `${good}purposes: [research, reserch]\n`)).toMatch(
+      /b\.yaml: purposes\[1\]: "reserch" is not a purpose code \(known: /,
+    )
     expect(await attempt('c.yaml', `${good}purpose: [research]\n`)).toMatch(/c\.yaml: unknown field "purpose"$/)
-    expect(await attempt('d.yaml', good.replace('safe_systems', 'be_nice'))).toMatch(/d\.yaml: promises\[0\]\.promise: must be one of the catalogue's promises: /)
-    expect(await attempt('e.yaml', good.replace('2026-01-01', '2026-02-30'))).toMatch(/e\.yaml: in_force_from: is not a real calendar date$/)
+    expect(await attempt('d.yaml', good.replace('safe_systems', 'be_nice'))).toMatch(
+      /d\.yaml: promises\[0\]\.promise: must be one of the catalogue's promises: /,
+    )
+    expect(await attempt('e.yaml', good.replace('2026-01-01', '2026-02-30'))).toMatch(
+      /e\.yaml: in_force_from: is not a real calendar date$/,
+    )
     expect(await attempt('f.json', '{"title": "T",')).toMatch(/f\.json is not valid JSON/)
     expect(await attempt('g.yaml', `${good}recipient_types: [nhs_trust]\n`)).toMatch(/needs an only_as_listed promise/)
-    expect(await t.db('privacy_notices').join('practices', 'practices.id', 'privacy_notices.practice_id').where({ ods_code: 'A81009' }).count('* as n').first()).toEqual({ n: 0 })
-    fs.writeFileSync(path.join(tmp, 'ok.json'), JSON.stringify({ title: 'Version two', in_force_from: '2026-06-01', promises: [{ promise: 'safe_systems', words: 'We share only with safe systems.' }] }))
+    expect(
+      await t
+        .db('privacy_notices')
+        .join('practices', 'practices.id', 'privacy_notices.practice_id')
+        .where({ ods_code: 'A81009' })
+        .count('* as n')
+        .first(),
+    ).toEqual({ n: 0 })
+    fs.writeFileSync(
+      path.join(tmp, 'ok.json'),
+      JSON.stringify({
+        title: 'Version two',
+        in_force_from: '2026-06-01',
+        promises: [{ promise: 'safe_systems', words: 'We share only with safe systems.' }],
+      }),
+    )
     for (const f of ['ok.yaml', 'ok.json']) {
       if (f === 'ok.yaml') fs.writeFileSync(path.join(tmp, f), good)
       const out = await runLedger(['notice', 'import', path.join(tmp, f), '--practice', 'A81009'], env())
@@ -136,13 +187,38 @@ describe('ledger findings', () => {
     const unknownOrg = await runLedger(['dspt', '--org-ods', 'NQX9', '--status', 'standards_met', '--from', '2026-01-01'], env())
     expect(unknownOrg.code).toBe(2)
     expect(unknownOrg.stderr).toMatch(/No organisation with ODS code NQX9 is known yet: give its --org-name \(and --org-type\) too\./)
-    const dspt = await runLedger(['dspt', '--org-ods', 'NQX9', '--org-name', 'Quay Care Ltd', '--org-type', 'private_provider', '--status', 'approaching_standards', '--from', '2026-03-01', '--to', '2026-03-31'], env())
+    const dspt = await runLedger(
+      [
+        'dspt',
+        '--org-ods',
+        'NQX9',
+        '--org-name',
+        'Quay Care Ltd',
+        '--org-type',
+        'private_provider',
+        '--status',
+        'approaching_standards',
+        '--from',
+        '2026-03-01',
+        '--to',
+        '2026-03-31',
+      ],
+      env(),
+    )
     expect(dspt.code, dspt.stderr).toBe(0)
-    expect(await t.db('organisation_dspt as s').join('organisations as o', 'o.id', 's.organisation_id').where('o.ods_code', 'NQX9').first('s.status', 'o.name')).toEqual({ status: 'approaching_standards', name: 'Quay Care Ltd' })
+    expect(
+      await t
+        .db('organisation_dspt as s')
+        .join('organisations as o', 'o.id', 's.organisation_id')
+        .where('o.ods_code', 'NQX9')
+        .first('s.status', 'o.name'),
+    ).toEqual({ status: 'approaching_standards', name: 'Quay Care Ltd' })
 
     const list = await runLedger(['notice', 'list', '--practice', 'A81009', '--json'], env())
     expect(list.code, list.stderr).toBe(0)
-    expect(JSON.parse(list.stdout).map((v: { version: number; title: string; inForceFrom: string }) => [v.version, v.title, v.inForceFrom])).toEqual([
+    expect(
+      JSON.parse(list.stdout).map((v: { version: number; title: string; inForceFrom: string }) => [v.version, v.title, v.inForceFrom]),
+    ).toEqual([
       [2, 'Version two', '2026-06-01'],
       [1, 'T', '2026-01-01'],
     ])
@@ -150,21 +226,65 @@ describe('ledger findings', () => {
 
   it('refuses agreements it cannot record, saying why', async () => {
     const base = ['agreement', 'add', '--data-level', 'identifiable', '--from', '2026-01-01', '--practice', 'A81001']
-    const prohibited = await runLedger([...base, '--reference', 'X-1', '--recipient-ods', 'RX1', '--recipient-name', 'A trust', '--purpose', 'marketing'], env())
+    const prohibited = await runLedger(
+      [...base, '--reference', 'X-1', '--recipient-ods', 'RX1', '--recipient-name', 'A trust', '--purpose', 'marketing'],
+      env(),
+    )
     expect(prohibited.code).toBe(2)
     expect(prohibited.stderr.trim()).toBe('--purpose: Choose purposes from the list (marketing and insurance are never allowed).')
-    const unknownPurpose = await runLedger([...base, '--reference', 'X-2', '--recipient-ods', 'RX1', '--recipient-name', 'A trust', '--purpose', 'gossip'], env())
+    const unknownPurpose = await runLedger(
+      [...base, '--reference', 'X-2', '--recipient-ods', 'RX1', '--recipient-name', 'A trust', '--purpose', 'gossip'],
+      env(),
+    )
     expect(unknownPurpose.code).toBe(2)
     expect(unknownPurpose.stderr.trim()).toBe('--purpose: Choose purposes from the list: "gossip" is not one.')
     const noRecipient = await runLedger([...base, '--reference', 'X-3', '--purpose', 'research'], env())
     expect(noRecipient.code).toBe(2)
     expect(noRecipient.stderr.trim()).toBe('--recipient-name: Enter the recipient organisation’s name.')
-    const backwards = await runLedger([...base, '--reference', 'X-4', '--recipient-ods', 'RX1', '--recipient-name', 'A trust', '--purpose', 'research', '--to', '2025-01-01'], env())
+    const backwards = await runLedger(
+      [
+        ...base,
+        '--reference',
+        'X-4',
+        '--recipient-ods',
+        'RX1',
+        '--recipient-name',
+        'A trust',
+        '--purpose',
+        'research',
+        '--to',
+        '2025-01-01',
+      ],
+      env(),
+    )
     expect(backwards.code).toBe(2)
-    const duplicate = await runLedger([...base, '--reference', 'DSA-CLI-001', '--recipient-ods', 'RX1', '--recipient-name', 'A trust', '--purpose', 'research'], env())
+    const duplicate = await runLedger(
+      [...base, '--reference', 'DSA-CLI-001', '--recipient-ods', 'RX1', '--recipient-name', 'A trust', '--purpose', 'research'],
+      env(),
+    )
     expect(duplicate.code).toBe(2)
     expect(duplicate.stderr.trim()).toBe('--reference: An agreement with this reference already exists.')
-    const unknownPractice = await runLedger(['agreement', 'add', '--data-level', 'identifiable', '--from', '2026-01-01', '--practice', 'C99999', '--reference', 'X-5', '--recipient-ods', 'ZQX7', '--recipient-name', 'A trust', '--purpose', 'research'], env())
+    const unknownPractice = await runLedger(
+      [
+        'agreement',
+        'add',
+        '--data-level',
+        'identifiable',
+        '--from',
+        '2026-01-01',
+        '--practice',
+        'C99999',
+        '--reference',
+        'X-5',
+        '--recipient-ods',
+        'ZQX7',
+        '--recipient-name',
+        'A trust',
+        '--purpose',
+        'research',
+      ],
+      env(),
+    )
     expect(unknownPractice.code).toBe(2)
     expect(unknownPractice.stderr).toMatch(/no practice with ODS code C99999/)
     // Refused before anything is written: the recipient named on the way is not left behind.
@@ -187,7 +307,9 @@ describe('ledger findings in embedded mode', () => {
       expect(out.code, out.stderr).toBe(0)
       const rules = new Set((JSON.parse(out.stdout) as ListedFinding[]).map((f) => f.ruleId))
       // No agreements at all here, so every disclosure lacks one; the planted ones are there too.
-      expect(rules).toEqual(new Set(['no_agreement', 'optout_disclosure', 'prohibited_purpose', 'dissent_direct_care', 'unreviewed_override']))
+      expect(rules).toEqual(
+        new Set(['no_agreement', 'optout_disclosure', 'prohibited_purpose', 'dissent_direct_care', 'unreviewed_override']),
+      )
       const again = await runLedger(['findings', 'refresh', '--full', '--json'], embedded)
       expect(again.code, again.stderr).toBe(0)
       expect(JSON.parse(again.stdout)).toMatchObject({ opened: 0, reopened: 0, resolved: 0 })

@@ -13,9 +13,25 @@ export interface PracticeFixture {
   source: SourceRow
   org(name: string, type: string, ods?: string | null): Promise<number>
   disclosure(d: Partial<DisclosureRecord> & { occurred_at: string; recipient_id: number; purpose: string }): Promise<number>
-  choice(patient: string, kind: 'ndop' | 'type1' | 'record_sharing', effectiveAt: string, opts?: { decision?: 'deny' | 'permit'; status?: 'active' | 'inactive' }): Promise<number>
-  override(patient: string, occurredAt: string, opts?: { kind?: 'break_glass' | 'consent_override' | 'override_stopped'; sourceRecordId?: string; reason?: string }): Promise<number>
-  agreement(a: { recipientId: number; purposes: string[]; level: 'identifiable' | 'pseudonymised' | 'anonymised'; from: string; to?: string | null; practiceIds?: number[] }): Promise<number>
+  choice(
+    patient: string,
+    kind: 'ndop' | 'type1' | 'record_sharing',
+    effectiveAt: string,
+    opts?: { decision?: 'deny' | 'permit'; status?: 'active' | 'inactive' },
+  ): Promise<number>
+  override(
+    patient: string,
+    occurredAt: string,
+    opts?: { kind?: 'break_glass' | 'consent_override' | 'override_stopped'; sourceRecordId?: string; reason?: string },
+  ): Promise<number>
+  agreement(a: {
+    recipientId: number
+    purposes: string[]
+    level: 'identifiable' | 'pseudonymised' | 'anonymised'
+    from: string
+    to?: string | null
+    practiceIds?: number[]
+  }): Promise<number>
 }
 
 let counter = 0
@@ -23,7 +39,12 @@ const next = () => ++counter
 
 export async function practiceFixture(db: Db, ods: string, name = `Practice ${ods}`): Promise<PracticeFixture> {
   const practice = await ensurePractice(db, { odsCode: ods, name })
-  const source = await addSource(db, { practiceId: practice.id, kind: 'fhir', name: `${ods} FHIR`, baseUrl: `http://127.0.0.1:1/${ods}/fhir` })
+  const source = await addSource(db, {
+    practiceId: practice.id,
+    kind: 'fhir',
+    name: `${ods} FHIR`,
+    baseUrl: `http://127.0.0.1:1/${ods}/fhir`,
+  })
   return {
     practice,
     source,

@@ -11,9 +11,18 @@ const t = useTestDatabase()
 const key = (id: number) => `disclosure:${id}`
 
 const notice = (practiceId: number, n: Partial<NoticeInput> & Pick<NoticeInput, 'promises' | 'inForceFrom'>) =>
-  recordNotice(t.db, practiceId, { title: 'Test notice', purposes: null, recipientTypes: null, processors: null, source: null, recordedBy: 'test', ...n })
+  recordNotice(t.db, practiceId, {
+    title: 'Test notice',
+    purposes: null,
+    recipientTypes: null,
+    processors: null,
+    source: null,
+    recordedBy: 'test',
+    ...n,
+  })
 
-const ASK = 'Whenever there is such a purpose and your data is not anonymised ... we will always first contact you to ask for your permission to share your data.'
+const ASK =
+  'Whenever there is such a purpose and your data is not anonymised ... we will always first contact you to ask for your permission to share your data.'
 const SAFE = 'Information is only shared with organisations that have the necessary safe an secure systems.'
 const LISTED = 'The reasons why we may share your information could be for the following reasons'
 
@@ -27,12 +36,19 @@ describe('secondary_without_consent', () => {
   })
 
   it('flags identifiable research on implied consent or no basis, quoting the promise', async () => {
-    const implied = await p.disclosure({ occurred_at: '2026-03-02T10:00:00Z', recipient_id: university, purpose: 'research', legal_basis: 'implied_consent' })
+    const implied = await p.disclosure({
+      occurred_at: '2026-03-02T10:00:00Z',
+      recipient_id: university,
+      purpose: 'research',
+      legal_basis: 'implied_consent',
+    })
     const none = await p.disclosure({ occurred_at: '2026-03-03T10:00:00Z', recipient_id: university, purpose: 'commissioning' })
     await refresh(t.db)
     const f = (await findingOf(t.db, 'secondary_without_consent', key(implied)))!
     expect(f).toMatchObject({ status: 'open', severity: 'high', practice_id: p.practice.id })
-    expect(f.summary).toMatch(/^Identifiable research data about patient P-TEST-\d{4}-0000 was disclosed to City University on 2 Mar 2026 on implied consent only/)
+    expect(f.summary).toMatch(
+      /^Identifiable research data about patient P-TEST-\d{4}-0000 was disclosed to City University on 2 Mar 2026 on implied consent only/,
+    )
     expect(f.summary).toContain(`The practice's privacy notice (version 1) promises: “${ASK}”`)
     expect(f.evidence.map((e) => e.type)).toEqual(['disclosure', 'organisation', 'notice'])
     expect((await findingOf(t.db, 'secondary_without_consent', key(none)))!.summary).toContain('with no legal basis recorded')
@@ -40,11 +56,21 @@ describe('secondary_without_consent', () => {
 
   it('stays quiet for consent, s251, COPI, anonymised or pseudonymised data, direct care, and before the notice', async () => {
     const quiet = [
-      await p.disclosure({ occurred_at: '2026-03-04T10:00:00Z', recipient_id: university, purpose: 'research', legal_basis: 'explicit_consent' }),
+      await p.disclosure({
+        occurred_at: '2026-03-04T10:00:00Z',
+        recipient_id: university,
+        purpose: 'research',
+        legal_basis: 'explicit_consent',
+      }),
       await p.disclosure({ occurred_at: '2026-03-04T11:00:00Z', recipient_id: university, purpose: 'research', legal_basis: 's251' }),
       await p.disclosure({ occurred_at: '2026-03-04T12:00:00Z', recipient_id: university, purpose: 'surveys', legal_basis: 'copi' }),
       await p.disclosure({ occurred_at: '2026-03-04T13:00:00Z', recipient_id: university, purpose: 'research', data_level: 'anonymised' }),
-      await p.disclosure({ occurred_at: '2026-03-04T14:00:00Z', recipient_id: university, purpose: 'research', data_level: 'pseudonymised' }),
+      await p.disclosure({
+        occurred_at: '2026-03-04T14:00:00Z',
+        recipient_id: university,
+        purpose: 'research',
+        data_level: 'pseudonymised',
+      }),
       await p.disclosure({ occurred_at: '2026-03-04T15:00:00Z', recipient_id: university, purpose: 'direct_care' }),
       await p.disclosure({ occurred_at: '2025-12-31T12:00:00Z', recipient_id: university, purpose: 'research' }),
     ]
@@ -77,7 +103,12 @@ describe('recipient_unassured', () => {
     await notice(p.practice.id, { inForceFrom: '2026-01-01', promises: [{ promise: 'safe_systems', words: SAFE }] })
     await recordDsptStatus(t.db, { organisationId: met, status: 'standards_exceeded', validFrom: '2025-01-01' })
     await recordDsptStatus(t.db, { organisationId: lapsed, status: 'standards_met', validFrom: '2025-01-01' })
-    await recordDsptStatus(t.db, { organisationId: lapsed, status: 'approaching_standards', validFrom: '2026-03-01', validTo: '2026-03-31' })
+    await recordDsptStatus(t.db, {
+      organisationId: lapsed,
+      status: 'approaching_standards',
+      validFrom: '2026-03-01',
+      validTo: '2026-03-31',
+    })
     await recordDsptStatus(t.db, { organisationId: lapsed, status: 'standards_met', validFrom: '2026-04-01' })
   })
 
@@ -94,10 +125,14 @@ describe('recipient_unassured', () => {
     ]
     await refresh(t.db)
     const f = (await findingOf(t.db, 'recipient_unassured', key(lapseDay)))!
-    expect(f.summary).toContain('Lapsed Care Ltd on 15 Mar 2026, when its Data Security and Protection Toolkit status was “approaching standards” (recorded from 1 Mar 2026), not “standards met”')
+    expect(f.summary).toContain(
+      'Lapsed Care Ltd on 15 Mar 2026, when its Data Security and Protection Toolkit status was “approaching standards” (recorded from 1 Mar 2026), not “standards met”',
+    )
     expect(f.summary).toContain(`promises: “${SAFE}”`)
     expect(f.evidence.map((e) => e.type)).toEqual(['disclosure', 'organisation', 'dspt', 'notice'])
-    expect((await findingOf(t.db, 'recipient_unassured', key(noStatus)))!.summary).toContain('no Data Security and Protection Toolkit status was recorded for it that day')
+    expect((await findingOf(t.db, 'recipient_unassured', key(noStatus)))!.summary).toContain(
+      'no Data Security and Protection Toolkit status was recorded for it that day',
+    )
     for (const d of quiet) expect(await openRulesFor(t.db, key(d))).not.toContain('recipient_unassured')
   })
 
@@ -106,7 +141,9 @@ describe('recipient_unassured', () => {
     await refresh(t.db)
     const [f] = await t.db('findings').where({ rule_id: 'recipient_unassured' }).whereRaw(`summary LIKE '%Unknown Analytics%'`)
     expect(f.status).toBe('resolved')
-    expect((await eventsOf(t.db, f.id)).at(-1)!.reason).toBe('The organisation register now records Unknown Analytics Ltd as “standards met” on 15 Mar 2026.')
+    expect((await eventsOf(t.db, f.id)).at(-1)!.reason).toBe(
+      'The organisation register now records Unknown Analytics Ltd as “standards met” on 15 Mar 2026.',
+    )
   })
 })
 
@@ -138,7 +175,11 @@ describe('outside_notice', () => {
   it('flags a purpose, a kind of organisation or a processor the notice does not list, and nothing else', async () => {
     const purpose = await p.disclosure({ occurred_at: '2026-02-02T10:00:00Z', recipient_id: trust, purpose: 'commissioning' })
     const type = await p.disclosure({ occurred_at: '2026-02-02T10:00:00Z', recipient_id: school, purpose: 'research' })
-    const processor = await p.disclosure({ occurred_at: '2026-02-02T10:00:00Z', recipient_id: otherProcessor, purpose: 'risk_stratification' })
+    const processor = await p.disclosure({
+      occurred_at: '2026-02-02T10:00:00Z',
+      recipient_id: otherProcessor,
+      purpose: 'risk_stratification',
+    })
     const quiet = [
       await p.disclosure({ occurred_at: '2026-02-02T10:00:00Z', recipient_id: trust, purpose: 'emergency_care' }),
       await p.disclosure({ occurred_at: '2026-02-02T10:00:00Z', recipient_id: csu, purpose: 'risk_stratification' }),
@@ -150,8 +191,12 @@ describe('outside_notice', () => {
     const f = (await findingOf(t.db, 'outside_notice', key(purpose)))!
     expect(f.summary).toContain('to County Hospital on 2 Feb 2026 for commissioning, a purpose the notice in force that day does not list.')
     expect(f.summary).toContain(`The practice's privacy notice (version 1) promises: “${LISTED}”`)
-    expect((await findingOf(t.db, 'outside_notice', key(type)))!.summary).toContain('and Medical School is a kind of organisation (Education services) the notice in force that day does not list')
-    expect((await findingOf(t.db, 'outside_notice', key(processor)))!.summary).toContain('Quiet Processing Ltd is a data processor the notice in force that day does not name')
+    expect((await findingOf(t.db, 'outside_notice', key(type)))!.summary).toContain(
+      'and Medical School is a kind of organisation (Education services) the notice in force that day does not list',
+    )
+    expect((await findingOf(t.db, 'outside_notice', key(processor)))!.summary).toContain(
+      'Quiet Processing Ltd is a data processor the notice in force that day does not name',
+    )
     for (const d of quiet) expect(await openRulesFor(t.db, key(d))).not.toContain('outside_notice')
   })
 

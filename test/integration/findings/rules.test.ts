@@ -18,7 +18,12 @@ describe('optout_disclosure', () => {
 
   it('flags identifiable data disclosed for research while a national data opt-out was in force', async () => {
     await p.choice('P-OPT1-0000-0001', 'ndop', '2025-01-10T10:00:00Z')
-    const d = await p.disclosure({ patient_pseudonym: 'P-OPT1-0000-0001', occurred_at: '2026-10-05T02:00:00Z', recipient_id: university, purpose: 'research' })
+    const d = await p.disclosure({
+      patient_pseudonym: 'P-OPT1-0000-0001',
+      occurred_at: '2026-10-05T02:00:00Z',
+      recipient_id: university,
+      purpose: 'research',
+    })
     await refresh(t.db)
     const f = (await findingOf(t.db, 'optout_disclosure', key(d)))!
     expect(f).toMatchObject({ status: 'open', severity: 'high', practice_id: p.practice.id })
@@ -34,43 +39,122 @@ describe('optout_disclosure', () => {
 
   it('flags a Type 1 opt-out, and says a legal basis that does not set it aside (s251) does not', async () => {
     await p.choice('P-OPT2-0000-0001', 'type1', '2024-06-01T09:00:00Z')
-    const d = await p.disclosure({ patient_pseudonym: 'P-OPT2-0000-0001', occurred_at: '2026-09-20T11:00:00Z', recipient_id: university, purpose: 'surveys', legal_basis: 's251' })
+    const d = await p.disclosure({
+      patient_pseudonym: 'P-OPT2-0000-0001',
+      occurred_at: '2026-09-20T11:00:00Z',
+      recipient_id: university,
+      purpose: 'surveys',
+      legal_basis: 's251',
+    })
     await refresh(t.db)
     const f = (await findingOf(t.db, 'optout_disclosure', key(d)))!
-    expect(f.summary).toContain('while their Type 1 opt-out was in force; its legal basis (s251 approval (CAG)) does not set the opt-out aside.')
+    expect(f.summary).toContain(
+      'while their Type 1 opt-out was in force; its legal basis (s251 approval (CAG)) does not set the opt-out aside.',
+    )
   })
 
   it('stays quiet on the near misses', async () => {
     const quiet: number[] = []
     // The opt-out began the day after the disclosure.
     await p.choice('P-NEAR-0000-0001', 'ndop', '2026-10-06T08:00:00Z')
-    quiet.push(await p.disclosure({ patient_pseudonym: 'P-NEAR-0000-0001', occurred_at: '2026-10-05T02:00:00Z', recipient_id: university, purpose: 'research' }))
+    quiet.push(
+      await p.disclosure({
+        patient_pseudonym: 'P-NEAR-0000-0001',
+        occurred_at: '2026-10-05T02:00:00Z',
+        recipient_id: university,
+        purpose: 'research',
+      }),
+    )
     // An exempting legal basis (explicit consent), for a patient whose opt-out is in force.
     await p.choice('P-NEAR-0000-0002', 'ndop', '2025-01-01T00:00:00Z')
-    quiet.push(await p.disclosure({ patient_pseudonym: 'P-NEAR-0000-0002', occurred_at: '2026-10-05T10:00:00Z', recipient_id: university, purpose: 'research', legal_basis: 'explicit_consent' }))
+    quiet.push(
+      await p.disclosure({
+        patient_pseudonym: 'P-NEAR-0000-0002',
+        occurred_at: '2026-10-05T10:00:00Z',
+        recipient_id: university,
+        purpose: 'research',
+        legal_basis: 'explicit_consent',
+      }),
+    )
     // Anonymised and pseudonymised data.
-    quiet.push(await p.disclosure({ patient_pseudonym: 'P-NEAR-0000-0002', occurred_at: '2026-10-05T10:00:00Z', recipient_id: university, purpose: 'research', data_level: 'anonymised' }))
-    quiet.push(await p.disclosure({ patient_pseudonym: 'P-NEAR-0000-0002', occurred_at: '2026-10-05T10:00:00Z', recipient_id: university, purpose: 'research', data_level: 'pseudonymised' }))
+    quiet.push(
+      await p.disclosure({
+        patient_pseudonym: 'P-NEAR-0000-0002',
+        occurred_at: '2026-10-05T10:00:00Z',
+        recipient_id: university,
+        purpose: 'research',
+        data_level: 'anonymised',
+      }),
+    )
+    quiet.push(
+      await p.disclosure({
+        patient_pseudonym: 'P-NEAR-0000-0002',
+        occurred_at: '2026-10-05T10:00:00Z',
+        recipient_id: university,
+        purpose: 'research',
+        data_level: 'pseudonymised',
+      }),
+    )
     // A purpose the opt-outs do not cover (direct care, safeguarding).
-    quiet.push(await p.disclosure({ patient_pseudonym: 'P-NEAR-0000-0002', occurred_at: '2026-10-05T10:00:00Z', recipient_id: university, purpose: 'direct_care' }))
-    quiet.push(await p.disclosure({ patient_pseudonym: 'P-NEAR-0000-0002', occurred_at: '2026-10-05T10:00:00Z', recipient_id: university, purpose: 'safeguarding' }))
+    quiet.push(
+      await p.disclosure({
+        patient_pseudonym: 'P-NEAR-0000-0002',
+        occurred_at: '2026-10-05T10:00:00Z',
+        recipient_id: university,
+        purpose: 'direct_care',
+      }),
+    )
+    quiet.push(
+      await p.disclosure({
+        patient_pseudonym: 'P-NEAR-0000-0002',
+        occurred_at: '2026-10-05T10:00:00Z',
+        recipient_id: university,
+        purpose: 'safeguarding',
+      }),
+    )
     // The opt-out was withdrawn before the disclosure (a later inactive record).
     await p.choice('P-NEAR-0000-0003', 'ndop', '2024-01-01T00:00:00Z')
     await p.choice('P-NEAR-0000-0003', 'ndop', '2026-03-01T00:00:00Z', { status: 'inactive' })
-    quiet.push(await p.disclosure({ patient_pseudonym: 'P-NEAR-0000-0003', occurred_at: '2026-10-05T10:00:00Z', recipient_id: university, purpose: 'research' }))
+    quiet.push(
+      await p.disclosure({
+        patient_pseudonym: 'P-NEAR-0000-0003',
+        occurred_at: '2026-10-05T10:00:00Z',
+        recipient_id: university,
+        purpose: 'research',
+      }),
+    )
     // ... or by a later permit.
     await p.choice('P-NEAR-0000-0004', 'type1', '2024-01-01T00:00:00Z')
     await p.choice('P-NEAR-0000-0004', 'type1', '2026-03-01T00:00:00Z', { decision: 'permit' })
-    quiet.push(await p.disclosure({ patient_pseudonym: 'P-NEAR-0000-0004', occurred_at: '2026-10-05T10:00:00Z', recipient_id: university, purpose: 'research' }))
+    quiet.push(
+      await p.disclosure({
+        patient_pseudonym: 'P-NEAR-0000-0004',
+        occurred_at: '2026-10-05T10:00:00Z',
+        recipient_id: university,
+        purpose: 'research',
+      }),
+    )
     // A record-sharing dissent is not an opt-out from research.
     await p.choice('P-NEAR-0000-0005', 'record_sharing', '2024-01-01T00:00:00Z')
-    quiet.push(await p.disclosure({ patient_pseudonym: 'P-NEAR-0000-0005', occurred_at: '2026-10-05T10:00:00Z', recipient_id: university, purpose: 'research' }))
+    quiet.push(
+      await p.disclosure({
+        patient_pseudonym: 'P-NEAR-0000-0005',
+        occurred_at: '2026-10-05T10:00:00Z',
+        recipient_id: university,
+        purpose: 'research',
+      }),
+    )
     await refresh(t.db)
     for (const id of quiet) expect(await findingOf(t.db, 'optout_disclosure', key(id)), `disclosure ${id}`).toBeUndefined()
   })
 
   it('notices an opt-out recorded later but dated before an already checked disclosure, and resolves the finding when it is withdrawn from that date', async () => {
-    const d = await p.disclosure({ patient_pseudonym: 'P-LATE-0000-0001', occurred_at: '2026-08-01T10:00:00Z', recipient_id: university, purpose: 'benchmarking' })
+    const d = await p.disclosure({
+      patient_pseudonym: 'P-LATE-0000-0001',
+      occurred_at: '2026-08-01T10:00:00Z',
+      recipient_id: university,
+      purpose: 'benchmarking',
+    })
     await refresh(t.db)
     expect(await findingOf(t.db, 'optout_disclosure', key(d))).toBeUndefined()
     const optOut = await p.choice('P-LATE-0000-0001', 'ndop', '2026-07-01T00:00:00Z')
@@ -85,7 +169,7 @@ describe('optout_disclosure', () => {
     expect((await eventsOf(t.db, f.id)).at(-1)).toEqual({
       from_status: 'open',
       to_status: 'resolved',
-      reason: 'The patient\'s opt-out records changed: no national data opt-out or Type 1 opt-out was in force on 1 Aug 2026.',
+      reason: "The patient's opt-out records changed: no national data opt-out or Type 1 opt-out was in force on 1 Aug 2026.",
       by_user_id: null,
     })
   })
@@ -96,7 +180,12 @@ describe('prohibited_purpose', () => {
     const p = await practiceFixture(t.db, 'A10002')
     const broker = await p.org('Acme Marketing Ltd', 'private_provider')
     const insurer = await p.org('Safe Insurance plc', 'insurer')
-    const marketing = await p.disclosure({ patient_pseudonym: 'P-PROH-0000-0001', occurred_at: '2026-10-02T12:00:00Z', recipient_id: broker, purpose: 'marketing' })
+    const marketing = await p.disclosure({
+      patient_pseudonym: 'P-PROH-0000-0001',
+      occurred_at: '2026-10-02T12:00:00Z',
+      recipient_id: broker,
+      purpose: 'marketing',
+    })
     const insurance = await p.disclosure({ occurred_at: '2026-10-03T12:00:00Z', recipient_id: insurer, purpose: 'insurance' })
     const research = await p.disclosure({ occurred_at: '2026-10-03T12:00:00Z', recipient_id: broker, purpose: 'research' })
     await refresh(t.db)
@@ -121,7 +210,12 @@ describe('no_agreement', () => {
   })
 
   it('flags a disclosure to a recipient without an agreement, and says why', async () => {
-    const d = await p.disclosure({ patient_pseudonym: 'P-NOAG-0000-0001', occurred_at: '2026-10-05T10:00:00Z', recipient_id: lab, purpose: 'research' })
+    const d = await p.disclosure({
+      patient_pseudonym: 'P-NOAG-0000-0001',
+      occurred_at: '2026-10-05T10:00:00Z',
+      recipient_id: lab,
+      purpose: 'research',
+    })
     await refresh(t.db)
     const f = (await findingOf(t.db, 'no_agreement', key(d)))!
     expect(f).toMatchObject({ severity: 'medium', status: 'open' })
@@ -142,8 +236,12 @@ describe('no_agreement', () => {
     await refresh(t.db)
     expect(await findingOf(t.db, 'no_agreement', key(sameDay))).toBeUndefined()
     expect(await findingOf(t.db, 'no_agreement', key(subjectAccess))).toBeUndefined()
-    expect((await findingOf(t.db, 'no_agreement', key(nextDay)))!.summary).toMatch(/but agreement DSA-T-\d+ covering that purpose was not in force that day \(valid 5 Oct 2026 to 5 Oct 2026\)\.$/)
-    expect((await findingOf(t.db, 'no_agreement', key(otherPurpose)))!.summary).toMatch(/but none of the recipient's data sharing agreements covers clinical audit for this practice\.$/)
+    expect((await findingOf(t.db, 'no_agreement', key(nextDay)))!.summary).toMatch(
+      /but agreement DSA-T-\d+ covering that purpose was not in force that day \(valid 5 Oct 2026 to 5 Oct 2026\)\.$/,
+    )
+    expect((await findingOf(t.db, 'no_agreement', key(otherPurpose)))!.summary).toMatch(
+      /but none of the recipient's data sharing agreements covers clinical audit for this practice\.$/,
+    )
     expect(await openRulesFor(t.db, key(otherPractice))).toContain('no_agreement')
   })
 
@@ -176,7 +274,11 @@ describe('no_agreement', () => {
     await t.db('data_sharing_agreements').where({ id: agreement }).delete()
     await refresh(t.db)
     expect((await findingOf(t.db, 'no_agreement', key(d)))!.status).toBe('open')
-    expect((await eventsOf(t.db, f.id)).at(-1)).toMatchObject({ from_status: 'resolved', to_status: 'open', reason: expect.stringMatching(/^Found again by rule no_agreement: /) })
+    expect((await eventsOf(t.db, f.id)).at(-1)).toMatchObject({
+      from_status: 'resolved',
+      to_status: 'open',
+      reason: expect.stringMatching(/^Found again by rule no_agreement: /),
+    })
   })
 })
 
@@ -185,13 +287,30 @@ describe('excess_identifiable', () => {
     const p = await practiceFixture(t.db, 'A10005')
     const icb = await p.org('NHS Example ICB', 'icb', 'QXX')
     const agreement = await p.agreement({ recipientId: icb, purposes: ['commissioning'], level: 'pseudonymised', from: '2025-04-01' })
-    const identifiable = await p.disclosure({ patient_pseudonym: 'P-EXCS-0000-0001', occurred_at: '2026-10-01T02:00:00Z', recipient_id: icb, purpose: 'commissioning' })
-    const pseudonymised = await p.disclosure({ occurred_at: '2026-10-01T02:00:00Z', recipient_id: icb, purpose: 'commissioning', data_level: 'pseudonymised' })
-    const anonymised = await p.disclosure({ occurred_at: '2026-10-01T02:00:00Z', recipient_id: icb, purpose: 'commissioning', data_level: 'anonymised' })
+    const identifiable = await p.disclosure({
+      patient_pseudonym: 'P-EXCS-0000-0001',
+      occurred_at: '2026-10-01T02:00:00Z',
+      recipient_id: icb,
+      purpose: 'commissioning',
+    })
+    const pseudonymised = await p.disclosure({
+      occurred_at: '2026-10-01T02:00:00Z',
+      recipient_id: icb,
+      purpose: 'commissioning',
+      data_level: 'pseudonymised',
+    })
+    const anonymised = await p.disclosure({
+      occurred_at: '2026-10-01T02:00:00Z',
+      recipient_id: icb,
+      purpose: 'commissioning',
+      data_level: 'anonymised',
+    })
     await refresh(t.db)
     const f = (await findingOf(t.db, 'excess_identifiable', key(identifiable)))!
     expect(f).toMatchObject({ severity: 'medium', status: 'open' })
-    expect(f.summary).toMatch(/^Identifiable data about patient P-EXCS-0000-0001 was disclosed to NHS Example ICB on 1 Oct 2026 for commissioning, but agreement DSA-T-\d+ allows only pseudonymised data\.$/)
+    expect(f.summary).toMatch(
+      /^Identifiable data about patient P-EXCS-0000-0001 was disclosed to NHS Example ICB on 1 Oct 2026 for commissioning, but agreement DSA-T-\d+ allows only pseudonymised data\.$/,
+    )
     expect(await openRulesFor(t.db, key(identifiable))).toEqual(['excess_identifiable'])
     expect(await openRulesFor(t.db, key(pseudonymised))).toEqual([])
     expect(await openRulesFor(t.db, key(anonymised))).toEqual([])
@@ -206,7 +325,13 @@ describe('excess_identifiable', () => {
     const p = await practiceFixture(t.db, 'A10006')
     const icb = await p.org('NHS Other ICB', 'icb', 'QYY')
     await p.agreement({ recipientId: icb, purposes: ['commissioning'], level: 'pseudonymised', from: '2025-04-01' })
-    await p.agreement({ recipientId: icb, purposes: ['commissioning', 'research'], level: 'identifiable', from: '2026-01-01', to: '2026-12-31' })
+    await p.agreement({
+      recipientId: icb,
+      purposes: ['commissioning', 'research'],
+      level: 'identifiable',
+      from: '2026-01-01',
+      to: '2026-12-31',
+    })
     const d = await p.disclosure({ occurred_at: '2026-10-01T02:00:00Z', recipient_id: icb, purpose: 'commissioning' })
     await refresh(t.db)
     expect(await openRulesFor(t.db, key(d))).toEqual([])
@@ -224,7 +349,12 @@ describe('dissent_direct_care', () => {
 
   it('flags sharing out for direct care while the patient dissents, without an override', async () => {
     await p.choice('P-DISS-0000-0001', 'record_sharing', '2025-02-03T10:00:00Z')
-    const d = await p.disclosure({ patient_pseudonym: 'P-DISS-0000-0001', occurred_at: '2026-10-05T10:00:00Z', recipient_id: trust, purpose: 'direct_care' })
+    const d = await p.disclosure({
+      patient_pseudonym: 'P-DISS-0000-0001',
+      occurred_at: '2026-10-05T10:00:00Z',
+      recipient_id: trust,
+      purpose: 'direct_care',
+    })
     // An override 30 hours before is too long ago to cover it.
     await p.override('P-DISS-0000-0001', '2026-10-04T04:00:00Z')
     await refresh(t.db)
@@ -239,17 +369,43 @@ describe('dissent_direct_care', () => {
   it('stays quiet with an override shortly before or on the disclosure itself, after the dissent was withdrawn, or within the practice', async () => {
     await p.choice('P-DISS-0000-0002', 'record_sharing', '2025-02-03T10:00:00Z')
     await p.override('P-DISS-0000-0002', '2026-10-05T07:00:00Z')
-    const afterOverride = await p.disclosure({ patient_pseudonym: 'P-DISS-0000-0002', occurred_at: '2026-10-05T10:00:00Z', recipient_id: trust, purpose: 'direct_care' })
+    const afterOverride = await p.disclosure({
+      patient_pseudonym: 'P-DISS-0000-0002',
+      occurred_at: '2026-10-05T10:00:00Z',
+      recipient_id: trust,
+      purpose: 'direct_care',
+    })
     await p.choice('P-DISS-0000-0003', 'record_sharing', '2025-02-03T10:00:00Z')
-    const linked = await p.disclosure({ patient_pseudonym: 'P-DISS-0000-0003', occurred_at: '2026-10-05T10:00:00Z', recipient_id: trust, purpose: 'direct_care', source_record_id: 'ae-linked-1' })
+    const linked = await p.disclosure({
+      patient_pseudonym: 'P-DISS-0000-0003',
+      occurred_at: '2026-10-05T10:00:00Z',
+      recipient_id: trust,
+      purpose: 'direct_care',
+      source_record_id: 'ae-linked-1',
+    })
     await p.override('P-DISS-0000-0003', '2026-10-05T10:00:00Z', { kind: 'consent_override', sourceRecordId: 'ae-linked-1#override' })
     await p.choice('P-DISS-0000-0004', 'record_sharing', '2024-02-03T10:00:00Z')
     await p.choice('P-DISS-0000-0004', 'record_sharing', '2025-02-03T10:00:00Z', { decision: 'permit' })
-    const withdrawn = await p.disclosure({ patient_pseudonym: 'P-DISS-0000-0004', occurred_at: '2026-10-05T10:00:00Z', recipient_id: trust, purpose: 'direct_care' })
+    const withdrawn = await p.disclosure({
+      patient_pseudonym: 'P-DISS-0000-0004',
+      occurred_at: '2026-10-05T10:00:00Z',
+      recipient_id: trust,
+      purpose: 'direct_care',
+    })
     const itself = await p.org('Practice A10007 itself', 'gp_practice', 'A10007')
     await p.choice('P-DISS-0000-0005', 'record_sharing', '2025-02-03T10:00:00Z')
-    const internal = await p.disclosure({ patient_pseudonym: 'P-DISS-0000-0005', occurred_at: '2026-10-05T10:00:00Z', recipient_id: itself, purpose: 'direct_care' })
-    const emergency = await p.disclosure({ patient_pseudonym: 'P-DISS-0000-0005', occurred_at: '2026-10-05T10:00:00Z', recipient_id: trust, purpose: 'emergency_care' })
+    const internal = await p.disclosure({
+      patient_pseudonym: 'P-DISS-0000-0005',
+      occurred_at: '2026-10-05T10:00:00Z',
+      recipient_id: itself,
+      purpose: 'direct_care',
+    })
+    const emergency = await p.disclosure({
+      patient_pseudonym: 'P-DISS-0000-0005',
+      occurred_at: '2026-10-05T10:00:00Z',
+      recipient_id: trust,
+      purpose: 'emergency_care',
+    })
     await refresh(t.db)
     for (const d of [afterOverride, linked, withdrawn, internal, emergency]) {
       expect(await findingOf(t.db, 'dissent_direct_care', key(d)), `disclosure ${d}`).toBeUndefined()
@@ -258,14 +414,21 @@ describe('dissent_direct_care', () => {
 
   it('resolves the finding when an override recorded within the window is collected later', async () => {
     await p.choice('P-DISS-0000-0006', 'record_sharing', '2025-02-03T10:00:00Z')
-    const d = await p.disclosure({ patient_pseudonym: 'P-DISS-0000-0006', occurred_at: '2026-10-06T10:00:00Z', recipient_id: trust, purpose: 'direct_care' })
+    const d = await p.disclosure({
+      patient_pseudonym: 'P-DISS-0000-0006',
+      occurred_at: '2026-10-06T10:00:00Z',
+      recipient_id: trust,
+      purpose: 'direct_care',
+    })
     await refresh(t.db)
     const f = (await findingOf(t.db, 'dissent_direct_care', key(d)))!
     expect(f.status).toBe('open')
     await p.override('P-DISS-0000-0006', '2026-10-06T09:40:00Z')
     await refresh(t.db)
     expect((await findingOf(t.db, 'dissent_direct_care', key(d)))!.status).toBe('resolved')
-    expect((await eventsOf(t.db, f.id)).at(-1)!.reason).toBe('An override event for this patient is now recorded (break glass, 6 Oct 2026 10:40).')
+    expect((await eventsOf(t.db, f.id)).at(-1)!.reason).toBe(
+      'An override event for this patient is now recorded (break glass, 6 Oct 2026 10:40).',
+    )
   })
 })
 
@@ -277,7 +440,13 @@ describe('unreviewed_override', () => {
     guardian = await reviewer(t.db)
   })
   const review = (overrideId: number, signedAt: string) =>
-    t.db('override_reviews').insert({ override_event_id: overrideId, reviewer_id: guardian, verdict: 'justified', reasons: 'Serious concern for welfare.', signed_at: signedAt })
+    t.db('override_reviews').insert({
+      override_event_id: overrideId,
+      reviewer_id: guardian,
+      verdict: 'justified',
+      reasons: 'Serious concern for welfare.',
+      signed_at: signedAt,
+    })
   const okey = (id: number) => `override:${id}`
 
   it('flags an override with no review once the 7 days are over, not before', async () => {
@@ -299,7 +468,8 @@ describe('unreviewed_override', () => {
     const young = await p.override('P-OVRD-0000-0003', '2026-10-14T10:00:00Z')
     const stopped = await p.override('P-OVRD-0000-0004', '2026-10-01T10:00:00Z', { kind: 'override_stopped' })
     await refresh(t.db, { now: new Date('2026-10-20T12:00:00Z') })
-    for (const o of [reviewedOnDay7, young, stopped]) expect(await findingOf(t.db, 'unreviewed_override', okey(o)), `override ${o}`).toBeUndefined()
+    for (const o of [reviewedOnDay7, young, stopped])
+      expect(await findingOf(t.db, 'unreviewed_override', okey(o)), `override ${o}`).toBeUndefined()
     // The young one falls due with time, found by an incremental refresh.
     const [outcome] = await refresh(t.db, { now: new Date('2026-10-23T12:00:00Z'), rules: ['unreviewed_override'] })
     expect(outcome!.mode).toBe('incremental')
@@ -317,7 +487,8 @@ describe('unreviewed_override', () => {
     expect((await eventsOf(t.db, f.id)).at(-1)).toEqual({
       from_status: 'open',
       to_status: 'resolved',
-      reason: 'Reviewed by Dr Test Guardian on 12 Oct 2026 (verdict: justified), 10 days after the override, later than the 7 days allowed.',
+      reason:
+        'Reviewed by Dr Test Guardian on 12 Oct 2026 (verdict: justified), 10 days after the override, later than the 7 days allowed.',
       by_user_id: null,
     })
   })
@@ -325,8 +496,16 @@ describe('unreviewed_override', () => {
   it('counts a review naming a second signer only once that person countersigns it (issue 16)', async () => {
     const second = await reviewer(t.db)
     const o = await p.override('P-OVRD-0000-0007', '2026-10-03T10:00:00Z')
-    const [r] = await t.db('override_reviews')
-      .insert({ override_event_id: o, reviewer_id: guardian, verdict: 'justified', reasons: 'Emergency care.', second_signer_id: second, signed_at: '2026-10-05T09:00:00Z' })
+    const [r] = await t
+      .db('override_reviews')
+      .insert({
+        override_event_id: o,
+        reviewer_id: guardian,
+        verdict: 'justified',
+        reasons: 'Emergency care.',
+        second_signer_id: second,
+        signed_at: '2026-10-05T09:00:00Z',
+      })
       .returning('id')
     await refresh(t.db, { now: new Date('2026-10-12T12:00:00Z') })
     const f = (await findingOf(t.db, 'unreviewed_override', okey(o)))!
@@ -334,10 +513,20 @@ describe('unreviewed_override', () => {
     expect(f.summary).toMatch(/has a review still awaiting its second signer's countersignature: a Caldicott guardian's review was due/)
     // Declined: still no complete review.
     const declined = await p.override('P-OVRD-0000-0008', '2026-10-03T10:00:00Z')
-    const [r2] = await t.db('override_reviews')
-      .insert({ override_event_id: declined, reviewer_id: guardian, verdict: 'justified', reasons: 'Emergency care.', second_signer_id: second, signed_at: '2026-10-05T09:00:00Z' })
+    const [r2] = await t
+      .db('override_reviews')
+      .insert({
+        override_event_id: declined,
+        reviewer_id: guardian,
+        verdict: 'justified',
+        reasons: 'Emergency care.',
+        second_signer_id: second,
+        signed_at: '2026-10-05T09:00:00Z',
+      })
       .returning('id')
-    await t.db('override_countersignatures').insert({ review_id: r2.id, signer_id: second, decision: 'declined', reason: 'The notes do not show an emergency.' })
+    await t
+      .db('override_countersignatures')
+      .insert({ review_id: r2.id, signer_id: second, decision: 'declined', reason: 'The notes do not show an emergency.' })
     await t.db('override_countersignatures').insert({ review_id: r.id, signer_id: second, decision: 'countersigned' })
     await refresh(t.db, { now: new Date('2026-10-13T12:00:00Z') })
     expect((await findingOf(t.db, 'unreviewed_override', okey(o)))!.status).toBe('resolved')
@@ -350,7 +539,11 @@ describe('unreviewed_override', () => {
     const o = await p.override('P-OVRD-0000-0006', '2026-11-01T10:00:00Z')
     await refresh(t.db, { now: new Date('2026-11-05T12:00:00Z'), settings: { overrideReviewDays: 7 } })
     expect(await findingOf(t.db, 'unreviewed_override', okey(o))).toBeUndefined()
-    const [outcome] = await refresh(t.db, { now: new Date('2026-11-05T12:00:00Z'), settings: { overrideReviewDays: 3 }, rules: ['unreviewed_override'] })
+    const [outcome] = await refresh(t.db, {
+      now: new Date('2026-11-05T12:00:00Z'),
+      settings: { overrideReviewDays: 3 },
+      rules: ['unreviewed_override'],
+    })
     expect(outcome!.mode).toBe('full')
     expect((await findingOf(t.db, 'unreviewed_override', okey(o)))!.summary).toContain('due by the end of 4 Nov 2026 (3 days)')
   })
@@ -368,15 +561,33 @@ describe('silent_source', () => {
     await refresh(t.db, { now: at(61), rules: ['silent_source'] })
     const f = (await findingOf(t.db, 'silent_source', skey))!
     expect(f).toMatchObject({ severity: 'medium', status: 'open' })
-    expect(f.summary).toMatch(/^Source "Brook Lane system" \(practice A10009\) has not delivered since it was added on .+, longer than its expected interval of 1 hour\.$/)
+    expect(f.summary).toMatch(
+      /^Source "Brook Lane system" \(practice A10009\) has not delivered since it was added on .+, longer than its expected interval of 1 hour\.$/,
+    )
 
     // A failed run does not count as delivering; the summary says why it failed.
-    await t.db('job_runs').insert({ job_name: 'collect', source_id: p.source.id, trigger: 'schedule', status: 'failed', started_at: at(70), finished_at: at(71), error: 'HTTP 503 after 5 attempts' })
+    await t.db('job_runs').insert({
+      job_name: 'collect',
+      source_id: p.source.id,
+      trigger: 'schedule',
+      status: 'failed',
+      started_at: at(70),
+      finished_at: at(71),
+      error: 'HTTP 503 after 5 attempts',
+    })
     await refresh(t.db, { now: at(72), rules: ['silent_source'] })
     expect((await findingOf(t.db, 'silent_source', skey))!.summary).toMatch(/; its latest run failed: HTTP 503 after 5 attempts$/)
 
-    const [run] = await t.db('job_runs')
-      .insert({ job_name: 'collect', source_id: p.source.id, trigger: 'schedule', status: 'completed', started_at: at(80), finished_at: at(81) })
+    const [run] = await t
+      .db('job_runs')
+      .insert({
+        job_name: 'collect',
+        source_id: p.source.id,
+        trigger: 'schedule',
+        status: 'completed',
+        started_at: at(80),
+        finished_at: at(81),
+      })
       .returning('id')
     await refresh(t.db, { now: at(90), rules: ['silent_source'] })
     expect((await findingOf(t.db, 'silent_source', skey))!.status).toBe('resolved')
@@ -397,9 +608,30 @@ describe('quarantine_growing', () => {
     const p = await practiceFixture(t.db, 'A10010')
     const skey = `source:${p.source.id}`
     const run = async (status: string, finishedAt: string) =>
-      (await t.db('job_runs').insert({ job_name: 'collect', source_id: p.source.id, trigger: 'manual', status, started_at: finishedAt, finished_at: finishedAt }).returning('id'))[0].id
+      (
+        await t
+          .db('job_runs')
+          .insert({
+            job_name: 'collect',
+            source_id: p.source.id,
+            trigger: 'manual',
+            status,
+            started_at: finishedAt,
+            finished_at: finishedAt,
+          })
+          .returning('id')
+      )[0].id
     const quarantine = (key: string, seenAt: string, runId: number) =>
-      t.db('quarantine').insert({ source_id: p.source.id, record_key: key, reason: 'unknown purpose', payload: '{}', first_run_id: runId, last_run_id: runId, first_seen_at: seenAt, last_seen_at: seenAt })
+      t.db('quarantine').insert({
+        source_id: p.source.id,
+        record_key: key,
+        reason: 'unknown purpose',
+        payload: '{}',
+        first_run_id: runId,
+        last_run_id: runId,
+        first_seen_at: seenAt,
+        last_seen_at: seenAt,
+      })
     const first = await run('completed', '2026-11-01T10:05:00Z')
     for (let i = 0; i < 5; i++) await quarantine(`initial-${i}`, '2026-11-01T10:01:00Z', first)
     await refresh(t.db, { rules: ['quarantine_growing'] })
@@ -419,11 +651,15 @@ describe('quarantine_growing', () => {
     await t.db('quarantine').where({ source_id: p.source.id, record_key: 'later-1' }).update({ status: 'resolved', resolution: 'retried' })
     await refresh(t.db, { rules: ['quarantine_growing'] })
     expect((await findingOf(t.db, 'quarantine_growing', skey))!.status).toBe('resolved')
-    expect((await eventsOf(t.db, f.id)).at(-1)!.reason).toBe('The records that arrived after the first collection were retried or resolved (5 from the first collection still wait).')
+    expect((await eventsOf(t.db, f.id)).at(-1)!.reason).toBe(
+      'The records that arrived after the first collection were retried or resolved (5 from the first collection still wait).',
+    )
 
     for (let i = 5; i < 60; i++) await quarantine(`initial-${i}`, '2026-11-01T10:01:00Z', first)
     await refresh(t.db, { rules: ['quarantine_growing'] })
-    expect((await findingOf(t.db, 'quarantine_growing', skey))!.summary).toBe('Source "A10010 FHIR" (practice A10010) has 60 records waiting in quarantine, more than the 50 allowed.')
+    expect((await findingOf(t.db, 'quarantine_growing', skey))!.summary).toBe(
+      'Source "A10010 FHIR" (practice A10010) has 60 records waiting in quarantine, more than the 50 allowed.',
+    )
   })
 })
 
@@ -435,7 +671,8 @@ describe('ndop_count_mismatch', () => {
     await p.choice('P-NDOP-0001-0000', 'ndop', '2026-11-02T09:00:00Z') // after the publication date
     await p.choice('P-NDOP-0001-0001', 'type1', '2025-06-01T10:00:00Z') // another kind
     const publish = (asOf: string, optOuts: number) =>
-      t.db('practice_optout_counts')
+      t
+        .db('practice_optout_counts')
         .insert({ practice_id: p.practice.id, kind: 'ndop', origin: 'ndop_publication', as_of: asOf, opt_outs: optOuts, list_size: 9000 })
         .onConflict(['practice_id', 'kind', 'origin', 'as_of'])
         .merge()
@@ -445,7 +682,9 @@ describe('ndop_count_mismatch', () => {
     await refresh(t.db, { rules: ['ndop_count_mismatch'] })
     expect(await findingOf(t.db, 'ndop_count_mismatch', pkey)).toBeUndefined()
 
-    await t.db('job_runs').insert({ job_name: 'collect', source_id: p.source.id, trigger: 'manual', status: 'completed', finished_at: t.db.fn.now() })
+    await t
+      .db('job_runs')
+      .insert({ job_name: 'collect', source_id: p.source.id, trigger: 'manual', status: 'completed', finished_at: t.db.fn.now() })
     await refresh(t.db, { rules: ['ndop_count_mismatch'] })
     const f = (await findingOf(t.db, 'ndop_count_mismatch', pkey))!
     expect(f).toMatchObject({ severity: 'medium', status: 'open', practice_id: p.practice.id })
@@ -457,7 +696,9 @@ describe('ndop_count_mismatch', () => {
     await publish('2026-11-01', 21) // 2 of 21: within 10%
     await refresh(t.db, { rules: ['ndop_count_mismatch'] })
     expect((await findingOf(t.db, 'ndop_count_mismatch', pkey))!.status).toBe('resolved')
-    expect((await eventsOf(t.db, f.id)).at(-1)!.reason).toBe('The figures now agree within 10%: the publication counts 21 opt-outs and the practice system 19.')
+    expect((await eventsOf(t.db, f.id)).at(-1)!.reason).toBe(
+      'The figures now agree within 10%: the publication counts 21 opt-outs and the practice system 19.',
+    )
 
     await refresh(t.db, { rules: ['ndop_count_mismatch'], settings: { ndopMargin: 0.05 } })
     expect((await findingOf(t.db, 'ndop_count_mismatch', pkey))!.status).toBe('open')
@@ -488,7 +729,16 @@ describe('incremental evaluation', () => {
       // A collector batch: its rows are stamped with its transaction's start (collected_at = now()).
       await trx.raw('SELECT pg_sleep(0.05)')
       const [row] = await trx('disclosures')
-        .insert({ practice_id: p.practice.id, source_id: p.source.id, source_record_id: 'slow-1', occurred_at: '2026-10-02T12:00:00Z', patient_pseudonym: 'P-SLOW-0000-0001', recipient_id: broker, purpose: 'marketing', data_level: 'identifiable' })
+        .insert({
+          practice_id: p.practice.id,
+          source_id: p.source.id,
+          source_record_id: 'slow-1',
+          occurred_at: '2026-10-02T12:00:00Z',
+          patient_pseudonym: 'P-SLOW-0000-0001',
+          recipient_id: broker,
+          purpose: 'marketing',
+          data_level: 'identifiable',
+        })
         .returning('id')
       inFlight = row.id
       await refresh(t.db, { rules: ['prohibited_purpose'] }) // cannot see the uncommitted row

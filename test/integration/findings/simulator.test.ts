@@ -49,7 +49,8 @@ async function openFindingKeys(): Promise<string[]> {
   return (rows as Array<{ key: string }>).map((r) => r.key).sort()
 }
 
-const plantedKeys = (list: Dataset['planted']) => [...new Set(list.map((p) => [p.rule, p.practice, p.resourceId].filter(Boolean).join(' ')))].sort()
+const plantedKeys = (list: Dataset['planted']) =>
+  [...new Set(list.map((p) => [p.rule, p.practice, p.resourceId].filter(Boolean).join(' ')))].sort()
 
 describe('findings for the simulated practices', () => {
   it('are exactly the planted violations once collect returns, each explained without an NHS number', async () => {
@@ -74,7 +75,8 @@ describe('findings for the simulated practices', () => {
     // Nothing else was ever opened (and resolved again) on the way.
     expect(await t.db('findings').whereNot({ status: 'open' }).count('* as n').first()).toEqual({ n: 0 })
     const found = new Set(await openFindingKeys())
-    for (const near of dataset.nearMisses) expect(found.has(`${near.rule} ${near.practice} ${near.resourceId}`), near.description).toBe(false)
+    for (const near of dataset.nearMisses)
+      expect(found.has(`${near.rule} ${near.practice} ${near.resourceId}`), near.description).toBe(false)
 
     const findings = await t.db('findings').select('rule_id', 'severity', 'summary', 'evidence')
     const nhsNumbers = /\b9\d{9}\b/
@@ -86,13 +88,16 @@ describe('findings for the simulated practices', () => {
     }
     expect(new Set(findings.map((f) => f.rule_id))).toEqual(new Set(dataset.planted.map((p) => p.rule)))
     // At least one breach of each promise rule is planted, and found.
-    for (const rule of ['secondary_without_consent', 'recipient_unassured', 'outside_notice']) expect(found.has(expected.find((k) => k.startsWith(`${rule} `))!), rule).toBe(true)
+    for (const rule of ['secondary_without_consent', 'recipient_unassured', 'outside_notice'])
+      expect(found.has(expected.find((k) => k.startsWith(`${rule} `))!), rule).toBe(true)
     // Each promise finding quotes the practice's notice in its own words.
     for (const f of findings.filter((f) => ['secondary_without_consent', 'recipient_unassured', 'outside_notice'].includes(f.rule_id))) {
       expect(f.summary).toMatch(/The practice's privacy notice \(version 1\) promises: “.{20,}”$/)
     }
     // Every finding has its opening in its history.
-    const { rows } = await t.db.raw(`SELECT count(*) AS n FROM findings f WHERE NOT EXISTS (SELECT 1 FROM finding_events e WHERE e.finding_id = f.id AND e.from_status IS NULL AND e.to_status = 'open' AND e.by_user_id IS NULL)`)
+    const { rows } = await t.db.raw(
+      `SELECT count(*) AS n FROM findings f WHERE NOT EXISTS (SELECT 1 FROM finding_events e WHERE e.finding_id = f.id AND e.from_status IS NULL AND e.to_status = 'open' AND e.by_user_id IS NULL)`,
+    )
     expect(rows[0].n).toBe(0)
   })
 
@@ -101,7 +106,10 @@ describe('findings for the simulated practices', () => {
     const events = await t.db('finding_events').count('* as n').first()
     for (const mode of ['incremental', 'full'] as const) {
       const again = await refreshFindings(deps, { mode })
-      expect(again.rules.filter((r) => r.opened || r.reopened || r.resolved || r.written), mode).toEqual([])
+      expect(
+        again.rules.filter((r) => r.opened || r.reopened || r.resolved || r.written),
+        mode,
+      ).toEqual([])
     }
     await collect(deps, { all: true })
     expect(await openFindingKeys()).toEqual(before)

@@ -23,10 +23,17 @@ beforeAll(async () => {
 
 describe('finding status', () => {
   it('keeps an accepted finding accepted when its cause goes away, with the history of who did what', async () => {
-    const d = await p.disclosure({ occurred_at: '2026-10-07T10:00:00Z', recipient_id: police, purpose: 'legal', legal_basis: 'legal_obligation' })
+    const d = await p.disclosure({
+      occurred_at: '2026-10-07T10:00:00Z',
+      recipient_id: police,
+      purpose: 'legal',
+      legal_basis: 'legal_obligation',
+    })
     await refresh(t.db)
     const f = (await findingOf(t.db, 'no_agreement', key(d)))!
-    expect(await setFindingStatus(t.db, f.id, 'accepted', '  One-off disclosure under a court order; the order is on file.  ', guardian)).toEqual({
+    expect(
+      await setFindingStatus(t.db, f.id, 'accepted', '  One-off disclosure under a court order; the order is on file.  ', guardian),
+    ).toEqual({
       changed: true,
       from: 'open',
       to: 'accepted',
@@ -100,10 +107,14 @@ describe('concurrent refreshes', () => {
     const q = await practiceFixture(t.db, 'A20003')
     const org = await q.org('Parallel Analytics Ltd', 'research_org')
     const ids: number[] = []
-    for (let i = 0; i < 20; i++) ids.push(await q.disclosure({ occurred_at: '2026-10-10T10:00:00Z', recipient_id: org, purpose: 'marketing' }))
+    for (let i = 0; i < 20; i++)
+      ids.push(await q.disclosure({ occurred_at: '2026-10-10T10:00:00Z', recipient_id: org, purpose: 'marketing' }))
     const deps = { db: t.db, config: { overrideReviewDays: 7 } }
     const results = await Promise.all([refreshFindings(deps), refreshFindings(deps), evaluateFindings(t.db, { mode: 'full' })])
-    const opened = results.flatMap((r) => ('rules' in r ? r.rules : r)).filter((r) => r.ruleId === 'prohibited_purpose').reduce((n, r) => n + r.opened, 0)
+    const opened = results
+      .flatMap((r) => ('rules' in r ? r.rules : r))
+      .filter((r) => r.ruleId === 'prohibited_purpose')
+      .reduce((n, r) => n + r.opened, 0)
     expect(opened).toBe(20)
     const { rows } = await t.db.raw(
       `SELECT count(*) AS n FROM finding_events e JOIN findings f ON f.id = e.finding_id

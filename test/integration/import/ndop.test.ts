@@ -30,7 +30,8 @@ function variant(name: string, from: string, edits: Array<[string, string]>): st
 }
 
 async function countsByPractice() {
-  const rows = await t.db('practice_optout_counts as c')
+  const rows = await t
+    .db('practice_optout_counts as c')
     .join('practices as p', 'p.id', 'c.practice_id')
     .select('p.ods_code', 'c.kind', 'c.origin', 'c.as_of', 'c.opt_outs', 'c.list_size')
     .orderBy(['p.ods_code', 'c.as_of'])
@@ -57,7 +58,10 @@ describe('importNdopFile', () => {
       { ods_code: 'A81004', kind: 'ndop', origin: 'ndop_publication', as_of: '2026-03-01', opt_outs: 590, list_size: 10581 },
       { ods_code: 'B82005', kind: 'ndop', origin: 'ndop_publication', as_of: '2026-03-01', opt_outs: 1210, list_size: 27010 },
     ])
-    const practices = await t.db('practices').select('ods_code', 'name', 'icb_code', 'icb_name', 'list_size', 'list_size_as_of').orderBy('ods_code')
+    const practices = await t
+      .db('practices')
+      .select('ods_code', 'name', 'icb_code', 'icb_name', 'list_size', 'list_size_as_of')
+      .orderBy('ods_code')
     expect(practices[0]).toEqual({
       ods_code: 'A81001',
       name: 'THE DENSHAM SURGERY',
@@ -70,7 +74,12 @@ describe('importNdopFile', () => {
 
     const run = await t.db('job_runs').where({ id: result.runId }).first()
     const source = await t.db('sources').where({ id: run.source_id }).first()
-    expect(run).toMatchObject({ job_name: 'import-ndop', trigger: 'manual', status: 'completed', params: { file: 'NDOP_reg_geog_Mar_2026.csv' } })
+    expect(run).toMatchObject({
+      job_name: 'import-ndop',
+      trigger: 'manual',
+      status: 'completed',
+      params: { file: 'NDOP_reg_geog_Mar_2026.csv' },
+    })
     expect(source).toMatchObject({ kind: 'ndop_csv', practice_id: null })
     const stored = await t.db('practice_optout_counts').distinct('source_id', 'run_id')
     expect(stored).toEqual([{ source_id: source.id, run_id: result.runId }])
@@ -176,23 +185,37 @@ describe('importNdopFile', () => {
   it('fails the run with one clear sentence when the file is missing or has no rows', async () => {
     const missing = await importNdopFile(deps(), path.join(tmp, 'NDOP_reg_geog_Apr_2026.csv'))
     expect(missing).toMatchObject({ status: 'failed', counts: { read: 0 } })
-    expect(missing.error).toBe(`The file NDOP_reg_geog_Apr_2026.csv does not exist (looked for ${path.join(tmp, 'NDOP_reg_geog_Apr_2026.csv')}).`)
-    expect(await t.db('job_runs').where({ id: missing.runId }).first()).toMatchObject({ job_name: 'import-ndop', status: 'failed', error: missing.error })
+    expect(missing.error).toBe(
+      `The file NDOP_reg_geog_Apr_2026.csv does not exist (looked for ${path.join(tmp, 'NDOP_reg_geog_Apr_2026.csv')}).`,
+    )
+    expect(await t.db('job_runs').where({ id: missing.runId }).first()).toMatchObject({
+      job_name: 'import-ndop',
+      status: 'failed',
+      error: missing.error,
+    })
 
     const headerOnly = path.join(tmp, 'header-only.csv')
     fs.writeFileSync(headerOnly, fs.readFileSync(GOOD, 'utf8').split('\n')[0] + '\n')
-    expect(await importNdopFile(deps(), headerOnly)).toMatchObject({ status: 'failed', error: 'header-only.csv has a header row but no practice rows.' })
+    expect(await importNdopFile(deps(), headerOnly)).toMatchObject({
+      status: 'failed',
+      error: 'header-only.csv has a header row but no practice rows.',
+    })
   })
 
   describe('a file of several batches', () => {
     const big = path.join(tmp, 'big.csv')
-    const rows = Array.from({ length: 1203 }, (_, i) => `01/03/2026,Z${String(10000 + i)},,PRACTICE ${i},,,,,QZZ,TEST ICB,,,,${i % 50},${1000 + i}`)
+    const rows = Array.from(
+      { length: 1203 },
+      (_, i) => `01/03/2026,Z${String(10000 + i)},,PRACTICE ${i},,,,,QZZ,TEST ICB,,,,${i % 50},${1000 + i}`,
+    )
     beforeEach(() => fs.writeFileSync(big, [fs.readFileSync(GOOD, 'utf8').split('\n')[0], ...rows].join('\n')))
 
     it('is counted exactly, the last part-batch included', async () => {
       const result = await importNdopFile(deps(), big)
       expect(result.counts).toEqual({ read: 1203, inserted: 1203, updated: 0, duplicates: 0, quarantined: 0 })
-      expect(await t.db('practice_optout_counts').sum('opt_outs as total').first()).toEqual({ total: rows.reduce((s, _, i) => s + (i % 50), 0) })
+      expect(await t.db('practice_optout_counts').sum('opt_outs as total').first()).toEqual({
+        total: rows.reduce((s, _, i) => s + (i % 50), 0),
+      })
     })
 
     it('stops after the batch in hand when asked to, keeping what it committed', async () => {

@@ -54,21 +54,72 @@ describe('importRegisterFile', () => {
       counts: { read: 5, inserted: 5, updated: 0, duplicates: 0, quarantined: 0 },
       error: null,
     })
-    const rows = await t.db('disclosures as d')
+    const rows = await t
+      .db('disclosures as d')
       .join('organisations as o', 'o.id', 'd.recipient_id')
       .join('practices as p', 'p.id', 'd.practice_id')
       .select(
-        'd.source_record_id', 'd.occurred_at', 'd.patient_pseudonym', 'd.purpose', 'd.purpose_code', 'd.legal_basis', 'd.data_level',
-        'd.data_description', 'd.disclosed_by', 'd.disclosed_by_role', 'd.run_id', 'o.name as recipient', 'o.ods_code as recipient_ods',
-        'o.recipient_type', 'p.ods_code as practice',
+        'd.source_record_id',
+        'd.occurred_at',
+        'd.patient_pseudonym',
+        'd.purpose',
+        'd.purpose_code',
+        'd.legal_basis',
+        'd.data_level',
+        'd.data_description',
+        'd.disclosed_by',
+        'd.disclosed_by_role',
+        'd.run_id',
+        'o.name as recipient',
+        'o.ods_code as recipient_ods',
+        'o.recipient_type',
+        'p.ods_code as practice',
       )
       .orderBy('d.source_record_id')
-    expect(rows.map((r) => [r.source_record_id, r.occurred_at.toISOString(), r.recipient, r.recipient_type, r.purpose, r.purpose_code, r.legal_basis, r.data_level])).toEqual([
+    expect(
+      rows.map((r) => [
+        r.source_record_id,
+        r.occurred_at.toISOString(),
+        r.recipient,
+        r.recipient_type,
+        r.purpose,
+        r.purpose_code,
+        r.legal_basis,
+        r.data_level,
+      ]),
+    ).toEqual([
       ['REG-001', '2026-02-03T00:00:00.000Z', 'Cleveland Police', 'police_judicial', 'legal', 'legal', 'legal_obligation', 'identifiable'],
-      ['REG-002', '2026-02-04T00:00:00.000Z', 'Smith, Jones & Co Solicitors', 'solicitor', 'subject_access', 'subject_access', 'explicit_consent', 'identifiable'],
-      ['REG-003', '2026-02-05T14:30:00.000Z', 'The patient or their representative', 'patient_representative', 'subject_access', 'subject_access', null, 'identifiable'],
+      [
+        'REG-002',
+        '2026-02-04T00:00:00.000Z',
+        'Smith, Jones & Co Solicitors',
+        'solicitor',
+        'subject_access',
+        'subject_access',
+        'explicit_consent',
+        'identifiable',
+      ],
+      [
+        'REG-003',
+        '2026-02-05T14:30:00.000Z',
+        'The patient or their representative',
+        'patient_representative',
+        'subject_access',
+        'subject_access',
+        null,
+        'identifiable',
+      ],
       ['REG-004', '2026-02-06T09:15:00.000Z', 'Aviva Insurance', 'insurer', 'insurance', 'Insurance', 'explicit_consent', 'identifiable'],
-      ['REG-005', '2026-02-07T00:00:00.000Z', 'North Tees Hospital', 'nhs_trust', 'safeguarding', 'safeguarding', 'safeguarding_duty', 'identifiable'],
+      [
+        'REG-005',
+        '2026-02-07T00:00:00.000Z',
+        'North Tees Hospital',
+        'nhs_trust',
+        'safeguarding',
+        'safeguarding',
+        'safeguarding_duty',
+        'identifiable',
+      ],
     ])
     expect(rows[0]).toMatchObject({
       patient_pseudonym: pseudonymiseNhsNumber(TEST_PSEUDONYM_KEY, '9990000018'),
@@ -138,11 +189,17 @@ describe('importRegisterFile', () => {
     // Spelling a date or NHS number another way is not a correction; changing the purpose is.
     const corrected = variant('register-corrected.csv', GOOD, [
       ['REG-002,04/02/2026,9990000085', 'REG-002,2026-02-04,999-000-0085'],
-      ['REG-005,2026-02-07,9990000298,North Tees Hospital,RVW,nhs_trust,safeguarding', 'REG-005,2026-02-07,9990000298,North Tees Hospital,RVW,nhs_trust,direct_care'],
+      [
+        'REG-005,2026-02-07,9990000298,North Tees Hospital,RVW,nhs_trust,safeguarding',
+        'REG-005,2026-02-07,9990000298,North Tees Hospital,RVW,nhs_trust,direct_care',
+      ],
     ])
     const result = await importRegisterFile(deps(), corrected, PRACTICE)
     expect(result.counts).toEqual({ read: 5, inserted: 0, updated: 1, duplicates: 4, quarantined: 0 })
-    expect(await t.db('disclosures').where({ source_record_id: 'REG-005' }).first()).toMatchObject({ purpose: 'direct_care', run_id: result.runId })
+    expect(await t.db('disclosures').where({ source_record_id: 'REG-005' }).first()).toMatchObject({
+      purpose: 'direct_care',
+      run_id: result.runId,
+    })
     expect(await t.db('disclosures').count('* as n').first()).toEqual({ n: 5 })
   })
 
@@ -169,7 +226,8 @@ describe('importRegisterFile', () => {
       status: 'failed',
       runId: null,
       counts: null,
-      error: 'There is no practice with ODS code Z99999: add the practice (or import the NDOP publication, which lists every practice) before importing its register.',
+      error:
+        'There is no practice with ODS code Z99999: add the practice (or import the NDOP publication, which lists every practice) before importing its register.',
     })
     expect(await importRegisterFile(deps(), GOOD, 'police')).toMatchObject({
       status: 'failed',

@@ -34,9 +34,23 @@ async function snapshot(db: Db) {
   const disclosures = await db('disclosures as d')
     .join('organisations as o', 'o.id', 'd.recipient_id')
     .orderBy('source_record_id')
-    .select('source_record_id', 'source_version', 'patient_pseudonym', 'purpose', 'o.ods_code', 'o.name', 'occurred_at', 'data_level', 'legal_basis')
-  const choices = await db('patient_choices').orderBy('source_record_id').select('source_record_id', 'patient_pseudonym', 'kind', 'decision', 'effective_at', 'status')
-  const overrides = await db('override_events').orderBy('source_record_id').select('source_record_id', 'patient_pseudonym', 'kind', 'reason_code')
+    .select(
+      'source_record_id',
+      'source_version',
+      'patient_pseudonym',
+      'purpose',
+      'o.ods_code',
+      'o.name',
+      'occurred_at',
+      'data_level',
+      'legal_basis',
+    )
+  const choices = await db('patient_choices')
+    .orderBy('source_record_id')
+    .select('source_record_id', 'patient_pseudonym', 'kind', 'decision', 'effective_at', 'status')
+  const overrides = await db('override_events')
+    .orderBy('source_record_id')
+    .select('source_record_id', 'patient_pseudonym', 'kind', 'reason_code')
   const quarantine = await db('quarantine').orderBy('record_key').select('record_key', 'reason', 'status')
   const rollup = await db('disclosure_daily as r')
     .join('organisations as o', 'o.id', 'r.recipient_id')
@@ -93,7 +107,8 @@ describe('a collector run killed with SIGKILL', () => {
       // the resumed run holds as many ledger entries for disclosures as the uninterrupted one.
       const verified = await runLedger(['integrity', 'verify'], env)
       expect(verified.code, verified.stdout + verified.stderr).toBe(0)
-      const entries = async (db: typeof t.db) => Number((await db('ledger_entries').where({ table_name: 'disclosures' }).count('* as n').first())!.n)
+      const entries = async (db: typeof t.db) =>
+        Number((await db('ledger_entries').where({ table_name: 'disclosures' }).count('* as n').first())!.n)
       expect(await entries(t.db)).toBe(await entries(reference.db))
     } finally {
       await reference.drop()

@@ -18,7 +18,14 @@ describe('job runner', () => {
     })
     expect(outcome.status).toBe('completed')
     const row = await t.db('job_runs').where({ job_name: 'count' }).first()
-    expect(row).toMatchObject({ status: 'completed', read_count: 4, inserted_count: 2, duplicate_count: 1, quarantined_count: 1, error: null })
+    expect(row).toMatchObject({
+      status: 'completed',
+      read_count: 4,
+      inserted_count: 2,
+      duplicate_count: 1,
+      quarantined_count: 1,
+      error: null,
+    })
     expect(row.finished_at).toBeInstanceOf(Date)
   })
 
@@ -30,18 +37,26 @@ describe('job runner', () => {
       })
     })
     expect(outcome).toMatchObject({ status: 'failed', error: 'source went away' })
-    expect(await t.db('job_runs').where({ job_name: 'boom' }).first()).toMatchObject({ status: 'failed', read_count: 5, trigger: 'schedule' })
+    expect(await t.db('job_runs').where({ job_name: 'boom' }).first()).toMatchObject({
+      status: 'failed',
+      read_count: 5,
+      trigger: 'schedule',
+    })
   })
 
   it('stops as cancelled when asked to stop (SIGTERM) after the batch in hand', async () => {
     const stop = new AbortController()
     let batches = 0
-    const outcome = await runJob({ ...deps(), signal: stop.signal }, { jobName: 'stop', sourceId: null, trigger: 'manual' }, async (ctx) => {
-      while (!ctx.signal.aborted) {
-        await ctx.commitBatch(async () => ({ read: 1, inserted: 1, updated: 0, duplicates: 0, quarantined: 0 }))
-        if (++batches === 2) stop.abort()
-      }
-    })
+    const outcome = await runJob(
+      { ...deps(), signal: stop.signal },
+      { jobName: 'stop', sourceId: null, trigger: 'manual' },
+      async (ctx) => {
+        while (!ctx.signal.aborted) {
+          await ctx.commitBatch(async () => ({ read: 1, inserted: 1, updated: 0, duplicates: 0, quarantined: 0 }))
+          if (++batches === 2) stop.abort()
+        }
+      },
+    )
     expect(outcome.status).toBe('cancelled')
     expect(await t.db('job_runs').where({ job_name: 'stop' }).first()).toMatchObject({ status: 'cancelled', read_count: 2 })
   })
@@ -49,17 +64,17 @@ describe('job runner', () => {
   it('lets only one of two runner processes run the same job at a time', async () => {
     const env = { ...process.env, DATABASE_URL: t.url, PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, HOLD_MS: '5000' }
     const script = 'test/support/processes/hold-job.ts'
-    const results = await Promise.all([
-      run('npx', ['tsx', script], { env }),
-      run('npx', ['tsx', script], { env }),
-    ])
+    const results = await Promise.all([run('npx', ['tsx', script], { env }), run('npx', ['tsx', script], { env })])
     const statuses = results.map((r) => JSON.parse(r.stdout.trim().split('\n').pop()!).status).sort()
     expect(statuses).toEqual(['completed', 'skipped'])
     expect(await t.db('job_runs').where({ job_name: 'race' }).count('* as n').first()).toEqual({ n: 1 })
   })
 
   it('closes runs left active by a process that died, the next time the job runs', async () => {
-    const [dead] = await t.db('job_runs').insert({ job_name: 'crashy', trigger: 'manual', status: 'active', locked_by: 'gone:1' }).returning('id')
+    const [dead] = await t
+      .db('job_runs')
+      .insert({ job_name: 'crashy', trigger: 'manual', status: 'active', locked_by: 'gone:1' })
+      .returning('id')
     await runJob(deps(), { jobName: 'crashy', sourceId: null, trigger: 'manual' }, async () => {})
     const row = await t.db('job_runs').where({ id: dead.id }).first()
     expect(row.status).toBe('failed')

@@ -98,17 +98,15 @@ beforeAll(async () => {
     .db('sources')
     .where({ id: source.id })
     .update({ created_at: daysAgo(2) })
-  await t
-    .db('job_runs')
-    .insert({
-      job_name: 'collect',
-      source_id: source.id,
-      trigger: 'schedule',
-      status: 'failed',
-      started_at: daysAgo(1),
-      finished_at: daysAgo(1),
-      error: 'connection refused',
-    })
+  await t.db('job_runs').insert({
+    job_name: 'collect',
+    source_id: source.id,
+    trigger: 'schedule',
+    status: 'failed',
+    started_at: daysAgo(1),
+    finished_at: daysAgo(1),
+    error: 'connection refused',
+  })
   ids.findingA = await highFinding(a.id, 'a-new', 1)
   await highFinding(a.id, 'a-old', 10) // not new: never mailed
   ids.findingB = await highFinding(b.id, 'b-new', 1)

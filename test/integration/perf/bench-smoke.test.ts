@@ -24,7 +24,23 @@ afterAll(async () => {
 
 describe('npm run bench (smoke, tiny N)', () => {
   it('runs every phase and writes the figures as JSON', { timeout: 300_000 }, async () => {
-    const args = ['--import', 'tsx', 'bench/run.ts', '--events', '3000', '--practices', '10', '--runs', '2', '--load-seconds', '2', '--concurrency', '5', '--json-out', jsonOut]
+    const args = [
+      '--import',
+      'tsx',
+      'bench/run.ts',
+      '--events',
+      '3000',
+      '--practices',
+      '10',
+      '--runs',
+      '2',
+      '--load-seconds',
+      '2',
+      '--concurrency',
+      '5',
+      '--json-out',
+      jsonOut,
+    ]
     const child = spawn(process.execPath, args, {
       env: { ...process.env, NO_COLOR: '1', BENCH_DATABASE_NAME: dbName, BENCH_DATABASE_SERVER: TEST_SERVER_URL },
       stdio: ['ignore', 'pipe', 'pipe'],

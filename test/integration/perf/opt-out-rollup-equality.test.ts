@@ -22,7 +22,22 @@ const DECISIONS = ['deny', 'deny', 'permit'] as const
 const STATUSES = ['active', 'active', 'active', 'inactive'] as const
 // London days around the clock changes, month ends and ordinary days; times near midnight UTC
 // land on the neighbouring London day in summer.
-const DAYS = ['2025-12-31', '2026-01-01', '2026-01-15', '2026-02-28', '2026-03-01', '2026-03-28', '2026-03-29', '2026-03-31', '2026-04-01', '2026-06-30', '2026-07-01', '2026-10-25', '2026-10-26', '2026-11-30']
+const DAYS = [
+  '2025-12-31',
+  '2026-01-01',
+  '2026-01-15',
+  '2026-02-28',
+  '2026-03-01',
+  '2026-03-28',
+  '2026-03-29',
+  '2026-03-31',
+  '2026-04-01',
+  '2026-06-30',
+  '2026-07-01',
+  '2026-10-25',
+  '2026-10-26',
+  '2026-11-30',
+]
 const TIMES = ['00:00:00', '00:30:00', '12:00:00', '22:59:59', '23:00:00', '23:30:00']
 const PERIODS: Array<[string, string]> = [
   ['2026-01-01', '2026-12-31'],
@@ -45,7 +60,11 @@ async function expectEqualToDirectCount(practiceIds: number[]) {
     expect(series.length).toBe(practiceIds.length * new Set(series.map((m) => m.month)).size)
     for (const m of series) {
       const direct = await directCount(m.practiceId, m.asOf)
-      expect({ practice: m.practiceId, asOf: m.asOf, ndop: m.ndop, type1: m.type1 }).toEqual({ practice: m.practiceId, asOf: m.asOf, ...direct })
+      expect({ practice: m.practiceId, asOf: m.asOf, ndop: m.ndop, type1: m.type1 }).toEqual({
+        practice: m.practiceId,
+        asOf: m.asOf,
+        ...direct,
+      })
       nonZero += m.ndop + m.type1
     }
   }
@@ -63,8 +82,11 @@ async function rollupContents() {
 describe('opt-out roll-ups equal a direct count over the choices', () => {
   it('after late arrivals, corrections, deletes, a rebuild and two concurrent writers', async () => {
     const random = rng(20261205)
-    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!
-    const practices = [await ensurePractice(t.db, { odsCode: 'E85001', name: 'Elm' }), await ensurePractice(t.db, { odsCode: 'E85002', name: 'Oak' })]
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!
+    const practices = [
+      await ensurePractice(t.db, { odsCode: 'E85001', name: 'Elm' }),
+      await ensurePractice(t.db, { odsCode: 'E85002', name: 'Oak' }),
+    ]
     const sources = await Promise.all(
       practices.map((p) => addSource(t.db, { practiceId: p.id, kind: 'fhir', name: `FHIR ${p.name}`, baseUrl: 'http://127.0.0.1:4/fhir' })),
     )
@@ -89,13 +111,19 @@ describe('opt-out roll-ups equal a direct count over the choices', () => {
 
     // 1. Arrivals in random order and batches: older choices often come after newer ones.
     for (let batch = 0; batch < 6; batch++) {
-      await upsertPatientChoices(t.db, Array.from({ length: 40 }, (_, k) => choice(batch * 40 + k)))
+      await upsertPatientChoices(
+        t.db,
+        Array.from({ length: 40 }, (_, k) => choice(batch * 40 + k)),
+      )
     }
     await expectEqualToDirectCount(ids)
     await expectEqualToDirectCount([ids[1]!])
 
     // 2. Corrections: new versions of 60 records, moved in day, kind, decision, status or patient.
-    await upsertPatientChoices(t.db, Array.from({ length: 60 }, (_, k) => choice(k * 4, '2')))
+    await upsertPatientChoices(
+      t.db,
+      Array.from({ length: 60 }, (_, k) => choice(k * 4, '2')),
+    )
     // A correction that changes nothing else than the status of one known deny.
     const someDeny = await t.db('patient_choices').where({ decision: 'deny', status: 'active' }).whereIn('kind', ['ndop', 'type1']).first()
     await t.db('patient_choices').where({ id: someDeny.id }).update({ status: 'inactive' })
@@ -114,7 +142,17 @@ describe('opt-out roll-ups equal a direct count over the choices', () => {
     // (advisory lock in the trigger), then recomputes from its committed rows.
     const practice = practices[0]!
     const source = sources[0]!
-    const base = { practice_id: practice.id, source_id: source.id, source_version: '1', patient_pseudonym: 'PT-RACE', kind: 'ndop' as const, code_system: null, code: null, status: 'active' as const, run_id: null }
+    const base = {
+      practice_id: practice.id,
+      source_id: source.id,
+      source_version: '1',
+      patient_pseudonym: 'PT-RACE',
+      kind: 'ndop' as const,
+      code_system: null,
+      code: null,
+      status: 'active' as const,
+      run_id: null,
+    }
     const first = await t.db.transaction()
     await upsertPatientChoices(first, [{ ...base, source_record_id: 'race-1', decision: 'deny', effective_at: '2026-02-01T12:00:00Z' }])
     const second = t.db.transaction(async (trx) => {
@@ -128,6 +166,7 @@ describe('opt-out roll-ups equal a direct count over the choices', () => {
     // One deny span, from 1 Feb, ended by the permit of 1 May.
     expect(race).toHaveLength(1)
     expect(race[0].end_day).not.toBeNull()
-    for (const m of series) expect({ asOf: m.asOf, ndop: m.ndop }).toEqual({ asOf: m.asOf, ndop: (await directCount(practice.id, m.asOf)).ndop })
+    for (const m of series)
+      expect({ asOf: m.asOf, ndop: m.ndop }).toEqual({ asOf: m.asOf, ndop: (await directCount(practice.id, m.asOf)).ndop })
   })
 })

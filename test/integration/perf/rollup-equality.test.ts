@@ -39,7 +39,19 @@ const PURPOSES = ['direct_care', 'research', 'clinical_audit', 'commissioning', 
 const LEGAL = [null, 'explicit_consent', 'implied_consent', 'legal_obligation', 's251']
 const LEVELS = ['identifiable', 'pseudonymised', 'anonymised'] as const
 // Days around the clock changes (2026-03-29 spring forward, 2026-10-25 fall back) and ordinary days.
-const DAYS = ['2026-03-27', '2026-03-28', '2026-03-29', '2026-03-30', '2026-06-30', '2026-07-01', '2026-10-24', '2026-10-25', '2026-10-26', '2026-12-31', '2027-01-01']
+const DAYS = [
+  '2026-03-27',
+  '2026-03-28',
+  '2026-03-29',
+  '2026-03-30',
+  '2026-06-30',
+  '2026-07-01',
+  '2026-10-24',
+  '2026-10-25',
+  '2026-10-26',
+  '2026-12-31',
+  '2027-01-01',
+]
 // Times near midnight UTC land on the next or previous London day in summer.
 const TIMES = ['00:00:00', '00:30:00', '00:59:59', '01:00:00', '01:30:00', '12:00:00', '22:59:59', '23:00:00', '23:30:00', '23:59:59']
 
@@ -71,35 +83,90 @@ async function expectEqual(scope: Scope) {
   const { rows: totalRows } = await db.raw(`SELECT count(*)::int AS n FROM disclosures d WHERE ${w.sql}`, w.params)
   const total = Number(totalRows[0].n)
   expect(Number(await countDisclosures(db, scope))).toBe(total)
-  const { rows: patientRows } = await db.raw(`SELECT count(DISTINCT d.patient_pseudonym)::int AS n FROM disclosures d WHERE ${w.sql}`, w.params)
+  const { rows: patientRows } = await db.raw(
+    `SELECT count(DISTINCT d.patient_pseudonym)::int AS n FROM disclosures d WHERE ${w.sql}`,
+    w.params,
+  )
   expect(await countPatientsAffected(db, scope)).toBe(patientRows[0].n)
   expect(await countPatientsAffected(db, scope), 'the cached count').toBe(patientRows[0].n)
   expect(await countMatchingDisclosures(db, scope, {})).toBe(total)
 
   const byPurpose = await raw(`d.purpose AS k`, '1')
-  expect(toMap(await countDisclosuresByPurposeOverview(db, scope), (r) => r.purpose, (r) => r.disclosures)).toEqual(byPurpose)
-  expect(toMap(await sumDisclosuresByPurpose(db, scope), (r) => r.purpose, (r) => r.disclosures)).toEqual(byPurpose)
+  expect(
+    toMap(
+      await countDisclosuresByPurposeOverview(db, scope),
+      (r) => r.purpose,
+      (r) => r.disclosures,
+    ),
+  ).toEqual(byPurpose)
+  expect(
+    toMap(
+      await sumDisclosuresByPurpose(db, scope),
+      (r) => r.purpose,
+      (r) => r.disclosures,
+    ),
+  ).toEqual(byPurpose)
 
   const byRecipient = await raw(`d.recipient_id::text AS k`, '1')
-  expect(toMap(await countDisclosuresByRecipientOverview(db, scope), (r) => String(r.recipientId), (r) => r.disclosures)).toEqual(byRecipient)
-  expect(toMap(await sumDisclosuresByRecipient(db, scope), (r) => String(r.recipientId), (r) => r.disclosures)).toEqual(byRecipient)
-
-  expect(toMap(await sumDisclosuresByPurposeAndRecipientType(db, scope), (r) => `${r.purpose}|${r.recipientType}`, (r) => r.disclosures)).toEqual(
-    await raw(`d.purpose || '|' || o.recipient_type AS k`, '1'),
-  )
-  expect(toMap(await sumDisclosuresByLegalBasis(db, scope), (r) => r.legalBasis, (r) => r.disclosures)).toEqual(
-    await raw(`coalesce(d.legal_basis, '${NO_LEGAL_BASIS}') AS k`, '1'),
-  )
-  expect(toMap(await sumDisclosuresByDataLevel(db, scope), (r) => r.dataLevel, (r) => r.disclosures)).toEqual(await raw(`d.data_level AS k`, '1'))
   expect(
-    toMap(await sumDisclosuresCube(db, scope), (r) => `${r.purpose}|${r.recipientId}|${r.legalBasis}|${r.dataLevel}`, (r) => r.disclosures),
-  ).toEqual(await raw(`d.purpose || '|' || d.recipient_id || '|' || coalesce(d.legal_basis, '${NO_LEGAL_BASIS}') || '|' || d.data_level AS k`, '1'))
-  expect(toMap(await disclosureTrend(db, scope, 'day'), (r) => r.period, (r) => r.disclosures)).toEqual(
-    await raw(`to_char((d.occurred_at AT TIME ZONE 'Europe/London')::date, 'YYYY-MM-DD') AS k`, '1'),
+    toMap(
+      await countDisclosuresByRecipientOverview(db, scope),
+      (r) => String(r.recipientId),
+      (r) => r.disclosures,
+    ),
+  ).toEqual(byRecipient)
+  expect(
+    toMap(
+      await sumDisclosuresByRecipient(db, scope),
+      (r) => String(r.recipientId),
+      (r) => r.disclosures,
+    ),
+  ).toEqual(byRecipient)
+
+  expect(
+    toMap(
+      await sumDisclosuresByPurposeAndRecipientType(db, scope),
+      (r) => `${r.purpose}|${r.recipientType}`,
+      (r) => r.disclosures,
+    ),
+  ).toEqual(await raw(`d.purpose || '|' || o.recipient_type AS k`, '1'))
+  expect(
+    toMap(
+      await sumDisclosuresByLegalBasis(db, scope),
+      (r) => r.legalBasis,
+      (r) => r.disclosures,
+    ),
+  ).toEqual(await raw(`coalesce(d.legal_basis, '${NO_LEGAL_BASIS}') AS k`, '1'))
+  expect(
+    toMap(
+      await sumDisclosuresByDataLevel(db, scope),
+      (r) => r.dataLevel,
+      (r) => r.disclosures,
+    ),
+  ).toEqual(await raw(`d.data_level AS k`, '1'))
+  expect(
+    toMap(
+      await sumDisclosuresCube(db, scope),
+      (r) => `${r.purpose}|${r.recipientId}|${r.legalBasis}|${r.dataLevel}`,
+      (r) => r.disclosures,
+    ),
+  ).toEqual(
+    await raw(`d.purpose || '|' || d.recipient_id || '|' || coalesce(d.legal_basis, '${NO_LEGAL_BASIS}') || '|' || d.data_level AS k`, '1'),
   )
-  expect(toMap(await disclosureTrend(db, scope, 'month'), (r) => r.period, (r) => r.disclosures)).toEqual(
-    await raw(`to_char(date_trunc('month', (d.occurred_at AT TIME ZONE 'Europe/London')::date), 'YYYY-MM-DD') AS k`, '1'),
-  )
+  expect(
+    toMap(
+      await disclosureTrend(db, scope, 'day'),
+      (r) => r.period,
+      (r) => r.disclosures,
+    ),
+  ).toEqual(await raw(`to_char((d.occurred_at AT TIME ZONE 'Europe/London')::date, 'YYYY-MM-DD') AS k`, '1'))
+  expect(
+    toMap(
+      await disclosureTrend(db, scope, 'month'),
+      (r) => r.period,
+      (r) => r.disclosures,
+    ),
+  ).toEqual(await raw(`to_char(date_trunc('month', (d.occurred_at AT TIME ZONE 'Europe/London')::date), 'YYYY-MM-DD') AS k`, '1'))
   return total
 }
 
@@ -129,15 +196,41 @@ async function expectEqualFiltered(scope: Scope, filter: DisclosureFilter) {
   }
   const toMap = <T>(rows: T[], key: (r: T) => string, n: (r: T) => unknown) => new Map(rows.map((r) => [key(r), Number(n(r))]))
   const byPurpose = await raw('d.purpose')
-  expect(toMap(await sumDisclosuresByPurpose(db, scope, filter), (r) => r.purpose, (r) => r.disclosures)).toEqual(byPurpose)
-  expect(toMap(await sumDisclosuresByRecipient(db, scope, filter), (r) => String(r.recipientId), (r) => r.disclosures)).toEqual(await raw('d.recipient_id::text'))
-  expect(toMap(await sumDisclosuresByPurposeAndRecipientType(db, scope, filter), (r) => `${r.purpose}|${r.recipientType}`, (r) => r.disclosures)).toEqual(
-    await raw(`d.purpose || '|' || o.recipient_type`),
-  )
-  expect(toMap(await sumDisclosuresByLegalBasis(db, scope, filter), (r) => r.legalBasis, (r) => r.disclosures)).toEqual(
-    await raw(`coalesce(d.legal_basis, '${NO_LEGAL_BASIS}')`),
-  )
-  expect(toMap(await sumDisclosuresByDataLevel(db, scope, filter), (r) => r.dataLevel, (r) => r.disclosures)).toEqual(await raw('d.data_level'))
+  expect(
+    toMap(
+      await sumDisclosuresByPurpose(db, scope, filter),
+      (r) => r.purpose,
+      (r) => r.disclosures,
+    ),
+  ).toEqual(byPurpose)
+  expect(
+    toMap(
+      await sumDisclosuresByRecipient(db, scope, filter),
+      (r) => String(r.recipientId),
+      (r) => r.disclosures,
+    ),
+  ).toEqual(await raw('d.recipient_id::text'))
+  expect(
+    toMap(
+      await sumDisclosuresByPurposeAndRecipientType(db, scope, filter),
+      (r) => `${r.purpose}|${r.recipientType}`,
+      (r) => r.disclosures,
+    ),
+  ).toEqual(await raw(`d.purpose || '|' || o.recipient_type`))
+  expect(
+    toMap(
+      await sumDisclosuresByLegalBasis(db, scope, filter),
+      (r) => r.legalBasis,
+      (r) => r.disclosures,
+    ),
+  ).toEqual(await raw(`coalesce(d.legal_basis, '${NO_LEGAL_BASIS}')`))
+  expect(
+    toMap(
+      await sumDisclosuresByDataLevel(db, scope, filter),
+      (r) => r.dataLevel,
+      (r) => r.disclosures,
+    ),
+  ).toEqual(await raw('d.data_level'))
   expect(await countMatchingDisclosures(db, scope, filter)).toBe([...byPurpose.values()].reduce((a, b) => a + b, 0))
   return [...byPurpose.values()].reduce((a, b) => a + b, 0)
 }
@@ -159,7 +252,9 @@ describe('disclosure roll-ups', () => {
       await ensurePractice(db, { odsCode: 'B82003', name: 'East Surgery' }),
     ]
     const sources = await Promise.all(
-      practices.map((p) => addSource(db, { practiceId: p.id, kind: 'fhir', name: `FHIR ${p.ods_code}`, baseUrl: `http://127.0.0.1:1/${p.ods_code}` })),
+      practices.map((p) =>
+        addSource(db, { practiceId: p.id, kind: 'fhir', name: `FHIR ${p.ods_code}`, baseUrl: `http://127.0.0.1:1/${p.ods_code}` }),
+      ),
     )
     const recipients = [
       await ensureOrganisation(db, { odsCode: 'RX1', name: 'City Hospital', recipientType: 'nhs_trust' }),
@@ -226,7 +321,12 @@ describe('disclosure roll-ups', () => {
 
     // Deletes: a source withdraws some records (a statement over many days and groups).
     const gone = [...current.keys()].filter((i) => i % 11 === 5)
-    await db('disclosures').whereIn('source_record_id', gone.map((i) => `ae-${i}`)).delete()
+    await db('disclosures')
+      .whereIn(
+        'source_record_id',
+        gone.map((i) => `ae-${i}`),
+      )
+      .delete()
     for (const i of gone) current.delete(i)
 
     // And one more late, corrected batch after the deletes (a deleted record coming back).
@@ -329,7 +429,12 @@ describe('disclosure roll-ups', () => {
     const incremental = await snapshot()
     expect(incremental['disclosure_month_purpose']!.length).toBeGreaterThan(0)
     const rebuilt = await rebuildRollups(db)
-    expect(rebuilt.map((r) => r.table)).toEqual([...[DAILY_CUBE, ...NARROW_ROLLUPS].map((r) => r.table), 'opt_out_spans', 'opt_out_day_changes', 'opt_out_month_changes'])
+    expect(rebuilt.map((r) => r.table)).toEqual([
+      ...[DAILY_CUBE, ...NARROW_ROLLUPS].map((r) => r.table),
+      'opt_out_spans',
+      'opt_out_day_changes',
+      'opt_out_month_changes',
+    ])
     expect(await snapshot()).toEqual(incremental)
   })
 })

@@ -17,22 +17,70 @@ let practiceId: number
 const Q3 = { from: '2026-07-01', to: '2026-09-30' }
 const ids: Record<string, number> = {}
 
-async function run(sourceId: number, status: string, started: string, minutes: number, counts: [number, number, number, number, number], trigger = 'schedule', error: string | null = null) {
+async function run(
+  sourceId: number,
+  status: string,
+  started: string,
+  minutes: number,
+  counts: [number, number, number, number, number],
+  trigger = 'schedule',
+  error: string | null = null,
+) {
   const finished = new Date(Date.parse(started) + minutes * 60_000).toISOString()
-  const [row] = await t.db('job_runs')
-    .insert({ job_name: 'collect', source_id: sourceId, trigger, status, started_at: started, finished_at: finished, read_count: counts[0], inserted_count: counts[1], updated_count: counts[2], duplicate_count: counts[3], quarantined_count: counts[4], error })
+  const [row] = await t
+    .db('job_runs')
+    .insert({
+      job_name: 'collect',
+      source_id: sourceId,
+      trigger,
+      status,
+      started_at: started,
+      finished_at: finished,
+      read_count: counts[0],
+      inserted_count: counts[1],
+      updated_count: counts[2],
+      duplicate_count: counts[3],
+      quarantined_count: counts[4],
+      error,
+    })
     .returning('id')
   return Number(row.id)
 }
 
 async function seed() {
   practiceId = (await ensurePractice(t.db, { odsCode: 'C30001', name: 'Complete Surgery' })).id
-  const a = await addSource(t.db, { practiceId, kind: 'fhir', name: 'Alpha FHIR', baseUrl: 'http://127.0.0.1:1/a', expectedIntervalMinutes: 60 })
-  const b = await addSource(t.db, { practiceId, kind: 'fhir', name: 'Beta FHIR', baseUrl: 'http://127.0.0.1:1/b', expectedIntervalMinutes: 60 })
-  const c = await addSource(t.db, { practiceId, kind: 'fhir', name: 'Gamma FHIR', baseUrl: 'http://127.0.0.1:1/c', expectedIntervalMinutes: 60 })
+  const a = await addSource(t.db, {
+    practiceId,
+    kind: 'fhir',
+    name: 'Alpha FHIR',
+    baseUrl: 'http://127.0.0.1:1/a',
+    expectedIntervalMinutes: 60,
+  })
+  const b = await addSource(t.db, {
+    practiceId,
+    kind: 'fhir',
+    name: 'Beta FHIR',
+    baseUrl: 'http://127.0.0.1:1/b',
+    expectedIntervalMinutes: 60,
+  })
+  const c = await addSource(t.db, {
+    practiceId,
+    kind: 'fhir',
+    name: 'Gamma FHIR',
+    baseUrl: 'http://127.0.0.1:1/c',
+    expectedIntervalMinutes: 60,
+  })
   // Alpha: a success just before the quarter (30 June 23:00 BST is 22:00 UTC), a failure and a success in it, then the success that covers it.
   ids.before = await run(a.id, 'completed', '2026-06-30T21:00:00Z', 30, [100, 90, 5, 5, 0])
-  ids.failed = await run(a.id, 'failed', '2026-07-10T08:00:00Z', 2, [40, 38, 0, 1, 1], 'schedule', 'HTTP 503 from the practice system after 5 attempts')
+  ids.failed = await run(
+    a.id,
+    'failed',
+    '2026-07-10T08:00:00Z',
+    2,
+    [40, 38, 0, 1, 1],
+    'schedule',
+    'HTTP 503 from the practice system after 5 attempts',
+  )
   ids.july = await run(a.id, 'completed', '2026-07-20T08:00:00Z', 5, [500, 480, 10, 5, 5])
   ids.covering = await run(a.id, 'completed', '2026-10-02T08:00:00Z', 5, [700, 690, 5, 3, 2])
   ids.after = await run(a.id, 'completed', '2026-11-01T08:00:00Z', 5, [10, 10, 0, 0, 0])
@@ -41,11 +89,24 @@ async function seed() {
   // Gamma: last success in September, nothing since: the quarter is not covered.
   ids.gamma = await run(c.id, 'completed', '2026-09-15T08:00:00Z', 5, [50, 50, 0, 0, 0])
   const q = (sourceId: number, key: string, reason: string, seen: string, status = 'pending') => ({
-    source_id: sourceId, record_key: key, resource_type: 'AuditEvent', reason, payload: '{}', first_seen_at: seen, last_seen_at: seen, status,
+    source_id: sourceId,
+    record_key: key,
+    resource_type: 'AuditEvent',
+    reason,
+    payload: '{}',
+    first_seen_at: seen,
+    last_seen_at: seen,
+    status,
   })
   await t.db('quarantine').insert([
     q(a.id, 'ae-1', 'AuditEvent has no purposeOfEvent code that maps to a known purpose (got v3-ActReason#XYZZY)', '2026-07-10T08:01:00Z'),
-    q(a.id, 'ae-2', 'AuditEvent has no purposeOfEvent code that maps to a known purpose (got v3-ActReason#XYZZY)', '2026-07-20T08:01:00Z', 'resolved'),
+    q(
+      a.id,
+      'ae-2',
+      'AuditEvent has no purposeOfEvent code that maps to a known purpose (got v3-ActReason#XYZZY)',
+      '2026-07-20T08:01:00Z',
+      'resolved',
+    ),
     q(a.id, 'ae-3', 'AuditEvent is an R5 resource: this system reads FHIR R4', '2026-10-02T08:01:00Z'),
     q(a.id, 'ae-4', 'AuditEvent has no patient', '2026-11-01T08:01:00Z'), // after Alpha's window
     q(b.id, 'ae-5', 'AuditEvent has no patient', '2026-11-10T08:05:00Z'),
@@ -72,11 +133,23 @@ describe('audit evidence pack: collection completeness of a quarter collected la
     // The runs in the windows, straight from job_runs: Alpha's from the quarter's start to its covering run, Beta's backfill, Gamma's since.
     const inWindows = [ids.failed, ids.july, ids.covering, ids.backfill, ids.gamma] as number[]
     expect(r.rowCounts.job_runs).toBe(inWindows.length)
-    const sums = await t.db('job_runs').whereIn('id', inWindows).sum({ read: 'read_count', inserted: 'inserted_count', updated: 'updated_count', held: 'duplicate_count', aside: 'quarantined_count' }).first()
+    const sums = await t
+      .db('job_runs')
+      .whereIn('id', inWindows)
+      .sum({
+        read: 'read_count',
+        inserted: 'inserted_count',
+        updated: 'updated_count',
+        held: 'duplicate_count',
+        aside: 'quarantined_count',
+      })
+      .first()
     expect(part).toMatch(new RegExp(`Runs in the windows\\s+${inWindows.length}\\b`))
     expect(part).toMatch(/Failed runs\s+1\b/)
     const flat = part.replace(/\s+/g, ' ')
-    expect(flat).toContain(`Totals: ${Number(sums!.read).toLocaleString('en-GB')} read; ${Number(sums!.inserted).toLocaleString('en-GB')} new, ${Number(sums!.updated)} updated, ${Number(sums!.held)} already held, ${Number(sums!.aside)} set aside.`)
+    expect(flat).toContain(
+      `Totals: ${Number(sums!.read).toLocaleString('en-GB')} read; ${Number(sums!.inserted).toLocaleString('en-GB')} new, ${Number(sums!.updated)} updated, ${Number(sums!.held)} already held, ${Number(sums!.aside)} set aside.`,
+    )
     for (const id of inWindows) expect(part).toMatch(new RegExp(`^\\s*${id}\\s+collect`, 'm'))
     for (const id of [ids.before, ids.after]) expect(part).not.toMatch(new RegExp(`^\\s*${id}\\s+collect`, 'm'))
     expect(flat).toContain('HTTP 503 from the') // the error wraps in its column

@@ -6,7 +6,13 @@ import { listFindingsAboutPeriod } from '../../../db/queries/findings.js'
 import { finishRun, startRun } from '../../../db/queries/job-runs.js'
 import { ensureOrganisation } from '../../../db/queries/organisations.js'
 import { ensurePractice } from '../../../db/queries/practices.js'
-import { quarantineRecords, upsertDisclosures, upsertOverrideEvents, type DisclosureRecord, type OverrideEventRecord } from '../../../db/queries/records.js'
+import {
+  quarantineRecords,
+  upsertDisclosures,
+  upsertOverrideEvents,
+  type DisclosureRecord,
+  type OverrideEventRecord,
+} from '../../../db/queries/records.js'
 import { addSource } from '../../../db/queries/sources.js'
 import { createUser } from '../../../db/queries/users.js'
 import { setFindingStatus } from '../../../core/findings/status.js'
@@ -32,27 +38,75 @@ async function seed() {
   const insurer = await ensureOrganisation(t.db, { name: 'Acme Insurance', recipientType: 'insurer' })
   // Times at the edges in England: 00:30 on 1 July BST is 23:30 on 30 June UTC (inside);
   // 23:30 on 30 September BST is 22:30 UTC (inside); 00:30 on 1 October BST is 23:30 UTC on 30 September (outside).
-  const times = ['2026-06-15T10:00:00Z', '2026-06-30T23:30:00Z', '2026-07-20T10:00:00Z', '2026-08-11T10:00:00Z', '2026-09-30T22:30:00Z', '2026-09-30T23:30:00Z', '2026-11-02T10:00:00Z']
+  const times = [
+    '2026-06-15T10:00:00Z',
+    '2026-06-30T23:30:00Z',
+    '2026-07-20T10:00:00Z',
+    '2026-08-11T10:00:00Z',
+    '2026-09-30T22:30:00Z',
+    '2026-09-30T23:30:00Z',
+    '2026-11-02T10:00:00Z',
+  ]
   const disclosures: DisclosureRecord[] = times.map((at, i) => ({
-    practice_id: practiceId, source_id: source.id, source_record_id: `mk-${i}`, source_version: '1', occurred_at: at,
-    patient_pseudonym: `P-MKTG-${String(i).padStart(4, '0')}`, recipient_id: insurer, purpose: 'insurance', purpose_code: 'COVERAGE',
-    legal_basis: null, data_level: 'identifiable', data_description: null, disclosed_by_role: null, disclosed_by: null, run_id: null,
+    practice_id: practiceId,
+    source_id: source.id,
+    source_record_id: `mk-${i}`,
+    source_version: '1',
+    occurred_at: at,
+    patient_pseudonym: `P-MKTG-${String(i).padStart(4, '0')}`,
+    recipient_id: insurer,
+    purpose: 'insurance',
+    purpose_code: 'COVERAGE',
+    legal_basis: null,
+    data_level: 'identifiable',
+    data_description: null,
+    disclosed_by_role: null,
+    disclosed_by: null,
+    run_id: null,
   }))
   await upsertDisclosures(t.db, disclosures)
   const overrides: OverrideEventRecord[] = ['2026-05-02T09:00:00Z', '2026-08-02T09:00:00Z', '2026-09-12T09:00:00Z'].map((at, i) => ({
-    practice_id: practiceId, source_id: source.id, source_record_id: `bg-${i}`, source_version: '1', occurred_at: at,
-    patient_pseudonym: `P-BGLS-${String(i).padStart(4, '0')}`, kind: 'break_glass', reason_code: 'OVRER', purpose_code: 'ETREAT',
-    legal_basis: 'vital_interests', actor_role: 'GP', actor: 'dr.a', recipient_id: null, description: 'Emergency access', run_id: null,
+    practice_id: practiceId,
+    source_id: source.id,
+    source_record_id: `bg-${i}`,
+    source_version: '1',
+    occurred_at: at,
+    patient_pseudonym: `P-BGLS-${String(i).padStart(4, '0')}`,
+    kind: 'break_glass',
+    reason_code: 'OVRER',
+    purpose_code: 'ETREAT',
+    legal_basis: 'vital_interests',
+    actor_role: 'GP',
+    actor: 'dr.a',
+    recipient_id: null,
+    description: 'Emergency access',
+    run_id: null,
   }))
   await upsertOverrideEvents(t.db, overrides)
   // Detected after the quarter, as when its records are collected late: the checks run, and the
   // detection time is pinned to November so the test does not depend on today's date.
   await evaluateFindings(t.db, { mode: 'full' })
   await t.db('findings').update({ opened_at: '2026-11-20T09:00:00Z' })
-  const guardian = await createUser(t.db, { email: 'g@quarter.nhs.uk', password: 'x'.repeat(16), role: 'caldicott_guardian', practiceIds: [practiceId], displayName: 'Dr Gail Guardian' })
-  const aboutAugust = await t.db('findings as f').join('disclosures as d', t.db.raw(`d.id = split_part(f.subject_key, ':', 2)::bigint`)).where('d.source_record_id', 'mk-3').first('f.id')
+  const guardian = await createUser(t.db, {
+    email: 'g@quarter.nhs.uk',
+    password: 'x'.repeat(16),
+    role: 'caldicott_guardian',
+    practiceIds: [practiceId],
+    displayName: 'Dr Gail Guardian',
+  })
+  const aboutAugust = await t
+    .db('findings as f')
+    .join('disclosures as d', t.db.raw(`d.id = split_part(f.subject_key, ':', 2)::bigint`))
+    .where('d.source_record_id', 'mk-3')
+    .first('f.id')
   resolvedId = Number(aboutAugust.id)
-  await setFindingStatus(t.db, resolvedId, 'accepted', 'Reported to the ICO as incident INC-0042; the insurer deleted the copy.', guardian.id)
+  await setFindingStatus(
+    t.db,
+    resolvedId,
+    'accepted',
+    'Reported to the ICO as incident INC-0042; the insurer deleted the copy.',
+    guardian.id,
+  )
 }
 
 beforeAll(async () => {
@@ -112,18 +166,41 @@ describe('audit evidence pack: findings about the period', () => {
     const run = await startRun(t.db, { jobName: 'collect', sourceId: source.id, trigger: 'schedule', lockedBy: 'test' })
     await finishRun(t.db, run.id, 'completed', null)
     await t.db('job_runs').where({ id: run.id }).update({ started_at: '2026-08-15T08:00:00Z', finished_at: '2026-08-15T08:05:00Z' })
-    await quarantineRecords(t.db, [{ sourceId: source.id, recordKey: 'AuditEvent/odd', resourceType: 'AuditEvent', reason: 'unknown purpose', payload: null, runId: run.id }])
+    await quarantineRecords(t.db, [
+      {
+        sourceId: source.id,
+        recordKey: 'AuditEvent/odd',
+        resourceType: 'AuditEvent',
+        reason: 'unknown purpose',
+        payload: null,
+        runId: run.id,
+      },
+    ])
     const quarantined = await t.db('quarantine').where({ source_id: source.id }).first('id')
     await t.db('quarantine').where({ id: quarantined.id }).update({ first_seen_at: '2026-10-10T08:00:00Z' })
     const finding = (rule: string, key: string, evidence: unknown[]) => ({
-      rule_id: rule, severity: 'medium', practice_id: practiceId, subject_key: key, summary: `${rule} ${key}`, evidence: JSON.stringify(evidence), status: 'open', opened_at: '2026-11-20T09:00:00Z',
+      rule_id: rule,
+      severity: 'medium',
+      practice_id: practiceId,
+      subject_key: key,
+      summary: `${rule} ${key}`,
+      evidence: JSON.stringify(evidence),
+      status: 'open',
+      opened_at: '2026-11-20T09:00:00Z',
     })
-    const ids = await t.db('findings')
+    const ids = await t
+      .db('findings')
       .insert([
         // silent since its last good run in August (in Q3), detected in November: about Q3
-        finding('silent_source', `source:${source.id}`, [{ type: 'source', id: source.id }, { type: 'job_run', id: run.id }]),
+        finding('silent_source', `source:${source.id}`, [
+          { type: 'source', id: source.id },
+          { type: 'job_run', id: run.id },
+        ]),
         // unreadable records since October, detected in November: not about Q3
-        finding('quarantine_growing', `source:${source.id}`, [{ type: 'source', id: source.id }, { type: 'quarantine', id: quarantined.id }]),
+        finding('quarantine_growing', `source:${source.id}`, [
+          { type: 'source', id: source.id },
+          { type: 'quarantine', id: quarantined.id },
+        ]),
         finding('ndop_count_mismatch', `practice:${practiceId}:ndop:2026-08-31`, []),
         finding('ndop_count_mismatch', `practice:${practiceId}:ndop:2026-10-31`, []),
       ])

@@ -39,7 +39,11 @@ beforeAll(async () => {
   data = await seedReportDataset(t.db, ['R40001', 'R40002'])
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-report-structure-'))
   file = path.join(tmp, 'pack.pdf')
-  await generateReport(t.db, { kind: 'audit', practiceIds: data.practices.map((p) => p.id), from: '2026-03-01', to: '2026-03-31', generatedBy: 'test:auditor' }, file)
+  await generateReport(
+    t.db,
+    { kind: 'audit', practiceIds: data.practices.map((p) => p.id), from: '2026-03-01', to: '2026-03-31', generatedBy: 'test:auditor' },
+    file,
+  )
   pages = pdfPages(file)
 }, 300_000)
 afterAll(() => {
@@ -59,12 +63,22 @@ describe('the evidence pack reads in order', () => {
     const page2 = pages[1]!.replace(/\s+/g, ' ')
     expect(page2).toContain('Executive summary')
     const ids = data.practices.map((p) => p.id)
-    const openHigh = await t.db('findings').whereIn('practice_id', ids).where({ status: 'open', severity: 'high' }).count({ n: '*' }).first()
+    const openHigh = await t
+      .db('findings')
+      .whereIn('practice_id', ids)
+      .where({ status: 'open', severity: 'high' })
+      .count({ n: '*' })
+      .first()
     // the fixture's findings all concern March (none are detected yet unless refreshed): the page says what the table says
     expect(page2).toMatch(new RegExp(`Open high-severity findings ${Number(openHigh!.n)} of \\d+ open findings about the period`))
-    const overdue = await t.db('override_events as e').whereIn('e.practice_id', ids).whereNot('e.kind', 'override_stopped')
+    const overdue = await t
+      .db('override_events as e')
+      .whereIn('e.practice_id', ids)
+      .whereNot('e.kind', 'override_stopped')
       .whereNotExists(t.db('override_reviews as r').whereRaw('r.override_event_id = e.id'))
-      .whereRaw(`e.occurred_at + interval '7 days' < now()`).count({ n: '*' }).first()
+      .whereRaw(`e.occurred_at + interval '7 days' < now()`)
+      .count({ n: '*' })
+      .first()
     expect(page2).toContain(`Override reviews overdue ${Number(overdue!.n)};`)
     const failed = await t.db('job_runs').where({ status: 'failed' }).count({ n: '*' }).first()
     expect(Number(failed!.n)).toBeGreaterThan(0)
@@ -114,19 +128,35 @@ describe('the evidence pack reads in order', () => {
     const flat = text.replace(/\s+/g, ' ')
     expect(flat).toContain('Limitations. Only what the sources recorded can be reported')
     const ids = data.practices.map((p) => p.id)
-    const inMarch = () => t.db('disclosures').whereIn('practice_id', ids).where('occurred_at', '>=', '2026-03-01T00:00:00Z').where('occurred_at', '<', '2026-04-01T00:00:00+01:00')
-    const bases = (await inMarch().groupBy('legal_basis').select('legal_basis').count({ n: '*' })) as Array<{ legal_basis: string | null; n: string }>
+    const inMarch = () =>
+      t
+        .db('disclosures')
+        .whereIn('practice_id', ids)
+        .where('occurred_at', '>=', '2026-03-01T00:00:00Z')
+        .where('occurred_at', '<', '2026-04-01T00:00:00+01:00')
+    const bases = (await inMarch().groupBy('legal_basis').select('legal_basis').count({ n: '*' })) as Array<{
+      legal_basis: string | null
+      n: string
+    }>
     const start = text.lastIndexOf('By legal basis')
     const section = text.slice(start, text.indexOf('3. Sharing by recipient', start))
     for (const b of bases) {
       const label = b.legal_basis === null ? null : (await t.db('legal_bases').where({ code: b.legal_basis }).first()).label
       // the label printed (the code is in the glossary); "none recorded" as the labels say it
-      expect(section, String(b.legal_basis)).toMatch(new RegExp(`${label ? escape(label) : '[Nn]one recorded|[Nn]ot recorded'}\\s+${b.n}\\b`))
+      expect(section, String(b.legal_basis)).toMatch(
+        new RegExp(`${label ? escape(label) : '[Nn]one recorded|[Nn]ot recorded'}\\s+${b.n}\\b`),
+      )
     }
     const byPractice = text.slice(text.lastIndexOf('By practice'), text.indexOf('2. Sharing by purpose', text.lastIndexOf('By practice')))
     for (const p of data.practices) {
       const n = await inMarch().where({ practice_id: p.id }).count({ n: '*' }).first()
-      const overrides = await t.db('override_events').where({ practice_id: p.id }).where('occurred_at', '>=', '2026-03-01T00:00:00Z').where('occurred_at', '<', '2026-04-01T00:00:00+01:00').count({ n: '*' }).first()
+      const overrides = await t
+        .db('override_events')
+        .where({ practice_id: p.id })
+        .where('occurred_at', '>=', '2026-03-01T00:00:00Z')
+        .where('occurred_at', '<', '2026-04-01T00:00:00+01:00')
+        .count({ n: '*' })
+        .first()
       expect(byPractice).toMatch(new RegExp(`${p.ods} .*?\\s+${Number(n!.n)}\\s+${Number(overrides!.n)}\\s+\\d+\\s+\\d+`))
     }
   })
@@ -135,13 +165,31 @@ describe('the evidence pack reads in order', () => {
     const seen: Array<{ stage: string; done: number; total: number }> = []
     await generateReport(
       t.db,
-      { kind: 'audit', practiceIds: data.practices.map((p) => p.id), from: '2026-03-01', to: '2026-03-31', generatedBy: 'test:auditor', onProgress: (p) => seen.push({ ...p }) },
+      {
+        kind: 'audit',
+        practiceIds: data.practices.map((p) => p.id),
+        from: '2026-03-01',
+        to: '2026-03-31',
+        generatedBy: 'test:auditor',
+        onProgress: (p) => seen.push({ ...p }),
+      },
       path.join(tmp, 'progress.pdf'),
     )
     const stages = seen.map((p) => p.stage).filter((s, i, all) => all[i - 1] !== s)
     expect(stages).toEqual(['Reading the figures', 'Disclosure log', 'Signing'])
     const log = seen.filter((p) => p.stage === 'Disclosure log')
-    const rows = Number((await t.db('disclosures').whereIn('practice_id', data.practices.map((p) => p.id)).where('occurred_at', '>=', '2026-03-01T00:00:00Z').where('occurred_at', '<', '2026-04-01T00:00:00+01:00').count({ n: '*' }).first())!.n)
+    const rows = Number(
+      (await t
+        .db('disclosures')
+        .whereIn(
+          'practice_id',
+          data.practices.map((p) => p.id),
+        )
+        .where('occurred_at', '>=', '2026-03-01T00:00:00Z')
+        .where('occurred_at', '<', '2026-04-01T00:00:00+01:00')
+        .count({ n: '*' })
+        .first())!.n,
+    )
     expect(log[0]).toEqual({ stage: 'Disclosure log', done: 0, total: rows })
     expect(log.at(-1)).toEqual({ stage: 'Disclosure log', done: rows, total: rows })
     expect(log.map((p) => p.done)).toEqual([...log.map((p) => p.done)].sort((a, b) => a - b))

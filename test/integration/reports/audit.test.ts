@@ -47,14 +47,29 @@ describe('audit evidence pack', () => {
 
     // totals and per-purpose counts against the database
     const total = PLAN.reduce((s, [, , , c]) => s + c, 0)
-    const db = Number((await t.db('disclosures').whereIn('practice_id', request().practiceIds).where('occurred_at', '<', '2026-04-01').count({ n: '*' }).first())!.n)
+    const db = Number(
+      (await t
+        .db('disclosures')
+        .whereIn('practice_id', request().practiceIds)
+        .where('occurred_at', '<', '2026-04-01')
+        .count({ n: '*' })
+        .first())!.n,
+    )
     expect(db).toBe(total)
     expect(r.rowCounts.disclosure_log).toBe(total)
     const summary = packBody(text)
     expect(summary).toMatch(new RegExp(`Disclosures\\s+${total}\\b`))
     // purposes print as their labels (the purposes code table), never as codes
-    const byPurpose = await t.db('disclosures as d').join('purposes as p', 'p.code', 'd.purpose').whereIn('d.practice_id', request().practiceIds).where('d.occurred_at', '<', '2026-04-01').groupBy('p.label').select('p.label').count({ n: '*' })
-    for (const row of byPurpose as Array<{ label: string; n: string }>) expect(summary).toMatch(new RegExp(`${row.label.replace(/[()]/g, '.')}\\s+${row.n}\\b`))
+    const byPurpose = await t
+      .db('disclosures as d')
+      .join('purposes as p', 'p.code', 'd.purpose')
+      .whereIn('d.practice_id', request().practiceIds)
+      .where('d.occurred_at', '<', '2026-04-01')
+      .groupBy('p.label')
+      .select('p.label')
+      .count({ n: '*' })
+    for (const row of byPurpose as Array<{ label: string; n: string }>)
+      expect(summary).toMatch(new RegExp(`${row.label.replace(/[()]/g, '.')}\\s+${row.n}\\b`))
 
     // the log is a multi-page table with its header repeated on each page it continues on
     const logPages = pages.filter((p) => /Id\s+When\s+Practice\s+Patient\s+Recipient\s+Purpose\s+Legal basis, data/.test(p))

@@ -43,7 +43,16 @@ describe('commissioner report', () => {
     expect(text).toContain('Disclosure control')
 
     // raw figures, from the database
-    const raw = await t.db('disclosures').whereIn('practice_id', data.practices.map((p) => p.id)).where('occurred_at', '<', '2026-04-01').groupBy('purpose').select('purpose').count({ n: '*' })
+    const raw = await t
+      .db('disclosures')
+      .whereIn(
+        'practice_id',
+        data.practices.map((p) => p.id),
+      )
+      .where('occurred_at', '<', '2026-04-01')
+      .groupBy('purpose')
+      .select('purpose')
+      .count({ n: '*' })
     const n = Object.fromEntries((raw as Array<{ purpose: string; n: string }>).map((x) => [x.purpose, Number(x.n)]))
     expect(n).toEqual({ direct_care: 260, research: 15, commissioning: 4 })
 
@@ -74,7 +83,11 @@ describe('commissioner report', () => {
 
   it('prints a single-practice report without a roll-up column', async () => {
     const file = path.join(tmp, 'one.pdf')
-    await generateReport(t.db, { kind: 'commissioner', practiceIds: [data.practices[1]!.id], from: '2026-03-01', to: '2026-03-31', generatedBy: 'test:pm' }, file)
+    await generateReport(
+      t.db,
+      { kind: 'commissioner', practiceIds: [data.practices[1]!.id], from: '2026-03-01', to: '2026-03-31', generatedBy: 'test:pm' },
+      file,
+    )
     const text = pdfPages(file).join('\n')
     expect(text).toContain('Single practice')
     const purposeSection = text.slice(text.indexOf('1. Disclosures by purpose'), text.indexOf('2. Disclosures by recipient type'))
@@ -86,13 +99,22 @@ describe('commissioner report', () => {
 
   it('prints "no data" outside collection, opt-outs at a day that has passed, the ICB, list-size date and NHS England figure', async () => {
     const [a, b] = data.practices
-    await t.db('practices').whereIn('id', [a!.id, b!.id]).update({ icb_code: 'QXX', icb_name: 'Test Coast ICB', list_size_as_of: '2026-01-15' })
-    await t.db('practice_optout_counts').insert({ practice_id: a!.id, kind: 'ndop', origin: 'ndop_publication', as_of: '2026-03-01', opt_outs: 11, list_size: 7990 })
+    await t
+      .db('practices')
+      .whereIn('id', [a!.id, b!.id])
+      .update({ icb_code: 'QXX', icb_name: 'Test Coast ICB', list_size_as_of: '2026-01-15' })
+    await t
+      .db('practice_optout_counts')
+      .insert({ practice_id: a!.id, kind: 'ndop', origin: 'ndop_publication', as_of: '2026-03-01', opt_outs: 11, list_size: 7990 })
 
     // The quarter January to March: nothing was collected before March (the first disclosure), so
     // January and February are "no data", not 0; the whole set's quarters and year are decided together.
     const file = path.join(tmp, 'q4.pdf')
-    await generateReport(t.db, { kind: 'commissioner', practiceIds: [a!.id], from: '2026-01-01', to: '2026-03-31', generatedBy: 'test:pm' }, file)
+    await generateReport(
+      t.db,
+      { kind: 'commissioner', practiceIds: [a!.id], from: '2026-01-01', to: '2026-03-31', generatedBy: 'test:pm' },
+      file,
+    )
     const text = pdfPages(file).join('\n')
     const monthSection = text.slice(text.indexOf('3. Disclosures by month'), text.indexOf('4. Opt-out rates'))
     expect(line(monthSection, '2026-01')).toMatch(/2026-01\s+no data$/)

@@ -77,8 +77,16 @@ async function seedAdversarial(): Promise<void> {
   let n = 0
   for (let pi = 0; pi < 3; pi++) {
     const ods = `Z9000${pi + 1}`
-    const p = await ensurePractice(t.db, { odsCode: ods, name: `Adversarial Surgery ${pi + 1}`, icbCode: 'QZZ', icbName: 'Adversarial ICB' })
-    await t.db('practices').where({ id: p.id }).update({ list_size: 3000 + pi * 1500, list_size_as_of: '2026-01-01' })
+    const p = await ensurePractice(t.db, {
+      odsCode: ods,
+      name: `Adversarial Surgery ${pi + 1}`,
+      icbCode: 'QZZ',
+      icbName: 'Adversarial ICB',
+    })
+    await t
+      .db('practices')
+      .where({ id: p.id })
+      .update({ list_size: 3000 + pi * 1500, list_size_as_of: '2026-01-01' })
     const s = await addSource(t.db, { practiceId: p.id, kind: 'fhir', name: `${ods} FHIR`, baseUrl: `http://127.0.0.1:1/${ods}/fhir` })
     const records: DisclosureRecord[] = []
     for (let m = 0; m < 12; m++) {
@@ -131,7 +139,14 @@ async function seedAdversarial(): Promise<void> {
       })
     }
     await upsertPatientChoices(t.db, choices)
-    await t.db('job_runs').insert({ job_name: 'collect-fhir', source_id: s.id, trigger: 'schedule', status: 'completed', started_at: '2026-04-02T02:00:00Z', finished_at: '2026-04-02T02:05:00Z' })
+    await t.db('job_runs').insert({
+      job_name: 'collect-fhir',
+      source_id: s.id,
+      trigger: 'schedule',
+      status: 'completed',
+      started_at: '2026-04-02T02:00:00Z',
+      finished_at: '2026-04-02T02:05:00Z',
+    })
   }
 }
 
@@ -164,14 +179,18 @@ function publishedFigures(tables: CommissionerTables[]): Map<string, Pub> {
   const types = new Set(tables.flatMap((x) => x.byType.rows.map((r) => r.code)))
   for (const x of tables) {
     const ids = x.spec.practiceIds.join('+')
-    for (const [rows, all, kind] of [[x.byPurpose.rows, purposes, 'U'], [x.byType.rows, types, 'R']] as const) {
+    for (const [rows, all, kind] of [
+      [x.byPurpose.rows, purposes, 'U'],
+      [x.byType.rows, types, 'R'],
+    ] as const) {
       if (!x.noData) for (const r of rows) put(r.cell.key, r.cell.value)
       const printed = new Set(x.noData ? [] : rows.map((r) => r.code))
       for (const c of all) if (!printed.has(c)) put(`${kind}|${ids}|${x.spec.from}|${x.spec.to}|${c}`, 0)
     }
     put(x.byPurpose.total.key, x.byPurpose.total.value)
     put(x.byType.total.key, x.byType.total.value)
-    for (const c of [...x.byMonth.cells.flat(), ...x.byMonth.rowTotals, ...x.byMonth.columnTotals, x.byMonth.grandTotal]) put(c.key, c.value)
+    for (const c of [...x.byMonth.cells.flat(), ...x.byMonth.rowTotals, ...x.byMonth.columnTotals, x.byMonth.grandTotal])
+      put(c.key, c.value)
     for (const r of x.optOuts.rows) {
       put(r.ndop.key, r.ndop.value)
       put(r.type1.key, r.type1.value)
@@ -218,7 +237,14 @@ async function truths(keys: string[]): Promise<{ truth: Map<string, number>; row
     out.set(
       f.key,
       (rows as Array<{ p: number; day: string; purpose: string; type: string; n: number }>)
-        .filter((r) => f.practices.includes(Number(r.p)) && r.day >= f.from && r.day <= f.to && (f.kind !== 'U' || r.purpose === f.code) && (f.kind !== 'R' || r.type === f.code))
+        .filter(
+          (r) =>
+            f.practices.includes(Number(r.p)) &&
+            r.day >= f.from &&
+            r.day <= f.to &&
+            (f.kind !== 'U' || r.purpose === f.code) &&
+            (f.kind !== 'R' || r.type === f.code),
+        )
         .reduce((s, r) => s + r.n, 0),
     )
   }
@@ -267,7 +293,10 @@ class Attacker {
       if (z) inc(`z ${r.p} ${z.from}`, r.n)
     }
     const put = (atom: string, row: string, coef: number) => {
-      for (const [name, sign] of [[`+ ${atom}`, 1], [`- ${atom}`, -1]] as const) {
+      for (const [name, sign] of [
+        [`+ ${atom}`, 1],
+        [`- ${atom}`, -1],
+      ] as const) {
         if (sign < 0 && !(truth.get(atom)! > 0)) continue
         let c = this.columns.get(name)
         if (!c) this.columns.set(name, (c = []))
@@ -277,12 +306,16 @@ class Attacker {
     for (const f of figures) {
       let terms: string[]
       if (f.kind === 'U') terms = f.practices.flatMap((p) => coarse.filter((c) => inside(c, f)).map((c) => `x ${p} ${c.from} ${f.code}`))
-      else if (f.kind === 'R') terms = f.practices.flatMap((p) => coarse.filter((c) => inside(c, f)).map((c) => `y ${p} ${c.from} ${f.code}`))
+      else if (f.kind === 'R')
+        terms = f.practices.flatMap((p) => coarse.filter((c) => inside(c, f)).map((c) => `y ${p} ${c.from} ${f.code}`))
       else if (f.kind === 'T') terms = f.practices.flatMap((p) => fine.filter((c) => inside(c, f)).map((c) => `z ${p} ${c.from}`))
       else terms = f.practices.map((p) => `o ${f.kind} ${p} ${f.from}`)
       expect(terms.length, f.key).toBeGreaterThan(0)
       this.terms.set(f.key, terms)
-      this.base.set(f.key, terms.reduce((s, a) => s + (truth.get(a) ?? 0), 0))
+      this.base.set(
+        f.key,
+        terms.reduce((s, a) => s + (truth.get(a) ?? 0), 0),
+      )
       for (const a of terms) put(a, f.key, 1)
     }
     // Per practice and coarse interval: its purposes, its recipient types and its days are the same disclosures.
@@ -290,7 +323,10 @@ class Attacker {
     for (const p of practices) {
       for (const c of coarse) {
         const zs = fine.filter((z) => z.from >= c.from && z.to <= c.to)
-        expect(zs.reduce((s, z) => s + (Date.parse(z.to) - Date.parse(z.from)), 0), 'months nest in quarters').toBe(Date.parse(c.to) - Date.parse(c.from))
+        expect(
+          zs.reduce((s, z) => s + (Date.parse(z.to) - Date.parse(z.from)), 0),
+          'months nest in quarters',
+        ).toBe(Date.parse(c.to) - Date.parse(c.from))
         const link = (as: string[], bs: string[]) => {
           const name = `link ${links++}`
           this.rows.push(name)
@@ -298,8 +334,14 @@ class Attacker {
           for (const b of bs) put(b, name, -1)
         }
         const xs = purposes.map((u) => `x ${p} ${c.from} ${u}`)
-        link(xs, types.map((r) => `y ${p} ${c.from} ${r}`))
-        link(xs, zs.map((z) => `z ${p} ${z.from}`))
+        link(
+          xs,
+          types.map((r) => `y ${p} ${c.from} ${r}`),
+        )
+        link(
+          xs,
+          zs.map((z) => `z ${p} ${z.from}`),
+        )
       }
     }
     for (const [atom, n] of truth) {
@@ -398,14 +440,23 @@ describe('disclosure control against an attack on the standard set', () => {
       checkPublishedAgainstTruth(published, truth)
       const hiddenSmall = [...published].filter(([k, v]) => v === null && truth.get(k)! <= 7).length
       expect(hiddenSmall).toBeGreaterThan(ods ? 40 : 5)
-      if (!ods) expect([...published.values()].filter((v) => v === NO_DATA).length, 'months outside collection print "no data"').toBeGreaterThan(0)
+      if (!ods)
+        expect([...published.values()].filter((v) => v === NO_DATA).length, 'months outside collection print "no data"').toBeGreaterThan(0)
 
       const r = attack(attacker, published, truth)
-      console.log(`${name}: ${published.size} figures, ${r.hidden} hidden small counts, ${set.decisions.standard.complementary.size} complementary, ` +
-        `${r.starsOnly} bounded by the stars alone; decided in ${Math.round(set.decisions.standard.ms)} ms (${set.decisions.standard.solves} LP solves)`)
+      console.log(
+        `${name}: ${published.size} figures, ${r.hidden} hidden small counts, ${set.decisions.standard.complementary.size} complementary, ` +
+          `${r.starsOnly} bounded by the stars alone; decided in ${Math.round(set.decisions.standard.ms)} ms (${set.decisions.standard.solves} LP solves)`,
+      )
       if (process.env.DC_DEBUG) {
         console.log('complementary', [...set.decisions.standard.complementary].map((k) => `${k}=${truth.get(k)}`).join('\n'))
-        console.log('primary', [...published].filter(([k, v]) => v === null && truth.get(k)! <= 7).map(([k]) => `${k}=${truth.get(k)}`).join('\n'))
+        console.log(
+          'primary',
+          [...published]
+            .filter(([k, v]) => v === null && truth.get(k)! <= 7)
+            .map(([k]) => `${k}=${truth.get(k)}`)
+            .join('\n'),
+        )
       }
       expect(r.narrowed).toEqual([])
       expect(r.hidden).toBe(hiddenSmall)
@@ -434,20 +485,46 @@ describe('disclosure control against an attack on the standard set', () => {
     const ids = (await t.db('practices').where({ icb_code: 'QZZ' }).orderBy('id').pluck('id')).map(Number)
     const { set } = await theSet('Z90001', '2025-04-01', '2025-06-30')
     for (const practiceIds of [ids, [ids[0]!]]) {
-      const expected = set.tables.find((x) => x.spec.from === '2025-04-01' && x.spec.to === '2025-06-30' && x.spec.practiceIds.join() === practiceIds.join())!
+      const expected = set.tables.find(
+        (x) => x.spec.from === '2025-04-01' && x.spec.to === '2025-06-30' && x.spec.practiceIds.join() === practiceIds.join(),
+      )!
       const file = path.join(tmp, `comm-${practiceIds.length}.pdf`)
-      await generateReport(t.db, { kind: 'commissioner', practiceIds, from: '2025-04-01', to: '2025-06-30', generatedBy: 'test:attack' }, file)
+      await generateReport(
+        t.db,
+        { kind: 'commissioner', practiceIds, from: '2025-04-01', to: '2025-06-30', generatedBy: 'test:attack' },
+        file,
+      )
       const text = pdfPages(file).join('\n')
       const rows = printedRows(expected)
       const section = (a: string, b: string) => text.slice(text.indexOf(a), text.indexOf(b, text.indexOf(a)))
       const values = (s: string) =>
-        s.split('\n').map((l) => l.trim()).filter((l) => /\s(\*|\d[\d,]*|no data)$/.test(l) && !/^Page \d/.test(l) && !/OFFICIAL/.test(l)).map((l) => /(\*|\d[\d,]*|no data)$/.exec(l)![1])
+        s
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => /\s(\*|\d[\d,]*|no data)$/.test(l) && !/^Page \d/.test(l) && !/OFFICIAL/.test(l))
+          .map((l) => /(\*|\d[\d,]*|no data)$/.exec(l)![1])
       expect(values(section('1. Disclosures by purpose', 'Disclosures by purpose (published'))).toEqual(rows.byPurpose.map((r) => r.at(-1)))
       expect(values(section('2. Disclosures by recipient type', '3. Disclosures by month'))).toEqual(rows.byType.map((r) => r.at(-1)))
-      const monthLines = section('3. Disclosures by month', '4. Opt-out rates').split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter((l) => /^(\d{4}-\d{2}|Total) /.test(l))
+      const monthLines = section('3. Disclosures by month', '4. Opt-out rates')
+        .split('\n')
+        .map((l) => l.trim().replace(/\s+/g, ' '))
+        .filter((l) => /^(\d{4}-\d{2}|Total) /.test(l))
       expect(monthLines).toEqual(rows.byMonth.map((r) => r.join(' ')))
-      const opt = section('4. Opt-out rates', 'published National Data Opt-out').split('\n').map((l) => l.trim().replace(/\s+/g, ' '))
-      for (const r of rows.optOuts) expect(opt.find((l) => l.startsWith(r[0]!.split(' ')[0]!)), r[0]).toMatch(new RegExp(`${r.slice(1).join(' ').replace(/[*.]/g, (c) => `\\${c}`)}$`))
+      const opt = section('4. Opt-out rates', 'published National Data Opt-out')
+        .split('\n')
+        .map((l) => l.trim().replace(/\s+/g, ' '))
+      for (const r of rows.optOuts)
+        expect(
+          opt.find((l) => l.startsWith(r[0]!.split(' ')[0]!)),
+          r[0],
+        ).toMatch(
+          new RegExp(
+            `${r
+              .slice(1)
+              .join(' ')
+              .replace(/[*.]/g, (c) => `\\${c}`)}$`,
+          ),
+        )
       expect(text).toContain(`Opt-outs as at`)
       expect(text).toContain('QZZ Adversarial ICB')
       expect(text).toContain('List size as at')

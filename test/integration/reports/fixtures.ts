@@ -106,11 +106,20 @@ export async function seedReportDataset(db: Db, odsCodes: [string, string] = ['R
   const [user] = await db('users')
     .insert({ email: `guardian${++seq}@example.nhs.uk`, display_name: reviewerName, password_hash: 'x', role: 'caldicott_guardian' })
     .returning('id')
-  await db('override_reviews').insert({ override_event_id: overrideId, reviewer_id: user.id, verdict: 'justified', reasons: 'Patient unconscious; emergency treatment.', signed_at: '2026-03-12T09:00:00Z' })
+  await db('override_reviews').insert({
+    override_event_id: overrideId,
+    reviewer_id: user.id,
+    verdict: 'justified',
+    reasons: 'Patient unconscious; emergency treatment.',
+    signed_at: '2026-03-12T09:00:00Z',
+  })
 
   // opt-outs: 9 NDOP deny choices at practice 0, 2 at practice 1
   const choices = []
-  for (const [pi, n] of [[0, 9], [1, 2]] as const) {
+  for (const [pi, n] of [
+    [0, 9],
+    [1, 2],
+  ] as const) {
     const p = practices[pi]!
     for (let i = 0; i < n; i++) {
       choices.push({
@@ -129,7 +138,12 @@ export async function seedReportDataset(db: Db, odsCodes: [string, string] = ['R
       })
     }
   }
-  choices.push({ ...choices[0]!, source_record_id: 'cn-incident', patient_pseudonym: overridePatient, effective_at: '2026-03-20T08:00:00Z' })
+  choices.push({
+    ...choices[0]!,
+    source_record_id: 'cn-incident',
+    patient_pseudonym: overridePatient,
+    effective_at: '2026-03-20T08:00:00Z',
+  })
   await upsertPatientChoices(db, choices)
 
   await addAgreement(db, {
@@ -143,9 +157,35 @@ export async function seedReportDataset(db: Db, odsCodes: [string, string] = ['R
     practiceIds: [p0.id],
   })
   await db('job_runs').insert([
-    { job_name: 'collect-fhir', source_id: p0.sourceId, trigger: 'schedule', status: 'completed', started_at: '2026-03-01T02:00:00Z', finished_at: '2026-03-01T02:01:00Z', read_count: 100, inserted_count: 100 },
-    { job_name: 'collect-fhir', source_id: p0.sourceId, trigger: 'schedule', status: 'failed', started_at: '2026-03-02T02:00:00Z', finished_at: '2026-03-02T02:00:05Z', error: 'HTTP 503 from the practice system' },
-    { job_name: 'collect-fhir', source_id: p0.sourceId, trigger: 'schedule', status: 'completed', started_at: '2026-03-05T02:00:00Z', finished_at: '2026-03-05T02:01:00Z', read_count: 119, inserted_count: 119 },
+    {
+      job_name: 'collect-fhir',
+      source_id: p0.sourceId,
+      trigger: 'schedule',
+      status: 'completed',
+      started_at: '2026-03-01T02:00:00Z',
+      finished_at: '2026-03-01T02:01:00Z',
+      read_count: 100,
+      inserted_count: 100,
+    },
+    {
+      job_name: 'collect-fhir',
+      source_id: p0.sourceId,
+      trigger: 'schedule',
+      status: 'failed',
+      started_at: '2026-03-02T02:00:00Z',
+      finished_at: '2026-03-02T02:00:05Z',
+      error: 'HTTP 503 from the practice system',
+    },
+    {
+      job_name: 'collect-fhir',
+      source_id: p0.sourceId,
+      trigger: 'schedule',
+      status: 'completed',
+      started_at: '2026-03-05T02:00:00Z',
+      finished_at: '2026-03-05T02:01:00Z',
+      read_count: 119,
+      inserted_count: 119,
+    },
   ])
   return { practices, overrideId, overridePatient, reviewerName }
 }

@@ -32,14 +32,39 @@ beforeAll(async () => {
   const p0 = data.practices[0]!
   // the patient opted out (NDOP) on 1 March 2025, over a year before the disclosure
   await upsertPatientChoices(t.db, [
-    { practice_id: p0.id, source_id: p0.sourceId, source_record_id: 'Consent/ndop-2025', source_version: '1', patient_pseudonym: PATIENT, kind: 'ndop', decision: 'deny', effective_at: '2025-03-01T10:00:00Z', code_system: null, code: null, status: 'active', run_id: null },
+    {
+      practice_id: p0.id,
+      source_id: p0.sourceId,
+      source_record_id: 'Consent/ndop-2025',
+      source_version: '1',
+      patient_pseudonym: PATIENT,
+      kind: 'ndop',
+      decision: 'deny',
+      effective_at: '2025-03-01T10:00:00Z',
+      code_system: null,
+      code: null,
+      status: 'active',
+      run_id: null,
+    },
   ])
   const research = await t.db('organisations').where({ name: 'University Research Unit' }).first('id')
   await upsertDisclosures(t.db, [
     {
-      practice_id: p0.id, source_id: p0.sourceId, source_record_id: 'AuditEvent/late-research-1', source_version: '1', occurred_at: '2026-03-15T10:00:00Z',
-      patient_pseudonym: PATIENT, recipient_id: research.id, purpose: 'research', purpose_code: null, legal_basis: null, data_level: 'identifiable',
-      data_description: 'Full record extract', disclosed_by_role: 'GP', disclosed_by: 'staff-3', run_id: null,
+      practice_id: p0.id,
+      source_id: p0.sourceId,
+      source_record_id: 'AuditEvent/late-research-1',
+      source_version: '1',
+      occurred_at: '2026-03-15T10:00:00Z',
+      patient_pseudonym: PATIENT,
+      recipient_id: research.id,
+      purpose: 'research',
+      purpose_code: null,
+      legal_basis: null,
+      data_level: 'identifiable',
+      data_description: 'Full record extract',
+      disclosed_by_role: 'GP',
+      disclosed_by: 'staff-3',
+      run_id: null,
     } as DisclosureRecord,
   ])
   disclosureId = Number((await t.db('disclosures').where({ source_record_id: 'AuditEvent/late-research-1' }).first('id')).id)
@@ -50,14 +75,28 @@ afterAll(() => {
 })
 
 async function finding(rule: string) {
-  const f = await t.db('findings').where({ rule_id: rule, subject_key: `disclosure:${disclosureId}` }).first()
+  const f = await t
+    .db('findings')
+    .where({ rule_id: rule, subject_key: `disclosure:${disclosureId}` })
+    .first()
   expect(f, `a ${rule} finding about disclosure ${disclosureId}`).toBeDefined()
   return f
 }
 
 async function review(findingId: number, name: string): Promise<string> {
   const file = path.join(tmp, `${name}.pdf`)
-  await generateReport(t.db, { kind: 'incident', practiceIds: [data.practices[0]!.id], from: '2026-03-01', to: '2026-03-31', findingId, generatedBy: 'test:guardian' }, file)
+  await generateReport(
+    t.db,
+    {
+      kind: 'incident',
+      practiceIds: [data.practices[0]!.id],
+      from: '2026-03-01',
+      to: '2026-03-31',
+      findingId,
+      generatedBy: 'test:guardian',
+    },
+    file,
+  )
   fs.copyFileSync(file, path.join(OUTPUT_DIR, `${name}.pdf`))
   return textOf(file)
 }
@@ -72,7 +111,11 @@ describe('incident review of a finding: its evidence', () => {
     // every record the finding cites, compared with a direct query
     const cited = (typeof f.evidence === 'string' ? JSON.parse(f.evidence) : f.evidence) as Array<{ type: string; id: number }>
     const choice = cited.find((c) => c.type === 'patient_choice')!
-    const c = await t.db('patient_choices as c').join('sources as s', 's.id', 'c.source_id').where('c.id', choice.id).first('c.*', 's.name as source')
+    const c = await t
+      .db('patient_choices as c')
+      .join('sources as s', 's.id', 'c.source_id')
+      .where('c.id', choice.id)
+      .first('c.*', 's.name as source')
     expect(c.source_record_id).toBe('Consent/ndop-2025')
     expect(evidence).toContain(`Patient choice ${c.id}`)
     expect(evidence).toContain('National data opt-out: dissent (opted out)')
@@ -80,7 +123,11 @@ describe('incident review of a finding: its evidence', () => {
     expect(evidence).toContain(`recorded ${formatIsoDateTime(c.collected_at)}`)
     expect(evidence).toContain(c.source)
     expect(evidence).toContain(c.source_record_id)
-    const d = await t.db('disclosures as d').join('sources as s', 's.id', 'd.source_id').where('d.id', disclosureId).first('d.*', 's.name as source')
+    const d = await t
+      .db('disclosures as d')
+      .join('sources as s', 's.id', 'd.source_id')
+      .where('d.id', disclosureId)
+      .first('d.*', 's.name as source')
     expect(evidence).toContain(`Disclosure ${d.id}`)
     expect(evidence).toContain(`occurred ${formatIsoDateTime(d.occurred_at)}`)
     expect(evidence).toContain(d.source_record_id)
@@ -101,7 +148,12 @@ describe('incident review of a finding: its evidence', () => {
     const f = await finding('no_agreement')
     const text = await review(f.id, 'incident-no-agreement')
     const evidence = text.slice(text.indexOf('The evidence it rests on'), text.indexOf('Status history and reasons'))
-    const agreements = await t.db('data_sharing_agreements as a').join('organisations as o', 'o.id', 'a.recipient_id').where('o.name', 'University Research Unit').count({ n: '*' }).first()
+    const agreements = await t
+      .db('data_sharing_agreements as a')
+      .join('organisations as o', 'o.id', 'a.recipient_id')
+      .where('o.name', 'University Research Unit')
+      .count({ n: '*' })
+      .first()
     expect(Number(agreements!.n)).toBe(0)
     expect(evidence).toContain('None: no data sharing agreement with University Research Unit is recorded')
     expect(text).toMatch(/New to Open .{0,40}Found by rule no_agreement/)
@@ -109,12 +161,25 @@ describe('incident review of a finding: its evidence', () => {
 
   it('an override finding shows its review due date and timeliness', async () => {
     // the fixture's override (10 March 2026, reviewed 12 March): due 7 days after
-    const text = textOf(await (async () => {
-      const file = path.join(tmp, 'event.pdf')
-      await generateReport(t.db, { kind: 'incident', practiceIds: [data.practices[0]!.id], from: '2026-03-01', to: '2026-03-31', eventId: data.overrideId, generatedBy: 'test:guardian' }, file)
-      fs.copyFileSync(file, path.join(OUTPUT_DIR, 'incident-event.pdf'))
-      return file
-    })())
+    const text = textOf(
+      await (async () => {
+        const file = path.join(tmp, 'event.pdf')
+        await generateReport(
+          t.db,
+          {
+            kind: 'incident',
+            practiceIds: [data.practices[0]!.id],
+            from: '2026-03-01',
+            to: '2026-03-31',
+            eventId: data.overrideId,
+            generatedBy: 'test:guardian',
+          },
+          file,
+        )
+        fs.copyFileSync(file, path.join(OUTPUT_DIR, 'incident-event.pdf'))
+        return file
+      })(),
+    )
     const e = await t.db('override_events').where('id', data.overrideId).first()
     expect(text).toContain(`${formatIsoDateTime(new Date(new Date(e.occurred_at).getTime() + 7 * 86_400_000))} (7 days after the event)`)
     expect(text).toContain('Review due')

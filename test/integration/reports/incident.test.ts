@@ -23,7 +23,14 @@ describe('incident review', () => {
     const file = path.join(tmp, 'incident.pdf')
     const r = await generateReport(
       t.db,
-      { kind: 'incident', practiceIds: data.practices.map((p) => p.id), from: '2026-03-01', to: '2026-03-31', eventId: data.overrideId, generatedBy: 'test:guardian' },
+      {
+        kind: 'incident',
+        practiceIds: data.practices.map((p) => p.id),
+        from: '2026-03-01',
+        to: '2026-03-31',
+        eventId: data.overrideId,
+        generatedBy: 'test:guardian',
+      },
       file,
     )
     fs.copyFileSync(file, path.join(OUTPUT_DIR, 'incident.pdf'))
@@ -39,7 +46,11 @@ describe('incident review', () => {
 
     // every disclosure of that patient at that practice in the window, from the database
     const p0 = data.practices[0]!.id
-    const disclosures = await t.db('disclosures').where({ practice_id: p0, patient_pseudonym: data.overridePatient }).whereBetween('occurred_at', ['2026-02-08', '2026-04-10']).pluck('id')
+    const disclosures = await t
+      .db('disclosures')
+      .where({ practice_id: p0, patient_pseudonym: data.overridePatient })
+      .whereBetween('occurred_at', ['2026-02-08', '2026-04-10'])
+      .pluck('id')
     expect(disclosures.length).toBeGreaterThan(0)
     expect(r.rowCounts.timeline).toBe(disclosures.length + 1 /* override */ + 1 /* choice */)
     for (const id of disclosures) expect(text).toMatch(new RegExp(`Disclosure\\s+${id}\\b`))
@@ -61,10 +72,21 @@ describe('incident review', () => {
     const d = await t.db('disclosures').where({ practice_id: p0, patient_pseudonym: data.overridePatient }).orderBy('id').first()
     const [finding] = await t
       .db('findings')
-      .insert({ rule_id: 'test_rule', severity: 'high', practice_id: p0, subject_key: `disclosure:${d.id}`, summary: 'Disclosure without an agreement in force', evidence: JSON.stringify([{ type: 'disclosure', id: Number(d.id) }]) })
+      .insert({
+        rule_id: 'test_rule',
+        severity: 'high',
+        practice_id: p0,
+        subject_key: `disclosure:${d.id}`,
+        summary: 'Disclosure without an agreement in force',
+        evidence: JSON.stringify([{ type: 'disclosure', id: Number(d.id) }]),
+      })
       .returning('id')
     const file = path.join(tmp, 'finding.pdf')
-    const r = await generateReport(t.db, { kind: 'incident', practiceIds: [p0], from: '2026-03-01', to: '2026-03-31', findingId: finding.id, generatedBy: 'test:guardian' }, file)
+    const r = await generateReport(
+      t.db,
+      { kind: 'incident', practiceIds: [p0], from: '2026-03-01', to: '2026-03-31', findingId: finding.id, generatedBy: 'test:guardian' },
+      file,
+    )
     const text = pdfPages(file).join('\n')
     expect(text).toContain('The finding')
     expect(text).toContain('Disclosure without an agreement in force')
@@ -77,7 +99,18 @@ describe('incident review', () => {
 
   it('refuses an event outside the requested practices', async () => {
     await expect(
-      generateReport(t.db, { kind: 'incident', practiceIds: [data.practices[1]!.id], from: '2026-03-01', to: '2026-03-31', eventId: data.overrideId, generatedBy: 'x' }, path.join(tmp, 'x.pdf')),
+      generateReport(
+        t.db,
+        {
+          kind: 'incident',
+          practiceIds: [data.practices[1]!.id],
+          from: '2026-03-01',
+          to: '2026-03-31',
+          eventId: data.overrideId,
+          generatedBy: 'x',
+        },
+        path.join(tmp, 'x.pdf'),
+      ),
     ).rejects.toBeInstanceOf(ReportError)
   })
 })

@@ -15,7 +15,11 @@ const timer = setInterval(sample, 25)
 const started = Date.now()
 const handle = await openDatabase({ kind: 'postgres', url })
 try {
-  const r = await generateReport(handle.db, { kind: 'audit', practiceIds: ids.split(',').map(Number), from, to, generatedBy: 'test:memory' }, out)
+  const r = await generateReport(
+    handle.db,
+    { kind: 'audit', practiceIds: ids.split(',').map(Number), from, to, generatedBy: 'test:memory' },
+    out,
+  )
   sample()
   console.log(JSON.stringify({ peakRss, peakHeap, pages: r.pages, rows: r.rowCounts.disclosure_log, ms: Date.now() - started }))
 } finally {

@@ -41,11 +41,17 @@ afterAll(() => {
 describe('audit pack memory', () => {
   it(`streams ${N.toLocaleString('en-GB')} disclosure rows within ${LIMIT_MB} MB`, async () => {
     const out = path.join(tmp, 'big.pdf')
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/integration/reports/memory-child.ts', t.url, String(practiceId), '2026-01-01', '2026-03-31', out], {
-      maxBuffer: 1024 * 1024,
-    })
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'test/integration/reports/memory-child.ts', t.url, String(practiceId), '2026-01-01', '2026-03-31', out],
+      {
+        maxBuffer: 1024 * 1024,
+      },
+    )
     const m = JSON.parse(stdout.trim().split('\n').at(-1)!)
-    console.log(`audit pack of ${m.rows} rows: ${m.pages} pages, ${(fs.statSync(out).size / 1e6).toFixed(1)} MB, ${m.ms} ms, peak RSS ${(m.peakRss / 1e6).toFixed(0)} MB, peak heap ${(m.peakHeap / 1e6).toFixed(0)} MB`)
+    console.log(
+      `audit pack of ${m.rows} rows: ${m.pages} pages, ${(fs.statSync(out).size / 1e6).toFixed(1)} MB, ${m.ms} ms, peak RSS ${(m.peakRss / 1e6).toFixed(0)} MB, peak heap ${(m.peakHeap / 1e6).toFixed(0)} MB`,
+    )
     expect(m.rows).toBe(N)
     expect(pdfPageCount(out)).toBe(m.pages)
     expect(m.peakRss).toBeLessThan(LIMIT_MB * 1e6)

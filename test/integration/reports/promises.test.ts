@@ -76,7 +76,11 @@ describe('the promises section of the audit evidence pack', () => {
     }
     expect(at).toBeLessThan(raw.indexOf('1. Summary'))
     // The same counts as the findings themselves.
-    const open = await t.db('findings').where({ rule_id: 'secondary_without_consent', practice_id: data.practices[0]!.id, status: 'open' }).count({ n: '*' }).first()
+    const open = await t
+      .db('findings')
+      .where({ rule_id: 'secondary_without_consent', practice_id: data.practices[0]!.id, status: 'open' })
+      .count({ n: '*' })
+      .first()
     expect(Number(open!.n)).toBe(4)
     expect(withNotice!.promises[1]!.applied).toBe(4)
     expect(withNotice!.promises[0]!.applied).toBe(219)

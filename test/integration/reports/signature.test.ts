@@ -37,7 +37,11 @@ const request = (kind: ReportRequest['kind']): ReportRequest => ({
 
 /** `ledger verify FILE --public-key KEY` with no database configured at all. */
 const verifyOffline = (file: string, publicKey = keyFile) =>
-  runLedger(['verify', file, '--public-key', publicKey], { DATABASE_URL: '', LEDGER_DATA_DIR: path.join(tmp, 'no-database-here'), PSEUDONYM_KEY: TEST_PSEUDONYM_KEY })
+  runLedger(['verify', file, '--public-key', publicKey], {
+    DATABASE_URL: '',
+    LEDGER_DATA_DIR: path.join(tmp, 'no-database-here'),
+    PSEUDONYM_KEY: TEST_PSEUDONYM_KEY,
+  })
 
 beforeAll(async () => {
   data = await seedReportDataset(t.db, ['R30001', 'R30002'])
@@ -78,7 +82,18 @@ describe('offline verification of a signed report', () => {
     const rows = fs.readFileSync(path.join(dir, log.file))
     expect(crypto.createHash('sha256').update(rows).digest('hex')).toBe(log.sha256)
     expect(rows.toString('utf8').split('\n')).toHaveLength(log.rows)
-    const count = Number((await t.db('disclosures').whereIn('practice_id', data.practices.map((p) => p.id)).where('occurred_at', '>=', '2026-03-01').where('occurred_at', '<', '2026-04-01').count({ n: '*' }).first())!.n)
+    const count = Number(
+      (await t
+        .db('disclosures')
+        .whereIn(
+          'practice_id',
+          data.practices.map((p) => p.id),
+        )
+        .where('occurred_at', '>=', '2026-03-01')
+        .where('occurred_at', '<', '2026-04-01')
+        .count({ n: '*' })
+        .first())!.n,
+    )
     expect(log.rows).toBe(count)
   }, 300_000)
 
@@ -152,7 +167,11 @@ describe('offline verification of a signed report', () => {
   }, 300_000)
 
   it('prints the public key with `ledger keys public`, and the same key verifies', async () => {
-    const result = await runLedger(['keys', 'public'], { DATABASE_URL: t.url, PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, SIGNING_KEY: TEST_SIGNING_KEY })
+    const result = await runLedger(['keys', 'public'], {
+      DATABASE_URL: t.url,
+      PSEUDONYM_KEY: TEST_PSEUDONYM_KEY,
+      SIGNING_KEY: TEST_SIGNING_KEY,
+    })
     expect(result.code, result.stderr).toBe(0)
     expect(result.stdout).toBe(publicKeyPem(key))
     const printed = path.join(tmp, 'printed.pem')

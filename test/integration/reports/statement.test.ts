@@ -27,16 +27,25 @@ afterAll(() => {
 describe('ledger statement', () => {
   it("lists exactly the patient's disclosures at the practice over six years, in plain words", async () => {
     const out = path.join(tmp, 'statement.pdf')
-    const made = await runLedger(['statement', '--practice', 'S10001', '--nhs-number', '943 476 5919', '--to', '2026-06-30', '--out', out], env())
+    const made = await runLedger(
+      ['statement', '--practice', 'S10001', '--nhs-number', '943 476 5919', '--to', '2026-06-30', '--out', out],
+      env(),
+    )
     expect(made.code, made.stderr).toBe(0)
     expect(made.stdout).toContain(`for patient ${PATIENT} at S10001, 2020-07-01 to 2026-06-30`)
     const text = execFileSync('pdftotext', [out, '-'], { encoding: 'utf8' }) // reading order: each cell's words together
     const flat = text.replace(/\s+/g, ' ')
 
     // the same rows as a direct query by pseudonym
-    const direct = await t.db('disclosures as d').join('practices as p', 'p.id', 'd.practice_id').join('organisations as o', 'o.id', 'd.recipient_id')
-      .where({ 'd.patient_pseudonym': PATIENT, 'p.ods_code': 'S10001' }).where('d.occurred_at', '>=', '2020-07-01').where('d.occurred_at', '<', '2026-07-01')
-      .select('o.name', 'd.occurred_at').orderBy('d.occurred_at')
+    const direct = await t
+      .db('disclosures as d')
+      .join('practices as p', 'p.id', 'd.practice_id')
+      .join('organisations as o', 'o.id', 'd.recipient_id')
+      .where({ 'd.patient_pseudonym': PATIENT, 'p.ods_code': 'S10001' })
+      .where('d.occurred_at', '>=', '2020-07-01')
+      .where('d.occurred_at', '<', '2026-07-01')
+      .select('o.name', 'd.occurred_at')
+      .orderBy('d.occurred_at')
     expect(direct).toHaveLength(4)
     expect(made.stdout).toContain('(4 disclosures,')
     expect(flat).toContain('4 times in all.')

@@ -31,11 +31,19 @@ let deps: RunnerDeps
 let tmp: string
 let practiceId: number
 
-const pdftotext = (file: string, layout: boolean) => execFileSync('pdftotext', [...(layout ? ['-layout'] : []), file, '-'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
+const pdftotext = (file: string, layout: boolean) =>
+  execFileSync('pdftotext', [...(layout ? ['-layout'] : []), file, '-'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
 
-async function produce(name: string, request: Omit<ReportRequest, 'generatedBy' | 'practiceIds' | 'from' | 'to'> & Partial<ReportRequest>): Promise<string> {
+async function produce(
+  name: string,
+  request: Omit<ReportRequest, 'generatedBy' | 'practiceIds' | 'from' | 'to'> & Partial<ReportRequest>,
+): Promise<string> {
   const file = path.join(tmp, `${name}.pdf`)
-  await generateReport(t.db, { practiceIds: [practiceId], from: FROM, to: TO, generatedBy: 'test:typography', ...request } as ReportRequest, file)
+  await generateReport(
+    t.db,
+    { practiceIds: [practiceId], from: FROM, to: TO, generatedBy: 'test:typography', ...request } as ReportRequest,
+    file,
+  )
   fs.copyFileSync(file, path.join(OUTPUT_DIR, `${name}.pdf`))
   return file
 }
@@ -70,7 +78,10 @@ describe('report typography', () => {
     const pseudonyms: string[] = await t
       .db('disclosures')
       .where('practice_id', practiceId)
-      .whereRaw(`occurred_at >= (?::date::timestamp AT TIME ZONE 'Europe/London') AND occurred_at < ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London')`, [FROM, TO])
+      .whereRaw(
+        `occurred_at >= (?::date::timestamp AT TIME ZONE 'Europe/London') AND occurred_at < ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London')`,
+        [FROM, TO],
+      )
       .distinct()
       .pluck('patient_pseudonym')
     expect(pseudonyms.length).toBeGreaterThan(300)
@@ -91,7 +102,10 @@ describe('report typography', () => {
   it(`prints "${WELSH}" and "→ ✓" exactly in every report that shows them, in embedded fonts only`, async () => {
     const reg = await t.db('disclosures').where({ source_record_id: 'REG-CY-1' }).first('id')
     expect(reg).toBeDefined()
-    const finding = await t.db('findings').where({ subject_key: `disclosure:${reg.id}` }).first('id', 'rule_id')
+    const finding = await t
+      .db('findings')
+      .where({ subject_key: `disclosure:${reg.id}` })
+      .first('id', 'rule_id')
     expect(finding, 'the register disclosure has a finding (no agreement with the Welsh trust)').toBeDefined()
     const files = {
       audit: await produce('typography-audit-2', { kind: 'audit' }),

@@ -19,16 +19,72 @@ const session: Record<'manager' | 'admin', { cookie: string; csrf: string }> = {
 const ALLOWED = new Set([200, 204, 302, 303, 400, 403, 404, 405, 413, 429])
 
 const PAGES = [
-  '/', '/disclosures', '/disclosures/list', '/disclosures.csv', '/disclosures/summary.csv', '/findings', '/findings.csv',
-  '/overrides', '/overrides.csv', '/opt-outs', '/opt-outs.csv', '/jobs', '/jobs.csv', '/jobs/quarantine.csv', '/reports',
-  '/audit-log', '/audit-log.csv', '/register', '/register.csv', '/statements', '/reports/progress', '/notifications', '/admin', '/admin/users', '/admin/users.csv', '/admin/sources', '/admin/sources.csv',
-  '/admin/agreements', '/admin/agreements.csv', '/admin/codes', '/admin/codes.csv', '/admin/notices', '/promises', '/login',
+  '/',
+  '/disclosures',
+  '/disclosures/list',
+  '/disclosures.csv',
+  '/disclosures/summary.csv',
+  '/findings',
+  '/findings.csv',
+  '/overrides',
+  '/overrides.csv',
+  '/opt-outs',
+  '/opt-outs.csv',
+  '/jobs',
+  '/jobs.csv',
+  '/jobs/quarantine.csv',
+  '/reports',
+  '/audit-log',
+  '/audit-log.csv',
+  '/register',
+  '/register.csv',
+  '/statements',
+  '/reports/progress',
+  '/notifications',
+  '/admin',
+  '/admin/users',
+  '/admin/users.csv',
+  '/admin/sources',
+  '/admin/sources.csv',
+  '/admin/agreements',
+  '/admin/agreements.csv',
+  '/admin/codes',
+  '/admin/codes.csv',
+  '/admin/notices',
+  '/promises',
+  '/login',
 ]
 const ID_PAGES = ['/disclosures/', '/findings/', '/overrides/', '/jobs/quarantine/']
 const QUERY_NAMES = [
-  'from', 'to', 'practice', 'page', 'qpage', 'status', 'severity', 'rule', 'purpose', 'recipient', 'recipientType', 'legalBasis',
-  'source', 'sort', 'kind', 'measure', 'outcome', 'action', 'actor', 'job', 'reason', 'system', 'code', 'notice', 'id', 'signed',
-  'eventId', 'redirectTo', 'q',
+  'from',
+  'to',
+  'practice',
+  'page',
+  'qpage',
+  'status',
+  'severity',
+  'rule',
+  'purpose',
+  'recipient',
+  'recipientType',
+  'legalBasis',
+  'source',
+  'sort',
+  'kind',
+  'measure',
+  'outcome',
+  'action',
+  'actor',
+  'job',
+  'reason',
+  'system',
+  'code',
+  'notice',
+  'id',
+  'signed',
+  'eventId',
+  'redirectTo',
+  'q',
 ]
 // Form actions (sign-out is left out: it would end the session the sweep uses).
 const FORMS: Array<{ path: string; as: 'manager' | 'admin'; fields: string[] }> = [
@@ -39,17 +95,75 @@ const FORMS: Array<{ path: string; as: 'manager' | 'admin'; fields: string[] }> 
   { path: '/jobs/sources/1/run', as: 'manager', fields: ['intent'] },
   { path: '/statements', as: 'manager', fields: ['practice', 'nhsNumber', 'from', 'to'] },
   { path: '/admin/users', as: 'admin', fields: ['intent', 'email', 'displayName', 'role', 'practices', 'password', 'userId'] },
-  { path: '/admin/sources', as: 'admin', fields: ['intent', 'practice', 'newPracticeOds', 'newPracticeName', 'name', 'baseUrl', 'expectedInterval', 'token', 'sourceId'] },
-  { path: '/admin/agreements', as: 'admin', fields: ['intent', 'reference', 'recipient', 'newRecipientName', 'newRecipientOds', 'newRecipientType', 'purposes', 'practices', 'dataLevel', 'validFrom', 'validTo'] },
+  {
+    path: '/admin/sources',
+    as: 'admin',
+    fields: ['intent', 'practice', 'newPracticeOds', 'newPracticeName', 'name', 'baseUrl', 'expectedInterval', 'token', 'sourceId'],
+  },
+  {
+    path: '/admin/agreements',
+    as: 'admin',
+    fields: [
+      'intent',
+      'reference',
+      'recipient',
+      'newRecipientName',
+      'newRecipientOds',
+      'newRecipientType',
+      'purposes',
+      'practices',
+      'dataLevel',
+      'validFrom',
+      'validTo',
+    ],
+  },
   { path: '/admin/codes', as: 'admin', fields: ['intent', 'system', 'code', 'purpose', 'description'] },
   { path: '/admin/notices', as: 'admin', fields: ['intent', 'practice', 'notice', 'yaml', 'validFrom'] },
 ]
 
 const EXTREMES = [
-  '9999-12-31', '+010000-01-01', '0000-00-00', '2026-02-29', '2024-02-29', '2026-02-30', '1970-01-01', '275760-09-13', '2026-1-1',
-  '-1', '0', '1e400', '9007199254740993', 'NaN', 'Infinity', '0x10', '1.5', '__proto__', 'constructor', 'toString', 'hasOwnProperty',
-  "' OR 1=1 --", '%00', '\u0000', '<script>alert(1)</script>', '../../etc/passwd', '//evil.example', 'A81001', 'a81001', 'B82002',
-  'x'.repeat(5000), '😀'.repeat(300), ' ', '', 'add', 'disable', 'enable', 'generate', 'verify', 'audit', 'commissioner', 'incident',
+  '9999-12-31',
+  '+010000-01-01',
+  '0000-00-00',
+  '2026-02-29',
+  '2024-02-29',
+  '2026-02-30',
+  '1970-01-01',
+  '275760-09-13',
+  '2026-1-1',
+  '-1',
+  '0',
+  '1e400',
+  '9007199254740993',
+  'NaN',
+  'Infinity',
+  '0x10',
+  '1.5',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  "' OR 1=1 --",
+  '%00',
+  '\u0000',
+  '<script>alert(1)</script>',
+  '../../etc/passwd',
+  '//evil.example',
+  'A81001',
+  'a81001',
+  'B82002',
+  'x'.repeat(5000),
+  '😀'.repeat(300),
+  ' ',
+  '',
+  'add',
+  'disable',
+  'enable',
+  'generate',
+  'verify',
+  'audit',
+  'commissioner',
+  'incident',
 ]
 const hostileValue = fc.oneof(
   fc.constantFrom(...EXTREMES),
@@ -61,14 +175,29 @@ const hostileValue = fc.oneof(
 )
 // Dates are where the service once fell over: half the values sent as dates are date-like.
 const dateLike = fc.oneof(
-  fc.constantFrom('9999-12-31', '9999-12-30', '+010000-01-01', '0000-01-01', '1999-12-31', '2000-01-01', '2026-02-29', '2026-02-30', '2026-04-31', '2100-01-01'),
+  fc.constantFrom(
+    '9999-12-31',
+    '9999-12-30',
+    '+010000-01-01',
+    '0000-01-01',
+    '1999-12-31',
+    '2000-01-01',
+    '2026-02-29',
+    '2026-02-30',
+    '2026-04-31',
+    '2100-01-01',
+  ),
   fc.date({ min: new Date(Date.UTC(0, 0, 1)), max: new Date(8.64e15), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
 )
 const params = (names: string[]) => {
   const dateNames = names.filter((n) => /^(from|to|valid(From|To))$/.test(n))
-  const pair = dateNames.length > 0
-    ? fc.oneof({ arbitrary: fc.tuple(fc.constantFrom(...dateNames), dateLike), weight: 1 }, { arbitrary: fc.tuple(fc.constantFrom(...names), hostileValue), weight: 2 })
-    : fc.tuple(fc.constantFrom(...names), hostileValue)
+  const pair =
+    dateNames.length > 0
+      ? fc.oneof(
+          { arbitrary: fc.tuple(fc.constantFrom(...dateNames), dateLike), weight: 1 },
+          { arbitrary: fc.tuple(fc.constantFrom(...names), hostileValue), weight: 2 },
+        )
+      : fc.tuple(fc.constantFrom(...names), hostileValue)
   return fc.array(pair, { maxLength: 6 })
 }
 
@@ -79,7 +208,11 @@ async function call(path: string, init: RequestInit = {}): Promise<number> {
 }
 
 async function signIn(email: string) {
-  const res = await fetch(`${server.url}/login`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ email, password: TEST_PASSWORD }) })
+  const res = await fetch(`${server.url}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams({ email, password: TEST_PASSWORD }),
+  })
   const cookie = (res.headers.get('Set-Cookie') ?? '').split(';')[0]!
   if (!cookie.startsWith('__ledger_session=')) throw new Error(`sign-in as ${email} failed: ${res.status}`)
   const root = await fetch(`${server.url}/?_data=root`, { headers: { Cookie: cookie } })
@@ -112,11 +245,16 @@ async function check(label: string, status: number) {
 describe('fuzz sweep over every parameter', () => {
   it('GET pages and exports with hostile query strings, signed in and not', { timeout: 600_000 }, async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...PAGES), params(QUERY_NAMES), fc.constantFrom('manager', 'admin', 'anonymous'), async (page, pairs, who) => {
-        const query = new URLSearchParams(pairs).toString()
-        const headers: Record<string, string> = who === 'anonymous' ? {} : { Cookie: session[who].cookie }
-        await check(`${who} GET ${page}?${query}`, await call(`${page}?${query}`, { headers }))
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...PAGES),
+        params(QUERY_NAMES),
+        fc.constantFrom('manager', 'admin', 'anonymous'),
+        async (page, pairs, who) => {
+          const query = new URLSearchParams(pairs).toString()
+          const headers: Record<string, string> = who === 'anonymous' ? {} : { Cookie: session[who].cookie }
+          await check(`${who} GET ${page}?${query}`, await call(`${page}?${query}`, { headers }))
+        },
+      ),
       { numRuns: 250, seed: 20261206 },
     )
   })

@@ -73,34 +73,65 @@ async function csrfOf(cookie: string): Promise<string> {
 }
 
 function postForm(path: string, cookie: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
-  return send(path, { method: 'POST', cookie, headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: server.url, ...headers }, body: new URLSearchParams(fields) })
+  return send(path, {
+    method: 'POST',
+    cookie,
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: server.url, ...headers },
+    body: new URLSearchParams(fields),
+  })
 }
 
 describe('finding 1: one GET cannot take the service down', () => {
-  it('answers a date past year 9999, an impossible date and a prototype key at once: a 400 for a file, the page with the error at its field', { timeout: 180_000 }, async () => {
-    const { cookie } = await signIn(USERS.manager)
-    const pages = ['/', '/disclosures', '/disclosures/list', '/disclosures.csv', '/disclosures/summary.csv', '/opt-outs', '/opt-outs.csv', '/findings', '/findings.csv', '/overrides', '/overrides.csv', '/jobs', '/jobs.csv']
-    for (const page of pages) {
-      for (const query of ['to=9999-12-31', 'from=2026-01-01&to=9999-12-31', 'from=9999-12-31', 'to=2026-02-30', 'from=1899-12-31', 'to=%2B010000-01-01', 'from=2026-13-01']) {
-        const res = await send(`${page}?${query}`, { cookie })
-        // A page keeps itself and says the error at the From/To field (issue 13); a CSV is refused.
-        expect(res.status, `${page}?${query}`).toBe(page.endsWith('.csv') ? 400 : 200)
-        if (!page.endsWith('.csv')) expect(await res.text(), `${page}?${query}`).toContain('id="filter-period-error"')
-        else await res.body?.cancel()
+  it(
+    'answers a date past year 9999, an impossible date and a prototype key at once: a 400 for a file, the page with the error at its field',
+    { timeout: 180_000 },
+    async () => {
+      const { cookie } = await signIn(USERS.manager)
+      const pages = [
+        '/',
+        '/disclosures',
+        '/disclosures/list',
+        '/disclosures.csv',
+        '/disclosures/summary.csv',
+        '/opt-outs',
+        '/opt-outs.csv',
+        '/findings',
+        '/findings.csv',
+        '/overrides',
+        '/overrides.csv',
+        '/jobs',
+        '/jobs.csv',
+      ]
+      for (const page of pages) {
+        for (const query of [
+          'to=9999-12-31',
+          'from=2026-01-01&to=9999-12-31',
+          'from=9999-12-31',
+          'to=2026-02-30',
+          'from=1899-12-31',
+          'to=%2B010000-01-01',
+          'from=2026-13-01',
+        ]) {
+          const res = await send(`${page}?${query}`, { cookie })
+          // A page keeps itself and says the error at the From/To field (issue 13); a CSV is refused.
+          expect(res.status, `${page}?${query}`).toBe(page.endsWith('.csv') ? 400 : 200)
+          if (!page.endsWith('.csv')) expect(await res.text(), `${page}?${query}`).toContain('id="filter-period-error"')
+          else await res.body?.cancel()
+        }
       }
-    }
-    const reports = await send('/reports?kind=__proto__', { cookie })
-    expect([200, 400]).toContain(reports.status)
-    const csrf = await csrfOf(cookie)
-    for (const kind of ['__proto__', 'constructor', 'toString']) {
-      // A refused report request goes back to the form with its values; the form then says why.
-      const res = await postForm('/reports/download', cookie, { csrf, kind, from: '2026-01-01', to: '2026-03-31', practice: 'A81001' })
-      expect([303, 400], kind).toContain(res.status)
-      expect(res.headers.get('Content-Type') ?? '').not.toContain('application/pdf')
-      if (res.status === 303) expect((await send(res.headers.get('Location')!, { cookie })).status, kind).toBe(200)
-    }
-    await healthy()
-  })
+      const reports = await send('/reports?kind=__proto__', { cookie })
+      expect([200, 400]).toContain(reports.status)
+      const csrf = await csrfOf(cookie)
+      for (const kind of ['__proto__', 'constructor', 'toString']) {
+        // A refused report request goes back to the form with its values; the form then says why.
+        const res = await postForm('/reports/download', cookie, { csrf, kind, from: '2026-01-01', to: '2026-03-31', practice: 'A81001' })
+        expect([303, 400], kind).toContain(res.status)
+        expect(res.headers.get('Content-Type') ?? '').not.toContain('application/pdf')
+        if (res.status === 303) expect((await send(res.headers.get('Location')!, { cookie })).status, kind).toBe(200)
+      }
+      await healthy()
+    },
+  )
 })
 
 describe('finding 2: no forged, stolen or ended session opens a page', () => {
@@ -118,7 +149,9 @@ describe('finding 2: no forged, stolen or ended session opens a page', () => {
       expect(res.status).toBe(302)
       expect(res.headers.get('Location')).toMatch(/^\/login/)
     }
-    const guessed = await createCookie('__ledger_session', { secrets: ['irrelevant'] }).serialize(crypto.randomBytes(32).toString('base64url'))
+    const guessed = await createCookie('__ledger_session', { secrets: ['irrelevant'] }).serialize(
+      crypto.randomBytes(32).toString('base64url'),
+    )
     expect((await send('/admin/users', { cookie: guessed.split(';')[0] })).status).toBe(302)
   })
 
@@ -141,19 +174,35 @@ describe('finding 2: no forged, stolen or ended session opens a page', () => {
     const idle = await signIn(USERS.auditor)
     const admin = await signIn(USERS.admin)
     const victimId = (await t.db('users').where({ email: USERS.victim }).first()).id
-    const disabled = await postForm('/admin/users', admin.cookie, { csrf: await csrfOf(admin.cookie), intent: 'disable', userId: String(victimId) })
+    const disabled = await postForm('/admin/users', admin.cookie, {
+      csrf: await csrfOf(admin.cookie),
+      intent: 'disable',
+      userId: String(victimId),
+    })
     expect(disabled.status).toBe(302)
     expect((await send('/disclosures', { cookie: victim.cookie })).status).toBe(302)
     // Idle past SESSION_IDLE_MINUTES (moved in the database rather than waiting half an hour).
     expect((await send('/disclosures', { cookie: idle.cookie })).status).toBe(200)
-    await t.db('sessions').where({ user_id: (await t.db('users').where({ email: USERS.auditor }).first()).id }).update({ idle_expires_at: t.db.raw("now() - interval '1 second'") })
+    await t
+      .db('sessions')
+      .where({ user_id: (await t.db('users').where({ email: USERS.auditor }).first()).id })
+      .update({ idle_expires_at: t.db.raw("now() - interval '1 second'") })
     expect((await send('/disclosures', { cookie: idle.cookie })).status).toBe(302)
   })
 })
 
 describe('finding 4: no open redirect after sign-in', () => {
   it('keeps every known bypass on this site', async () => {
-    for (const target of ['//evil.example/', '/\\evil.example/', '/%09/evil.example', '/\t/evil.example', '/%2F/evil.example', '/%5C/evil.example', 'https://evil.example/', '/%0a/evil.example']) {
+    for (const target of [
+      '//evil.example/',
+      '/\\evil.example/',
+      '/%09/evil.example',
+      '/\t/evil.example',
+      '/%2F/evil.example',
+      '/%5C/evil.example',
+      'https://evil.example/',
+      '/%0a/evil.example',
+    ]) {
       const { response } = await signIn(USERS.manager, target)
       expect(response.status, target).toBe(302)
       const location = response.headers.get('Location')!
@@ -164,12 +213,24 @@ describe('finding 4: no open redirect after sign-in', () => {
 })
 
 /** Sends `megabytes` of body in 64 KB chunks, stopping once the server has answered. */
-function bigPost(path: string, megabytes: number, headers: Record<string, string>, declareLength: boolean): Promise<{ status: number | 'reset'; sentMb: number }> {
+function bigPost(
+  path: string,
+  megabytes: number,
+  headers: Record<string, string>,
+  declareLength: boolean,
+): Promise<{ status: number | 'reset'; sentMb: number }> {
   return new Promise((resolve) => {
     const url = new URL(path, server.url)
     const chunk = Buffer.alloc(64 * 1024, 'a')
     const total = megabytes * 1024 * 1024
-    const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(declareLength ? { 'Content-Length': String(total) } : {}), ...headers } })
+    const req = http.request(url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        ...(declareLength ? { 'Content-Length': String(total) } : {}),
+        ...headers,
+      },
+    })
     let sent = 0
     let answered = false
     const finish = (status: number | 'reset') => {
@@ -220,7 +281,12 @@ describe('finding 7: cross-site posts are refused, logged, and never a 500', () 
     expect(foreign.status).toBe(403)
     const noToken = await postForm('/reports', cookie, { kind: 'audit' })
     expect(noToken.status).toBe(403)
-    const badMultipart = await send('/reports', { method: 'POST', cookie, headers: { 'Content-Type': 'multipart/form-data; boundary=nothing-matches', Origin: server.url }, body: 'garbage without a boundary' })
+    const badMultipart = await send('/reports', {
+      method: 'POST',
+      cookie,
+      headers: { 'Content-Type': 'multipart/form-data; boundary=nothing-matches', Origin: server.url },
+      body: 'garbage without a boundary',
+    })
     // A body that is not the form it claims to be is refused as such, never a server error.
     expect([400, 403]).toContain(badMultipart.status)
     const logged = await t.db('access_log').where({ action: 'csrf_refused' }).whereRaw('? = ANY(practice_ids)', [practiceA])

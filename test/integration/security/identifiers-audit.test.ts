@@ -122,7 +122,13 @@ beforeAll(async () => {
     res.end(JSON.stringify(searchset(stream === 'AuditEvent' ? events : [])))
   })
   const practice = await ensurePractice(t.db, { odsCode: 'A81001', name: 'Riverside Surgery' })
-  const source = await addSource(t.db, { practiceId: practice.id, kind: 'fhir', name: 'Riverside FHIR', baseUrl: `${fhir.url}/fhir`, token: 't' })
+  const source = await addSource(t.db, {
+    practiceId: practice.id,
+    kind: 'fhir',
+    name: 'Riverside FHIR',
+    baseUrl: `${fhir.url}/fhir`,
+    token: 't',
+  })
   const config = testConfig(t.url)
   const deps: RunnerDeps = { db: t.db, target: { kind: 'postgres', url: t.url }, config }
   const collected = await collectSource(deps, source)
@@ -147,7 +153,10 @@ describe('identifiers from hostile practice data', () => {
     // FHIR h1 h2 h4 h7 and register R1 load; h3 h5 h6 and R2 to R7 but R1 are quarantined.
     expect(Number(disclosures!.n)).toBe(5)
     expect(Number(quarantined!.n)).toBe(9)
-    const stored = JSON.stringify(await t.db('disclosures').select()) + JSON.stringify(await t.db('organisations').select()) + JSON.stringify(await t.db('override_events').select())
+    const stored =
+      JSON.stringify(await t.db('disclosures').select()) +
+      JSON.stringify(await t.db('organisations').select()) +
+      JSON.stringify(await t.db('override_events').select())
     const reasons = JSON.stringify(await t.db('quarantine').select('reason', 'record_key'))
     scan('the database (records, recipients, reasons)', stored + reasons)
     expect(found).toEqual([])
@@ -186,7 +195,8 @@ describe('identifiers from hostile practice data', () => {
       if (!(res.headers.get('content-type') ?? '').includes('html')) continue
       for (const [, href] of body.matchAll(/href="(\/[^"]*)"/g)) {
         const link = href!.replace(/&amp;/g, '&')
-        if (link.startsWith('/build') || link.startsWith('/logout') || link.startsWith('//') || /\.(css|js|ico|png|svg)(\?|$)/.test(link)) continue
+        if (link.startsWith('/build') || link.startsWith('/logout') || link.startsWith('//') || /\.(css|js|ico|png|svg)(\?|$)/.test(link))
+          continue
         if (!visited.has(link)) queue.push(link)
       }
     }

@@ -44,7 +44,9 @@ describe('NHS number detection', () => {
       expect(maskNhsNumbers(`Records of ${text} sent`), text).toBe(`Records of ${NHS_NUMBER_MASK} sent`)
     }
     expect(maskNhsNumbers('Alert 943 476 6044: started')).toBe(`Alert ${NHS_NUMBER_MASK}: started`)
-    expect(findNhsNumbers(`id ${INVALID.replace(/(\d{3})(\d{3})(\d{4})/, '$1 $2 $3')}`)).toEqual([expect.objectContaining({ valid: false })])
+    expect(findNhsNumbers(`id ${INVALID.replace(/(\d{3})(\d{3})(\d{4})/, '$1 $2 $3')}`)).toEqual([
+      expect.objectContaining({ valid: false }),
+    ])
   })
 
   it('treats any ten digits that could be an NHS number the same, valid check digit or not', () => {
@@ -57,7 +59,17 @@ describe('NHS number detection', () => {
   })
 
   it('leaves dates, times, phone numbers and short or long figures alone', () => {
-    for (const text of ['2026-03-02 09:00', '2026-03-02T09:00:00Z', '01/02/2026', '0161 496 0000', '123456789', '12345678901', 'RX1', 'A81001', '1,234,567,890']) {
+    for (const text of [
+      '2026-03-02 09:00',
+      '2026-03-02T09:00:00Z',
+      '01/02/2026',
+      '0161 496 0000',
+      '123456789',
+      '12345678901',
+      'RX1',
+      'A81001',
+      '1,234,567,890',
+    ]) {
       expect(hasNhsNumber(text), text).toBe(false)
     }
   })

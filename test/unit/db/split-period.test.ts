@@ -20,7 +20,11 @@ describe('splitPeriod: whole months, then whole weeks, then the odd days', () =>
         { from: '2026-11-01', to: '2026-11-01' },
       ],
     })
-    expect(splitPeriod('2025-12-31', '2026-02-28')).toEqual({ months: { from: '2026-01-01', to: '2026-02-01' }, weeks: [], days: [{ from: '2025-12-31', to: '2025-12-31' }] })
+    expect(splitPeriod('2025-12-31', '2026-02-28')).toEqual({
+      months: { from: '2026-01-01', to: '2026-02-01' },
+      weeks: [],
+      days: [{ from: '2025-12-31', to: '2025-12-31' }],
+    })
   })
 
   it('never lets a week cross a month, even with no whole month in the period', () => {
@@ -49,6 +53,10 @@ describe('splitPeriod: whole months, then whole weeks, then the odd days', () =>
         { from: '2026-07-27', to: '2026-07-31' },
       ],
     })
-    expect(splitPeriod(undefined, '2026-07-10')).toEqual({ months: { from: undefined, to: '2026-06-01' }, weeks: [], days: [{ from: '2026-07-01', to: '2026-07-10' }] })
+    expect(splitPeriod(undefined, '2026-07-10')).toEqual({
+      months: { from: undefined, to: '2026-06-01' },
+      weeks: [],
+      days: [{ from: '2026-07-01', to: '2026-07-10' }],
+    })
   })
 })

@@ -32,7 +32,11 @@ describe('retryAfterMs', () => {
 
 describe('backoffDelay', () => {
   it('doubles per attempt within 20% jitter, and stops growing at the cap', () => {
-    for (const [attempt, base] of [[1, 500], [2, 1000], [3, 2000]] as const) {
+    for (const [attempt, base] of [
+      [1, 500],
+      [2, 1000],
+      [3, 2000],
+    ] as const) {
       const d = backoffDelay(attempt, 500)
       expect(d).toBeGreaterThanOrEqual(base)
       expect(d).toBeLessThanOrEqual(base * 1.2)
@@ -97,7 +101,10 @@ describe('fetchBundle', () => {
     server.use(http.get('http://practice.test/fhir/A81001/AuditEvent', () => new HttpResponse(null, { status: 503 })))
     const stop = new AbortController()
     const started = Date.now()
-    const pending = fetchBundle(URL_, options({ http: { pageSize: 2, timeoutMs: 1000, maxAttempts: 3, backoffMs: 10_000, ...LIMITS }, stopSignal: stop.signal }))
+    const pending = fetchBundle(
+      URL_,
+      options({ http: { pageSize: 2, timeoutMs: 1000, maxAttempts: 3, backoffMs: 10_000, ...LIMITS }, stopSignal: stop.signal }),
+    )
     setTimeout(() => stop.abort(), 50)
     await expect(pending).rejects.toThrow()
     expect(Date.now() - started).toBeLessThan(2000)

@@ -138,7 +138,11 @@ describe('mapAuditEvent: the shapes that must load', () => {
     const event = fixture('auditevent-nhs-disclosure')
     delete event.agent[2].role
     event.agent[2].who.identifier.value = 'qwo'
-    expect(mapped(event).disclosure?.recipient).toEqual({ odsCode: 'QWO', name: 'Leeds Teaching Hospitals NHS Trust', recipientType: 'icb' })
+    expect(mapped(event).disclosure?.recipient).toEqual({
+      odsCode: 'QWO',
+      name: 'Leeds Teaching Hospitals NHS Trust',
+      recipientType: 'icb',
+    })
     expect(['A81001', 'Q12', 'X26', 'RR8', 'RR801', 'RX1', '8JK12', undefined].map(recipientTypeFromOds)).toEqual([
       'gp_practice',
       'icb',
@@ -156,14 +160,22 @@ describe('mapAuditEvent: the shapes that must load', () => {
     const OBS = 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue'
     event.meta.security = [{ system: OBS, code: 'PSEUDED' }]
     expect(mapped(event).disclosure?.data_level).toBe('pseudonymised')
-    event.meta.security = [{ system: OBS, code: 'PSEUDED' }, { system: OBS, code: 'ANONYED' }]
+    event.meta.security = [
+      { system: OBS, code: 'PSEUDED' },
+      { system: OBS, code: 'ANONYED' },
+    ]
     expect(mapped(event).disclosure?.data_level).toBe('anonymised')
   })
 
   it('stores a disclosure made by overriding consent, and the override beside it for a Caldicott review', () => {
     const { disclosure, override } = mapped(fixture('auditevent-override-disclosure'))
     const police = { odsCode: null, name: 'West Yorkshire Police', recipientType: 'police_judicial' }
-    expect(disclosure).toMatchObject({ source_record_id: 'disclosure-a81001-0002', purpose: 'safeguarding', legal_basis: 'safeguarding_duty', recipient: police })
+    expect(disclosure).toMatchObject({
+      source_record_id: 'disclosure-a81001-0002',
+      purpose: 'safeguarding',
+      legal_basis: 'safeguarding_duty',
+      recipient: police,
+    })
     expect(override).toMatchObject({
       source_record_id: 'disclosure-a81001-0002#override',
       kind: 'consent_override',
@@ -214,7 +226,12 @@ describe('mapAuditEvent: the shapes that must load', () => {
     event.purposeOfEvent = [{ coding: [{ system: V3, code: 'BTG' }] }]
     const { disclosure, override } = mapped(event)
     expect(disclosure).toBeNull()
-    expect(override).toMatchObject({ kind: 'break_glass', source_record_id: 'read-a81001-0001', actor: '555123000999', purpose_code: 'BTG' })
+    expect(override).toMatchObject({
+      kind: 'break_glass',
+      source_record_id: 'read-a81001-0001',
+      actor: '555123000999',
+      purpose_code: 'BTG',
+    })
   })
 })
 
@@ -225,7 +242,9 @@ describe('mapAuditEvent: quarantine reasons', () => {
     )
     const r4WithR5Type = fixture('auditevent-nhs-disclosure')
     r4WithR5Type.type = { coding: [r4WithR5Type.type] }
-    expect(quarantineReason(r4WithR5Type)).toBe('resource looks like FHIR R5 (AuditEvent.type.coding present); this collector reads FHIR R4')
+    expect(quarantineReason(r4WithR5Type)).toBe(
+      'resource looks like FHIR R5 (AuditEvent.type.coding present); this collector reads FHIR R4',
+    )
   })
 
   it('never guesses an unknown purpose code', () => {
@@ -373,7 +392,9 @@ describe('mapConsent', () => {
   it('quarantines a code that provision.type contradicts, and codes that disagree', () => {
     const contradictory = fixture('consent-type1-optout')
     contradictory.provision.code = [{ coding: [{ system: READ2, code: '9Nd7' }] }]
-    expect(consentReason(contradictory)).toBe('Consent contradicts itself: readv2#9Nd7 means record_sharing permit but provision.type is deny')
+    expect(consentReason(contradictory)).toBe(
+      'Consent contradicts itself: readv2#9Nd7 means record_sharing permit but provision.type is deny',
+    )
     const disagreeing = fixture('consent-type1-optout')
     disagreeing.provision.code.push({ coding: [{ system: READ2, code: '9Nd7' }] })
     expect(consentReason(disagreeing)).toBe(
@@ -506,13 +527,22 @@ describe('identifiers in collected text (decision 016)', () => {
   })
 
   it('quarantines a bare personal name with no ODS code, and an NHS number in the ODS code, without quoting either', () => {
-    const bare = mapAuditEvent(hostile((e) => ((recipient(e).who = { display: 'John Doe' }), (recipient(e).role = []))), ctx)
+    const bare = mapAuditEvent(
+      hostile((e) => ((recipient(e).who = { display: 'John Doe' }), (recipient(e).role = []))),
+      ctx,
+    )
     expect(bare).toEqual({ error: expect.stringContaining('recipient is named like a person (name not shown)') })
     for (const value of [NHS, '943 476 6044']) {
-      const ods = mapAuditEvent(hostile((e) => (recipient(e).who.identifier.value = value)), ctx)
+      const ods = mapAuditEvent(
+        hostile((e) => (recipient(e).who.identifier.value = value)),
+        ctx,
+      )
       expect(ods).toEqual({ error: 'recipient ODS code holds ten digits that could be an NHS number (not shown)' })
     }
-    const purpose = mapAuditEvent(hostile((e) => (e.purposeOfEvent[0].coding[0].code = `X${NHS}`)), ctx)
+    const purpose = mapAuditEvent(
+      hostile((e) => (e.purposeOfEvent[0].coding[0].code = `X${NHS}`)),
+      ctx,
+    )
     expect(JSON.stringify(purpose)).toContain('[NHS number removed]')
     expect(JSON.stringify(bare) + JSON.stringify(purpose)).not.toMatch(/John|Doe|\d{4}/)
   })

@@ -18,9 +18,27 @@ const fixtures: Json[] = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
   .map((f) => JSON.parse(readFileSync(new URL(f, dir), 'utf8')))
 const simulated = generatePractice({ practices: 1, days: 3, seed: 11, eventsPerPracticePerDay: 40, endDate: '2026-03-01' }, 0)
-const resources: Json[] = [...fixtures, ...simulated.auditEvents, ...simulated.consents.slice(0, 200)].map((r) => JSON.parse(JSON.stringify(r)))
+const resources: Json[] = [...fixtures, ...simulated.auditEvents, ...simulated.consents.slice(0, 200)].map((r) =>
+  JSON.parse(JSON.stringify(r)),
+)
 
-const REPLACEMENTS: unknown[] = [undefined, null, 0, true, 'x', '', [], {}, [null], [{}], [1], '2015-02-30', '2015-11-18T10:00:00', '2015-11-18T10:00:00Z', 'deny']
+const REPLACEMENTS: unknown[] = [
+  undefined,
+  null,
+  0,
+  true,
+  'x',
+  '',
+  [],
+  {},
+  [null],
+  [{}],
+  [1],
+  '2015-02-30',
+  '2015-11-18T10:00:00',
+  '2015-11-18T10:00:00Z',
+  'deny',
+]
 
 /** Every variant of `value` with one element deleted or replaced by something of another shape. */
 function* mutations(value: Json): Generator<Json> {
@@ -112,7 +130,9 @@ describe('toUtcIso on UTC instants with milliseconds (the fast path)', () => {
       expect(toUtcIso(v)).toBe(v)
     }
     expect(toUtcIso('2016-02-29T10:00:00.000Z')).toBe('2016-02-29T10:00:00.000Z')
-    expect(['2015-02-29T10:00:00.000Z', '2015-04-31T10:00:00.000Z', '2015-13-01T10:00:00.000Z', '2015-01-01T24:00:00.000Z'].map(toUtcIso)).toEqual([null, null, null, null])
+    expect(
+      ['2015-02-29T10:00:00.000Z', '2015-04-31T10:00:00.000Z', '2015-13-01T10:00:00.000Z', '2015-01-01T24:00:00.000Z'].map(toUtcIso),
+    ).toEqual([null, null, null, null])
   })
 })
 

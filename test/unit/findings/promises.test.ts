@@ -7,8 +7,45 @@ import { checkNotice, NoticeFileError } from '../../../jobs/import-notice.js'
 import { NOTICE_DIR, NOTICE_FILES } from '../../../simulator/notices.js'
 
 const CODES = {
-  purposes: ['direct_care', 'emergency_care', 'research', 'commissioning', 'legal', 'subject_access', 'clinical_audit', 'benchmarking', 'service_management', 'contract_monitoring', 'capacity_planning', 'teaching_training', 'incident_review', 'surveys', 'personal_development', 'risk_stratification', 'secondary_processing', 'safeguarding', 'public_health'],
-  recipientTypes: ['nhs_trust', 'gp_practice', 'independent_contractor', 'private_provider', 'voluntary_provider', 'ambulance_trust', 'icb', 'social_care', 'nhs_england', 'local_authority', 'education', 'fire_rescue', 'police_judicial', 'survey_contractor', 'data_processor', 'research_org'],
+  purposes: [
+    'direct_care',
+    'emergency_care',
+    'research',
+    'commissioning',
+    'legal',
+    'subject_access',
+    'clinical_audit',
+    'benchmarking',
+    'service_management',
+    'contract_monitoring',
+    'capacity_planning',
+    'teaching_training',
+    'incident_review',
+    'surveys',
+    'personal_development',
+    'risk_stratification',
+    'secondary_processing',
+    'safeguarding',
+    'public_health',
+  ],
+  recipientTypes: [
+    'nhs_trust',
+    'gp_practice',
+    'independent_contractor',
+    'private_provider',
+    'voluntary_provider',
+    'ambulance_trust',
+    'icb',
+    'social_care',
+    'nhs_england',
+    'local_authority',
+    'education',
+    'fire_rescue',
+    'police_judicial',
+    'survey_contractor',
+    'data_processor',
+    'research_org',
+  ],
 }
 
 describe('the catalogue of promises', () => {
@@ -28,8 +65,13 @@ describe('the catalogue of promises', () => {
 })
 
 describe('outsideNotice', () => {
-  const notice = { purposes: ['direct_care', 'research'], recipientTypes: ['nhs_trust', 'data_processor'], processors: [{ name: 'North CSU', ods: '0AR' }] }
-  const d = (purpose: string, recipientType: string, recipientName = 'X', recipientOds: string | null = null) => outsideNotice(notice, { purpose, recipientType, recipientName, recipientOds })
+  const notice = {
+    purposes: ['direct_care', 'research'],
+    recipientTypes: ['nhs_trust', 'data_processor'],
+    processors: [{ name: 'North CSU', ods: '0AR' }],
+  }
+  const d = (purpose: string, recipientType: string, recipientName = 'X', recipientOds: string | null = null) =>
+    outsideNotice(notice, { purpose, recipientType, recipientName, recipientOds })
   it('flags a purpose, a kind of organisation or a processor the notice does not list', () => {
     expect(d('commissioning', 'nhs_trust')).toBe('purpose')
     expect(d('research', 'education')).toBe('recipient_type')
@@ -42,7 +84,12 @@ describe('outsideNotice', () => {
     expect(d('direct_care', 'patient_representative')).toBeNull()
     expect(d('research', 'data_processor', 'north csu')).toBeNull()
     expect(d('research', 'data_processor', 'Renamed CSU', '0ar')).toBeNull()
-    expect(outsideNotice({ purposes: null, recipientTypes: null, processors: null }, { purpose: 'commissioning', recipientType: 'other', recipientName: 'X', recipientOds: null })).toBeNull()
+    expect(
+      outsideNotice(
+        { purposes: null, recipientTypes: null, processors: null },
+        { purpose: 'commissioning', recipientType: 'other', recipientName: 'X', recipientOds: null },
+      ),
+    ).toBeNull()
   })
 })
 
@@ -52,7 +99,9 @@ describe('notice files', () => {
     for (const file of NOTICE_FILES) {
       const notice = checkNotice(parseYaml(fs.readFileSync(new URL(file, NOTICE_DIR), 'utf8')), CODES)
       // seeds/notices/source/ holds copies of shared/seeds/, the notices the files are written from.
-      const seed = fs.readFileSync(new URL(`source/${notice.source!.replace('shared/seeds/', '')}`, NOTICE_DIR), 'utf8').replace(/\s+/g, ' ')
+      const seed = fs
+        .readFileSync(new URL(`source/${notice.source!.replace('shared/seeds/', '')}`, NOTICE_DIR), 'utf8')
+        .replace(/\s+/g, ' ')
       for (const p of notice.promises) expect(seed, `${file} ${p.promise}`).toContain(p.words)
     }
   })
@@ -69,8 +118,20 @@ describe('notice files', () => {
     }
     expect(refused({ ...ok, promises: [] })).toBe('promises: must list at least one promise')
     expect(refused({ ...ok, promises: [{ promise: 'safe_systems' }] })).toBe('promises[0].words: is required')
-    expect(refused({ ...ok, recipient_types: ['nhs_trust', 'nhs_trust'], promises: [...ok.promises, { promise: 'only_as_listed', words: 'w' }] })).toBe('recipient_types[1]: "nhs_trust" is listed twice')
-    expect(refused({ ...ok, processors: [{ name: 'P', ods: 'not an ods' }], promises: [...ok.promises, { promise: 'only_as_listed', words: 'w' }] })).toBe('processors[0].ods: must be an ODS code such as 8HN21')
+    expect(
+      refused({
+        ...ok,
+        recipient_types: ['nhs_trust', 'nhs_trust'],
+        promises: [...ok.promises, { promise: 'only_as_listed', words: 'w' }],
+      }),
+    ).toBe('recipient_types[1]: "nhs_trust" is listed twice')
+    expect(
+      refused({
+        ...ok,
+        processors: [{ name: 'P', ods: 'not an ods' }],
+        promises: [...ok.promises, { promise: 'only_as_listed', words: 'w' }],
+      }),
+    ).toBe('processors[0].ods: must be an ODS code such as 8HN21')
     expect(refused({ ...ok, promises: [{ promise: 'only_as_listed', words: 'w' }] })).toMatch(/^promises: only_as_listed needs purposes/)
   })
 })

@@ -42,7 +42,12 @@ describe('the rule list', () => {
 describe('resolveSettings', () => {
   it('fills in the defaults and keeps what is given', () => {
     expect(resolveSettings()).toEqual(DEFAULT_FINDING_SETTINGS)
-    expect(DEFAULT_FINDING_SETTINGS).toEqual({ overrideReviewDays: 7, dissentOverrideWindowHours: 24, ndopMargin: 0.1, quarantineMaxPending: 50 })
+    expect(DEFAULT_FINDING_SETTINGS).toEqual({
+      overrideReviewDays: 7,
+      dissentOverrideWindowHours: 24,
+      ndopMargin: 0.1,
+      quarantineMaxPending: 50,
+    })
     expect(resolveSettings({ overrideReviewDays: 3, ndopMargin: undefined })).toMatchObject({ overrideReviewDays: 3, ndopMargin: 0.1 })
   })
 

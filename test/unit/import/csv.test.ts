@@ -69,7 +69,11 @@ describe('readCsvRows', () => {
   })
 
   it('names every missing column and what the header holds instead', async () => {
-    await expect(readAll(path.join(FIXTURES, 'ndop-wrong-header.csv'), { required: ['GP_PRACTICE', 'OPT_OUT', 'ACH_DATE', 'ICB_NAME', 'COMM_REGION_NAME'] })).rejects.toThrow(
+    await expect(
+      readAll(path.join(FIXTURES, 'ndop-wrong-header.csv'), {
+        required: ['GP_PRACTICE', 'OPT_OUT', 'ACH_DATE', 'ICB_NAME', 'COMM_REGION_NAME'],
+      }),
+    ).rejects.toThrow(
       'The header row of ndop-wrong-header.csv lacks the required columns OPT_OUT, COMM_REGION_NAME (it has: ACH_DATE, GP_PRACTICE, POSTCODE, PRACTICE_NAME, ICB_CODE, ICB_NAME, OPTOUTS, LIST_SIZE).',
     )
   })
@@ -80,7 +84,9 @@ describe('readCsvRows', () => {
       new CsvFileError(`The file nowhere.csv does not exist (looked for ${path.join(tmp, 'nowhere.csv')}).`),
     )
     await expect(readAll(write('empty.csv', ''), columns)).rejects.toThrow('The file empty.csv is empty: it has no header row.')
-    await expect(readAll(write('blank-lines.csv', '\n\n\n'), columns)).rejects.toThrow('The file blank-lines.csv is empty: it has no header row.')
+    await expect(readAll(write('blank-lines.csv', '\n\n\n'), columns)).rejects.toThrow(
+      'The file blank-lines.csv is empty: it has no header row.',
+    )
     await expect(readAll(tmp, columns)).rejects.toThrow(`${tmp} is not a file.`)
   })
 

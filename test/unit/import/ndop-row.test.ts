@@ -37,7 +37,9 @@ describe('parseNdopRow', () => {
   })
 
   it('passes over Unallocated rows and rows with no list size, which have no rate', () => {
-    expect(parseNdopRow(row({ GP_PRACTICE: 'UNALLOCATED', PRACTICE_NAME: 'Unallocated', OPT_OUT: '3561', LIST_SIZE: '0' }))).toEqual({ kind: 'skip' })
+    expect(parseNdopRow(row({ GP_PRACTICE: 'UNALLOCATED', PRACTICE_NAME: 'Unallocated', OPT_OUT: '3561', LIST_SIZE: '0' }))).toEqual({
+      kind: 'skip',
+    })
     expect(parseNdopRow(row({ GP_PRACTICE: '', PRACTICE_NAME: 'UNALLOCATED', OPT_OUT: '', LIST_SIZE: '' }))).toEqual({ kind: 'skip' })
     expect(parseNdopRow(row({ OPT_OUT: '0', LIST_SIZE: '0' }))).toEqual({ kind: 'skip' })
   })
@@ -50,7 +52,9 @@ describe('parseNdopRow', () => {
     expect(reasonOf({ OPT_OUT: '5000' })).toBe('row 7: OPT_OUT 5000 is greater than LIST_SIZE 4245')
     expect(reasonOf({ OPT_OUT: '5', LIST_SIZE: '0' })).toBe('row 7: OPT_OUT 5 is greater than LIST_SIZE 0')
     expect(reasonOf({ ACH_DATE: '2026-03-01' })).toBe("row 7: ACH_DATE '2026-03-01' is not a date in the form dd/mm/yyyy")
-    expect(reasonOf({ GP_PRACTICE: 'A8100' })).toBe("row 7: GP_PRACTICE 'A8100' is not a GP practice code (one letter and five digits, such as A81001)")
+    expect(reasonOf({ GP_PRACTICE: 'A8100' })).toBe(
+      "row 7: GP_PRACTICE 'A8100' is not a GP practice code (one letter and five digits, such as A81001)",
+    )
     expect(reasonOf({ GP_PRACTICE: 'A8100', OPT_OUT: 'x' })).toBe(
       "row 7: GP_PRACTICE 'A8100' is not a GP practice code (one letter and five digits, such as A81001); OPT_OUT 'x' is not a whole number",
     )

@@ -91,10 +91,21 @@ describe('parseRegisterRow', () => {
   })
 
   it('accepts codes written in words and administrator-mapped synonyms, keeping the purpose as given', () => {
-    const outcome = parse({ purpose: 'Police request', recipient_type: 'Police-Judicial', legal_basis: 'Legal obligation', data_level: 'Pseudonymised' })
+    const outcome = parse({
+      purpose: 'Police request',
+      recipient_type: 'Police-Judicial',
+      legal_basis: 'Legal obligation',
+      data_level: 'Pseudonymised',
+    })
     expect(outcome).toMatchObject({
       kind: 'load',
-      record: { purpose: 'legal', purposeAsGiven: 'Police request', recipient: { recipientType: 'police_judicial' }, legalBasis: 'legal_obligation', dataLevel: 'pseudonymised' },
+      record: {
+        purpose: 'legal',
+        purposeAsGiven: 'Police request',
+        recipient: { recipientType: 'police_judicial' },
+        legalBasis: 'legal_obligation',
+        dataLevel: 'pseudonymised',
+      },
     })
   })
 
@@ -129,9 +140,15 @@ describe('parseRegisterRow', () => {
       "row 4: disclosed_at '2026-02-30' is not a date (write YYYY-MM-DD, dd/mm/yyyy or YYYY-MM-DDTHH:MM)",
     )
     expect(reasonOf({ disclosed_at: '2026-03-02' })).toBe("row 4: disclosed_at '2026-03-02' is in the future")
-    expect(reasonOf({ data_level: 'full' })).toBe("row 4: data_level 'full' is not one of identifiable, pseudonymised, anonymised (empty means identifiable)")
-    expect(reasonOf({ recipient_name: '' })).toBe("row 4: recipient_name is empty (give the organisation's name, or its ODS code in recipient_ods)")
-    expect(reasonOf({ recipient_ods: 'R-1' })).toBe("row 4: recipient_ods 'R-1' is not an ODS code (3 to 10 letters and digits, or leave it empty)")
+    expect(reasonOf({ data_level: 'full' })).toBe(
+      "row 4: data_level 'full' is not one of identifiable, pseudonymised, anonymised (empty means identifiable)",
+    )
+    expect(reasonOf({ recipient_name: '' })).toBe(
+      "row 4: recipient_name is empty (give the organisation's name, or its ODS code in recipient_ods)",
+    )
+    expect(reasonOf({ recipient_ods: 'R-1' })).toBe(
+      "row 4: recipient_ods 'R-1' is not an ODS code (3 to 10 letters and digits, or leave it empty)",
+    )
     expect(reasonOf({ reference: '' })).toBe('row 4: reference is empty (each disclosure needs its own reference)')
     expect(reasonOf({ purpose: 'police', nhs_number: '123' })).toBe(
       "row 4: nhs_number is not a valid NHS number (10 digits, the last being the modulus 11 check digit); purpose 'police' is not a purpose code (use one of: legal, subject_access; or ask an administrator to map 'police' to one)",
@@ -149,9 +166,13 @@ describe('parseRegisterRow', () => {
     expect(JSON.stringify(outcome)).not.toMatch(/9990000018|999 000 0018|999 000 0085/)
     // Any ten digits, in any grouping, valid check digit or not: a mistyped NHS number still names a patient (decision 016).
     for (const description of ['Invoice 9991000144', 'Records of 999.000.0085', 'Records of 99900  00085', 'Records of 99900-00085']) {
-      expect(reasonOf({ data_description: description }), description).toBe('row 4: data_description seems to hold an NHS number (it belongs in nhs_number only)')
+      expect(reasonOf({ data_description: description }), description).toBe(
+        'row 4: data_description seems to hold an NHS number (it belongs in nhs_number only)',
+      )
     }
-    expect(reasonOf({ recipient_ods: '999 000 0085' })).toBe('row 4: recipient_ods seems to hold an NHS number (it belongs in nhs_number only)')
+    expect(reasonOf({ recipient_ods: '999 000 0085' })).toBe(
+      'row 4: recipient_ods seems to hold an NHS number (it belongs in nhs_number only)',
+    )
   })
 
   it('stores a patient or relative named as the recipient by type, and does not guess at a bare name', () => {
@@ -164,7 +185,10 @@ describe('parseRegisterRow', () => {
       expect(JSON.stringify(outcome)).not.toMatch(/Doe/)
     }
     const outcome = parse({ recipient_name: 'John Doe', recipient_type: 'solicitor' })
-    expect(outcome).toMatchObject({ kind: 'quarantine', reason: expect.stringMatching(/recipient_name reads as a person's name \(not shown here\)/) })
+    expect(outcome).toMatchObject({
+      kind: 'quarantine',
+      reason: expect.stringMatching(/recipient_name reads as a person's name \(not shown here\)/),
+    })
     expect(JSON.stringify(outcome)).not.toMatch(/John|Doe/)
   })
 

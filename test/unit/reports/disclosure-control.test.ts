@@ -4,7 +4,20 @@ import { Attack, controlSet, type ControlProblem } from '../../../reports/disclo
 
 describe('disclosure control', () => {
   it('keeps 0, hides 1 to 7, rounds the rest to the nearest 5', () => {
-    expect([0, 1, 5, 7, 8, 10, 12, 13, 17, 18, 102, 1003].map(controlCountText)).toEqual(['0', '*', '*', '*', '10', '10', '10', '15', '15', '20', '100', '1,005'])
+    expect([0, 1, 5, 7, 8, 10, 12, 13, 17, 18, 102, 1003].map(controlCountText)).toEqual([
+      '0',
+      '*',
+      '*',
+      '*',
+      '10',
+      '10',
+      '10',
+      '15',
+      '15',
+      '20',
+      '100',
+      '1,005',
+    ])
     expect(controlledCount(7)).toBeNull()
     expect(controlledCount(8)).toBe(10)
     expect(() => controlledCount(-1)).toThrow()
@@ -22,7 +35,10 @@ describe('disclosure control', () => {
 function table(parts: number[], extra: Partial<ControlProblem> = {}): ControlProblem {
   const keys = parts.map((_, i) => `p${i}`)
   return {
-    figures: [...parts.map((raw, i) => ({ key: keys[i]!, raw, terms: [`a${i}`] })), { key: 'total', raw: parts.reduce((s, n) => s + n, 0), terms: keys.map((_, i) => `a${i}`) }],
+    figures: [
+      ...parts.map((raw, i) => ({ key: keys[i]!, raw, terms: [`a${i}`] })),
+      { key: 'total', raw: parts.reduce((s, n) => s + n, 0), terms: keys.map((_, i) => `a${i}`) },
+    ],
     atoms: new Map(parts.map((n, i) => [`a${i}`, n])),
     links: [],
     tables: [{ total: 'total', parts: keys }],
@@ -44,13 +60,33 @@ describe('disclosure control over a set of tables (complementary suppression by 
     expect(o.complementary.size).toBe(1)
     expect(spans(p, o.published, 'p0')).toBe(true)
     // without the complement the attack narrows it
-    expect(spans(p, new Map([['p0', null], ['p1', 105], ['total', 105]]), 'p0')).toBe(false)
+    expect(
+      spans(
+        p,
+        new Map([
+          ['p0', null],
+          ['p1', 105],
+          ['total', 105],
+        ]),
+        'p0',
+      ),
+    ).toBe(false)
   })
 
   it('catches the [6, 7] case: two hidden 7s under a published 15', () => {
     // 14 -> 15 means 13..17, so each hidden 7 is at least 13 - 7 = 6
     const p = table([7, 7])
-    expect(spans(p, new Map([['p0', null], ['p1', null], ['total', 15]]), 'p0')).toBe(false)
+    expect(
+      spans(
+        p,
+        new Map([
+          ['p0', null],
+          ['p1', null],
+          ['total', 15],
+        ]),
+        'p0',
+      ),
+    ).toBe(false)
     const o = controlSet(p)
     expect(o.published.get('total')).toBeNull()
     expect(spans(p, o.published, 'p0')).toBe(true)
@@ -80,8 +116,18 @@ describe('disclosure control over a set of tables (complementary suppression by 
         { key: 'q1', raw: 54, terms: ['b1'] },
         { key: 'total', raw: 104, terms: ['a0', 'a1'] },
       ],
-      atoms: new Map([['a0', 1], ['a1', 103], ['b0', 50], ['b1', 54]]),
-      links: [[['a0', 'a1'], ['b0', 'b1']]],
+      atoms: new Map([
+        ['a0', 1],
+        ['a1', 103],
+        ['b0', 50],
+        ['b1', 54],
+      ]),
+      links: [
+        [
+          ['a0', 'a1'],
+          ['b0', 'b1'],
+        ],
+      ],
       tables: [
         { total: 'total', parts: ['p0', 'p1'] },
         { total: 'total', parts: ['q0', 'q1'] },

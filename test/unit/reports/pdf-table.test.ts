@@ -86,11 +86,20 @@ function shownText(stream: string): Shown[] {
 
 /** The rules under rows: their y (page coordinates, y down) and x extent. */
 function rules(stream: string): Array<{ y: number; x0: number; x1: number }> {
-  return [...stream.matchAll(/0\.3 w\n0\.6 0\.6 0\.6 RG\n(\S+) (\S+) m\n(\S+) (\S+) l\nS/g)].map((m) => ({ y: Number(m[2]), x0: Number(m[1]), x1: Number(m[3]) }))
+  return [...stream.matchAll(/0\.3 w\n0\.6 0\.6 0\.6 RG\n(\S+) (\S+) m\n(\S+) (\S+) l\nS/g)].map((m) => ({
+    y: Number(m[2]),
+    x0: Number(m[1]),
+    x1: Number(m[3]),
+  }))
 }
 
 function fills(stream: string, rgb: string): Array<{ x: number; y: number; w: number; h: number }> {
-  return [...stream.matchAll(new RegExp(`${rgb} rg\\n(\\S+) (\\S+) (\\S+) (\\S+) re\\nf`, 'g'))].map((m) => ({ x: Number(m[1]), y: Number(m[2]), w: Number(m[3]), h: Number(m[4]) }))
+  return [...stream.matchAll(new RegExp(`${rgb} rg\\n(\\S+) (\\S+) (\\S+) (\\S+) re\\nf`, 'g'))].map((m) => ({
+    x: Number(m[1]),
+    y: Number(m[2]),
+    w: Number(m[3]),
+    h: Number(m[4]),
+  }))
 }
 
 /** What the table writes for `text` in `font` at `size` (same font object, so the same subset glyph ids). */
@@ -111,7 +120,12 @@ const COLUMNS: Column[] = [
 
 describe('table operators', () => {
   it('sets header and row text at measured positions, with fills and a rule under each row', async () => {
-    const r = await render((doc) => drawTable(doc, COLUMNS, [['Alpha', '12'], ['Beta', '3']]))
+    const r = await render((doc) =>
+      drawTable(doc, COLUMNS, [
+        ['Alpha', '12'],
+        ['Beta', '3'],
+      ]),
+    )
     const [page] = r.pages
     const bold = r.fonts[FONTS.bold]
     const regular = r.fonts[FONTS.regular]
@@ -231,6 +245,11 @@ describe('table operators', () => {
     const tm = `1 0 0 1 ${LEFT + PAD} ${num(r.pageHeight - (TOP + headerH + PAD) - (oblique.ascender / 1000) * 8)} Tm`
     expect(page!.indexOf(tm)).toBeGreaterThan(headerAt)
     expect(page!.slice(page!.indexOf(tm)).split('\n')[1]).toBe(`/${oblique.id} 8 Tf`)
-    expect(r.digests[0]).toBe(crypto.createHash('sha256').update(normalisePageText(`${MARKING}${MARKING}NameCountNone recorded.`)).digest('hex'))
+    expect(r.digests[0]).toBe(
+      crypto
+        .createHash('sha256')
+        .update(normalisePageText(`${MARKING}${MARKING}NameCountNone recorded.`))
+        .digest('hex'),
+    )
   })
 })

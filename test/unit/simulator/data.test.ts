@@ -19,14 +19,19 @@ const nhsNumberOf = (ref: { identifier?: { system?: string; value?: string } } |
 const patientOf = (e: AuditEvent) => e.entity?.map((x) => nhsNumberOf(x.what)).find(Boolean)
 const isDisclosure = (e: AuditEvent) => e.type?.code === '110106'
 const isOverride = (e: AuditEvent) => e.type?.code === '110113'
-const v3Codes = (e: AuditEvent) => (e.purposeOfEvent ?? []).flatMap((c) => c.coding ?? []).filter((c) => c.system === SYSTEMS.v3ActReason).map((c) => c.code!)
+const v3Codes = (e: AuditEvent) =>
+  (e.purposeOfEvent ?? [])
+    .flatMap((c) => c.coding ?? [])
+    .filter((c) => c.system === SYSTEMS.v3ActReason)
+    .map((c) => c.code!)
 
 /** What is not FHIR R4 about a resource (R5 renamed or restructured these elements). */
 function r4Problems(resource: AuditEvent | Consent): string[] {
   const raw = resource as unknown as Record<string, unknown>
   const problems: string[] = []
   if (resource.resourceType === 'AuditEvent') {
-    for (const field of ['category', 'code', 'occurredDateTime', 'occurredPeriod', 'authorization', 'patient']) if (field in raw) problems.push(`has R5 ${field}`)
+    for (const field of ['category', 'code', 'occurredDateTime', 'occurredPeriod', 'authorization', 'patient'])
+      if (field in raw) problems.push(`has R5 ${field}`)
     if (typeof resource.type?.code !== 'string' || 'coding' in (resource.type ?? {})) problems.push('type is not one Coding')
     if (typeof resource.recorded !== 'string') problems.push('no recorded')
     if (typeof resource.outcome !== 'string' && resource.outcome !== undefined) problems.push('outcome is not a code')
@@ -135,7 +140,8 @@ describe('generateDataset', () => {
     expect(share(['TREAT', 'CAREMGT', 'COC'])).toBeLessThan(0.75)
     expect(share(['HRESCH', 'CLINTRCH'])).toBeGreaterThan(0.03)
     expect(share(['HRESCH', 'CLINTRCH'])).toBeLessThan(0.12)
-    for (const code of ['HQUALIMP', 'HOPERAT', 'THREAT', 'PATRQT', 'HLEGAL', 'PUBHLTH', 'ETREAT']) expect(share([code]), code).toBeGreaterThan(0)
+    for (const code of ['HQUALIMP', 'HOPERAT', 'THREAT', 'PATRQT', 'HLEGAL', 'PUBHLTH', 'ETREAT'])
+      expect(share([code]), code).toBeGreaterThan(0)
     expect(share(['HLEGAL'])).toBeLessThan(0.03)
     const pseudonymised = events.filter((e) => e.meta?.security?.some((s) => s.code === 'PSEUDED'))
     expect(pseudonymised.length / events.length).toBeGreaterThan(0.05)
@@ -181,7 +187,9 @@ describe('planted and malformed records', () => {
   })
 
   it('lists every override as unreviewed: break-glass alerts and disclosures that override consent', () => {
-    const overrides = dataset.practices.flatMap((p) => p.auditEvents.filter((e) => isOverride(e) || v3Codes(e).some((c) => c.startsWith('OVR'))))
+    const overrides = dataset.practices.flatMap((p) =>
+      p.auditEvents.filter((e) => isOverride(e) || v3Codes(e).some((c) => c.startsWith('OVR'))),
+    )
     const listed = dataset.planted.filter((p) => p.rule === 'unreviewed_override').map((p) => p.resourceId)
     expect(new Set(listed)).toEqual(new Set(overrides.map((e) => e.id)))
     expect(overrides.filter(isOverride).length).toBeGreaterThanOrEqual(6)
@@ -208,10 +216,16 @@ describe('planted and malformed records', () => {
     const found = evaluateRules(dataset, agreements)
     const expected = dataset.planted
       // The promise rules depend on each practice's notice: test/integration/findings/simulator.test.ts checks them against the SQL.
-      .filter((p) => !['unreviewed_override', 'ndop_count_mismatch', 'secondary_without_consent', 'recipient_unassured', 'outside_notice'].includes(p.rule))
+      .filter(
+        (p) =>
+          !['unreviewed_override', 'ndop_count_mismatch', 'secondary_without_consent', 'recipient_unassured', 'outside_notice'].includes(
+            p.rule,
+          ),
+      )
       .map((p) => `${p.rule} ${p.resourceId}`)
     expect([...found].sort()).toEqual([...new Set(expected)].sort())
-    for (const nearMiss of dataset.nearMisses) expect(found.has(`${nearMiss.rule} ${nearMiss.resourceId}`), nearMiss.description).toBe(false)
+    for (const nearMiss of dataset.nearMisses)
+      expect(found.has(`${nearMiss.rule} ${nearMiss.resourceId}`), nearMiss.description).toBe(false)
     expect(dataset.nearMisses.length).toBeGreaterThanOrEqual(3 * 6)
   })
 })
@@ -242,7 +256,12 @@ describe('ndopCsv', () => {
   })
 
   it('counts the opt-outs in force on the achievement date', () => {
-    const opts = (csv: string) => csv.trimEnd().split('\r\n').slice(1).map((l) => Number(l.split(',')[13]))
+    const opts = (csv: string) =>
+      csv
+        .trimEnd()
+        .split('\r\n')
+        .slice(1)
+        .map((l) => Number(l.split(',')[13]))
     const earlier = opts(ndopCsv(dataset, { achDate: '2026-08-01' }))
     const later = opts(ndopCsv(dataset, { achDate: '2026-11-01' }))
     expect(earlier.some((n, i) => n !== later[i])).toBe(true)
@@ -264,24 +283,62 @@ describe('demoAgreements', () => {
         seen.add(key)
       }
     }
-    expect(agreements.some((a) => a.recipientOds === 'QHM' && a.dataLevel === 'pseudonymised' && a.purposes.includes('commissioning'))).toBe(true)
+    expect(
+      agreements.some((a) => a.recipientOds === 'QHM' && a.dataLevel === 'pseudonymised' && a.purposes.includes('commissioning')),
+    ).toBe(true)
   })
 })
 
 // ---- An independent reading of the compliance rules (decision 008), to check the planted list ----
 
 const PURPOSE_OF_USE: Record<string, string> = {
-  TREAT: 'direct_care', CAREMGT: 'direct_care', COC: 'direct_care', ETREAT: 'emergency_care', BTG: 'emergency_care',
-  HRESCH: 'research', CLINTRCH: 'research', HQUALIMP: 'clinical_audit', PERFMSR: 'benchmarking', HOUTCOMS: 'benchmarking',
-  HOPERAT: 'service_management', HPRGRP: 'contract_monitoring', HCOMPL: 'contract_monitoring', TRAIN: 'teaching_training',
-  PATSFTY: 'incident_review', PATRQT: 'subject_access', FAMRQT: 'subject_access', PWATRNY: 'subject_access', HLEGAL: 'legal',
-  PUBHLTH: 'public_health', THREAT: 'safeguarding', HMARKT: 'marketing', COVERAGE: 'insurance',
+  TREAT: 'direct_care',
+  CAREMGT: 'direct_care',
+  COC: 'direct_care',
+  ETREAT: 'emergency_care',
+  BTG: 'emergency_care',
+  HRESCH: 'research',
+  CLINTRCH: 'research',
+  HQUALIMP: 'clinical_audit',
+  PERFMSR: 'benchmarking',
+  HOUTCOMS: 'benchmarking',
+  HOPERAT: 'service_management',
+  HPRGRP: 'contract_monitoring',
+  HCOMPL: 'contract_monitoring',
+  TRAIN: 'teaching_training',
+  PATSFTY: 'incident_review',
+  PATRQT: 'subject_access',
+  FAMRQT: 'subject_access',
+  PWATRNY: 'subject_access',
+  HLEGAL: 'legal',
+  PUBHLTH: 'public_health',
+  THREAT: 'safeguarding',
+  HMARKT: 'marketing',
+  COVERAGE: 'insurance',
 }
 const OPT_OUT_PURPOSES = new Set([
-  'research', 'clinical_audit', 'benchmarking', 'service_management', 'commissioning', 'contract_monitoring', 'capacity_planning',
-  'teaching_training', 'surveys', 'personal_development', 'risk_stratification', 'secondary_processing',
+  'research',
+  'clinical_audit',
+  'benchmarking',
+  'service_management',
+  'commissioning',
+  'contract_monitoring',
+  'capacity_planning',
+  'teaching_training',
+  'surveys',
+  'personal_development',
+  'risk_stratification',
+  'secondary_processing',
 ])
-const EXEMPTING_BASES = new Set(['explicit_consent', 'legal_obligation', 'public_interest', 'vital_interests', 'copi', 'mental_health_act', 'safeguarding_duty'])
+const EXEMPTING_BASES = new Set([
+  'explicit_consent',
+  'legal_obligation',
+  'public_interest',
+  'vital_interests',
+  'copi',
+  'mental_health_act',
+  'safeguarding_duty',
+])
 const LEVEL_RANK: Record<string, number> = { anonymised: 0, pseudonymised: 1, identifiable: 2 }
 const DAY = 86_400_000
 
@@ -325,7 +382,11 @@ function evaluateRules(data: Dataset, agreementList: DemoAgreement[]): Set<strin
       const purposes = [...new Set([local ?? PURPOSE_OF_USE[v3]!, PURPOSE_OF_USE[v3]!])]
       const basis = codings.find((c) => c.system === SYSTEMS.legalBasis)?.code
       const overridden = v3Codes(e).some((c) => c.startsWith('OVR'))
-      const level = e.meta?.security?.some((s) => s.code === 'PSEUDED') ? 'pseudonymised' : e.meta?.security?.some((s) => s.code === 'ANONYED') ? 'anonymised' : 'identifiable'
+      const level = e.meta?.security?.some((s) => s.code === 'PSEUDED')
+        ? 'pseudonymised'
+        : e.meta?.security?.some((s) => s.code === 'ANONYED')
+          ? 'anonymised'
+          : 'identifiable'
       const recipient = e.agent.find((a) => a.type?.coding?.some((c) => c.code === '110152'))!
       const recipientKey = recipient.who?.identifier?.value ?? recipient.who?.display
       const patient = patientOf(e)!
@@ -337,7 +398,8 @@ function evaluateRules(data: Dataset, agreementList: DemoAgreement[]): Set<strin
           if (inForceEitherWay(patient, 'ndop', at) || inForceEitherWay(patient, 'type1', at)) findings.add(`optout_disclosure ${e.id}`)
         }
         if (purpose === 'marketing' || purpose === 'insurance') findings.add(`prohibited_purpose ${e.id}`)
-        if (purpose === 'direct_care' && !overridden && inForceEitherWay(patient, 'dissent', at)) findings.add(`dissent_direct_care ${e.id}`)
+        if (purpose === 'direct_care' && !overridden && inForceEitherWay(patient, 'dissent', at))
+          findings.add(`dissent_direct_care ${e.id}`)
         const agreement = agreementList.find(
           (a) =>
             (a.recipientOds ?? a.recipientName) === recipientKey &&
