@@ -75,13 +75,14 @@ function attach(doc: Doc, name: string, deflated: Buffer[], size: number, descri
   const file = d.ref({ Type: 'EmbeddedFile', Filter: 'FlateDecode', Params: { Size: size } })
   for (const chunk of deflated) file.write(chunk)
   file.end()
-  // eslint-disable-next-line no-new-wrappers -- pdfkit writes a String object as a PDF string, a plain string as a name
+  // pdfkit writes a String object as a PDF string, a plain string as a name.
+  const pdfString = (text: string) => new String(text) // eslint-disable-line no-new-wrappers -- see above
   const spec = d.ref({
     Type: 'Filespec',
     AFRelationship: 'Data',
-    F: new String(name),
-    UF: new String(name),
-    Desc: new String(description),
+    F: pdfString(name),
+    UF: pdfString(name),
+    Desc: pdfString(description),
     EF: { F: file },
   })
   spec.end()
