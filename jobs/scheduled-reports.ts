@@ -5,8 +5,7 @@ import { createMailTransport, type MailTransport } from '../core/mail/transport.
 import { englandToday } from '../core/period-presets.js'
 import { REPORT_FILE_KEEP_DAYS, REPORT_ROLES } from '../core/report-roles.js'
 import { latestDueMinute, periodOf } from '../core/report-schedules.js'
-import type { SigningKey } from '../core/signing.js'
-import type { Db } from '../db/client.js'
+import type { ScheduledReportProducer } from '../core/scheduled-report.js'
 import { ZERO_COUNTS } from '../db/queries/job-runs.js'
 import { claimScheduleDue, listReportSchedules, listScheduleCandidates, type ReportScheduleRow } from '../db/queries/report-schedules.js'
 import { MailOffError } from './mail.js'
@@ -17,20 +16,6 @@ import type { ScheduledJob } from './scheduler.js'
 // claimed (once, across processes), produced through the /reports code path (passed in by the
 // entry point: jobs/ does not import reports/), and its recipients are mailed a link to sign in
 // and download it. Each production is a run of `report-schedule-<id>` on /jobs.
-
-/** reports/scheduled.ts's produceScheduledReport. */
-export type ScheduledReportProducer = (
-  db: Db,
-  s: {
-    scheduleId: number
-    kind: 'audit' | 'commissioner'
-    practiceIds: number[]
-    from: string
-    to: string
-    overrideReviewDays: number
-    signingKey: SigningKey
-  },
-) => Promise<{ reportId: string; practices: string[] }>
 
 export const scheduleJobName = (id: number) => `report-schedule-${id}`
 

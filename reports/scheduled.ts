@@ -1,30 +1,18 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { SigningKey } from '../core/signing.js'
 import { REPORT_FILE_KEEP_DAYS } from '../core/report-roles.js'
-import type { Db } from '../db/client.js'
 import { writeAccessLog } from '../db/queries/access-log.js'
 import { deleteReportFilesBefore, storeReportFile } from '../db/queries/report-files.js'
 import { produceReport, recordReport } from './index.js'
+import type { ScheduledReportProducer } from '../core/scheduled-report.js'
 
 /**
  * A scheduled report (decision 034), through the same code path as /reports: produced, signed,
  * recorded in report_exports, its file kept for downloading again, and the export written to
  * the access log by `schedule:<id>`. Called by the scheduled-reports job, which mails the link.
  */
-export async function produceScheduledReport(
-  db: Db,
-  s: {
-    scheduleId: number
-    kind: 'audit' | 'commissioner'
-    practiceIds: number[]
-    from: string
-    to: string
-    overrideReviewDays: number
-    signingKey: SigningKey
-  },
-): Promise<{ reportId: string; practices: string[] }> {
+export const produceScheduledReport: ScheduledReportProducer = async (db, s) => {
   const generatedBy = `schedule:${s.scheduleId}`
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-scheduled-'))
   const file = path.join(dir, 'report.pdf')
