@@ -39,7 +39,7 @@ describe('folder boundaries', () => {
 
   it('refuse db/ importing app/: db/ is the bottom layer', async () => {
     const messages = await boundaryMessages(
-      "import { formatDay } from '../../app/lib/format.js'\nexport const day = formatDay\n",
+      "import { csvExport } from '../../app/lib/csv.server.js'\nexport const csv = csvExport\n",
       'db/queries/x.ts',
     )
     expect(messages).toHaveLength(1)
@@ -47,7 +47,7 @@ describe('folder boundaries', () => {
   })
 
   it('refuse core/ importing an entry point', async () => {
-    const messages = await boundaryMessages("import { formatDay } from '../app/lib/format.js'\nexport const day = formatDay\n", 'core/x.ts')
+    const messages = await boundaryMessages("import { csvExport } from '../app/lib/csv.server.js'\nexport const csv = csvExport\n", 'core/x.ts')
     expect(messages).toHaveLength(1)
     expect(messages[0]).toContain('core/ is shared by every entry point')
   })

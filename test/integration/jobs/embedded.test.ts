@@ -64,7 +64,9 @@ describe('embedded database mode', () => {
     // Issue 16: the ledger's chains on the embedded database (bytea comes back as Uint8Array there).
     const verified = await runLedger(['integrity', 'verify'], env())
     expect(verified.code, verified.stdout + verified.stderr).toBe(0)
-    expect(verified.stdout).toMatch(/^Intact: 2 chain\(s\)/m)
+    // Three chains: each practice's disclosures, and the access log (`source add` is logged now
+    // that the CLI and the web share one operation, decision 031).
+    expect(verified.stdout).toMatch(/^Intact: 3 chain\(s\)/m)
   })
 
   it('stops with one clear sentence naming a bad setting', async () => {
