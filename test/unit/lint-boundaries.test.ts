@@ -47,7 +47,10 @@ describe('folder boundaries', () => {
   })
 
   it('refuse core/ importing an entry point', async () => {
-    const messages = await boundaryMessages("import { csvExport } from '../app/lib/csv.server.js'\nexport const csv = csvExport\n", 'core/x.ts')
+    const messages = await boundaryMessages(
+      "import { csvExport } from '../app/lib/csv.server.js'\nexport const csv = csvExport\n",
+      'core/x.ts',
+    )
     expect(messages).toHaveLength(1)
     expect(messages[0]).toContain('core/ is shared by every entry point')
   })
