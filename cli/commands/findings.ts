@@ -2,6 +2,7 @@ import { getPracticeByOds } from '../../db/queries/practices.js'
 import { listFindingDetails } from '../../db/queries/findings.js'
 import { refreshFindings } from '../../core/findings/refresh.js'
 import { getRule } from '../../core/findings/index.js'
+import { englandToday } from '../../core/period-presets.js'
 import { UserError, withLedger } from '../context.js'
 import { printTable } from '../format.js'
 import type { Command } from 'commander'
@@ -48,7 +49,7 @@ export function register(program: Command): void {
               severity: f.severity,
               rule: f.ruleId,
               practice: f.practiceOds ?? '',
-              opened: f.openedAt.toISOString().slice(0, 10),
+              opened: englandToday(f.openedAt), // the day in England, not UTC
               summary: f.summary,
             })),
           )
