@@ -112,6 +112,7 @@ export const REPORT_KIND_LABELS = {
   commissioner: 'Commissioner report (aggregates, disclosure control)',
   incident: 'Incident review',
   statement: 'Disclosure statement for a patient',
+  annual: 'Annual Caldicott report (for the practice board)',
 } as const satisfies Record<string, string>
 
 /** Notifications: what each kind is, and what its date means. */

@@ -5,8 +5,9 @@ import type { Contents } from './pdf/contents.js'
 import type { Doc } from './pdf/document.js'
 import { SectionDigest } from './pdf/digest.js'
 
-export const REPORT_KINDS = ['audit', 'commissioner', 'incident', 'statement'] as const
-export type ReportKind = (typeof REPORT_KINDS)[number]
+import { REPORT_KINDS, type ReportKind } from '../core/report-roles.js'
+
+export { REPORT_KINDS, type ReportKind }
 
 export interface ReportRequest {
   kind: ReportKind
@@ -65,6 +66,7 @@ export const KIND_TITLES: Record<ReportKind, string> = {
   commissioner: 'Commissioner report',
   incident: 'Incident review',
   statement: 'Disclosure statement for a patient',
+  annual: 'Annual Caldicott report',
 }
 
 export function practiceList(practices: ScopePractice[]): string {
