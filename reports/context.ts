@@ -6,6 +6,7 @@ import type { Doc } from './pdf/document.js'
 import { SectionDigest } from './pdf/digest.js'
 
 import { REPORT_KINDS, type ReportKind } from '../core/report-roles.js'
+import { REPORT_TITLES } from '../core/labels.js'
 
 export { REPORT_KINDS, type ReportKind }
 
@@ -61,13 +62,8 @@ export interface ReportContext {
   drain(): Promise<void>
 }
 
-export const KIND_TITLES: Record<ReportKind, string> = {
-  audit: 'Audit evidence pack',
-  commissioner: 'Commissioner report',
-  incident: 'Incident review',
-  statement: 'Disclosure statement for a patient',
-  annual: 'Annual Caldicott report',
-}
+/** Each kind's title, as every other place names it. */
+export const KIND_TITLES = REPORT_TITLES
 
 export function practiceList(practices: ScopePractice[]): string {
   return practices.map((p) => p.odsCode).join(', ')

@@ -12,7 +12,9 @@ import { int, ods, periodDay, signingKeyOf } from '../options.js'
 export function register(program: Command): void {
   program
     .command('report')
-    .description('write a PDF report (audit evidence pack, commissioner report, incident review, annual Caldicott report) and record its digest')
+    .description(
+      'write a PDF report (audit evidence pack, commissioner report, incident review, annual Caldicott report) and record its digest',
+    )
     .argument('<kind>', 'audit | commissioner | incident | annual')
     .requiredOption('--practice <ODS>', 'practice ODS code (repeat for several)', (v: string, prev: string[] = []) => [...prev, ods(v)])
     .requiredOption('--from <YYYY-MM-DD>', 'first day of the period', periodDay)

@@ -3,6 +3,8 @@ import { ensureOrganisation } from '../../db/queries/organisations.js'
 import { ensurePractice } from '../../db/queries/practices.js'
 import { upsertDisclosures, upsertOverrideEvents, upsertPatientChoices, type DisclosureRecord } from '../../db/queries/records.js'
 import { addSource } from '../../db/queries/sources.js'
+import { createUser } from '../../db/queries/users.js'
+import { TEST_PASSWORD } from './app.js'
 import { refreshFindings } from '../../core/findings/refresh.js'
 import { setFindingStatus } from '../../core/findings/status.js'
 
@@ -39,7 +41,7 @@ export interface AnnualDataset {
   managerId: number
 }
 
-export async function seedAnnualData(db: Db, passwordHash = 'x'): Promise<AnnualDataset> {
+export async function seedAnnualData(db: Db): Promise<AnnualDataset> {
   const practice = await ensurePractice(db, { odsCode: PRACTICE, name: 'Annual Surgery' })
   const other = await ensurePractice(db, { odsCode: OTHER_PRACTICE, name: 'Elsewhere Surgery' })
   await db('practices').whereIn('id', [practice.id, other.id]).update({ list_size: 9000 })
@@ -49,16 +51,20 @@ export async function seedAnnualData(db: Db, passwordHash = 'x'): Promise<Annual
   const university = await ensureOrganisation(db, { odsCode: null, name: 'University Research Unit', recipientType: 'research_org' })
   const icb = await ensureOrganisation(db, { odsCode: 'QAA', name: 'North ICB', recipientType: 'icb' })
 
-  const [guardian] = await db('users')
-    .insert({ email: GUARDIAN.email, display_name: GUARDIAN.name, password_hash: passwordHash, role: 'caldicott_guardian' })
-    .returning('id')
-  const [manager] = await db('users')
-    .insert({ email: MANAGER.email, display_name: MANAGER.name, password_hash: passwordHash, role: 'practice_manager' })
-    .returning('id')
-  await db('user_practices').insert([
-    { user_id: guardian.id, practice_id: practice.id },
-    { user_id: manager.id, practice_id: practice.id },
-  ])
+  const guardian = await createUser(db, {
+    email: GUARDIAN.email,
+    displayName: GUARDIAN.name,
+    password: TEST_PASSWORD,
+    role: 'caldicott_guardian',
+    practiceIds: [practice.id],
+  })
+  const manager = await createUser(db, {
+    email: MANAGER.email,
+    displayName: MANAGER.name,
+    password: TEST_PASSWORD,
+    role: 'practice_manager',
+    practiceIds: [practice.id],
+  })
 
   let n = 0
   const disclosure = (practiceId: number, sourceId: number, at: string, recipientId: number, purpose: string): DisclosureRecord =>
