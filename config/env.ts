@@ -75,6 +75,14 @@ const EnvSchema = z.object({
     .string()
     .refine(isPublicUrl, 'must be the http:// or https:// address people open the dashboard at, such as "https://ledger.example.nhs.uk"')
     .optional(),
+  /** An RFC 3161 time-stamping authority for ledger checkpoints (decision 036); none when unset. */
+  TSA_URL: z
+    .string()
+    .refine(
+      isPublicUrl,
+      'must be the http:// or https:// address of an RFC 3161 time-stamping authority, such as "https://tsa.example.org/tsr"',
+    )
+    .optional(),
   /** Daily: one digest per user of what needs them (decision 034). */
   MAIL_DIGEST_SCHEDULE: cronField.default('0 7 * * *'),
   /** Frequent: mail guardians each new high-severity finding once (decision 034). */
@@ -143,6 +151,8 @@ export interface Config {
   publicUrl: string | null
   /** Outgoing mail; null (mail off) when SMTP_URL is unset (decision 034). */
   mail: { smtpUrl: string; from: string } | null
+  /** The RFC 3161 time-stamping authority checkpoints are sent to; null when unset (decision 036). */
+  tsaUrl: string | null
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -216,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usingDevelopmentSessionSecret: !e.SESSION_SECRET,
     publicUrl: e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null,
     mail: e.SMTP_URL ? { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM! } : null,
+    tsaUrl: e.TSA_URL ?? null,
   }
 }
 

@@ -19,6 +19,7 @@ import * as statementReportKind from './20261207030000_statement_report_kind.js'
 import * as mailLog from './20261207040000_mail_log.js'
 import * as reportSchedules from './20261207041000_report_schedules.js'
 import * as annualReportKind from './20261207050000_annual_report_kind.js'
+import * as scheduledClaims from './20261207051000_scheduled_claims.js'
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -45,6 +46,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261207040000_mail_log': mailLog,
   '20261207041000_report_schedules': reportSchedules,
   '20261207050000_annual_report_kind': annualReportKind,
+  '20261207051000_scheduled_claims': scheduledClaims,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {
