@@ -27,6 +27,21 @@ export type Cis2Mapping =
 
 const text = (v: unknown, max = 200): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, max) : null)
 
+/**
+ * CIS2 sends a role's name with its staff group and sub-group, each quoted:
+ * "\"Admin and Clerical\":\"Management - Health\":\"Privacy Officer\"". The job role's own name is the last.
+ */
+function roleName(v: unknown): string | null {
+  const whole = text(v)
+  if (!whole) return null
+  return text(
+    whole
+      .split('":"')
+      .pop()!
+      .replace(/^"+|"+$/g, ''),
+  )
+}
+
 /** The role profiles the claims carry (an array, or the same as a JSON string), malformed entries left out. */
 export function roleProfiles(claims: Record<string, unknown>): Cis2RoleProfile[] {
   let raw = claims.nhsid_nrbac_roles
@@ -46,7 +61,7 @@ export function roleProfiles(claims: Record<string, unknown>): Cis2RoleProfile[]
     const orgCode = text(e.org_code, 20)
     const roleCode = text(e.role_code, 100)
     if (!personRoleId || !orgCode || !roleCode) continue
-    out.push({ personRoleId, orgCode: orgCode.toUpperCase(), roleCode: roleCode.toUpperCase(), roleName: text(e.role_name) })
+    out.push({ personRoleId, orgCode: orgCode.toUpperCase(), roleCode: roleCode.toUpperCase(), roleName: roleName(e.role_name) })
   }
   return out
 }

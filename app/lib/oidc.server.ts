@@ -114,7 +114,9 @@ function failureReason(error: unknown): { reason: string; unreachable: boolean; 
   if (e?.name === 'TypeError' || e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.code === 'OAUTH_TIMEOUT') {
     return { reason: `provider unreachable: ${e.message}`, unreachable: true }
   }
-  return { reason: `${e?.code ?? 'error'}: ${String(e?.message ?? error).slice(0, 300)}`, unreachable: false }
+  // openid-client wraps the check that failed (state, nonce, issuer, signature...) as the cause.
+  const cause = e?.cause instanceof Error ? `: ${e.cause.message}` : ''
+  return { reason: `${e?.code ?? 'error'}: ${String(e?.message ?? error)}${cause}`.slice(0, 300), unreachable: false }
 }
 
 /** Finishes a sign-in at /auth/oidc/callback. Never throws for anything the browser or provider sent. */
