@@ -25,11 +25,12 @@ const practiceIds: Record<string, number> = {}
 beforeAll(async () => {
   provider = await startTestProvider({ redirectUri: REDIRECT, postLogoutRedirectUri: `${ORIGIN}/login?signedOut=1` })
   context = { db: t.db, config: oidcTestConfig(t.url, provider.issuer, REDIRECT), ip: '127.0.0.1' }
-  for (const [ods, name] of [
+  const practices: Array<[string, string]> = [
     ['A81001', 'Riverside Surgery'],
     ['A81002', 'Hillview Practice'],
     ['A81003', 'Elm Street Surgery'],
-  ]) {
+  ]
+  for (const [ods, name] of practices) {
     practiceIds[ods] = (await ensurePractice(t.db, { odsCode: ods, name })).id
   }
 })
