@@ -48,7 +48,11 @@ const RoleMapSchema = z
     organisations: z
       .record(
         z.string().regex(ORG_CODE, 'organisation codes are ODS codes of 3 to 10 letters and digits'),
-        z.array(z.string().regex(new RegExp(ODS_PRACTICE_PATTERN.source, 'i'), 'each organisation maps to practice ODS codes such as "A81001"')).min(1),
+        z
+          .array(
+            z.string().regex(new RegExp(ODS_PRACTICE_PATTERN.source, 'i'), 'each organisation maps to practice ODS codes such as "A81001"'),
+          )
+          .min(1),
       )
       .default({}),
   })
