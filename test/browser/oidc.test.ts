@@ -88,6 +88,22 @@ describe('sign-in with NHS Care Identity in the browser', () => {
     await signInWithNhsCareIdentity('manager')
     await waitForPage(page, '/')
     await expect.poll(() => page.locator('.site-header__user').textContent()).toContain('Mo Manager (Practice manager)')
+    // The session-timeout dialog's "Sign out" is a plain form post (no client-side routing): the
+    // content security policy's form-action must let it end at the provider. Submitted natively here.
+    await Promise.all([
+      page.waitForURL((url) => url.href.startsWith(provider.issuer)),
+      page.evaluate(() => {
+        const csrf = document.querySelector<HTMLInputElement>('.site-header__user input[name=csrf]')!.value
+        const form = document.createElement('form')
+        form.method = 'post'
+        form.action = '/logout'
+        form.innerHTML = `<input type="hidden" name="csrf" value="${csrf}">`
+        document.body.appendChild(form)
+        form.submit()
+      }),
+    ])
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click()
+    await page.getByTestId('signed-out').waitFor()
     expect(consoleErrors).toEqual([])
   })
 

@@ -429,6 +429,18 @@ describe('sign-in with NHS Care Identity (OpenID Connect)', () => {
     })
   })
 
+  it('has no sign-in with a provider when OIDC is not configured: both addresses are a 404, the page offers passwords only', async () => {
+    const plain = { ...context, config: { ...context.config, oidc: null } }
+    for (const [loader, path] of [
+      [startLoader, '/auth/oidc/start'],
+      [callbackLoader, '/auth/oidc/callback?code=x&state=y'],
+    ] as const) {
+      expect((await run(() => loader({ request: new Request(`${ORIGIN}${path}`), params: {}, context: plain }))).status).toBe(404)
+    }
+    const page = await (await run(() => loginLoader({ request: new Request(`${ORIGIN}/login`), params: {}, context: plain }))).json()
+    expect(page).toEqual({ nhsCareIdentity: false, passwords: true })
+  })
+
   it('says plainly when the provider cannot be reached, instead of a 500', async () => {
     const down = { ...context, config: oidcTestConfig(t.url, 'http://127.0.0.1:9', REDIRECT) }
     const url = `${ORIGIN}/auth/oidc/start`
