@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensurePractice } from '../../db/queries/practices.js'
@@ -30,7 +31,9 @@ beforeAll(async () => {
   const config = oidcTestConfig(t.url, provider.issuer, `${origin}/auth/oidc/callback`)
   server = await startServer({ port, handle: { db: t.db, target: config.database, close: async () => {} }, config, quiet: true })
   browser = await launchBrowser()
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' })
+  // A page of its own context: axe needs one.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' })
+  page = await context.newPage()
   hydratedGoto(page)
   page.on('console', (message) => {
     // Only our pages count: the provider's development pages are not ours to judge.
@@ -44,10 +47,21 @@ afterAll(async () => {
   await provider?.close()
 })
 
+/** Serious and critical axe violations on the page as it stands (as test/browser/accessibility.test.ts). */
+async function seriousViolations(p: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page: p })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
+    .analyze()
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`)
+}
+
 /** From the sign-in page through the provider's login form, as `login`. */
 async function signInWithNhsCareIdentity(login: string, from = '/login'): Promise<void> {
   await page.goto(`${server.url}${from}`)
-  if (from === '/login') await saveScreenshot(page, 'oidc-sign-in-page')
+  if (from === '/login') {
+    await saveScreenshot(page, 'oidc-sign-in-page')
+    expect(await seriousViolations(page)).toEqual([])
+  }
   await page.getByRole('link', { name: 'Sign in with NHS Care Identity' }).click()
   await page.waitForURL((url) => url.href.startsWith(provider.issuer))
   await page.getByPlaceholder('Enter any login').fill(login)
@@ -117,6 +131,7 @@ describe('sign-in with NHS Care Identity in the browser', () => {
     expect(said).toContain('Receptionist (S8000:G8000:R8009) at organisation A81001')
     expect(said).toContain('no role is given by default')
     await saveScreenshot(page, 'oidc-refused-role')
+    expect(await seriousViolations(page)).toEqual([])
     await page.getByRole('link', { name: 'Back to sign in' }).click()
     await page.waitForURL((url) => url.pathname === '/login')
     await page.goto(`${server.url}/`)
