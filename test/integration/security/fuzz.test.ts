@@ -38,6 +38,7 @@ const PAGES = [
   '/audit-log.csv',
   '/register',
   '/register.csv',
+  '/dspt',
   '/statements',
   '/reports/progress',
   '/notifications',
