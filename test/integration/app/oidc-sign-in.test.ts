@@ -8,6 +8,7 @@ import { readSession } from '../../../app/lib/session.server.js'
 import { ensurePractice } from '../../../db/queries/practices.js'
 import { createUser } from '../../../db/queries/users.js'
 import { listMailRecipients } from '../../../db/queries/mail-log.js'
+import { listUsers } from '../../../db/queries/admin.js'
 import { ORIGIN, TEST_PASSWORD, respond } from '../../support/app.js'
 import { useTestDatabase } from '../../support/db.js'
 import { CookieJar, oidcTestConfig, startTestProvider, type TestProvider } from '../../support/oidc.js'
@@ -149,6 +150,9 @@ describe('sign-in with NHS Care Identity (OpenID Connect)', () => {
       password_hash: null,
     })
     expect(await userPractices(user.id)).toEqual(['A81001'])
+    // /admin/users says how each user signs in.
+    const listed = await listUsers(t.db, { practiceIds: Object.values(practiceIds) })
+    expect(listed.find((u) => u.id === user.id)?.signsInWith).toBe('nhs_care_identity')
     const row = await t.db('sessions').where({ user_id: user.id }).first()
     expect(row.oidc_id_token).toMatch(/^ey/)
     expect(await lastSignIn()).toMatchObject({
