@@ -59,6 +59,12 @@ export const CHOICE_KIND_LABELS: Record<string, string> = {
 export const CHOICE_DECISION_LABELS: Record<string, string> = { deny: 'dissent (opted out)', permit: 'consent (opted in)' }
 
 /** Users' roles (users.role). */
+/** How a user signs in (decision 038). */
+export const SIGN_IN_METHOD_LABELS = {
+  nhs_care_identity: 'Signs in with NHS Care Identity',
+  password: 'Signs in with a password',
+} as const satisfies Record<string, string>
+
 export const USER_ROLE_LABELS = {
   caldicott_guardian: 'Caldicott guardian',
   practice_manager: 'Practice manager',

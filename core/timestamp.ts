@@ -2,7 +2,7 @@ import crypto from 'node:crypto'
 import * as asn1js from 'asn1js'
 import * as pkijs from 'pkijs'
 
-// RFC 3161 time-stamps for ledger checkpoints (issue 16, decision 036). A time-stamping authority
+// RFC 3161 time-stamps for ledger checkpoints (issue 16, decision 039). A time-stamping authority
 // (TSA) signs "this SHA-256 existed at this time" with its own key, so a checkpoint kept by an
 // auditor also proves WHEN the chain heads were signed, independently of our clock and key. We
 // time-stamp the checkpoint's Ed25519 signature (as CAdES does a signature-time-stamp), so the

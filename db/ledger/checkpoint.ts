@@ -27,7 +27,7 @@ export interface Checkpoint {
   publicKey: string
   /** Ed25519 over signedBytes(), base64. */
   signature: string
-  /** An RFC 3161 time-stamp over the signature, when a TSA is configured (decision 036). Not signed: it signs itself. */
+  /** An RFC 3161 time-stamp over the signature, when a TSA is configured (decision 039). Not signed: it signs itself. */
   timestamp?: CheckpointTimestamp
   /** Why a configured TSA gave no time-stamp (the checkpoint is kept without one). */
   timestampError?: string
