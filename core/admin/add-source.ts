@@ -37,7 +37,7 @@ export const AddSourceSchema = z.object({
     .max(525_600, 'The expected interval must be at most 525,600 minutes (a year)'),
   // A checkbox sends "on"; the CLI a boolean. Decision 037: a backfill of such a source uses $export.
   bulkExport: z
-    .union([z.boolean(), z.literal('on')])
+    .union([z.boolean(), z.string()])
     .optional()
     .transform((v) => v === true || v === 'on'),
 })
