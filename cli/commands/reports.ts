@@ -12,8 +12,10 @@ import { int, ods, periodDay, signingKeyOf } from '../options.js'
 export function register(program: Command): void {
   program
     .command('report')
-    .description('write a PDF report (audit evidence pack, commissioner report, incident review) and record its digest')
-    .argument('<kind>', 'audit | commissioner | incident')
+    .description(
+      'write a PDF report (audit evidence pack, commissioner report, incident review, annual Caldicott report) and record its digest',
+    )
+    .argument('<kind>', 'audit | commissioner | incident | annual')
     .requiredOption('--practice <ODS>', 'practice ODS code (repeat for several)', (v: string, prev: string[] = []) => [...prev, ods(v)])
     .requiredOption('--from <YYYY-MM-DD>', 'first day of the period', periodDay)
     .requiredOption('--to <YYYY-MM-DD>', 'last day of the period', periodDay)
@@ -24,7 +26,7 @@ export function register(program: Command): void {
       withLedger(async ({ db, config }) => {
         const { generateReport, ReportError, REPORT_KINDS } = await import('../../reports/index.js')
         if (!(REPORT_KINDS as readonly string[]).includes(kind))
-          throw new UserError(`Unknown report kind '${kind}': use audit, commissioner or incident.`)
+          throw new UserError(`Unknown report kind '${kind}': use audit, commissioner, incident or annual.`)
         if (kind === 'incident' && o.event === undefined && o.finding === undefined)
           throw new UserError('An incident review needs --event ID (an override event) or --finding ID.')
         const practiceIds: number[] = []

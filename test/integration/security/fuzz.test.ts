@@ -39,6 +39,7 @@ const PAGES = [
   '/audit-log.csv',
   '/register',
   '/register.csv',
+  '/dspt',
   '/statements',
   '/reports/progress',
   '/notifications',
