@@ -62,6 +62,8 @@ export interface AdminSource {
   tokenSet: boolean
   expectedIntervalMinutes: number
   enabled: boolean
+  /** Backfills read through FHIR Bulk Data $export (decision 037). */
+  bulkExport: boolean
   practiceOds: string | null
   practiceName: string | null
   createdAt: Date
@@ -80,6 +82,7 @@ export async function listSourcesForAdmin(db: Db, scope: Scope): Promise<AdminSo
       db.raw(`(s.token IS NOT NULL AND s.token <> '') AS "tokenSet"`),
       's.expected_interval_minutes as expectedIntervalMinutes',
       's.enabled',
+      's.bulk_export as bulkExport',
       'p.ods_code as practiceOds',
       'p.name as practiceName',
       's.created_at as createdAt',

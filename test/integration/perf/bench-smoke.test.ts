@@ -71,5 +71,12 @@ describe('npm run bench (smoke, tiny N)', () => {
       expect(run.statuses).toEqual({ '200': run.requests })
     }
     expect(figures.load.paced.pagesPerSecondPerSession).toBe(1)
+    // Issue 18: the BALP export over the dataset, and the same backfill page by page and through $export.
+    expect(figures.standards.balp.rows).toBeGreaterThan(0)
+    expect(figures.standards.balp.rowsPerSec).toBeGreaterThan(0)
+    expect(figures.standards.bulk.paged.failedSources).toBe(0)
+    expect(figures.standards.bulk.bulk.failedSources).toBe(0)
+    expect(figures.standards.bulk.bulk.inserted).toBe(figures.standards.bulk.paged.inserted)
+    expect(figures.standards.bulk.bulk.inserted).toBeGreaterThan(0)
   })
 })

@@ -23,6 +23,7 @@ const PAGES = [
   '/disclosures',
   '/disclosures/list',
   '/disclosures.csv',
+  '/disclosures.ndjson',
   '/disclosures/summary.csv',
   '/findings',
   '/findings.csv',
