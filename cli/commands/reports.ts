@@ -88,10 +88,11 @@ export function register(program: Command): void {
     .option('--to <YYYY-MM-DD>', 'last day (default: today)', periodDay)
     .requiredOption('--out <FILE.pdf>', 'where to write the PDF')
     .action(async (o: { practice: string; nhsNumber: string; from?: string; to?: string; out: string }) => {
-      const { isValidNhsNumber, pseudonymiseNhsNumber } = await import('../../jobs/pseudonym.js')
-      const digits = o.nhsNumber.replace(/[\s-]+/g, '')
-      if (!/^\d{10}$/.test(digits) || !isValidNhsNumber(digits))
-        throw new UserError('--nhs-number is not a valid NHS number (10 digits, the last being the modulus 11 check digit).', 2)
+      const { pseudonymiseNhsNumber } = await import('../../jobs/pseudonym.js')
+      const { checkValue, NhsNumber } = await import('../../core/inputs.js')
+      const nhs = checkValue(NhsNumber, o.nhsNumber)
+      if (!nhs.ok) throw new UserError(`--nhs-number: ${nhs.message}`, 2)
+      const digits = nhs.value
       const { defaultStatementPeriod } = await import('../../core/statement-period.js')
       const period = defaultStatementPeriod()
       const to = o.to ?? period.to
