@@ -64,7 +64,7 @@ export function signJwt(key: crypto.KeyObject, alg: Alg, header: Record<string, 
 }
 
 /** Reads the private key (PEM, or a JWK as JSON). The error names the file, never its contents. */
-async function loadKey(sourceId: number, file: string): Promise<{ key: crypto.KeyObject; alg: Alg }> {
+export async function loadKey(sourceId: number, file: string): Promise<{ key: crypto.KeyObject; alg: Alg }> {
   let text: string
   try {
     text = await fs.readFile(file, 'utf8')
@@ -77,7 +77,9 @@ async function loadKey(sourceId: number, file: string): Promise<{ key: crypto.Ke
   try {
     key = text.trim().startsWith('{') ? crypto.createPrivateKey({ key: JSON.parse(text), format: 'jwk' }) : crypto.createPrivateKey(text)
   } catch {
-    throw new FhirSourceError(`The SMART private key file of source ${sourceId} (${quoteSafely(file, 200)}) holds no private key (PEM or JWK)`)
+    throw new FhirSourceError(
+      `The SMART private key file of source ${sourceId} (${quoteSafely(file, 200)}) holds no private key (PEM or JWK)`,
+    )
   }
   const alg = algorithmOf(key)
   if (!alg) throw new FhirSourceError(`The SMART private key of source ${sourceId} must be RSA (RS384) or EC P-384 (ES384)`)
@@ -174,7 +176,7 @@ export function smartAuth(o: Options): SourceAuth {
       client_assertion: assertion,
     })
     const what = 'The SMART token endpoint'
-    const client = `client ${quoteSafely(o.client.clientId, 100)}`
+    const client = `client "${quoteSafely(o.client.clientId, 100)}"`
     let status: number
     let json: Record<string, unknown> = {}
     try {
