@@ -51,9 +51,9 @@ export function createSmart(initial: SmartConfig, deps: { baseUrl: () => string 
       id,
       k instanceof crypto.KeyObject
         ? k
-        : typeof k === 'string'
+        : typeof k === 'string' && !k.trim().startsWith('{')
           ? crypto.createPublicKey(k)
-          : crypto.createPublicKey({ key: k, format: 'jwk' }),
+          : crypto.createPublicKey({ key: typeof k === 'string' ? JSON.parse(k) : k, format: 'jwk' }),
     ]),
   )
   const seenJti = new Map<string, number>()
