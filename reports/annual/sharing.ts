@@ -22,39 +22,33 @@ export function sharingSection(r: AnnualReport, decided: SetDecisions): void {
 
   section('2. Sharing by purpose and recipient')
   paragraph(doc, 'Disclosures recorded in the practice systems in the year, by why the data was shared and who received it.', { size: 9 })
-  const sp = ctx.section('by_purpose')
-  if (!t.noData) t.byPurpose.rows.forEach((row) => sp.add([row.code, row.cell.value]))
-  drawTable(
-    doc,
-    [
-      { header: 'Purpose', width: 6 },
-      { header: 'Disclosures', width: 2, align: 'right' },
-    ],
-    printed.byPurpose,
-    { emptyText: 'No data collected for this period.', boldLast: true },
-  )
-  if (!t.noData) {
-    barChart(
+  const tables = [
+    { name: 'by_purpose', header: 'Purpose', rows: t.byPurpose.rows, printed: printed.byPurpose, chart: 'Disclosures by purpose' },
+    { name: 'by_recipient_type', header: 'Recipient type', rows: t.byType.rows, printed: printed.byType, chart: null },
+  ]
+  for (const table of tables) {
+    const digest = ctx.section(table.name)
+    if (!t.noData) table.rows.forEach((row) => digest.add([row.code, row.cell.value]))
+    drawTable(
       doc,
-      t.byPurpose.rows.map((row) => ({
-        label: row.label,
-        value: row.cell.value === NO_DATA ? 0 : (row.cell.value ?? 0),
-        display: cellText(row.cell),
-      })),
-      { title: 'Disclosures by purpose (published figures; * = hidden)' },
+      [
+        { header: table.header, width: 6 },
+        { header: 'Disclosures', width: 2, align: 'right' },
+      ],
+      table.printed,
+      { emptyText: 'No data collected for this period.', boldLast: true },
     )
+    if (table.chart && !t.noData)
+      barChart(
+        doc,
+        table.rows.map((row) => ({
+          label: row.label,
+          value: row.cell.value === NO_DATA ? 0 : (row.cell.value ?? 0),
+          display: cellText(row.cell),
+        })),
+        { title: `${table.chart} (published figures; * = hidden)` },
+      )
   }
-  const st = ctx.section('by_recipient_type')
-  if (!t.noData) t.byType.rows.forEach((row) => st.add([row.code, row.cell.value]))
-  drawTable(
-    doc,
-    [
-      { header: 'Recipient type', width: 6 },
-      { header: 'Disclosures', width: 2, align: 'right' },
-    ],
-    printed.byType,
-    { emptyText: 'No data collected for this period.', boldLast: true },
-  )
 
   section('3. Sharing month by month')
   paragraph(doc, `"${NO_DATA}": the month lies outside what has been collected from the practice system, which is not the same as 0.`, {

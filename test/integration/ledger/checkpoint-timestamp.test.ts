@@ -2,14 +2,11 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ensureOrganisation } from '../../../db/queries/organisations.js'
-import { ensurePractice } from '../../../db/queries/practices.js'
-import { upsertDisclosures } from '../../../db/queries/records.js'
-import { addSource } from '../../../db/queries/sources.js'
 import { runScheduled, scheduledJobs } from '../../../jobs/scheduler.js'
 import type { RunnerDeps } from '../../../jobs/runner.js'
 import { testConfig } from '../../support/config.js'
 import { useTestDatabase } from '../../support/db.js'
+import { seedChainedDisclosures } from '../../support/ledger-seed.js'
 import { runLedger } from '../../support/processes.js'
 import { TEST_PSEUDONYM_KEY, TEST_SIGNING_KEY } from '../../support/test-env.js'
 import { startTestTsa, type TestTsa } from '../../support/tsa.js'
@@ -36,29 +33,7 @@ beforeAll(async () => {
   tsa = await startTestTsa()
   otherTsa = await startTestTsa()
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-tsa-cp-'))
-  const practice = await ensurePractice(t.db, { odsCode: 'A81001', name: 'Test Surgery' })
-  const source = await addSource(t.db, { practiceId: practice.id, kind: 'fhir', name: 'FHIR', baseUrl: 'http://127.0.0.1:1/fhir' })
-  const recipient = await ensureOrganisation(t.db, { odsCode: 'RX1', name: 'Hospital', recipientType: 'nhs_trust' })
-  await upsertDisclosures(
-    t.db,
-    [1, 2, 3].map((i) => ({
-      practice_id: practice.id,
-      source_id: source.id,
-      source_record_id: `d${i}`,
-      source_version: '1',
-      occurred_at: '2026-03-01T10:00:00Z',
-      patient_pseudonym: 'P-AAAA-BBBB-CCCC',
-      recipient_id: recipient,
-      purpose: 'direct_care',
-      purpose_code: 'TREAT',
-      legal_basis: null,
-      data_level: 'identifiable',
-      data_description: 'Summary care record',
-      disclosed_by_role: null,
-      disclosed_by: null,
-      run_id: null,
-    })),
-  )
+  await seedChainedDisclosures(t.db)
 }, 60_000)
 afterAll(async () => {
   await tsa?.close()
