@@ -9,6 +9,7 @@ import {
   type PracticeProfile,
 } from './data.js'
 import { createBulkExport, type BulkConfig, type BulkRequestLog } from './bulk.js'
+import { createSmart, type SmartConfig, type SmartLog } from './smart.js'
 import { intervalOf, lowerBound, matchesDate, parseDateCriterion, type DateCriterion } from './search.js'
 
 /**
@@ -33,6 +34,8 @@ export interface SimulatorOptions extends DatasetOptions {
   host?: string
   /** When set, a request without `Authorization: Bearer <token>` gets 401. */
   token?: string
+  /** SMART Backend Services (simulator/smart.ts): the $export endpoints then need an access token from /auth/token instead of `token`. */
+  smart?: SmartConfig
   /** The most entries a page holds, whatever _count asks for. Default 500. */
   maxPageSize?: number
 }
@@ -52,6 +55,9 @@ export interface RunningSimulator {
   /** How $export behaves (simulator/bulk.ts), and what it was asked. */
   setBulk(c: BulkConfig): void
   bulkLog(): BulkRequestLog
+  /** SMART mode only: change its behaviour, and what its token endpoint did. */
+  setSmart(c: Omit<Partial<SmartConfig>, 'clients'>): void
+  smartLog(): SmartLog
   requestCount(): number
   close(): Promise<void>
 }
@@ -298,7 +304,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     requests++
     const url = new URL(req.url ?? '/', baseUrl)
-    if (opts.token !== undefined && req.headers.authorization !== `Bearer ${opts.token}`) {
+    if (smart?.handle(req, res, url)) return
+    if (smart && /^\/fhir\/[^/]+\/\$export$|^\/bulk\//.test(url.pathname)) {
+      if (!smart.authorised(req))
+        throw new HttpProblem(401, 'login', 'A valid SMART access token is required (Authorization: Bearer <token>)')
+    } else if (opts.token !== undefined && req.headers.authorization !== `Bearer ${opts.token}`) {
       throw new HttpProblem(401, 'login', 'A valid bearer token is required (Authorization: Bearer <token>)')
     }
     if (bulk.handle(req, res, url)) return
@@ -336,6 +346,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     send(res, 200, bundle)
   }
 
+  const smart = opts.smart ? createSmart(opts.smart, { baseUrl: () => baseUrl }) : undefined
   const bulk = createBulkExport({
     baseUrl: () => baseUrl,
     resources: (ods, type) => {
@@ -382,6 +393,14 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     },
     setBulk: (c: BulkConfig) => bulk.configure(c),
     bulkLog: () => bulk.log(),
+    setSmart(c) {
+      if (!smart) throw new Error('The simulator was not started with smart')
+      smart.configure(c)
+    },
+    smartLog() {
+      if (!smart) throw new Error('The simulator was not started with smart')
+      return smart.log()
+    },
     requestCount: () => requests,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {

@@ -71,7 +71,18 @@ export default function AdminSources() {
                 },
                 { header: 'Practice', cell: (s) => (s.practiceOds ? `${s.practiceName} (${s.practiceOds})` : 'National') },
                 { header: 'Address', cellClassName: 'break-anywhere', cell: (s) => s.baseUrl ?? '–' },
-                { header: 'Token', cell: (s) => (s.kind === 'fhir' ? (s.tokenSet ? 'Set' : 'Not set') : '–') },
+                {
+                  header: 'Token',
+                  cell: (s) =>
+                    s.kind !== 'fhir' ? (
+                      '–'
+                    ) : (
+                      <>
+                        {s.tokenSet ? 'Set' : 'Not set'}
+                        {s.smartClientId ? <div className="hint">$export: SMART client {s.smartClientId}</div> : null}
+                      </>
+                    ),
+                },
                 { header: 'Expected every (minutes)', numeric: true, cell: (s) => s.expectedIntervalMinutes },
                 { header: 'Status', cell: (s) => (s.enabled ? 'Enabled' : <span className="status--failed">Disabled</span>) },
                 {

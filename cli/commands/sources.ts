@@ -1,8 +1,11 @@
 import { Option, type Command } from 'commander'
 import { addSource } from '../../core/admin/index.js'
 import os from 'node:os'
+import path from 'node:path'
 import { writeAccessLog } from '../../db/queries/access-log.js'
-import { setBulkExport } from '../../db/queries/sources.js'
+import { setBulkExport, setSmartClient } from '../../db/queries/sources.js'
+import { FhirSourceError } from '../../jobs/fhir/http.js'
+import { loadKey } from '../../jobs/fhir/smart.js'
 import { adminContextOf, UserError, withLedger } from '../context.js'
 import { printTable } from '../format.js'
 import { int, refusal } from '../options.js'
@@ -63,6 +66,51 @@ export function register(program: Command): void {
       }),
     )
   source
+    .command('smart')
+    .description(
+      "set a FHIR source's SMART Backend Services client: its $export backfills then authorise with a signed JWT (docs/decisions/041)",
+    )
+    .requiredOption('--source <id>', 'the source', int('--source'))
+    .option('--client-id <id>', 'the client id the source registered for this ledger')
+    .option('--key-file <path>', 'the private key (PEM or JWK; RSA for RS384, EC P-384 for ES384) on this host: only the path is stored')
+    .option('--kid <kid>', "the key's id in the JWK set registered with the source")
+    .option('--off', 'remove the SMART client (the static --token, if any, is used again)')
+    .action((o: { source: number; clientId?: string; keyFile?: string; kid?: string; off?: boolean }) =>
+      withLedger(async ({ db }) => {
+        let client: { clientId: string; keyFile: string; keyId: string } | null = null
+        if (o.off) {
+          if (o.clientId || o.keyFile || o.kid) throw new UserError('--off: give either --off or --client-id, --key-file and --kid.', 2)
+        } else {
+          const missing = [!o.clientId?.trim() && '--client-id', !o.keyFile?.trim() && '--key-file', !o.kid?.trim() && '--kid'].filter(
+            Boolean,
+          )
+          if (missing.length > 0) throw new UserError(`${missing[0]}: required (or --off to remove the SMART client).`, 2)
+          if (o.clientId!.length > 500 || o.kid!.length > 500) throw new UserError('--client-id, --kid: at most 500 characters.', 2)
+          const keyFile = path.resolve(o.keyFile!)
+          try {
+            await loadKey(o.source, keyFile)
+          } catch (err) {
+            if (err instanceof FhirSourceError) throw new UserError(`--key-file: ${err.message}.`, 2)
+            throw err
+          }
+          client = { clientId: o.clientId!.trim(), keyFile, keyId: o.kid!.trim() }
+        }
+        if (!(await setSmartClient(db, o.source, client))) throw new UserError(`--source: there is no FHIR source ${o.source}.`, 2)
+        await writeAccessLog(db, {
+          userId: null,
+          actor: `cli:${os.userInfo().username}`,
+          action: 'admin_source_smart',
+          target: `source:${o.source}`,
+          detail: client ? { smart: 'on', clientId: client.clientId, keyFile: client.keyFile, kid: client.keyId } : { smart: 'off' },
+        })
+        console.log(
+          client
+            ? `Source ${o.source}: $export backfills authorise with SMART Backend Services as client ${client.clientId} (key ${client.keyId}).`
+            : `Source ${o.source}: SMART Backend Services removed.`,
+        )
+      }),
+    )
+  source
     .command('list')
     .description('list sources')
     .option('--json', 'print JSON')
@@ -70,7 +118,7 @@ export function register(program: Command): void {
       withLedger(async ({ db }) => {
         const rows = await db('sources as s')
           .leftJoin('practices as p', 'p.id', 's.practice_id')
-          .select('s.id', 's.kind', 's.name', 'p.ods_code as practice', 's.base_url', 's.enabled', 's.bulk_export')
+          .select('s.id', 's.kind', 's.name', 'p.ods_code as practice', 's.base_url', 's.enabled', 's.bulk_export', 's.smart_client_id')
           .orderBy('s.id')
         if (o.json) console.log(JSON.stringify(rows))
         else printTable(rows)

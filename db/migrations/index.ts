@@ -22,6 +22,7 @@ import * as annualReportKind from './20261207050000_annual_report_kind.js'
 import * as scheduledClaims from './20261207051000_scheduled_claims.js'
 import * as bulkExport from './20261207070000_bulk_export.js'
 import * as oidcSignIn from './20261207080000_oidc_sign_in.js'
+import * as smartBackendServices from './20261207090000_smart_backend_services.js'
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -51,6 +52,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261207051000_scheduled_claims': scheduledClaims,
   '20261207070000_bulk_export': bulkExport,
   '20261207080000_oidc_sign_in': oidcSignIn,
+  '20261207090000_smart_backend_services': smartBackendServices,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -64,6 +64,8 @@ export interface AdminSource {
   enabled: boolean
   /** Backfills read through FHIR Bulk Data $export (decision 037). */
   bulkExport: boolean
+  /** The SMART Backend Services client id, when its $export backfills use one (decision 041). */
+  smartClientId: string | null
   practiceOds: string | null
   practiceName: string | null
   createdAt: Date
@@ -83,6 +85,7 @@ export async function listSourcesForAdmin(db: Db, scope: Scope): Promise<AdminSo
       's.expected_interval_minutes as expectedIntervalMinutes',
       's.enabled',
       's.bulk_export as bulkExport',
+      's.smart_client_id as smartClientId',
       'p.ods_code as practiceOds',
       'p.name as practiceName',
       's.created_at as createdAt',

@@ -13,6 +13,10 @@ export interface SourceRow {
   enabled: boolean
   /** The server offers FHIR Bulk Data $export: a backfill reads through it (decision 037). */
   bulk_export: boolean
+  /** SMART Backend Services client (decision 041): all three or none; the key file is a path, never the key. */
+  smart_client_id: string | null
+  smart_key_file: string | null
+  smart_key_id: string | null
   created_at: Date
 }
 
@@ -87,4 +91,16 @@ export async function advanceCursor(db: Db, sourceId: number, stream: string, cu
 /** Says whether a FHIR source offers Bulk Data $export; false when there is no such FHIR source. */
 export async function setBulkExport(db: Db, id: number, on: boolean): Promise<boolean> {
   return (await db('sources').where({ id, kind: 'fhir' }).update({ bulk_export: on })) > 0
+}
+
+/** Sets (or, with null, clears) a FHIR source's SMART Backend Services client; false when there is no such FHIR source. */
+export async function setSmartClient(
+  db: Db,
+  id: number,
+  client: { clientId: string; keyFile: string; keyId: string } | null,
+): Promise<boolean> {
+  const values = client
+    ? { smart_client_id: client.clientId, smart_key_file: client.keyFile, smart_key_id: client.keyId }
+    : { smart_client_id: null, smart_key_file: null, smart_key_id: null }
+  return (await db('sources').where({ id, kind: 'fhir' }).update(values)) > 0
 }

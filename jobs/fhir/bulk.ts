@@ -16,6 +16,7 @@ import { batchTarget, prepareBatch, writeBatch } from './batch.js'
 import { loadCodeTables, type MapContext } from './codes.js'
 import { backoffDelay, FhirSourceError, fetchOnSameServer, networkFailure, readCapped, retryAfterMs } from './http.js'
 import { ndjsonLines } from './ndjson.js'
+import { smartAuth, staticAuth, type SourceAuth } from './smart.js'
 import { mapPage, type FhirStream, type QuarantineDraft } from './page.js'
 import { toUtcIso } from './schemas.js'
 
@@ -36,6 +37,8 @@ interface Env {
   ctx: JobContext
   source: SourceRow & { base_url: string; practice_id: number }
   base: string
+  /** The static bearer token, or SMART Backend Services (decision 041). */
+  auth: SourceAuth
 }
 
 /** The day before the backfill's first day, UTC midnight: _since is lastUpdated, which is never before the record's own date. */
@@ -46,7 +49,19 @@ export function bulkSince(from: string): string {
 }
 
 export async function collectBulk(ctx: JobContext, source: SourceRow, range: { from: string; to: string }): Promise<void> {
-  const env: Env = { ctx, source: source as Env['source'], base: source.base_url!.replace(/\/+$/, '') }
+  const base = source.base_url!.replace(/\/+$/, '')
+  const auth =
+    source.smart_client_id && source.smart_key_file && source.smart_key_id
+      ? smartAuth({
+          sourceId: source.id,
+          base,
+          client: { clientId: source.smart_client_id, keyFile: source.smart_key_file, keyId: source.smart_key_id },
+          http: ctx.config.http,
+          signal: ctx.signal,
+          log: ctx.log,
+        })
+      : staticAuth(source.token)
+  const env: Env = { ctx, source: source as Env['source'], base, auth }
   const since = bulkSince(range.from)
   let progress = await getBulkProgress(ctx.db, source.id)
   if (progress && (progress.since !== since || progress.until !== range.to)) {
@@ -87,22 +102,49 @@ export async function collectBulk(ctx: JobContext, source: SourceRow, range: { f
   await clearBulkProgress(ctx.db, source.id)
 }
 
+const onSourceServer = (env: Env, url: string) => new URL(url).origin === new URL(env.base).origin
+
 /** Headers for a request to `url`: the token only ever goes to the source's own server. */
-function headersFor(env: Env, url: string, accept: string, extra: Record<string, string> = {}): Record<string, string> {
+async function headersFor(env: Env, url: string, accept: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {
   const headers: Record<string, string> = { Accept: accept, ...extra }
-  if (env.source.token && new URL(url).origin === new URL(env.base).origin) headers.Authorization = `Bearer ${env.source.token}`
+  const authorization = onSourceServer(env, url) ? await env.auth.header() : undefined
+  if (authorization) headers.Authorization = authorization
   return headers
 }
 
+/**
+ * A GET with the source's authorisation. A 401 from the source's own server renews a SMART
+ * token once and asks again (a token that expired mid-export); a second 401 is the answer.
+ */
+async function authorisedFetch(
+  env: Env,
+  url: string,
+  accept: string,
+  extra: Record<string, string>,
+  signal: AbortSignal,
+): Promise<{ response: Response } | { failure: string }> {
+  const answer = await fetchOnSameServer(url, await headersFor(env, url, accept, extra), signal)
+  if ('failure' in answer || answer.response.status !== 401 || !onSourceServer(env, url)) return answer
+  if (!(await env.auth.renew())) return answer
+  answer.response.body?.cancel().catch(() => {})
+  env.ctx.log(`source ${env.source.id}: the access token was refused (HTTP 401); asking once more with a new one`)
+  return fetchOnSameServer(url, await headersFor(env, url, accept, extra), signal)
+}
+
 /** One GET under the request deadline; a network failure or timeout comes back as words. */
-async function request(env: Env, url: string, headers: Record<string, string>): Promise<{ response: Response } | { failure: string }> {
+async function request(
+  env: Env,
+  url: string,
+  accept: string,
+  extra: Record<string, string> = {},
+): Promise<{ response: Response } | { failure: string }> {
   const { timeoutMs } = env.ctx.config.http
   const deadline = AbortSignal.timeout(timeoutMs)
   try {
-    const answer = await fetchOnSameServer(url, headers, AbortSignal.any([deadline, env.ctx.signal]))
+    const answer = await authorisedFetch(env, url, accept, extra, AbortSignal.any([deadline, env.ctx.signal]))
     return 'failure' in answer ? { failure: answer.failure } : answer
   } catch (err) {
-    if (env.ctx.signal.aborted) throw err
+    if (env.ctx.signal.aborted || err instanceof FhirSourceError) throw err
     return { failure: deadline.aborted ? `no answer within ${timeoutMs} ms` : networkFailure(err) }
   }
 }
@@ -128,7 +170,7 @@ async function kickOff(env: Env, since: string): Promise<string> {
   const url = `${env.base}/$export?${params}`
   let last = ''
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const answer = await request(env, url, headersFor(env, url, 'application/fhir+json', { Prefer: 'respond-async' }))
+    const answer = await request(env, url, 'application/fhir+json', { Prefer: 'respond-async' })
     let wait: number | undefined
     if ('failure' in answer) last = answer.failure
     else {
@@ -163,7 +205,7 @@ async function pollStatus(env: Env, statusUrl: string): Promise<BulkFile[] | nul
   let failures = 0
   while (Date.now() < until) {
     if (ctx.signal.aborted) return null
-    const answer = await request(env, statusUrl, headersFor(env, statusUrl, 'application/json'))
+    const answer = await request(env, statusUrl, 'application/json')
     let wait: number
     if ('failure' in answer) {
       if (++failures >= maxAttempts) throw new FhirSourceError(`FHIR source's $export status failed ${failures} times: ${answer.failure}`)
@@ -180,6 +222,10 @@ async function pollStatus(env: Env, statusUrl: string): Promise<BulkFile[] | nul
       } else if (response.status === 429) {
         response.body?.cancel().catch(() => {})
         wait = retryAfterMs(response.headers.get('retry-after')) ?? DEFAULT_POLL_MS
+      } else if (response.status === 401 || response.status === 403) {
+        // Not a failed export: the next backfill asks again about the same one.
+        const said = await outcomeOf(response, ctx.signal)
+        throw new FhirSourceError(`FHIR source refused the access token for the $export's status (${said})`)
       } else {
         const said = await outcomeOf(response, ctx.signal)
         await clearBulkProgress(ctx.db, env.source.id)
@@ -350,15 +396,11 @@ async function fileRequest(
   const timer = setTimeout(() => connect.abort(), env.ctx.config.http.timeoutMs)
   let response: Response
   try {
-    const answer = await fetchOnSameServer(
-      url,
-      headersFor(env, url, 'application/fhir+ndjson'),
-      AbortSignal.any([env.ctx.signal, connect.signal]),
-    )
+    const answer = await authorisedFetch(env, url, 'application/fhir+ndjson', {}, AbortSignal.any([env.ctx.signal, connect.signal]))
     if ('failure' in answer) return { failure: answer.failure, retry: false }
     response = answer.response
   } catch (err) {
-    if (env.ctx.signal.aborted) throw err
+    if (env.ctx.signal.aborted || err instanceof FhirSourceError) throw err
     return { failure: connect.signal.aborted ? 'no answer in time' : networkFailure(err), retry: true }
   } finally {
     clearTimeout(timer)

@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensurePractice } from '../../db/queries/practices.js'
+import { setSmartClient } from '../../db/queries/sources.js'
 import { createUser } from '../../db/queries/users.js'
 import type { RunningServer } from '../../server.js'
 import { TEST_PASSWORD } from '../support/app.js'
@@ -52,6 +53,13 @@ describe('a bulk-capable source on /admin/sources', () => {
     expect(await page.getByTestId(`source-${source.id}`).textContent()).toContain('Page by page')
     const logged = await t.db('access_log').where({ action: 'admin_source_bulk_export' }).first()
     expect(logged).toMatchObject({ target: `source:${source.id}`, outcome: 'ok' })
+
+    // A SMART Backend Services client (set with `ledger source smart`, decision 041) is shown, never its key.
+    await setSmartClient(t.db, source.id, { clientId: 'sharing-ledger', keyFile: '/etc/ledger/smart.pem', keyId: 'k1' })
+    await page.reload()
+    const text = await page.getByTestId(`source-${source.id}`).textContent()
+    expect(text).toContain('$export: SMART client sharing-ledger')
+    expect(text).not.toContain('/etc/ledger')
     expect(consoleErrors).toEqual([])
   })
 })
