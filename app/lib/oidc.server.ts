@@ -75,6 +75,12 @@ const UNREACHABLE = {
 }
 
 /** The provider's address to send the browser to, with the cookie that ties the answer to this browser. */
+const BUSY = {
+  status: 503 as const,
+  title: 'Too many sign-ins in progress',
+  message: 'Too many sign-ins with NHS Care Identity are in progress at once. Wait a few minutes and try again.',
+}
+
 export async function startOidcSignIn(
   context: AppLoadContext,
   redirectTo: string | null,
@@ -93,7 +99,7 @@ export async function startOidcSignIn(
     redirect_to: safeRedirect(redirectTo),
   }
   const id = crypto.randomBytes(32).toString('base64url')
-  await createOidcFlow(getDb(context), hashId(id), flow, FLOW_MINUTES)
+  if (!(await createOidcFlow(getDb(context), hashId(id), flow, FLOW_MINUTES))) return { ok: false, ...BUSY }
   const url = client.buildAuthorizationUrl(cfg, {
     redirect_uri: oidc.redirectUrl.href,
     scope: oidc.scopes,

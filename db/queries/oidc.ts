@@ -14,14 +14,27 @@ export interface OidcFlow {
   redirect_to: string
 }
 
-export async function createOidcFlow(db: Db, idHash: string, flow: OidcFlow, ttlMinutes: number): Promise<void> {
+/** Sign-ins in progress at once, at most: a flood of /auth/oidc/start cannot fill the table. */
+export const MAX_OPEN_OIDC_FLOWS = 10_000
+
+/** Records a sign-in in progress; false (nothing written) when MAX_OPEN_OIDC_FLOWS are already open. */
+export async function createOidcFlow(
+  db: Db,
+  idHash: string,
+  flow: OidcFlow,
+  ttlMinutes: number,
+  max = MAX_OPEN_OIDC_FLOWS,
+): Promise<boolean> {
   // Sign-ins abandoned at the provider are swept here, so the table stays small without a job.
   await db.raw('DELETE FROM oidc_sign_in_flows WHERE expires_at < now()')
+  const open = await db.raw('SELECT count(*)::int AS n FROM (SELECT 1 FROM oidc_sign_in_flows LIMIT ?) x', [max])
+  if (open.rows[0].n >= max) return false
   await db.raw(
     `INSERT INTO oidc_sign_in_flows (id_hash, state, nonce, code_verifier, redirect_to, expires_at)
      VALUES (?, ?, ?, ?, ?, now() + make_interval(mins => ?))`,
     [idHash, flow.state, flow.nonce, flow.code_verifier, flow.redirect_to, ttlMinutes],
   )
+  return true
 }
 
 /** The flow the browser's cookie names, deleted as it is read; undefined when unknown, used or expired. */

@@ -10,6 +10,7 @@ import { createUser } from '../../../db/queries/users.js'
 import { listMailRecipients } from '../../../db/queries/mail-log.js'
 import { listUsers } from '../../../db/queries/admin.js'
 import { ORIGIN, TEST_PASSWORD, respond } from '../../support/app.js'
+import { MAX_OPEN_OIDC_FLOWS } from '../../../db/queries/oidc.js'
 import { useTestDatabase } from '../../support/db.js'
 import { CookieJar, oidcTestConfig, startTestProvider, type TestProvider } from '../../support/oidc.js'
 
@@ -451,5 +452,26 @@ describe('sign-in with NHS Care Identity (OpenID Connect)', () => {
     const response = await run(() => startLoader({ request: new Request(url), params: {}, context: down }))
     expect(response.status).toBe(503)
     expect((await response.json()).title).toBe('NHS Care Identity cannot be reached')
+  })
+
+  it('refuses more sign-ins in progress than the bound (a flood of starts cannot fill the table), and takes them again once they expire', async () => {
+    await t.db('oidc_sign_in_flows').delete() // the earlier tests' flows
+    await t.db.raw(
+      `INSERT INTO oidc_sign_in_flows (id_hash, state, nonce, code_verifier, redirect_to, expires_at)
+       SELECT 'flood-' || g, 's', 'n', 'v', '/', now() + interval '10 minutes' FROM generate_series(1, ?) g`,
+      [MAX_OPEN_OIDC_FLOWS],
+    )
+    const url = `${ORIGIN}/auth/oidc/start`
+    const busy = await run(() => startLoader({ request: new Request(url), params: {}, context }))
+    expect(busy.status).toBe(503)
+    expect((await busy.json()).title).toBe('Too many sign-ins in progress')
+    expect(Number((await t.db('oidc_sign_in_flows').count('* as n').first())!.n)).toBe(MAX_OPEN_OIDC_FLOWS)
+    await t
+      .db('oidc_sign_in_flows')
+      .where('id_hash', 'like', 'flood-%')
+      .update({ expires_at: t.db.raw("now() - interval '1 minute'") })
+    const started = await run(() => startLoader({ request: new Request(url), params: {}, context }))
+    expect(started.status).toBe(302)
+    expect(Number((await t.db('oidc_sign_in_flows').count('* as n').first())!.n)).toBe(1)
   })
 })
