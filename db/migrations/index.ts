@@ -18,6 +18,7 @@ import * as countersignatures from './20261207021000_countersignatures.js'
 import * as statementReportKind from './20261207030000_statement_report_kind.js'
 import * as mailLog from './20261207040000_mail_log.js'
 import * as reportSchedules from './20261207041000_report_schedules.js'
+import * as findingCases from './20261207060000_finding_cases.js'
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -43,6 +44,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261207030000_statement_report_kind': statementReportKind,
   '20261207040000_mail_log': mailLog,
   '20261207041000_report_schedules': reportSchedules,
+  '20261207060000_finding_cases': findingCases,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {
