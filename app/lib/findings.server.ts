@@ -56,6 +56,7 @@ export async function exportFindings(args: { request: Request; context: AppLoadC
       { header: 'status', value: (r) => r.status },
       { header: 'opened_at', value: (r) => r.openedAt },
       { header: 'summary', value: (r) => r.summary },
+      { header: 'case', value: (r) => r.caseKey },
     ],
   })
 }

@@ -63,15 +63,30 @@ export async function listCases(
 ): Promise<{ cases: CaseRow[]; total: number }> {
   const where: string[] = ['c.practice_id = ANY(?::int[])', 'c.status = ?']
   const params: Knex.RawBinding[] = [toIntArray(scope.practiceIds), filter.status]
-  if (filter.severity) (where.push('c.severity = ?'), params.push(filter.severity))
-  if (filter.rule) (where.push('c.rule_id = ?'), params.push(filter.rule))
-  if (filter.caseKey) (where.push('c.case_key = ?'), params.push(filter.caseKey))
+  if (filter.severity) {
+    where.push('c.severity = ?')
+    params.push(filter.severity)
+  }
+  if (filter.rule) {
+    where.push('c.rule_id = ?')
+    params.push(filter.rule)
+  }
+  if (filter.caseKey) {
+    where.push('c.case_key = ?')
+    params.push(filter.caseKey)
+  }
   let source = 'finding_case_counts'
   const sourceParams: Knex.RawBinding[] = []
   if (scope.from || scope.to) {
     const during: string[] = []
-    if (scope.from) (during.push(`f.opened_at >= (?::date::timestamp AT TIME ZONE 'Europe/London')`), sourceParams.push(scope.from))
-    if (scope.to) (during.push(`f.opened_at < ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London')`), sourceParams.push(scope.to))
+    if (scope.from) {
+      during.push(`f.opened_at >= (?::date::timestamp AT TIME ZONE 'Europe/London')`)
+      sourceParams.push(scope.from)
+    }
+    if (scope.to) {
+      during.push(`f.opened_at < ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London')`)
+      sourceParams.push(scope.to)
+    }
     source = `(SELECT coalesce(f.practice_id, 0) AS practice_id, f.rule_id, f.case_key, f.severity, f.status, count(*)::int AS findings
                  FROM findings f WHERE ${during.join(' AND ')} GROUP BY 1, 2, 3, 4, 5)`
   }

@@ -16,6 +16,8 @@ export interface FindingListItem {
   status: 'open' | 'accepted' | 'resolved'
   openedAt: Date
   updatedAt: Date
+  /** The case it belongs to (decision 036). */
+  caseKey: string
 }
 
 /**
@@ -35,6 +37,7 @@ export async function listFindings(db: Db, scope: Scope, filter: FindingFilter =
       'f.status',
       'f.opened_at as openedAt',
       'f.updated_at as updatedAt',
+      'f.case_key as caseKey',
     )
     .orderByRaw(
       `CASE f.status WHEN 'open' THEN 0 ELSE 1 END, CASE f.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, f.opened_at DESC, f.id DESC`,
@@ -88,6 +91,7 @@ const DETAIL_COLUMNS = [
   'f.status',
   'f.opened_at as openedAt',
   'f.updated_at as updatedAt',
+  'f.case_key as caseKey',
 ]
 
 /**
