@@ -64,6 +64,7 @@ export async function getCasesPage(args: { request: Request; context: AppLoadCon
     cases: cases.map(view),
     total,
     pages: Math.max(1, Math.ceil(total / CASES_PER_PAGE)),
+    pageSize: CASES_PER_PAGE,
     isAdmin: access.viewer.role === 'admin',
   }
 }
@@ -99,6 +100,7 @@ export async function getCasePage(args: { request: Request; context: AppLoadCont
     findings,
     page: query.page,
     pages: Math.max(1, Math.ceil(found.findings / CASE_FINDINGS_PER_PAGE)),
+    pageSize: CASE_FINDINGS_PER_PAGE,
     canDecide: DECIDERS.includes(access.viewer.role),
     isAdmin: access.viewer.role === 'admin',
   }

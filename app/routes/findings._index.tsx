@@ -1,7 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData, useLocation } from '@remix-run/react'
 import { FilterBar } from '../components/filter-bar.js'
-import { getCasesPage, CASES_PER_PAGE } from '../lib/finding-cases.server.js'
+import { getCasesPage } from '../lib/finding-cases.server.js'
 import { formatCount, formatInstantDay as day } from '../../core/format.js'
 import { DataTable } from '../components/data-table.js'
 import { Pager } from '../components/pager.js'
@@ -14,7 +14,7 @@ export async function loader(args: LoaderFunctionArgs) {
 }
 
 export default function FindingCases() {
-  const { period, filter, rules, cases, total, isAdmin } = useLoaderData<typeof loader>()
+  const { period, filter, rules, cases, total, pageSize, isAdmin } = useLoaderData<typeof loader>()
   const { search } = useLocation()
   const status = FINDING_STATUS_LABELS[filter.status].toLowerCase()
   return (
@@ -112,7 +112,7 @@ export default function FindingCases() {
               },
             ]}
           />
-          <Pager total={total} page={filter.page} pageSize={CASES_PER_PAGE} label="Pages of cases" />
+          <Pager total={total} page={filter.page} pageSize={pageSize} label="Pages of cases" />
         </section>
       )}
     </>

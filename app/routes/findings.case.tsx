@@ -1,6 +1,6 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react'
-import { decideCase, getCasePage, CASE_FINDINGS_PER_PAGE } from '../lib/finding-cases.server.js'
+import { decideCase, getCasePage } from '../lib/finding-cases.server.js'
 import { formatCount, formatDateTime, formatInstantDay } from '../../core/format.js'
 import { DataTable } from '../components/data-table.js'
 import { DecisionForm } from '../components/decision-form.js'
@@ -21,7 +21,7 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function CasePage() {
-  const { case: c, explanation, findings, page, canDecide, isAdmin } = useLoaderData<typeof loader>()
+  const { case: c, explanation, findings, page, pageSize, canDecide, isAdmin } = useLoaderData<typeof loader>()
   const result = useActionData<typeof action>()
   const busy = useNavigation().state !== 'idle'
   const [params] = useSearchParams()
@@ -110,7 +110,7 @@ export default function CasePage() {
             { header: 'Found', cell: (f) => formatDateTime(f.openedAt) },
           ]}
         />
-        <Pager total={c.findings} page={page} pageSize={CASE_FINDINGS_PER_PAGE} label="Pages of this case’s findings" />
+        <Pager total={c.findings} page={page} pageSize={pageSize} label="Pages of this case’s findings" />
       </section>
     </>
   )

@@ -51,6 +51,9 @@ export function agreementFormHref(c: CaseRow): string {
 
 export function describeCase(c: CaseRow): CaseDescription {
   const none: CaseAction = { text: '', href: null, linkText: null, role: null }
+  // A finding recorded without a case (by hand, before decision 036) is a case of its own.
+  if (/^disclosure:\d+$/.test(c.caseKey))
+    return { subject: `disclosure ${c.caseKey.split(':')[1]}`, action: { ...none, text: 'Review the finding.' } }
   switch (c.ruleId) {
     case 'no_agreement':
       return {
