@@ -187,3 +187,56 @@ export async function listCaseFindings(
 function toIntArray(ids: number[]): string {
   return `{${ids.map(Number).join(',')}}`
 }
+
+/** What each case key names (recipient and purpose, agreement, source), for cases read outside the roll-up (the evidence pack). */
+export async function describeCaseKeys(
+  db: Db,
+  keys: string[],
+): Promise<
+  Map<
+    string,
+    Pick<
+      CaseRow,
+      | 'recipientId'
+      | 'recipientName'
+      | 'recipientOds'
+      | 'purpose'
+      | 'purposeLabel'
+      | 'agreementId'
+      | 'agreementReference'
+      | 'sourceId'
+      | 'sourceName'
+      | 'pseudonym'
+      | 'overrideId'
+    >
+  >
+> {
+  const out = new Map()
+  if (keys.length === 0) return out
+  const { rows } = await db.raw(
+    `WITH c AS (SELECT DISTINCT k AS case_key FROM unnest(?::text[]) k)
+     SELECT c.case_key, o.id AS recipient_id, o.name AS recipient_name, o.ods_code AS recipient_ods,
+            pu.code AS purpose, pu.label AS purpose_label, a.id AS agreement_id, a.reference AS agreement_reference,
+            s.id AS source_id, s.name AS source_name
+       FROM c
+       ${ENRICH.slice(ENRICH.indexOf('LEFT JOIN organisations'))}`,
+    [keys],
+  )
+  for (const r of rows) {
+    const full = toCase({ ...r, rule_id: '', practice_id: 0, practice_ods: '', severity: 'low', status: 'open', findings: 0 })
+    out.set(String(r.case_key), {
+      recipientId: full.recipientId,
+      recipientName: full.recipientName,
+      recipientOds: full.recipientOds,
+      purpose: full.purpose,
+      purposeLabel: full.purposeLabel,
+      agreementId: full.agreementId,
+      agreementReference: full.agreementReference,
+      sourceId: full.sourceId,
+      sourceName: full.sourceName,
+      pseudonym: full.pseudonym,
+      overrideId: full.overrideId,
+    })
+  }
+  return out
+}
