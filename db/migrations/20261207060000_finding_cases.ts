@@ -73,10 +73,10 @@ const BACKFILL = [
               (SELECT e->>'id' FROM jsonb_array_elements(f.evidence) e WHERE e->>'type' = 'agreement' LIMIT 1), 'none')
             ELSE 'recipient:' || d.recipient_id || ':' || d.purpose END
      FROM disclosures d
-    WHERE f.subject_key LIKE 'disclosure:%' AND d.id = split_part(f.subject_key, ':', 2)::bigint`,
+    WHERE d.id = CASE WHEN f.subject_key ~ '^disclosure:[0-9]{1,18}$' THEN split_part(f.subject_key, ':', 2)::bigint END`,
   `UPDATE findings f SET subject_at = o.occurred_at, case_key = f.subject_key
      FROM override_events o
-    WHERE f.subject_key LIKE 'override:%' AND o.id = split_part(f.subject_key, ':', 2)::bigint`,
+    WHERE o.id = CASE WHEN f.subject_key ~ '^override:[0-9]{1,18}$' THEN split_part(f.subject_key, ':', 2)::bigint END`,
   `UPDATE findings f SET case_key = CASE WHEN f.rule_id = 'ndop_count_mismatch'
                                          THEN 'practice:' || split_part(f.subject_key, ':', 2) || ':ndop'
                                          ELSE f.subject_key END

@@ -113,7 +113,10 @@ async function countCases(db: Db, scope: Scope, filter: CaseFilter): Promise<num
   return Number(row?.n ?? 0)
 }
 
-/** What the case is about, and the span of its subjects' dates, for each case `c` of a page. */
+/**
+ * What the case is about, and the span of its subjects' dates, for each case `c` of a page. The
+ * casts are inside CASE: SQL does not promise to test the pattern before casting otherwise.
+ */
 const ENRICH = `
      SELECT c.*, p.ods_code AS practice_ods,
             coalesce((SELECT min(f.subject_at) FROM findings f
@@ -130,10 +133,10 @@ const ENRICH = `
             s.id AS source_id, s.name AS source_name
        FROM c
        JOIN practices p ON p.id = c.practice_id
-       LEFT JOIN organisations o ON c.case_key ~ '^recipient:[0-9]{1,9}(:|$)' AND o.id = split_part(c.case_key, ':', 2)::int
+       LEFT JOIN organisations o ON o.id = CASE WHEN c.case_key ~ '^recipient:[0-9]{1,9}(:|$)' THEN split_part(c.case_key, ':', 2)::int END
        LEFT JOIN purposes pu ON c.case_key LIKE 'recipient:%:%' AND pu.code = split_part(c.case_key, ':', 3)
-       LEFT JOIN data_sharing_agreements a ON c.case_key ~ '^agreement:[0-9]{1,9}$' AND a.id = split_part(c.case_key, ':', 2)::int
-       LEFT JOIN sources s ON c.case_key ~ '^source:[0-9]{1,9}$' AND s.id = split_part(c.case_key, ':', 2)::int`
+       LEFT JOIN data_sharing_agreements a ON a.id = CASE WHEN c.case_key ~ '^agreement:[0-9]{1,9}$' THEN split_part(c.case_key, ':', 2)::int END
+       LEFT JOIN sources s ON s.id = CASE WHEN c.case_key ~ '^source:[0-9]{1,9}$' THEN split_part(c.case_key, ':', 2)::int END`
 
 function toCase(r: Record<string, unknown>): CaseRow {
   const key = String(r.case_key)

@@ -33,6 +33,15 @@ async function seed() {
   await write(a, insurer, 'insurance', 3, 'i')
   await write(b, uni, 'research', 7, 'b')
   await refresh(t.db, { rules: ['no_agreement', 'prohibited_purpose'] })
+  // A patient's case (an opt-out breach): its key is a pseudonym, not a number.
+  await t.db('findings').insert({
+    rule_id: 'optout_disclosure',
+    severity: 'high',
+    practice_id: a.practice.id,
+    subject_key: 'disclosure:999999',
+    case_key: 'patient:P-7KQ2-M9XD-4TZA',
+    summary: 'Opted-out patient’s data disclosed',
+  })
   ids = { uni, csu, insurer, a: a.practice.id }
 }
 
@@ -45,14 +54,16 @@ describe('/findings (cases)', () => {
     const manager = await signedInUser(context, 'practice_manager', ['A81001'])
     const data = await (await casesLoader({ request: get('/findings', manager), params: {}, context })).json()
     // The insurer has no agreement either: its three disclosures are a case of each rule.
-    expect(data.total).toBe(4)
+    expect(data.total).toBe(5)
     expect(data.cases.map((c: { ruleId: string; findings: number }) => [c.ruleId, c.findings])).toEqual([
       ['prohibited_purpose', 3],
+      ['optout_disclosure', 1],
       ['no_agreement', 130],
       ['no_agreement', 40],
       ['no_agreement', 3],
     ])
-    const research = data.cases[1]!
+    expect(data.cases[1]!.subject).toBe('patient P-7KQ2-M9XD-4TZA')
+    const research = data.cases[2]!
     expect(research).toMatchObject({
       caseKey: `recipient:${ids.uni}:research`,
       subject: expect.stringContaining('Lane University (LU1)'),
@@ -67,7 +78,7 @@ describe('/findings (cases)', () => {
     // Hillside's case is not this manager's.
     expect(JSON.stringify(data)).not.toContain('B82002')
     const high = await (await casesLoader({ request: get('/findings?severity=high', manager), params: {}, context })).json()
-    expect(high.cases).toHaveLength(1)
+    expect(high.cases).toHaveLength(2)
     const none = await (await casesLoader({ request: get('/findings?status=accepted', manager), params: {}, context })).json()
     expect(none.total).toBe(0)
     // A period narrows to the findings opened in it (all were opened today, by the refresh).
@@ -83,9 +94,9 @@ describe('/findings (cases)', () => {
       .trim()
       .split('\r\n')
     expect(lines[0]).toBe('rule,severity,practice,status,case,about,findings,first,last,to_resolve')
-    expect(lines).toHaveLength(5)
-    expect(lines[2]).toContain(`no_agreement,medium,A81001,open,recipient:${ids.uni}:research`)
-    expect(lines[2]).toContain(',130,')
+    expect(lines).toHaveLength(6)
+    expect(lines[3]).toContain(`no_agreement,medium,A81001,open,recipient:${ids.uni}:research`)
+    expect(lines[3]).toContain(',130,')
   })
 
   it('drills down to a case’s findings, 100 a page, and 404s a case of another practice or none', async () => {
