@@ -98,15 +98,18 @@ async function registerRealisticAgreements(db: Db, bulk: Bulk): Promise<{ agreem
 }
 
 /** One agreement for the biggest open no-agreement case, then the incremental refresh that resolves it. */
-async function oneAgreement(db: Db, config: Config, bulk: Bulk) {
+async function oneAgreement(db: Db, config: Config) {
   const { rows } = await db.raw(
-    `SELECT rule_id, case_key, sum(findings)::int AS n FROM finding_case_counts
-      WHERE status = 'open' AND rule_id = 'no_agreement' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1`,
+    `SELECT rule_id, case_key, sum(findings)::int AS n, array_agg(practice_id ORDER BY practice_id) AS practices FROM finding_case_counts
+      WHERE status = 'open' AND rule_id = 'no_agreement'
+        AND split_part(case_key, ':', 3) NOT IN (SELECT code FROM purposes WHERE prohibited)
+      GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1`,
   )
   if (rows.length === 0) return null
   const [, recipient, purpose] = String(rows[0].case_key).split(':')
   const t0 = performance.now()
-  await registerOne(db, Number(recipient), purpose!, bulk.practiceIds)
+  // One agreement with the recipient for that purpose, party to every practice the case is open at.
+  await registerOne(db, Number(recipient), purpose!, (rows[0].practices as number[]).map(Number))
   const refreshed = await refreshFindings({ db, config })
   const seconds = round(ms(t0) / 1000)
   const rule = refreshed.rules.find((r) => r.ruleId === 'no_agreement')
@@ -144,7 +147,7 @@ export async function findingsPhase(handle: DbHandle, config: Config, bulk: Bulk
   log(`findings (no agreements): full re-evaluation in ${none.seconds} s, ${none.open} open`)
   await db.raw('ANALYZE findings, finding_counts, finding_case_counts')
   const noneReads = await reads(db, bulk, opts)
-  const incremental = await oneAgreement(db, config, bulk)
+  const incremental = await oneAgreement(db, config)
   log(`findings: one agreement added: ${JSON.stringify(incremental)}`)
 
   // Shape 2: realistic coverage, then a full re-evaluation from scratch of that state.
