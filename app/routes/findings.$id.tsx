@@ -27,6 +27,12 @@ export default function FindingPage() {
     <>
       <p>
         <Link to={`/findings${kept}`}>Back to the findings</Link>
+        {finding.caseHref && (
+          <>
+            {' · '}
+            <Link to={finding.caseHref}>Its case</Link>
+          </>
+        )}
       </p>
       <h1>
         Finding {finding.id}: {rule?.title ?? finding.ruleId}

@@ -3,6 +3,7 @@ import { loader as casesLoader } from '../../../app/routes/findings._index.js'
 import { loader as casesCsv } from '../../../app/routes/findings[.]csv.js'
 import { action as decideCase, loader as caseLoader } from '../../../app/routes/findings.case.js'
 import { loader as agreementsLoader } from '../../../app/routes/admin.agreements.js'
+import { loader as findingLoader } from '../../../app/routes/findings.$id.js'
 import { get, loadContext, post, respond, signedInUser } from '../../support/app.js'
 import { useTestDatabase } from '../../support/db.js'
 import { practiceFixture, refresh } from '../findings/fixtures.js'
@@ -111,6 +112,10 @@ describe('/findings (cases)', () => {
     const page2 = await (await caseLoader({ request: get(caseUrl(key, '&page=2'), auditor), params: {}, context })).json()
     expect(page2.findings).toHaveLength(30)
     expect(new Set([...page1.findings, ...page2.findings].map((f: { id: number }) => f.id)).size).toBe(130)
+    // Each finding's page links back to its case.
+    const one = page1.findings[0]!.id
+    const detail = await (await findingLoader({ request: get(`/findings/${one}`, auditor), params: { id: String(one) }, context })).json()
+    expect(detail.finding.caseHref).toBe(`${caseUrl(key)}&status=open`)
     expect(
       (await respond(() => caseLoader({ request: get(caseUrl('recipient:999:research'), auditor), params: {}, context }))).status,
     ).toBe(404)
