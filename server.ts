@@ -60,7 +60,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const stopping = new AbortController()
   const app = express()
   app.disable('x-powered-by')
-  app.use(securityHeaders({ https: config.session.secureCookies }))
+  app.use(securityHeaders({ https: config.session.secureCookies, formTargets: config.oidc ? [config.oidc.issuer.origin] : [] }))
   // Asset file names carry a content hash, so they can be cached for good.
   app.use('/build', express.static(path.join(ROOT, 'public/build'), { immutable: true, maxAge: '1y' }))
   // The other public files (favicon) all have an extension: pages do not, and are not looked

@@ -8,6 +8,7 @@ import type { DbHandle } from '../db/client.js'
 import { ensurePractice } from '../db/queries/practices.js'
 import { addSource } from '../db/queries/sources.js'
 import { collectSource } from '../jobs/collect.js'
+import type { BulkConfig } from '../simulator/bulk.js'
 import type { SimulatedPractice, SimulatorOptions } from '../simulator/server.js'
 import {
   BENCH_PSEUDONYM_KEY,
@@ -99,7 +100,7 @@ export async function ingest(handle: DbHandle, config: Config, opts: BenchOption
 }
 
 /** bench/simulator-process.ts in a child process: the practice systems on their own core. */
-async function startSimulatorProcess(options: Omit<SimulatorOptions, 'port'>) {
+export async function startSimulatorProcess(options: Omit<SimulatorOptions, 'port'> & { bulk?: BulkConfig }) {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(import.meta.dirname, 'simulator-process.ts'), JSON.stringify(options)],

@@ -16,6 +16,7 @@ import { benchConfig, ingest } from './ingest.js'
 import { load } from './load.js'
 import { dashboard } from './queries.js'
 import { evidencePack } from './reports.js'
+import { standards } from './standards.js'
 
 // ---- Options --------------------------------------------------------------------------------
 
@@ -50,7 +51,7 @@ function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--') continue
     else
       throw new Error(
-        `Unknown option ${a}. Usage: npm run bench -- [--events N] [--practices 150] [--json-out FILE] [--runs 20] [--load-seconds 15] [--concurrency 50] [--session-rate 1] [--skip ingest,findings,dashboard,naive,reports,load] [--reuse]`,
+        `Unknown option ${a}. Usage: npm run bench -- [--events N] [--practices 150] [--json-out FILE] [--runs 20] [--load-seconds 15] [--concurrency 50] [--session-rate 1] [--skip ingest,findings,dashboard,naive,reports,standards,load] [--reuse]`,
       )
   }
   for (const [k, v] of Object.entries(opts))
@@ -87,6 +88,7 @@ async function main() {
     const dash = skipped('dashboard') ? null : await dashboard(handle.db, bulk, opts)
     const reports = skipped('reports') ? null : await evidencePack(handle.db, bulk, opts)
     if (reports) log(`reports: ${JSON.stringify(reports)}`)
+    const standardsResult = skipped('standards') ? null : await standards(handle, config, opts)
     const loadResult = skipped('load') ? null : await load(handle, bulk, opts)
     if (loadResult) {
       const { paced, saturated } = loadResult
@@ -112,6 +114,7 @@ async function main() {
       findings: findingsResult,
       dashboard: dash,
       reports,
+      standards: standardsResult,
       load: loadResult,
     }
     printTable(output)
@@ -131,6 +134,7 @@ function printTable(o: {
   findings: Awaited<ReturnType<typeof findingsPhase>> | null
   dashboard: Awaited<ReturnType<typeof dashboard>> | null
   reports: Awaited<ReturnType<typeof evidencePack>> | null
+  standards: Awaited<ReturnType<typeof standards>> | null
   load: Awaited<ReturnType<typeof load>> | null
 }) {
   const lines: string[] = []
@@ -188,6 +192,15 @@ function printTable(o: {
             ? `; larger pack ${r.larger.disclosureRows} rows, ${r.larger.pages} pages in ${r.larger.seconds} s, peak RSS ${r.larger.peakRssMb} MB`
             : ''),
   )
+  const st = o.standards
+  if (st) {
+    lines.push(
+      `standards: BALP export ${st.balp.rows} disclosures in ${st.balp.seconds} s = ${st.balp.rowsPerSec} rows/s (${st.balp.megabytes} MB, peak RSS ${st.balp.peakRssMb} MB)`,
+    )
+    lines.push(
+      `  backfill of ${st.bulk.paged.events} events: page by page ${st.bulk.paged.eventsPerSec} events/s; through $export ${st.bulk.bulk.eventsPerSec} events/s`,
+    )
+  } else lines.push('standards: skipped')
   const l = o.load
   const figures = (m: { seconds: number; requestsPerSec: number; p50: number; p90: number; p99: number; errors: number }) =>
     `${m.seconds} s, ${m.requestsPerSec} req/s, p50 ${m.p50} ms, p90 ${m.p90} ms, p99 ${m.p99} ms, errors ${m.errors}`

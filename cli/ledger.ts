@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { register as agreements } from './commands/agreements.js'
 import { register as collect } from './commands/collect.js'
+import { register as exports } from './commands/exports.js'
 import { register as findings } from './commands/findings.js'
 import { register as imports } from './commands/imports.js'
 import { register as integrity } from './commands/integrity.js'
@@ -41,6 +42,7 @@ for (const register of [
   agreements,
   notices,
   reports,
+  exports,
   mail,
   keys,
   integrity,

@@ -2,6 +2,7 @@ import crypto from 'node:crypto'
 import path from 'node:path'
 import cron from 'node-cron'
 import { z } from 'zod'
+import { loadOidcConfig, type OidcConfig } from './oidc.js'
 import { DEVELOPMENT_SIGNING_SEED, parseSigningSeed, signingKeyFromSeed, type SigningKey } from '../core/signing.js'
 
 /**
@@ -75,10 +76,27 @@ const EnvSchema = z.object({
     .string()
     .refine(isPublicUrl, 'must be the http:// or https:// address people open the dashboard at, such as "https://ledger.example.nhs.uk"')
     .optional(),
+  /** An RFC 3161 time-stamping authority for ledger checkpoints (decision 039); none when unset. */
+  TSA_URL: z
+    .string()
+    .refine(
+      isPublicUrl,
+      'must be the http:// or https:// address of an RFC 3161 time-stamping authority, such as "https://tsa.example.org/tsr"',
+    )
+    .optional(),
   /** Daily: one digest per user of what needs them (decision 034). */
   MAIL_DIGEST_SCHEDULE: cronField.default('0 7 * * *'),
   /** Frequent: mail guardians each new high-severity finding once (decision 034). */
   MAIL_ALERT_SCHEDULE: cronField.default('*/10 * * * *'),
+  // Staff sign-in with OpenID Connect (NHS CIS2) and the password switch (decision 038; config/oidc.ts).
+  OIDC_ISSUER_URL: z.string().optional(),
+  OIDC_CLIENT_ID: z.string().max(500).optional(),
+  OIDC_CLIENT_SECRET: z.string().max(2000).optional(),
+  OIDC_REDIRECT_URL: z.string().optional(),
+  OIDC_SCOPES: z.string().max(500).optional(),
+  OIDC_ROLE_MAP: z.string().optional(),
+  OIDC_ROLE_MAP_FILE: z.string().optional(),
+  PASSWORD_SIGN_IN: z.enum(['on', 'off']).default('on'),
 })
 
 function isSmtpUrl(v: string): boolean {
@@ -143,6 +161,12 @@ export interface Config {
   publicUrl: string | null
   /** Outgoing mail; null (mail off) when SMTP_URL is unset (decision 034). */
   mail: { smtpUrl: string; from: string } | null
+  /** The RFC 3161 time-stamping authority checkpoints are sent to; null when unset (decision 039). */
+  tsaUrl: string | null
+  /** Sign-in with NHS Care Identity (OpenID Connect); null when OIDC_ISSUER_URL is unset (decision 038). */
+  oidc: OidcConfig | null
+  /** False with PASSWORD_SIGN_IN=off: the password form is not offered and a password is refused. */
+  passwordSignIn: boolean
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -168,6 +192,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.SMTP_URL && !e.PUBLIC_URL) {
     throw new ConfigError(
       'Configuration error: PUBLIC_URL must be set when SMTP_URL is set (the https:// address of the dashboard, which mails link to).',
+    )
+  }
+  let oidc: OidcConfig | null
+  try {
+    oidc = loadOidcConfig(e, e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null)
+  } catch (error) {
+    throw new ConfigError(`Configuration error: ${(error as Error).message}.`)
+  }
+  if (e.PASSWORD_SIGN_IN === 'off' && !oidc) {
+    throw new ConfigError(
+      'Configuration error: PASSWORD_SIGN_IN=off needs OIDC_ISSUER_URL (and the rest of the OpenID Connect settings): otherwise nobody could sign in.',
     )
   }
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
@@ -216,6 +251,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usingDevelopmentSessionSecret: !e.SESSION_SECRET,
     publicUrl: e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null,
     mail: e.SMTP_URL ? { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM! } : null,
+    tsaUrl: e.TSA_URL ?? null,
+    oidc,
+    passwordSignIn: e.PASSWORD_SIGN_IN === 'on',
   }
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { EARLIEST_DAY, LATEST_RECORD_DAY, latestPeriodDay } from './day-bounds.js'
+import { isValidNhsNumber } from './identifiers.js'
 import { DATA_LEVELS, type DataLevel as DataLevelCode } from '../db/queries/disclosures.js'
 import { ODS_PRACTICE_PATTERN } from '../db/queries/practices.js'
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES, type Role as RoleCode } from '../db/queries/users.js'
@@ -105,6 +106,21 @@ export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH }
 export { DATA_LEVELS, ROLES }
 export type DataLevel = DataLevelCode
 export type Role = RoleCode
+/**
+ * A patient's NHS number as a person types it (spaces or hyphens allowed), to its 10 digits,
+ * modulus 11 checked. The statement page and `ledger statement` both read it with this. The
+ * messages never repeat the number.
+ */
+export const NhsNumber = z
+  .string()
+  .transform((v) => v.replace(/[\s-]+/g, ''))
+  .refine((d) => d !== '', "Enter the patient's NHS number.")
+  .refine((d) => d === '' || /^\d{10}$/.test(d), 'An NHS number is 10 digits, often written in groups of 3, 3 and 4.')
+  .refine(
+    (d) => !/^\d{10}$/.test(d) || isValidNhsNumber(d),
+    'This is not a valid NHS number: its last digit does not match the check. Check each digit.',
+  )
+
 export const DataLevel = z.enum(DATA_LEVELS, { message: 'Choose the level of data the agreement allows' })
 export const Role = z.enum(ROLES, { message: 'Choose a role' })
 

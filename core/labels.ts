@@ -7,6 +7,7 @@ import type { AppliesTo } from './promises.js'
 import type { DECISION_KINDS } from '../db/queries/decision-register.js'
 import type { NotificationKind } from '../db/queries/notifications.js'
 import type { ReviewStatus } from '../db/queries/overrides.js'
+import type { ReportKind } from './report-roles.js'
 
 export const DATA_LEVEL_LABELS = {
   identifiable: 'Identifiable',
@@ -58,6 +59,12 @@ export const CHOICE_KIND_LABELS: Record<string, string> = {
 export const CHOICE_DECISION_LABELS: Record<string, string> = { deny: 'dissent (opted out)', permit: 'consent (opted in)' }
 
 /** Users' roles (users.role). */
+/** How a user signs in (decision 038). */
+export const SIGN_IN_METHOD_LABELS = {
+  nhs_care_identity: 'Signs in with NHS Care Identity',
+  password: 'Signs in with a password',
+} as const satisfies Record<string, string>
+
 export const USER_ROLE_LABELS = {
   caldicott_guardian: 'Caldicott guardian',
   practice_manager: 'Practice manager',
@@ -106,12 +113,22 @@ export const DECISION_KIND_LABELS: Record<(typeof DECISION_KINDS)[number], strin
 /** Outcome of a logged access (access_log.outcome). */
 export const ACCESS_OUTCOME_LABELS = { ok: 'OK', denied: 'Denied', failed: 'Failed' } as const satisfies Record<string, string>
 
+/** The name of each kind of report: its documents' titles, the schedules' and the mails' words. */
+export const REPORT_TITLES: Record<ReportKind, string> = {
+  audit: 'Audit evidence pack',
+  commissioner: 'Commissioner report',
+  incident: 'Incident review',
+  statement: 'Disclosure statement for a patient',
+  annual: 'Annual Caldicott report',
+}
+
 /** Report kinds as offered and listed on /reports (reports/context.ts titles the documents themselves). */
 export const REPORT_KIND_LABELS = {
   audit: 'Audit evidence pack',
   commissioner: 'Commissioner report (aggregates, disclosure control)',
   incident: 'Incident review',
   statement: 'Disclosure statement for a patient',
+  annual: 'Annual Caldicott report (for the practice board)',
 } as const satisfies Record<string, string>
 
 /** Notifications: what each kind is, and what its date means. */

@@ -10,7 +10,8 @@
  * 1 April (UK).
  */
 
-export type PresetId = 'this-month' | 'last-month' | 'this-quarter' | 'last-quarter' | 'last-12-months' | 'this-financial-year'
+export type PresetId =
+  'this-month' | 'last-month' | 'this-quarter' | 'last-quarter' | 'last-12-months' | 'this-financial-year' | 'last-financial-year'
 
 export interface PeriodPreset {
   id: PresetId
@@ -67,5 +68,6 @@ export function periodPresets(today: string): PeriodPreset[] {
     { id: 'last-quarter', label: `Last quarter (${span(lastQuarter, monthEnd(y, q - 1))})`, from: lastQuarter, to: monthEnd(y, q - 1) },
     { id: 'last-12-months', label: `Last 12 months (${span(yearAgo, monthEnd(y, m - 1))})`, from: yearAgo, to: monthEnd(y, m - 1) },
     { id: 'this-financial-year', label: `This financial year (from 1 Apr ${fy})`, from: `${fy}-04-01`, to: today },
+    { id: 'last-financial-year', label: `Last financial year (Apr ${fy - 1} to Mar ${fy})`, from: `${fy - 1}-04-01`, to: `${fy}-03-31` },
   ]
 }

@@ -4,16 +4,17 @@ import { periodPresets, type PresetId } from './period-presets.js'
 // Scheduled reports (decision 034): which periods a schedule may name, and when it is due.
 // Shared by the page that records schedules and the job that produces them.
 
-export const SCHEDULED_REPORT_KINDS = ['audit', 'commissioner'] as const
+export const SCHEDULED_REPORT_KINDS = ['audit', 'commissioner', 'annual'] as const
 export type ScheduledReportKind = (typeof SCHEDULED_REPORT_KINDS)[number]
 
-export const PERIOD_RULES = ['last-month', 'last-quarter', 'last-12-months'] as const satisfies readonly PresetId[]
+export const PERIOD_RULES = ['last-month', 'last-quarter', 'last-12-months', 'last-financial-year'] as const satisfies readonly PresetId[]
 export type PeriodRule = (typeof PERIOD_RULES)[number]
 
 export const PERIOD_RULE_LABELS: Record<PeriodRule, string> = {
   'last-month': 'Last calendar month',
   'last-quarter': 'Last calendar quarter',
   'last-12-months': 'Last 12 whole months',
+  'last-financial-year': 'Last financial year (1 April to 31 March)',
 }
 
 /** The period a rule names on `today` (YYYY-MM-DD in England): whole months before it. */

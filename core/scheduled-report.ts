@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js'
 import type { SigningKey } from './signing.js'
+import type { ScheduledReportKind } from './report-schedules.js'
 
 /**
  * Produces one scheduled report (reports/scheduled.ts); the scheduled-reports job (jobs/) is
@@ -9,7 +10,7 @@ export type ScheduledReportProducer = (
   db: Db,
   s: {
     scheduleId: number
-    kind: 'audit' | 'commissioner'
+    kind: ScheduledReportKind
     practiceIds: number[]
     from: string
     to: string

@@ -11,6 +11,7 @@ import { claimScheduleDue, listReportSchedules, listScheduleCandidates, type Rep
 import { MailOffError } from './mail.js'
 import { runJob, summariseRun, type RunnerDeps, type RunSummary } from './runner.js'
 import type { ScheduledJob } from './scheduler.js'
+import { REPORT_TITLES } from '../core/labels.js'
 
 // Scheduled reports (decision 034): every minute, each schedule whose cron minute has come is
 // claimed (once, across processes), produced through the /reports code path (passed in by the
@@ -24,7 +25,7 @@ export function scheduledReportsJob(produce: ScheduledReportProducer): Scheduled
   return { name: 'scheduled-reports', expression: '* * * * *', recordsAs: [], run: (d) => runDueReportSchedules(d, produce) }
 }
 
-const TITLES: Record<ReportScheduleRow['kind'], string> = { audit: 'Audit evidence pack', commissioner: 'Commissioner report' }
+const TITLES: Record<ReportScheduleRow['kind'], string> = REPORT_TITLES
 
 export async function runDueReportSchedules(
   deps: RunnerDeps,

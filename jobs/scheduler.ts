@@ -1,6 +1,9 @@
 import cron, { type ScheduledTask } from 'node-cron'
 import { requireSigningKey } from '../config/env.js'
+import os from 'node:os'
 import { scheduledIntegrityCheck } from '../db/ledger/index.js'
+import { claimScheduledRun } from '../db/queries/scheduled-claims.js'
+import { timestamper } from '../core/timestamp.js'
 import { collect } from './collect.js'
 import { importInbox } from './import-inbox.js'
 import { MAIL_JOB_NAMES, runMailJob } from './mail.js'
@@ -12,6 +15,11 @@ export interface ScheduledJob {
   expression: string
   /** The job_runs.job_name values its runs are recorded under. */
   recordsAs: string[]
+  /**
+   * Run by one process only for each scheduled time, however many run the scheduler: the first to
+   * claim the due minute (scheduled_claims) runs it. For jobs whose runs are not idempotent.
+   */
+  oncePerDue?: boolean
   run(deps: RunnerDeps): Promise<unknown>
 }
 
@@ -31,12 +39,14 @@ export function scheduledJobs(deps: RunnerDeps, extraMailJobs: ScheduledJob[] = 
       run: (d) => importInbox(d, d.config.inboxDir),
     },
     {
-      // Verify every chain (against the newest checkpoint), then sign a new checkpoint. Its
-      // outcome is recorded in ledger_verifications and ledger_checkpoints, not job_runs.
+      // Verify every chain (against the newest checkpoint), then sign a new checkpoint, time-stamped
+      // when a TSA is configured. Its outcome is recorded in ledger_verifications and
+      // ledger_checkpoints, not job_runs; one checkpoint a night however many schedulers run.
       name: 'ledger-integrity',
       expression: deps.config.schedules.ledger,
       recordsAs: [],
-      run: (d) => scheduledIntegrityCheck(d.db, requireSigningKey(d.config), d.log),
+      oncePerDue: true,
+      run: (d) => scheduledIntegrityCheck(d.db, requireSigningKey(d.config), d.log, timestamper(d.config.tsaUrl)),
     },
     // Mail only when SMTP_URL is set (decision 034).
     ...(deps.config.mail
@@ -61,6 +71,20 @@ export function scheduledJobs(deps: RunnerDeps, extraMailJobs: ScheduledJob[] = 
 }
 
 /**
+ * One firing of a scheduled job at `firedAt`. A job run once per due time first claims the minute it
+ * was due (clocks synchronised to the minute, as NTP keeps them); a process that loses the claim
+ * skips it. Returns false when skipped.
+ */
+export async function runScheduled(deps: RunnerDeps, job: ScheduledJob, firedAt: Date): Promise<boolean> {
+  if (job.oncePerDue) {
+    const due = new Date(Math.floor(firedAt.getTime() / 60_000) * 60_000)
+    if (!(await claimScheduledRun(deps.db, job.name, due, `${os.hostname()}:${process.pid}`))) return false
+  }
+  await job.run(deps)
+  return true
+}
+
+/**
  * Starts the cron schedules. node-cron decides *when*; PostgreSQL decides *whether* (the
  * per-source lock in runJob), so any number of processes can run this scheduler and each source
  * is still collected by one of them at a time. noOverlap stops a slow run from stacking up
@@ -82,7 +106,7 @@ export function startScheduler(deps: RunnerDeps, extraMailJobs: ScheduledJob[] =
       async () => {
         if (deps.signal?.aborted) return
         await reap()
-        const p = job.run(deps).catch((err) => log(`scheduled job ${job.name} failed: ${(err as Error).message}`))
+        const p = runScheduled(deps, job, new Date()).catch((err) => log(`scheduled job ${job.name} failed: ${(err as Error).message}`))
         inFlight.add(p)
         try {
           await p

@@ -5,8 +5,10 @@ import type { Contents } from './pdf/contents.js'
 import type { Doc } from './pdf/document.js'
 import { SectionDigest } from './pdf/digest.js'
 
-export const REPORT_KINDS = ['audit', 'commissioner', 'incident', 'statement'] as const
-export type ReportKind = (typeof REPORT_KINDS)[number]
+import { REPORT_KINDS, type ReportKind } from '../core/report-roles.js'
+import { REPORT_TITLES } from '../core/labels.js'
+
+export { REPORT_KINDS, type ReportKind }
 
 export interface ReportRequest {
   kind: ReportKind
@@ -60,12 +62,8 @@ export interface ReportContext {
   drain(): Promise<void>
 }
 
-export const KIND_TITLES: Record<ReportKind, string> = {
-  audit: 'Audit evidence pack',
-  commissioner: 'Commissioner report',
-  incident: 'Incident review',
-  statement: 'Disclosure statement for a patient',
-}
+/** Each kind's title, as every other place names it. */
+export const KIND_TITLES = REPORT_TITLES
 
 export function practiceList(practices: ScopePractice[]): string {
   return practices.map((p) => p.odsCode).join(', ')

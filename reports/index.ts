@@ -18,6 +18,7 @@ import {
 } from './context.js'
 import { renderIncident, resolveIncidentScope } from './incident.js'
 import { checkStatementRequest, renderStatement } from './statement.js'
+import { checkAnnualRequest, renderAnnual } from './annual/index.js'
 import { SectionDigest } from './pdf/digest.js'
 import { createDocument, endDocument } from './pdf/document.js'
 import { DASH } from './pdf/format.js'
@@ -42,6 +43,7 @@ const RENDERERS: Record<ReportKind, (ctx: ReportContext) => Promise<void>> = {
   commissioner: renderCommissioner,
   incident: renderIncident,
   statement: renderStatement,
+  annual: renderAnnual,
 }
 
 export interface GeneratedReport {
@@ -192,6 +194,7 @@ export async function checkReportRequest(db: Db, request: ReportRequest): Promis
   let scope = { practiceIds: [...request.practiceIds].sort((a, b) => a - b), from: request.from, to: request.to }
   if (request.kind === 'incident') scope = await resolveIncidentScope(db, request)
   if (request.kind === 'statement') checkStatementRequest(request)
+  if (request.kind === 'annual') checkAnnualRequest(scope)
   if (scope.from > scope.to) throw new ReportError('The period starts after it ends.')
   const practices = await loadScopePractices(db, scope.practiceIds)
   if (practices.length !== scope.practiceIds.length) throw new ReportError('Unknown practice in the scope.')
@@ -285,6 +288,7 @@ const FILE_KIND: Record<ReportKind, string> = {
   commissioner: 'commissioner-report',
   incident: 'incident-review',
   statement: 'disclosure-statement',
+  annual: 'annual-caldicott-report',
 }
 
 /**

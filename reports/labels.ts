@@ -13,6 +13,7 @@ import {
 } from '../core/labels.js'
 import { getRule } from '../core/findings/index.js'
 import { drawTable } from './pdf/table/index.js'
+import { readTogether } from '../db/parallel.js'
 import { heading, paragraph } from './pdf/heading.js'
 import type { Doc } from './pdf/document.js'
 
@@ -64,7 +65,11 @@ export class Labels {
   ) {}
 
   static async load(db: Db): Promise<Labels> {
-    const [purposes, types, bases] = await Promise.all([listPurposes(db), listRecipientTypes(db), listLegalBases(db)])
+    const [purposes, types, bases] = await readTogether(db, [
+      () => listPurposes(db),
+      () => listRecipientTypes(db),
+      () => listLegalBases(db),
+    ])
     return new Labels(
       new Map(purposes.map((p) => [p.code, p])),
       new Map(types.map((t) => [t.code, t.label])),

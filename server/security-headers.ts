@@ -9,7 +9,7 @@ import { newNonce } from './request-handler.js'
  * may be inline because charts set style attributes. No page may be framed, types are not
  * sniffed, and the Referer never leaves the site.
  */
-export function securityHeaders({ https }: { https: boolean }): express.RequestHandler[] {
+export function securityHeaders({ https, formTargets = [] }: { https: boolean; formTargets?: string[] }): express.RequestHandler[] {
   return [
     (_req, res, next) => {
       res.locals.cspNonce = newNonce()
@@ -27,7 +27,8 @@ export function securityHeaders({ https }: { https: boolean }): express.RequestH
           connectSrc: ["'self'"],
           objectSrc: ["'none'"],
           baseUri: ["'self'"],
-          formAction: ["'self'"],
+          // Signing out of NHS Care Identity (decision 038) is a form post that ends at the provider.
+          formAction: ["'self'", ...formTargets],
           frameAncestors: ["'none'"],
           ...(https ? { upgradeInsecureRequests: [] } : {}),
         },

@@ -8,6 +8,7 @@ import {
   type PracticeData,
   type PracticeProfile,
 } from './data.js'
+import { createBulkExport, type BulkConfig, type BulkRequestLog } from './bulk.js'
 import { intervalOf, lowerBound, matchesDate, parseDateCriterion, type DateCriterion } from './search.js'
 
 /**
@@ -48,6 +49,9 @@ export interface RunningSimulator {
   url: string
   practices: SimulatedPractice[]
   setFaults(f: FaultConfig): void
+  /** How $export behaves (simulator/bulk.ts), and what it was asked. */
+  setBulk(c: BulkConfig): void
+  bulkLog(): BulkRequestLog
   requestCount(): number
   close(): Promise<void>
 }
@@ -297,6 +301,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     if (opts.token !== undefined && req.headers.authorization !== `Bearer ${opts.token}`) {
       throw new HttpProblem(401, 'login', 'A valid bearer token is required (Authorization: Bearer <token>)')
     }
+    if (bulk.handle(req, res, url)) return
     if (req.method !== 'GET') throw new HttpProblem(405, 'not-supported', `${req.method} is not supported; this server is read-only`)
     const route = /^\/fhir\/([^/]+)\/(metadata|AuditEvent|Consent)(?:\/([A-Za-z0-9\-.]{1,64}))?$/.exec(url.pathname)
     if (!route)
@@ -330,6 +335,14 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     if (f) return respondWithFault(res, f, () => bundle)
     send(res, 200, bundle)
   }
+
+  const bulk = createBulkExport({
+    baseUrl: () => baseUrl,
+    resources: (ods, type) => {
+      const index = indexByOds.get(ods)
+      return index === undefined ? undefined : practiceData(ods, index).collections[type].resources
+    },
+  })
 
   const server = http.createServer((req, res) => {
     try {
@@ -367,6 +380,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
       fault = { ...f }
       faultsLeft = f.times ?? Infinity
     },
+    setBulk: (c: BulkConfig) => bulk.configure(c),
+    bulkLog: () => bulk.log(),
     requestCount: () => requests,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {

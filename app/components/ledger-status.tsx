@@ -1,7 +1,14 @@
 import { formatDateTime } from '../../core/format.js'
 
 export interface LedgerStatusData {
-  lastCheckpoint: { id: number; createdAt: string; chains: number; developmentKey: boolean; createdBy: string } | null
+  lastCheckpoint: {
+    id: number
+    createdAt: string
+    chains: number
+    developmentKey: boolean
+    createdBy: string
+    timestamp: { tsa: string; genTime: string } | { error: string } | null
+  } | null
   lastVerification: {
     finishedAt: string
     intact: boolean
@@ -51,6 +58,12 @@ export function LedgerStatus({ status }: { status: LedgerStatusData }) {
             <>
               {formatDateTime(cp.createdAt)}: checkpoint {cp.id}, {cp.chains} chain{cp.chains === 1 ? '' : 's'}, by {cp.createdBy}
               {cp.developmentKey && <strong> (signed with the published development key: it proves nothing)</strong>}
+              {cp.timestamp && 'genTime' in cp.timestamp && (
+                <>
+                  ; time-stamped {formatDateTime(cp.timestamp.genTime)} by {cp.timestamp.tsa}
+                </>
+              )}
+              {cp.timestamp && 'error' in cp.timestamp && <strong> (not time-stamped: {cp.timestamp.error})</strong>}
             </>
           ) : (
             'None yet'

@@ -12,9 +12,12 @@ import {
   verifyPassword,
 } from '../../db/queries/users.js'
 import { getDb } from './db.server.js'
-import { endSession, startSession } from './session.server.js'
+import { endSessionWithToken, startSession } from './session.server.js'
 
-export type SignInResult = { ok: true; setCookie: string } | { ok: false; message: string; status: 401 | 429 }
+export type SignInResult = { ok: true; setCookie: string } | { ok: false; message: string; status: 401 | 403 | 429 }
+
+/** PASSWORD_SIGN_IN=off (decision 038): the form is not offered, and a password posted anyway is refused with this. */
+export const PASSWORD_SIGN_IN_OFF = 'Signing in with a password is turned off here. Sign in with NHS Care Identity.'
 
 /**
  * One message for every failure (unknown account, wrong password, disabled, throttled), so
@@ -29,6 +32,18 @@ let decoyHash: Promise<string> | undefined
 /** Checks a password, throttled per address and per account; every attempt goes to the access log. */
 export async function signIn(context: AppLoadContext, email: string, password: string): Promise<SignInResult> {
   const db = getDb(context)
+  if (!context.config.passwordSignIn) {
+    // Refused before any account is looked up or any password hashed: nothing to learn, nothing to throttle.
+    await writeAccessLog(db, {
+      userId: null,
+      actor: email.trim().slice(0, 200),
+      action: 'sign_in',
+      outcome: 'denied',
+      ip: context.ip ?? null,
+      detail: { method: 'password', reason: 'password sign-in is turned off (PASSWORD_SIGN_IN=off)' },
+    })
+    return { ok: false, message: PASSWORD_SIGN_IN_OFF, status: 403 }
+  }
   const keys: ThrottleKey[] = [{ kind: 'account', value: email }]
   if (context.ip) keys.push({ kind: 'ip', value: context.ip })
   const user = await findUserByEmail(db, email)
@@ -55,10 +70,10 @@ export async function signIn(context: AppLoadContext, email: string, password: s
     return { ok: false as const, message: SIGN_IN_FAILED, status: 401 as const }
   }
   if (password.length > MAX_PASSWORD_LENGTH) return fail('password longer than allowed')
-  if (!user || user.disabled_at) {
+  if (!user || user.disabled_at || !user.password_hash) {
     decoyHash ??= hashPassword('decoy password for timing')
     await verifyPassword(password, await decoyHash)
-    return fail(user ? 'account disabled' : 'unknown account')
+    return fail(!user ? 'unknown account' : user.disabled_at ? 'account disabled' : 'no password: signs in with NHS Care Identity')
   }
   if (!(await verifyPassword(password, user.password_hash))) return fail('wrong password')
   await recordSuccessfulSignIn(db, user.id, needsRehash(user.password_hash) ? await hashPassword(password) : undefined)
@@ -67,8 +82,19 @@ export async function signIn(context: AppLoadContext, email: string, password: s
   return { ok: true, setCookie: await startSession(context, user.id) }
 }
 
-export async function signOut(context: AppLoadContext, request: Request) {
-  return redirect('/login', { headers: { 'Set-Cookie': await endSession(context, request) } })
+/**
+ * Ends the local session; when it came from NHS Care Identity and the provider offers an
+ * end-session endpoint, the browser goes there next (RP-initiated logout) and comes back to
+ * the sign-in page (decision 038). `providerLogoutUrl` is passed in (app/lib/oidc.server.ts).
+ */
+export async function signOut(
+  context: AppLoadContext,
+  request: Request,
+  providerLogoutUrl: (idToken: string | null) => Promise<string | null> = async () => null,
+) {
+  const { setCookie, oidcIdToken } = await endSessionWithToken(context, request)
+  const provider = await providerLogoutUrl(oidcIdToken)
+  return redirect(provider ?? '/login', { headers: { 'Set-Cookie': setCookie } })
 }
 
 /**

@@ -25,7 +25,8 @@ import {
 import { getDisclosureDayRange } from '../../db/queries/overview.js'
 import type { Scope } from '../../db/queries/scope.js'
 import { notFound, requirePractice, type Access } from './access.server.js'
-import { csvExport } from './csv.server.js'
+import { csvExport, csvFileName } from './csv.server.js'
+import { balpNdjson } from '../../reports/balp.js'
 import { badRequest, readQuery } from './request.server.js'
 import { requireScope } from './scope.server.js'
 import { DATA_LEVEL_LABELS } from '../../core/labels.js'
@@ -329,6 +330,41 @@ export async function exportDisclosureList(args: Args) {
       { header: 'data_level', value: (r) => r.dataLevel },
       { header: 'data_description', value: (r) => r.dataDescription },
     ],
+  })
+}
+
+/**
+ * /disclosures.ndjson: the disclosures the page counts, for the same filters, as IHE BALP
+ * PrivacyDisclosure AuditEvents, one per line (docs/decisions/037). Streamed from one cursor as
+ * the browser reads, so it has no row limit; logged like a CSV before the first byte leaves.
+ */
+export async function exportDisclosuresBalp(args: Args) {
+  const { access, scope, url, filter } = await readScopeAndFilter(args)
+  const total = await countMatchingDisclosures(access.db, scope, filter)
+  await access.log('export', {
+    practiceIds: access.practiceIds,
+    target: url.pathname,
+    detail: { filters: Object.fromEntries(url.searchParams), rows: total, format: 'balp' },
+  })
+  const chunks = balpNdjson(access.db, scope, filter)
+  const encoder = new TextEncoder()
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await chunks.next()
+      if (next.done) controller.close()
+      else controller.enqueue(encoder.encode(next.value.text))
+    },
+    // The browser went away: close the cursor and its transaction.
+    async cancel() {
+      await chunks.return(undefined)
+    },
+  })
+  return new Response(body, {
+    headers: {
+      'Content-Type': 'application/fhir+ndjson; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${csvFileName(access, 'disclosures-balp', url).replace(/\.csv$/, '.ndjson')}"`,
+      'Cache-Control': 'no-store',
+    },
   })
 }
 

@@ -14,6 +14,7 @@ export const NAV_ITEMS: Array<{ to: string; label: string; roles?: Role[] }> = [
   { to: '/statements', label: 'Statements', roles: ['caldicott_guardian', 'practice_manager'] },
   { to: '/register', label: 'Decisions', roles: ['caldicott_guardian', 'auditor', 'practice_manager'] },
   { to: '/audit-log', label: 'Access log', roles: ['auditor', 'caldicott_guardian', 'admin'] },
+  { to: '/dspt', label: 'DSPT' },
   { to: '/admin', label: 'Admin', roles: ['admin'] },
 ]
 

@@ -17,7 +17,7 @@ import {
 } from '../../db/queries/report-schedules.js'
 import type { Role } from '../../db/queries/users.js'
 import { notFound, readForm, requireAccess, type Access } from './access.server.js'
-import { USER_ROLE_LABELS as ROLE_LABELS } from '../../core/labels.js'
+import { REPORT_TITLES, USER_ROLE_LABELS as ROLE_LABELS } from '../../core/labels.js'
 
 // /reports/schedules (decision 034): administrators and practice managers schedule a report
 // (kind, practices, period rule, cron, recipients); the scheduler produces it and mails links.
@@ -25,7 +25,7 @@ import { USER_ROLE_LABELS as ROLE_LABELS } from '../../core/labels.js'
 type Args = { request: Request; context: AppLoadContext }
 
 export const SCHEDULE_ROLES: readonly Role[] = ['admin', 'practice_manager']
-const KIND_LABELS: Record<ScheduledReportKind, string> = { audit: 'Audit evidence pack', commissioner: 'Commissioner report' }
+const KIND_LABELS: Record<ScheduledReportKind, string> = REPORT_TITLES
 
 export interface ScheduleFormValues {
   kind: string
@@ -105,6 +105,8 @@ async function addSchedule(access: Access, v: ScheduleFormValues) {
     practiceIds.push(p.id)
   }
   if (practiceIds.length === 0) errors.practice = 'Choose at least one practice.'
+  else if (kind === 'annual' && practiceIds.length > 1)
+    errors.practice = 'An annual Caldicott report covers one practice: schedule one for each practice board.'
   const period = (PERIOD_RULES as readonly string[]).includes(v.period) ? (v.period as PeriodRule) : undefined
   if (!period) errors.period = 'Choose the period each report covers.'
   const cronProblem = scheduleCronProblem(v.cron)

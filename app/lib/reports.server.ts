@@ -29,7 +29,7 @@ type Args = { request: Request; context: AppLoadContext }
 export { REPORT_ROLES }
 
 /** Reports produced from the /reports form; a patient's statement has its own page (/statements). */
-const FORM_KINDS: readonly ReportKind[] = ['audit', 'commissioner', 'incident']
+const FORM_KINDS: readonly ReportKind[] = ['audit', 'commissioner', 'incident', 'annual']
 
 export { REPORT_FILE_KEEP_DAYS }
 
@@ -85,6 +85,8 @@ async function checkReportForm(
   else if (!REPORT_ROLES[kind].includes(access.viewer.role)) errors.kind = 'Your role cannot produce this report: choose another.'
   const practiceIds = chosenPractices(access, v.practice)
   Object.assign(errors, checkPeriodFields(v.from, v.to))
+  if (kind === 'annual' && !errors.practice && practiceIds.length !== 1)
+    errors.practice = 'An annual Caldicott report covers one practice: choose the one whose board receives it.'
   let eventId: number | undefined
   if (kind === 'incident' || v.eventId.trim() !== '') {
     const r = boundedInt(1, 2_147_483_647).safeParse(v.eventId)
@@ -114,7 +116,10 @@ async function checkReportForm(
     await checkReportRequest(access.db, request)
   } catch (err) {
     if (!(err instanceof ReportError)) throw err
-    return { ok: false, errors: kind === 'incident' ? { eventId: err.message } : { form: err.message } }
+    return {
+      ok: false,
+      errors: kind === 'incident' ? { eventId: err.message } : kind === 'annual' ? { to: err.message } : { form: err.message },
+    }
   }
   return { ok: true, request }
 }

@@ -44,14 +44,21 @@ function sessionCookie(config: Config): Cookie {
 
 const hashId = (id: string) => crypto.createHash('sha256').update(id).digest('hex')
 
-/** A fresh session for a signed-in user, with its own anti-forgery token; returns Set-Cookie. */
-export async function startSession(context: AppLoadContext, userId: number): Promise<string> {
+/**
+ * A fresh session for a signed-in user, with its own anti-forgery token; returns Set-Cookie.
+ * A sign-in through NHS Care Identity keeps its ID token, for logout at the provider (decision 038).
+ */
+export async function startSession(
+  context: AppLoadContext,
+  userId: number,
+  { oidcIdToken }: { oidcIdToken?: string } = {},
+): Promise<string> {
   const { idleMinutes, maxHours } = context.config.session
   const id = crypto.randomBytes(32).toString('base64url')
   await getDb(context).raw(
-    `INSERT INTO sessions (id_hash, user_id, csrf, idle_expires_at, absolute_expires_at)
-     VALUES (?, ?, ?, now() + make_interval(mins => ?), now() + make_interval(hours => ?))`,
-    [hashId(id), userId, crypto.randomBytes(24).toString('base64url'), idleMinutes, maxHours],
+    `INSERT INTO sessions (id_hash, user_id, csrf, idle_expires_at, absolute_expires_at, oidc_id_token)
+     VALUES (?, ?, ?, now() + make_interval(mins => ?), now() + make_interval(hours => ?), ?)`,
+    [hashId(id), userId, crypto.randomBytes(24).toString('base64url'), idleMinutes, maxHours, oidcIdToken ?? null],
   )
   return sessionCookie(context.config).serialize(id)
 }
@@ -93,13 +100,29 @@ export async function readSession(
 
 /** Ends the request's session (sign-out) and returns the Set-Cookie that clears it. */
 export async function endSession(context: AppLoadContext, request: Request): Promise<string> {
+  return (await endSessionWithToken(context, request)).setCookie
+}
+
+/**
+ * Ends the request's session, returning the Set-Cookie that clears it and the ID token the
+ * session was started with (a sign-in through NHS Care Identity), which is forgotten here.
+ */
+export async function endSessionWithToken(
+  context: AppLoadContext,
+  request: Request,
+): Promise<{ setCookie: string; oidcIdToken: string | null }> {
   const id = await sessionCookie(context.config).parse(request.headers.get('Cookie'))
-  if (typeof id === 'string') {
-    await getDb(context).raw(`UPDATE sessions SET ended_at = now(), ended_reason = 'signed out' WHERE id_hash = ? AND ended_at IS NULL`, [
-      hashId(id),
-    ])
+  let oidcIdToken: string | null = null
+  if (typeof id === 'string' && id.length <= 100) {
+    const { rows } = await getDb(context).raw(
+      `UPDATE sessions s SET ended_at = now(), ended_reason = 'signed out', oidc_id_token = NULL
+         FROM sessions old WHERE s.id_hash = old.id_hash AND s.id_hash = ? AND s.ended_at IS NULL
+       RETURNING old.oidc_id_token`,
+      [hashId(id)],
+    )
+    oidcIdToken = (rows[0]?.oidc_id_token as string | null | undefined) ?? null
   }
-  return sessionCookie(context.config).serialize('', { maxAge: 0 })
+  return { setCookie: await sessionCookie(context.config).serialize('', { maxAge: 0 }), oidcIdToken }
 }
 
 /**

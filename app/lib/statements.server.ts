@@ -4,7 +4,9 @@ import os from 'node:os'
 import path from 'node:path'
 import type { AppLoadContext } from '@remix-run/node'
 import { requireSigningKey } from '../../config/env.js'
-import { isValidNhsNumber, pseudonymiseNhsNumber } from '../../jobs/pseudonym.js'
+import { pseudonymiseNhsNumber } from '../../jobs/pseudonym.js'
+import { checkValue, NhsNumber } from '../../core/inputs.js'
+import { formText } from './request.server.js'
 import { produceReport, type ProducedReport } from '../../reports/index.js'
 import { notFound, readForm, requireAccess } from './access.server.js'
 import { checkPeriodFields } from './period.server.js'
@@ -52,21 +54,16 @@ export async function requestStatement(
 ): Promise<{ ok: true; ticket: string } | { ok: false; errors: StatementErrors; values: StatementValues }> {
   const access = await requireAccess(args, { roles: STATEMENT_ROLES })
   const form = await readForm(args.request)
-  const text = (name: string) => {
-    const v = form.get(name)
-    return typeof v === 'string' ? v.slice(0, 64) : ''
-  }
+  const text = (name: string) => formText(form, name).slice(0, 64)
   const values: StatementValues = { practice: text('practice'), nhsNumber: text('nhsNumber'), from: text('from'), to: text('to') }
   const errors: StatementErrors = {}
   const practice = access.viewer.practices.find((p) => p.odsCode === values.practice.toUpperCase())
   if (!practice) errors.practice = 'Choose the practice whose records to search.'
-  const digits = values.nhsNumber.replace(/[\s-]+/g, '')
-  if (digits === '') errors.nhsNumber = "Enter the patient's NHS number."
-  else if (!/^\d{10}$/.test(digits)) errors.nhsNumber = 'An NHS number is 10 digits, often written in groups of 3, 3 and 4.'
-  else if (!isValidNhsNumber(digits))
-    errors.nhsNumber = 'This is not a valid NHS number: its last digit does not match the check. Check each digit.'
+  const nhs = checkValue(NhsNumber, values.nhsNumber)
+  if (!nhs.ok) errors.nhsNumber = nhs.message
   Object.assign(errors, checkPeriodFields(values.from, values.to))
-  if (Object.keys(errors).length > 0 || !practice) return { ok: false, errors, values }
+  if (Object.keys(errors).length > 0 || !practice || !nhs.ok) return { ok: false, errors, values }
+  const digits = nhs.value
 
   const now = Date.now()
   for (const [k, t] of tickets) if (now - t.at > TICKET_MS) tickets.delete(k)

@@ -1,3 +1,4 @@
+import { CHOICE_DECISION_LABELS } from '../../core/labels.js'
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { AdminNav } from '../components/admin-nav.js'
@@ -163,8 +164,8 @@ export default function AdminCodes() {
                 {...fieldProps('choice-map', 'decision', choiceErrors)}
               >
                 <option value="">Choose a decision</option>
-                <option value="deny">Deny: the patient opted out or dissented</option>
-                <option value="permit">Permit: the patient consented or withdrew an opt-out</option>
+                <option value="deny">{CHOICE_DECISION_LABELS.deny}: the patient opted out or dissented</option>
+                <option value="permit">{CHOICE_DECISION_LABELS.permit}: the patient consented or withdrew an opt-out</option>
               </select>
             </div>
             <button type="submit" className="button" disabled={busy}>
@@ -196,7 +197,7 @@ export default function AdminCodes() {
             { header: 'Code system', cellClassName: 'break-anywhere', cell: (m) => m.system },
             { header: 'Code', rowHeader: true, cell: (m) => m.code },
             { header: 'Choice', cell: (m) => data.choiceKinds.find((k) => k.value === m.kind)?.label ?? m.kind },
-            { header: 'Decision', cell: (m) => (m.decision === 'deny' ? 'Deny' : 'Permit') },
+            { header: 'Decision', cell: (m) => CHOICE_DECISION_LABELS[m.decision] ?? m.decision },
           ]}
         />
       </section>

@@ -75,6 +75,24 @@ export default function AdminSources() {
                 { header: 'Expected every (minutes)', numeric: true, cell: (s) => s.expectedIntervalMinutes },
                 { header: 'Status', cell: (s) => (s.enabled ? 'Enabled' : <span className="status--failed">Disabled</span>) },
                 {
+                  header: 'Backfill',
+                  cell: (s) =>
+                    s.kind !== 'fhir' ? (
+                      '–'
+                    ) : (
+                      <Form method="post">
+                        <CsrfField />
+                        {s.bulkExport ? 'Bulk $export' : 'Page by page'}
+                        <input type="hidden" name="intent" value={s.bulkExport ? 'bulk_off' : 'bulk_on'} />
+                        <input type="hidden" name="sourceId" value={s.id} />{' '}
+                        <button type="submit" className="button button--small button--secondary">
+                          {s.bulkExport ? 'Use paging' : 'Use $export'}
+                          <span className="visually-hidden"> for {s.name}</span>
+                        </button>
+                      </Form>
+                    ),
+                },
+                {
                   header: 'Change',
                   cell: (s) => (
                     <Form method="post">
@@ -224,6 +242,22 @@ function AddSourceForm({
           defaultValue={value('expectedInterval') || '1440'}
           {...fieldProps('source', 'expectedInterval', errors, 'source-interval-hint')}
         />
+      </div>
+      <div className="checkboxes">
+        <div>
+          <input
+            type="checkbox"
+            id="source-bulk-export"
+            name="bulkExport"
+            defaultChecked={value('bulkExport') === 'on'}
+            aria-describedby="source-bulk-hint"
+          />
+          <label htmlFor="source-bulk-export">The server offers FHIR Bulk Data $export</label>
+        </div>
+        <p className="hint" id="source-bulk-hint">
+          A backfill (a date range collected again) then asks for one export of AuditEvent and Consent and reads its NDJSON files, instead
+          of paging through searches.
+        </p>
       </div>
       <button type="submit" className="button" disabled={busy}>
         Add source

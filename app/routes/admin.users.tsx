@@ -6,6 +6,7 @@ import { CsrfField } from '../components/csrf-field.js'
 import { ErrorSummary, FieldError, fieldProps, groupProps, useFormResetKey } from '../components/form-errors.js'
 import { getUsersPage, usersAction } from '../lib/admin/users.server.js'
 import { formatDateTime } from '../../core/format.js'
+import { SIGN_IN_METHOD_LABELS } from '../../core/labels.js'
 
 export const meta: MetaFunction = () => [{ title: 'Users – Administration – Sharing Ledger' }]
 
@@ -67,6 +68,7 @@ export default function AdminUsers() {
                 <>
                   {u.displayName}
                   <div className="hint">{u.email}</div>
+                  <div className="hint">{SIGN_IN_METHOD_LABELS[u.signsInWith]}</div>
                 </>
               ),
             },

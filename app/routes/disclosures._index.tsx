@@ -73,6 +73,11 @@ export default function DisclosureSummary() {
                 )}
               </li>
               <li>
+                <Link to={disclosuresHref('/disclosures.ndjson', search)} reloadDocument data-testid="balp-download">
+                  Download these disclosures as FHIR AuditEvents (IHE BALP, NDJSON)
+                </Link>
+              </li>
+              <li>
                 <Link to={disclosuresHref('/disclosures/summary.csv', search)} reloadDocument>
                   Download the counts as CSV (purpose, recipient, legal basis, data level)
                 </Link>

@@ -71,7 +71,7 @@ export default function Reports() {
               </select>
             </div>
             <fieldset id={FIELD_IDS.practice} tabIndex={-1} {...groupProps(FORM, 'practice', errors)}>
-              <legend>Practices (none ticked: all of yours)</legend>
+              <legend>Practices (none ticked: all of yours; an annual Caldicott report covers one)</legend>
               <FieldError form={FORM} field="practice" errors={errors} />
               {practices.map((p) => (
                 <div key={p.odsCode}>

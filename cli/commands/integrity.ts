@@ -13,8 +13,12 @@ export function register(program: Command): void {
     .description('recompute every chain from the rows: exit 0 when intact, 1 naming what was changed, deleted, inserted or reordered')
     .option('--checkpoint <FILE.json>', 'a signed checkpoint the chains must still contain (its signature is checked first)')
     .option('--public-key <FILE.pem>', 'the public key to check the checkpoint with (default: the configured signing key)')
+    .option(
+      '--tsa-cert <FILE.pem>',
+      "the time-stamping authority's certificate or CA: check the checkpoint's RFC 3161 time-stamp signature with it",
+    )
     .option('--practice <ODS>', "only this practice's chain", ods)
-    .action((o: { checkpoint?: string; publicKey?: string; practice?: string }) =>
+    .action((o: { checkpoint?: string; publicKey?: string; tsaCert?: string; practice?: string }) =>
       withLedger(async ({ db, config }) => {
         const fs = await import('node:fs')
         const { verifyIntegrity, parseCheckpoint, CheckpointError, CheckpointRefused } = await import('../../db/ledger/index.js')
@@ -42,6 +46,8 @@ export function register(program: Command): void {
             publicKey = config.signingKey?.publicKey
           }
         }
+        if (o.tsaCert && !o.checkpoint) throw new UserError("--tsa-cert checks a checkpoint's time-stamp: give --checkpoint FILE.json too.")
+        const tsaCertPem = o.tsaCert ? read(o.tsaCert) : undefined
         let chain: number | undefined
         if (o.practice) {
           const practice = await getPracticeByOds(db, o.practice)
@@ -54,11 +60,13 @@ export function register(program: Command): void {
             chain,
             checkpoint,
             publicKey,
+            tsaCertPem,
             runBy: `cli:${os.userInfo().username}`,
             onProgress: bar?.update,
           })
           bar?.stop()
           if (r.checkpoint) console.log(`Checkpoint of ${r.checkpoint.createdAt}: signature valid.`)
+          if (r.checkpoint?.timestamp) console.log(`Checkpoint ${r.checkpoint.timestamp}.`)
           for (const p of r.problems) console.log(`${p.kind.toUpperCase()}: ${p.message}`)
           if (r.moreProblems > 0) console.log(`... and ${r.moreProblems} more problem(s).`)
           const scope = chain === undefined ? `${r.heads.length} chain(s)` : `the chain of ${o.practice}`
@@ -97,11 +105,14 @@ export function register(program: Command): void {
           process.stderr.write(
             'WARNING: signing with the published DEVELOPMENT key: this checkpoint proves nothing. Set SIGNING_KEY for real data.\n',
           )
-        const cp = await createCheckpoint(db, key, `cli:${os.userInfo().username}`)
+        const { timestamper } = await import('../../core/timestamp.js')
+        const cp = await createCheckpoint(db, key, `cli:${os.userInfo().username}`, timestamper(config.tsaUrl))
+        if (cp.timestampError) process.stderr.write(`WARNING: the checkpoint has no time-stamp: ${cp.timestampError}\n`)
         const text = `${JSON.stringify(cp, null, 2)}\n`
         if (o.out) {
           fs.writeFileSync(o.out, text)
-          console.log(`Checkpoint ${cp.id}: ${cp.chains.length} chain(s) signed, written to ${o.out}.`)
+          const stamped = cp.timestamp ? `, time-stamped ${cp.timestamp.genTime} by ${cp.timestamp.tsa}` : ''
+          console.log(`Checkpoint ${cp.id}: ${cp.chains.length} chain(s) signed${stamped}, written to ${o.out}.`)
         } else {
           process.stdout.write(text)
         }

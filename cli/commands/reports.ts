@@ -12,8 +12,10 @@ import { int, ods, periodDay, signingKeyOf } from '../options.js'
 export function register(program: Command): void {
   program
     .command('report')
-    .description('write a PDF report (audit evidence pack, commissioner report, incident review) and record its digest')
-    .argument('<kind>', 'audit | commissioner | incident')
+    .description(
+      'write a PDF report (audit evidence pack, commissioner report, incident review, annual Caldicott report) and record its digest',
+    )
+    .argument('<kind>', 'audit | commissioner | incident | annual')
     .requiredOption('--practice <ODS>', 'practice ODS code (repeat for several)', (v: string, prev: string[] = []) => [...prev, ods(v)])
     .requiredOption('--from <YYYY-MM-DD>', 'first day of the period', periodDay)
     .requiredOption('--to <YYYY-MM-DD>', 'last day of the period', periodDay)
@@ -24,7 +26,7 @@ export function register(program: Command): void {
       withLedger(async ({ db, config }) => {
         const { generateReport, ReportError, REPORT_KINDS } = await import('../../reports/index.js')
         if (!(REPORT_KINDS as readonly string[]).includes(kind))
-          throw new UserError(`Unknown report kind '${kind}': use audit, commissioner or incident.`)
+          throw new UserError(`Unknown report kind '${kind}': use audit, commissioner, incident or annual.`)
         if (kind === 'incident' && o.event === undefined && o.finding === undefined)
           throw new UserError('An incident review needs --event ID (an override event) or --finding ID.')
         const practiceIds: number[] = []
@@ -86,10 +88,11 @@ export function register(program: Command): void {
     .option('--to <YYYY-MM-DD>', 'last day (default: today)', periodDay)
     .requiredOption('--out <FILE.pdf>', 'where to write the PDF')
     .action(async (o: { practice: string; nhsNumber: string; from?: string; to?: string; out: string }) => {
-      const { isValidNhsNumber, pseudonymiseNhsNumber } = await import('../../jobs/pseudonym.js')
-      const digits = o.nhsNumber.replace(/[\s-]+/g, '')
-      if (!/^\d{10}$/.test(digits) || !isValidNhsNumber(digits))
-        throw new UserError('--nhs-number is not a valid NHS number (10 digits, the last being the modulus 11 check digit).', 2)
+      const { pseudonymiseNhsNumber } = await import('../../jobs/pseudonym.js')
+      const { checkValue, NhsNumber } = await import('../../core/inputs.js')
+      const nhs = checkValue(NhsNumber, o.nhsNumber)
+      if (!nhs.ok) throw new UserError(`--nhs-number: ${nhs.message}`, 2)
+      const digits = nhs.value
       const { defaultStatementPeriod } = await import('../../core/statement-period.js')
       const period = defaultStatementPeriod()
       const to = o.to ?? period.to

@@ -35,6 +35,11 @@ export const AddSourceSchema = z.object({
     .int('Enter the expected interval in minutes, as a whole number')
     .min(5, 'The expected interval must be at least 5 minutes')
     .max(525_600, 'The expected interval must be at most 525,600 minutes (a year)'),
+  // A checkbox sends "on"; the CLI a boolean. Decision 037: a backfill of such a source uses $export.
+  bulkExport: z
+    .union([z.boolean(), z.string()])
+    .optional()
+    .transform((v) => v === true || v === 'on'),
 })
 
 const NewPracticeInput = z.object({
@@ -51,6 +56,8 @@ export interface AddSourceInput {
   baseUrl: string
   token?: string
   expectedInterval: string
+  /** The server offers FHIR Bulk Data $export (a checkbox's "on", or true). */
+  bulkExport?: boolean | string
   practice?: string
   newPracticeOds?: string
   newPracticeName?: string
@@ -95,6 +102,7 @@ export async function addSource(
       baseUrl: s.baseUrl,
       token: s.token.trim() || null,
       expectedIntervalMinutes: s.expectedInterval,
+      bulkExport: s.bulkExport,
     })
     await log('source_add', {
       practiceId: row.id,
@@ -104,6 +112,7 @@ export async function addSource(
         baseUrl: source.base_url,
         tokenSet: !!source.token,
         expectedIntervalMinutes: source.expected_interval_minutes,
+        bulkExport: source.bulk_export,
       },
     })
     return { source, practiceOds: row.ods_code }

@@ -2,6 +2,7 @@ import type crypto from 'node:crypto'
 import { publicKeyFingerprint, publicKeyPem, sign, verifySignature, type SigningKey } from '../../core/signing.js'
 import type { Db } from '../client.js'
 import type { ChainHead } from './verify.js'
+import type { CheckpointTimestamp } from '../../core/timestamp.js'
 
 // Signed checkpoints (decision 024): the head of every chain, signed with Ed25519, stored in
 // ledger_checkpoints and written as a small JSON file to keep elsewhere. Whoever holds the file
@@ -26,7 +27,14 @@ export interface Checkpoint {
   publicKey: string
   /** Ed25519 over signedBytes(), base64. */
   signature: string
+  /** An RFC 3161 time-stamp over the signature, when a TSA is configured (decision 039). Not signed: it signs itself. */
+  timestamp?: CheckpointTimestamp
+  /** Why a configured TSA gave no time-stamp (the checkpoint is kept without one). */
+  timestampError?: string
 }
+
+/** Time-stamps a checkpoint's signature (core/timestamp.ts, with the configured TSA_URL). */
+export type Stamp = (signature: Buffer) => Promise<CheckpointTimestamp>
 
 /**
  * Exactly what is signed: the UTF-8 of this JSON, fields in this order, chains by chain number.
@@ -48,8 +56,12 @@ export function signedBytes(c: Pick<Checkpoint, 'format' | 'createdAt' | 'chains
   )
 }
 
-/** Reads every chain's head (committed writes only), signs them and stores the checkpoint. */
-export async function createCheckpoint(db: Db, key: SigningKey, createdBy: string): Promise<Checkpoint> {
+/**
+ * Reads every chain's head (committed writes only), signs them, has the signature time-stamped
+ * when `stamp` is given, and stores the checkpoint. A TSA that fails does not lose the checkpoint:
+ * it is kept with `timestampError` saying why.
+ */
+export async function createCheckpoint(db: Db, key: SigningKey, createdBy: string, stamp?: Stamp): Promise<Checkpoint> {
   const { rows } = await db.raw(
     `SELECT h.chain_key, h.seq, encode(h.hash, 'hex') AS hash, p.ods_code
        FROM ledger_heads h LEFT JOIN practices p ON p.id = h.chain_key ORDER BY h.chain_key`,
@@ -69,6 +81,13 @@ export async function createCheckpoint(db: Db, key: SigningKey, createdBy: strin
   }
   const signature = sign(key, signedBytes(body))
   const doc: Omit<Checkpoint, 'id'> = { ...body, publicKey: publicKeyPem(key), signature }
+  if (stamp) {
+    try {
+      doc.timestamp = await stamp(Buffer.from(signature, 'base64'))
+    } catch (err) {
+      doc.timestampError = (err as Error).message
+    }
+  }
   const [row] = await db('ledger_checkpoints')
     .insert({
       created_by: createdBy,
@@ -109,6 +128,9 @@ export function parseCheckpoint(text: string): Checkpoint {
   ) {
     throw new CheckpointError('The checkpoint file is incomplete or malformed.')
   }
+  const t = c.timestamp
+  if (t !== undefined && (typeof t?.tsa !== 'string' || typeof t.genTime !== 'string' || typeof t.token !== 'string'))
+    throw new CheckpointError('The checkpoint file has a malformed time-stamp.')
   return c as Checkpoint
 }
 

@@ -1,18 +1,19 @@
 import type crypto from 'node:crypto'
 import type { SigningKey } from '../../core/signing.js'
 import type { Db } from '../client.js'
-import { checkpointSignatureValid, createCheckpoint, latestCheckpoint, type Checkpoint } from './checkpoint.js'
+import { checkpointSignatureValid, createCheckpoint, latestCheckpoint, type Checkpoint, type Stamp } from './checkpoint.js'
+import { verifyTimestamp } from '../../core/timestamp.js'
 import { verifyLedger, type VerifyProgress, type VerifyResult } from './verify.js'
 
 // One implementation of "check the ledger" and "sign a checkpoint", called by the CLI, the
 // scheduler and the web (decision 024).
 
-export { createCheckpoint, parseCheckpoint, CheckpointError, type Checkpoint } from './checkpoint.js'
+export { createCheckpoint, parseCheckpoint, CheckpointError, type Checkpoint, type Stamp } from './checkpoint.js'
 export type { LedgerProblem, VerifyResult } from './verify.js'
 
 export interface IntegrityRun extends VerifyResult {
-  /** The checkpoint checked against, when there was one. */
-  checkpoint: { id: number | null; createdAt: string; signatureValid: boolean } | null
+  /** The checkpoint checked against, when there was one, and what its time-stamp proves. */
+  checkpoint: { id: number | null; createdAt: string; signatureValid: boolean; timestamp: string | null } | null
 }
 
 export class CheckpointRefused extends Error {}
@@ -29,6 +30,8 @@ export async function verifyIntegrity(
     chain?: number
     checkpoint?: Checkpoint
     publicKey?: crypto.KeyObject
+    /** The TSA's certificate or CA (PEM) to check a checkpoint's time-stamp signature with. */
+    tsaCertPem?: string
     runBy: string
     record?: boolean
     onProgress?: (p: VerifyProgress) => void
@@ -45,7 +48,16 @@ export async function verifyIntegrity(
           : 'The checkpoint is refused: there is no public key to check its signature with.',
       )
     }
-    checkpoint = { id: opts.checkpoint.id ?? null, createdAt: opts.checkpoint.createdAt, signatureValid: true }
+    let timestamp: string | null = null
+    if (opts.checkpoint.timestamp) {
+      // A time-stamp that does not hold means the file was altered: refused like a bad signature.
+      const verdict = await verifyTimestamp(opts.checkpoint.timestamp, Buffer.from(opts.checkpoint.signature, 'base64'), opts.tsaCertPem)
+      if (!verdict.ok) throw new CheckpointRefused(`The checkpoint is refused: its ${verdict.message}.`)
+      timestamp = verdict.message
+    } else if (opts.tsaCertPem) {
+      throw new CheckpointRefused('The checkpoint is refused: it carries no time-stamp to check with the TSA certificate.')
+    }
+    checkpoint = { id: opts.checkpoint.id ?? null, createdAt: opts.checkpoint.createdAt, signatureValid: true, timestamp }
   }
   const result = await verifyLedger(db, {
     chain: opts.chain,
@@ -74,6 +86,7 @@ export async function scheduledIntegrityCheck(
   db: Db,
   key: SigningKey,
   log: (line: string) => void = () => {},
+  stamp?: Stamp,
 ): Promise<{ intact: boolean; checkpointId: number }> {
   const previous = await latestCheckpoint(db)
   const usable = previous && checkpointSignatureValid(previous, key.publicKey) ? previous : undefined
@@ -81,12 +94,21 @@ export async function scheduledIntegrityCheck(
   const run = await verifyIntegrity(db, { checkpoint: usable, publicKey: key.publicKey, runBy: 'scheduler' })
   if (!run.intact)
     log(`ledger: integrity check FAILED: ${run.problems.length + run.moreProblems} problem(s); first: ${run.problems[0]?.message}`)
-  const cp = await createCheckpoint(db, key, 'scheduler')
+  const cp = await createCheckpoint(db, key, 'scheduler', stamp)
+  if (cp.timestampError) log(`ledger: checkpoint ${cp.id} kept WITHOUT a time-stamp: ${cp.timestampError}`)
   return { intact: run.intact, checkpointId: cp.id! }
 }
 
 export interface LedgerStatus {
-  lastCheckpoint: { id: number; createdAt: string; chains: number; developmentKey: boolean; createdBy: string } | null
+  lastCheckpoint: {
+    id: number
+    createdAt: string
+    chains: number
+    developmentKey: boolean
+    createdBy: string
+    /** The TSA's time and URL, or why a configured TSA gave none; null when none was asked. */
+    timestamp: { tsa: string; genTime: string } | { error: string } | null
+  } | null
   lastVerification: {
     finishedAt: Date
     intact: boolean
@@ -108,7 +130,18 @@ export async function ledgerStatus(db: Db): Promise<LedgerStatus> {
   ])
   return {
     lastCheckpoint: cp
-      ? { id: cp.id!, createdAt: cp.createdAt, chains: cp.chains.length, developmentKey: cp.developmentKey, createdBy: cp.createdBy }
+      ? {
+          id: cp.id!,
+          createdAt: cp.createdAt,
+          chains: cp.chains.length,
+          developmentKey: cp.developmentKey,
+          createdBy: cp.createdBy,
+          timestamp: cp.timestamp
+            ? { tsa: cp.timestamp.tsa, genTime: cp.timestamp.genTime }
+            : cp.timestampError
+              ? { error: cp.timestampError }
+              : null,
+        }
       : null,
     lastVerification: v
       ? {

@@ -18,7 +18,11 @@ import * as countersignatures from './20261207021000_countersignatures.js'
 import * as statementReportKind from './20261207030000_statement_report_kind.js'
 import * as mailLog from './20261207040000_mail_log.js'
 import * as reportSchedules from './20261207041000_report_schedules.js'
+import * as annualReportKind from './20261207050000_annual_report_kind.js'
+import * as scheduledClaims from './20261207051000_scheduled_claims.js'
 import * as findingCases from './20261207060000_finding_cases.js'
+import * as bulkExport from './20261207070000_bulk_export.js'
+import * as oidcSignIn from './20261207080000_oidc_sign_in.js'
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -44,7 +48,11 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261207030000_statement_report_kind': statementReportKind,
   '20261207040000_mail_log': mailLog,
   '20261207041000_report_schedules': reportSchedules,
+  '20261207050000_annual_report_kind': annualReportKind,
+  '20261207051000_scheduled_claims': scheduledClaims,
   '20261207060000_finding_cases': findingCases,
+  '20261207070000_bulk_export': bulkExport,
+  '20261207080000_oidc_sign_in': oidcSignIn,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

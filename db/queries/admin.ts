@@ -15,6 +15,8 @@ export interface AdminUser {
   lockedUntil: Date | null
   createdAt: Date
   practices: Array<{ id: number; odsCode: string }>
+  /** How the user signs in: with NHS Care Identity (matched by subject, decision 038) or a password. */
+  signsInWith: 'nhs_care_identity' | 'password'
 }
 
 /**
@@ -26,6 +28,7 @@ export async function listUsers(db: Db, scope: Scope): Promise<AdminUser[]> {
   const { rows } = await db.raw(
     `SELECT u.id, u.email, u.display_name AS "displayName", u.role, u.disabled_at AS "disabledAt",
             u.locked_until AS "lockedUntil", u.created_at AS "createdAt",
+            CASE WHEN u.oidc_subject IS NOT NULL THEN 'nhs_care_identity' ELSE 'password' END AS "signsInWith",
             coalesce(json_agg(json_build_object('id', p.id, 'odsCode', p.ods_code) ORDER BY p.ods_code)
                      FILTER (WHERE p.id IS NOT NULL), '[]') AS practices
        FROM users u
@@ -59,6 +62,8 @@ export interface AdminSource {
   tokenSet: boolean
   expectedIntervalMinutes: number
   enabled: boolean
+  /** Backfills read through FHIR Bulk Data $export (decision 037). */
+  bulkExport: boolean
   practiceOds: string | null
   practiceName: string | null
   createdAt: Date
@@ -77,6 +82,7 @@ export async function listSourcesForAdmin(db: Db, scope: Scope): Promise<AdminSo
       db.raw(`(s.token IS NOT NULL AND s.token <> '') AS "tokenSet"`),
       's.expected_interval_minutes as expectedIntervalMinutes',
       's.enabled',
+      's.bulk_export as bulkExport',
       'p.ods_code as practiceOds',
       'p.name as practiceName',
       's.created_at as createdAt',

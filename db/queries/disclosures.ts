@@ -216,7 +216,8 @@ export interface DisclosureListItem {
   dataDescription: string | null
 }
 
-function rawRows(db: Db, scope: Scope, filter: DisclosureFilter): Knex.QueryBuilder {
+/** Raw disclosures ("d", with their recipient "o") in scope that pass the page's filters: the list, the CSV and the BALP export. */
+export function rawRows(db: Db, scope: Scope, filter: DisclosureFilter): Knex.QueryBuilder {
   const q = whereScopeInstants(db('disclosures as d'), scope, 'd.practice_id', 'd.occurred_at').join(
     'organisations as o',
     'o.id',

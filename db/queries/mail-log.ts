@@ -24,6 +24,8 @@ export async function listMailRecipients(db: Db): Promise<MailRecipient[]> {
                  ELSE coalesce(array_agg(up.practice_id ORDER BY up.practice_id) FILTER (WHERE up.practice_id IS NOT NULL), '{}') END AS practice_ids
        FROM users u LEFT JOIN user_practices up ON up.user_id = u.id
       WHERE u.disabled_at IS NULL
+        -- A user NHS Care Identity sent no address for holds a placeholder under .invalid (decision 038).
+        AND u.email NOT ILIKE '%.invalid'
       GROUP BY u.id
       ORDER BY u.id`,
   )
@@ -60,6 +62,7 @@ export async function listUnsentHighFindingAlerts(db: Db): Promise<HighFindingAl
        JOIN user_practices up ON up.practice_id = f.practice_id
        JOIN users u ON u.id = up.user_id AND u.role = 'caldicott_guardian' AND u.disabled_at IS NULL
       WHERE f.severity = 'high' AND f.status = 'open' AND f.opened_at > now() - make_interval(days => ?)
+        AND u.email NOT ILIKE '%.invalid'
         AND NOT EXISTS (SELECT 1 FROM mail_log m WHERE m.user_id = u.id AND m.kind = 'high_finding' AND m.key = f.id::text)
       ORDER BY f.opened_at, f.id, u.id`,
     [NEW_FINDING_DAYS],

@@ -1,5 +1,6 @@
 import { PROMISE_CATALOGUE, promiseEntry, promiseVerdict, type AppliesTo } from '../../core/promises.js'
 import type { Db } from '../client.js'
+import { readTogether } from '../parallel.js'
 import { noticesInForce } from './notices.js'
 import type { Scope } from './scope.js'
 
@@ -55,12 +56,13 @@ export async function listPromiseEvidence(db: Db, scope: Scope): Promise<Practic
   const to = scope.to ?? (await londonToday(db))
   const from = scope.from ?? null
   const ids = `{${scope.practiceIds.join(',')}}`
-  const [practices, notices, applied, overrides, reports, findings] = await Promise.all([
-    db('practices').whereIn('id', scope.practiceIds).orderBy('ods_code').select('id', 'ods_code', 'name'),
-    noticesInForce(db, scope.practiceIds, from, to),
+  const [practices, notices, applied, overrides, reports, findings] = await readTogether(db, [
+    () => db('practices').whereIn('id', scope.practiceIds).orderBy('ods_code').select('id', 'ods_code', 'name'),
+    () => noticesInForce(db, scope.practiceIds, from, to),
     // Counts from the daily cube, which triggers keep equal to the raw rows (decision 004).
-    db.raw(
-      `SELECT dd.practice_id,
+    () =>
+      db.raw(
+        `SELECT dd.practice_id,
               coalesce(sum(dd.disclosures), 0)::int AS all_disclosures,
               coalesce(sum(dd.disclosures) FILTER (WHERE dd.data_level = 'identifiable' AND pu.opt_out_applies), 0)::int AS identifiable_secondary,
               coalesce(sum(dd.disclosures) FILTER (WHERE o.recipient_type <> 'patient_representative'), 0)::int AS to_organisations,
@@ -70,28 +72,31 @@ export async function listPromiseEvidence(db: Db, scope: Scope): Promise<Practic
          JOIN organisations o ON o.id = dd.recipient_id
         WHERE dd.practice_id = ANY(?::int[]) AND (?::date IS NULL OR dd.day >= ?::date) AND dd.day <= ?::date
         GROUP BY dd.practice_id`,
-      [ids, from, from, to],
-    ),
-    db.raw(
-      `SELECT ov.practice_id, count(*)::int AS n FROM override_events ov
+        [ids, from, from, to],
+      ),
+    () =>
+      db.raw(
+        `SELECT ov.practice_id, count(*)::int AS n FROM override_events ov
         WHERE ov.practice_id = ANY(?::int[]) AND ov.kind <> 'override_stopped'
           AND (?::date IS NULL OR ov.occurred_at >= (?::date::timestamp AT TIME ZONE 'Europe/London'))
           AND ov.occurred_at < ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London')
         GROUP BY ov.practice_id`,
-      [ids, from, from, to],
-    ),
-    db.raw(
-      `SELECT p.id AS practice_id, count(r.id)::int AS n
+        [ids, from, from, to],
+      ),
+    () =>
+      db.raw(
+        `SELECT p.id AS practice_id, count(r.id)::int AS n
          FROM unnest(?::int[]) AS p(id)
          JOIN report_exports r ON r.kind = 'commissioner' AND r.params->'practiceIds' @> to_jsonb(p.id)
           AND (r.params->>'to') >= coalesce(?::text, '0000') AND (r.params->>'from') <= ?::text
         GROUP BY p.id`,
-      [ids, from, to],
-    ),
+        [ids, from, to],
+      ),
     // A finding belongs to the period of the record it is about (a disclosure's or override's
     // day), or of its opening when it is about a source or a practice's figures.
-    db.raw(
-      `SELECT f.id, f.rule_id, f.status, f.summary, f.practice_id
+    () =>
+      db.raw(
+        `SELECT f.id, f.rule_id, f.status, f.summary, f.practice_id
          FROM findings f
          LEFT JOIN disclosures d ON f.subject_key LIKE 'disclosure:%' AND d.id = split_part(f.subject_key, ':', 2)::bigint
          LEFT JOIN override_events ov ON f.subject_key LIKE 'override:%' AND ov.id = split_part(f.subject_key, ':', 2)::bigint
@@ -99,8 +104,8 @@ export async function listPromiseEvidence(db: Db, scope: Scope): Promise<Practic
           AND (?::date IS NULL OR coalesce(d.occurred_at, ov.occurred_at, f.opened_at) >= (?::date::timestamp AT TIME ZONE 'Europe/London'))
           AND coalesce(d.occurred_at, ov.occurred_at, f.opened_at) < ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London')
         ORDER BY CASE f.status WHEN 'open' THEN 0 ELSE 1 END, f.id`,
-      [ids, from, from, to],
-    ),
+        [ids, from, from, to],
+      ),
   ])
   const appliedBy = new Map<number, Record<string, number>>(applied.rows.map((r: Record<string, number>) => [r.practice_id, r]))
   const overridesBy = new Map<number, number>(overrides.rows.map((r: { practice_id: number; n: number }) => [r.practice_id, r.n]))

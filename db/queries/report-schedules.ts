@@ -6,9 +6,9 @@ import type { Role } from './users.js'
 
 export interface ReportScheduleRow {
   id: number
-  kind: 'audit' | 'commissioner'
+  kind: 'audit' | 'commissioner' | 'annual'
   practiceIds: number[]
-  periodRule: 'last-month' | 'last-quarter' | 'last-12-months'
+  periodRule: 'last-month' | 'last-quarter' | 'last-12-months' | 'last-financial-year'
   cron: string
   recipientIds: number[]
   createdByUserId: number

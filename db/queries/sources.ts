@@ -11,6 +11,8 @@ export interface SourceRow {
   token: string | null
   expected_interval_minutes: number
   enabled: boolean
+  /** The server offers FHIR Bulk Data $export: a backfill reads through it (decision 037). */
+  bulk_export: boolean
   created_at: Date
 }
 
@@ -23,6 +25,7 @@ export async function addSource(
     baseUrl?: string | null
     token?: string | null
     expectedIntervalMinutes?: number
+    bulkExport?: boolean
   },
 ): Promise<SourceRow> {
   const [row] = await db('sources')
@@ -33,6 +36,7 @@ export async function addSource(
       base_url: s.baseUrl ?? null,
       token: s.token ?? null,
       expected_interval_minutes: s.expectedIntervalMinutes ?? 1440,
+      bulk_export: s.bulkExport ?? false,
     })
     .returning('*')
   return row
@@ -78,4 +82,9 @@ export async function advanceCursor(db: Db, sourceId: number, stream: string, cu
      WHERE source_cursors.cursor < excluded.cursor`,
     [sourceId, stream, cursor, runId],
   )
+}
+
+/** Says whether a FHIR source offers Bulk Data $export; false when there is no such FHIR source. */
+export async function setBulkExport(db: Db, id: number, on: boolean): Promise<boolean> {
+  return (await db('sources').where({ id, kind: 'fhir' }).update({ bulk_export: on })) > 0
 }

@@ -9,12 +9,16 @@ export interface UserRow {
   id: number
   email: string
   display_name: string
-  password_hash: string
+  /** Null for a user who signs in only with NHS Care Identity (decision 038). */
+  password_hash: string | null
   role: Role
   failed_attempts: number
   locked_until: Date | null
   disabled_at: Date | null
   created_at: Date
+  /** The OpenID Connect provider and subject that sign this user in; null for password-only users. */
+  oidc_issuer: string | null
+  oidc_subject: string | null
 }
 
 // scrypt is memory-hard and ships with Node: no native build step on a fresh machine.

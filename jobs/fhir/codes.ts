@@ -3,23 +3,24 @@ import type { Db } from '../../db/client.js'
 import { LOCAL_PURPOSE_SYSTEM, listChoiceCodeMap, listLegalBases, listPurposeCodeMap, listRecipientTypes } from '../../db/queries/codes.js'
 import type { PatientChoiceRecord } from '../../db/queries/records.js'
 
-// Code systems the collector reads. HL7 and DICOM URIs are the R4 ones; the urn:sharing-ledger:*
-// systems are ours, for what FHIR has no standard code for (recipient type, English legal basis).
-export const DCM = 'http://dicom.nema.org/resources/ontology/DCM'
-export const ISO_21089_LIFECYCLE = 'http://terminology.hl7.org/CodeSystem/iso-21089-lifecycle'
-export const DICOM_AUDIT_LIFECYCLE = 'http://terminology.hl7.org/CodeSystem/dicom-audit-lifecycle'
-export const AUDIT_EVENT_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-event-type'
-export const AUDIT_ENTITY_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-entity-type'
-export const OBJECT_ROLE = 'http://terminology.hl7.org/CodeSystem/object-role'
-export const V3_ACT_REASON = 'http://terminology.hl7.org/CodeSystem/v3-ActReason'
-export const V3_ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode'
-export const V3_OBSERVATION_VALUE = 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue'
-export const CONSENT_PROVISION_TYPE = 'http://hl7.org/fhir/consent-provision-type'
-export const NHS_NUMBER_SYSTEM = 'https://fhir.nhs.uk/Id/nhs-number'
-export const ODS_ORGANISATION_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code'
+// Code systems the collector reads, named once in core/fhir-codes.ts (the BALP export writes them too).
+export {
+  AUDIT_ENTITY_TYPE,
+  AUDIT_EVENT_TYPE,
+  CONSENT_PROVISION_TYPE,
+  DCM,
+  DICOM_AUDIT_LIFECYCLE,
+  ISO_21089_LIFECYCLE,
+  LEGAL_BASIS_SYSTEM,
+  NHS_NUMBER_SYSTEM,
+  OBJECT_ROLE,
+  ODS_ORGANISATION_SYSTEM,
+  RECIPIENT_TYPE_SYSTEM,
+  V3_ACT_CODE,
+  V3_ACT_REASON,
+  V3_OBSERVATION_VALUE,
+} from '../../core/fhir-codes.js'
 export { LOCAL_PURPOSE_SYSTEM }
-export const RECIPIENT_TYPE_SYSTEM = 'urn:sharing-ledger:recipient-type'
-export const LEGAL_BASIS_SYSTEM = 'urn:sharing-ledger:legal-basis'
 
 /** v3-ActReason codes that say consent was overridden (not purposes of use in their own right). */
 export const OVERRIDE_REASONS = new Set(['OVRER', 'OVRPJ', 'OVRPS', 'OVRTPS'])

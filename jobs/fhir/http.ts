@@ -18,7 +18,7 @@ export const MAX_RETRY_AFTER_MS = 60_000
 const MAX_BACKOFF_MS = 30_000
 const FHIR_CONTENT_TYPES = new Set(['application/fhir+json', 'application/json'])
 
-type Failure = { failure: string; retry: boolean; waitMs?: number }
+export type Failure = { failure: string; retry: boolean; waitMs?: number }
 type Attempt = { bundle: Bundle } | Failure
 
 /**
@@ -105,7 +105,7 @@ async function attemptOnce(url: string, options: FetchBundleOptions): Promise<At
  * and a source that could send the collector to any address could use it to probe the network
  * around it (which local ports answer) and read the answers back from the run's error.
  */
-async function fetchOnSameServer(
+export async function fetchOnSameServer(
   url: string,
   headers: Record<string, string>,
   signal: AbortSignal,
@@ -130,7 +130,7 @@ async function fetchOnSameServer(
  * bomb inflates to gigabytes) and at the request's deadline (each read is raced against it, so
  * a body that trickles in a byte at a time cannot hold the run).
  */
-async function readCapped(response: Response, maxBytes: number, signal: AbortSignal): Promise<{ text: string } | Failure> {
+export async function readCapped(response: Response, maxBytes: number, signal: AbortSignal): Promise<{ text: string } | Failure> {
   const tooLarge: Failure = { failure: `sent an answer larger than ${megabytes(maxBytes)} (FHIR_MAX_BODY_BYTES)`, retry: false }
   const declared = Number(response.headers.get('content-length') ?? NaN)
   if (!response.headers.get('content-encoding') && declared > maxBytes) {
@@ -170,7 +170,7 @@ const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) /
  * A network failure in words that name no address or port: the run's error is shown on the jobs
  * page, and "connect ECONNREFUSED 10.0.0.5:5432" would tell a reader what listens where.
  */
-function networkFailure(err: unknown): string {
+export function networkFailure(err: unknown): string {
   const cause = (err as { cause?: { code?: string } }).cause
   switch (cause?.code ?? (err as { code?: string }).code) {
     case 'ECONNREFUSED':

@@ -83,7 +83,7 @@ describe('administration in a browser', () => {
     await page.getByText('Added sam.manager@riverside.nhs.uk.').waitFor()
     const row = page.getByTestId('user-sam.manager@riverside.nhs.uk')
     expect(await row.locator('th, td').allTextContents()).toEqual([
-      'Sam Managersam.manager@riverside.nhs.uk',
+      'Sam Managersam.manager@riverside.nhs.ukSigns in with a password',
       'Practice manager',
       'A81001',
       'Active',

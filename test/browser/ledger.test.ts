@@ -9,6 +9,8 @@ import { TEST_PASSWORD } from '../support/app.js'
 import { ensureAppBuilt, openBrowserSession, signIn } from '../support/browser.js'
 import { testConfig } from '../support/config.js'
 import { useTestDatabase } from '../support/db.js'
+import { startTestTsa, type TestTsa } from '../support/tsa.js'
+import { timestamper } from '../../core/timestamp.js'
 
 // Issue 16: the ledger's state where people look for it: /jobs and the access log page.
 
@@ -17,6 +19,7 @@ let server: RunningServer
 let browser: Browser
 let page: Page
 const consoleErrors: string[] = []
+let tsa: TestTsa
 
 beforeAll(async () => {
   ensureAppBuilt()
@@ -32,13 +35,16 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) await writeAccessLog(t.db, { userId: null, actor: 'system', action: 'seed', target: `seed:${i}` })
   const config = testConfig(t.url)
   await verifyIntegrity(t.db, { runBy: 'scheduler' })
-  await createCheckpoint(t.db, config.signingKey!, 'scheduler')
+  // time-stamped by a real RFC 3161 authority (openssl ts on 127.0.0.1)
+  tsa = await startTestTsa()
+  await createCheckpoint(t.db, config.signingKey!, 'scheduler', timestamper(tsa.url))
   ;({ server, browser, page } = await openBrowserSession(t.db, config, consoleErrors))
 })
 
 afterAll(async () => {
   await browser?.close()
   await server?.close()
+  await tsa?.close()
 })
 
 describe('ledger status in the browser', () => {
@@ -48,7 +54,10 @@ describe('ledger status in the browser', () => {
     const panel = page.getByTestId('ledger-status')
     await panel.getByRole('heading', { name: 'Tamper-evident ledger' }).waitFor()
     expect(await page.getByTestId('ledger-verified').textContent()).toMatch(/intact \(all chains, 3 entries, 3 rows; by scheduler\)/)
-    expect(await page.getByTestId('ledger-checkpoint').textContent()).toMatch(/checkpoint 1, 1 chain, by scheduler/)
+    const checkpoint = await page.getByTestId('ledger-checkpoint').textContent()
+    expect(checkpoint).toMatch(/checkpoint 1, 1 chain, by scheduler/)
+    expect(checkpoint).toContain(`; time-stamped `)
+    expect(checkpoint).toContain(`by ${tsa.url}`)
     const schedules = await page
       .locator('table', { has: page.locator('caption', { hasText: 'Scheduled jobs' }) })
       .locator('tbody th')

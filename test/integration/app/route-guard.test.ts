@@ -9,7 +9,9 @@ import { useTestDatabase } from '../../support/db.js'
 
 const t = useTestDatabase()
 const ROUTES = path.resolve(import.meta.dirname, '../../../app/routes')
-const PUBLIC = new Set(['login.tsx', 'healthz.ts'])
+// The sign-in with NHS Care Identity happens before there is a session (404 unless configured;
+// test/integration/app/oidc-sign-in.test.ts).
+const PUBLIC = new Set(['login.tsx', 'healthz.ts', 'auth.oidc.start.tsx', 'auth.oidc.callback.tsx'])
 const routeFiles = fs.readdirSync(ROUTES).filter((f) => !PUBLIC.has(f))
 /** Action-only addresses whose GET just redirects elsewhere, reading nothing. */
 const GET_REDIRECTS = new Set(['logout.ts', 'jobs.sources.$id.run.ts', 'reports.download.ts'])

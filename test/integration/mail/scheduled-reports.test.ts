@@ -209,3 +209,56 @@ describe('the scheduled-report job', () => {
     expect(await runDueReportSchedules(deps(), produceScheduledReport, new Date('2027-01-01T07:00:10Z'))).toEqual([])
   })
 })
+
+describe('a scheduled annual Caldicott report', () => {
+  it('covers one practice, and when due is produced for the last financial year and mailed as a link', async () => {
+    const managerAB = await signedInUser(context(), 'practice_manager', ['A81001', 'B82002'])
+    const guardianA = await signedInUser(context(), 'caldicott_guardian', ['A81001'])
+    const refused = await add(managerAB, {
+      kind: 'annual',
+      practice: ['A81001', 'B82002'],
+      period: 'last-financial-year',
+      cron: '0 7 1 5 *',
+      recipient: [String(managerAB.id)],
+    })
+    expect(refused.status).toBe(400)
+    expect((await refused.json()).errors).toEqual({ practice: expect.stringMatching(/covers one practice/) })
+    // an auditor may not receive one (REPORT_ROLES.annual)
+    const auditor = await (
+      await add(managerAB, {
+        kind: 'annual',
+        practice: 'A81001',
+        period: 'last-financial-year',
+        cron: '0 7 1 5 *',
+        recipient: [String(users.auditorA.id)],
+      })
+    ).json()
+    expect(auditor.errors.recipient).toMatch(/cannot download this report/)
+    const added = await add(managerAB, {
+      kind: 'annual',
+      practice: 'A81001',
+      period: 'last-financial-year',
+      cron: '0 7 1 5 *',
+      recipient: [String(guardianA.id)],
+    })
+    expect(added.status).toBe(303)
+    const schedule = await t.db('report_schedules').where({ kind: 'annual' }).first()
+    await t
+      .db('report_schedules')
+      .where({ id: schedule.id })
+      .update({ created_at: new Date('2027-04-30T00:00:00Z') })
+    const before = smtp.messages.length
+    const [summary] = await runDueReportSchedules(deps(), produceScheduledReport, new Date('2027-05-01T06:00:30Z')) // 07:00 BST
+    expect(summary).toMatchObject({ status: 'completed' })
+    const report = await t
+      .db('report_exports')
+      .where({ generated_by: `schedule:${schedule.id}` })
+      .first()
+    expect(report.kind).toBe('annual')
+    expect(report.params).toMatchObject({ practices: ['A81001'], from: '2026-04-01', to: '2027-03-31' })
+    const mails = smtp.messages.slice(before)
+    expect(mails.map((m) => to(m)[0])).toEqual([guardianA.email])
+    expect(mails[0]!.subject).toBe('Sharing Ledger: Annual Caldicott report, 1 Apr 2026 to 31 Mar 2027, is ready')
+    expect(mails[0]!.attachments).toHaveLength(0)
+  })
+})

@@ -79,5 +79,12 @@ describe('npm run bench (smoke, tiny N)', () => {
     for (const r of [...figures.findings.noAgreements.reads, ...figures.findings.realistic.reads])
       for (const k of ['overviewCount', 'notificationsCount', 'casesPage', 'drillDown'])
         expect(Number.isFinite(r[k].p50), `${r.scope} ${k}`).toBe(true)
+    // Issue 18: the BALP export over the dataset, and the same backfill page by page and through $export.
+    expect(figures.standards.balp.rows).toBeGreaterThan(0)
+    expect(figures.standards.balp.rowsPerSec).toBeGreaterThan(0)
+    expect(figures.standards.bulk.paged.failedSources).toBe(0)
+    expect(figures.standards.bulk.bulk.failedSources).toBe(0)
+    expect(figures.standards.bulk.bulk.inserted).toBe(figures.standards.bulk.paged.inserted)
+    expect(figures.standards.bulk.bulk.inserted).toBeGreaterThan(0)
   })
 })

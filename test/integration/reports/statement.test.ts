@@ -80,7 +80,12 @@ describe('ledger statement', () => {
     const out = path.join(tmp, 'bad.pdf')
     const bad = await runLedger(['statement', '--practice', 'S10001', '--nhs-number', '943 476 5918', '--out', out], env())
     expect(bad.code).toBe(2)
-    expect(bad.stderr.trim()).toBe('--nhs-number is not a valid NHS number (10 digits, the last being the modulus 11 check digit).')
+    // the same sentence the Statements page shows at its field (core/inputs.ts NhsNumber)
+    expect(bad.stderr.trim()).toBe(
+      '--nhs-number: This is not a valid NHS number: its last digit does not match the check. Check each digit.',
+    )
+    const short = await runLedger(['statement', '--practice', 'S10001', '--nhs-number', '943 476', '--out', out], env())
+    expect(short.stderr.trim()).toBe('--nhs-number: An NHS number is 10 digits, often written in groups of 3, 3 and 4.')
     expect(fs.existsSync(out)).toBe(false)
     expect(await rowsContaining(t.db, '9434765918')).toEqual([])
   }, 120_000)

@@ -28,6 +28,13 @@ describe('period presets', () => {
   it('at the financial year boundary (31 March, 1 April)', () => {
     expect(byId('2027-03-31')['this-financial-year']).toMatchObject({ from: '2026-04-01', to: '2027-03-31' })
     expect(byId('2027-04-01')['this-financial-year']).toMatchObject({ from: '2027-04-01', to: '2027-04-01' })
+    // the whole financial year before (the annual Caldicott report's period)
+    expect(byId('2027-03-31')['last-financial-year']).toMatchObject({ from: '2025-04-01', to: '2026-03-31' })
+    expect(byId('2027-04-01')['last-financial-year']).toMatchObject({
+      from: '2026-04-01',
+      to: '2027-03-31',
+      label: 'Last financial year (Apr 2026 to Mar 2027)',
+    })
     expect(byId('2027-04-01')['last-quarter']).toMatchObject({ from: '2027-01-01', to: '2027-03-31' })
   })
 
