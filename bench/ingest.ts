@@ -1,5 +1,5 @@
 // Phase (b), ingest: the real collector against the simulator (in its own process) over HTTP,
-// against the raw INSERT baseline; then (b2) the compliance rules over what was collected.
+// against the raw INSERT baseline. The compliance rules over what was collected are bench/findings.ts.
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -8,7 +8,6 @@ import type { DbHandle } from '../db/client.js'
 import { ensurePractice } from '../db/queries/practices.js'
 import { addSource } from '../db/queries/sources.js'
 import { collectSource } from '../jobs/collect.js'
-import { refreshFindings } from '../core/findings/refresh.js'
 import type { BulkConfig } from '../simulator/bulk.js'
 import type { SimulatedPractice, SimulatorOptions } from '../simulator/server.js'
 import {
@@ -141,18 +140,4 @@ export async function startSimulatorProcess(options: Omit<SimulatorOptions, 'por
       return last ? (JSON.parse(last) as { requests: number }).requests : null
     },
   }
-}
-
-// ---- (b2) Findings ---------------------------------------------------------------------------
-
-/**
- * The compliance rules over everything collected (the collector's own refresh is incremental;
- * this is the full re-evaluation `ledger findings refresh --full` runs), so the findings page
- * is timed over real findings, not an empty table.
- */
-export async function findings(handle: DbHandle, config: Config) {
-  const t0 = performance.now()
-  const result = await refreshFindings({ db: handle.db, config }, { mode: 'full' })
-  const open = Number((await handle.db('findings').where({ status: 'open' }).count('* as n'))[0]!.n)
-  return { seconds: round(ms(t0) / 1000), opened: result.opened, reopened: result.reopened, resolved: result.resolved, open }
 }

@@ -12,7 +12,7 @@ import {
   sumDisclosuresByPurposeAndRecipientType,
   sumDisclosuresByRecipient,
 } from '../db/queries/disclosures.js'
-import { listFindings } from '../db/queries/findings.js'
+import { listCases } from '../db/queries/finding-cases.js'
 import { latestPublishedNdop, listScopePractices, monthlyOptOuts } from '../db/queries/opt-outs.js'
 import { countOverridesPending, listOverrideQueue } from '../db/queries/overrides.js'
 import {
@@ -170,7 +170,12 @@ const QUERIES: QuerySet = [
     run: (db, s) => listOverrideQueue(db, s, { status: 'pending', overdueOnly: false }, REVIEW_DAYS, { limit: 50, offset: 0 }),
   },
   { page: 'overrides', query: 'countOverridesPending', run: (db, s) => countOverridesPending(db, s, REVIEW_DAYS) },
-  { page: 'findings', query: 'listFindings', run: (db, s) => listFindings(db, s, { status: 'open' }) },
+  // The findings page lists cases (decision 036); without a period they come from the roll-up.
+  {
+    page: 'findings',
+    query: 'listCases',
+    run: (db, s) => listCases(db, { practiceIds: s.practiceIds }, { status: 'open' }, { limit: 25, offset: 0 }),
+  },
 ]
 
 export async function dashboard(db: Db, bulk: Bulk, opts: BenchOptions) {

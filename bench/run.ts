@@ -11,7 +11,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { DB_NAME, log, round, type BenchOptions } from './common.js'
 import { buildDataset, recreateDatabase, reuseDatabase } from './dataset.js'
-import { benchConfig, findings, ingest } from './ingest.js'
+import { findingsPhase } from './findings.js'
+import { benchConfig, ingest } from './ingest.js'
 import { load } from './load.js'
 import { dashboard } from './queries.js'
 import { evidencePack } from './reports.js'
@@ -81,14 +82,8 @@ async function main() {
       log(
         `ingest: ${ingestResult.events} events in ${ingestResult.collectorSeconds} s = ${ingestResult.collectorEventsPerSec} events/s; raw ${ingestResult.rawInsertRowsPerSec} rows/s`,
       )
-    // The synthetic rows carry no data sharing agreements, so nearly every one is a finding:
-    // above 1M that is millions of findings and tens of minutes, measuring the data, not the rules.
-    if (opts.events > 1_000_000 && !skipped('findings')) {
-      log('findings: skipped above 1,000,000 events (the synthetic data has no agreements, so almost every row is a finding)')
-      opts.skip.add('findings')
-    }
-    const findingsResult = skipped('findings') ? null : await findings(handle, config)
-    if (findingsResult) log(`findings: ${JSON.stringify(findingsResult)}`)
+    // Issue 19: the findings phase runs at every scale, in two data shapes (bench/findings.ts).
+    const findingsResult = skipped('findings') ? null : await findingsPhase(handle, config, bulk, opts)
     await handle.db.raw('ANALYZE')
     const dash = skipped('dashboard') ? null : await dashboard(handle.db, bulk, opts)
     const reports = skipped('reports') ? null : await evidencePack(handle.db, bulk, opts)
@@ -136,7 +131,7 @@ function printTable(o: {
   machine: { cores: number }
   dataset: { seconds: number; sizes: Record<string, unknown> }
   ingest: Awaited<ReturnType<typeof ingest>> | null
-  findings: Awaited<ReturnType<typeof findings>> | null
+  findings: Awaited<ReturnType<typeof findingsPhase>> | null
   dashboard: Awaited<ReturnType<typeof dashboard>> | null
   reports: Awaited<ReturnType<typeof evidencePack>> | null
   standards: Awaited<ReturnType<typeof standards>> | null
@@ -151,11 +146,7 @@ function printTable(o: {
       `ingest: ${i.events} events in ${i.collectorSeconds} s = ${i.collectorEventsPerSec} events/s (collector, end to end); raw INSERT..SELECT ${i.rawInsertRowsPerSec} rows/s; raw/collector = ${i.collectorToRawRatio}x`,
     )
   else lines.push('ingest: skipped')
-  lines.push(
-    o.findings
-      ? `findings: full re-evaluation of every rule in ${o.findings.seconds} s; ${o.findings.open} open findings`
-      : 'findings: skipped',
-  )
+  lines.push(...findingLines(o.findings))
   lines.push('')
   if (o.dashboard) {
     lines.push(
@@ -219,6 +210,29 @@ function printTable(o: {
     lines.push(`  saturation, no pause between pages: ${figures(l.saturated)}`)
   } else lines.push('load: skipped')
   console.log(lines.join('\n'))
+}
+
+function findingLines(f: Awaited<ReturnType<typeof findingsPhase>> | null): string[] {
+  if (!f) return ['findings: skipped']
+  const t = (x: { p50: number; p95: number } | null) => (x ? `${x.p50}/${x.p95}` : '-')
+  const readLines = (shape: string, rs: typeof f.noAgreements.reads) =>
+    rs.map(
+      (r) =>
+        `  ${shape}, ${r.scope}: ${r.cases} open cases (biggest ${r.biggestCase}); p50/p95 ms: overview count ${t(r.overviewCount)}, ` +
+        `notifications ${t(r.notificationsCount)}, cases page ${t(r.casesPage)}, page 10 ${t(r.casesPage10)}, drill-down ${t(r.drillDown)}`,
+    )
+  const one = f.oneAgreement
+  return [
+    `findings, no agreements: full re-evaluation of every rule in ${f.noAgreements.seconds} s; ${f.noAgreements.open} open findings`,
+    ...readLines('no agreements', f.noAgreements.reads),
+    one
+      ? `  one agreement for the biggest case (${one.caseFindingsAcrossPractices} findings): registered and refreshed in ${one.seconds} s ` +
+        `(no_agreement rule ${one.noAgreementRuleMs} ms), ${one.resolved} resolved, roll-ups exact: ${one.rollupsExact}`
+      : '  one agreement: no no-agreement case',
+    `findings, realistic coverage (${f.realistic.agreements} agreements, ${f.realistic.uncoveredShare * 100}% of disclosures uncovered): ` +
+      `refresh after registering them ${f.realistic.refreshAfterRegistering.seconds} s; full re-evaluation ${f.realistic.seconds} s; ${f.realistic.open} open`,
+    ...readLines('realistic', f.realistic.reads),
+  ]
 }
 
 main().catch((err) => {

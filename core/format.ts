@@ -7,6 +7,7 @@
 const count = new Intl.NumberFormat('en-GB')
 const month = new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' })
 const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' })
+const londonDay = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'Europe/London' })
 const dateTime = new Intl.DateTimeFormat('en-GB', {
   day: 'numeric',
   month: 'short',
@@ -24,6 +25,9 @@ export const formatDay = (isoDay: string) => day.format(new Date(`${isoDay}T00:0
 
 /** 'YYYY-MM-DD' (any day of the month; a longer timestamp is cut to its day) -> 'Mar 2026'. */
 export const formatMonth = (isoDay: string) => month.format(new Date(`${isoDay.slice(0, 10)}T00:00:00Z`))
+
+/** An instant -> '1 Mar 2026', its day in UK time; '' for none. */
+export const formatInstantDay = (instant: string | Date | null) => (instant ? londonDay.format(new Date(instant)) : '')
 
 /** An instant -> '1 Mar 2026, 14:05' in UK time. */
 export const formatDateTime = (instant: string | Date) => dateTime.format(new Date(instant))

@@ -6,6 +6,7 @@ import { setFindingStatus } from '../../core/findings/status.js'
 import { refreshFindings } from '../../core/findings/refresh.js'
 import { promiseEntry, promisesCheckedBy } from '../../core/promises.js'
 import { RULE_IDS, getRule, type RuleId } from '../../core/findings/index.js'
+import { caseHref } from '../../core/findings/cases.js'
 import { notFound, requirePractice, type Access } from './access.server.js'
 import { readFormWith, readQuery } from './request.server.js'
 import { FINDING_REASON_LIMIT } from './limits.js'
@@ -56,6 +57,7 @@ export async function exportFindings(args: { request: Request; context: AppLoadC
       { header: 'status', value: (r) => r.status },
       { header: 'opened_at', value: (r) => r.openedAt },
       { header: 'summary', value: (r) => r.summary },
+      { header: 'case', value: (r) => r.caseKey },
     ],
   })
 }
@@ -77,6 +79,10 @@ export async function getFindingPage(args: { request: Request; context: AppLoadC
     finding: {
       ...finding,
       evidence: finding.evidence.map((e) => ({ ...e, href: EVIDENCE_LINKS[e.type]?.(e.id) ?? null })),
+      // The case it belongs to (decision 036), where a decision can be taken for all of its findings.
+      caseHref: finding.practiceOds
+        ? caseHref({ practiceOds: finding.practiceOds, ruleId: finding.ruleId, caseKey: finding.caseKey, status: finding.status })
+        : null,
     },
     rule: rule ? { title: rule.title, explanation: rule.explanation } : null,
     // The catalogue promises this rule checks (core/promises.ts), for the link to /promises.

@@ -40,7 +40,7 @@ export default function AdminAgreements() {
   const failed = useActionData<typeof action>()
   const formKey = useFormResetKey()
   const errors = failed?.errors
-  const values = failed?.values ?? {}
+  const values = failed?.values ?? data.prefill ?? {}
   return (
     <>
       <h1>Data sharing agreements</h1>

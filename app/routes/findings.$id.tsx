@@ -1,13 +1,9 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
-import type { SerializeFrom } from '@remix-run/node'
-import { CharacterCount } from '../components/character-count.js'
-import { CsrfField } from '../components/csrf-field.js'
-import { ErrorSummary, FieldError, fieldProps } from '../components/form-errors.js'
+import { Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
+import { DecisionForm } from '../components/decision-form.js'
 import { decideFinding, getFindingPage } from '../lib/findings.server.js'
 import { formatDateTime } from '../../core/format.js'
 import { DataTable } from '../components/data-table.js'
-import { FINDING_REASON_LIMIT } from '../lib/limits.js'
 import { useKeptSearch } from '../lib/navigation.js'
 import { FINDING_STATUS_LABELS } from '../../core/labels.js'
 
@@ -31,6 +27,12 @@ export default function FindingPage() {
     <>
       <p>
         <Link to={`/findings${kept}`}>Back to the findings</Link>
+        {finding.caseHref && (
+          <>
+            {' · '}
+            <Link to={finding.caseHref}>Its case</Link>
+          </>
+        )}
       </p>
       <h1>
         Finding {finding.id}: {rule?.title ?? finding.ruleId}
@@ -98,80 +100,15 @@ export default function FindingPage() {
           ]}
         />
       </section>
-      {canDecide && <DecisionForm status={finding.status} decisions={finding.events.length} result={result} busy={busy} />}
+      {canDecide && (
+        <DecisionForm
+          status={finding.status}
+          formKey={`${finding.status}-${finding.events.length}`}
+          errors={result && !result.ok ? result.errors : undefined}
+          values={result && !result.ok ? result.values : undefined}
+          busy={busy}
+        />
+      )}
     </>
-  )
-}
-
-const FORM = 'decision'
-const FIELD_IDS = { status: 'decision-status', reason: 'reason' }
-const DECISIONS = [
-  { value: 'accepted', label: 'Accept', hint: 'The finding stands and the practice accepts it (for example a lawful exception).' },
-  { value: 'resolved', label: 'Resolve', hint: 'The cause has been dealt with.' },
-  { value: 'open', label: 'Reopen', hint: 'The finding needs action again.' },
-] as const
-
-/** The same radios, hints, error summary and character count as the override review. */
-function DecisionForm({
-  status,
-  decisions,
-  result,
-  busy,
-}: {
-  status: string
-  decisions: number
-  result: SerializeFrom<typeof action> | undefined
-  busy: boolean
-}) {
-  const errors = result && !result.ok ? result.errors : undefined
-  const values = result && !result.ok ? result.values : undefined
-  return (
-    <section className="panel" aria-labelledby="decide-heading">
-      <h2 id="decide-heading">Decide</h2>
-      <ErrorSummary form={FORM} errors={errors} fieldIds={FIELD_IDS} />
-      {/* A new key once a decision is recorded empties the form: the last reason is on record above. */}
-      <Form method="post" className="stack admin-form review-form" noValidate key={`${status}-${decisions}`}>
-        <CsrfField />
-        <fieldset id={FIELD_IDS.status} tabIndex={-1} {...fieldProps(FORM, 'status', errors)}>
-          <legend>Decision</legend>
-          <FieldError form={FORM} field="status" errors={errors} />
-          <div className="radios">
-            {DECISIONS.filter((d) => d.value !== status).map((d) => (
-              <div key={d.value}>
-                <input
-                  type="radio"
-                  id={`status-${d.value}`}
-                  name="status"
-                  value={d.value}
-                  defaultChecked={values?.status === d.value}
-                  aria-describedby={`status-${d.value}-hint`}
-                />
-                <label htmlFor={`status-${d.value}`}>{d.label}</label>
-                <div className="hint" id={`status-${d.value}-hint`}>
-                  {d.hint}
-                </div>
-              </div>
-            ))}
-          </div>
-        </fieldset>
-        <div>
-          <label htmlFor={FIELD_IDS.reason}>Reason</label>
-          <FieldError form={FORM} field="reason" errors={errors} />
-          <CharacterCount
-            id={FIELD_IDS.reason}
-            name="reason"
-            rows={5}
-            required
-            limit={FINDING_REASON_LIMIT}
-            defaultValue={values?.reason ?? ''}
-            aria-invalid={errors?.reason ? true : undefined}
-            describedBy={fieldProps(FORM, 'reason', errors)['aria-describedby']}
-          />
-        </div>
-        <button type="submit" className="button" disabled={busy}>
-          Record decision
-        </button>
-      </Form>
-    </section>
   )
 }

@@ -1,4 +1,4 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
-import { exportFindings } from '../lib/findings.server.js'
+import { exportCases } from '../lib/finding-cases.server.js'
 
-export const loader = (args: LoaderFunctionArgs) => exportFindings(args)
+export const loader = (args: LoaderFunctionArgs) => exportCases(args)

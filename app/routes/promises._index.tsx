@@ -80,7 +80,7 @@ export default function Promises() {
                           ? 'none'
                           : pr.checkedBy.map((rule) => (
                               <div key={rule}>
-                                <Link to={`/findings?practice=${p.odsCode}&rule=${rule}`}>{rule}</Link>
+                                <Link to={`/findings/list?practice=${p.odsCode}&rule=${rule}`}>{rule}</Link>
                               </div>
                             ))}
                         {pr.open + pr.reviewed > 0 && (

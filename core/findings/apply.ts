@@ -41,14 +41,16 @@ export async function applyRule(db: Db, query: RuleQuery, p: RuleParams): Promis
       SELECT f.id, f.status FROM findings f JOIN v ON v.subject_key = f.subject_key WHERE f.rule_id = ${p.ruleId}
     ),
     up AS (
-      INSERT INTO findings AS f (rule_id, severity, practice_id, subject_key, summary, evidence, status, opened_at, updated_at)
-      SELECT ${p.ruleId}, ${p.severity}, v.practice_id, v.subject_key, v.summary, v.evidence, 'open', now(), now()
+      INSERT INTO findings AS f (rule_id, severity, practice_id, subject_key, case_key, subject_at, summary, evidence, status, opened_at, updated_at)
+      SELECT ${p.ruleId}, ${p.severity}, v.practice_id, v.subject_key, v.case_key, v.subject_at, v.summary, v.evidence, 'open', now(), now()
         FROM v
       ON CONFLICT (rule_id, subject_key) DO UPDATE SET
         severity = excluded.severity, practice_id = excluded.practice_id, summary = excluded.summary, evidence = excluded.evidence,
+        case_key = excluded.case_key, subject_at = excluded.subject_at,
         status = CASE WHEN f.status = 'resolved' AND ${new Sql(LAST_CHANGE_BY_SYSTEM, [])} THEN 'open' ELSE f.status END,
         updated_at = excluded.updated_at
-      WHERE (f.severity, f.practice_id, f.summary, f.evidence) IS DISTINCT FROM (excluded.severity, excluded.practice_id, excluded.summary, excluded.evidence)
+      WHERE (f.severity, f.practice_id, f.case_key, f.subject_at, f.summary, f.evidence)
+            IS DISTINCT FROM (excluded.severity, excluded.practice_id, excluded.case_key, excluded.subject_at, excluded.summary, excluded.evidence)
          OR (f.status = 'resolved' AND ${new Sql(LAST_CHANGE_BY_SYSTEM, [])})
       RETURNING f.id, f.status, f.summary
     ),

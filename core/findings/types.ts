@@ -33,7 +33,10 @@ export interface RuleParams {
 }
 
 export interface RuleQuery {
-  /** SELECT subject_key, practice_id, summary, evidence: the violations among the records in scope. */
+  /**
+   * SELECT subject_key, practice_id, case_key, subject_at, summary, evidence: the violations among the records in scope.
+   * case_key is the cause it shares with others (decision 036), subject_at when its subject happened (or null).
+   */
   violations(p: RuleParams): Sql
   /** SELECT reason, for an open finding `f` (subject_key, evidence) that is no longer a violation. */
   resolution(p: RuleParams): Sql

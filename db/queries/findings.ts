@@ -16,6 +16,8 @@ export interface FindingListItem {
   status: 'open' | 'accepted' | 'resolved'
   openedAt: Date
   updatedAt: Date
+  /** The case it belongs to (decision 036). */
+  caseKey: string
 }
 
 /**
@@ -35,6 +37,7 @@ export async function listFindings(db: Db, scope: Scope, filter: FindingFilter =
       'f.status',
       'f.opened_at as openedAt',
       'f.updated_at as updatedAt',
+      'f.case_key as caseKey',
     )
     .orderByRaw(
       `CASE f.status WHEN 'open' THEN 0 ELSE 1 END, CASE f.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, f.opened_at DESC, f.id DESC`,
@@ -88,6 +91,7 @@ const DETAIL_COLUMNS = [
   'f.status',
   'f.opened_at as openedAt',
   'f.updated_at as updatedAt',
+  'f.case_key as caseKey',
 ]
 
 /**
@@ -135,10 +139,13 @@ export async function getFinding(db: Db, id: number): Promise<(FindingDetail & {
 /** A finding about a period, as the audit evidence pack prints it. */
 export interface PeriodFinding {
   id: number
+  practiceId: number
   ruleId: string
   severity: string
   odsCode: string
   subjectKey: string
+  /** The case it belongs to (decision 036). */
+  caseKey: string
   /** When its subject happened (a disclosure's or override's time), or null for a source or a publication. */
   subjectAt: Date | null
   summary: string
@@ -166,7 +173,8 @@ export async function listFindingsAboutPeriod(
     `WITH b AS (SELECT (?::date::timestamp AT TIME ZONE 'Europe/London') AS start_at,
                        ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London') AS end_at,
                        ?::date AS from_day, ?::date AS to_day, ?::int[] AS practice_ids)
-     SELECT f.id, f.rule_id AS "ruleId", f.severity, p.ods_code AS "odsCode", f.subject_key AS "subjectKey",
+     SELECT f.id, f.rule_id AS "ruleId", f.severity, p.ods_code AS "odsCode", f.subject_key AS "subjectKey", f.case_key AS "caseKey",
+            f.practice_id AS "practiceId",
             coalesce(d.occurred_at, ov.occurred_at) AS "subjectAt", f.summary, f.status,
             last_event.reason AS "statusReason", f.opened_at AS "openedAt"
        FROM b CROSS JOIN findings f

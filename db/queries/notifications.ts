@@ -75,12 +75,19 @@ function parts(who: NotificationViewer, reviewDays: number): Part[] {
   if (kinds.has('high_finding')) {
     out.push({
       kind: 'high_finding',
+      // Per practice, newest first from the partial index findings_open_high, and only where the
+      // roll-up says a high finding is open (decision 036): bounded with a million open findings.
       sql: `SELECT 'high_finding' AS kind, f.id, f.rule_id AS detail, p.ods_code, p.name AS practice_name, f.opened_at AS "when", NULL::text AS other
-              FROM findings f JOIN practices p ON p.id = f.practice_id
-             WHERE f.practice_id = ANY(?) AND f.severity = 'high' AND f.status = 'open'
-               AND f.opened_at > now() - make_interval(days => ?)
+              FROM practices p
+              CROSS JOIN LATERAL (
+                SELECT f.id, f.rule_id, f.opened_at FROM findings f
+                 WHERE f.practice_id = p.id AND f.severity = 'high' AND f.status = 'open'
+                   AND f.opened_at > now() - make_interval(days => ?)
+                 ORDER BY f.opened_at DESC, f.id DESC LIMIT ?) f
+             WHERE p.id = ANY(?)
+               AND EXISTS (SELECT 1 FROM finding_counts fc WHERE fc.practice_id = p.id AND fc.severity = 'high' AND fc.status = 'open')
              ORDER BY f.opened_at DESC, f.id DESC LIMIT ?`,
-      bindings: [ids, NEW_FINDING_DAYS, PER_KIND_LIMIT],
+      bindings: [NEW_FINDING_DAYS, PER_KIND_LIMIT, ids, PER_KIND_LIMIT],
     })
   }
   if (kinds.has('override_due')) {

@@ -1,20 +1,163 @@
-import { listFindingEvents } from '../queries/index.js'
-import { formatCount, formatIsoDateTime } from '../../core/format.js'
+import { describeCaseKeys, listFindingEvents } from '../queries/index.js'
+import { formatCount, formatIsoDateTime, formatIsoDay } from '../../core/format.js'
+import { describeCase } from '../../core/findings/cases.js'
+import type { CaseRow } from '../../db/queries/finding-cases.js'
+import type { PeriodFinding } from '../../db/queries/findings.js'
 import { heading, keyValues, paragraph } from '../pdf/heading.js'
 import { drawTable } from '../pdf/table/index.js'
 import type { AuditPack } from './pack.js'
 
-export async function findingsSection({ ctx, labels, section, overview: { findings } }: AuditPack): Promise<void> {
-  const { doc, db } = ctx
-  // Findings: by their subject's date, not their detection date (issue 15)
+export const FINDINGS_APPENDIX = 'Appendix: individual findings and their history'
+
+interface PackCase {
+  ruleId: string
+  severity: string
+  odsCode: string
+  caseKey: string
+  findings: PeriodFinding[]
+  row: CaseRow
+}
+
+/** The findings grouped by cause (decision 036), most severe first, then those with most findings. */
+async function casesOf(pack: AuditPack): Promise<PackCase[]> {
+  const { findings } = pack.overview
+  const byKey = new Map<string, PeriodFinding[]>()
+  for (const f of findings) {
+    const k = `${f.ruleId}|${f.odsCode}|${f.caseKey}`
+    byKey.set(k, [...(byKey.get(k) ?? []), f])
+  }
+  const subjects = await describeCaseKeys(pack.ctx.db, [...new Set(findings.map((f) => f.caseKey))])
+  const rank = (s: string) => ({ high: 0, medium: 1 })[s] ?? 2
+  return [...byKey.values()]
+    .map((fs) => {
+      const f = fs[0]!
+      const at = fs.map((x) => x.subjectAt ?? x.openedAt).map((d) => new Date(d).getTime())
+      const row: CaseRow = {
+        ruleId: f.ruleId,
+        practiceId: f.practiceId,
+        practiceOds: f.odsCode,
+        caseKey: f.caseKey,
+        severity: f.severity as CaseRow['severity'],
+        status: fs.every((x) => x.status !== 'open') ? 'resolved' : 'open',
+        findings: fs.length,
+        firstAt: new Date(Math.min(...at)),
+        lastAt: new Date(Math.max(...at)),
+        recipientId: null,
+        recipientName: null,
+        recipientOds: null,
+        purpose: null,
+        purposeLabel: null,
+        agreementId: null,
+        agreementReference: null,
+        sourceId: null,
+        sourceName: null,
+        pseudonym: null,
+        overrideId: null,
+        ...subjects.get(f.caseKey),
+      }
+      return { ruleId: f.ruleId, severity: f.severity, odsCode: f.odsCode, caseKey: f.caseKey, findings: fs, row }
+    })
+    .sort(
+      (a, b) =>
+        rank(a.severity) - rank(b.severity) ||
+        b.findings.length - a.findings.length ||
+        a.ruleId.localeCompare(b.ruleId) ||
+        a.odsCode.localeCompare(b.odsCode) ||
+        a.caseKey.localeCompare(b.caseKey),
+    )
+}
+
+/** How many of the case's findings are in each status: "3 open, 1 accepted". */
+function statusWords(pack: AuditPack, fs: PeriodFinding[]): string {
+  const n = new Map<string, number>()
+  for (const f of fs) n.set(f.status, (n.get(f.status) ?? 0) + 1)
+  return ['open', 'accepted', 'resolved']
+    .filter((s) => n.has(s))
+    .map((s) => `${formatCount(n.get(s)!)} ${pack.labels.findingStatus(s).toLowerCase()}`)
+    .join(', ')
+}
+
+export async function findingsSection(pack: AuditPack): Promise<void> {
+  const {
+    ctx,
+    labels,
+    section,
+    overview: { findings },
+  } = pack
+  const { doc } = ctx
+  // Findings: by their subject's date, not their detection date (issue 15); grouped by cause (issue 19)
   section('6. Compliance findings')
   paragraph(
     doc,
     'Every finding whose subject falls in the period, whenever it was detected: a disclosure or override event that occurred in the period, ' +
       'an NHS England opt-out publication dated in it, or a source whose problem was open at some time in it. ' +
-      'Status is as at the report; its history follows the table.',
+      'They are grouped into cases: one rule, one practice and the thing to fix (a recipient and purpose, an agreement, a source, a patient), ' +
+      `most severe first. Status is as at the report; each finding, its status and reason and its history are in the ${FINDINGS_APPENDIX.toLowerCase()}.`,
     { size: 9 },
   )
+  const cases = await casesOf(pack)
+  const sc = ctx.section('finding_cases')
+  cases.forEach((c) =>
+    sc.add([
+      c.ruleId,
+      c.severity,
+      c.odsCode,
+      c.caseKey,
+      String(c.findings.length),
+      c.row.firstAt,
+      c.row.lastAt,
+      statusWords(pack, c.findings),
+    ]),
+  )
+  drawTable(
+    doc,
+    [
+      { header: 'Rule', width: 2.3 },
+      { header: 'Severity', width: 1.3, fit: 'Medium' },
+      { header: 'Practice and subject', width: 2.6 },
+      { header: 'Findings', width: 1.1, align: 'right', fit: '1,000,000' },
+      { header: 'First and last', width: 1.9, fit: '2026-10-25' },
+      { header: 'Status', width: 1.8 },
+      { header: 'To resolve', width: 4 },
+    ],
+    cases.map((c) => {
+      const d = describeCase(c.row)
+      return [
+        labels.rule(c.ruleId),
+        labels.severity(c.severity),
+        `${c.odsCode} ${d.subject}`,
+        formatCount(c.findings.length),
+        `${formatIsoDay(formatIsoDateTime(c.row.firstAt))} to ${formatIsoDay(formatIsoDateTime(c.row.lastAt))}`,
+        statusWords(pack, c.findings),
+        d.action.text,
+      ]
+    }),
+    { emptyText: 'None recorded.' },
+  )
+  const counts = { high: 0, medium: 0, low: 0 } as Record<string, number>
+  findings.forEach((f) => (counts[f.severity] = (counts[f.severity] ?? 0) + 1))
+  keyValues(doc, [
+    ['Findings about the period', formatCount(findings.length)],
+    ['Cases', formatCount(cases.length)],
+    [
+      'By severity',
+      `${formatCount(counts.high ?? 0)} high, ${formatCount(counts.medium ?? 0)} medium, ${formatCount(counts.low ?? 0)} low`,
+    ],
+    ['Still open', formatCount(findings.filter((f) => f.status === 'open').length)],
+  ])
+}
+
+/** The appendix: every finding of section 6, with its case, status and reason, then their history. */
+export async function findingsAppendix(pack: AuditPack): Promise<void> {
+  const {
+    ctx,
+    labels,
+    section,
+    overview: { findings },
+  } = pack
+  const { doc, db } = ctx
+  section(FINDINGS_APPENDIX)
+  paragraph(doc, 'The findings of section 6 one by one, in the order they were recorded, with the case each belongs to.', { size: 9 })
   const sf = ctx.section('findings')
   findings.forEach((f) =>
     sf.add([String(f.id), f.ruleId, f.severity, f.odsCode, f.subjectKey, f.subjectAt, f.summary, f.status, f.statusReason, f.openedAt]),
@@ -25,7 +168,7 @@ export async function findingsSection({ ctx, labels, section, overview: { findin
       { header: 'Id', width: 0.7, token: true, fit: '123456' },
       { header: 'Rule', width: 2.3 },
       { header: 'Severity', width: 1.3, fit: 'Medium' },
-      { header: 'Subject', width: 2.3 },
+      { header: 'Subject and case', width: 2.3 },
       { header: 'Summary', width: 4.4 },
       { header: 'Status and reason', width: 2.7 },
       { header: 'Detected', width: 1.7 },
@@ -34,7 +177,7 @@ export async function findingsSection({ ctx, labels, section, overview: { findin
       String(f.id),
       labels.rule(f.ruleId),
       labels.severity(f.severity),
-      `${f.odsCode} ${subjectLabel(f.subjectKey, f.subjectAt)}`,
+      `${f.odsCode} ${subjectLabel(f.subjectKey, f.subjectAt)}${f.caseKey !== f.subjectKey ? ` (case ${f.caseKey})` : ''}`,
       f.summary,
       // An open finding's reason is its summary again ("Found by rule ..."): the history has it.
       f.status === 'open' ? labels.findingStatus('open') : `${labels.findingStatus(f.status)}: ${f.statusReason ?? 'no reason recorded'}`,
@@ -42,16 +185,6 @@ export async function findingsSection({ ctx, labels, section, overview: { findin
     ]),
     { emptyText: 'None recorded.' },
   )
-  const counts = { high: 0, medium: 0, low: 0 } as Record<string, number>
-  findings.forEach((f) => (counts[f.severity] = (counts[f.severity] ?? 0) + 1))
-  keyValues(doc, [
-    ['Findings about the period', formatCount(findings.length)],
-    [
-      'By severity',
-      `${formatCount(counts.high ?? 0)} high, ${formatCount(counts.medium ?? 0)} medium, ${formatCount(counts.low ?? 0)} low`,
-    ],
-    ['Still open', formatCount(findings.filter((f) => f.status === 'open').length)],
-  ])
   if (findings.length > 0) {
     heading(doc, 'Status history of these findings', 2)
     const history = await listFindingEvents(

@@ -6,7 +6,7 @@ import { titlePage } from '../title-page.js'
 import { agreementsSection } from './agreements.js'
 import { collectionSection } from './collection.js'
 import { disclosureLogSection } from './disclosure-log.js'
-import { findingsSection } from './findings.js'
+import { FINDINGS_APPENDIX, findingsAppendix, findingsSection } from './findings.js'
 import { executiveSummary, methodAndLimitations } from './front.js'
 import { ledgerSection } from './ledger.js'
 import { optOutsSection } from './opt-outs.js'
@@ -38,6 +38,7 @@ const SECTIONS = [
   { title: '9. Collection completeness' },
   { title: '10. Ledger: chain heads and checkpoint' },
   { title: '11. Glossary of codes' },
+  { title: FINDINGS_APPENDIX },
   { title: 'Manifest' },
 ]
 
@@ -78,4 +79,9 @@ export async function renderAudit(ctx: ReportContext): Promise<void> {
 
   // Glossary: the codes behind the labels printed above (before the manifest)
   glossary(doc, labels, '11. Glossary of codes', ctx.section('glossary'), () => ctx.contents!.mark('11. Glossary of codes'))
+
+  // The individual findings behind section 6's cases (decision 036), after the glossary: their
+  // codes are the rules, severities and statuses the cases table already printed.
+  doc.addPage()
+  await findingsAppendix(pack)
 }

@@ -172,8 +172,9 @@ describe('the overview says what its counts cover', () => {
     expect(await page.getByTestId('open-high-findings').textContent()).toContain('1 high severity')
     await page.getByTestId('open-high-findings').getByRole('link').click()
     await page.waitForURL(/\/findings\?severity=high$/)
-    // The address changes a moment before the list renders (client-side navigation): wait for it.
-    await expect.poll(() => page.getByText('Records sent to an insurer for marketing').count(), { timeout: 30_000 }).toBeGreaterThan(0)
+    // The address changes a moment before the cases render (client-side navigation): wait for them.
+    await expect.poll(() => page.getByRole('heading', { name: '1 open case' }).count(), { timeout: 30_000 }).toBe(1)
+    expect(await page.getByRole('cell', { name: 'Disclosure for a prohibited purpose' }).count()).toBe(1)
   })
 })
 

@@ -213,7 +213,7 @@ describe('prohibited purposes and high-severity findings first', () => {
   })
 
   it('the findings list shows open high-severity findings first, then other open ones, then closed ones', async () => {
-    await page.goto(`${server.url}/findings`)
+    await page.goto(`${server.url}/findings/list`)
     const rows = await tableRows('Findings, most severe first')
     expect(rows.map((r) => r[3])).toEqual(['Open high finding', 'Open medium finding', 'Closed high finding'])
     // rules by their titles, not their ids
@@ -226,7 +226,7 @@ describe('prohibited purposes and high-severity findings first', () => {
     // On a phone the six columns scroll in their box, each wide enough to read.
     await page.setViewportSize({ width: 390, height: 844 })
     try {
-      await page.goto(`${server.url}/findings`)
+      await page.goto(`${server.url}/findings/list`)
       const cell = page.getByRole('link', { name: 'Open medium finding' }).locator('xpath=ancestor::td')
       expect((await cell.boundingBox())!.width).toBeGreaterThan(120)
       expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0)

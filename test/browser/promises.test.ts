@@ -148,7 +148,7 @@ describe('promises page in a browser', () => {
 
     // Its finding is one click away.
     await ask.getByRole('link', { name: 'secondary_without_consent' }).click()
-    await page.waitForURL(/\/findings\?practice=C81001&rule=secondary_without_consent/)
+    await page.waitForURL(/\/findings\/list\?practice=C81001&rule=secondary_without_consent/)
     await page.getByRole('heading', { name: '1 findings' }).waitFor()
     const rows = page.locator('table', { has: page.locator('caption', { hasText: 'Findings, most severe first' }) }).locator('tbody tr')
     expect(await rows.count()).toBe(1)

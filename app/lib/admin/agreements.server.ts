@@ -31,6 +31,26 @@ export async function getAgreementsPage(args: Args) {
     practices: practiceOptions(practices),
     dataLevels: DATA_LEVELS.map((value) => ({ value, label: DATA_LEVEL_LABELS[value] })),
     notice: subject ? `Added agreement ${subject.reference} with ${subject.recipientName}.` : null,
+    prefill: prefillOf(new URL(args.request.url)),
+  }
+}
+
+/**
+ * The add form filled in from the address, as a finding case links to it (decision 036):
+ * ?recipient=<id>&purposes=<code>&practices=<id>&validFrom=YYYY-MM-DD. Only what the form would
+ * offer anyway; the operation checks everything again when it is submitted.
+ */
+function prefillOf(url: URL): Record<string, string | string[]> | null {
+  const p = url.searchParams
+  const ids = (name: string) => p.getAll(name).filter((v) => /^\d{1,9}$/.test(v))
+  const recipient = ids('recipient')[0]
+  if (!recipient) return null
+  const validFrom = p.get('validFrom') ?? ''
+  return {
+    recipient,
+    purposes: p.getAll('purposes').filter((v) => /^[a-z_]{1,40}$/.test(v)),
+    practices: ids('practices'),
+    ...(/^\d{4}-\d{2}-\d{2}$/.test(validFrom) ? { validFrom } : {}),
   }
 }
 

@@ -18,6 +18,7 @@ import { defineRule, type RuleQuery } from '../types.js'
 const query: RuleQuery = {
   violations: (p) => sql`
     SELECT 'disclosure:' || d.id AS subject_key, d.practice_id,
+           'patient:' || d.patient_pseudonym AS case_key, d.occurred_at AS subject_at,
            format('Patient %s''s record was shared with %s for direct care on %s while their dissent from record sharing (recorded %s) was in force, and no override was recorded.',
                   d.patient_pseudonym, o.name, ${new Sql(SAY_DAY('d.occurred_at'), [])}, ${new Sql(SAY_DAY('rs.effective_at'), [])}) AS summary,
            ${new Sql(

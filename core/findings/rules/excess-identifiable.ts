@@ -17,6 +17,7 @@ import { defineRule, type RuleQuery } from '../types.js'
 const query: RuleQuery = {
   violations: (p) => sql`
     SELECT 'disclosure:' || d.id AS subject_key, d.practice_id,
+           'agreement:' || cover.id AS case_key, d.occurred_at AS subject_at,
            format('%s data about patient %s was disclosed to %s on %s for %s, but agreement %s allows only %s data.',
                   initcap(d.data_level), d.patient_pseudonym, o.name, ${new Sql(SAY_DAY('d.occurred_at'), [])},
                   ${new Sql(SAY_PURPOSE('d.purpose'), [])}, cover.reference, cover.data_level) AS summary,

@@ -18,6 +18,7 @@ const PRACTICE_SYSTEM_NDOP = `LEFT JOIN LATERAL (
 const query: RuleQuery = {
   violations: (p) => sql`
     SELECT 'practice:' || pub.practice_id || ':ndop:' || to_char(pub.as_of, 'YYYY-MM-DD') AS subject_key, pub.practice_id,
+           'practice:' || pub.practice_id || ':ndop' AS case_key, NULL::timestamptz AS subject_at,
            format('NHS England''s national data opt-out publication for %s counts %s opt-outs at %s (%s), but the practice system records %s in force on that date: %s%% apart, more than the %s%% allowed. The practice system may be recording opt-outs wrongly.',
                   to_char(pub.as_of, 'FMDD Mon YYYY'), pub.opt_outs, pr.name, pr.ods_code, sys.n,
                   round(100.0 * abs(sys.n - pub.opt_outs) / greatest(pub.opt_outs, 1)), round(100 * ${p.settings.ndopMargin}::numeric, 1)::float8) AS summary,

@@ -17,6 +17,7 @@ import { defineRule, type RuleQuery } from '../types.js'
 const query: RuleQuery = {
   violations: (p) => sql`
     SELECT 'disclosure:' || d.id AS subject_key, d.practice_id,
+           'patient:' || d.patient_pseudonym AS case_key, d.occurred_at AS subject_at,
            format('Identifiable %s data about patient %s was disclosed to %s on %s while their %s was in force; %s',
                   ${new Sql(SAY_PURPOSE('d.purpose'), [])}, d.patient_pseudonym, o.name, ${new Sql(SAY_DAY('d.occurred_at'), [])},
                   CASE WHEN ${new Sql(IN_FORCE('nd'), [])} AND ${new Sql(IN_FORCE('t1'), [])} THEN 'national data opt-out and Type 1 opt-out'

@@ -36,6 +36,7 @@ const OUTSIDE = `CASE
 const query: RuleQuery = {
   violations: (p) => sql`
     SELECT 'disclosure:' || d.id AS subject_key, d.practice_id,
+           'recipient:' || d.recipient_id || ':' || d.purpose AS case_key, d.occurred_at AS subject_at,
            format('Data about patient %s was disclosed to %s on %s for %s, %s. %s',
                   d.patient_pseudonym, o.name, ${new Sql(SAY_DAY('d.occurred_at'), [])}, ${new Sql(SAY_PURPOSE('d.purpose'), [])},
                   CASE d.why WHEN 'purpose' THEN format('a purpose the notice in force that day does not list')

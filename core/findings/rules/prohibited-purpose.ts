@@ -14,6 +14,7 @@ import { defineRule, type RuleQuery } from '../types.js'
 const query: RuleQuery = {
   violations: (p) => sql`
     SELECT 'disclosure:' || d.id AS subject_key, d.practice_id,
+           'recipient:' || d.recipient_id || ':' || d.purpose AS case_key, d.occurred_at AS subject_at,
            format('Data about patient %s was disclosed to %s on %s for %s, a purpose the practice promises never to share for.',
                   d.patient_pseudonym, o.name, ${new Sql(SAY_DAY('d.occurred_at'), [])}, ${new Sql(SAY_PURPOSE('d.purpose'), [])}) AS summary,
            ${new Sql(evidence(DISCLOSURE_EVIDENCE, RECIPIENT_EVIDENCE), [])} AS evidence

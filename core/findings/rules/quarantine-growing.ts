@@ -18,6 +18,7 @@ const QUARANTINE_STATE = `LEFT JOIN LATERAL (
 const query: RuleQuery = {
   violations: (p) => sql`
     SELECT 'source:' || s.id AS subject_key, s.practice_id,
+           'source:' || s.id AS case_key, NULL::timestamptz AS subject_at,
            CASE WHEN qs.since_first > 0 THEN
                   format('The quarantine of source "%s" (practice %s) is growing: %s %s arrived after its first collection and could not be read (%s waiting in all).',
                          s.name, pr.ods_code, qs.since_first, CASE WHEN qs.since_first = 1 THEN 'record' ELSE 'records' END, qs.pending)

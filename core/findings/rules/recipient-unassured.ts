@@ -32,6 +32,7 @@ const DSPT_ASSURED = `ARRAY['standards_met', 'standards_exceeded']`
 const query: RuleQuery = {
   violations: (p) => sql`
     SELECT 'disclosure:' || d.id AS subject_key, d.practice_id,
+           'recipient:' || d.recipient_id AS case_key, d.occurred_at AS subject_at,
            format('Data about patient %s was disclosed to %s on %s, when %s. %s',
                   d.patient_pseudonym, o.name, ${new Sql(SAY_DAY('d.occurred_at'), [])},
                   CASE WHEN ds.id IS NULL THEN 'no Data Security and Protection Toolkit status was recorded for it that day'

@@ -25,6 +25,7 @@ const CONSENT_ANSWERED = `ARRAY['explicit_consent', 's251', 'copi', 'legal_oblig
 const query: RuleQuery = {
   violations: (p) => sql`
     SELECT 'disclosure:' || d.id AS subject_key, d.practice_id,
+           'recipient:' || d.recipient_id || ':' || d.purpose AS case_key, d.occurred_at AS subject_at,
            format('Identifiable %s data about patient %s was disclosed to %s on %s %s. %s',
                   ${new Sql(SAY_PURPOSE('d.purpose'), [])}, d.patient_pseudonym, o.name, ${new Sql(SAY_DAY('d.occurred_at'), [])},
                   CASE WHEN d.legal_basis IS NULL THEN 'with no legal basis recorded: no explicit consent, no s251 support, no COPI notice'

@@ -12,6 +12,7 @@ const SAY_MINUTES = (
 const query: RuleQuery = {
   violations: (p) => sql`
     SELECT 'source:' || s.id AS subject_key, s.practice_id,
+           'source:' || s.id AS case_key, NULL::timestamptz AS subject_at,
            format('Source "%s"%s has not delivered %s, longer than its expected interval of %s%s',
                   s.name, CASE WHEN pr.ods_code IS NOT NULL THEN format(' (practice %s)', pr.ods_code) ELSE '' END,
                   CASE WHEN done.id IS NULL THEN format('since it was added on %s', ${new Sql(SAY_TIME('s.created_at'), [])})

@@ -24,6 +24,7 @@ const query: RuleQuery = {
                OR ov.id IN (SELECT split_part(f.subject_key, ':', 2)::bigint FROM findings f WHERE f.rule_id = ${p.ruleId} AND f.status = 'open'))`
     return sql`
     SELECT 'override:' || ov.id AS subject_key, ov.practice_id,
+           'override:' || ov.id AS case_key, ov.occurred_at AS subject_at,
            format('The %s for patient %s at %s on %s%s %s: a Caldicott guardian''s review was due by the end of %s (%s days).',
                   ${new Sql(OVERRIDE_KIND_WORDS, [])}, ov.patient_pseudonym, pr.name, ${new Sql(SAY_TIME('ov.occurred_at'), [])},
                   CASE WHEN ov.reason_code IS NOT NULL THEN format(' (reason %s)', ov.reason_code) ELSE '' END,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { loader as csvLoader } from '../../../app/routes/findings[.]csv.js'
-import { loader } from '../../../app/routes/findings._index.js'
+import { loader as csvLoader } from '../../../app/routes/findings.list[.]csv.js'
+import { loader } from '../../../app/routes/findings.list.js'
 import { action as decide, loader as detailLoader } from '../../../app/routes/findings.$id.js'
 import { ensurePractice } from '../../../db/queries/practices.js'
 import { get, loadContext, post, respond, signedInUser } from '../../support/app.js'
@@ -40,31 +40,31 @@ async function seed() {
   ])
 }
 
-describe('/findings', () => {
+describe('/findings/list (the individual findings)', () => {
   it('lists the findings of the viewer’s practices only, with filters', async () => {
     await seed()
     const context = loadContext(t)
     const auditor = await signedInUser(context, 'auditor', ['A81001'])
-    const data = await (await loader({ request: get('/findings', auditor), params: {}, context })).json()
+    const data = await (await loader({ request: get('/findings/list', auditor), params: {}, context })).json()
     expect(data.findings.map((f: { summary: string }) => f.summary)).toEqual(['Marketing disclosure to Acme', 'Override not reviewed'])
-    const open = await (await loader({ request: get('/findings?status=open', auditor), params: {}, context })).json()
+    const open = await (await loader({ request: get('/findings/list?status=open', auditor), params: {}, context })).json()
     expect(open.findings).toHaveLength(1)
-    expect((await respond(() => loader({ request: get('/findings?practice=B82002', auditor), params: {}, context }))).status).toBe(404)
-    expect((await respond(() => loader({ request: get('/findings?status=closed', auditor), params: {}, context }))).status).toBe(400)
+    expect((await respond(() => loader({ request: get('/findings/list?practice=B82002', auditor), params: {}, context }))).status).toBe(404)
+    expect((await respond(() => loader({ request: get('/findings/list?status=closed', auditor), params: {}, context }))).status).toBe(400)
   })
 
   it('exports the same rows as CSV and writes the export to the access log', async () => {
     const context = loadContext(t)
     const manager = await signedInUser(context, 'practice_manager', ['A81001'])
-    const response = await csvLoader({ request: get('/findings.csv?severity=high', manager), params: {}, context })
+    const response = await csvLoader({ request: get('/findings/list.csv?severity=high', manager), params: {}, context })
     expect(response.headers.get('Content-Type')).toContain('text/csv')
     const lines = (await response.text()).trim().split('\r\n')
-    expect(lines[0]).toBe('id,rule,severity,practice,status,opened_at,summary')
+    expect(lines[0]).toBe('id,rule,severity,practice,status,opened_at,summary,case')
     expect(lines).toHaveLength(2)
     expect(lines[1]).toContain('Marketing disclosure to Acme')
     expect(lines.join()).not.toContain('Hillside')
     const log = await t.db('access_log').where({ user_id: manager.id, action: 'export' }).first()
-    expect(log).toMatchObject({ target: '/findings.csv' })
+    expect(log).toMatchObject({ target: '/findings/list.csv' })
   })
 
   it('lets a guardian accept a finding with a reason, recorded in its history and the access log', async () => {

@@ -34,6 +34,6 @@ describe('ledger rollups rebuild', () => {
 
     const wrong = await runLedger(['rollups', 'refresh'], env())
     expect(wrong.code).toBe(2)
-    expect(wrong.stderr).toMatch(/only one is "rebuild"/)
+    expect(wrong.stderr).toMatch(/use "rebuild" or "verify"/)
   })
 })

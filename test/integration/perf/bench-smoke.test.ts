@@ -71,6 +71,14 @@ describe('npm run bench (smoke, tiny N)', () => {
       expect(run.statuses).toEqual({ '200': run.requests })
     }
     expect(figures.load.paced.pagesPerSecondPerSession).toBe(1)
+    // The findings phase (issue 19): both data shapes, the reads timed, one agreement resolving its case exactly.
+    expect(figures.findings.noAgreements.open).toBeGreaterThan(0)
+    expect(figures.findings.oneAgreement).toMatchObject({ rollupsExact: true })
+    expect(figures.findings.oneAgreement.resolved).toBeGreaterThan(0)
+    expect(figures.findings.realistic.open).toBeLessThan(figures.findings.noAgreements.open)
+    for (const r of [...figures.findings.noAgreements.reads, ...figures.findings.realistic.reads])
+      for (const k of ['overviewCount', 'notificationsCount', 'casesPage', 'drillDown'])
+        expect(Number.isFinite(r[k].p50), `${r.scope} ${k}`).toBe(true)
     // Issue 18: the BALP export over the dataset, and the same backfill page by page and through $export.
     expect(figures.standards.balp.rows).toBeGreaterThan(0)
     expect(figures.standards.balp.rowsPerSec).toBeGreaterThan(0)

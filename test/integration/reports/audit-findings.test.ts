@@ -145,7 +145,15 @@ describe('audit evidence pack: findings about the period', () => {
     expect(text).toMatch(new RegExp(`By severity\\s+${high} high, ${expected.length - high} medium, 0 low`))
     // The findings table's Id column (each row starts with its id): exactly the direct query's findings.
     const body = packBody(text)
-    const section = body.slice(body.indexOf('6. Compliance findings'), body.indexOf('Findings about the period'))
+    // Section 6 groups them by case; the appendix lists them one by one (decision 036).
+    const cases = body.slice(body.indexOf('6. Compliance findings'), body.indexOf('Findings about the period'))
+    expect(cases).toMatch(/Disclosure for a\s+High\s+Q30001 Acme\s+4 2026-07-01\s+3 open, 1/)
+    expect(cases.match(/Review the override\./g)).toHaveLength(2)
+    expect(text).toMatch(new RegExp(`Cases\\s+${r.rowCounts.finding_cases}\\b`))
+    const section = body.slice(
+      body.indexOf('Appendix: individual findings and their history'),
+      body.indexOf('Status history of these findings'),
+    )
     // (the rule prints as its title and the severity as a word: labels, not codes)
     const printed = [...section.matchAll(/^(\d+)\s+\S.*?\s(?:High|Medium|Low)\b/gm)].map((m) => Number(m[1]))
     expect(printed).toEqual(expected)

@@ -32,6 +32,7 @@ const SECTIONS = [
   '9. Collection completeness',
   '10. Ledger: chain heads and checkpoint',
   '11. Glossary of codes',
+  'Appendix: individual findings and their history',
   'Manifest',
 ]
 
