@@ -17,6 +17,7 @@ import { load } from './load.js'
 import { dashboard } from './queries.js'
 import { evidencePack } from './reports.js'
 import { standards } from './standards.js'
+import { ledgerVerify } from './ledger.js'
 
 // ---- Options --------------------------------------------------------------------------------
 
@@ -51,7 +52,7 @@ function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--') continue
     else
       throw new Error(
-        `Unknown option ${a}. Usage: npm run bench -- [--events N] [--practices 150] [--json-out FILE] [--runs 20] [--load-seconds 15] [--concurrency 50] [--session-rate 1] [--skip ingest,findings,dashboard,naive,reports,standards,load] [--reuse]`,
+        `Unknown option ${a}. Usage: npm run bench -- [--events N] [--practices 150] [--json-out FILE] [--runs 20] [--load-seconds 15] [--concurrency 50] [--session-rate 1] [--skip ingest,findings,dashboard,naive,reports,standards,ledger,load] [--reuse]`,
       )
   }
   for (const [k, v] of Object.entries(opts))
@@ -89,6 +90,8 @@ async function main() {
     const reports = skipped('reports') ? null : await evidencePack(handle.db, bulk, opts)
     if (reports) log(`reports: ${JSON.stringify(reports)}`)
     const standardsResult = skipped('standards') ? null : await standards(handle, config, opts)
+    // Issue 16: integrity verify over every chain (the bulk load is chained as in production).
+    const ledgerResult = skipped('ledger') ? null : await ledgerVerify(handle.db)
     const loadResult = skipped('load') ? null : await load(handle, bulk, opts)
     if (loadResult) {
       const { paced, saturated } = loadResult
@@ -115,6 +118,7 @@ async function main() {
       dashboard: dash,
       reports,
       standards: standardsResult,
+      ledger: ledgerResult,
       load: loadResult,
     }
     printTable(output)
@@ -135,6 +139,7 @@ function printTable(o: {
   dashboard: Awaited<ReturnType<typeof dashboard>> | null
   reports: Awaited<ReturnType<typeof evidencePack>> | null
   standards: Awaited<ReturnType<typeof standards>> | null
+  ledger: Awaited<ReturnType<typeof ledgerVerify>> | null
   load: Awaited<ReturnType<typeof load>> | null
 }) {
   const lines: string[] = []
@@ -201,6 +206,12 @@ function printTable(o: {
       `  backfill of ${st.bulk.paged.events} events: page by page ${st.bulk.paged.eventsPerSec} events/s; through $export ${st.bulk.bulk.eventsPerSec} events/s`,
     )
   } else lines.push('standards: skipped')
+  const lg = o.ledger
+  lines.push(
+    lg
+      ? `ledger: integrity verify of ${lg.entries} entries over ${lg.chains} chains (${lg.rowsChecked} rows) in ${lg.seconds} s = ${lg.entriesPerSec} entries/s; ${lg.intact ? 'intact' : `NOT INTACT (${lg.problems} problems)`}`
+      : 'ledger: skipped',
+  )
   const l = o.load
   const figures = (m: { seconds: number; requestsPerSec: number; p50: number; p90: number; p99: number; errors: number }) =>
     `${m.seconds} s, ${m.requestsPerSec} req/s, p50 ${m.p50} ms, p90 ${m.p90} ms, p99 ${m.p99} ms, errors ${m.errors}`

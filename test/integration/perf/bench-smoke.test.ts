@@ -86,5 +86,8 @@ describe('npm run bench (smoke, tiny N)', () => {
     expect(figures.standards.bulk.bulk.failedSources).toBe(0)
     expect(figures.standards.bulk.bulk.inserted).toBe(figures.standards.bulk.paged.inserted)
     expect(figures.standards.bulk.bulk.inserted).toBeGreaterThan(0)
+    // Issue 16: integrity verify over every chain, the bulk load chained like any other write.
+    expect(figures.ledger).toMatchObject({ intact: true, problems: 0 })
+    expect(figures.ledger.rowsChecked).toBeGreaterThanOrEqual(3000)
   })
 })
