@@ -20,6 +20,7 @@ import * as mailLog from './20261207040000_mail_log.js'
 import * as reportSchedules from './20261207041000_report_schedules.js'
 import * as annualReportKind from './20261207050000_annual_report_kind.js'
 import * as scheduledClaims from './20261207051000_scheduled_claims.js'
+import * as ledgerSinglePass from './20261207052000_ledger_single_pass.js'
 import * as findingCases from './20261207060000_finding_cases.js'
 import * as bulkExport from './20261207070000_bulk_export.js'
 import * as oidcSignIn from './20261207080000_oidc_sign_in.js'
@@ -51,6 +52,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261207041000_report_schedules': reportSchedules,
   '20261207050000_annual_report_kind': annualReportKind,
   '20261207051000_scheduled_claims': scheduledClaims,
+  '20261207052000_ledger_single_pass': ledgerSinglePass,
   '20261207060000_finding_cases': findingCases,
   '20261207070000_bulk_export': bulkExport,
   '20261207080000_oidc_sign_in': oidcSignIn,
