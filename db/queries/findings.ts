@@ -211,18 +211,22 @@ export async function listFindingsAboutPeriod(
 /** The status history of these findings, oldest first per finding. */
 export async function listFindingEvents(db: Db, findingIds: number[]): Promise<Array<FindingEvent & { findingId: number }>> {
   if (findingIds.length === 0) return []
-  return db('finding_events as e')
-    .leftJoin('users as u', 'u.id', 'e.by_user_id')
-    .whereIn('e.finding_id', findingIds)
-    .orderBy([{ column: 'e.finding_id' }, { column: 'e.at' }, { column: 'e.id' }])
-    .select(
-      'e.finding_id as findingId',
-      'e.id',
-      'e.from_status as fromStatus',
-      'e.to_status as toStatus',
-      'e.reason',
-      'e.by_user_id as byUserId',
-      'u.display_name as byUser',
-      'e.at',
-    )
+  return (
+    db('finding_events as e')
+      .leftJoin('users as u', 'u.id', 'e.by_user_id')
+      // One array parameter, not one per id: a period's findings can be far more than the 65,535
+      // parameters a statement may bind (the 1M-row evidence pack had 200,000).
+      .whereRaw('e.finding_id = ANY(?::bigint[])', [findingIds])
+      .orderBy([{ column: 'e.finding_id' }, { column: 'e.at' }, { column: 'e.id' }])
+      .select(
+        'e.finding_id as findingId',
+        'e.id',
+        'e.from_status as fromStatus',
+        'e.to_status as toStatus',
+        'e.reason',
+        'e.by_user_id as byUserId',
+        'u.display_name as byUser',
+        'e.at',
+      )
+  )
 }
