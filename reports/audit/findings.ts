@@ -4,7 +4,7 @@ import { describeCase } from '../../core/findings/cases.js'
 import type { CaseRow } from '../../db/queries/finding-cases.js'
 import type { PeriodFinding } from '../../db/queries/findings.js'
 import { heading, keyValues, paragraph } from '../pdf/heading.js'
-import { drawTable } from '../pdf/table/index.js'
+import { drawTable, Table } from '../pdf/table/index.js'
 import type { AuditPack } from './pack.js'
 
 export const FINDINGS_APPENDIX = 'Appendix: individual findings and their history'
@@ -158,22 +158,23 @@ export async function findingsAppendix(pack: AuditPack): Promise<void> {
   const { doc, db } = ctx
   section(FINDINGS_APPENDIX)
   paragraph(doc, 'The findings of section 6 one by one, in the order they were recorded, with the case each belongs to.', { size: 9 })
+  // A period can have hundreds of thousands of findings: drawn a batch at a time, each batch's
+  // PDF taken by the output before the next (ctx.drain), and their histories read by chunk.
   const sf = ctx.section('findings')
-  findings.forEach((f) =>
-    sf.add([String(f.id), f.ruleId, f.severity, f.odsCode, f.subjectKey, f.subjectAt, f.summary, f.status, f.statusReason, f.openedAt]),
-  )
-  drawTable(
-    doc,
-    [
-      { header: 'Id', width: 0.7, token: true, fit: '123456' },
-      { header: 'Rule', width: 2.3 },
-      { header: 'Severity', width: 1.3, fit: 'Medium' },
-      { header: 'Subject and case', width: 2.3 },
-      { header: 'Summary', width: 4.4 },
-      { header: 'Status and reason', width: 2.7 },
-      { header: 'Detected', width: 1.7 },
-    ],
-    findings.map((f) => [
+  const list = new Table(doc, [
+    { header: 'Id', width: 0.7, token: true, fit: '123456' },
+    { header: 'Rule', width: 2.3 },
+    { header: 'Severity', width: 1.3, fit: 'Medium' },
+    { header: 'Subject and case', width: 2.3 },
+    { header: 'Summary', width: 4.4 },
+    { header: 'Status and reason', width: 2.7 },
+    { header: 'Detected', width: 1.7 },
+  ])
+  if (findings.length === 0) list.addSpanningRow('None recorded.')
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i]!
+    sf.add([String(f.id), f.ruleId, f.severity, f.odsCode, f.subjectKey, f.subjectAt, f.summary, f.status, f.statusReason, f.openedAt])
+    list.addRow([
       String(f.id),
       labels.rule(f.ruleId),
       labels.severity(f.severity),
@@ -182,36 +183,44 @@ export async function findingsAppendix(pack: AuditPack): Promise<void> {
       // An open finding's reason is its summary again ("Found by rule ..."): the history has it.
       f.status === 'open' ? labels.findingStatus('open') : `${labels.findingStatus(f.status)}: ${f.statusReason ?? 'no reason recorded'}`,
       formatIsoDateTime(f.openedAt),
-    ]),
-    { emptyText: 'None recorded.' },
-  )
+    ])
+    if ((i + 1) % APPENDIX_BATCH === 0) await ctx.drain()
+  }
+  list.end()
   if (findings.length > 0) {
     heading(doc, 'Status history of these findings', 2)
-    const history = await listFindingEvents(
-      db,
-      findings.map((f) => f.id),
-    )
     const sh = ctx.section('finding_history')
-    history.forEach((e) => sh.add([String(e.findingId), e.at, e.fromStatus, e.toStatus, e.byUser, e.reason]))
-    drawTable(
-      doc,
-      [
-        { header: 'Finding', width: 1, token: true, fit: '123456' },
-        { header: 'When', width: 2, fit: '2026-10-25 01:59' },
-        { header: 'Change', width: 2, fit: 'Accepted to Resolved' },
-        { header: 'By', width: 2.6 },
-        { header: 'Reason', width: 5.4 },
-      ],
-      history.map((e) => [
-        String(e.findingId),
-        formatIsoDateTime(e.at),
-        `${e.fromStatus ? labels.findingStatus(e.fromStatus) : 'New'} to ${labels.findingStatus(e.toStatus)}`,
-        e.byUser ?? 'the system',
-        e.reason,
-      ]),
-    )
+    const history = new Table(doc, [
+      { header: 'Finding', width: 1, token: true, fit: '123456' },
+      { header: 'When', width: 2, fit: '2026-10-25 01:59' },
+      { header: 'Change', width: 2, fit: 'Accepted to Resolved' },
+      { header: 'By', width: 2.6 },
+      { header: 'Reason', width: 5.4 },
+    ])
+    // Findings are listed by id, and each chunk's history comes back by finding: the order is the same as one read.
+    for (let i = 0; i < findings.length; i += APPENDIX_BATCH) {
+      const events = await listFindingEvents(
+        db,
+        findings.slice(i, i + APPENDIX_BATCH).map((f) => f.id),
+      )
+      for (const e of events) {
+        sh.add([String(e.findingId), e.at, e.fromStatus, e.toStatus, e.byUser, e.reason])
+        history.addRow([
+          String(e.findingId),
+          formatIsoDateTime(e.at),
+          `${e.fromStatus ? labels.findingStatus(e.fromStatus) : 'New'} to ${labels.findingStatus(e.toStatus)}`,
+          e.byUser ?? 'the system',
+          e.reason,
+        ])
+      }
+      await ctx.drain()
+    }
+    history.end()
   }
 }
+
+/** Findings drawn (and histories read) per batch in the appendix. */
+const APPENDIX_BATCH = 2000
 
 /** What a finding is about, in words: "disclosure 123, 4 Mar 2026 10:00", "source 5", "NDOP publication 2026-03-31". */
 function subjectLabel(key: string, at: Date | null): string {
