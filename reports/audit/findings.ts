@@ -24,7 +24,9 @@ async function casesOf(pack: AuditPack): Promise<PackCase[]> {
   const byKey = new Map<string, PeriodFinding[]>()
   for (const f of findings) {
     const k = `${f.ruleId}|${f.odsCode}|${f.caseKey}`
-    byKey.set(k, [...(byKey.get(k) ?? []), f])
+    const list = byKey.get(k)
+    if (list) list.push(f)
+    else byKey.set(k, [f]) // not a copy per finding: a case can hold tens of thousands
   }
   const subjects = await describeCaseKeys(pack.ctx.db, [...new Set(findings.map((f) => f.caseKey))])
   const rank = (s: string) => ({ high: 0, medium: 1 })[s] ?? 2
@@ -40,8 +42,9 @@ async function casesOf(pack: AuditPack): Promise<PackCase[]> {
         severity: f.severity as CaseRow['severity'],
         status: fs.every((x) => x.status !== 'open') ? 'resolved' : 'open',
         findings: fs.length,
-        firstAt: new Date(Math.min(...at)),
-        lastAt: new Date(Math.max(...at)),
+        // reduce, not Math.min(...at): spreading a 100,000-finding case overflows the call stack
+        firstAt: new Date(at.reduce((m, t) => Math.min(m, t), Infinity)),
+        lastAt: new Date(at.reduce((m, t) => Math.max(m, t), -Infinity)),
         recipientId: null,
         recipientName: null,
         recipientOds: null,
