@@ -110,6 +110,7 @@ const LABELS = {
   audit: 'Audit evidence pack',
   commissioner: 'Commissioner report (aggregates, disclosure control)',
   incident: 'Incident review',
+  annual: 'Annual Caldicott report (for the practice board)',
 } as const
 
 /** Fills the form, clicks "Produce and download", saves the file; returns its path, name and text. */
@@ -146,8 +147,8 @@ async function recorded(sha256: string, email: string) {
 
 const ALLOWED: Array<[Role, Array<keyof typeof LABELS>]> = [
   ['auditor', ['audit']],
-  ['practice_manager', ['audit', 'commissioner']],
-  ['caldicott_guardian', ['audit', 'commissioner', 'incident']],
+  ['practice_manager', ['audit', 'commissioner', 'annual']],
+  ['caldicott_guardian', ['audit', 'commissioner', 'incident', 'annual']],
   ['admin', ['audit', 'commissioner']],
 ]
 
@@ -179,6 +180,11 @@ describe('reports in a browser', () => {
           expect(got.text).toContain('Sharing Ledger: Commissioner report')
           expect(got.text).toContain('2026-03-01 – 2026-03-31')
           expect(got.text).toMatch(/Total\s+10\b/) // 12 rounded to the nearest 5 (disclosure control)
+        } else if (kind === 'annual') {
+          expect(got.name).toBe(`annual-caldicott-report_${ODS}_2026-03-01_2026-03-31.pdf`)
+          expect(got.text).toContain('Sharing Ledger: Annual Caldicott report')
+          expect(got.text).toContain('10. Caldicott guardian sign-off')
+          expect(got.text).not.toContain('P-7F3A-0001') // aggregates only: no pseudonym in a board paper
         } else {
           expect(got.name).toBe(`incident-review_${ODS}_event-${eventId}_2026-02-08_2026-04-09.pdf`)
           expect(got.text).toContain('Sharing Ledger: Incident review')
