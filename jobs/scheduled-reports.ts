@@ -46,7 +46,10 @@ export async function runDueReportSchedules(
         async (ctx) => {
           const r = await produceAndMail(deps, produce, s, now, transport)
           await ctx.commitBatch(async () => ({ ...ZERO_COUNTS, read: r.considered, inserted: r.sent, duplicates: r.alreadySent }))
-          if (r.failed > 0) throw new Error(`the mail server refused ${r.failed} of ${r.failed + r.sent} mail(s) for this report`)
+          if (r.failed > 0) {
+            const why = r.mails.find((m) => m.outcome.startsWith('failed: '))?.outcome.slice('failed: '.length)
+            throw new Error(`${r.failed} of ${r.failed + r.sent} mail(s) for this report could not be sent${why ? ` (${why})` : ''}`)
+          }
         },
       )
       // Another process is producing this schedule: hand the minute back so it is not lost.

@@ -249,7 +249,7 @@ describe('a scheduled annual Caldicott report', () => {
       .update({ created_at: new Date('2027-04-30T00:00:00Z') })
     const before = smtp.messages.length
     const [summary] = await runDueReportSchedules(deps(), produceScheduledReport, new Date('2027-05-01T06:00:30Z')) // 07:00 BST
-    expect(summary).toMatchObject({ status: 'completed' })
+    expect(summary, JSON.stringify(await t.db('job_runs').orderBy('id', 'desc').first())).toMatchObject({ status: 'completed' })
     const report = await t
       .db('report_exports')
       .where({ generated_by: `schedule:${schedule.id}` })
