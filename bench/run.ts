@@ -234,15 +234,15 @@ function findingLines(f: Awaited<ReturnType<typeof findingsPhase>> | null): stri
     )
   const one = f.oneAgreement
   return [
-    `findings, no agreements: full re-evaluation of every rule in ${f.noAgreements.seconds} s; ${f.noAgreements.open} open findings`,
+    `findings, realistic coverage (${f.realistic.agreements} agreements, ${f.realistic.uncoveredShare * 100}% of disclosures uncovered): ` +
+      `full re-evaluation ${f.realistic.seconds} s; ${f.realistic.open} open`,
+    ...readLines('realistic', f.realistic.reads),
+    `findings, no agreements (${f.noAgreements.agreementsEnded} ended): full re-evaluation of every rule in ${f.noAgreements.seconds} s; ${f.noAgreements.open} open findings`,
     ...readLines('no agreements', f.noAgreements.reads),
     one
       ? `  one agreement for the biggest case (${one.caseFindingsAcrossPractices} findings): registered and refreshed in ${one.seconds} s ` +
-        `(no_agreement rule ${one.noAgreementRuleMs} ms), ${one.resolved} resolved, roll-ups exact: ${one.rollupsExact}`
+        `(no_agreement rule ${one.noAgreementRuleMs} ms, ${one.disclosuresChecked} disclosures checked), ${one.resolved} resolved, roll-ups exact: ${one.rollupsExact}`
       : '  one agreement: no no-agreement case',
-    `findings, realistic coverage (${f.realistic.agreements} agreements, ${f.realistic.uncoveredShare * 100}% of disclosures uncovered): ` +
-      `refresh after registering them ${f.realistic.refreshAfterRegistering.seconds} s; full re-evaluation ${f.realistic.seconds} s; ${f.realistic.open} open`,
-    ...readLines('realistic', f.realistic.reads),
   ]
 }
 

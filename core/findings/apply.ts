@@ -21,6 +21,8 @@ export interface RuleCounts {
   resolved: number
   /** Findings whose summary or evidence changed, new ones included. */
   written: number
+  /** Records checked incrementally (the candidates, decision 042); null when the rule checked all in its scope. */
+  checked: number | null
 }
 
 /** True when the finding's latest status change was the system's, not a person's. */
@@ -32,11 +34,18 @@ const LAST_CHANGE_BY_SYSTEM = `coalesce((SELECT e.by_user_id IS NULL FROM findin
  * violations, and record every status change in finding_events with by_user_id null. Accepted
  * findings keep their status whatever happens.
  */
-export async function applyRule(db: Db, query: RuleQuery, p: RuleParams): Promise<RuleCounts> {
+export async function applyRule(db: Db, query: RuleQuery, p: RuleParams, candidates?: Sql): Promise<RuleCounts> {
+  // Only findings about records checked this time can be found gone: all of them in full (of the
+  // practices asked for), the candidates (`checked`) when a disclosure rule runs incrementally.
   const closeScope =
-    p.scope.kind === 'full' && p.scope.practiceIds ? sql`f.practice_id = ANY(${intArray(p.scope.practiceIds)}::int[])` : sql`TRUE`
+    p.scope.kind === 'full' && p.scope.practiceIds
+      ? sql`f.practice_id = ANY(${intArray(p.scope.practiceIds)}::int[])`
+      : candidates
+        ? sql`f.subject_key IN (SELECT subject_key FROM checked)`
+        : sql`TRUE`
+  const checked = candidates ? sql`checked AS MATERIALIZED (${candidates}),` : sql``
   const statement = sql`
-    WITH v AS MATERIALIZED (${query.violations(p)}),
+    WITH ${checked} v AS MATERIALIZED (${query.violations(p)}),
     old AS (
       SELECT f.id, f.status FROM findings f JOIN v ON v.subject_key = f.subject_key WHERE f.rule_id = ${p.ruleId}
     ),
@@ -78,8 +87,15 @@ export async function applyRule(db: Db, query: RuleQuery, p: RuleParams): Promis
     SELECT (SELECT count(*) FROM opened_events WHERE from_status IS NULL)::int AS opened,
            (SELECT count(*) FROM opened_events WHERE from_status IS NOT NULL)::int AS reopened,
            (SELECT count(*) FROM closed_events)::int AS resolved,
-           (SELECT count(*) FROM up)::int AS written`
+           (SELECT count(*) FROM up)::int AS written,
+           ${candidates ? sql`(SELECT count(*) FROM checked)::int` : sql`NULL::int`} AS checked`
   const { rows } = await db.raw(statement.text, statement.values as Knex.RawBinding[])
   const r = rows[0] as RuleCounts
-  return { opened: Number(r.opened), reopened: Number(r.reopened), resolved: Number(r.resolved), written: Number(r.written) }
+  return {
+    opened: Number(r.opened),
+    reopened: Number(r.reopened),
+    resolved: Number(r.resolved),
+    written: Number(r.written),
+    checked: r.checked === null ? null : Number(r.checked),
+  }
 }

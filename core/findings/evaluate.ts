@@ -1,6 +1,7 @@
 import type { Db } from '../../db/client.js'
 import { dsptDigest, noticeDigest } from '../../db/queries/notices.js'
 import { applyRule, type RuleCounts } from './apply.js'
+import { disclosureCandidates } from './fragments.js'
 import { RULES, type RuleId } from './index.js'
 import type { FindingRule, FindingSettings, RuleScope } from './types.js'
 import { agreementDigests, collectedThrough, databaseNow, getWatermark, lockRule, referenceDigest, saveWatermark } from './watermarks.js'
@@ -10,8 +11,9 @@ import { agreementDigests, collectedThrough, databaseNow, getWatermark, lockRule
  *
  * Incremental (the default): each rule keeps a watermark row; it re-checks only the records
  * collected since (collected_at >= watermark), the records that changed patient choices,
- * overrides or agreements affect, what became due since its last evaluation, and its own open
- * findings. Full: every record, as if for the first time; a rule without a watermark, whose
+ * overrides or agreements affect and what became due since its last evaluation; a rule over
+ * overrides also re-checks its open findings (a review resolves them), a rule over disclosures
+ * does not (decision 042: what can change their answer is tracked). Full: every record, as if for the first time; a rule without a watermark, whose
  * settings or reference codes changed, or whose version changed is evaluated in full anyway.
  *
  * Each rule runs in its own transaction under an advisory lock, so its findings, their history
@@ -104,7 +106,10 @@ async function evaluateRule(
           previousNow: previous.evaluated_at.toISOString(),
           recipients: agreements ? changedKeys(previous.state.agreements ?? {}, agreements) : [],
         }
-    const counts = await applyRule(trx, rule.query, { ruleId: rule.id, severity: rule.severity, now: o.now, scope, settings: o.settings })
+    // A disclosure rule checks, incrementally, only the disclosures whose answer may have changed.
+    const candidates = scope.kind === 'incremental' && rule.subject === 'disclosure' ? disclosureCandidates(rule.id, scope, reads) : undefined
+    const params = { ruleId: rule.id, severity: rule.severity, now: o.now, scope, settings: o.settings }
+    const counts = await applyRule(trx, rule.query, params, candidates)
     // A full re-evaluation of some practices only says nothing about the others: keep the watermark.
     if (!(full && o.practiceIds)) {
       await saveWatermark(trx, {

@@ -1,5 +1,5 @@
 import { Sql, sql, intArray, joinSql } from '../../db/sql.js'
-import type { RuleParams } from './types.js'
+import type { RuleParams, RuleScope } from './types.js'
 
 /**
  * SQL fragments the rules share. Only constants of the rule files are ever spliced into the
@@ -75,31 +75,57 @@ export const FINDING_DISCLOSURE = `FROM (SELECT 1) one
       LEFT JOIN organisations o ON o.id = d.recipient_id`
 export const GONE = `'The record this finding was about is no longer in the ledger.'`
 
-/** Which disclosures to check: all (of some practices), or the incremental candidates. */
-export function disclosureScope(p: RuleParams, affectedBy: { choiceKinds?: string[]; overrides?: boolean; agreements?: boolean }): Sql {
+/**
+ * Which disclosures to check: all (of some practices), or incrementally those in the `checked`
+ * CTE that applyRule puts before the rule's statement (disclosureCandidates).
+ */
+export function disclosureScope(p: RuleParams): Sql {
   const s = p.scope
   if (s.kind === 'full') return s.practiceIds ? sql`d.practice_id = ANY(${intArray(s.practiceIds)}::int[])` : sql`TRUE`
+  return sql`d.id IN (SELECT id FROM checked)`
+}
+
+/** What a disclosure rule reads besides the disclosure itself, its recipient and its practice (FindingRule.dependsOn). */
+export interface DisclosureReads {
+  choiceKinds?: readonly string[]
+  overrides?: boolean
+  agreements?: boolean
+}
+
+/**
+ * SELECT id, subject_key: the disclosures whose answer may have changed since the rule's last
+ * evaluation (decision 042). Those collected since (a source's correction restamps collected_at),
+ * those of findings a person reopened since, those of patients whose choices or overrides of the kinds the rule reads were collected since,
+ * and those of recipients whose agreements changed. Anything else a rule reads (notices, the
+ * DSPT register, reference codes, settings) changes its fingerprint and so means a full
+ * re-evaluation; organisations and practices are never retyped in place. So an open finding
+ * outside this set still stands, and is not checked again: with a million open findings, an
+ * incremental refresh costs what changed, not what is open.
+ */
+export function disclosureCandidates(ruleId: string, s: Extract<RuleScope, { kind: 'incremental' }>, reads: DisclosureReads): Sql {
   const parts: Sql[] = [
     sql`SELECT x.id FROM disclosures x WHERE x.collected_at >= ${s.since}::timestamptz`,
-    sql`SELECT split_part(f.subject_key, ':', 2)::bigint FROM findings f WHERE f.rule_id = ${p.ruleId} AND f.status = 'open'`,
+    // A finding a person reopened since: the system resolves it again if its cause is gone.
+    sql`SELECT split_part(f.subject_key, ':', 2)::bigint FROM finding_events e JOIN findings f ON f.id = e.finding_id
+         WHERE e.by_user_id IS NOT NULL AND e.at >= ${s.since}::timestamptz AND f.rule_id = ${ruleId} AND f.status = 'open'`,
   ]
-  if (affectedBy.choiceKinds) {
-    const kinds = affectedBy.choiceKinds.map((k) => `'${k}'`).join(', ')
+  if (reads.choiceKinds) {
+    const kinds = reads.choiceKinds.map((k) => `'${k}'`).join(', ')
     parts.push(sql`SELECT x.id FROM disclosures x
         JOIN (SELECT DISTINCT c.practice_id, c.patient_pseudonym FROM patient_choices c
                WHERE c.collected_at >= ${s.since}::timestamptz AND c.kind IN (${new Sql(kinds, [])})) c
           ON c.practice_id = x.practice_id AND c.patient_pseudonym = x.patient_pseudonym`)
   }
-  if (affectedBy.overrides) {
+  if (reads.overrides) {
     parts.push(sql`SELECT x.id FROM disclosures x
         JOIN (SELECT DISTINCT o.practice_id, o.patient_pseudonym FROM override_events o
                WHERE o.collected_at >= ${s.since}::timestamptz) o
           ON o.practice_id = x.practice_id AND o.patient_pseudonym = x.patient_pseudonym`)
   }
-  if (affectedBy.agreements && s.recipients.length > 0) {
+  if (reads.agreements && s.recipients.length > 0) {
     parts.push(sql`SELECT x.id FROM disclosures x WHERE x.recipient_id = ANY(${intArray(s.recipients)}::int[])`)
   }
-  return sql`d.id IN (${joinSql(parts, '\n UNION ')})`
+  return sql`SELECT id, 'disclosure:' || id AS subject_key FROM (${joinSql(parts, '\n UNION ')}) c`
 }
 
 /** For rules over sources and practices, which are few: always all of them (of some practices). */

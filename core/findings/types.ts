@@ -7,7 +7,8 @@ export type FindingSeverity = 'high' | 'medium' | 'low'
 /**
  * Full: every record (of some practices). Incremental: what was collected since `since`, the
  * records that changed choices, overrides or agreements affect, what became due since
- * `previousNow`, and the rule's open findings (so a cause that went away is always noticed).
+ * `previousNow`, and, for rules over overrides, the rule's open findings (a review resolves
+ * them); rules over disclosures check only the `checked` candidates (fragments.ts).
  */
 export type RuleScope =
   { kind: 'full'; practiceIds: number[] | null } | { kind: 'incremental'; since: string; previousNow: string; recipients: number[] }
@@ -68,7 +69,16 @@ export interface FindingRule<Id extends string = string> {
    * the DSPT register means a full re-evaluation; a changed agreement means re-checking that
    * recipient's disclosures.
    */
-  dependsOn?: { settings?: ReadonlyArray<keyof FindingSettings>; agreements?: boolean; notices?: boolean; dspt?: boolean }
+  dependsOn?: {
+    settings?: ReadonlyArray<keyof FindingSettings>
+    agreements?: boolean
+    notices?: boolean
+    dspt?: boolean
+    /** Patient choices of these kinds: a choice collected since means re-checking that patient's disclosures. */
+    choiceKinds?: readonly string[]
+    /** Override events: one collected since means re-checking that patient's disclosures. */
+    overrides?: boolean
+  }
   query: RuleQuery
 }
 

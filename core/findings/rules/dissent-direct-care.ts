@@ -46,7 +46,7 @@ const query: RuleQuery = {
        AND NOT EXISTS (
              SELECT 1 FROM override_events ov
               WHERE ov.source_id = d.source_id AND ov.source_record_id = d.source_record_id || '#override')
-       AND ${disclosureScope(p, { choiceKinds: ['record_sharing'], overrides: true })}`,
+       AND ${disclosureScope(p)}`,
   resolution: (p) => sql`
       SELECT CASE
           WHEN d.id IS NULL THEN ${new Sql(GONE, [])}
@@ -75,6 +75,6 @@ export const dissentDirectCare = defineRule({
   subject: 'disclosure',
   version: 1,
   incremental: true,
-  dependsOn: { settings: ['dissentOverrideWindowHours'] },
+  dependsOn: { settings: ['dissentOverrideWindowHours'], choiceKinds: ['record_sharing'], overrides: true },
   query,
 })

@@ -34,7 +34,7 @@ const query: RuleQuery = {
              WHERE d.data_level <> 'anonymised'
                AND ${new Sql(COVERED(`cv.level_rank < ${LEVEL_RANK('d.data_level')}`), [])}
                AND NOT ${new Sql(COVERED(`cv.level_rank >= ${LEVEL_RANK('d.data_level')}`), [])}
-               AND ${disclosureScope(p, { agreements: true })}) d
+               AND ${disclosureScope(p)}) d
       ${new Sql(COVERING_AGREEMENT, [])}
       JOIN organisations o ON o.id = d.recipient_id`,
   resolution: () =>

@@ -38,7 +38,7 @@ const query: RuleQuery = {
            )} AS evidence
       FROM (WITH ${new Sql(COVERAGE_CTE, [])}
             SELECT d.* FROM disclosures d
-             WHERE NOT ${new Sql(COVERED('TRUE'), [])} AND ${disclosureScope(p, { agreements: true })}) d
+             WHERE NOT ${new Sql(COVERED('TRUE'), [])} AND ${disclosureScope(p)}) d
       JOIN organisations o ON o.id = d.recipient_id
       LEFT JOIN LATERAL (
         SELECT a.id, a.reference, a.valid_from, a.valid_to

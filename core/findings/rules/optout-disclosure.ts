@@ -43,7 +43,7 @@ const query: RuleQuery = {
        AND NOT coalesce(lb.exempts_opt_out, false)
        AND ${new Sql(HAS_DENIAL(`'ndop', 'type1'`), [])}
        AND (${new Sql(IN_FORCE('nd'), [])} OR ${new Sql(IN_FORCE('t1'), [])})
-       AND ${disclosureScope(p, { choiceKinds: ['ndop', 'type1'] })}`,
+       AND ${disclosureScope(p)}`,
   resolution: () =>
     new Sql(
       `SELECT CASE
@@ -69,5 +69,6 @@ export const optoutDisclosure = defineRule({
   subject: 'disclosure',
   version: 1,
   incremental: true,
+  dependsOn: { choiceKinds: ['ndop', 'type1'] },
   query,
 })

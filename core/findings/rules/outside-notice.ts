@@ -50,7 +50,7 @@ const query: RuleQuery = {
               JOIN organisations o ON o.id = d.recipient_id
               ${new Sql(NOTICE_IN_FORCE, [])}
               ${new Sql(MAKES_PROMISE('only_as_listed'), [])}
-             WHERE ${disclosureScope(p, {})}) d
+             WHERE ${disclosureScope(p)}) d
       JOIN organisations o ON o.id = d.recipient_id
       JOIN recipient_types rt ON rt.code = o.recipient_type
       JOIN privacy_notices n ON n.id = d.notice_id

@@ -21,7 +21,7 @@ const query: RuleQuery = {
       FROM disclosures d
       JOIN purposes pu ON pu.code = d.purpose AND pu.prohibited
       JOIN organisations o ON o.id = d.recipient_id
-     WHERE ${disclosureScope(p, {})}`,
+     WHERE ${disclosureScope(p)}`,
   resolution: () =>
     new Sql(
       `SELECT CASE WHEN d.id IS NULL THEN ${GONE}

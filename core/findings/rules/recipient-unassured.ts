@@ -52,7 +52,7 @@ const query: RuleQuery = {
             SELECT d.*, n.id AS notice_id FROM disclosures d
               ${new Sql(NOTICE_IN_FORCE, [])}
               ${new Sql(MAKES_PROMISE('safe_systems'), [])}
-             WHERE ${disclosureScope(p, {})}) d
+             WHERE ${disclosureScope(p)}) d
       JOIN organisations o ON o.id = d.recipient_id AND o.recipient_type <> 'patient_representative'
       JOIN privacy_notices n ON n.id = d.notice_id
       ${new Sql(MAKES_PROMISE('safe_systems'), [])}

@@ -39,7 +39,7 @@ const query: RuleQuery = {
               ${new Sql(MAKES_PROMISE('ask_before_identifiable_secondary'), [])}
              WHERE d.data_level = 'identifiable'
                AND (d.legal_basis IS NULL OR NOT d.legal_basis = ANY(${new Sql(CONSENT_ANSWERED, [])}))
-               AND ${disclosureScope(p, {})}) d
+               AND ${disclosureScope(p)}) d
       JOIN organisations o ON o.id = d.recipient_id
       JOIN privacy_notices n ON n.id = d.notice_id
       ${new Sql(MAKES_PROMISE('ask_before_identifiable_secondary'), [])}`,

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { addAgreement } from '../../../core/admin/index.js'
-import { refreshFindings } from '../../../core/findings/refresh.js'
+import { refreshFindings, type RefreshResult } from '../../../core/findings/refresh.js'
 import { verifyFindingRollups } from '../../../db/finding-rollups.js'
 import { countOpenFindings } from '../../../db/queries/overview.js'
 import { useTestDatabase } from '../../support/db.js'
 import { practiceFixture } from './fixtures.js'
 
 // Issue 19: registering the one agreement a case asks for resolves all of the case's findings in
-// one transaction (the incremental refresh re-checks that recipient's disclosures: one statement
-// resolves them and writes their history), and the count roll-ups equal a direct count after.
+// one transaction (the incremental refresh re-checks that recipient's disclosures, and only
+// them: one statement resolves them and writes their history), and the count roll-ups equal a
+// direct count after.
 
 const t = useTestDatabase()
 
@@ -37,12 +38,17 @@ describe('adding one agreement', () => {
     const openBefore = await countOpenFindings(db, { practiceIds: [a.practice.id] })
     expect(openBefore).toBe(4600)
 
+    const refreshes: RefreshResult[] = []
     const added = await addAgreement(
       {
         db,
         by: { userId: null, actor: 'cli:test' },
         door: 'cli',
-        refreshFindings: () => refreshFindings({ db, config }),
+        refreshFindings: async () => {
+          const done = await refreshFindings({ db, config })
+          refreshes.push(done)
+          return done
+        },
       },
       {
         reference: 'DSA-2026-200',
@@ -56,6 +62,9 @@ describe('adding one agreement', () => {
     expect(added.ok).toBe(true)
     if (!added.ok) return
     expect(added.value.findings).toMatchObject({ resolved: 4000 })
+    // Only the recipient whose agreements changed was checked again (decision 042), not every
+    // open finding: the other case's 600 stand unread.
+    expect(refreshes.at(-1)!.rules.find((r) => r.ruleId === 'no_agreement')).toMatchObject({ mode: 'incremental', checked: 4000 })
 
     // Every finding of the case resolved, by one transaction: the rows share the xmin of the
     // transaction that wrote them, and their history rows share its now().

@@ -75,6 +75,9 @@ describe('npm run bench (smoke, tiny N)', () => {
     expect(figures.findings.noAgreements.open).toBeGreaterThan(0)
     expect(figures.findings.oneAgreement).toMatchObject({ rollupsExact: true })
     expect(figures.findings.oneAgreement.resolved).toBeGreaterThan(0)
+    // Only the recipient's disclosures were checked again, not every open finding (decision 042).
+    expect(figures.findings.oneAgreement.disclosuresChecked).toBeGreaterThan(0)
+    expect(figures.findings.oneAgreement.disclosuresChecked).toBeLessThan(figures.findings.noAgreements.open)
     expect(figures.findings.realistic.open).toBeLessThan(figures.findings.noAgreements.open)
     for (const r of [...figures.findings.noAgreements.reads, ...figures.findings.realistic.reads])
       for (const k of ['overviewCount', 'notificationsCount', 'casesPage', 'drillDown'])
