@@ -1,3 +1,4 @@
+import type { Knex } from 'knex'
 import type { Db } from '../client.js'
 import type { Scope } from './scope.js'
 
@@ -155,6 +156,8 @@ export interface PeriodFinding {
   openedAt: Date
 }
 
+type PeriodScope = { practiceIds: number[]; from: string; to: string }
+
 /**
  * The findings whose subject falls in the period, whatever day they were detected (findings are
  * opened when the records are collected and checked, often long after): a disclosure or override
@@ -162,15 +165,14 @@ export interface PeriodFinding {
  * whose problem was open at some time in it, from when the problem began (the last successful
  * run, or first unreadable record, the finding cites; else when it was detected) to when the
  * finding was closed (its latest status change), or still open.
+ *
+ * The SQL (columns as PeriodFinding), unordered, as a subquery `about`: every reader below is built on it.
  */
-export async function listFindingsAboutPeriod(
-  db: Db,
-  scope: { practiceIds: number[]; from: string; to: string },
-): Promise<PeriodFinding[]> {
+function aboutPeriod(db: Db, scope: PeriodScope): Knex.Raw {
   const start = 'b.start_at'
   const end = 'b.end_at'
-  const { rows } = await db.raw(
-    `WITH b AS (SELECT (?::date::timestamp AT TIME ZONE 'Europe/London') AS start_at,
+  return db.raw(
+    `(WITH b AS (SELECT (?::date::timestamp AT TIME ZONE 'Europe/London') AS start_at,
                        ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London') AS end_at,
                        ?::date AS from_day, ?::date AS to_day, ?::int[] AS practice_ids)
      SELECT f.id, f.rule_id AS "ruleId", f.severity, p.ods_code AS "odsCode", f.subject_key AS "subjectKey", f.case_key AS "caseKey",
@@ -201,11 +203,72 @@ export async function listFindingsAboutPeriod(
         AND ((d.occurred_at >= ${start} AND d.occurred_at < ${end})
           OR (ov.occurred_at >= ${start} AND ov.occurred_at < ${end})
           OR (f.subject_key LIKE 'practice:%:ndop:%' AND split_part(f.subject_key, ':', 4)::date BETWEEN b.from_day AND b.to_day)
-          OR (s.id IS NOT NULL AND problem.began < ${end} AND (f.status = 'open' OR last_event.at >= ${start})))
-      ORDER BY f.id`,
+          OR (s.id IS NOT NULL AND problem.began < ${end} AND (f.status = 'open' OR last_event.at >= ${start})))) AS about`,
     [scope.from, scope.to, scope.from, scope.to, `{${scope.practiceIds.map(Number).join(',')}}`],
   )
-  return rows
+}
+
+export async function listFindingsAboutPeriod(db: Db, scope: PeriodScope): Promise<PeriodFinding[]> {
+  return findingsAboutPeriodQuery(db, scope)
+}
+
+/** The same findings, by id, as a query to read through a cursor (the evidence pack's appendix: there can be millions). */
+export function findingsAboutPeriodQuery(db: Db, scope: PeriodScope): Knex.QueryBuilder {
+  return db.select('*').from(aboutPeriod(db, scope)).orderBy('id')
+}
+
+/** The status history of the findings about a period, by finding, oldest first: read through a cursor, like the findings. */
+export function findingHistoryAboutPeriodQuery(db: Db, scope: PeriodScope): Knex.QueryBuilder {
+  return db('finding_events as e')
+    .join(aboutPeriod(db, scope), 'about.id', 'e.finding_id')
+    .leftJoin('users as u', 'u.id', 'e.by_user_id')
+    .orderBy([{ column: 'e.finding_id' }, { column: 'e.at' }, { column: 'e.id' }])
+    .select(
+      'e.finding_id as findingId',
+      'e.id',
+      'e.from_status as fromStatus',
+      'e.to_status as toStatus',
+      'e.reason',
+      'e.by_user_id as byUserId',
+      'u.display_name as byUser',
+      'e.at',
+    )
+}
+
+/** A case (decision 036) among the findings about a period: its findings counted by status, and its subjects' first and last time. */
+export interface PeriodCase {
+  ruleId: string
+  practiceId: number
+  odsCode: string
+  caseKey: string
+  severity: string
+  findings: number
+  open: number
+  accepted: number
+  resolved: number
+  firstAt: Date
+  lastAt: Date
+}
+
+/** The findings about a period grouped into their cases, counted in the database: the pack's section 6 and its totals, without the findings in memory. */
+export async function findingCasesAboutPeriod(db: Db, scope: PeriodScope): Promise<PeriodCase[]> {
+  const rows = await db
+    .from(aboutPeriod(db, scope))
+    .groupBy('ruleId', 'practiceId', 'odsCode', 'caseKey', 'severity')
+    .select(
+      'ruleId',
+      'practiceId',
+      'odsCode',
+      'caseKey',
+      'severity',
+      db.raw('count(*)::int AS findings'),
+      db.raw(`count(*) FILTER (WHERE status = 'open')::int AS open`),
+      db.raw(`count(*) FILTER (WHERE status = 'accepted')::int AS accepted`),
+      db.raw(`count(*) FILTER (WHERE status = 'resolved')::int AS resolved`),
+      db.raw(`min(coalesce("subjectAt", "openedAt")) AS "firstAt"`),
+      db.raw(`max(coalesce("subjectAt", "openedAt")) AS "lastAt"`),
+    )
+  return rows as PeriodCase[]
 }
 
 /** The status history of these findings, oldest first per finding. */

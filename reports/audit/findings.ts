@@ -1,8 +1,15 @@
-import { describeCaseKeys, listFindingEvents } from '../queries/index.js'
+import {
+  cursorBatches,
+  describeCaseKeys,
+  findingHistoryAboutPeriodQuery,
+  findingsAboutPeriodQuery,
+  type PeriodCase,
+  type PeriodFinding,
+} from '../queries/index.js'
 import { formatCount, formatIsoDateTime, formatIsoDay } from '../../core/format.js'
 import { describeCase } from '../../core/findings/cases.js'
 import type { CaseRow } from '../../db/queries/finding-cases.js'
-import type { PeriodFinding } from '../../db/queries/findings.js'
+import type { FindingEvent } from '../../db/queries/findings.js'
 import { heading, keyValues, paragraph } from '../pdf/heading.js'
 import { drawTable, Table } from '../pdf/table/index.js'
 import type { AuditPack } from './pack.js'
@@ -10,41 +17,27 @@ import type { AuditPack } from './pack.js'
 export const FINDINGS_APPENDIX = 'Appendix: individual findings and their history'
 
 interface PackCase {
-  ruleId: string
-  severity: string
-  odsCode: string
-  caseKey: string
-  findings: PeriodFinding[]
+  counts: PeriodCase
   row: CaseRow
 }
 
-/** The findings grouped by cause (decision 036), most severe first, then those with most findings. */
+/** The findings grouped by cause (decision 036, counted in the database), most severe first, then those with most findings. */
 async function casesOf(pack: AuditPack): Promise<PackCase[]> {
-  const { findings } = pack.overview
-  const byKey = new Map<string, PeriodFinding[]>()
-  for (const f of findings) {
-    const k = `${f.ruleId}|${f.odsCode}|${f.caseKey}`
-    const list = byKey.get(k)
-    if (list) list.push(f)
-    else byKey.set(k, [f]) // not a copy per finding: a case can hold tens of thousands
-  }
-  const subjects = await describeCaseKeys(pack.ctx.db, [...new Set(findings.map((f) => f.caseKey))])
+  const { findingCases } = pack.overview
+  const subjects = await describeCaseKeys(pack.ctx.db, [...new Set(findingCases.map((c) => c.caseKey))])
   const rank = (s: string) => ({ high: 0, medium: 1 })[s] ?? 2
-  return [...byKey.values()]
-    .map((fs) => {
-      const f = fs[0]!
-      const at = fs.map((x) => x.subjectAt ?? x.openedAt).map((d) => new Date(d).getTime())
+  return findingCases
+    .map((c) => {
       const row: CaseRow = {
-        ruleId: f.ruleId,
-        practiceId: f.practiceId,
-        practiceOds: f.odsCode,
-        caseKey: f.caseKey,
-        severity: f.severity as CaseRow['severity'],
-        status: fs.every((x) => x.status !== 'open') ? 'resolved' : 'open',
-        findings: fs.length,
-        // reduce, not Math.min(...at): spreading a 100,000-finding case overflows the call stack
-        firstAt: new Date(at.reduce((m, t) => Math.min(m, t), Infinity)),
-        lastAt: new Date(at.reduce((m, t) => Math.max(m, t), -Infinity)),
+        ruleId: c.ruleId,
+        practiceId: c.practiceId,
+        practiceOds: c.odsCode,
+        caseKey: c.caseKey,
+        severity: c.severity as CaseRow['severity'],
+        status: c.open === 0 ? 'resolved' : 'open',
+        findings: c.findings,
+        firstAt: new Date(c.firstAt),
+        lastAt: new Date(c.lastAt),
         recipientId: null,
         recipientName: null,
         recipientOds: null,
@@ -56,27 +49,25 @@ async function casesOf(pack: AuditPack): Promise<PackCase[]> {
         sourceName: null,
         pseudonym: null,
         overrideId: null,
-        ...subjects.get(f.caseKey),
+        ...subjects.get(c.caseKey),
       }
-      return { ruleId: f.ruleId, severity: f.severity, odsCode: f.odsCode, caseKey: f.caseKey, findings: fs, row }
+      return { counts: c, row }
     })
     .sort(
       (a, b) =>
-        rank(a.severity) - rank(b.severity) ||
-        b.findings.length - a.findings.length ||
-        a.ruleId.localeCompare(b.ruleId) ||
-        a.odsCode.localeCompare(b.odsCode) ||
-        a.caseKey.localeCompare(b.caseKey),
+        rank(a.counts.severity) - rank(b.counts.severity) ||
+        b.counts.findings - a.counts.findings ||
+        a.counts.ruleId.localeCompare(b.counts.ruleId) ||
+        a.counts.odsCode.localeCompare(b.counts.odsCode) ||
+        a.counts.caseKey.localeCompare(b.counts.caseKey),
     )
 }
 
 /** How many of the case's findings are in each status: "3 open, 1 accepted". */
-function statusWords(pack: AuditPack, fs: PeriodFinding[]): string {
-  const n = new Map<string, number>()
-  for (const f of fs) n.set(f.status, (n.get(f.status) ?? 0) + 1)
-  return ['open', 'accepted', 'resolved']
-    .filter((s) => n.has(s))
-    .map((s) => `${formatCount(n.get(s)!)} ${pack.labels.findingStatus(s).toLowerCase()}`)
+function statusWords(pack: AuditPack, c: PeriodCase): string {
+  return (['open', 'accepted', 'resolved'] as const)
+    .filter((s) => c[s] > 0)
+    .map((s) => `${formatCount(c[s])} ${pack.labels.findingStatus(s).toLowerCase()}`)
     .join(', ')
 }
 
@@ -85,7 +76,7 @@ export async function findingsSection(pack: AuditPack): Promise<void> {
     ctx,
     labels,
     section,
-    overview: { findings },
+    overview: { findingCases, findingTotals },
   } = pack
   const { doc } = ctx
   // Findings: by their subject's date, not their detection date (issue 15); grouped by cause (issue 19)
@@ -100,17 +91,8 @@ export async function findingsSection(pack: AuditPack): Promise<void> {
   )
   const cases = await casesOf(pack)
   const sc = ctx.section('finding_cases')
-  cases.forEach((c) =>
-    sc.add([
-      c.ruleId,
-      c.severity,
-      c.odsCode,
-      c.caseKey,
-      String(c.findings.length),
-      c.row.firstAt,
-      c.row.lastAt,
-      statusWords(pack, c.findings),
-    ]),
+  cases.forEach(({ counts: c, row }) =>
+    sc.add([c.ruleId, c.severity, c.odsCode, c.caseKey, String(c.findings), row.firstAt, row.lastAt, statusWords(pack, c)]),
   )
   drawTable(
     doc,
@@ -123,30 +105,30 @@ export async function findingsSection(pack: AuditPack): Promise<void> {
       { header: 'Status', width: 1.8 },
       { header: 'To resolve', width: 4 },
     ],
-    cases.map((c) => {
-      const d = describeCase(c.row)
+    cases.map(({ counts: c, row }) => {
+      const d = describeCase(row)
       return [
         labels.rule(c.ruleId),
         labels.severity(c.severity),
         `${c.odsCode} ${d.subject}`,
-        formatCount(c.findings.length),
-        `${formatIsoDay(formatIsoDateTime(c.row.firstAt))} to ${formatIsoDay(formatIsoDateTime(c.row.lastAt))}`,
-        statusWords(pack, c.findings),
+        formatCount(c.findings),
+        `${formatIsoDay(formatIsoDateTime(row.firstAt))} to ${formatIsoDay(formatIsoDateTime(row.lastAt))}`,
+        statusWords(pack, c),
         d.action.text,
       ]
     }),
     { emptyText: 'None recorded.' },
   )
   const counts = { high: 0, medium: 0, low: 0 } as Record<string, number>
-  findings.forEach((f) => (counts[f.severity] = (counts[f.severity] ?? 0) + 1))
+  findingCases.forEach((c) => (counts[c.severity] = (counts[c.severity] ?? 0) + c.findings))
   keyValues(doc, [
-    ['Findings about the period', formatCount(findings.length)],
+    ['Findings about the period', formatCount(findingTotals.all)],
     ['Cases', formatCount(cases.length)],
     [
       'By severity',
       `${formatCount(counts.high ?? 0)} high, ${formatCount(counts.medium ?? 0)} medium, ${formatCount(counts.low ?? 0)} low`,
     ],
-    ['Still open', formatCount(findings.filter((f) => f.status === 'open').length)],
+    ['Still open', formatCount(findingTotals.open)],
   ])
 }
 
@@ -156,13 +138,13 @@ export async function findingsAppendix(pack: AuditPack): Promise<void> {
     ctx,
     labels,
     section,
-    overview: { findings },
+    overview: { findingTotals },
   } = pack
-  const { doc, db } = ctx
+  const { doc, db, scope } = ctx
   section(FINDINGS_APPENDIX)
   paragraph(doc, 'The findings of section 6 one by one, in the order they were recorded, with the case each belongs to.', { size: 9 })
-  // A period can have hundreds of thousands of findings: drawn a batch at a time, each batch's
-  // PDF taken by the output before the next (ctx.drain), and their histories read by chunk.
+  // A period can have hundreds of thousands of findings: read through a cursor a batch at a time,
+  // each batch's PDF taken by the output before the next (ctx.drain); never all in memory.
   const sf = ctx.section('findings')
   const list = new Table(doc, [
     { header: 'Id', width: 0.7, token: true, fit: '123456' },
@@ -173,24 +155,25 @@ export async function findingsAppendix(pack: AuditPack): Promise<void> {
     { header: 'Status and reason', width: 2.7 },
     { header: 'Detected', width: 1.7 },
   ])
-  if (findings.length === 0) list.addSpanningRow('None recorded.')
-  for (let i = 0; i < findings.length; i++) {
-    const f = findings[i]!
-    sf.add([String(f.id), f.ruleId, f.severity, f.odsCode, f.subjectKey, f.subjectAt, f.summary, f.status, f.statusReason, f.openedAt])
-    list.addRow([
-      String(f.id),
-      labels.rule(f.ruleId),
-      labels.severity(f.severity),
-      `${f.odsCode} ${subjectLabel(f.subjectKey, f.subjectAt)}${f.caseKey !== f.subjectKey ? ` (case ${f.caseKey})` : ''}`,
-      f.summary,
-      // An open finding's reason is its summary again ("Found by rule ..."): the history has it.
-      f.status === 'open' ? labels.findingStatus('open') : `${labels.findingStatus(f.status)}: ${f.statusReason ?? 'no reason recorded'}`,
-      formatIsoDateTime(f.openedAt),
-    ])
-    if ((i + 1) % APPENDIX_BATCH === 0) await ctx.drain()
+  if (findingTotals.all === 0) list.addSpanningRow('None recorded.')
+  for await (const batch of cursorBatches<PeriodFinding>(db, findingsAboutPeriodQuery(db, scope), APPENDIX_BATCH)) {
+    for (const f of batch) {
+      sf.add([String(f.id), f.ruleId, f.severity, f.odsCode, f.subjectKey, f.subjectAt, f.summary, f.status, f.statusReason, f.openedAt])
+      list.addRow([
+        String(f.id),
+        labels.rule(f.ruleId),
+        labels.severity(f.severity),
+        `${f.odsCode} ${subjectLabel(f.subjectKey, f.subjectAt)}${f.caseKey !== f.subjectKey ? ` (case ${f.caseKey})` : ''}`,
+        f.summary,
+        // An open finding's reason is its summary again ("Found by rule ..."): the history has it.
+        f.status === 'open' ? labels.findingStatus('open') : `${labels.findingStatus(f.status)}: ${f.statusReason ?? 'no reason recorded'}`,
+        formatIsoDateTime(f.openedAt),
+      ])
+    }
+    await ctx.drain()
   }
   list.end()
-  if (findings.length > 0) {
+  if (findingTotals.all > 0) {
     heading(doc, 'Status history of these findings', 2)
     const sh = ctx.section('finding_history')
     const history = new Table(doc, [
@@ -200,12 +183,8 @@ export async function findingsAppendix(pack: AuditPack): Promise<void> {
       { header: 'By', width: 2.6 },
       { header: 'Reason', width: 5.4 },
     ])
-    // Findings are listed by id, and each chunk's history comes back by finding: the order is the same as one read.
-    for (let i = 0; i < findings.length; i += APPENDIX_BATCH) {
-      const events = await listFindingEvents(
-        db,
-        findings.slice(i, i + APPENDIX_BATCH).map((f) => f.id),
-      )
+    type Event = FindingEvent & { findingId: number }
+    for await (const events of cursorBatches<Event>(db, findingHistoryAboutPeriodQuery(db, scope), APPENDIX_BATCH)) {
       for (const e of events) {
         sh.add([String(e.findingId), e.at, e.fromStatus, e.toStatus, e.byUser, e.reason])
         history.addRow([
@@ -222,7 +201,7 @@ export async function findingsAppendix(pack: AuditPack): Promise<void> {
   }
 }
 
-/** Findings drawn (and histories read) per batch in the appendix. */
+/** Findings (and history rows) fetched and drawn per batch in the appendix. */
 const APPENDIX_BATCH = 2000
 
 /** What a finding is about, in words: "disclosure 123, 4 Mar 2026 10:00", "source 5", "NDOP publication 2026-03-31". */

@@ -8,8 +8,7 @@ import type { AuditPack } from './pack.js'
 /** The executive summary (page 2): what needs attention first, from the overview's figures. */
 export function executiveSummary({ ctx, overview }: AuditPack): void {
   const { doc } = ctx
-  const { promiseEvidence, total, purposes, findings, reviewState, gaps, quarantine, openFindings, openHigh, uncovered, failedRuns } =
-    overview
+  const { promiseEvidence, total, purposes, findingTotals, reviewState, gaps, quarantine, uncovered, failedRuns } = overview
   heading(doc, 'Executive summary')
   const broken = promiseEvidence.flatMap((p) =>
     p.promises.filter((pr) => pr.verdict.kind === 'broken').map((pr) => `${p.odsCode}: ${pr.title}`),
@@ -22,7 +21,7 @@ export function executiveSummary({ ctx, overview }: AuditPack): void {
     ...(noNotice.length > 0 ? [['No privacy notice recorded', noNotice.join(', ')] as [string, string]] : []),
     [
       'Open high-severity findings',
-      `${formatCount(openHigh.length)} of ${formatCount(openFindings.length)} open findings about the period (see 6)`,
+      `${formatCount(findingTotals.openHigh)} of ${formatCount(findingTotals.open)} open findings about the period (see 6)`,
     ],
     [
       'Prohibited purposes',
@@ -38,7 +37,7 @@ export function executiveSummary({ ctx, overview }: AuditPack): void {
   ]
   const clear =
     broken.length === 0 &&
-    openHigh.length === 0 &&
+    findingTotals.openHigh === 0 &&
     prohibited.length === 0 &&
     reviewState.overdue === 0 &&
     uncovered.length === 0 &&
@@ -55,14 +54,14 @@ export function executiveSummary({ ctx, overview }: AuditPack): void {
   keyValues(doc, attention)
   keyValues(doc, [
     ['Disclosures in the period', formatCount(total)],
-    ['Findings about the period', `${formatCount(findings.length)} (${formatCount(openFindings.length)} still open)`],
+    ['Findings about the period', `${formatCount(findingTotals.all)} (${formatCount(findingTotals.open)} still open)`],
   ])
   ctx
     .section('executive_summary')
     .add([
       broken.length,
-      openHigh.length,
-      openFindings.length,
+      findingTotals.openHigh,
+      findingTotals.open,
       prohibited.reduce((n, p) => n + p.disclosures, 0),
       reviewState.overdue,
       reviewState.late,

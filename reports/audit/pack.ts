@@ -1,6 +1,6 @@
 import {
   countDisclosures,
-  listFindingsAboutPeriod,
+  findingCasesAboutPeriod,
   listPromiseEvidence,
   listSourceCoverage,
   listWindowGaps,
@@ -36,25 +36,32 @@ export async function readOverview(db: Db, scope: ReportScope, reviewDays: numbe
   const promiseEvidence = await listPromiseEvidence(db, scope)
   const total = await countDisclosures(db, scope)
   const purposes = await sumDisclosuresByPurpose(db, scope)
-  const findings = await listFindingsAboutPeriod(db, scope)
+  // Counted by case in the database: a period can hold a million findings (decision 036).
+  const findingCases = await findingCasesAboutPeriod(db, scope)
   const reviewState = await overrideReviewState(db, scope, reviewDays)
   const coverage = await listSourceCoverage(db, scope)
   const runs = await listWindowRuns(db, scope)
   const gaps = await listWindowGaps(db, scope)
   const quarantine = await listWindowQuarantine(db, scope)
-  const openFindings = findings.filter((f) => f.status === 'open')
+  const sum = (cases: typeof findingCases, n: (c: (typeof findingCases)[number]) => number) => cases.reduce((t, c) => t + n(c), 0)
   return {
     promiseEvidence,
     total,
     purposes,
-    findings,
+    findingCases,
+    findingTotals: {
+      all: sum(findingCases, (c) => c.findings),
+      open: sum(findingCases, (c) => c.open),
+      openHigh: sum(
+        findingCases.filter((c) => c.severity === 'high'),
+        (c) => c.open,
+      ),
+    },
     reviewState,
     coverage,
     runs,
     gaps,
     quarantine,
-    openFindings,
-    openHigh: openFindings.filter((f) => f.severity === 'high'),
     /** Sources not collected since the period ended. */
     uncovered: coverage.filter((c) => c.coveredAt === null),
     failedRuns: runs.filter((r) => r.status === 'failed'),

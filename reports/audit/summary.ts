@@ -4,7 +4,7 @@ import { heading, keyValues } from '../pdf/heading.js'
 import { drawTable } from '../pdf/table/index.js'
 import type { AuditPack } from './pack.js'
 
-export async function summarySection({ ctx, section, overview: { total, findings, openFindings, openHigh } }: AuditPack): Promise<void> {
+export async function summarySection({ ctx, section, overview: { total, findingCases, findingTotals } }: AuditPack): Promise<void> {
   const { doc, db, scope } = ctx
   // Summary, with subtotals per practice
   const patients = await countPatientsInSnapshot(db, scope)
@@ -22,11 +22,11 @@ export async function summarySection({ ctx, section, overview: { total, findings
     heading(doc, 'By practice', 2)
     const byPractice = await practiceSubtotals(db, scope)
     const findingsByPractice = new Map<string, { open: number; high: number }>()
-    for (const f of findings) {
-      const c = findingsByPractice.get(f.odsCode) ?? { open: 0, high: 0 }
-      if (f.status === 'open') c.open++
-      if (f.status === 'open' && f.severity === 'high') c.high++
-      findingsByPractice.set(f.odsCode, c)
+    for (const fc of findingCases) {
+      const c = findingsByPractice.get(fc.odsCode) ?? { open: 0, high: 0 }
+      c.open += fc.open
+      if (fc.severity === 'high') c.high += fc.open
+      findingsByPractice.set(fc.odsCode, c)
     }
     const sbp = ctx.section('practice_subtotals')
     const rows = ctx.practices.map((p) => {
@@ -46,7 +46,13 @@ export async function summarySection({ ctx, section, overview: { total, findings
       ],
       [
         ...rows,
-        ['All practices', formatCount(total), formatCount(overrideCount), formatCount(openFindings.length), formatCount(openHigh.length)],
+        [
+          'All practices',
+          formatCount(total),
+          formatCount(overrideCount),
+          formatCount(findingTotals.open),
+          formatCount(findingTotals.openHigh),
+        ],
       ],
       { boldLast: true },
     )

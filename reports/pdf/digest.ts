@@ -17,11 +17,16 @@ export function canonicalValue(v: unknown): unknown {
   return v
 }
 
+const DEFLATE_CHUNK = 64 * 1024
+
 export class SectionDigest {
   private readonly hash = crypto.createHash('sha256')
   private readonly deflate = zlib.createDeflate()
   private readonly deflated: Buffer[] = []
   private size = 0
+  /** Lines not yet given to deflate: one zlib write per ~64 KB, not per row (a write per row queued faster than zlib took them). */
+  private pending: string[] = []
+  private pendingBytes = 0
   rows = 0
 
   constructor() {
@@ -31,9 +36,19 @@ export class SectionDigest {
   add(values: unknown[]): void {
     const line = (this.rows > 0 ? '\n' : '') + JSON.stringify(values.map(canonicalValue))
     this.hash.update(line)
-    this.deflate.write(line)
-    this.size += Buffer.byteLength(line)
+    const bytes = Buffer.byteLength(line)
+    this.pending.push(line)
+    this.pendingBytes += bytes
+    if (this.pendingBytes >= DEFLATE_CHUNK) this.flush()
+    this.size += bytes
     this.rows += 1
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return
+    this.deflate.write(this.pending.join(''))
+    this.pending = []
+    this.pendingBytes = 0
   }
 
   digest(): string {
@@ -43,6 +58,7 @@ export class SectionDigest {
   /** Ends the compressed copy: the rows' bytes deflated, and their uncompressed size. */
   async finish(): Promise<{ deflated: Buffer[]; size: number }> {
     const ended = once(this.deflate, 'end')
+    this.flush()
     this.deflate.end()
     await ended
     return { deflated: this.deflated, size: this.size }

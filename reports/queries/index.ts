@@ -5,7 +5,15 @@
 export { listLegalBases, listPurposes, listRecipientTypes } from '../../db/queries/codes.js'
 export { listSourceCoverage, listWindowGaps, listWindowQuarantine, listWindowRuns } from '../../db/queries/collection-completeness.js'
 export { sumDisclosuresByPurpose, sumDisclosuresByRecipient } from '../../db/queries/disclosures.js'
-export { listFindingEvents, listFindingsAboutPeriod, type PeriodFinding } from '../../db/queries/findings.js'
+export {
+  findingCasesAboutPeriod,
+  findingHistoryAboutPeriodQuery,
+  findingsAboutPeriodQuery,
+  listFindingEvents,
+  listFindingsAboutPeriod,
+  type PeriodCase,
+  type PeriodFinding,
+} from '../../db/queries/findings.js'
 export { describeCaseKeys } from '../../db/queries/finding-cases.js'
 export { latestPublishedNdop, monthlyOptOuts } from '../../db/queries/opt-outs.js'
 export { countDisclosures, countPatientsInSnapshot } from '../../db/queries/overview.js'

@@ -21,7 +21,16 @@ try {
     out,
   )
   sample()
-  console.log(JSON.stringify({ peakRss, peakHeap, pages: r.pages, rows: r.rowCounts.disclosure_log, ms: Date.now() - started }))
+  console.log(
+    JSON.stringify({
+      peakRss,
+      peakHeap,
+      pages: r.pages,
+      rows: r.rowCounts.disclosure_log,
+      findings: r.rowCounts.findings,
+      ms: Date.now() - started,
+    }),
+  )
 } finally {
   clearInterval(timer)
   await handle.close()
