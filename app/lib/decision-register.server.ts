@@ -2,10 +2,15 @@ import type { AppLoadContext } from '@remix-run/node'
 import { z } from 'zod'
 import { DECISION_KIND_LABELS, FINDING_STATUS_LABELS, OVERRIDE_KIND_LABELS, USER_ROLE_LABELS, VERDICT_LABELS } from '../../core/labels.js'
 import { DECISION_KINDS, listDecisions, type DecisionRow } from '../../db/queries/decision-register.js'
+import { caseWithSubject, describeCaseKeys, type CaseRow } from '../../db/queries/finding-cases.js'
+import type { FindingStatus } from '../../db/queries/findings.js'
+import type { Db } from '../../db/client.js'
+import { caseHref, describeCase } from '../../core/findings/cases.js'
+import { getRule } from '../../core/findings/index.js'
 import type { Role } from '../../db/queries/users.js'
 import { csvExport } from './csv.server.js'
 import { readQuery } from './request.server.js'
-import { formatDateTime } from '../../core/format.js'
+import { formatCount, formatDateTime } from '../../core/format.js'
 import { requireScope } from './scope.server.js'
 
 type Args = { request: Request; context: AppLoadContext }
@@ -40,12 +45,30 @@ function readFilter(url: URL) {
 const statusWord = (s: string | null) => (s ? (FINDING_STATUS_LABELS[s as keyof typeof FINDING_STATUS_LABELS] ?? s).toLowerCase() : 'none')
 const verdictWord = (v: string | null) => (v ? (VERDICT_LABELS[v as keyof typeof VERDICT_LABELS] ?? v) : '')
 
+/** The cases among the rows, as CaseRows with what their keys name: a case decision is described as the case is on /findings. */
+async function casesOf(db: Db, rows: DecisionRow[]): Promise<Map<string, CaseRow>> {
+  const decided = rows.filter((r) => r.subjectType === 'case')
+  const subjects = await describeCaseKeys(db, [...new Set(decided.map((r) => r.caseKey!))])
+  const cases = new Map<string, CaseRow>()
+  for (const r of decided) {
+    const base = { ruleId: r.ruleId!, practiceId: 0, practiceOds: r.practiceOds, caseKey: r.caseKey!, severity: 'low' as const }
+    cases.set(
+      r.key,
+      caseWithSubject({ ...base, status: r.decision as FindingStatus, findings: r.findings!, firstAt: null, lastAt: null }, subjects),
+    )
+  }
+  return cases
+}
+
 /** A row in words, the same on the page and in the CSV. Patients appear only as pseudonyms. */
-export function describeDecision(r: DecisionRow) {
+export function describeDecision(r: DecisionRow, cases: Map<string, CaseRow>) {
+  const c = cases.get(r.key)
   const about =
     r.subjectType === 'override'
       ? `Override ${r.subjectId}: ${OVERRIDE_KIND_LABELS[r.overrideKind ?? ''] ?? r.overrideKind}, patient ${r.patientPseudonym}, ${formatDateTime(r.occurredAt!)}`
-      : `Finding ${r.subjectId}: ${r.findingSummary}`
+      : c
+        ? `${formatCount(c.findings)} findings of a case: ${getRule(c.ruleId)?.title ?? c.ruleId}, ${c.practiceOds} ${describeCase(c).subject}`
+        : `Finding ${r.subjectId}: ${r.findingSummary}`
   let decision: string
   if (r.kind === 'review') {
     decision = [verdictWord(r.decision), r.escalated ? 'escalated' : null, r.standing ? 'standing' : 'superseded by a later review']
@@ -66,7 +89,8 @@ export function describeDecision(r: DecisionRow) {
     practiceOds: r.practiceOds,
     practiceName: r.practiceName,
     about,
-    href: r.subjectType === 'override' ? `/overrides/${r.subjectId}` : `/findings/${r.subjectId}`,
+    // A case's findings are now in the decision's status: the link opens the case there.
+    href: r.subjectType === 'override' ? `/overrides/${r.subjectId}` : c ? caseHref(c) : `/findings/${r.subjectId}`,
     patientPseudonym: r.patientPseudonym,
     decision,
     reasons: r.reasons,
@@ -93,11 +117,12 @@ export async function getDecisionRegisterPage(args: Args) {
       detail: { patients, rows: rows.length, kind: f.kind ?? null, from: scope.from ?? null, to: scope.to ?? null },
     })
   }
+  const cases = await casesOf(access.db, rows)
   return {
     period: { from: scope.from, to: scope.to },
     filter: { kind: f.kind ?? null },
     kinds: KIND_OPTIONS,
-    decisions: { rows: rows.map(describeDecision), total, page: f.page, pageSize: DECISIONS_PER_PAGE },
+    decisions: { rows: rows.map((r) => describeDecision(r, cases)), total, page: f.page, pageSize: DECISIONS_PER_PAGE },
   }
 }
 
@@ -107,10 +132,11 @@ export async function exportDecisionRegister(args: Args) {
   const url = new URL(args.request.url)
   const f = readFilter(url)
   const { rows } = await listDecisions(access.db, scope, { kind: f.kind }, { limit: CSV_MAX_ROWS, offset: 0 })
+  const cases = await casesOf(access.db, rows)
   return csvExport(access, {
     name: 'decisions',
     url,
-    rows: rows.map(describeDecision),
+    rows: rows.map((r) => describeDecision(r, cases)),
     columns: [
       { header: 'decided_at', value: (r) => r.at },
       { header: 'practice', value: (r) => r.practiceOds },

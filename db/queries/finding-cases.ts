@@ -191,29 +191,41 @@ function toIntArray(ids: number[]): string {
   return `{${ids.map(Number).join(',')}}`
 }
 
-/** What each case key names (recipient and purpose, agreement, source), for cases read outside the roll-up (the evidence pack). */
-export async function describeCaseKeys(
-  db: Db,
-  keys: string[],
-): Promise<
-  Map<
-    string,
-    Pick<
-      CaseRow,
-      | 'recipientId'
-      | 'recipientName'
-      | 'recipientOds'
-      | 'purpose'
-      | 'purposeLabel'
-      | 'agreementId'
-      | 'agreementReference'
-      | 'sourceId'
-      | 'sourceName'
-      | 'pseudonym'
-      | 'overrideId'
-    >
-  >
-> {
+type SubjectField =
+  | 'recipientId'
+  | 'recipientName'
+  | 'recipientOds'
+  | 'purpose'
+  | 'purposeLabel'
+  | 'agreementId'
+  | 'agreementReference'
+  | 'sourceId'
+  | 'sourceName'
+  | 'pseudonym'
+  | 'overrideId'
+export type CaseSubjects = Map<string, Pick<CaseRow, SubjectField>>
+
+const NO_SUBJECT: Pick<CaseRow, SubjectField> = {
+  recipientId: null,
+  recipientName: null,
+  recipientOds: null,
+  purpose: null,
+  purposeLabel: null,
+  agreementId: null,
+  agreementReference: null,
+  sourceId: null,
+  sourceName: null,
+  pseudonym: null,
+  overrideId: null,
+}
+
+/** A case read outside the roll-up (the evidence pack, the decision register), with what its key names. */
+export function caseWithSubject(base: Omit<CaseRow, SubjectField>, subjects: CaseSubjects): CaseRow {
+  return { ...NO_SUBJECT, ...base, ...subjects.get(base.caseKey) }
+}
+
+/** What each case key names (recipient and purpose, agreement, source), for cases read outside the roll-up (caseWithSubject). */
+export async function describeCaseKeys(db: Db, keys: string[]): Promise<CaseSubjects> {
   const out = new Map()
   if (keys.length === 0) return out
   const { rows } = await db.raw(

@@ -1,4 +1,5 @@
 import {
+  caseWithSubject,
   cursorBatches,
   describeCaseKeys,
   findingHistoryAboutPeriodQuery,
@@ -28,29 +29,20 @@ async function casesOf(pack: AuditPack): Promise<PackCase[]> {
   const rank = (s: string) => ({ high: 0, medium: 1 })[s] ?? 2
   return findingCases
     .map((c) => {
-      const row: CaseRow = {
-        ruleId: c.ruleId,
-        practiceId: c.practiceId,
-        practiceOds: c.odsCode,
-        caseKey: c.caseKey,
-        severity: c.severity as CaseRow['severity'],
-        status: c.open === 0 ? 'resolved' : 'open',
-        findings: c.findings,
-        firstAt: new Date(c.firstAt),
-        lastAt: new Date(c.lastAt),
-        recipientId: null,
-        recipientName: null,
-        recipientOds: null,
-        purpose: null,
-        purposeLabel: null,
-        agreementId: null,
-        agreementReference: null,
-        sourceId: null,
-        sourceName: null,
-        pseudonym: null,
-        overrideId: null,
-        ...subjects.get(c.caseKey),
-      }
+      const row = caseWithSubject(
+        {
+          ruleId: c.ruleId,
+          practiceId: c.practiceId,
+          practiceOds: c.odsCode,
+          caseKey: c.caseKey,
+          severity: c.severity as CaseRow['severity'],
+          status: c.open === 0 ? 'resolved' : 'open',
+          findings: c.findings,
+          firstAt: new Date(c.firstAt),
+          lastAt: new Date(c.lastAt),
+        },
+        subjects,
+      )
       return { counts: c, row }
     })
     .sort(

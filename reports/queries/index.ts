@@ -14,7 +14,7 @@ export {
   type PeriodCase,
   type PeriodFinding,
 } from '../../db/queries/findings.js'
-export { describeCaseKeys } from '../../db/queries/finding-cases.js'
+export { caseWithSubject, describeCaseKeys } from '../../db/queries/finding-cases.js'
 export { latestPublishedNdop, monthlyOptOuts } from '../../db/queries/opt-outs.js'
 export { countDisclosures, countPatientsInSnapshot } from '../../db/queries/overview.js'
 export { listPromiseEvidence } from '../../db/queries/promises.js'

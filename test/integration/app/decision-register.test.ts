@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { readSession, startSession } from '../../../app/lib/session.server.js'
+import { setCaseStatus } from '../../../core/findings/status.js'
+import { ensureOrganisation } from '../../../db/queries/organisations.js'
 import { loader as csvLoader } from '../../../app/routes/register[.]csv.js'
 import { loader } from '../../../app/routes/register._index.js'
 import { get, loadContext, ORIGIN, respond, type TestUser } from '../../support/app.js'
@@ -175,5 +177,48 @@ describe('/register', () => {
         )
       ).status,
     ).toBe(400)
+  })
+
+  it('shows a decision taken for a whole case once, with its count of findings and a link to the case', async () => {
+    const lane = await ensureOrganisation(t.db, { odsCode: 'LU9', name: 'Lane University', recipientType: 'research_org' })
+    const caseKey = `recipient:${lane}:research`
+    for (const n of [1, 2, 3])
+      await t.db('findings').insert({
+        rule_id: 'no_agreement',
+        severity: 'medium',
+        practice_id: seed.practiceA.id,
+        subject_key: `disclosure:95${n}`,
+        case_key: caseKey,
+        summary: `Research disclosure ${n} to Lane University`,
+        status: 'open',
+        opened_at: '2026-05-01T10:00:00Z',
+      })
+    const reason = 'One-off disclosures under a court order; the order is on file.'
+    const done = await setCaseStatus(
+      t.db,
+      { ruleId: 'no_agreement', practiceId: seed.practiceA.id, caseKey, from: 'open' },
+      'accepted',
+      reason,
+      signed.guardian.id,
+    )
+    expect(done.changed).toBe(3)
+    const { data } = await page('?kind=accepted_risk')
+    const rows = data.decisions.rows as Array<Record<string, string>>
+    expect(rows).toHaveLength(2) // the case once, and the single finding accepted before
+    expect(rows[0]).toMatchObject({
+      kindLabel: 'Accepted risk',
+      decision: 'Accepted (was open)',
+      about: '3 findings of a case: No data sharing agreement in force, A81001 Lane University (LU9), Research',
+      href: `/findings/case?practice=A81001&rule=no_agreement&key=${encodeURIComponent(caseKey)}&status=accepted`,
+      reasons: reason,
+      by: 'Dr Rivers',
+    })
+    // Each finding still has its own history entry (the register groups them; it copies nothing).
+    const events = await t.db('finding_events as e').join('findings as f', 'f.id', 'e.finding_id').where({ 'f.case_key': caseKey })
+    expect(events).toHaveLength(3)
+    const csv = await csvLoader({ request: get('/register.csv?kind=accepted_risk', signed.guardian), params: {}, context: loadContext(t) })
+    const lines = (await csv.text()).trim().split('\r\n')
+    expect(lines).toHaveLength(1 + 2)
+    expect(lines[1]).toContain('3 findings of a case')
   })
 })
