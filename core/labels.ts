@@ -43,6 +43,14 @@ export const VERDICT_LABELS = {
 
 export const FINDING_STATUS_LABELS = { open: 'Open', accepted: 'Accepted', resolved: 'Resolved' } as const satisfies Record<string, string>
 
+export const SEVERITY_LABELS = { high: 'High', medium: 'Medium', low: 'Low' } as const satisfies Record<string, string>
+
+export const SEVERITY_MEANINGS: Record<keyof typeof SEVERITY_LABELS, string> = {
+  high: 'A likely breach of the law or of a promise to patients: look at it first.',
+  medium: 'A gap in governance that needs putting right.',
+  low: 'Worth checking; may be explained by how the data was recorded.',
+}
+
 export const FINDING_STATUS_MEANINGS: Record<keyof typeof FINDING_STATUS_LABELS, string> = {
   open: 'Nobody has yet decided what to do about it.',
   accepted: 'A person reviewed it and accepted it as justified, giving a reason.',

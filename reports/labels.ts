@@ -7,6 +7,8 @@ import {
   DATA_LEVEL_MEANINGS,
   FINDING_STATUS_LABELS,
   FINDING_STATUS_MEANINGS,
+  SEVERITY_LABELS,
+  SEVERITY_MEANINGS,
   OVERRIDE_KIND_LABELS,
   OVERRIDE_REASON_LABELS,
   VERDICT_LABELS,
@@ -37,12 +39,6 @@ export const GLOSSARY_KINDS = {
   choice: 'Patient choice',
 } as const
 export type GlossaryKind = keyof typeof GLOSSARY_KINDS
-
-const SEVERITY_MEANINGS: Record<string, string> = {
-  high: 'A likely breach of the law or of a promise to patients: look at it first.',
-  medium: 'A gap in governance that needs putting right.',
-  low: 'Worth checking; may be explained by how the data was recorded.',
-}
 
 interface Entry {
   label: string
@@ -152,8 +148,10 @@ export class Labels {
         const s = FINDING_STATUS_LABELS[code as keyof typeof FINDING_STATUS_LABELS]
         return s && { label: s, meaning: FINDING_STATUS_MEANINGS[code as keyof typeof FINDING_STATUS_MEANINGS] }
       }
-      case 'severity':
-        return SEVERITY_MEANINGS[code] ? { label: code[0]!.toUpperCase() + code.slice(1), meaning: SEVERITY_MEANINGS[code]! } : undefined
+      case 'severity': {
+        const l = SEVERITY_LABELS[code as keyof typeof SEVERITY_LABELS]
+        return l && { label: l, meaning: SEVERITY_MEANINGS[code as keyof typeof SEVERITY_MEANINGS] }
+      }
       case 'override_kind':
         return OVERRIDE_KIND_LABELS[code]
           ? { label: OVERRIDE_KIND_LABELS[code]!, meaning: 'How a person reached or shared the record outside the usual controls.' }

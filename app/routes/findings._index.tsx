@@ -1,6 +1,6 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData, useLocation } from '@remix-run/react'
-import { FilterBar } from '../components/filter-bar.js'
+import { FindingFilters } from '../components/finding-filters.js'
 import { getCasesPage } from '../lib/finding-cases.server.js'
 import { formatCount, formatInstantDay as day } from '../../core/format.js'
 import { DataTable } from '../components/data-table.js'
@@ -25,36 +25,7 @@ export default function FindingCases() {
         agreement, a source, a patient). A decision on a case is recorded in the history of each of its findings.{' '}
         <Link to={`/findings/list${search}`}>See the individual findings</Link>.
       </p>
-      <FilterBar from={period.from} to={period.to}>
-        <div>
-          <label htmlFor="filter-status">Status</label>
-          <select id="filter-status" name="status" defaultValue={filter.status}>
-            <option value="open">Open</option>
-            <option value="accepted">Accepted</option>
-            <option value="resolved">Resolved</option>
-          </select>
-        </div>
-        <div>
-          <label htmlFor="filter-severity">Severity</label>
-          <select id="filter-severity" name="severity" defaultValue={filter.severity ?? ''}>
-            <option value="">Any</option>
-            <option value="high">High</option>
-            <option value="medium">Medium</option>
-            <option value="low">Low</option>
-          </select>
-        </div>
-        <div>
-          <label htmlFor="filter-rule">Rule</label>
-          <select id="filter-rule" name="rule" defaultValue={filter.rule ?? ''}>
-            <option value="">Any</option>
-            {rules.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.title}
-              </option>
-            ))}
-          </select>
-        </div>
-      </FilterBar>
+      <FindingFilters period={period} filter={filter} rules={rules} anyStatus={false} />
       {cases.length === 0 ? (
         <div className="panel">
           <h2>No {status} cases</h2>

@@ -1,6 +1,6 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData, useLocation } from '@remix-run/react'
-import { FilterBar } from '../components/filter-bar.js'
+import { FindingFilters } from '../components/finding-filters.js'
 import { getFindingsPage } from '../lib/findings.server.js'
 import { formatDateTime } from '../../core/format.js'
 import { DataTable } from '../components/data-table.js'
@@ -20,37 +20,7 @@ export default function FindingsList() {
         <Link to={`/findings${search}`}>Back to the findings by case</Link>
       </p>
       <h1>Individual findings</h1>
-      <FilterBar from={period.from} to={period.to}>
-        <div>
-          <label htmlFor="filter-status">Status</label>
-          <select id="filter-status" name="status" defaultValue={filter.status ?? ''}>
-            <option value="">Any</option>
-            <option value="open">Open</option>
-            <option value="accepted">Accepted</option>
-            <option value="resolved">Resolved</option>
-          </select>
-        </div>
-        <div>
-          <label htmlFor="filter-severity">Severity</label>
-          <select id="filter-severity" name="severity" defaultValue={filter.severity ?? ''}>
-            <option value="">Any</option>
-            <option value="high">High</option>
-            <option value="medium">Medium</option>
-            <option value="low">Low</option>
-          </select>
-        </div>
-        <div>
-          <label htmlFor="filter-rule">Rule</label>
-          <select id="filter-rule" name="rule" defaultValue={filter.rule ?? ''}>
-            <option value="">Any</option>
-            {rules.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.title}
-              </option>
-            ))}
-          </select>
-        </div>
-      </FilterBar>
+      <FindingFilters period={period} filter={filter} rules={rules} anyStatus={true} />
       {findings.length === 0 ? (
         <div className="panel">
           <h2>No findings</h2>
