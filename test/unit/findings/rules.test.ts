@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_FINDING_SETTINGS, resolveSettings } from '../../../core/findings/evaluate.js'
 import { RULES, RULE_IDS, getRule } from '../../../core/findings/index.js'
 import type { RuleParams } from '../../../core/findings/types.js'
+import { disclosureCandidates } from '../../../core/findings/fragments.js'
 import { sql, Sql } from '../../../db/sql.js'
 import { generateDataset } from '../../../simulator/data.js'
 
@@ -80,13 +81,23 @@ describe('the rule SQL', () => {
     expect(full.text).not.toMatch(/collected_at >=/)
     const some = getRule('no_agreement')!.query.violations(params({ kind: 'full', practiceIds: [4, 5] }))
     expect(some.values).toContain('{4,5}')
-    const incremental = getRule('no_agreement')!.query.violations(
-      params({ kind: 'incremental', since: '2026-11-23T11:00:00.000Z', previousNow: '2026-11-23T11:00:00.000Z', recipients: [7] }),
-    )
-    expect(incremental.text).toMatch(/x\.collected_at >= \?::timestamptz/)
-    expect(incremental.values).toEqual(expect.arrayContaining(['2026-11-23T11:00:00.000Z', 'no_agreement', '{7}']))
+    const scope = {
+      kind: 'incremental' as const,
+      since: '2026-11-23T11:00:00.000Z',
+      previousNow: '2026-11-23T11:00:00.000Z',
+      recipients: [7],
+    }
+    const incremental = getRule('no_agreement')!.query.violations(params(scope))
+    // Incrementally, the rule checks the candidates applyRule puts before it (decision 042) ...
+    expect(incremental.text).toMatch(/d\.id IN \(SELECT id FROM checked\)/)
+    expect(incremental.text).not.toMatch(/collected_at >=/)
+    // ... the disclosures collected since, those of findings a person reopened, those to the recipients whose agreements changed.
+    const candidates = disclosureCandidates('no_agreement', scope, getRule('no_agreement')!.dependsOn!)
+    expect(candidates.text).toMatch(/x\.collected_at >= \?::timestamptz/)
+    expect(candidates.text).toMatch(/e\.by_user_id IS NOT NULL/)
+    expect(candidates.values).toEqual(['2026-11-23T11:00:00.000Z', '2026-11-23T11:00:00.000Z', 'no_agreement', '{7}'])
     // The text holds exactly one placeholder per value.
-    for (const q of [full, some, incremental]) expect(q.text.split('?').length - 1).toBe(q.values.length)
+    for (const q of [full, some, incremental, candidates]) expect(q.text.split('?').length - 1).toBe(q.values.length)
   })
 
   it('never splices a value into any rule’s text', () => {
@@ -97,7 +108,8 @@ describe('the rule SQL', () => {
       ]
       for (const scope of scopes) {
         const p = { ...params(scope), ruleId: id }
-        for (const q of [query.violations(p), query.resolution(p)]) {
+        const candidates = scope.kind === 'incremental' ? [disclosureCandidates(id, scope, getRule(id)!.dependsOn ?? {})] : []
+        for (const q of [query.violations(p), query.resolution(p), ...candidates]) {
           expect(q.text.split('?').length - 1, id).toBe(q.values.length)
           expect(q.text, id).not.toContain('2026-11-2')
         }
