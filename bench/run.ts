@@ -11,7 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { DB_NAME, log, round, type BenchOptions } from './common.js'
 import { buildDataset, recreateDatabase, reuseDatabase } from './dataset.js'
-import { findingsPhase } from './findings.js'
+import { findingReadsPhase, findingsPhase } from './findings.js'
 import { benchConfig, ingest } from './ingest.js'
 import { load } from './load.js'
 import { dashboard } from './queries.js'
@@ -52,7 +52,7 @@ function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--') continue
     else
       throw new Error(
-        `Unknown option ${a}. Usage: npm run bench -- [--events N] [--practices 150] [--json-out FILE] [--runs 20] [--load-seconds 15] [--concurrency 50] [--session-rate 1] [--skip ingest,findings,dashboard,naive,reports,standards,ledger,load] [--reuse]`,
+        `Unknown option ${a}. Usage: npm run bench -- [--events N] [--practices 150] [--json-out FILE] [--runs 20] [--load-seconds 15] [--concurrency 50] [--session-rate 1] [--skip ingest,findings,reads,dashboard,naive,reports,standards,ledger,load] [--reuse]`,
       )
   }
   for (const [k, v] of Object.entries(opts))
@@ -85,6 +85,8 @@ async function main() {
       )
     // Issue 19: the findings phase runs at every scale, in two data shapes (bench/findings.ts).
     const findingsResult = skipped('findings') ? null : await findingsPhase(handle, config, bulk, opts)
+    // The same reads over the findings already there, when the findings phase is skipped (--reuse).
+    const findingReads = skipped('findings') && !skipped('reads') ? await findingReadsPhase(handle, bulk, opts) : null
     await handle.db.raw('ANALYZE')
     const dash = skipped('dashboard') ? null : await dashboard(handle.db, bulk, opts)
     const reports = skipped('reports') ? null : await evidencePack(handle.db, bulk, opts)
@@ -115,6 +117,7 @@ async function main() {
       dataset: { ...bulk, practiceIds: undefined, sourceIds: undefined, recipientIds: undefined, sizes: sizes[0] },
       ingest: ingestResult,
       findings: findingsResult,
+      findingReads,
       dashboard: dash,
       reports,
       standards: standardsResult,
@@ -136,6 +139,7 @@ function printTable(o: {
   dataset: { seconds: number; sizes: Record<string, unknown> }
   ingest: Awaited<ReturnType<typeof ingest>> | null
   findings: Awaited<ReturnType<typeof findingsPhase>> | null
+  findingReads: Awaited<ReturnType<typeof findingReadsPhase>> | null
   dashboard: Awaited<ReturnType<typeof dashboard>> | null
   reports: Awaited<ReturnType<typeof evidencePack>> | null
   standards: Awaited<ReturnType<typeof standards>> | null
@@ -152,6 +156,7 @@ function printTable(o: {
     )
   else lines.push('ingest: skipped')
   lines.push(...findingLines(o.findings))
+  if (o.findingReads) lines.push(`findings already there: ${o.findingReads.open} open`, ...readLines('as found', o.findingReads.reads))
   lines.push('')
   if (o.dashboard) {
     lines.push(
@@ -223,15 +228,19 @@ function printTable(o: {
   console.log(lines.join('\n'))
 }
 
+type FindingReads = Awaited<ReturnType<typeof findingReadsPhase>>['reads']
+
+function readLines(shape: string, rs: FindingReads): string[] {
+  const t = (x: { p50: number; p95: number } | null) => (x ? `${x.p50}/${x.p95}` : '-')
+  return rs.map(
+    (r) =>
+      `  ${shape}, ${r.scope}: ${r.cases} open cases (biggest ${r.biggestCase}); p50/p95 ms: overview count ${t(r.overviewCount)}, ` +
+      `notifications ${t(r.notificationsCount)}, cases page ${t(r.casesPage)}, page 10 ${t(r.casesPage10)}, drill-down ${t(r.drillDown)}`,
+  )
+}
+
 function findingLines(f: Awaited<ReturnType<typeof findingsPhase>> | null): string[] {
   if (!f) return ['findings: skipped']
-  const t = (x: { p50: number; p95: number } | null) => (x ? `${x.p50}/${x.p95}` : '-')
-  const readLines = (shape: string, rs: typeof f.noAgreements.reads) =>
-    rs.map(
-      (r) =>
-        `  ${shape}, ${r.scope}: ${r.cases} open cases (biggest ${r.biggestCase}); p50/p95 ms: overview count ${t(r.overviewCount)}, ` +
-        `notifications ${t(r.notificationsCount)}, cases page ${t(r.casesPage)}, page 10 ${t(r.casesPage10)}, drill-down ${t(r.drillDown)}`,
-    )
   const one = f.oneAgreement
   return [
     `findings, realistic coverage (${f.realistic.agreements} agreements, ${f.realistic.uncoveredShare * 100}% of disclosures uncovered): ` +

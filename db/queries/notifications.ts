@@ -75,7 +75,7 @@ function parts(who: NotificationViewer, reviewDays: number): Part[] {
   if (kinds.has('high_finding')) {
     out.push({
       kind: 'high_finding',
-      // Per practice, newest first from the partial index findings_open_high, and only where the
+      // Per practice, newest first from the partial index findings_open_high_newest, and only where the
       // roll-up says a high finding is open (decision 036): bounded with a million open findings.
       sql: `SELECT 'high_finding' AS kind, f.id, f.rule_id AS detail, p.ods_code, p.name AS practice_name, f.opened_at AS "when", NULL::text AS other
               FROM practices p
