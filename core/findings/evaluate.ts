@@ -107,7 +107,8 @@ async function evaluateRule(
           recipients: agreements ? changedKeys(previous.state.agreements ?? {}, agreements) : [],
         }
     // A disclosure rule checks, incrementally, only the disclosures whose answer may have changed.
-    const candidates = scope.kind === 'incremental' && rule.subject === 'disclosure' ? disclosureCandidates(rule.id, scope, reads) : undefined
+    const candidates =
+      scope.kind === 'incremental' && rule.subject === 'disclosure' ? disclosureCandidates(rule.id, scope, reads) : undefined
     const params = { ruleId: rule.id, severity: rule.severity, now: o.now, scope, settings: o.settings }
     const counts = await applyRule(trx, rule.query, params, candidates)
     // A full re-evaluation of some practices only says nothing about the others: keep the watermark.
