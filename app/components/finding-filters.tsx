@@ -20,22 +20,14 @@ export function FindingFilters({
         <label htmlFor="filter-status">Status</label>
         <select id="filter-status" name="status" defaultValue={filter.status ?? ''}>
           {anyStatus ? <option value="">Any</option> : null}
-          {Object.entries(FINDING_STATUS_LABELS).map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
+          <Options labels={FINDING_STATUS_LABELS} />
         </select>
       </div>
       <div>
         <label htmlFor="filter-severity">Severity</label>
         <select id="filter-severity" name="severity" defaultValue={filter.severity ?? ''}>
           <option value="">Any</option>
-          {Object.entries(SEVERITY_LABELS).map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
+          <Options labels={SEVERITY_LABELS} />
         </select>
       </div>
       <div>
@@ -51,4 +43,13 @@ export function FindingFilters({
       </div>
     </FilterBar>
   )
+}
+
+/** One option per code, labelled as core/labels names it. */
+function Options({ labels }: { labels: Record<string, string> }) {
+  return Object.entries(labels).map(([value, label]) => (
+    <option key={value} value={value}>
+      {label}
+    </option>
+  ))
 }

@@ -219,8 +219,12 @@ export function findingsAboutPeriodQuery(db: Db, scope: PeriodScope): Knex.Query
 
 /** The status history of the findings about a period, by finding, oldest first: read through a cursor, like the findings. */
 export function findingHistoryAboutPeriodQuery(db: Db, scope: PeriodScope): Knex.QueryBuilder {
+  return eventsWithPeople(db).join(aboutPeriod(db, scope), 'about.id', 'e.finding_id')
+}
+
+/** Finding events with who made them, by finding, oldest first: the readers of histories narrow it. */
+function eventsWithPeople(db: Db): Knex.QueryBuilder {
   return db('finding_events as e')
-    .join(aboutPeriod(db, scope), 'about.id', 'e.finding_id')
     .leftJoin('users as u', 'u.id', 'e.by_user_id')
     .orderBy([{ column: 'e.finding_id' }, { column: 'e.at' }, { column: 'e.id' }])
     .select(
@@ -274,22 +278,7 @@ export async function findingCasesAboutPeriod(db: Db, scope: PeriodScope): Promi
 /** The status history of these findings, oldest first per finding. */
 export async function listFindingEvents(db: Db, findingIds: number[]): Promise<Array<FindingEvent & { findingId: number }>> {
   if (findingIds.length === 0) return []
-  return (
-    db('finding_events as e')
-      .leftJoin('users as u', 'u.id', 'e.by_user_id')
-      // One array parameter, not one per id: a period's findings can be far more than the 65,535
-      // parameters a statement may bind (the 1M-row evidence pack had 200,000).
-      .whereRaw('e.finding_id = ANY(?::bigint[])', [findingIds])
-      .orderBy([{ column: 'e.finding_id' }, { column: 'e.at' }, { column: 'e.id' }])
-      .select(
-        'e.finding_id as findingId',
-        'e.id',
-        'e.from_status as fromStatus',
-        'e.to_status as toStatus',
-        'e.reason',
-        'e.by_user_id as byUserId',
-        'u.display_name as byUser',
-        'e.at',
-      )
-  )
+  // One array parameter, not one per id: a period's findings can be far more than the 65,535
+  // parameters a statement may bind (the 1M-row evidence pack had 200,000).
+  return eventsWithPeople(db).whereRaw('e.finding_id = ANY(?::bigint[])', [findingIds])
 }
