@@ -59,9 +59,16 @@ function imprintProblem(tst: pkijs.TSTInfo, data: Buffer): string | null {
  * Asks the TSA at `url` to time-stamp `data` (RFC 3161 over HTTP: POST application/timestamp-query).
  * Checks the answer is granted, for our digest and our nonce, before returning the token.
  */
-export async function requestTimestamp(url: string, data: Buffer, timeoutMs = 20_000): Promise<CheckpointTimestamp> {
-  const nonce = crypto.randomBytes(8)
-  nonce[0]! &= 0x7f // a positive INTEGER
+export async function requestTimestamp(
+  url: string,
+  data: Buffer,
+  timeoutMs = 20_000,
+  random: (size: number) => Buffer = crypto.randomBytes,
+): Promise<CheckpointTimestamp> {
+  const nonce = random(8)
+  // A positive INTEGER in its shortest DER form: a leading zero byte would be padding, which
+  // OpenSSL's TSA refuses as a bad request (once in 256 requests, before this).
+  nonce[0] = nonce[0]! & 0x7f || 1
   const request = new pkijs.TimeStampReq({
     version: 1,
     messageImprint: new pkijs.MessageImprint({

@@ -36,6 +36,14 @@ describe('RFC 3161 time-stamps', () => {
     expect(unchecked.message).toContain('was not checked')
   })
 
+  it('are granted whatever random bytes the nonce is drawn from, leading zeros included', async () => {
+    // A nonce whose first byte was zero was sent padded and refused (a CI run lost a checkpoint's time-stamp).
+    for (const fill of [0x00, 0x7f, 0x80, 0xff]) {
+      const ts = await requestTimestamp(tsa.url, signature, 20_000, (n) => Buffer.alloc(n, fill))
+      expect((await verifyTimestamp(ts, signature, tsa.caPem)).ok, `nonce filled with ${fill}`).toBe(true)
+    }
+  })
+
   it('refuses a token for other data, a forged time, an untrusted TSA, and garbage', async () => {
     const ts = await requestTimestamp(tsa.url, signature)
     expect((await verifyTimestamp(ts, crypto.randomBytes(64), tsa.caPem)).message).toMatch(/time-stamps something else/)
