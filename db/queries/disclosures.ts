@@ -31,13 +31,14 @@ export type SortDirection = 'asc' | 'desc'
 // ---- Aggregates from the roll-up ----------------------------------------------------------
 
 /** Roll-up rows ("dd") with the dimensions a query groups by, after the page's filters. */
-function rollup(db: Db, scope: Scope, filter: DisclosureFilter, dims: RollupDimension[]): Knex.QueryBuilder {
+function rollup(db: Db, scope: Scope, filter: DisclosureFilter, dims: RollupDimension[], purposes?: string[]): Knex.QueryBuilder {
   const f: RollupFilter = {}
   if (filter.purpose) f.purpose = filter.purpose
   if (filter.recipientType) f.recipient_type = filter.recipientType
   if (filter.recipientId !== undefined) f.recipient_id = filter.recipientId
   if (filter.legalBasis) f.legal_basis = filter.legalBasis === NO_LEGAL_BASIS ? '' : filter.legalBasis
   if (filter.dataLevel) f.data_level = filter.dataLevel
+  if (purposes) f.purpose = purposes
   return db.from(rollupRows(db, scope, dims, f))
 }
 
@@ -82,16 +83,20 @@ export async function sumDisclosuresByRecipient(db: Db, scope: Scope, filter: Di
 
 /**
  * Disclosures for a prohibited purpose (marketing, insurance) per recipient id: the pages name
- * those recipients first and tag them. Only recipients with any are listed.
+ * those recipients first and tag them. Only recipients with any are listed. The prohibited
+ * purposes are read first and filter the roll-up rows: no narrow roll-up holds purpose and
+ * recipient together, and reading the whole daily cube for the period took 23 ms of every
+ * overview at 10M.
  */
 export async function sumProhibitedByRecipient(
   db: Db,
   scope: Scope,
   filter: DisclosureFilter = {},
 ): Promise<Array<{ recipientId: number; disclosures: number }>> {
-  const rows = await rollup(db, scope, filter, ['purpose', 'recipient_id'])
-    .join('purposes as p', 'p.code', 'dd.purpose')
-    .where('p.prohibited', true)
+  const prohibited: string[] = await db('purposes').where('prohibited', true).orderBy('code').pluck('code')
+  const purposes = filter.purpose ? prohibited.filter((code) => code === filter.purpose) : prohibited
+  if (purposes.length === 0) return []
+  const rows = await rollup(db, scope, { ...filter, purpose: undefined }, ['recipient_id'], purposes)
     .groupBy('dd.recipient_id')
     .select('dd.recipient_id as recipientId')
     .sum('dd.disclosures as disclosures')

@@ -67,8 +67,13 @@ interface Part {
   bindings: unknown[]
 }
 
-/** One SELECT per kind the viewer is told about, each with its own LIMIT. */
-function parts(who: NotificationViewer, reviewDays: number): Part[] {
+/**
+ * One SELECT per kind the viewer is told about, each with its own LIMIT. The list orders each
+ * kind; the count does not, so each part stops at its LIMIT instead of sorting every match
+ * (at 10M disclosures, every old override event of 150 practices).
+ */
+function parts(who: NotificationViewer, reviewDays: number, ordered: boolean): Part[] {
+  const orderBy = (columns: string) => (ordered ? `ORDER BY ${columns}` : '')
   const kinds = new Set(kindsFor(who.role))
   const ids = who.practiceIds
   const out: Part[] = []
@@ -86,7 +91,7 @@ function parts(who: NotificationViewer, reviewDays: number): Part[] {
                  ORDER BY f.opened_at DESC, f.id DESC LIMIT ?) f
              WHERE p.id = ANY(?)
                AND EXISTS (SELECT 1 FROM finding_counts fc WHERE fc.practice_id = p.id AND fc.severity = 'high' AND fc.status = 'open')
-             ORDER BY f.opened_at DESC, f.id DESC LIMIT ?`,
+             ${orderBy('f.opened_at DESC, f.id DESC')} LIMIT ?`,
       bindings: [NEW_FINDING_DAYS, PER_KIND_LIMIT, ids, PER_KIND_LIMIT],
     })
   }
@@ -102,7 +107,7 @@ function parts(who: NotificationViewer, reviewDays: number): Part[] {
              WHERE o.practice_id = ANY(?) AND o.occurred_at < now() + make_interval(days => ?) - make_interval(days => ?)
                AND ${OPEN_REVIEW}
                AND NOT (${AWAITING_COUNTERSIGNATURE} AND lr.second_signer_id = ?)
-             ORDER BY o.occurred_at, o.id LIMIT ?`,
+             ${orderBy('o.occurred_at, o.id')} LIMIT ?`,
       bindings: [reviewDays, ids, DUE_SOON_DAYS, reviewDays, who.userId, PER_KIND_LIMIT],
     })
   }
@@ -115,7 +120,7 @@ function parts(who: NotificationViewer, reviewDays: number): Part[] {
               FROM override_events o JOIN practices p ON p.id = o.practice_id
               ${LATEST_REVIEW}
              WHERE o.practice_id = ANY(?) AND ${AWAITING_COUNTERSIGNATURE} AND lr.second_signer_id = ?
-             ORDER BY o.occurred_at, o.id LIMIT ?`,
+             ${orderBy('o.occurred_at, o.id')} LIMIT ?`,
       bindings: [reviewDays, ids, who.userId, PER_KIND_LIMIT],
     })
   }
@@ -132,7 +137,7 @@ function parts(who: NotificationViewer, reviewDays: number): Part[] {
               ) ok ON true
              WHERE (s.practice_id = ANY(?) OR s.practice_id IS NULL) AND s.enabled
                AND coalesce(ok.finished_at, s.created_at) < now() - make_interval(mins => s.expected_interval_minutes)
-             ORDER BY 6, s.id LIMIT ?`,
+             ${orderBy('6, s.id')} LIMIT ?`,
       bindings: [ids, PER_KIND_LIMIT],
     })
   }
@@ -145,7 +150,7 @@ function parts(who: NotificationViewer, reviewDays: number): Part[] {
               FROM job_runs r LEFT JOIN sources s ON s.id = r.source_id LEFT JOIN practices p ON p.id = s.practice_id
              WHERE r.status = 'failed' AND r.started_at > now() - make_interval(days => ?)
                AND (s.practice_id = ANY(?) OR (s.id IS NOT NULL AND s.practice_id IS NULL) OR (r.source_id IS NULL AND ?::boolean))
-             ORDER BY r.started_at DESC, r.id DESC LIMIT ?`,
+             ${orderBy('r.started_at DESC, r.id DESC')} LIMIT ?`,
       bindings: [FAILED_RUN_DAYS, ids, who.role === 'admin', PER_KIND_LIMIT],
     })
   }
@@ -158,7 +163,7 @@ function union(ps: Part[]): { sql: string; bindings: unknown[] } {
 
 /** How many notifications the viewer has: one statement, each kind bounded by PER_KIND_LIMIT. */
 export async function countNotifications(db: Db, who: NotificationViewer, reviewDays: number): Promise<number> {
-  const ps = parts(who, reviewDays)
+  const ps = parts(who, reviewDays, false)
   if (ps.length === 0 || who.practiceIds.length === 0) return 0
   const u = union(ps)
   const { rows } = await db.raw(`SELECT count(*)::int AS n FROM (${u.sql}) n`, u.bindings as never[])
@@ -187,7 +192,7 @@ export async function listNotifications(
   ruleTitle: (ruleId: string) => string = (id) => id,
   now: Date = new Date(),
 ): Promise<Notification[]> {
-  const ps = parts(who, reviewDays)
+  const ps = parts(who, reviewDays, true)
   if (ps.length === 0 || who.practiceIds.length === 0) return []
   const u = union(ps)
   const { rows } = await db.raw(u.sql, u.bindings as never[])

@@ -601,6 +601,10 @@ describe('practice scoping', () => {
     expect(b.byPurpose[0].prohibited).toBe(true)
     expect(b.byRecipient[0].prohibitedDisclosures).toBe(2)
     expect(b.byRecipient.slice(1).every((r: { prohibitedDisclosures: number }) => r.prohibitedDisclosures === 0)).toBe(true)
+    // Filtered to a purpose, a recipient's prohibited count is of that purpose only.
+    expect((await summary('?practice=B82002&purpose=marketing', icb)).byRecipient[0].prohibitedDisclosures).toBe(2)
+    const directCare = await summary('?practice=B82002&purpose=direct_care', icb)
+    expect(directCare.byRecipient.every((r: { prohibitedDisclosures: number }) => r.prohibitedDisclosures === 0)).toBe(true)
     expect(b.matrix.rows[0].purpose).toBe('marketing')
     expect(b.matrix.columns[0].prohibited).toBe(true)
     expect((await list('?practice=B82002', icb)).total).toBe(8)

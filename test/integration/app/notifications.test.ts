@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { loader as rootLoader } from '../../../app/root.js'
 import { loader as pageLoader } from '../../../app/routes/notifications._index.js'
 import { ensureOrganisation } from '../../../db/queries/organisations.js'
+import { PER_KIND_LIMIT } from '../../../db/queries/notifications.js'
 import { ensurePractice } from '../../../db/queries/practices.js'
 import { upsertOverrideEvents, type OverrideEventRecord } from '../../../db/queries/records.js'
 import { addSource } from '../../../db/queries/sources.js'
@@ -17,6 +18,7 @@ const daysAgo = (n: number) => new Date(Date.now() - n * DAY)
 type UserKey = 'guardianA' | 'guardianA2' | 'managerA' | 'auditorA' | 'adminAll' | 'guardianB'
 const users = {} as Record<UserKey, TestUser>
 const ids = {} as Record<string, number>
+let manyOverdueB: OverrideEventRecord[] = []
 
 /**
  * Practice A has one planted case of each kind, plus near misses that must not notify (an old
@@ -152,6 +154,8 @@ async function seed() {
     event(a.id, sourceA.id, 'a-stopped', 10, 'override_stopped'),
     event(b.id, sourceB.id, 'b-overdue', 10),
   ])
+  // Practice B's sixty more overdue events are for the last test (the cap per kind).
+  manyOverdueB = Array.from({ length: 60 }, (_, i) => event(b.id, sourceB.id, `b-overdue-${i}`, 30 + i))
   for (const key of ['a-overdue', 'a-soon', 'a-later', 'a-cs-overdue', 'a-cs-manager', 'a-complete', 'a-stopped', 'b-overdue']) {
     ids[key] = Number((await t.db('override_events').where({ source_record_id: key }).first('id')).id)
   }
@@ -290,6 +294,16 @@ describe('notifications', () => {
     await t.db('override_countersignatures').insert({ review_id: review.id, signer_id: users.managerA.id, decision: 'countersigned' })
     expect(links((await page(users.managerA)).items)).not.toContain(`countersignature /overrides/${ids['a-cs-manager']}`)
     expect(await headerCount(users.managerA)).toBe(3)
+  })
+
+  it('count at most fifty of a kind, the same fifty the page lists', async () => {
+    await upsertOverrideEvents(t.db, manyOverdueB)
+    const { items } = await page(users.guardianB)
+    expect(items.filter((i) => i.kind === 'override_due')).toHaveLength(PER_KIND_LIMIT)
+    // The oldest first: the sixty new events are all older than b-overdue, which falls off the list.
+    expect(links(items)).not.toContain(`override_due /overrides/${ids['b-overdue']}`)
+    expect(await headerCount(users.guardianB)).toBe(items.length)
+    expect(items.length).toBe(PER_KIND_LIMIT + 3)
   })
 
   it('show no count to someone not signed in', async () => {
