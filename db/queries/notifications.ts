@@ -112,16 +112,19 @@ function parts(who: NotificationViewer, reviewDays: number, ordered: boolean): P
     })
   }
   if (kinds.has('countersignature')) {
-    // Whatever the due date: the review is not complete until this person acts.
+    // Whatever the due date: the review is not complete until this person acts. Read from the
+    // reviews naming this person (override_reviews_second_signer), not from every event.
     out.push({
       kind: 'countersignature',
       sql: `SELECT 'countersignature' AS kind, o.id, NULL::text AS detail, p.ods_code, p.name AS practice_name,
                    o.occurred_at + make_interval(days => ?) AS "when", NULL::text AS other
-              FROM override_events o JOIN practices p ON p.id = o.practice_id
+              FROM override_reviews mine
+              JOIN override_events o ON o.id = mine.override_event_id
+              JOIN practices p ON p.id = o.practice_id
               ${LATEST_REVIEW}
-             WHERE o.practice_id = ANY(?) AND ${AWAITING_COUNTERSIGNATURE} AND lr.second_signer_id = ?
+             WHERE mine.second_signer_id = ? AND o.practice_id = ANY(?) AND lr.id = mine.id AND ${AWAITING_COUNTERSIGNATURE}
              ${orderBy('o.occurred_at, o.id')} LIMIT ?`,
-      bindings: [reviewDays, ids, who.userId, PER_KIND_LIMIT],
+      bindings: [reviewDays, who.userId, ids, PER_KIND_LIMIT],
     })
   }
   if (kinds.has('silent_source')) {
