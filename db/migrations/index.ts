@@ -27,6 +27,7 @@ import * as oidcSignIn from './20261207080000_oidc_sign_in.js'
 import * as smartBackendServices from './20261207090000_smart_backend_services.js'
 import * as findingEventsByPeople from './20261207100000_finding_events_by_people.js'
 import * as findingsOpenHighNewest from './20261207110000_findings_open_high_newest.js'
+import * as disclosureDailyPurpose from './20261207120000_disclosure_daily_purpose.js'
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -61,6 +62,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261207090000_smart_backend_services': smartBackendServices,
   '20261207100000_finding_events_by_people': findingEventsByPeople,
   '20261207110000_findings_open_high_newest': findingsOpenHighNewest,
+  '20261207120000_disclosure_daily_purpose': disclosureDailyPurpose,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {
