@@ -111,7 +111,8 @@ function isAlive(pid: number): boolean {
  * Runs a read as a named prepared statement on PostgreSQL, so each pooled connection parses and
  * plans it once rather than on every request (the header's notification count spent two thirds
  * of its time planning). The name is the SQL's hash, so one name never means two statements.
- * PGlite (the embedded demo database) runs it as an ordinary query.
+ * PGlite (the embedded demo database) runs it as an ordinary query. Given a transaction, knex
+ * hands back the transaction's own connection, so it sees the transaction's writes.
  */
 export async function preparedRows<T>(db: Db, sql: string, bindings: unknown[]): Promise<T[]> {
   if (db.client.config.client !== 'pg') return (await db.raw(sql, bindings as never[])).rows as T[]

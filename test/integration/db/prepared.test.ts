@@ -37,6 +37,14 @@ describe('preparedRows', () => {
     expect(rows[0].name).not.toBe(rows[1].name)
   })
 
+  it("inside a transaction runs on the transaction's connection, and sees its writes", async () => {
+    await t.db.raw('CREATE TABLE prepared_probe (x int)')
+    await t.db.transaction(async (trx) => {
+      await trx('prepared_probe').insert({ x: 7 })
+      expect(await preparedRows(trx, 'SELECT x FROM prepared_probe WHERE x = ?', [7])).toEqual([{ x: 7 }])
+    })
+  })
+
   it('answers the same on the embedded database, as an ordinary query', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-prepared-'))
     dirs.push(dir)
