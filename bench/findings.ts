@@ -10,6 +10,7 @@ import { refreshFindings } from '../core/findings/refresh.js'
 import { verifyFindingRollups } from '../db/finding-rollups.js'
 import { listCaseFindings, listCases } from '../db/queries/finding-cases.js'
 import { countNotifications } from '../db/queries/notifications.js'
+import { createUser } from '../db/queries/users.js'
 import { countOpenFindings } from '../db/queries/overview.js'
 import type { Scope } from '../db/queries/scope.js'
 import { log, ms, round, time, type BenchOptions } from './common.js'
@@ -57,11 +58,52 @@ async function reads(db: Db, bulk: Bulk, opts: BenchOptions) {
           )
         : null,
     }
-    log(`findings reads (${name}): ${JSON.stringify(timings)}`)
-    out.push({ scope: name, cases: first.total, biggestCase: biggest?.findings ?? 0, ...timings })
+    const reviewed = await notificationsWithEveryOverrideReviewed(db, scope.practiceIds, opts)
+    log(`findings reads (${name}): ${JSON.stringify({ ...timings, notificationsCountEveryOverrideReviewed: reviewed })}`)
+    out.push({
+      scope: name,
+      cases: first.total,
+      biggestCase: biggest?.findings ?? 0,
+      ...timings,
+      notificationsCountEveryOverrideReviewed: reviewed,
+    })
   }
   return out
 }
+
+/**
+ * The notification count's worst case: every override event reviewed, so the due-review part
+ * finds none open and checks the latest review of every old event. The reviews are append-only,
+ * so they are written in a transaction that is rolled back, leaving the dataset as it was.
+ */
+async function notificationsWithEveryOverrideReviewed(db: Db, practiceIds: number[], opts: BenchOptions) {
+  let timing: Awaited<ReturnType<typeof time>> | null = null
+  await db
+    .transaction(async (trx) => {
+      const reviewer = await createUser(trx, {
+        email: `bench.reviewer.${process.pid}@example.nhs.uk`,
+        password: 'benchmark password 0123456789',
+        role: 'caldicott_guardian',
+        practiceIds,
+      })
+      await trx.raw(
+        `INSERT INTO override_reviews (override_event_id, reviewer_id, verdict, reasons, signed_at)
+         SELECT id, ?, 'justified', 'Proportionate.', occurred_at + interval '1 day' FROM override_events
+          WHERE kind <> 'override_stopped' AND practice_id = ANY(?)`,
+        [reviewer.id, practiceIds],
+      )
+      await trx.raw('ANALYZE override_reviews')
+      const viewer = { userId: reviewer.id, role: 'caldicott_guardian' as const, practiceIds }
+      timing = await time(() => countNotifications(trx, viewer, 7), opts.runs)
+      throw new RolledBack()
+    })
+    .catch((err) => {
+      if (!(err instanceof RolledBack)) throw err
+    })
+  return timing
+}
+
+class RolledBack extends Error {}
 
 /** Agreements for every (recipient, purpose) the data has except a random few, leaving about 3% of disclosures uncovered. */
 async function registerRealisticAgreements(db: Db, bulk: Bulk): Promise<{ agreements: number; uncoveredShare: number }> {

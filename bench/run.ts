@@ -235,7 +235,7 @@ function readLines(shape: string, rs: FindingReads): string[] {
   return rs.map(
     (r) =>
       `  ${shape}, ${r.scope}: ${r.cases} open cases (biggest ${r.biggestCase}); p50/p95 ms: overview count ${t(r.overviewCount)}, ` +
-      `notifications ${t(r.notificationsCount)}, cases page ${t(r.casesPage)}, page 10 ${t(r.casesPage10)}, drill-down ${t(r.drillDown)}`,
+      `notifications ${t(r.notificationsCount)} (every override reviewed ${t(r.notificationsCountEveryOverrideReviewed)}), cases page ${t(r.casesPage)}, page 10 ${t(r.casesPage10)}, drill-down ${t(r.drillDown)}`,
   )
 }
 
