@@ -25,9 +25,12 @@ const monthFormat = new Intl.DateTimeFormat('en-GB', { month: 'short', timeZone:
 const MONTHS = Array.from({ length: 12 }, (_, m) => monthFormat.format(new Date(Date.UTC(2026, m, 1))))
 
 /** The calendar day in England at `now` ('YYYY-MM-DD'). */
+// en-CA prints ISO order (YYYY-MM-DD). Made once: building an Intl formatter costs more than
+// using it, and every page asks for today.
+const ENGLAND_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' })
+
 export function englandToday(now = new Date()): string {
-  // en-CA prints ISO order (YYYY-MM-DD).
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
+  return ENGLAND_DAY.format(now)
 }
 
 const pad = (n: number) => String(n).padStart(2, '0')

@@ -31,7 +31,7 @@ export type SortDirection = 'asc' | 'desc'
 // ---- Aggregates from the roll-up ----------------------------------------------------------
 
 /** Roll-up rows ("dd") with the dimensions a query groups by, after the page's filters. */
-function rollup(db: Db, scope: Scope, filter: DisclosureFilter, dims: RollupDimension[], purposes?: string[]): Knex.QueryBuilder {
+function rollup(db: Db, scope: Scope, filter: DisclosureFilter, dims: RollupDimension[], purposes?: Knex.Raw): Knex.QueryBuilder {
   const f: RollupFilter = {}
   if (filter.purpose) f.purpose = filter.purpose
   if (filter.recipientType) f.recipient_type = filter.recipientType
@@ -84,7 +84,7 @@ export async function sumDisclosuresByRecipient(db: Db, scope: Scope, filter: Di
 /**
  * Disclosures for a prohibited purpose (marketing, insurance) per recipient id: the pages name
  * those recipients first and tag them. Only recipients with any are listed. The prohibited
- * purposes are read first and filter the roll-up rows: no narrow roll-up holds purpose and
+ * purposes filter the roll-up rows through an index: no narrow roll-up holds purpose and
  * recipient together, and reading the whole daily cube for the period took 23 ms of every
  * overview at 10M.
  */
@@ -93,10 +93,12 @@ export async function sumProhibitedByRecipient(
   scope: Scope,
   filter: DisclosureFilter = {},
 ): Promise<Array<{ recipientId: number; disclosures: number }>> {
-  const prohibited: string[] = await db('purposes').where('prohibited', true).orderBy('code').pluck('code')
-  const purposes = filter.purpose ? prohibited.filter((code) => code === filter.purpose) : prohibited
-  if (purposes.length === 0) return []
-  const rows = await rollup(db, scope, { ...filter, purpose: undefined }, ['recipient_id'], purposes)
+  // The prohibited codes as an array subquery (an InitPlan), so the index takes them as values
+  // without a round trip of their own: each query costs a page a round trip.
+  const prohibited = filter.purpose
+    ? db.raw('ANY(ARRAY(SELECT code FROM purposes WHERE prohibited AND code = ?))', [filter.purpose])
+    : db.raw('ANY(ARRAY(SELECT code FROM purposes WHERE prohibited))')
+  const rows = await rollup(db, scope, filter, ['recipient_id'], prohibited)
     .groupBy('dd.recipient_id')
     .select('dd.recipient_id as recipientId')
     .sum('dd.disclosures as disclosures')

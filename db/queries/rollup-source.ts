@@ -10,8 +10,8 @@ import type { Scope } from './scope.js'
 // the dimensions it groups or filters by; the answer is a FROM clause with the columns
 // practice_id, day (a month's first day for monthly rows), those dimensions and disclosures.
 
-/** A dimension's value, or any of several (an array). */
-export type RollupFilter = Partial<Record<RollupDimension, string | number | string[]>>
+/** A dimension's value, or an SQL expression it must equal (e.g. ANY(...)). */
+export type RollupFilter = Partial<Record<RollupDimension, string | number | Knex.Raw>>
 
 const has = (t: RollupTable, d: RollupDimension) => t.dims.some((c) => c.column === d)
 // A recipient's type comes from organisations when the table holds the recipient itself.
@@ -125,10 +125,7 @@ function branch(
     .whereIn('t.practice_id', scope.practiceIds)
     .select('t.practice_id', `t.${table.grain} as day`, ...dims.map((d) => `${column(d)} as ${d}`), 't.disclosures')
   if (needed.some((d) => !has(table, d))) q.join('organisations as o', 'o.id', 't.recipient_id')
-  for (const [d, value] of Object.entries(filter) as Array<[RollupDimension, string | number | string[]]>) {
-    if (Array.isArray(value)) q.whereIn(column(d), value)
-    else q.where(column(d), value)
-  }
+  for (const [d, value] of Object.entries(filter) as Array<[RollupDimension, string | number | Knex.Raw]>) q.where(column(d), value)
   const bounded = ranges.filter((r) => r.from !== undefined || r.to !== undefined)
   if (bounded.length === ranges.length) {
     q.where((w) => {
