@@ -24,11 +24,11 @@ export interface PeriodPreset {
 const monthFormat = new Intl.DateTimeFormat('en-GB', { month: 'short', timeZone: 'UTC' })
 const MONTHS = Array.from({ length: 12 }, (_, m) => monthFormat.format(new Date(Date.UTC(2026, m, 1))))
 
-/** The calendar day in England at `now` ('YYYY-MM-DD'). */
 // en-CA prints ISO order (YYYY-MM-DD). Made once: building an Intl formatter costs more than
 // using it, and every page asks for today.
 const ENGLAND_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' })
 
+/** The calendar day in England at `now` ('YYYY-MM-DD'). */
 export function englandToday(now = new Date()): string {
   return ENGLAND_DAY.format(now)
 }
