@@ -8,10 +8,9 @@ import type { Config } from '../config/env.js'
 import type { Db, DbHandle } from '../db/client.js'
 import { refreshFindings } from '../core/findings/refresh.js'
 import { verifyFindingRollups } from '../db/finding-rollups.js'
-import { listCaseFindings, listCases } from '../db/queries/finding-cases.js'
+import { listCaseFindings, listCases, openFindingTotals } from '../db/queries/finding-cases.js'
 import { countNotifications } from '../db/queries/notifications.js'
 import { createUser } from '../db/queries/users.js'
-import { countOpenFindings } from '../db/queries/overview.js'
 import type { Scope } from '../db/queries/scope.js'
 import { log, ms, round, time, type BenchOptions } from './common.js'
 import type { Bulk } from './dataset.js'
@@ -35,7 +34,7 @@ async function reads(db: Db, bulk: Bulk, opts: BenchOptions) {
     const biggest = [...first.cases].sort((a, b) => b.findings - a.findings)[0]
     const viewer = { userId: 0, role: 'caldicott_guardian' as const, practiceIds: scope.practiceIds }
     const timings = {
-      overviewCount: await time(() => countOpenFindings(db, scope), opts.runs),
+      overviewCount: await time(() => openFindingTotals(db, scope), opts.runs),
       notificationsCount: await time(() => countNotifications(db, viewer, 7), opts.runs),
       casesPage: await time(() => listCases(db, scope, { status: 'open' }, { limit: 25, offset: 0 }), opts.runs),
       casesPage10: await time(() => listCases(db, scope, { status: 'open' }, { limit: 25, offset: 225 }), opts.runs),

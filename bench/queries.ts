@@ -12,14 +12,13 @@ import {
   sumDisclosuresByPurposeAndRecipientType,
   sumDisclosuresByRecipient,
 } from '../db/queries/disclosures.js'
-import { listCases } from '../db/queries/finding-cases.js'
+import { listCases, openFindingTotals } from '../db/queries/finding-cases.js'
 import { latestPublishedNdop, listScopePractices, monthlyOptOuts } from '../db/queries/opt-outs.js'
 import { countOverridesPending, listOverrideQueue } from '../db/queries/overrides.js'
 import {
   countDisclosures,
   countDisclosuresByPurpose,
   countDisclosuresByRecipient,
-  countOpenFindings,
   countOverridesAwaitingReview,
   countPatientsAffected,
   disclosureTrend,
@@ -94,7 +93,7 @@ const QUERIES: QuerySet = [
     },
   },
   { page: 'overview', query: 'countOverridesAwaitingReview', run: (db, s) => countOverridesAwaitingReview(db, s, REVIEW_DAYS) },
-  { page: 'overview', query: 'countOpenFindings', run: countOpenFindings },
+  { page: 'overview', query: 'openFindingTotals', run: openFindingTotals },
   {
     page: 'overview',
     query: 'disclosureTrend(week)',

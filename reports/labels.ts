@@ -1,5 +1,5 @@
 import type { Db } from './queries/index.js'
-import { listLegalBases, listPurposes, listRecipientTypes } from './queries/index.js'
+import { listCodeLists } from './queries/index.js'
 import {
   CHOICE_DECISION_LABELS,
   CHOICE_KIND_LABELS,
@@ -15,7 +15,6 @@ import {
 } from '../core/labels.js'
 import { getRule } from '../core/findings/index.js'
 import { drawTable } from './pdf/table/index.js'
-import { readTogether } from '../db/parallel.js'
 import { heading, paragraph } from './pdf/heading.js'
 import type { Doc } from './pdf/document.js'
 
@@ -61,11 +60,7 @@ export class Labels {
   ) {}
 
   static async load(db: Db): Promise<Labels> {
-    const [purposes, types, bases] = await readTogether(db, [
-      () => listPurposes(db),
-      () => listRecipientTypes(db),
-      () => listLegalBases(db),
-    ])
+    const { purposes, recipientTypes: types, legalBases: bases } = await listCodeLists(db)
     return new Labels(
       new Map(purposes.map((p) => [p.code, p])),
       new Map(types.map((t) => [t.code, t.label])),

@@ -3,7 +3,7 @@ import { redirect, type AppLoadContext } from '@remix-run/node'
 import type { Config } from '../../config/env.js'
 import type { Db } from '../../db/client.js'
 import { writeAccessLog, type AccessLogEntry } from '../../db/queries/access-log.js'
-import { getUser, type Role } from '../../db/queries/users.js'
+import type { Role } from '../../db/queries/users.js'
 import { getDb } from './db.server.js'
 import { readSession, type SessionInfo } from './session.server.js'
 import { USER_ROLE_LABELS } from '../../core/labels.js'
@@ -113,21 +113,11 @@ export async function getViewer(request: Request, context: AppLoadContext): Prom
 }
 
 async function lookUpViewer(request: Request, context: AppLoadContext): Promise<Viewer | null> {
+  // A disabled user's session is not live: readSession answers null for it.
   const session = await readSession(context, request)
   if (!session) return null
-  const db = getDb(context)
-  const user = await getUser(db, session.userId)
-  if (!user || user.disabled_at) return null
-  const practices = (
-    user.role === 'admin'
-      ? await db('practices').orderBy('ods_code').select('id', 'ods_code', 'name')
-      : await db('practices as p')
-          .join('user_practices as up', 'up.practice_id', 'p.id')
-          .where('up.user_id', user.id)
-          .orderBy('p.ods_code')
-          .select('p.id', 'p.ods_code', 'p.name')
-  ).map((p) => ({ id: p.id, odsCode: p.ods_code, name: p.name }))
-  return { id: user.id, email: user.email, displayName: user.display_name, role: user.role, practices, session }
+  const { email, displayName, role, practices } = session.user
+  return { id: session.userId, email, displayName, role, practices, session }
 }
 
 /** 404 unless the record's practice is one this request may see. */

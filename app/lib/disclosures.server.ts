@@ -1,7 +1,7 @@
 import type { AppLoadContext } from '@remix-run/node'
 import { z } from 'zod'
 import { DATA_LEVELS, DataLevel } from '../../core/inputs.js'
-import { listLegalBases, listPurposes, listRecipientTypes } from '../../db/queries/codes.js'
+import { listCodeLists } from '../../db/queries/codes.js'
 import {
   countMatchingDisclosures,
   DISCLOSURE_SORTS,
@@ -73,10 +73,8 @@ const FILTER_NAMES: Record<keyof z.infer<typeof FilterSchema>, string> = {
 
 /** The code lists the filters choose from. Small reference tables, read per request. */
 async function loadVocabulary(access: Access, scope: Scope) {
-  const [purposes, recipientTypes, legalBases, recipients] = await Promise.all([
-    listPurposes(access.db),
-    listRecipientTypes(access.db),
-    listLegalBases(access.db),
+  const [{ purposes, recipientTypes, legalBases }, recipients] = await Promise.all([
+    listCodeLists(access.db),
     listRecipientsInScope(access.db, scope),
   ])
   return {

@@ -4,8 +4,6 @@ import {
   countDisclosures,
   countDisclosuresByPurpose,
   countDisclosuresByRecipient,
-  countOpenFindings,
-  countOpenHighFindings,
   countOverridesAwaitingReview,
   countPatientsAffected,
   disclosureTrend,
@@ -19,6 +17,7 @@ import { withProhibited } from './disclosures.server.js'
 import { prohibitedFirst } from './prohibited.js'
 import { practicesWithoutNotice } from '../../db/queries/promises.js'
 import { requireScope } from './scope.server.js'
+import { openFindingTotals } from '../../db/queries/finding-cases.js'
 
 /**
  * Everything the overview page shows: aggregates only, never a patient-level row. `patients` is
@@ -36,8 +35,7 @@ export async function getOverview(args: { request: Request; context: AppLoadCont
     total,
     cachedPatients,
     overrides,
-    openFindings,
-    openHighFindings,
+    findingTotals,
     trend,
     purposeCounts,
     recipientCounts,
@@ -49,8 +47,7 @@ export async function getOverview(args: { request: Request; context: AppLoadCont
     countDisclosures(db, scope),
     cachedPatientCount(db, scope),
     countOverridesAwaitingReview(db, scope, access.config.overrideReviewDays),
-    countOpenFindings(db, scope),
-    countOpenHighFindings(db, scope),
+    openFindingTotals(db, scope),
     disclosureTrend(db, scope, bucket),
     countDisclosuresByPurpose(db, scope),
     countDisclosuresByRecipient(db, scope),
@@ -75,8 +72,8 @@ export async function getOverview(args: { request: Request; context: AppLoadCont
     total,
     patients,
     overrides,
-    openFindings,
-    openHighFindings,
+    openFindings: findingTotals.open,
+    openHighFindings: findingTotals.high,
     trend: markedTrend,
     trendBucket: bucket,
     byPurpose,

@@ -2,6 +2,7 @@ import crypto from 'node:crypto'
 import { createCookie, type AppLoadContext, type Cookie } from '@remix-run/node'
 import type { Config } from '../../config/env.js'
 import { getDb } from './db.server.js'
+import type { Role } from '../../db/queries/users.js'
 
 /**
  * Sessions live in the database (table `sessions`); the cookie carries only a random id, signed.
@@ -12,6 +13,8 @@ import { getDb } from './db.server.js'
 
 export interface SessionInfo {
   userId: number
+  /** Who the session belongs to and the practices they may see, read with the session itself. */
+  user: SessionUser
   csrf: string
   /** When the session ends if nothing more is asked of it. */
   idleExpiresAt: Date
@@ -22,6 +25,14 @@ export interface SessionInfo {
 // Touching the row on every request would be a write per page view; a minute's slack in the idle
 // clock costs nothing.
 const TOUCH_AFTER_MS = 60_000
+
+export interface SessionUser {
+  email: string
+  displayName: string
+  role: Role
+  /** Their own practices, or every practice for an administrator; by ODS code. */
+  practices: Array<{ id: number; odsCode: string; name: string }>
+}
 
 const cookies = new WeakMap<Config, Cookie>()
 
@@ -76,14 +87,31 @@ export async function readSession(
   const id = await sessionCookie(context.config).parse(request.headers.get('Cookie'))
   if (typeof id !== 'string' || id.length > 100) return null
   const db = getDb(context)
+  // Session, user and practices in one query: it runs before every page (decision 044).
   const { rows } = await db.raw(
-    `SELECT s.user_id, s.csrf, s.last_seen_at, s.idle_expires_at, s.absolute_expires_at
+    `SELECT s.user_id, s.csrf, s.last_seen_at, s.idle_expires_at, s.absolute_expires_at,
+            u.email, u.display_name, u.role,
+            (SELECT coalesce(json_agg(json_build_object('id', p.id, 'odsCode', p.ods_code, 'name', p.name) ORDER BY p.ods_code), '[]'::json)
+               FROM practices p
+              WHERE u.role = 'admin' OR p.id IN (SELECT up.practice_id FROM user_practices up WHERE up.user_id = u.id)) AS practices
        FROM sessions s JOIN users u ON u.id = s.user_id
       WHERE s.id_hash = ? AND s.ended_at IS NULL AND u.disabled_at IS NULL
         AND s.idle_expires_at > now() AND s.absolute_expires_at > now()`,
     [hashId(id)],
   )
-  const row = rows[0] as { user_id: number; csrf: string; last_seen_at: Date; idle_expires_at: Date; absolute_expires_at: Date } | undefined
+  const row = rows[0] as
+    | {
+        user_id: number
+        csrf: string
+        last_seen_at: Date
+        idle_expires_at: Date
+        absolute_expires_at: Date
+        email: string
+        display_name: string
+        role: Role
+        practices: SessionUser['practices']
+      }
+    | undefined
   if (!row) return null
   let idleExpiresAt = row.idle_expires_at
   if (touch && Date.now() - row.last_seen_at.getTime() > TOUCH_AFTER_MS) {
@@ -95,7 +123,13 @@ export async function readSession(
     )
     idleExpiresAt = touched.rows[0]?.idle_expires_at ?? idleExpiresAt
   }
-  return { userId: row.user_id, csrf: row.csrf, idleExpiresAt, absoluteExpiresAt: row.absolute_expires_at }
+  return {
+    userId: row.user_id,
+    user: { email: row.email, displayName: row.display_name, role: row.role, practices: row.practices },
+    csrf: row.csrf,
+    idleExpiresAt,
+    absoluteExpiresAt: row.absolute_expires_at,
+  }
 }
 
 /** Ends the request's session (sign-out) and returns the Set-Cookie that clears it. */

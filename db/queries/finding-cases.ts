@@ -9,12 +9,17 @@ import type { FindingStatus } from './findings.js'
 
 const SEVERITY_RANK = `CASE c.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END`
 
-/** Open findings of the scope's practices, all dates, from the roll-up. */
-export async function countOpenFindingsByRollup(db: Db, scope: Scope, severity?: 'high' | 'medium' | 'low'): Promise<number> {
-  const q = db('finding_counts').whereIn('practice_id', scope.practiceIds).where({ status: 'open' }).sum('findings as n')
-  if (severity) q.where({ severity })
-  const row = (await q.first()) as { n: string | number | null } | undefined
-  return Number(row?.n ?? 0)
+/**
+ * Open findings of the scope's practices, all dates, from the roll-up: in all and of high
+ * severity (likely breaches, which the overview names first), in one query (decision 044).
+ */
+export async function openFindingTotals(db: Db, scope: Scope): Promise<{ open: number; high: number }> {
+  const row = (await db('finding_counts')
+    .whereIn('practice_id', scope.practiceIds)
+    .where({ status: 'open' })
+    .select(db.raw('coalesce(sum(findings), 0) AS open'), db.raw(`coalesce(sum(findings) FILTER (WHERE severity = 'high'), 0) AS high`))
+    .first()) as { open: string | number; high: string | number }
+  return { open: Number(row.open), high: Number(row.high) }
 }
 
 export interface CaseFilter {

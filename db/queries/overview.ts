@@ -1,5 +1,4 @@
 import type { Db } from '../client.js'
-import { countOpenFindingsByRollup } from './finding-cases.js'
 import type { RunStatus } from './job-runs.js'
 import { rollupRows } from './rollup-source.js'
 import { whereScopeInstants, type Scope } from './scope.js'
@@ -175,16 +174,6 @@ export async function countOverridesAwaitingReview(
     )
     .first()
   return { pending: Number(row?.pending ?? 0), overdue: Number(row?.overdue ?? 0) }
-}
-
-/** Open findings, all dates: from the roll-up kept by trigger (decision 036), not a count over the findings. */
-export async function countOpenFindings(db: Db, scope: Scope): Promise<number> {
-  return countOpenFindingsByRollup(db, scope)
-}
-
-/** Open high-severity findings (likely breaches): the overview names them first, not inside the total. */
-export async function countOpenHighFindings(db: Db, scope: Scope): Promise<number> {
-  return countOpenFindingsByRollup(db, scope, 'high')
 }
 
 /** Disclosures per day (or per month for long periods), for the trend chart. */

@@ -2,7 +2,7 @@
 // the app's pages (db/queries/). A builder imports its reads from here, never from db/ directly,
 // and takes typed rows. Each runs inside the report's one read-only snapshot (reports/index.ts).
 
-export { listLegalBases, listPurposes, listRecipientTypes } from '../../db/queries/codes.js'
+export { listCodeLists } from '../../db/queries/codes.js'
 export { listSourceCoverage, listWindowGaps, listWindowQuarantine, listWindowRuns } from '../../db/queries/collection-completeness.js'
 export { sumDisclosuresByPurpose, sumDisclosuresByRecipient } from '../../db/queries/disclosures.js'
 export {

@@ -35,4 +35,26 @@ describe('the signed-in viewer, once per request', () => {
     // An anonymous request in the same memo is its own entry, not the user's.
     expect(await getViewer(get('/'), request)).toBeNull()
   })
+
+  it('is read with its practices in one query: their own by ODS code, or every practice for an administrator', async () => {
+    const context = loadContext(t)
+    const manager = await signedInUser(context, 'practice_manager', ['C81009', 'A81003'])
+    const admin = await signedInUser(context, 'admin', [])
+    const everyOds = (await t.db('practices').orderBy('ods_code').select('ods_code')).map((p) => p.ods_code as string)
+    expect(everyOds.length).toBeGreaterThan(2)
+    let queries = 0
+    const count = () => queries++
+    t.db.on('query', count)
+    try {
+      const viewer = await getViewer(get('/', manager), { ...context, viewerMemo: new Map() })
+      expect(queries).toBe(1)
+      expect(viewer?.practices.map((p) => p.odsCode)).toEqual(['A81003', 'C81009'])
+      expect(viewer?.practices[0]).toEqual({ id: expect.any(Number), odsCode: 'A81003', name: expect.any(String) })
+      expect(viewer).toMatchObject({ id: manager.id, email: manager.email, role: 'practice_manager', displayName: 'Test practice_manager' })
+      const adminViewer = await getViewer(get('/', admin), { ...context, viewerMemo: new Map() })
+      expect(adminViewer?.practices.map((p) => p.odsCode)).toEqual(everyOds)
+    } finally {
+      t.db.removeListener('query', count)
+    }
+  })
 })

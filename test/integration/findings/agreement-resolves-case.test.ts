@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { addAgreement } from '../../../core/admin/index.js'
 import { refreshFindings, type RefreshResult } from '../../../core/findings/refresh.js'
 import { verifyFindingRollups } from '../../../db/finding-rollups.js'
-import { countOpenFindings } from '../../../db/queries/overview.js'
+import { openFindingTotals } from '../../../db/queries/finding-cases.js'
 import { useTestDatabase } from '../../support/db.js'
 import { practiceFixture } from './fixtures.js'
 
@@ -35,7 +35,7 @@ describe('adding one agreement', () => {
     expect(await db('findings').where({ case_key: key, status: 'open', rule_id: 'no_agreement' }).count('* as n').first()).toEqual({
       n: 4000,
     })
-    const openBefore = await countOpenFindings(db, { practiceIds: [a.practice.id] })
+    const openBefore = (await openFindingTotals(db, { practiceIds: [a.practice.id] })).open
     expect(openBefore).toBe(4600)
 
     const refreshes: RefreshResult[] = []
@@ -95,7 +95,7 @@ describe('adding one agreement', () => {
     ).toEqual({
       n: 600,
     })
-    expect(await countOpenFindings(db, { practiceIds: [a.practice.id] })).toBe(600)
+    expect((await openFindingTotals(db, { practiceIds: [a.practice.id] })).open).toBe(600)
     const direct = await db('findings').where({ practice_id: a.practice.id, status: 'open' }).count('* as n').first()
     expect(direct).toEqual({ n: 600 })
     expect((await verifyFindingRollups(db)).mismatches).toEqual([])
