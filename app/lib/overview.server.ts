@@ -1,7 +1,6 @@
 import type { AppLoadContext } from '@remix-run/node'
 import {
   cachedPatientCount,
-  countDisclosures,
   countDisclosuresByPurpose,
   countDisclosuresByRecipient,
   countOverridesAwaitingReview,
@@ -32,7 +31,6 @@ export async function getOverview(args: { request: Request; context: AppLoadCont
   const bucket = days !== null && days <= 62 ? 'day' : days !== null && days <= 366 ? 'week' : 'month'
   const [
     collected,
-    total,
     cachedPatients,
     overrides,
     findingTotals,
@@ -44,7 +42,6 @@ export async function getOverview(args: { request: Request; context: AppLoadCont
     withoutNotice,
   ] = await Promise.all([
     getDisclosureDayRange(db, scope),
-    countDisclosures(db, scope),
     cachedPatientCount(db, scope),
     countOverridesAwaitingReview(db, scope, access.config.overrideReviewDays),
     openFindingTotals(db, scope),
@@ -55,6 +52,9 @@ export async function getOverview(args: { request: Request; context: AppLoadCont
     listLastRunPerSource(db, scope),
     practicesWithoutNotice(db, scope),
   ])
+  // Every disclosure has a purpose, so the total is the purposes' sum, as on the disclosures page:
+  // a query fewer per page view (decision 044).
+  const total = purposeCounts.reduce((n, p) => n + Number(p.disclosures), 0)
   const byPurpose = prohibitedFirst(purposeCounts, (p) => p.prohibited)
   const byRecipient = withProhibited(recipientCounts, prohibitedTo)
   const patients: number | Promise<number> = cachedPatients ?? countPatientsAffected(db, scope)
