@@ -25,5 +25,10 @@ declare module '@remix-run/node' {
      * false if the connection closed first. Report downloads are recorded only on true.
      */
     whenResponseSent?: () => Promise<boolean>
+    /**
+     * Ends this request's turn at the server's request gate (server/request-gate.ts) early: a
+     * report that takes seconds to produce calls it first, so pages do not queue behind it.
+     */
+    leaveTurn?: () => void
   }
 }

@@ -14,6 +14,7 @@ import { startScheduler } from './jobs/scheduler.js'
 import { scheduledReportsJob } from './jobs/scheduled-reports.js'
 import { produceScheduledReport } from './reports/scheduled.js'
 import { createRequestHandler } from './server/request-handler.js'
+import { RequestGate } from './server/request-gate.js'
 import { securityHeaders } from './server/security-headers.js'
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url))
@@ -69,15 +70,20 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   app.use((req, res, next) => (path.extname(req.path) ? publicFiles(req, res, next) : next()))
   app.all(
     '*',
-    createRequestHandler(build, config.nodeEnv, (req, res) => ({
-      db: handle.db,
-      config,
-      ip: req.ip ?? null,
-      stopSignal: stopping.signal,
-      viewerMemo: new Map(),
-      cspNonce: res.locals.cspNonce as string,
-      whenResponseSent: () => responseSent(res),
-    })),
+    createRequestHandler(
+      build,
+      config.nodeEnv,
+      (req, res) => ({
+        db: handle.db,
+        config,
+        ip: req.ip ?? null,
+        stopSignal: stopping.signal,
+        viewerMemo: new Map(),
+        cspNonce: res.locals.cspNonce as string,
+        whenResponseSent: () => responseSent(res),
+      }),
+      new RequestGate(config.requestConcurrency, config.requestQueueTimeoutMs),
+    ),
   )
 
   const host = process.env.HOST ?? '127.0.0.1'

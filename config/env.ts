@@ -27,6 +27,10 @@ const EnvSchema = z.object({
     .optional(),
   LEDGER_DATA_DIR: z.string().min(1).default('data'),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Requests inside Remix at once per web process; the rest wait their turn (decision 044). */
+  REQUEST_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
+  /** A request that has waited this long for its turn is answered 503 "busy". */
+  REQUEST_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
   PSEUDONYM_KEY: z.string().min(32, 'must be at least 32 characters of secret key material').optional(),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SIGNING_KEY: z
@@ -120,6 +124,10 @@ function isPublicUrl(v: string): boolean {
 export interface Config {
   database: { kind: 'postgres'; url: string } | { kind: 'embedded'; dir: string }
   port: number
+  /** Requests a web process works on at once; later ones wait in arrival order (server/request-gate.ts). */
+  requestConcurrency: number
+  /** How long a request may wait for its turn before it is answered "busy" (503, Retry-After). */
+  requestQueueTimeoutMs: number
   pseudonymKey: string
   /** True when a development default stands in for a secret: the demo, never production. */
   usingDevelopmentSecrets: boolean
@@ -211,6 +219,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     database: embedded ? { kind: 'embedded', dir: path.resolve(e.LEDGER_DATA_DIR, 'pglite') } : { kind: 'postgres', url: e.DATABASE_URL! },
     port: e.PORT,
+    requestConcurrency: e.REQUEST_CONCURRENCY,
+    requestQueueTimeoutMs: e.REQUEST_QUEUE_TIMEOUT_MS,
     pseudonymKey: e.PSEUDONYM_KEY ?? DEVELOPMENT_PSEUDONYM_KEY,
     usingDevelopmentSecrets: !e.PSEUDONYM_KEY,
     // Without SESSION_SECRET (the embedded demo), a random secret per start: nothing in the

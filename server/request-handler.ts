@@ -8,6 +8,7 @@ import {
 } from '@remix-run/node'
 import type express from 'express'
 import { getViewer } from '../app/lib/access.server.js'
+import type { RequestGate } from './request-gate.js'
 
 /**
  * The one door every page, form, export and report request comes through. Before Remix sees a
@@ -27,12 +28,18 @@ export const BODY_LIMITS = {
 } as const
 
 const SIGN_IN_PATH = '/login'
+const HEALTH_PATH = '/healthz'
 const REPORT_UPLOAD_PATH = '/reports'
 const BODYLESS = new Set(['GET', 'HEAD'])
 
 type LoadContextFor = (req: express.Request, res: express.Response) => AppLoadContext
 
-export function createRequestHandler(build: ServerBuild, mode: string, loadContextFor: LoadContextFor): express.RequestHandler {
+export function createRequestHandler(
+  build: ServerBuild,
+  mode: string,
+  loadContextFor: LoadContextFor,
+  gate: RequestGate,
+): express.RequestHandler {
   const handle = createRemixHandler(build, mode)
   return async (req, res, next) => {
     try {
@@ -50,8 +57,22 @@ export function createRequestHandler(build: ServerBuild, mode: string, loadConte
       // Aborted when the client goes away, so a long report or export can stop early.
       const controller = new AbortController()
       res.on('close', () => controller.abort())
-      const request = new Request(url, { method: req.method, headers: requestHeaders(req), body, signal: controller.signal })
-      await sendResponse(res, await handle(request, context))
+      // Pages are taken in turn, a few at a time (server/request-gate.ts); the health check is
+      // not: a busy server is alive, and a probe that queued behind pages would say it was not.
+      const leave = url.pathname === HEALTH_PATH ? () => {} : await gate.enter(controller.signal)
+      if (!leave) {
+        if (!controller.signal.aborted) busy(res)
+        return
+      }
+      context.leaveTurn = leave
+      let response: Response
+      try {
+        const request = new Request(url, { method: req.method, headers: requestHeaders(req), body, signal: controller.signal })
+        response = await handle(request, context)
+      } finally {
+        leave()
+      }
+      await sendResponse(res, response)
     } catch (err) {
       next(err)
     }
@@ -128,6 +149,12 @@ function sendToSignIn(req: express.Request, res: express.Response, url: URL) {
     return
   }
   res.redirect(303, location)
+}
+
+/** Waited too long for a turn: the browser may try again shortly; nothing was done. */
+function busy(res: express.Response) {
+  res.setHeader('Retry-After', '5')
+  plain(res, 503, 'The service is busy. Nothing was changed: try again in a moment.')
 }
 
 function plain(res: express.Response, status: number, message: string) {

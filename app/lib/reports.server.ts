@@ -192,6 +192,8 @@ export async function downloadReport(args: Args): Promise<Response> {
   // The page polls /reports/progress with the token it sent, while it waits for the file.
   const token = form.get('progress')
   const tracker = typeof token === 'string' && PROGRESS_TOKEN.test(token) ? trackProgress(token, access.viewer.id) : null
+  // Seconds of work: pages are not kept waiting behind it (server/request-gate.ts).
+  args.context.leaveTurn?.()
   try {
     produced = await produceReport(access.db, { ...checked.request, ...(tracker ? { onProgress: tracker.onProgress } : {}) }, file)
   } catch (err) {

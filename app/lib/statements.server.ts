@@ -94,6 +94,7 @@ export async function downloadStatement(args: Args): Promise<Response> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-statement-'))
   const file = path.join(dir, 'statement.pdf')
   let produced: ProducedReport
+  args.context.leaveTurn?.() // seconds of work: pages are not kept waiting behind it (server/request-gate.ts)
   try {
     produced = await produceReport(
       access.db,
