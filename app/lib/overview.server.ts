@@ -29,29 +29,19 @@ export async function getOverview(args: { request: Request; context: AppLoadCont
   const db = access.db
   const days = spanDays(scope.from, scope.to)
   const bucket = days !== null && days <= 62 ? 'day' : days !== null && days <= 366 ? 'week' : 'month'
-  const [
-    collected,
-    cachedPatients,
-    overrides,
-    findingTotals,
-    trend,
-    purposeCounts,
-    recipientCounts,
-    prohibitedTo,
-    sources,
-    withoutNotice,
-  ] = await Promise.all([
-    getDisclosureDayRange(db, scope),
-    cachedPatientCount(db, scope),
-    countOverridesAwaitingReview(db, scope, access.config.overrideReviewDays),
-    openFindingTotals(db, scope),
-    disclosureTrend(db, scope, bucket),
-    countDisclosuresByPurpose(db, scope),
-    countDisclosuresByRecipient(db, scope),
-    sumProhibitedByRecipient(db, scope),
-    listLastRunPerSource(db, scope),
-    practicesWithoutNotice(db, scope),
-  ])
+  const [collected, cachedPatients, overrides, findingTotals, trend, purposeCounts, recipientCounts, prohibitedTo, sources, withoutNotice] =
+    await Promise.all([
+      getDisclosureDayRange(db, scope),
+      cachedPatientCount(db, scope),
+      countOverridesAwaitingReview(db, scope, access.config.overrideReviewDays),
+      openFindingTotals(db, scope),
+      disclosureTrend(db, scope, bucket),
+      countDisclosuresByPurpose(db, scope),
+      countDisclosuresByRecipient(db, scope),
+      sumProhibitedByRecipient(db, scope),
+      listLastRunPerSource(db, scope),
+      practicesWithoutNotice(db, scope),
+    ])
   // Every disclosure has a purpose, so the total is the purposes' sum, as on the disclosures page:
   // a query fewer per page view (decision 044).
   const total = purposeCounts.reduce((n, p) => n + Number(p.disclosures), 0)
