@@ -8,6 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import autocannon from 'autocannon'
+import { DEFAULT_REQUEST_CONCURRENCY } from '../config/env.js'
 import type { DbHandle } from '../db/client.js'
 import { createUser } from '../db/queries/users.js'
 import {
@@ -253,6 +254,7 @@ export async function load(handle: DbHandle, bulk: Bulk, opts: BenchOptions) {
     return {
       generator: `autocannon ${autocannonVersion}`,
       webWorkers: Number(process.env.WEB_WORKERS ?? os.availableParallelism()),
+      requestConcurrency: Number(process.env.REQUEST_CONCURRENCY || DEFAULT_REQUEST_CONCURRENCY),
       concurrency: opts.concurrency,
       paths,
       sessions: users.length,

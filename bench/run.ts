@@ -221,7 +221,9 @@ function printTable(o: {
   const figures = (m: { seconds: number; requestsPerSec: number; p50: number; p90: number; p99: number; errors: number }) =>
     `${m.seconds} s, ${m.requestsPerSec} req/s, p50 ${m.p50} ms, p90 ${m.p90} ms, p99 ${m.p99} ms, errors ${m.errors}`
   if (l) {
-    lines.push(`load: ${l.webWorkers} web processes, ${l.concurrency} signed-in sessions on ${l.paths.join(' and ')} (${l.generator})`)
+    lines.push(
+      `load: ${l.webWorkers} web processes taking ${l.requestConcurrency} requests at a time each, ${l.concurrency} signed-in sessions on ${l.paths.join(' and ')} (${l.generator})`,
+    )
     lines.push(`  paced, each session a page every ${1 / l.paced.pagesPerSecondPerSession} s on average: ${figures(l.paced)}`)
     lines.push(`  saturation, no pause between pages: ${figures(l.saturated)}`)
   } else lines.push('load: skipped')

@@ -15,6 +15,9 @@ export const DEVELOPMENT_PSEUDONYM_KEY = 'sharing-ledger-DEVELOPMENT-ONLY-pseudo
 
 export class ConfigError extends Error {}
 
+/** Requests a web process works on at once unless REQUEST_CONCURRENCY says otherwise (decision 044). */
+export const DEFAULT_REQUEST_CONCURRENCY = 4
+
 const cronField = z.string().refine((v) => cron.validate(v), 'must be a cron expression such as "*/15 * * * *"')
 
 // "addr@host" or "Display Name <addr@host>"; nodemailer takes either.
@@ -28,7 +31,7 @@ const EnvSchema = z.object({
   LEDGER_DATA_DIR: z.string().min(1).default('data'),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** Requests inside Remix at once per web process; the rest wait their turn (decision 044). */
-  REQUEST_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
+  REQUEST_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(DEFAULT_REQUEST_CONCURRENCY),
   /** A request that has waited this long for its turn is answered 503 "busy". */
   REQUEST_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
   PSEUDONYM_KEY: z.string().min(32, 'must be at least 32 characters of secret key material').optional(),

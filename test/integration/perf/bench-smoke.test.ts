@@ -5,6 +5,7 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../../db/client.js'
 import { TEST_SERVER_URL } from '../../support/test-env.js'
+import { DEFAULT_REQUEST_CONCURRENCY } from '../../../config/env.js'
 
 // The benchmark (`npm run bench`) at a tiny N: every phase runs and writes its figures. A smoke
 // test only: it asserts what was measured and that nothing failed, never how fast.
@@ -71,6 +72,8 @@ describe('npm run bench (smoke, tiny N)', () => {
       expect(run.statuses).toEqual({ '200': run.requests })
     }
     expect(figures.load.paced.pagesPerSecondPerSession).toBe(1)
+    // Served as deployed: each web process takes pages in turn, the default few at a time (decision 044).
+    expect(figures.load.requestConcurrency).toBe(DEFAULT_REQUEST_CONCURRENCY)
     // The findings phase (issue 19): both data shapes, the reads timed, one agreement resolving its case exactly.
     expect(figures.findings.noAgreements.open).toBeGreaterThan(0)
     expect(figures.findings.oneAgreement).toMatchObject({ rollupsExact: true })
