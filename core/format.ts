@@ -17,8 +17,17 @@ const dateTime = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London',
 })
 
-/** 12345 -> '12,345'. */
-export const formatCount = (n: number) => count.format(n)
+/**
+ * 12345 -> '12,345'. Whole numbers are grouped by hand: a dashboard page prints a few hundred
+ * counts, and Intl's format cost more than the rest of the table's cells together.
+ */
+export function formatCount(n: number): string {
+  if (!Number.isSafeInteger(n)) return count.format(n)
+  const digits = String(Math.abs(n))
+  let out = digits.length > 3 ? digits.slice(0, digits.length % 3 || 3) : digits
+  for (let i = out.length; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`
+  return n < 0 ? `-${out}` : out
+}
 
 /** 'YYYY-MM-DD' -> '1 Mar 2026'. */
 export const formatDay = (isoDay: string) => day.format(new Date(`${isoDay}T00:00:00Z`))

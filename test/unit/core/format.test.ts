@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatDateTime, formatDay, formatIsoDateTime, formatIsoDay, formatMonth } from '../../../core/format.js'
+import { formatCount, formatDateTime, formatDay, formatIsoDateTime, formatIsoDay, formatMonth } from '../../../core/format.js'
 
 // Dates are shown one way, the UK's, whatever the machine's locale or time zone.
 describe('date formatting', () => {
@@ -28,5 +28,27 @@ describe('date formatting', () => {
     expect(formatIsoDateTime('2027-03-31T23:30:00Z')).toBe('2027-04-01 00:30')
     expect(formatIsoDateTime(new Date('2026-12-06T14:05:00Z'))).toBe('2026-12-06 14:05')
     expect(formatIsoDateTime(undefined)).toBe('')
+  })
+})
+
+describe('count formatting', () => {
+  const intl = new Intl.NumberFormat('en-GB')
+  it('groups whole numbers as en-GB does, by hand', () => {
+    expect(formatCount(0)).toBe('0')
+    expect(formatCount(999)).toBe('999')
+    expect(formatCount(1000)).toBe('1,000')
+    expect(formatCount(-1234567)).toBe('-1,234,567')
+    expect(formatCount(Number.MAX_SAFE_INTEGER)).toBe('9,007,199,254,740,991')
+    for (let digits = 1; digits <= 16; digits++) {
+      for (const n of [10 ** (digits - 1), 10 ** digits - 1, Math.floor(10 ** digits / 7)]) {
+        if (!Number.isSafeInteger(n)) continue
+        expect(formatCount(n)).toBe(intl.format(n))
+        expect(formatCount(-n)).toBe(intl.format(-n))
+      }
+    }
+  })
+
+  it('leaves fractions and non-finite values to Intl', () => {
+    for (const n of [1.5, 1234.567, 2 ** 60, Infinity, NaN]) expect(formatCount(n)).toBe(intl.format(n))
   })
 })
