@@ -4,6 +4,7 @@ import cron from 'node-cron'
 import { z } from 'zod'
 import { loadOidcConfig, type OidcConfig } from './oidc.js'
 import { DEVELOPMENT_SIGNING_SEED, parseSigningSeed, signingKeyFromSeed, type SigningKey } from '../core/signing.js'
+import type { DatabaseTarget } from '../db/client.js'
 
 /**
  * Configuration from the environment, validated once at start. A missing or bad value stops the
@@ -28,6 +29,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string')
     .optional(),
+  /** Reads as named prepared statements on PostgreSQL (decision 045); off behind PgBouncer in transaction mode. */
+  DATABASE_PREPARED_READS: z.enum(['on', 'off']).default('on'),
   LEDGER_DATA_DIR: z.string().min(1).default('data'),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** Requests inside Remix at once per web process; the rest wait their turn (decision 044). */
@@ -125,7 +128,7 @@ function isPublicUrl(v: string): boolean {
 }
 
 export interface Config {
-  database: { kind: 'postgres'; url: string } | { kind: 'embedded'; dir: string }
+  database: DatabaseTarget
   port: number
   /** Requests a web process works on at once; later ones wait in arrival order (server/request-gate.ts). */
   requestConcurrency: number
@@ -220,7 +223,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('Configuration error: SESSION_SECRET must be set in production.')
   }
   return {
-    database: embedded ? { kind: 'embedded', dir: path.resolve(e.LEDGER_DATA_DIR, 'pglite') } : { kind: 'postgres', url: e.DATABASE_URL! },
+    database: embedded
+      ? { kind: 'embedded', dir: path.resolve(e.LEDGER_DATA_DIR, 'pglite') }
+      : { kind: 'postgres', url: e.DATABASE_URL!, preparedReads: e.DATABASE_PREPARED_READS === 'on' },
     port: e.PORT,
     requestConcurrency: e.REQUEST_CONCURRENCY,
     requestQueueTimeoutMs: e.REQUEST_QUEUE_TIMEOUT_MS,

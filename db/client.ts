@@ -8,7 +8,11 @@ import pg from 'pg'
 
 export type Db = Knex
 
-export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'embedded'; dir: string }
+/**
+ * `preparedReads` (PostgreSQL, default on): reads run as named prepared statements (prepareReads
+ * below). Off for a pooler that cannot keep them, such as PgBouncer in transaction mode.
+ */
+export type DatabaseTarget = { kind: 'postgres'; url: string; preparedReads?: boolean } | { kind: 'embedded'; dir: string }
 
 export interface DbHandle {
   db: Db
@@ -23,6 +27,59 @@ const INT8 = 20
 const DATE = 1082
 pg.types.setTypeParser(INT8, (v) => Number(v))
 pg.types.setTypeParser(DATE, (v) => v)
+
+/** Distinct reads one connection keeps prepared: a generic plan holds backend memory. */
+export const MAX_PREPARED_READS = 200
+/** Longer texts (an IN list of thousands) are rarely repeated; they run unnamed. */
+const MAX_PREPARED_TEXT = 16_000
+/** PostgreSQL: "cached plan must not change result type" (a table's columns changed under it). */
+const PLAN_RESULT_CHANGED = '0A000'
+
+type QueryCallback = (err: (Error & { code?: string }) | null, result?: unknown) => void
+
+/**
+ * Runs every read (SELECT or WITH) on this connection as a named prepared statement, so
+ * PostgreSQL parses it once per connection and, after five runs, plans it once (a generic plan,
+ * where PostgreSQL judges it no worse than planning anew). A page's dozen roll-up reads each
+ * spent more time being parsed and planned than executed (decision 045). The name is the text's
+ * hash, so one name never means two statements. After a migration changes a table's columns, a
+ * statement reading it fails once with PLAN_RESULT_CHANGED; it is then prepared again under a new
+ * name, and re-run at once if no transaction was open (else the transaction fails as any would).
+ * Only knex's call shape (a config object and a callback) is touched; streams pass through.
+ */
+function prepareReads(client: pg.Client) {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown
+  const names = new Map<string, string>()
+  let generation = 0
+  const nameFor = (text: string) => {
+    let name = names.get(text)
+    if (name === undefined && names.size < MAX_PREPARED_READS) {
+      name = `read_${generation}_${crypto.createHash('sha256').update(text).digest('hex').slice(0, 24)}`
+      names.set(text, name)
+    }
+    return name
+  }
+  ;(client as unknown as { query: unknown }).query = (config: unknown, ...rest: unknown[]) => {
+    const callback = rest[0] as QueryCallback | undefined
+    if (rest.length !== 1 || typeof callback !== 'function' || !isPlainRead(config)) return query(config, ...rest)
+    const name = nameFor(config.text)
+    if (name === undefined) return query(config, ...rest)
+    return query({ ...config, name }, (err: (Error & { code?: string }) | null, result?: unknown) => {
+      if (err?.code !== PLAN_RESULT_CHANGED) return callback(err, result)
+      names.delete(config.text)
+      generation++
+      if (client.getTransactionStatus() !== 'I') return callback(err)
+      const renamed = nameFor(config.text)
+      query(renamed === undefined ? config : { ...config, name: renamed }, callback)
+    })
+  }
+}
+
+function isPlainRead(config: unknown): config is { text: string; values?: unknown[] } {
+  if (typeof config !== 'object' || config === null || 'name' in config || 'submit' in config) return false
+  const text = (config as { text?: unknown }).text
+  return typeof text === 'string' && text.length <= MAX_PREPARED_TEXT && /^\s*(select|with)\b/i.test(text)
+}
 
 export class EmbeddedDatabaseBusyError extends Error {}
 
@@ -40,7 +97,14 @@ export async function openDatabase(target: DatabaseTarget, options: { poolMax?: 
       // 415 ms query and saved less (docs/decisions/010-performance.md). Nothing here runs long
       // enough to win it back.
       connection: { connectionString: target.url, options: '-c jit=off' },
-      pool: { min: 0, max: options.poolMax ?? 10 },
+      pool: {
+        min: 0,
+        max: options.poolMax ?? 10,
+        afterCreate(client: pg.Client, done: (err: Error | null, client: pg.Client) => void) {
+          if (target.preparedReads !== false) prepareReads(client)
+          done(null, client)
+        },
+      },
     })
     return { db, target, close: () => db.destroy() }
   }
@@ -104,27 +168,5 @@ function isAlive(pid: number): boolean {
     return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/**
- * Runs a read as a named prepared statement on PostgreSQL, so each pooled connection parses and
- * plans it once rather than on every request (the header's notification count spent two thirds
- * of its time planning). The name is the SQL's hash, so one name never means two statements.
- * PGlite (the embedded demo database) runs it as an ordinary query. Given a transaction, knex
- * hands back the transaction's own connection, so it sees the transaction's writes.
- */
-export async function preparedRows<T>(db: Db, sql: string, bindings: unknown[]): Promise<T[]> {
-  if (db.client.config.client !== 'pg') return (await db.raw(sql, bindings as never[])).rows as T[]
-  const native = db
-    .raw(sql, bindings as never[])
-    .toSQL()
-    .toNative()
-  const name = `prepared_${crypto.createHash('sha256').update(native.sql).digest('hex').slice(0, 24)}`
-  const connection = (await db.client.acquireConnection()) as pg.PoolClient
-  try {
-    return (await connection.query({ name, text: native.sql, values: native.bindings as unknown[] })).rows as T[]
-  } finally {
-    await db.client.releaseConnection(connection)
   }
 }

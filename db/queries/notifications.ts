@@ -1,4 +1,4 @@
-import { preparedRows, type Db } from '../client.js'
+import type { Db } from '../client.js'
 import type { Role } from './users.js'
 
 // What needs a person now (issue 17, part 2), derived from the data we already hold: no table
@@ -169,9 +169,8 @@ export async function countNotifications(db: Db, who: NotificationViewer, review
   const ps = parts(who, reviewDays, false)
   if (ps.length === 0 || who.practiceIds.length === 0) return 0
   const u = union(ps)
-  // On every page (the header): prepared, so each connection plans it once.
-  const rows = await preparedRows<{ n: number }>(db, `SELECT count(*)::int AS n FROM (${u.sql}) n`, u.bindings)
-  return Number(rows[0]?.n ?? 0)
+  const { rows } = await db.raw(`SELECT count(*)::int AS n FROM (${u.sql}) n`, u.bindings as never[])
+  return Number((rows as Array<{ n: number }>)[0]?.n ?? 0)
 }
 
 interface Row {
