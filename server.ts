@@ -68,6 +68,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   // for on disk (a failed stat per page view is wasted work under load).
   const publicFiles = express.static(path.join(ROOT, 'public'), { maxAge: '1h', index: false, redirect: false })
   app.use((req, res, next) => (path.extname(req.path) ? publicFiles(req, res, next) : next()))
+  // Browsers ask for /favicon.ico whenever a page names no icon (an error shown in place of a
+  // page is one): the one icon, rather than a "not found" page rendered for it.
+  app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'))
   app.all(
     '*',
     createRequestHandler(

@@ -166,6 +166,10 @@ function describeError(error: unknown): { title: string; message: string } {
     if (error.status < 500 && typeof error.data === 'string' && error.data) {
       return { title: error.status === 400 ? 'Check the request' : error.statusText || 'Request refused', message: error.data }
     }
+    // The web process was too busy to start on it (server/request-handler.ts): nothing was done.
+    if (error.status === 503 && typeof error.data === 'string' && error.data) {
+      return { title: 'The service is busy', message: error.data }
+    }
   }
   return {
     title: 'Something went wrong',

@@ -61,7 +61,7 @@ export function createRequestHandler(
       // not: a busy server is alive, and a probe that queued behind pages would say it was not.
       const leave = url.pathname === HEALTH_PATH ? () => {} : await gate.enter(controller.signal)
       if (!leave) {
-        if (!controller.signal.aborted) busy(res)
+        if (!controller.signal.aborted) busy(req, res)
         return
       }
       context.leaveTurn = leave
@@ -151,10 +151,35 @@ function sendToSignIn(req: express.Request, res: express.Response, url: URL) {
   res.redirect(303, location)
 }
 
-/** Waited too long for a turn: the browser may try again shortly; nothing was done. */
-function busy(res: express.Response) {
-  res.setHeader('Retry-After', '5')
-  plain(res, 503, 'The service is busy. Nothing was changed: try again in a moment.')
+const RETRY_AFTER_SECONDS = 5
+
+/**
+ * Waited too long for a turn: nothing was done, and the client may try again shortly. A browser
+ * gets a page that says so and, for a page it was opening, opens it again by itself; a form it
+ * sent is not sent again unasked.
+ */
+function busy(req: express.Request, res: express.Response) {
+  res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS))
+  // A page's data fetched by script (a link followed or a form sent in the app): marked as the
+  // app's own answer, so the page shows it in place rather than as a failed connection.
+  if (req.query._data !== undefined) res.setHeader('X-Remix-Catch', 'yes')
+  if (req.accepts(['text/plain', 'text/html']) !== 'text/html') {
+    plain(res, 503, 'The service is busy. Nothing was changed: try again in a moment.')
+    return
+  }
+  const reopen = req.method === 'GET' || req.method === 'HEAD'
+  res
+    .status(503)
+    .setHeader('Cache-Control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(
+      `<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+        (reopen ? `<meta http-equiv="refresh" content="${RETRY_AFTER_SECONDS}">` : '') +
+        `<link rel="icon" href="/favicon.svg" type="image/svg+xml"><title>Busy: Sharing Ledger</title><style>body{font-family:Arial,sans-serif;color:#212b32;margin:2rem auto;max-width:40rem;padding:0 1rem;line-height:1.5}</style></head>` +
+        `<body><main><h1>The service is busy</h1><p>Nothing was changed. ` +
+        (reopen ? `This page will open by itself in ${RETRY_AFTER_SECONDS} seconds.` : `Go back and send the form again in a moment.`) +
+        `</p></main></body></html>`,
+    )
 }
 
 function plain(res: express.Response, status: number, message: string) {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import knexFactory, { type Knex } from 'knex'
 import { ensurePractice } from '../../../db/queries/practices.js'
 import { createUser } from '../../../db/queries/users.js'
 import { TEST_PASSWORD } from '../../support/app.js'
 import { useTestDatabase } from '../../support/db.js'
+import { tableLocker, untilAQueryWaitsOnALock } from '../../support/hold.js'
 import { startServerProcess, type ServerProcess } from '../../support/server-process.js'
 
 // The request gate (decision 044) in a real server process, one request at a time
@@ -13,19 +13,19 @@ import { startServerProcess, type ServerProcess } from '../../support/server-pro
 
 const t = useTestDatabase()
 let server: ServerProcess
-let locker: Knex
+let locker: ReturnType<typeof tableLocker>
 const EMAIL = 'manager@gate.example.nhs.uk'
 
 beforeAll(async () => {
   const practice = await ensurePractice(t.db, { odsCode: 'A81001', name: 'Riverside Surgery' })
   await createUser(t.db, { email: EMAIL, password: TEST_PASSWORD, role: 'practice_manager', practiceIds: [practice.id] })
   server = await startServerProcess(t.url, { REQUEST_CONCURRENCY: '1', REQUEST_QUEUE_TIMEOUT_MS: '1500' })
-  locker = knexFactory({ client: 'pg', connection: t.url, pool: { min: 0, max: 1 } })
+  locker = tableLocker(t.url)
 }, 120_000)
 
 afterAll(async () => {
   await server?.stop()
-  await locker?.destroy()
+  await locker?.close()
 })
 
 function send(path: string, init: RequestInit & { cookie?: string } = {}): Promise<Response> {
@@ -46,44 +46,29 @@ async function signIn(): Promise<string> {
   return cookie
 }
 
-/** Holds ACCESS EXCLUSIVE locks on `tables` until the returned function is called. */
-async function lockTables(tables: string[]): Promise<() => Promise<void>> {
-  const trx = await locker.transaction()
-  for (const table of tables) await trx.raw(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`)
-  return () => trx.rollback().then(() => undefined)
-}
-
-/** Until a server query waits on a lock (so a request is surely inside the server, holding its turn). */
-async function untilAQueryWaitsOnALock() {
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    const { rows } = await t.db.raw(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-    )
-    if (rows[0].n > 0) return
-    if (Date.now() > deadline) throw new Error('no server query came to wait on the lock')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
 describe('the request gate', () => {
   it(
     'keeps the next request waiting while the turn is taken, tells it "busy" after its wait, then serves again',
     { timeout: 120_000 },
     async () => {
       const cookie = await signIn()
-      const release = await lockTables(['user_practices'])
+      const release = await locker.lock(['user_practices'])
       let held: Promise<Response> | undefined
       try {
         // The session check reads user_practices: this page is held inside the server.
         held = send('/', { cookie })
-        await untilAQueryWaitsOnALock()
+        await untilAQueryWaitsOnALock(t.db)
         const started = Date.now()
         const waited = await send('/login')
         expect(waited.status).toBe(503)
         expect(waited.headers.get('Retry-After')).toBe('5')
         expect(await waited.text()).toMatch(/busy.*Nothing was changed/)
         expect(Date.now() - started).toBeGreaterThanOrEqual(1400)
+        // The app's own data request is told the same, marked as the app's answer (the page shows it).
+        const data = await send('/login?_data=routes%2Flogin')
+        expect(data.status).toBe(503)
+        expect(data.headers.get('X-Remix-Catch')).toBe('yes')
+        expect(await data.text()).toMatch(/busy.*Nothing was changed/)
         // Outside the gate: the health check never waits.
         expect((await send('/healthz')).status).toBe(200)
       } finally {
@@ -104,7 +89,7 @@ describe('the request gate', () => {
     const root = await send('/?_data=root', { cookie })
     const { csrf } = (await root.json()) as { csrf: string }
     // The evidence pack reads the disclosures and the findings: held there, after it gave its turn up.
-    const release = await lockTables(['disclosures', 'findings'])
+    const release = await locker.lock(['disclosures', 'findings'])
     let report: Promise<Response> | undefined
     try {
       report = send('/reports/download', {
@@ -113,7 +98,7 @@ describe('the request gate', () => {
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: server.url },
         body: new URLSearchParams({ csrf, kind: 'audit', from: '2026-03-01', to: '2026-03-31', practice: 'A81001' }),
       })
-      await untilAQueryWaitsOnALock()
+      await untilAQueryWaitsOnALock(t.db)
       const page = await send('/login')
       expect(page.status).toBe(200)
       await page.text()
