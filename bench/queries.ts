@@ -73,7 +73,7 @@ async function naiveOptOuts(db: Db, scope: Scope) {
 }
 
 const REVIEW_DAYS = 14
-const QUERIES: QuerySet = [
+export const QUERIES: QuerySet = [
   {
     page: 'overview',
     query: 'getDisclosureDayRange',

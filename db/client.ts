@@ -9,10 +9,11 @@ import pg from 'pg'
 export type Db = Knex
 
 /**
- * `preparedReads` (PostgreSQL, default on): reads run as named prepared statements (prepareReads
- * below). Off for a pooler that cannot keep them, such as PgBouncer in transaction mode.
+ * `preparedReads` (PostgreSQL, default on): the reads marked by planOnce() run as named prepared
+ * statements (prepareReads below). Off for a pooler that cannot keep them, such as PgBouncer in
+ * transaction mode. 'every read' only for comparing plans (bench/plans.ts).
  */
-export type DatabaseTarget = { kind: 'postgres'; url: string; preparedReads?: boolean } | { kind: 'embedded'; dir: string }
+export type DatabaseTarget = { kind: 'postgres'; url: string; preparedReads?: boolean | 'every read' } | { kind: 'embedded'; dir: string }
 
 export interface DbHandle {
   db: Db
@@ -34,20 +35,34 @@ export const MAX_PREPARED_READS = 200
 const MAX_PREPARED_TEXT = 16_000
 /** PostgreSQL: "cached plan must not change result type" (a table's columns changed under it). */
 const PLAN_RESULT_CHANGED = '0A000'
-
-type QueryCallback = (err: (Error & { code?: string }) | null, result?: unknown) => void
+/** The query option planOnce() sets; knex passes a query's options on to pg with its text. */
+const PLAN_ONCE = 'planOnce'
 
 /**
- * Runs every read (SELECT or WITH) on this connection as a named prepared statement, so
- * PostgreSQL parses it once per connection and, after five runs, plans it once (a generic plan,
- * where PostgreSQL judges it no worse than planning anew). A page's dozen roll-up reads each
- * spent more time being parsed and planned than executed (decision 045). The name is the text's
- * hash, so one name never means two statements. After a migration changes a table's columns, a
- * statement reading it fails once with PLAN_RESULT_CHANGED; it is then prepared again under a new
- * name, and re-run at once if no transaction was open (else the transaction fails as any would).
- * Only knex's call shape (a config object and a callback) is touched; streams pass through.
+ * Marks a read to be prepared once per connection and, after five runs, planned once (decision
+ * 045): for the reads every page makes, each of which took longer to parse and plan than to
+ * run. Only for reads whose best plan does not depend on their values, such as the roll-up
+ * reads: a read of the raw disclosures over a period does not qualify (at 10M, its generic plan
+ * took 14 s where planning it anew took 1.6 s). On PGlite it runs as any query.
  */
-function prepareReads(client: pg.Client) {
+export function planOnce<Q extends { options(options: Readonly<Record<string, unknown>>): Q }>(query: Q): Q {
+  return query.options({ [PLAN_ONCE]: true })
+}
+
+type QueryCallback = (err: (Error & { code?: string }) | null, result?: unknown) => void
+type QueryConfig = { text: string; values?: unknown[]; [PLAN_ONCE]?: boolean }
+
+/**
+ * Runs each read marked by planOnce() on this connection as a named prepared statement:
+ * PostgreSQL parses it once per connection and, after five runs, uses a generic plan where it
+ * judges that no worse than planning anew (plan_cache_mode auto). The name is the text's hash,
+ * so one name never means two statements. After a migration changes a table's columns, a
+ * statement reading it fails once with PLAN_RESULT_CHANGED; it is then prepared again under a
+ * new name, and re-run at once if no transaction was open (else the transaction fails as any
+ * would). Unmarked statements, and calls not shaped like knex's (a config and a callback), pass
+ * through untouched.
+ */
+function prepareReads(client: pg.Client, everyRead: boolean) {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown
   const names = new Map<string, string>()
   let generation = 0
@@ -61,24 +76,25 @@ function prepareReads(client: pg.Client) {
   }
   ;(client as unknown as { query: unknown }).query = (config: unknown, ...rest: unknown[]) => {
     const callback = rest[0] as QueryCallback | undefined
-    if (rest.length !== 1 || typeof callback !== 'function' || !isPlainRead(config)) return query(config, ...rest)
-    const name = nameFor(config.text)
-    if (name === undefined) return query(config, ...rest)
-    return query({ ...config, name }, (err: (Error & { code?: string }) | null, result?: unknown) => {
+    if (rest.length !== 1 || typeof callback !== 'function' || !isRead(config, everyRead)) return query(config, ...rest)
+    const { [PLAN_ONCE]: _marked, ...plain } = config
+    const name = nameFor(plain.text)
+    if (name === undefined) return query(plain, callback)
+    return query({ ...plain, name }, (err: (Error & { code?: string }) | null, result?: unknown) => {
       if (err?.code !== PLAN_RESULT_CHANGED) return callback(err, result)
-      names.delete(config.text)
+      names.delete(plain.text)
       generation++
       if (client.getTransactionStatus() !== 'I') return callback(err)
-      const renamed = nameFor(config.text)
-      query(renamed === undefined ? config : { ...config, name: renamed }, callback)
+      const renamed = nameFor(plain.text)
+      query(renamed === undefined ? plain : { ...plain, name: renamed }, callback)
     })
   }
 }
 
-function isPlainRead(config: unknown): config is { text: string; values?: unknown[] } {
-  if (typeof config !== 'object' || config === null || 'name' in config || 'submit' in config) return false
-  const text = (config as { text?: unknown }).text
-  return typeof text === 'string' && text.length <= MAX_PREPARED_TEXT && /^\s*(select|with)\b/i.test(text)
+function isRead(config: unknown, everyRead: boolean): config is QueryConfig {
+  if (typeof config !== 'object' || config === null || 'name' in config) return false
+  const { text, [PLAN_ONCE]: marked } = config as Partial<QueryConfig>
+  return (marked === true || everyRead) && typeof text === 'string' && text.length <= MAX_PREPARED_TEXT && /^\s*(select|with)\b/i.test(text)
 }
 
 export class EmbeddedDatabaseBusyError extends Error {}
@@ -101,7 +117,7 @@ export async function openDatabase(target: DatabaseTarget, options: { poolMax?: 
         min: 0,
         max: options.poolMax ?? 10,
         afterCreate(client: pg.Client, done: (err: Error | null, client: pg.Client) => void) {
-          if (target.preparedReads !== false) prepareReads(client)
+          if (target.preparedReads !== false) prepareReads(client, target.preparedReads === 'every read')
           done(null, client)
         },
       },

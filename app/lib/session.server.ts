@@ -3,6 +3,7 @@ import { createCookie, type AppLoadContext, type Cookie } from '@remix-run/node'
 import type { Config } from '../../config/env.js'
 import { getDb } from './db.server.js'
 import type { Role } from '../../db/queries/users.js'
+import { planOnce } from '../../db/client.js'
 
 /**
  * Sessions live in the database (table `sessions`); the cookie carries only a random id, signed.
@@ -87,9 +88,11 @@ export async function readSession(
   const id = await sessionCookie(context.config).parse(request.headers.get('Cookie'))
   if (typeof id !== 'string' || id.length > 100) return null
   const db = getDb(context)
-  // Session, user and practices in one query: it runs before every page (decision 044).
-  const { rows } = await db.raw(
-    `SELECT s.user_id, s.csrf, s.last_seen_at, s.idle_expires_at, s.absolute_expires_at,
+  // Session, user and practices in one query (decision 044), planned once per connection
+  // (decision 045): it runs before every page.
+  const { rows } = await planOnce(
+    db.raw(
+      `SELECT s.user_id, s.csrf, s.last_seen_at, s.idle_expires_at, s.absolute_expires_at,
             u.email, u.display_name, u.role,
             (SELECT coalesce(json_agg(json_build_object('id', p.id, 'odsCode', p.ods_code, 'name', p.name) ORDER BY p.ods_code), '[]'::json)
                FROM practices p
@@ -97,7 +100,8 @@ export async function readSession(
        FROM sessions s JOIN users u ON u.id = s.user_id
       WHERE s.id_hash = ? AND s.ended_at IS NULL AND u.disabled_at IS NULL
         AND s.idle_expires_at > now() AND s.absolute_expires_at > now()`,
-    [hashId(id)],
+      [hashId(id)],
+    ),
   )
   const row = rows[0] as
     | {

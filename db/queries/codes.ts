@@ -1,4 +1,4 @@
-import type { Db } from '../client.js'
+import { planOnce, type Db } from '../client.js'
 
 // The code tables (seeded by migration 20261123090000, extended by administrators), read once per run.
 
@@ -28,10 +28,12 @@ export interface CodeLists {
  * single-list reads are.
  */
 export async function listCodeLists(db: Db): Promise<CodeLists> {
-  const { rows } = await db.raw(
-    `SELECT (SELECT coalesce(json_agg(json_build_object('code', code, 'label', label, 'opt_out_applies', opt_out_applies, 'prohibited', prohibited) ORDER BY code), '[]'::json) FROM purposes) AS purposes,
+  const { rows } = await planOnce(
+    db.raw(
+      `SELECT (SELECT coalesce(json_agg(json_build_object('code', code, 'label', label, 'opt_out_applies', opt_out_applies, 'prohibited', prohibited) ORDER BY code), '[]'::json) FROM purposes) AS purposes,
             (SELECT coalesce(json_agg(json_build_object('code', code, 'label', label) ORDER BY code), '[]'::json) FROM recipient_types) AS "recipientTypes",
             (SELECT coalesce(json_agg(json_build_object('code', code, 'label', label, 'exempts_opt_out', exempts_opt_out) ORDER BY code), '[]'::json) FROM legal_bases) AS "legalBases"`,
+    ),
   )
   return rows[0] as CodeLists
 }

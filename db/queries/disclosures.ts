@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import type { Db } from '../client.js'
+import { planOnce, type Db } from '../client.js'
 import type { RollupDimension } from '../rollups.js'
 import { rollupRows, type RollupFilter } from './rollup-source.js'
 import { whereScopeInstants, type Scope } from './scope.js'
@@ -30,7 +30,10 @@ export type SortDirection = 'asc' | 'desc'
 
 // ---- Aggregates from the roll-up ----------------------------------------------------------
 
-/** Roll-up rows ("dd") with the dimensions a query groups by, after the page's filters. */
+/**
+ * Roll-up rows ("dd") with the dimensions a query groups by, after the page's filters. Planned
+ * once per connection (decision 045): the roll-ups' best plan does not turn on the period.
+ */
 function rollup(db: Db, scope: Scope, filter: DisclosureFilter, dims: RollupDimension[], purposes?: Knex.Raw): Knex.QueryBuilder {
   const f: RollupFilter = {}
   if (filter.purpose) f.purpose = filter.purpose
@@ -39,7 +42,7 @@ function rollup(db: Db, scope: Scope, filter: DisclosureFilter, dims: RollupDime
   if (filter.legalBasis) f.legal_basis = filter.legalBasis === NO_LEGAL_BASIS ? '' : filter.legalBasis
   if (filter.dataLevel) f.data_level = filter.dataLevel
   if (purposes) f.purpose = purposes
-  return db.from(rollupRows(db, scope, dims, f))
+  return planOnce(db.from(rollupRows(db, scope, dims, f)))
 }
 
 export interface PurposeTotal {
@@ -196,11 +199,13 @@ export async function listRecipientsInScope(
   db: Db,
   scope: Scope,
 ): Promise<Array<{ id: number; name: string; odsCode: string | null; recipientType: string }>> {
-  return db
-    .from(rollupRows(db, scope, ['recipient_id']))
-    .join('organisations as o', 'o.id', 'dd.recipient_id')
-    .distinct('o.id', 'o.name', 'o.ods_code as odsCode', 'o.recipient_type as recipientType')
-    .orderBy(['o.name', 'o.id'])
+  return planOnce(
+    db
+      .from(rollupRows(db, scope, ['recipient_id']))
+      .join('organisations as o', 'o.id', 'dd.recipient_id')
+      .distinct('o.id', 'o.name', 'o.ods_code as odsCode', 'o.recipient_type as recipientType')
+      .orderBy(['o.name', 'o.id']),
+  )
 }
 
 // ---- Individual disclosures ----------------------------------------------------------------

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import type { Db } from '../client.js'
+import { planOnce, type Db } from '../client.js'
 import type { Scope } from './scope.js'
 import type { FindingStatus } from './findings.js'
 
@@ -14,11 +14,13 @@ const SEVERITY_RANK = `CASE c.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 E
  * severity (likely breaches, which the overview names first), in one query (decision 044).
  */
 export async function openFindingTotals(db: Db, scope: Scope): Promise<{ open: number; high: number }> {
-  const row = (await db('finding_counts')
-    .whereIn('practice_id', scope.practiceIds)
-    .where({ status: 'open' })
-    .select(db.raw('coalesce(sum(findings), 0) AS open'), db.raw(`coalesce(sum(findings) FILTER (WHERE severity = 'high'), 0) AS high`))
-    .first()) as { open: string | number; high: string | number }
+  const row = (await planOnce(
+    db('finding_counts')
+      .whereIn('practice_id', scope.practiceIds)
+      .where({ status: 'open' })
+      .select(db.raw('coalesce(sum(findings), 0) AS open'), db.raw(`coalesce(sum(findings) FILTER (WHERE severity = 'high'), 0) AS high`))
+      .first(),
+  )) as { open: string | number; high: string | number }
   return { open: Number(row.open), high: Number(row.high) }
 }
 

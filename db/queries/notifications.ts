@@ -1,4 +1,4 @@
-import type { Db } from '../client.js'
+import { planOnce, type Db } from '../client.js'
 import type { Role } from './users.js'
 
 // What needs a person now (issue 17, part 2), derived from the data we already hold: no table
@@ -169,7 +169,8 @@ export async function countNotifications(db: Db, who: NotificationViewer, review
   const ps = parts(who, reviewDays, false)
   if (ps.length === 0 || who.practiceIds.length === 0) return 0
   const u = union(ps)
-  const { rows } = await db.raw(`SELECT count(*)::int AS n FROM (${u.sql}) n`, u.bindings as never[])
+  // On every page (the header): planned once per connection (decision 045).
+  const { rows } = await planOnce(db.raw(`SELECT count(*)::int AS n FROM (${u.sql}) n`, u.bindings as never[]))
   return Number((rows as Array<{ n: number }>)[0]?.n ?? 0)
 }
 

@@ -1,4 +1,4 @@
-import type { Db } from '../client.js'
+import { planOnce, type Db } from '../client.js'
 import type { RunStatus } from './job-runs.js'
 import { rollupRows } from './rollup-source.js'
 import { whereScopeInstants, type Scope } from './scope.js'
@@ -43,7 +43,9 @@ export interface SourceLastRun {
 
 /** First and last day with any disclosure in the viewer's practices, or nulls. */
 export async function getDisclosureDayRange(db: Db, scope: Scope): Promise<{ first: string | null; last: string | null }> {
-  const row = await db('disclosure_day_totals').whereIn('practice_id', scope.practiceIds).min('day as first').max('day as last').first()
+  const row = await planOnce(
+    db('disclosure_day_totals').whereIn('practice_id', scope.practiceIds).min('day as first').max('day as last').first(),
+  )
   return { first: row?.first ?? null, last: row?.last ?? null }
 }
 
@@ -160,19 +162,21 @@ export async function countOverridesAwaitingReview(
   scope: Scope,
   reviewDays: number,
 ): Promise<{ pending: number; overdue: number }> {
-  const row = await db('override_events as o')
-    .whereIn('o.practice_id', scope.practiceIds)
-    .whereNot('o.kind', 'override_stopped')
-    .whereNotExists(
-      db('override_reviews as r')
-        .leftJoin('override_countersignatures as c', 'c.review_id', 'r.id')
-        .whereRaw(`r.override_event_id = o.id AND (r.second_signer_id IS NULL OR c.decision = 'countersigned')`),
-    )
-    .select(
-      db.raw('count(*) AS pending'),
-      db.raw(`count(*) FILTER (WHERE o.occurred_at < now() - make_interval(days => ?)) AS overdue`, [reviewDays]),
-    )
-    .first()
+  const row = await planOnce(
+    db('override_events as o')
+      .whereIn('o.practice_id', scope.practiceIds)
+      .whereNot('o.kind', 'override_stopped')
+      .whereNotExists(
+        db('override_reviews as r')
+          .leftJoin('override_countersignatures as c', 'c.review_id', 'r.id')
+          .whereRaw(`r.override_event_id = o.id AND (r.second_signer_id IS NULL OR c.decision = 'countersigned')`),
+      )
+      .select(
+        db.raw('count(*) AS pending'),
+        db.raw(`count(*) FILTER (WHERE o.occurred_at < now() - make_interval(days => ?)) AS overdue`, [reviewDays]),
+      )
+      .first(),
+  )
   return { pending: Number(row?.pending ?? 0), overdue: Number(row?.overdue ?? 0) }
 }
 
@@ -182,36 +186,42 @@ export async function disclosureTrend(
   scope: Scope,
   bucket: 'day' | 'week' | 'month',
 ): Promise<Array<{ period: string; disclosures: number }>> {
-  const rows = await db
-    .from(rollupRows(db, scope, [], {}, { byDay: bucket !== 'month' }))
-    .select(db.raw(`to_char(date_trunc(?, dd.day), 'YYYY-MM-DD') AS period`, [bucket]))
-    .sum('dd.disclosures as disclosures')
-    .groupByRaw('1')
-    .orderByRaw('1')
+  const rows = await planOnce(
+    db
+      .from(rollupRows(db, scope, [], {}, { byDay: bucket !== 'month' }))
+      .select(db.raw(`to_char(date_trunc(?, dd.day), 'YYYY-MM-DD') AS period`, [bucket]))
+      .sum('dd.disclosures as disclosures')
+      .groupByRaw('1')
+      .orderByRaw('1'),
+  )
   return rows.map((r: { period: string; disclosures: number }) => ({ period: r.period, disclosures: Number(r.disclosures) }))
 }
 
 /** Most-used purpose first; purposes with no disclosures in the period are left out. */
 export async function countDisclosuresByPurpose(db: Db, scope: Scope): Promise<PurposeCount[]> {
-  return db
-    .from(rollupRows(db, scope, ['purpose']))
-    .join('purposes as p', 'p.code', 'dd.purpose')
-    .groupBy('p.code', 'p.label', 'p.prohibited')
-    .select('p.code as purpose', 'p.label', 'p.prohibited')
-    .sum('dd.disclosures as disclosures')
-    .orderBy([{ column: 'disclosures', order: 'desc' }, { column: 'p.label' }])
+  return planOnce(
+    db
+      .from(rollupRows(db, scope, ['purpose']))
+      .join('purposes as p', 'p.code', 'dd.purpose')
+      .groupBy('p.code', 'p.label', 'p.prohibited')
+      .select('p.code as purpose', 'p.label', 'p.prohibited')
+      .sum('dd.disclosures as disclosures')
+      .orderBy([{ column: 'disclosures', order: 'desc' }, { column: 'p.label' }]),
+  )
 }
 
 /** Most-used recipient first, with its recipient type spelled out. */
 export async function countDisclosuresByRecipient(db: Db, scope: Scope): Promise<RecipientCount[]> {
-  return db
-    .from(rollupRows(db, scope, ['recipient_id']))
-    .join('organisations as o', 'o.id', 'dd.recipient_id')
-    .join('recipient_types as rt', 'rt.code', 'o.recipient_type')
-    .groupBy('o.id', 'o.name', 'rt.code', 'rt.label')
-    .select('o.id as recipientId', 'o.name', 'rt.code as recipientType', 'rt.label as recipientTypeLabel')
-    .sum('dd.disclosures as disclosures')
-    .orderBy([{ column: 'disclosures', order: 'desc' }, { column: 'o.name' }])
+  return planOnce(
+    db
+      .from(rollupRows(db, scope, ['recipient_id']))
+      .join('organisations as o', 'o.id', 'dd.recipient_id')
+      .join('recipient_types as rt', 'rt.code', 'o.recipient_type')
+      .groupBy('o.id', 'o.name', 'rt.code', 'rt.label')
+      .select('o.id as recipientId', 'o.name', 'rt.code as recipientType', 'rt.label as recipientTypeLabel')
+      .sum('dd.disclosures as disclosures')
+      .orderBy([{ column: 'disclosures', order: 'desc' }, { column: 'o.name' }]),
+  )
 }
 
 /**
@@ -219,8 +229,9 @@ export async function countDisclosuresByRecipient(db: Db, scope: Scope): Promise
  * National sources (the NDOP publication) belong to every practice, so everyone sees them.
  */
 export async function listLastRunPerSource(db: Db, scope: Scope): Promise<SourceLastRun[]> {
-  const { rows } = await db.raw(
-    `SELECT s.id AS "sourceId", s.name AS "sourceName", s.kind AS "sourceKind", p.ods_code AS "practiceOds",
+  const { rows } = await planOnce(
+    db.raw(
+      `SELECT s.id AS "sourceId", s.name AS "sourceName", s.kind AS "sourceKind", p.ods_code AS "practiceOds",
             r.id AS "runId", r.job_name AS "jobName", r.status, r.started_at AS "startedAt",
             r.finished_at AS "finishedAt", ok.finished_at AS "lastSuccessAt", coalesce(r.read_count, 0) AS "readCount",
             coalesce(r.inserted_count, 0) AS "insertedCount", coalesce(r.updated_count, 0) AS "updatedCount",
@@ -237,7 +248,8 @@ export async function listLastRunPerSource(db: Db, scope: Scope): Promise<Source
        ) ok ON true
       WHERE s.practice_id IS NULL OR s.practice_id = ANY(?)
       ORDER BY s.id`,
-    [scope.practiceIds],
+      [scope.practiceIds],
+    ),
   )
   return rows
 }

@@ -1,5 +1,5 @@
 import { PROMISE_CATALOGUE, promiseEntry, promiseVerdict, type AppliesTo } from '../../core/promises.js'
-import type { Db } from '../client.js'
+import { planOnce, type Db } from '../client.js'
 import { readTogether } from '../parallel.js'
 import { noticesInForce } from './notices.js'
 import type { Scope } from './scope.js'
@@ -161,9 +161,11 @@ export async function listPromiseEvidence(db: Db, scope: Scope): Promise<Practic
 
 /** Practices in scope with no notice recorded at all, for the overview. */
 export async function practicesWithoutNotice(db: Db, scope: Scope): Promise<Array<{ id: number; odsCode: string; name: string }>> {
-  return db('practices as p')
-    .whereIn('p.id', scope.practiceIds)
-    .whereNotExists(db('privacy_notices as n').whereRaw('n.practice_id = p.id'))
-    .orderBy('p.ods_code')
-    .select('p.id', 'p.ods_code as odsCode', 'p.name')
+  return planOnce(
+    db('practices as p')
+      .whereIn('p.id', scope.practiceIds)
+      .whereNotExists(db('privacy_notices as n').whereRaw('n.practice_id = p.id'))
+      .orderBy('p.ods_code')
+      .select('p.id', 'p.ods_code as odsCode', 'p.name'),
+  )
 }

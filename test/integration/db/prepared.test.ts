@@ -2,11 +2,12 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { MAX_PREPARED_READS, openDatabase, type DbHandle } from '../../../db/client.js'
+import { MAX_PREPARED_READS, openDatabase, planOnce, type DbHandle } from '../../../db/client.js'
 import { useTestDatabase } from '../../support/db.js'
 
-// Decision 045: on PostgreSQL every read runs as a named prepared statement, once per pooled
-// connection; writes and SQL cursors run as before; the embedded PGlite database is untouched.
+// Decision 045: on PostgreSQL a read marked by planOnce() runs as a named prepared statement,
+// once per pooled connection; unmarked reads, writes and SQL cursors run as before; the embedded
+// PGlite database answers the same.
 
 const t = useTestDatabase()
 const handles: DbHandle[] = []
@@ -31,16 +32,18 @@ const prepared = async (h: DbHandle) =>
 const SQL = 'SELECT x, ? AS label FROM unnest(?::int[]) AS x WHERE x = ANY(?) ORDER BY x'
 
 describe('prepared reads', () => {
-  it('prepares each read once per connection, under a name of its own, and answers as before', async () => {
+  it('prepares each marked read once per connection, under a name of its own, and answers as before', async () => {
     const h = await oneConnection()
-    expect((await h.db.raw(SQL, ['one', [1, 2, 3], [2, 3]])).rows).toEqual([
+    expect((await planOnce(h.db.raw(SQL, ['one', [1, 2, 3], [2, 3]]))).rows).toEqual([
       { x: 2, label: 'one' },
       { x: 3, label: 'one' },
     ])
     // Again with other values: the same statement, not a second one.
-    expect((await h.db.raw(SQL, ['two', [4, 5], [5]])).rows).toEqual([{ x: 5, label: 'two' }])
+    expect((await planOnce(h.db.raw(SQL, ['two', [4, 5], [5]]))).rows).toEqual([{ x: 5, label: 'two' }])
     // A query builder's read, and other SQL, are statements of their own.
-    expect(await h.db.select(h.db.raw('? AS label', ['three']))).toEqual([{ label: 'three' }])
+    expect(await planOnce(h.db.select(h.db.raw('? AS label', ['three'])))).toEqual([{ label: 'three' }])
+    // An unmarked read is not prepared (a read whose best plan turns on its values).
+    expect((await h.db.raw('SELECT ? AS unmarked', ['four'])).rows).toEqual([{ unmarked: 'four' }])
     const rows = (await prepared(h)).filter((r) => !r.statement.includes('pg_prepared_statements'))
     expect(rows.map((r) => r.statement)).toEqual([
       'SELECT x, $1 AS label FROM unnest($2::int[]) AS x WHERE x = ANY($3) ORDER BY x',
@@ -52,8 +55,8 @@ describe('prepared reads', () => {
   it('leaves writes and SQL cursors alone', async () => {
     const h = await oneConnection()
     await h.db.raw('CREATE TABLE prepared_writes (x int)')
-    await h.db('prepared_writes').insert([{ x: 1 }, { x: 2 }])
-    await h.db('prepared_writes').where({ x: 2 }).update({ x: 3 })
+    await planOnce(h.db('prepared_writes').insert([{ x: 1 }, { x: 2 }]))
+    await planOnce(h.db('prepared_writes').where({ x: 2 }).update({ x: 3 }))
     const fetched = await h.db.transaction(async (trx) => {
       await trx.raw('DECLARE probe_rows NO SCROLL CURSOR FOR SELECT x FROM prepared_writes ORDER BY x')
       return (await trx.raw('FETCH 10 FROM probe_rows')).rows
@@ -69,16 +72,17 @@ describe('prepared reads', () => {
     await h.db.raw('CREATE TABLE prepared_probe (x int)')
     await h.db.transaction(async (trx) => {
       await trx('prepared_probe').insert({ x: 7 })
-      expect(await trx('prepared_probe').where({ x: 7 }).select('x')).toEqual([{ x: 7 }])
+      expect(await planOnce(trx('prepared_probe').where({ x: 7 }).select('x'))).toEqual([{ x: 7 }])
     })
-    expect(await h.db('prepared_probe').select('x')).toEqual([{ x: 7 }])
+    expect(await planOnce(h.db('prepared_probe').select('x'))).toEqual([{ x: 7 }])
+    expect((await prepared(h)).filter((r) => r.statement.includes('"prepared_probe"'))).toHaveLength(2)
   })
 
   it("reads a table again after a migration changed its columns (a transaction's read fails once, as any statement would)", async () => {
     const h = await oneConnection()
     await h.db.raw('CREATE TABLE prepared_migrated (x int)')
     await h.db('prepared_migrated').insert({ x: 1 })
-    const read = (db: DbHandle['db']) => db('prepared_migrated').select('*')
+    const read = (db: DbHandle['db']) => planOnce(db('prepared_migrated').select('*'))
     expect(await read(h.db)).toEqual([{ x: 1 }])
     await h.db.raw('ALTER TABLE prepared_migrated ADD COLUMN y int DEFAULT 2')
     // Outside a transaction: prepared again under a new name and answered at once.
@@ -93,16 +97,23 @@ describe('prepared reads', () => {
 
   it(`keeps at most ${MAX_PREPARED_READS} reads prepared on a connection; the rest run unnamed`, async () => {
     const h = await oneConnection()
-    for (let i = 0; i < MAX_PREPARED_READS + 20; i++) expect((await h.db.raw(`SELECT ${i} AS n`)).rows).toEqual([{ n: i }])
+    for (let i = 0; i < MAX_PREPARED_READS + 20; i++) expect((await planOnce(h.db.raw(`SELECT ${i} AS n`))).rows).toEqual([{ n: i }])
     const { rows } = await h.db.raw('SELECT count(*)::int AS n FROM pg_prepared_statements')
     expect(rows[0].n).toBe(MAX_PREPARED_READS)
   })
 
   it('prepares nothing when preparedReads is off (a pooler that cannot keep them)', async () => {
     const h = await oneConnection(false)
-    expect((await h.db.raw(SQL, ['one', [1], [1]])).rows).toEqual([{ x: 1, label: 'one' }])
+    expect((await planOnce(h.db.raw(SQL, ['one', [1], [1]]))).rows).toEqual([{ x: 1, label: 'one' }])
     const { rows } = await h.db.raw('SELECT count(*)::int AS n FROM pg_prepared_statements')
     expect(rows[0].n).toBe(0)
+  })
+
+  it("prepares unmarked reads too with 'every read' (bench/plans.ts compares plans with it)", async () => {
+    const h = await openDatabase({ kind: 'postgres', url: t.url, preparedReads: 'every read' }, { poolMax: 1 })
+    handles.push(h)
+    expect((await h.db.raw('SELECT ? AS unmarked', ['five'])).rows).toEqual([{ unmarked: 'five' }])
+    expect((await prepared(h)).map((r) => r.statement)).toContain('SELECT $1 AS unmarked')
   })
 
   it('answers the same on the embedded database', async () => {
@@ -110,7 +121,7 @@ describe('prepared reads', () => {
     dirs.push(dir)
     const h = await openDatabase({ kind: 'embedded', dir: path.join(dir, 'db') })
     handles.push(h)
-    expect((await h.db.raw(SQL, ['one', [1, 2, 3], [2, 3]])).rows).toEqual([
+    expect((await planOnce(h.db.raw(SQL, ['one', [1, 2, 3], [2, 3]]))).rows).toEqual([
       { x: 2, label: 'one' },
       { x: 3, label: 'one' },
     ])
